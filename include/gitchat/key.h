@@ -1,0 +1,66 @@
+/*
+ * Identities: ed25519 keypairs in OpenSSH's private key format.
+ *
+ * A private key file is `openssh-key-v1` with cipher "none", so that
+ * ssh-keygen and git's SSH signing use the same file. Secret bytes live in
+ * sodium_malloc memory and are wiped when the key is freed.
+ */
+#ifndef GITCHAT_KEY_H
+#define GITCHAT_KEY_H
+
+#include "gitchat/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GITCHAT_PUBKEY_SIZE 32
+#define GITCHAT_PUBKEY_HEXSIZE 65       /* 64 hex digits and NUL */
+#define GITCHAT_FINGERPRINT_SIZE 51     /* "SHA256:" + 43 base64 + NUL */
+
+/* An ed25519 public key: the identity of an author. */
+typedef struct {
+	unsigned char bytes[GITCHAT_PUBKEY_SIZE];
+} gitchat_pubkey;
+
+typedef struct gitchat_key gitchat_key;
+
+typedef enum {
+	GITCHAT_KEY_WRITE_FORCE = 1u << 0   /* replace an existing file */
+} gitchat_key_write_flags;
+
+GITCHAT_EXTERN(int) gitchat_key_generate(gitchat_key **out, const char *comment);
+
+/* Reads a private key file. Errors: GITCHAT_ENOTFOUND (no file),
+ * GITCHAT_EUNSUPPORTED (passphrase, other key type), GITCHAT_EINVALID
+ * (corrupt or not a private key). */
+GITCHAT_EXTERN(int) gitchat_key_load(gitchat_key **out, const char *path);
+
+/* Parses key file contents; `label` names the source in error messages. */
+GITCHAT_EXTERN(int) gitchat_key_parse(gitchat_key **out, const char *data,
+                                      size_t len, const char *label);
+
+/* Writes `path` (0600, O_EXCL|O_NOFOLLOW, atomically) and `path`.pub. */
+GITCHAT_EXTERN(int) gitchat_key_write(const gitchat_key *key, const char *path,
+                                      unsigned int flags);
+
+GITCHAT_EXTERN(const gitchat_pubkey *) gitchat_key_public(const gitchat_key *key);
+GITCHAT_EXTERN(const char *) gitchat_key_comment(const gitchat_key *key);
+GITCHAT_EXTERN(void) gitchat_key_free(gitchat_key *key);
+
+/* 64 lowercase hex digits, the form used in ref names. */
+GITCHAT_EXTERN(void) gitchat_pubkey_hex(char out[GITCHAT_PUBKEY_HEXSIZE],
+                                        const gitchat_pubkey *pk);
+GITCHAT_EXTERN(int) gitchat_pubkey_from_hex(gitchat_pubkey *out, const char *hex);
+/* "SHA256:..." exactly as ssh-keygen -l prints it. */
+GITCHAT_EXTERN(void) gitchat_pubkey_fingerprint(char out[GITCHAT_FINGERPRINT_SIZE],
+                                                const gitchat_pubkey *pk);
+/* "ssh-ed25519 AAAA...[ comment]" as in authorized_keys / ssh-keygen -y. */
+GITCHAT_EXTERN(int) gitchat_pubkey_line(gitchat_buf *out, const gitchat_pubkey *pk,
+                                        const char *comment);
+GITCHAT_EXTERN(int) gitchat_pubkey_cmp(const gitchat_pubkey *a, const gitchat_pubkey *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

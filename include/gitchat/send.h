@@ -1,0 +1,46 @@
+/* Sending: appending one signed message commit to the author's own log. */
+#ifndef GITCHAT_SEND_H
+#define GITCHAT_SEND_H
+
+#include <git2.h>
+#include "gitchat/common.h"
+#include "gitchat/key.h"
+#include "gitchat/message.h"
+#include "gitchat/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+	unsigned int version;
+	const char *room;                 /* required */
+	const char *text;                 /* UTF-8, non-empty, within the limit */
+	size_t text_len;
+	const git_oid *reply_to;          /* chat-reply, NULL for none */
+	gitchat_message_kind kind;        /* edit/redact/react need `target` */
+	const git_oid *target;
+	/* NULL: GIT_AUTHOR_NAME / GIT_AUTHOR_EMAIL, else git config user.name /
+	 * user.email, as for any commit. */
+	const char *author_name;
+	const char *author_email;
+	/* NULL: GIT_AUTHOR_DATE / GIT_COMMITTER_DATE, else now. Any form git
+	 * accepts ("@1764150000 +0000", ISO 8601, RFC 2822). */
+	const char *author_date;
+	const char *committer_date;
+	unsigned int max_retries;         /* compare-and-swap retries, 0: default */
+} gitchat_send_options;
+
+#define GITCHAT_SEND_OPTIONS_VERSION 1
+#define GITCHAT_SEND_OPTIONS_INIT { GITCHAT_SEND_OPTIONS_VERSION }
+
+/* Writes the commit and moves refs/chat/<room>/<key> to it with a
+ * compare-and-swap on the old head, retrying (new parents, new signature)
+ * when another writer won the race, so that no message is lost. */
+GITCHAT_EXTERN(int) gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                                 const gitchat_send_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

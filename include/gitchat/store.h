@@ -1,0 +1,53 @@
+/*
+ * The store: a git repository (bare by default) whose refs/chat/ namespace
+ * holds the logs. Nothing outside refs/chat/, refs/chat-remotes/,
+ * refs/chat-read/ and the cache directory $GIT_DIR/chat/ is touched.
+ */
+#ifndef GITCHAT_STORE_H
+#define GITCHAT_STORE_H
+
+#include <git2.h>
+#include "gitchat/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gitchat_store gitchat_store;
+
+/* Limits that make a message valid; git config chat.maxMessageBytes and
+ * chat.maxTreeBytes override the defaults. Every replica should use the
+ * same values, or they will disagree on what is valid. */
+typedef struct {
+	size_t max_text;          /* default 65536 */
+	size_t max_tree;          /* total bytes of attachments, default 1 MiB */
+	size_t max_parents;       /* default 17: own head + 16 others */
+} gitchat_limits;
+
+#define GITCHAT_DEFAULT_MAX_TEXT (64 * 1024)
+#define GITCHAT_DEFAULT_MAX_TREE (1024 * 1024)
+#define GITCHAT_MAX_OTHER_PARENTS 16
+
+/* Creates a bare store at `path` (or opens it when it already is a git
+ * repository). Refuses a non-empty directory that is not a repository. */
+GITCHAT_EXTERN(int) gitchat_store_init(gitchat_store **out, const char *path);
+
+/* Opens the store at `path`; NULL finds it the way git does: $GIT_DIR,
+ * else the repository around the current directory. */
+GITCHAT_EXTERN(int) gitchat_store_open(gitchat_store **out, const char *path);
+
+/* Wraps an already open repository (not owned by the store). */
+GITCHAT_EXTERN(int) gitchat_store_wrap(gitchat_store **out, git_repository *repo);
+
+GITCHAT_EXTERN(git_repository *) gitchat_store_repository(gitchat_store *store);
+GITCHAT_EXTERN(const gitchat_limits *) gitchat_store_limits(gitchat_store *store);
+GITCHAT_EXTERN(void) gitchat_store_free(gitchat_store *store);
+
+/* Validates a room name (DESIGN.md "Names"): 1-64 of a-z 0-9 . _ -,
+ * starting with a letter or digit, no "..", not ending in ".lock" or ".". */
+GITCHAT_EXTERN(int) gitchat_room_validate(const char *room);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,165 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n%s", usage);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return 0;
+}
+
+int cli_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fatal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_FATAL;
+}
+
+int cli_fatal_lib(void)
+{
+	return cli_fatal("%s", gitchat_error_last()->message);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *usage)
+{
+	char spec[128];
+	int c;
+
+	/* '+': stop at the first operand; ':': tell a missing argument apart. */
+	snprintf(spec, sizeof(spec), "+:%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == -1)
+		return 0;
+	if (c == '?') {
+		if (optopt)
+			cli_usage_error(usage, "unknown option '-%c'", optopt);
+		else
+			cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
+		return -1;
+	}
+	if (c == ':') {
+		cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
+		return -1;
+	}
+	return c;
+}
+
+int cli_open_store(gitchat_store **out)
+{
+	return gitchat_store_open(out, NULL) < 0 ? cli_fatal_lib() : 0;
+}
+
+int cli_load_key(gitchat_key **out, git_repository *repo, const char *given)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	int error;
+
+	if ((error = gitchat_key_path(&path, repo, given)) == 0)
+		error = gitchat_key_load(out, path.ptr);
+	gitchat_buf_dispose(&path);
+	return error < 0 ? cli_fatal_lib() : 0;
+}
+
+int cli_room(char **out, git_repository *repo, const char *given)
+{
+	git_config *cfg = NULL;
+	git_buf v = GIT_BUF_INIT;
+	const char *room = given;
+
+	if (!room && repo && git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "chat.room") == 0)
+		room = v.ptr;
+	if (!room)
+		room = "general";
+	if (gitchat_room_validate(room) < 0) {
+		git_buf_dispose(&v);
+		git_config_free(cfg);
+		return cli_fatal_lib();
+	}
+	*out = strdup(room);
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	return *out ? 0 : cli_fatal("out of memory");
+}
+
+int cli_read_fd(gitchat_buf *out, int fd, size_t max, const char *what)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cli_fatal("cannot read %s: %s", what, strerror(errno));
+		if (n == 0)
+			return 0;
+		if (out->size + (size_t)n > max)
+			return cli_fatal("%s is over the limit of %zu bytes "
+			                 "(git config chat.maxMessageBytes)", what, max);
+		if (gitchat_buf_put(out, chunk, (size_t)n) < 0)
+			return cli_fatal("out of memory");
+	}
+}
+
+int cli_write_out(const char *data, size_t len)
+{
+	return fwrite(data, 1, len, stdout) == len ? 0 : -1;
+}
+
+int cli_resolve_oid(git_oid *out, git_repository *repo, const char *spec)
+{
+	git_object *obj = NULL;
+	size_t n = strlen(spec), i;
+
+	for (i = 0; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF", spec[i]))
+			break;
+	if (n < 4 || n > GIT_OID_HEXSZ || i != n)
+		return cli_fatal("'%s' is not a commit id (4 to 40 hex digits)", spec);
+	if (git_revparse_single(&obj, repo, spec) < 0 ||
+	    git_object_type(obj) != GIT_OBJECT_COMMIT) {
+		git_object_free(obj);
+		return cli_fatal("no message '%s' in this store; check the id with "
+		                 "'git chat log --format=json'", spec);
+	}
+	git_oid_cpy(out, git_object_id(obj));
+	git_object_free(obj);
+	return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * The git-chat command: one file per subcommand (cmd_*.c), sharing these
+ * helpers. Data goes to stdout, chatter and errors to stderr. Exit codes:
+ * 0 success, 1 "checked and found a problem", 128 fatal error, 129 usage.
+ */
+#ifndef GITCHAT_CLI_H
+#define GITCHAT_CLI_H
+
+#include <getopt.h>
+#include <gitchat.h>
+
+#define CLI_EXIT_PROBLEM 1
+#define CLI_EXIT_FATAL 128
+#define CLI_EXIT_USAGE 129
+
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} cli_command;
+
+/* Each subcommand's entry point. */
+int cmd_init(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_allowed_signers(int argc, char **argv);
+
+/* Parses options with getopt_long; on an unknown option or a missing
+ * argument prints the usage to stderr and returns -1 (exit 129). Returns
+ * the option character, or 0 at the end, 'h' for --help. */
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *usage);
+
+int cli_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int cli_help(const char *usage);
+/* "fatal: <message>" on stderr; returns 128. */
+int cli_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "fatal: <gitchat_error_last()>"; returns 128. */
+int cli_fatal_lib(void);
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The store: $GIT_DIR or the repository around the current directory. */
+int cli_open_store(gitchat_store **out);
+/* The user's key by DESIGN.md's search order. */
+int cli_load_key(gitchat_key **out, git_repository *repo, const char *given);
+/* The room from -r, else git config chat.room, else "general"; validated. */
+int cli_room(char **out, git_repository *repo, const char *given);
+/* Reads all of `fd` up to `max` bytes (GITCHAT_EINVALID beyond). */
+int cli_read_fd(gitchat_buf *out, int fd, size_t max, const char *what);
+/* Writes a buffer to stdout; 0 or -1 (EPIPE etc.). */
+int cli_write_out(const char *data, size_t len);
+/* A full or abbreviated commit id in the store. */
+int cli_resolve_oid(git_oid *out, git_repository *repo, const char *spec);
+
+#endif

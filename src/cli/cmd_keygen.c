@@ -1,0 +1,107 @@
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: git chat keygen [-f PATH] [-C COMMENT] [--force]\n"
+	"\n"
+	"Creates an ed25519 identity key in OpenSSH format (mode 0600) and its\n"
+	"PATH.pub. Without -f the key goes where git-chat looks for it: GIT_CHAT_KEY,\n"
+	"git config chat.key, else ~/.config/git-chat/id_ed25519.\n"
+	"\n"
+	"    -f, --file PATH       where to write the private key\n"
+	"    -C, --comment TEXT    the key's comment (default: user.email, else user@host)\n"
+	"        --force           replace an existing key (the old one is lost)\n";
+
+static char *default_comment(void)
+{
+	git_config *cfg = NULL;
+	git_buf v = GIT_BUF_INIT;
+	char host[256] = "localhost", *out = NULL;
+	const char *user = getenv("USER");
+
+	if (git_config_open_default(&cfg) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "user.email") == 0 && v.size)
+		out = strdup(v.ptr);
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	if (out)
+		return out;
+	gethostname(host, sizeof(host) - 1);
+	if (asprintf(&out, "%s@%s", user ? user : "git-chat", host) < 0)
+		return NULL;
+	return out;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "comment", required_argument, NULL, 'C' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *file = NULL, *comment = NULL;
+	char *comment_alloc = NULL, *dir = NULL;
+	gitchat_buf path = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
+	gitchat_key *key = NULL;
+	char fp[GITCHAT_FINGERPRINT_SIZE];
+	int c, force = 0, ret = CLI_EXIT_FATAL;
+
+	while ((c = cli_getopt(argc, argv, "f:C:h", opts, usage)) != 0) {
+		switch (c) {
+		case 'f': file = optarg; break;
+		case 'C': comment = optarg; break;
+		case 'F': force = 1; break;
+		case 'h': return cli_help(usage);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (gitchat_key_path(&path, NULL, file) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	if (!comment && !(comment = comment_alloc = default_comment())) {
+		ret = cli_fatal("out of memory");
+		goto done;
+	}
+	if (!file && (dir = strdup(path.ptr))) {
+		/* The default location's directory is ours to create, private. */
+		char *d = dirname(dir);
+		char cmd_dir[4096];
+		snprintf(cmd_dir, sizeof(cmd_dir), "%s", d);
+		for (char *p = cmd_dir + 1; *p; p++)
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(cmd_dir, 0700);
+				*p = '/';
+			}
+		mkdir(cmd_dir, 0700);
+	}
+	if (gitchat_key_generate(&key, comment) < 0 ||
+	    gitchat_key_write(key, path.ptr, force ? GITCHAT_KEY_WRITE_FORCE : 0) < 0 ||
+	    gitchat_pubkey_line(&line, gitchat_key_public(key), gitchat_key_comment(key)) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	gitchat_pubkey_fingerprint(fp, gitchat_key_public(key));
+	fprintf(stderr, "Your identity key is in %s (public key in %s.pub)\n", path.ptr, path.ptr);
+	fprintf(stderr, "Its fingerprint is %s\n", fp);
+	printf("%s\n", line.ptr);
+	ret = 0;
+done:
+	gitchat_key_free(key);
+	gitchat_buf_dispose(&path);
+	gitchat_buf_dispose(&line);
+	free(comment_alloc);
+	free(dir);
+	return ret;
+}

@@ -1,0 +1,63 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: git chat verify [-r ROOM]\n"
+	"\n"
+	"Checks every log of every room (or of ROOM) by the rules of DESIGN.md:\n"
+	"signatures, chat-room headers, parents, limits, and that each log's head\n"
+	"is signed by the key its ref names. Prints one line per problem\n"
+	"('REF COMMIT REASON'); exits 0 when all holds, 1 when something is invalid.\n"
+	"\n"
+	"    -r, --room ROOM       check only this room\n";
+
+static int print_problem(const gitchat_problem *p, void *payload)
+{
+	char hex[GIT_OID_HEXSZ + 1] = "-";
+
+	(*(size_t *)payload)++;
+	if (p->commit)
+		git_oid_tostr(hex, sizeof(hex), p->commit);
+	printf("%s %s %s\n", p->refname ? p->refname : "-", hex, p->reason);
+	return 0;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "room", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	gitchat_store *store = NULL;
+	const char *room = NULL;
+	size_t problems = 0;
+	int c, ret, error;
+
+	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0) {
+		switch (c) {
+		case 'r': room = optarg; break;
+		case 'h': return cli_help(usage);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (room && gitchat_room_validate(room) < 0)
+		return cli_fatal_lib();
+	if ((ret = cli_open_store(&store)) != 0)
+		return ret;
+	error = gitchat_verify_store(store, room, print_problem, &problems);
+	if (error == GITCHAT_EVERIFY) {
+		fprintf(stderr, "%zu problem%s found\n", problems, problems == 1 ? "" : "s");
+		ret = CLI_EXIT_PROBLEM;
+	} else if (error < 0) {
+		ret = cli_fatal_lib();
+	} else {
+		fprintf(stderr, "all logs verified\n");
+	}
+	gitchat_store_free(store);
+	return ret;
+}

@@ -1,0 +1,58 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+	{ "init", cmd_init, "create a store (a bare git repository)" },
+	{ "keygen", cmd_keygen, "create an ed25519 identity key" },
+	{ "whoami", cmd_whoami, "print your public key and its fingerprint" },
+	{ "send", cmd_send, "append a signed message to your log in a room" },
+	{ "log", cmd_log, "show a room's conversation" },
+	{ "verify", cmd_verify, "check every log of the store" },
+	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
+	{ NULL, NULL, NULL }
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: git chat <command> [<options>]\n\n"
+	           "Serverless chat on signed git commits.\n\ncommands:\n");
+	for (const cli_command *c = commands; c->name; c++)
+		fprintf(f, "   %-16s %s\n", c->name, c->summary);
+	fprintf(f, "\n'git chat <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+	int ret;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(name, "--version")) {
+		printf("git-chat %s\n", GITCHAT_VERSION);
+		return 0;
+	}
+	for (const cli_command *c = commands; c->name; c++) {
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (gitchat_init() < 0)
+			return cli_fatal_lib();
+		ret = c->run(argc - 1, argv + 1);
+		if (fflush(stdout) != 0 && ret == 0)
+			ret = cli_fatal("cannot write the output");
+		gitchat_shutdown();
+		return ret;
+	}
+	fprintf(stderr, "error: '%s' is not a git-chat command\n\n", name);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}

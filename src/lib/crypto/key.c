@@ -1,0 +1,392 @@
+/*
+ * ed25519 identities in the OpenSSH private key format (PROTOCOL.key):
+ *
+ *   "openssh-key-v1\0" string(cipher "none") string(kdf "none") string("")
+ *   u32(1) string(public blob) string(private section)
+ *   private section = u32 check u32 check string("ssh-ed25519") string(pk32)
+ *                     string(seed32 || pk32) string(comment) pad 1,2,3...
+ *
+ * The public blob is string("ssh-ed25519") string(pk32).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "gitchat/key.h"
+#include "crypto/armor.h"
+#include "crypto/key_internal.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+#define KEY_MAGIC "openssh-key-v1"
+#define KEY_LABEL "OPENSSH PRIVATE KEY"
+#define KEY_FILE_MAX (64 * 1024)
+#define KEY_BLOCKSIZE 8
+
+static gitchat_key *key_alloc(void)
+{
+	gitchat_key *key = calloc(1, sizeof(*key));
+	if (!key)
+		return NULL;
+	if (!(key->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES))) {
+		free(key);
+		return NULL;
+	}
+	return key;
+}
+
+void gitchat_key_free(gitchat_key *key)
+{
+	if (!key)
+		return;
+	sodium_free(key->sk); /* wipes before freeing */
+	free(key->comment);
+	free(key);
+}
+
+int gitchat_key_generate(gitchat_key **out, const char *comment)
+{
+	gitchat_key *key = key_alloc();
+
+	*out = NULL;
+	if (!key || !(key->comment = strdup(comment ? comment : ""))) {
+		gitchat_key_free(key);
+		return gitchat_error_oom();
+	}
+	crypto_sign_keypair(key->pk.bytes, key->sk);
+	*out = key;
+	return 0;
+}
+
+const gitchat_pubkey *gitchat_key_public(const gitchat_key *key)
+{
+	return &key->pk;
+}
+
+const char *gitchat_key_comment(const gitchat_key *key)
+{
+	return key->comment ? key->comment : "";
+}
+
+int gitchat_pubkey_blob(gitchat_buf *out, const gitchat_pubkey *pk)
+{
+	if (gitchat_buf_put_string(out, GITCHAT_SSH_ED25519, strlen(GITCHAT_SSH_ED25519)) < 0 ||
+	    gitchat_buf_put_string(out, pk->bytes, GITCHAT_PUBKEY_SIZE) < 0)
+		return GITCHAT_ENOMEM;
+	return 0;
+}
+
+int gitchat_pubkey_parse_blob(gitchat_pubkey *out, const unsigned char *blob, size_t len)
+{
+	gitchat_reader r = { blob, len };
+	const unsigned char *pk;
+	size_t pklen;
+
+	if (gitchat_reader_expect(&r, GITCHAT_SSH_ED25519) < 0 ||
+	    gitchat_reader_string(&r, &pk, &pklen) < 0 ||
+	    pklen != GITCHAT_PUBKEY_SIZE || r.left != 0)
+		return GITCHAT_EINVALID;
+	memcpy(out->bytes, pk, GITCHAT_PUBKEY_SIZE);
+	return 0;
+}
+
+/* The key type named at the start of a public blob, for error messages. */
+static void blob_type(char *out, size_t outlen, const unsigned char *blob, size_t len)
+{
+	gitchat_reader r = { blob, len };
+	const unsigned char *t;
+	size_t tlen;
+	size_t i;
+
+	snprintf(out, outlen, "unknown");
+	if (gitchat_reader_string(&r, &t, &tlen) < 0 || tlen == 0 || tlen >= outlen)
+		return;
+	for (i = 0; i < tlen; i++)
+		if (t[i] < 0x21 || t[i] > 0x7e)
+			return;
+	memcpy(out, t, tlen);
+	out[tlen] = '\0';
+}
+
+static int parse_private(gitchat_key *key, gitchat_reader *r, const char *label)
+{
+	uint32_t check1, check2;
+	const unsigned char *pk, *sk, *comment, *pad;
+	size_t pklen, sklen, clen, i;
+	unsigned char derived_pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char *derived_sk = NULL;
+	int error = GITCHAT_EINVALID;
+
+	if (gitchat_reader_u32(r, &check1) < 0 || gitchat_reader_u32(r, &check2) < 0)
+		goto corrupt;
+	if (check1 != check2)
+		goto corrupt;
+	if (gitchat_reader_expect(r, GITCHAT_SSH_ED25519) < 0 ||
+	    gitchat_reader_string(r, &pk, &pklen) < 0 || pklen != 32 ||
+	    gitchat_reader_string(r, &sk, &sklen) < 0 || sklen != 64 ||
+	    gitchat_reader_string(r, &comment, &clen) < 0)
+		goto corrupt;
+	/* Padding is 1, 2, 3, ... up to the cipher's block size. */
+	if (r->left >= KEY_BLOCKSIZE)
+		goto corrupt;
+	for (i = 0; i < r->left; i++)
+		if (r->p[i] != i + 1)
+			goto corrupt;
+	(void)pad;
+	/* The secret half must really belong to the public half. */
+	if (!(derived_sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)))
+		return gitchat_error_oom();
+	crypto_sign_seed_keypair(derived_pk, derived_sk, sk);
+	if (sodium_memcmp(derived_pk, pk, 32) != 0 || sodium_memcmp(sk + 32, pk, 32) != 0)
+		goto corrupt;
+	memcpy(key->pk.bytes, pk, 32);
+	memcpy(key->sk, sk, 64);
+	if (!(key->comment = strndup((const char *)comment, clen))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	error = 0;
+	goto done;
+corrupt:
+	error = gitchat_error_set(GITCHAT_EINVALID,
+		"key '%s' is corrupt: its private section does not decode to a consistent "
+		"ed25519 key; restore it from a backup or create a new one with 'git chat keygen'",
+		label);
+done:
+	sodium_free(derived_sk);
+	return error;
+}
+
+int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const char *label)
+{
+	gitchat_key *key = NULL;
+	unsigned char *bin = NULL;
+	size_t binlen = 0;
+	gitchat_reader r, pub;
+	const unsigned char *magic, *cipher, *kdf, *kdfopts, *pubblob, *priv;
+	size_t cipherlen, kdflen, kdfoptslen, publen, privlen;
+	uint32_t nkeys;
+	char type[64];
+	int error;
+
+	*out = NULL;
+	if (len > KEY_FILE_MAX)
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"key '%s' is larger than %d bytes: it is not an ed25519 private key",
+			label, KEY_FILE_MAX);
+	if (gitchat_armor_decode(&bin, &binlen, KEY_LABEL, data, len) < 0) {
+		if (memmem(data, len, "-----BEGIN ", 11) && memmem(data, len, "PRIVATE KEY-----", 16))
+			return gitchat_error_set(GITCHAT_EUNSUPPORTED,
+				"key '%s' is a PEM private key, not an ed25519 key in OpenSSH format; "
+				"create one with 'git chat keygen' or 'ssh-keygen -t ed25519'", label);
+		if (len > 12 && (memcmp(data, "ssh-", 4) == 0 || memcmp(data, "ecdsa-", 6) == 0))
+			return gitchat_error_set(GITCHAT_EINVALID,
+				"key '%s' is a public key; give the private key file instead "
+				"(the same path without '.pub')", label);
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"key '%s' is not an OpenSSH private key (no valid '-----BEGIN %s-----' "
+			"block); create one with 'git chat keygen'", label, KEY_LABEL);
+	}
+	r.p = bin;
+	r.left = binlen;
+	if (gitchat_reader_bytes(&r, &magic, sizeof(KEY_MAGIC)) < 0 ||
+	    memcmp(magic, KEY_MAGIC, sizeof(KEY_MAGIC)) != 0 ||
+	    gitchat_reader_string(&r, &cipher, &cipherlen) < 0 ||
+	    gitchat_reader_string(&r, &kdf, &kdflen) < 0 ||
+	    gitchat_reader_string(&r, &kdfopts, &kdfoptslen) < 0 ||
+	    gitchat_reader_u32(&r, &nkeys) < 0) {
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"key '%s' is corrupt: its header is not 'openssh-key-v1'; "
+			"restore it from a backup or create a new one with 'git chat keygen'", label);
+		goto done;
+	}
+	if (cipherlen != 4 || memcmp(cipher, "none", 4) != 0 ||
+	    kdflen != 4 || memcmp(kdf, "none", 4) != 0) {
+		error = gitchat_error_set(GITCHAT_EUNSUPPORTED,
+			"key '%s' is protected by a passphrase, which git-chat cannot use yet; "
+			"use a key without one (ssh-keygen -t ed25519 -N '' or 'git chat keygen')",
+			label);
+		goto done;
+	}
+	if (nkeys != 1 || gitchat_reader_string(&r, &pubblob, &publen) < 0) {
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"key '%s' is corrupt: it must hold exactly one key", label);
+		goto done;
+	}
+	pub.p = pubblob;
+	pub.left = publen;
+	if (gitchat_reader_expect(&pub, GITCHAT_SSH_ED25519) < 0) {
+		blob_type(type, sizeof(type), pubblob, publen);
+		error = gitchat_error_set(GITCHAT_EUNSUPPORTED,
+			"key '%s' is an %s key; git-chat identities are ed25519 keys "
+			"(create one with 'git chat keygen' or 'ssh-keygen -t ed25519')", label, type);
+		goto done;
+	}
+	if (gitchat_reader_string(&r, &priv, &privlen) < 0 || r.left != 0 ||
+	    privlen % KEY_BLOCKSIZE != 0) {
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"key '%s' is corrupt: truncated or trailing data", label);
+		goto done;
+	}
+	if (!(key = key_alloc())) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	r.p = priv;
+	r.left = privlen;
+	if ((error = parse_private(key, &r, label)) < 0)
+		goto done;
+	*out = key;
+	key = NULL;
+done:
+	gitchat_key_free(key);
+	if (bin)
+		sodium_free(bin);
+	return error;
+}
+
+int gitchat_key_load(gitchat_key **out, const char *path)
+{
+	gitchat_buf data = GITCHAT_BUF_INIT;
+	int error;
+
+	*out = NULL;
+	if ((error = gitchat_fs_read(&data, path, KEY_FILE_MAX + 1)) < 0) {
+		if (error == GITCHAT_ENOTFOUND)
+			gitchat_error_set(error,
+				"no key at '%s': create one with 'git chat keygen', or name an "
+				"existing one with --key, GIT_CHAT_KEY or git config chat.key", path);
+		goto done;
+	}
+	error = gitchat_key_parse(out, data.ptr, data.size, path);
+done:
+	gitchat_buf_dispose_secure(&data);
+	return error;
+}
+
+static int serialize_private(gitchat_buf *out, const gitchat_key *key)
+{
+	gitchat_buf priv = GITCHAT_BUF_INIT, pub = GITCHAT_BUF_INIT;
+	uint32_t check = randombytes_random();
+	const char *comment = gitchat_key_comment(key);
+	unsigned char pad = 1;
+	int error = GITCHAT_ENOMEM;
+
+	if (gitchat_pubkey_blob(&pub, &key->pk) < 0)
+		goto done;
+	if (gitchat_buf_put_u32(&priv, check) < 0 || gitchat_buf_put_u32(&priv, check) < 0 ||
+	    gitchat_buf_put_string(&priv, GITCHAT_SSH_ED25519, strlen(GITCHAT_SSH_ED25519)) < 0 ||
+	    gitchat_buf_put_string(&priv, key->pk.bytes, 32) < 0 ||
+	    gitchat_buf_put_string(&priv, key->sk, 64) < 0 ||
+	    gitchat_buf_put_string(&priv, comment, strlen(comment)) < 0)
+		goto done;
+	while (priv.size % KEY_BLOCKSIZE)
+		if (gitchat_buf_put(&priv, &pad, 1) < 0)
+			goto done;
+		else
+			pad++;
+	if (gitchat_buf_put(out, KEY_MAGIC, sizeof(KEY_MAGIC)) < 0 ||
+	    gitchat_buf_put_string(out, "none", 4) < 0 ||
+	    gitchat_buf_put_string(out, "none", 4) < 0 ||
+	    gitchat_buf_put_string(out, "", 0) < 0 ||
+	    gitchat_buf_put_u32(out, 1) < 0 ||
+	    gitchat_buf_put_string(out, pub.ptr, pub.size) < 0 ||
+	    gitchat_buf_put_string(out, priv.ptr, priv.size) < 0)
+		goto done;
+	error = 0;
+done:
+	gitchat_buf_dispose_secure(&priv);
+	gitchat_buf_dispose(&pub);
+	return error;
+}
+
+int gitchat_key_write(const gitchat_key *key, const char *path, unsigned int flags)
+{
+	gitchat_buf raw = GITCHAT_BUF_INIT, armored = GITCHAT_BUF_INIT;
+	gitchat_buf publine = GITCHAT_BUF_INIT, pubpath = GITCHAT_BUF_INIT;
+	int force = (flags & GITCHAT_KEY_WRITE_FORCE) != 0;
+	int error;
+
+	if ((error = serialize_private(&raw, key)) < 0 ||
+	    (error = gitchat_armor_encode(&armored, KEY_LABEL,
+	                                  (const unsigned char *)raw.ptr, raw.size)) < 0)
+		goto done;
+	if ((error = gitchat_pubkey_line(&publine, &key->pk, gitchat_key_comment(key))) < 0 ||
+	    (error = gitchat_buf_putc(&publine, '\n')) < 0 ||
+	    (error = gitchat_buf_printf(&pubpath, "%s.pub", path)) < 0)
+		goto done;
+	if (!force && access(pubpath.ptr, F_OK) == 0) {
+		error = gitchat_error_set(GITCHAT_EEXISTS,
+			"'%s' already exists; use --force to replace it", pubpath.ptr);
+		goto done;
+	}
+	if ((error = gitchat_fs_write_new(path, armored.ptr, armored.size, 0600, force)) < 0)
+		goto done;
+	error = gitchat_fs_write_new(pubpath.ptr, publine.ptr, publine.size, 0644, 1);
+done:
+	gitchat_buf_dispose_secure(&raw);
+	gitchat_buf_dispose_secure(&armored);
+	gitchat_buf_dispose(&publine);
+	gitchat_buf_dispose(&pubpath);
+	return error;
+}
+
+void gitchat_pubkey_hex(char out[GITCHAT_PUBKEY_HEXSIZE], const gitchat_pubkey *pk)
+{
+	sodium_bin2hex(out, GITCHAT_PUBKEY_HEXSIZE, pk->bytes, GITCHAT_PUBKEY_SIZE);
+}
+
+int gitchat_pubkey_from_hex(gitchat_pubkey *out, const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+			return GITCHAT_EINVALID;
+	if (hex[64] != '\0')
+		return GITCHAT_EINVALID;
+	if (sodium_hex2bin(out->bytes, 32, hex, 64, NULL, NULL, NULL) != 0)
+		return GITCHAT_EINVALID;
+	return 0;
+}
+
+void gitchat_pubkey_fingerprint(char out[GITCHAT_FINGERPRINT_SIZE], const gitchat_pubkey *pk)
+{
+	unsigned char blob[4 + 11 + 4 + 32];
+	unsigned char digest[crypto_hash_sha256_BYTES];
+
+	memcpy(blob, "\0\0\0\x0bssh-ed25519\0\0\0\x20", 19);
+	memcpy(blob + 19, pk->bytes, 32);
+	crypto_hash_sha256(digest, blob, sizeof(blob));
+	memcpy(out, "SHA256:", 7);
+	sodium_bin2base64(out + 7, GITCHAT_FINGERPRINT_SIZE - 7, digest, sizeof(digest),
+	                  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+}
+
+int gitchat_pubkey_line(gitchat_buf *out, const gitchat_pubkey *pk, const char *comment)
+{
+	gitchat_buf blob = GITCHAT_BUF_INIT;
+	char b64[sodium_base64_ENCODED_LEN(51, sodium_base64_VARIANT_ORIGINAL)];
+	int error;
+
+	if ((error = gitchat_pubkey_blob(&blob, pk)) < 0)
+		goto done;
+	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)blob.ptr, blob.size,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	error = gitchat_buf_printf(out, "%s %s%s%s", GITCHAT_SSH_ED25519, b64,
+	                           comment && *comment ? " " : "", comment ? comment : "");
+done:
+	gitchat_buf_dispose(&blob);
+	return error;
+}
+
+int gitchat_pubkey_cmp(const gitchat_pubkey *a, const gitchat_pubkey *b)
+{
+	return memcmp(a->bytes, b->bytes, GITCHAT_PUBKEY_SIZE);
+}

@@ -1,0 +1,385 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "gitchat/sshsig.h"
+#include "message/commit.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+#define COMMIT_MAX (16 * 1024 * 1024)
+
+static int bad(const char *why)
+{
+	return gitchat_error_set(GITCHAT_EINVALID, "malformed commit: %s", why);
+}
+
+static int parse_oid(git_oid *out, const char *p, size_t len)
+{
+	if (len != GIT_OID_HEXSZ)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return -1;
+	return git_oid_fromstrn(out, p, len) < 0 ? -1 : 0;
+}
+
+static int parse_ident(gitchat_ident *id, const char *p, size_t len)
+{
+	const char *lt = memchr(p, '<', len), *gt, *end = p + len, *q;
+	int64_t t = 0;
+	int sign, tz;
+
+	if (!lt || !(gt = memchr(lt, '>', (size_t)(end - lt))))
+		return -1;
+	id->name = p;
+	id->name_len = (size_t)(lt - p);
+	while (id->name_len && p[id->name_len - 1] == ' ')
+		id->name_len--;
+	id->email = lt + 1;
+	id->email_len = (size_t)(gt - lt - 1);
+	q = gt + 1;
+	if (q >= end || *q++ != ' ' || q >= end || *q < '0' || *q > '9')
+		return -1;
+	while (q < end && *q >= '0' && *q <= '9') {
+		if (t > (INT64_MAX - 9) / 10)
+			return -1;
+		t = t * 10 + (*q++ - '0');
+	}
+	if (end - q != 6 || q[0] != ' ' || (q[1] != '+' && q[1] != '-'))
+		return -1;
+	for (int i = 2; i < 6; i++)
+		if (q[i] < '0' || q[i] > '9')
+			return -1;
+	sign = q[1] == '-' ? -1 : 1;
+	tz = ((q[2] - '0') * 10 + (q[3] - '0')) * 60 + (q[4] - '0') * 10 + (q[5] - '0');
+	id->time = t;
+	id->tz = sign * tz;
+	return 0;
+}
+
+static int key_is(const char *line, size_t keylen, const char *key)
+{
+	return keylen == strlen(key) && memcmp(line, key, keylen) == 0;
+}
+
+int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
+{
+	const char *p = raw, *end = raw + len;
+	size_t nparents = 0, capparents = 0;
+	int stage = 0; /* 0 tree, 1 parents, 2 committer expected, 3 after committer */
+	int error = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (len > COMMIT_MAX)
+		return bad("the commit is larger than 16 MiB");
+	while (p < end && *p != '\n') {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *sp, *val, *next;
+		size_t keylen, vallen;
+		int is_sig;
+
+		if (!eol)
+			return bad("the header does not end");
+		if (*p == ' ')
+			return bad("a continuation line has no header");
+		sp = memchr(p, ' ', (size_t)(eol - p));
+		keylen = sp ? (size_t)(sp - p) : (size_t)(eol - p);
+		val = sp ? sp + 1 : eol;
+		vallen = (size_t)(eol - val);
+		next = eol + 1;
+		while (next < end && *next == ' ') {       /* continuation lines */
+			const char *e2 = memchr(next, '\n', (size_t)(end - next));
+			if (!e2)
+				return bad("the header does not end");
+			next = e2 + 1;
+		}
+		is_sig = key_is(p, keylen, "gpgsig");
+		if (is_sig || key_is(p, keylen, "gpgsig-sha256"))
+			c->signature_count++;
+		if (is_sig && c->signature_count == 1) {
+			/* Unfold: first line value, then each continuation minus its space. */
+			const char *q = val;
+			if ((error = gitchat_buf_put(&c->signature, val, vallen)) < 0)
+				goto fail;
+			q = eol + 1;
+			while (q < next) {
+				const char *e2 = memchr(q, '\n', (size_t)(next - q));
+				if ((error = gitchat_buf_putc(&c->signature, '\n')) < 0 ||
+				    (error = gitchat_buf_put(&c->signature, q + 1, (size_t)(e2 - q - 1))) < 0)
+					goto fail;
+				q = e2 + 1;
+			}
+			if ((error = gitchat_buf_putc(&c->signature, '\n')) < 0)
+				goto fail;
+		} else if (!is_sig && (error = gitchat_buf_put(&c->payload, p, (size_t)(next - p))) < 0) {
+			goto fail;
+		}
+
+		if (key_is(p, keylen, "tree")) {
+			if (stage != 0 || parse_oid(&c->tree, val, vallen) < 0)
+				{ error = bad("the tree line is missing, misplaced or invalid"); goto fail; }
+			stage = 1;
+		} else if (key_is(p, keylen, "parent")) {
+			if (stage != 1)
+				{ error = bad("a parent line is misplaced"); goto fail; }
+			if (nparents == capparents) {
+				git_oid *np;
+				capparents = capparents ? capparents * 2 : 4;
+				if (capparents > 4096 || !(np = realloc(c->parents, capparents * sizeof(git_oid))))
+					{ error = bad("too many parents"); goto fail; }
+				c->parents = np;
+			}
+			if (parse_oid(&c->parents[nparents], val, vallen) < 0)
+				{ error = bad("a parent line is invalid"); goto fail; }
+			c->parent_count = ++nparents;
+		} else if (key_is(p, keylen, "author")) {
+			if (stage != 1 || parse_ident(&c->author, val, vallen) < 0)
+				{ error = bad("the author line is missing, misplaced or invalid"); goto fail; }
+			stage = 2;
+		} else if (key_is(p, keylen, "committer")) {
+			if (stage != 2 || parse_ident(&c->committer, val, vallen) < 0)
+				{ error = bad("the committer line is missing, misplaced or invalid"); goto fail; }
+			stage = 3;
+		} else if (stage != 3) {
+			error = bad("the header does not start with tree, parents, author, committer");
+			goto fail;
+		} else if (key_is(p, keylen, "chat-room")) {
+			if (c->room_count++ == 0) {
+				c->room = val;
+				c->room_len = vallen;
+			}
+		} else if (key_is(p, keylen, "chat-reply")) {
+			if (c->has_reply || parse_oid(&c->reply_to, val, vallen) < 0)
+				{ error = bad("the chat-reply header is repeated or not an object id"); goto fail; }
+			c->has_reply = 1;
+		} else if (key_is(p, keylen, "chat-edit") || key_is(p, keylen, "chat-redact") ||
+		           key_is(p, keylen, "chat-react")) {
+			c->kind = p[5] == 'e' ? GITCHAT_MESSAGE_EDIT :
+			          p[7] == 'd' ? GITCHAT_MESSAGE_REDACT : GITCHAT_MESSAGE_REACT;
+			c->kind_count++;
+			if (parse_oid(&c->target, val, vallen) < 0)
+				{ error = bad("a chat-edit/redact/react header is not an object id"); goto fail; }
+		} else if (key_is(p, keylen, "encoding")) {
+			c->has_encoding = !(vallen == 5 && (memcmp(val, "UTF-8", 5) == 0 ||
+			                                    memcmp(val, "utf-8", 5) == 0));
+		}
+		p = next;
+	}
+	if (p >= end)
+		return bad("there is no blank line before the message");
+	if (stage != 3)
+		{ error = bad("the author or committer line is missing"); goto fail; }
+	if ((error = gitchat_buf_put(&c->payload, p, (size_t)(end - p))) < 0)
+		goto fail;
+	c->text = p + 1;
+	c->text_len = (size_t)(end - p - 1);
+	if (c->text_len && c->text[c->text_len - 1] == '\n')
+		c->text_len--;
+	return 0;
+fail:
+	gitchat_commit_dispose(c);
+	return error;
+}
+
+void gitchat_commit_dispose(gitchat_commit *c)
+{
+	free(c->parents);
+	gitchat_buf_dispose(&c->payload);
+	gitchat_buf_dispose(&c->signature);
+	memset(c, 0, sizeof(*c));
+}
+
+int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limits)
+{
+	size_t i, bad_at;
+
+	for (i = 0; i < len; i++)
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')
+			break;
+	if (i == len)
+		return gitchat_error_set(GITCHAT_EINVALID, "the message is empty");
+	if (len > limits->max_text)
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"the message is %zu bytes, over the limit of %zu (git config chat.maxMessageBytes)",
+			len, limits->max_text);
+	if (memchr(text, '\0', len))
+		return gitchat_error_set(GITCHAT_EINVALID, "the message contains a NUL byte");
+	if (!gitchat_utf8_valid(text, len, &bad_at))
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"the message is not valid UTF-8 (first bad byte at offset %zu)", bad_at);
+	return 0;
+}
+
+static int check_tree(git_repository *repo, const git_oid *tree_id, const gitchat_limits *limits)
+{
+	git_oid empty;
+	git_tree *tree = NULL;
+	git_odb *odb = NULL;
+	size_t i, total = 0;
+	int error;
+
+	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
+	if (git_oid_equal(tree_id, &empty))
+		return 0;
+	if (git_tree_lookup(&tree, repo, tree_id) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "its tree is missing or not a tree");
+	if ((error = git_repository_odb(&odb, repo)) < 0) {
+		error = gitchat_error_from_git(error, "cannot open the object database");
+		goto done;
+	}
+	for (i = 0; i < git_tree_entrycount(tree); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		size_t size;
+		git_object_t type;
+		if (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB ||
+		    git_odb_read_header(&size, &type, odb, git_tree_entry_id(e)) < 0 ||
+		    type != GIT_OBJECT_BLOB) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its tree holds '%s', which is not a plain attachment file",
+				git_tree_entry_name(e));
+			goto done;
+		}
+		total += size;
+		if (total > limits->max_tree) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its attachments are over the limit of %zu bytes (git config chat.maxTreeBytes)",
+				limits->max_tree);
+			goto done;
+		}
+	}
+	error = 0;
+done:
+	git_odb_free(odb);
+	git_tree_free(tree);
+	return error;
+}
+
+int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
+                         git_repository *repo, const char *room,
+                         const gitchat_limits *limits)
+{
+	int error;
+
+	if (c->signature_count == 0 || c->signature.size == 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "it is not signed");
+	if (c->signature_count > 1)
+		return gitchat_error_set(GITCHAT_EVERIFY, "it carries more than one signature");
+	if ((error = gitchat_sshsig_verify(signer, c->signature.ptr, c->signature.size, "git",
+	                                   c->payload.ptr, c->payload.size)) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	if (c->room_count == 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "it has no chat-room header");
+	if (c->room_count > 1)
+		return gitchat_error_set(GITCHAT_EVERIFY, "it has more than one chat-room header");
+	if (room && (c->room_len != strlen(room) || memcmp(c->room, room, c->room_len) != 0))
+		return gitchat_error_set(GITCHAT_EVERIFY, "its chat-room is '%.*s', not '%s'",
+		                         (int)(c->room_len > 64 ? 64 : c->room_len), c->room, room);
+	if (c->kind_count > 1)
+		return gitchat_error_set(GITCHAT_EVERIFY,
+			"it has more than one chat-edit/chat-redact/chat-react header");
+	if (c->has_encoding)
+		return gitchat_error_set(GITCHAT_EVERIFY, "its text is not in UTF-8 (encoding header)");
+	if (c->parent_count > limits->max_parents)
+		return gitchat_error_set(GITCHAT_EVERIFY, "it has %zu parents, over the limit of %zu",
+		                         c->parent_count, limits->max_parents);
+	if (gitchat_text_check(c->text, c->text_len, limits) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "its text is invalid: %s",
+		                         gitchat_error_last()->message);
+	if (repo && (error = check_tree(repo, &c->tree, limits)) < 0)
+		return error;
+	return 0;
+}
+
+int gitchat_commit_read_raw(gitchat_buf *raw, git_repository *repo, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	if ((error = git_repository_odb(&odb, repo)) < 0)
+		return gitchat_error_from_git(error, "cannot open the object database");
+	if ((error = git_odb_read(&obj, odb, id)) < 0) {
+		error = gitchat_error_set(error == GIT_ENOTFOUND ? GITCHAT_ENOTFOUND : GITCHAT_EGIT,
+			"commit %s is missing from the store", hex);
+		goto done;
+	}
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+		error = gitchat_error_set(GITCHAT_EINVALID, "object %s is not a commit", hex);
+		goto done;
+	}
+	gitchat_buf_clear(raw);
+	error = gitchat_buf_put(raw, git_odb_object_data(obj), git_odb_object_size(obj));
+done:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return error;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+int gitchat_message_from_commit(gitchat_message **out, const git_oid *id,
+                                const gitchat_commit *c, const gitchat_pubkey *signer)
+{
+	gitchat_message *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (!m)
+		return gitchat_error_oom();
+	git_oid_cpy(&m->id, id);
+	git_oid_cpy(&m->tree, &c->tree);
+	m->parent_count = c->parent_count;
+	if (c->parent_count && !(m->parents = malloc(c->parent_count * sizeof(git_oid))))
+		goto oom;
+	if (c->parent_count)
+		memcpy(m->parents, c->parents, c->parent_count * sizeof(git_oid));
+	if (!(m->author_name = dup_n(c->author.name, c->author.name_len)) ||
+	    !(m->author_email = dup_n(c->author.email, c->author.email_len)) ||
+	    !(m->room = dup_n(c->room ? c->room : "", c->room_len)) ||
+	    !(m->text = dup_n(c->text, c->text_len)))
+		goto oom;
+	m->text_len = c->text_len;
+	m->time = c->author.time;
+	m->tz_offset = c->author.tz;
+	m->commit_time = c->committer.time;
+	m->key = *signer;
+	m->has_reply = c->has_reply;
+	m->reply_to = c->reply_to;
+	m->kind = c->kind;
+	m->target = c->target;
+	*out = m;
+	return 0;
+oom:
+	gitchat_message_free(m);
+	return gitchat_error_oom();
+}
+
+void gitchat_message_free(gitchat_message *m)
+{
+	if (!m)
+		return;
+	free(m->parents);
+	free(m->author_name);
+	free(m->author_email);
+	free(m->room);
+	free(m->text);
+	free(m);
+}
+
+int gitchat_ident_format(gitchat_buf *out, const char *name, const char *email,
+                         int64_t time, int tz)
+{
+	int a = tz < 0 ? -tz : tz;
+	return gitchat_buf_printf(out, "%s <%s> %lld %c%02d%02d", name, email, (long long)time,
+	                          tz < 0 ? '-' : '+', a / 60, a % 60);
+}

@@ -1,0 +1,70 @@
+/*
+ * Internal: the commit text of a message, written and parsed by us rather
+ * than by libgit2, which cannot write chat-* headers and is lenient in
+ * parsing. Layout (DESIGN.md):
+ *
+ *   tree <oid>\n  parent <oid>\n*  author ...\n  committer ...\n
+ *   chat-room <room>\n  chat-*...\n  gpgsig <armored, continuation lines
+ *   start with a space>\n  \n  text\n
+ */
+#ifndef GITCHAT_MESSAGE_COMMIT_H
+#define GITCHAT_MESSAGE_COMMIT_H
+
+#include <git2.h>
+#include "gitchat/common.h"
+#include "gitchat/message.h"
+#include "gitchat/store.h"
+
+typedef struct {
+	const char *name; size_t name_len;
+	const char *email; size_t email_len;
+	int64_t time;
+	int tz;                 /* minutes east of UTC */
+} gitchat_ident;
+
+typedef struct {
+	git_oid tree;
+	git_oid *parents;
+	size_t parent_count;
+	gitchat_ident author, committer;
+	const char *room; size_t room_len;
+	size_t room_count;
+	int has_reply; git_oid reply_to;
+	gitchat_message_kind kind; git_oid target;
+	size_t kind_count;       /* how many of chat-edit/redact/react */
+	size_t signature_count;  /* gpgsig and gpgsig-sha256 headers */
+	int has_encoding;
+	const char *text; size_t text_len;  /* the whole message part */
+	gitchat_buf payload;     /* the commit without its gpgsig header */
+	gitchat_buf signature;   /* the gpgsig value, unfolded */
+} gitchat_commit;
+
+/* Parses the raw commit; GITCHAT_EINVALID with a reason when malformed.
+ * Pointers refer into `raw`, which must outlive the parse. */
+int gitchat_commit_parse(gitchat_commit *out, const char *raw, size_t len);
+void gitchat_commit_dispose(gitchat_commit *c);
+
+/* Checks a parsed commit on its own: one good SSHSIG signature, the room,
+ * the limits. On success *signer is the key. The reason is in the error. */
+int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
+                         git_repository *repo, const char *room,
+                         const gitchat_limits *limits);
+
+/* Checks message text given by a user or found in a commit. */
+int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limits);
+
+/* Reads the raw commit object `id` into `raw` (GITCHAT_EINVALID if it is
+ * not a commit). */
+int gitchat_commit_read_raw(gitchat_buf *raw, git_repository *repo, const git_oid *id);
+
+/* Builds a gitchat_message from a checked commit. */
+int gitchat_message_from_commit(gitchat_message **out, const git_oid *id,
+                                const gitchat_commit *c, const gitchat_pubkey *signer);
+
+/* Writes an identity line value "Name <email> time +hhmm". */
+int gitchat_ident_format(gitchat_buf *out, const char *name, const char *email,
+                         int64_t time, int tz);
+
+#define GITCHAT_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+#endif

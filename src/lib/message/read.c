@@ -1,0 +1,25 @@
+#include "message/commit.h"
+#include "store/store_internal.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+int gitchat_message_read(gitchat_message **out, gitchat_store *store, const git_oid *id,
+                         const char *room)
+{
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	gitchat_commit c;
+	gitchat_pubkey signer;
+	int error;
+
+	*out = NULL;
+	if ((error = gitchat_commit_read_raw(&raw, store->repo, id)) < 0)
+		goto done;
+	if ((error = gitchat_commit_parse(&c, raw.ptr, raw.size)) < 0)
+		goto done;
+	if ((error = gitchat_commit_check(&signer, &c, store->repo, room, &store->limits)) == 0)
+		error = gitchat_message_from_commit(out, id, &c, &signer);
+	gitchat_commit_dispose(&c);
+done:
+	gitchat_buf_dispose(&raw);
+	return error;
+}

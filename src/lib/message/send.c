@@ -1,0 +1,263 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "gitchat/send.h"
+#include "gitchat/sshsig.h"
+#include "gitchat/verify.h"
+#include "message/commit.h"
+#include "message/parents.h"
+#include "store/refs.h"
+#include "store/store_internal.h"
+#include "util/buf.h"
+#include "util/date.h"
+#include "util/error.h"
+
+#define SEND_DEFAULT_RETRIES 10000
+
+typedef struct {
+	char *name, *email;
+	int64_t atime, ctime;
+	int atz, ctz;
+} send_ident;
+
+static int ident_field(char **out, const char *given, const char *env, git_config *cfg,
+                       const char *key, const char *what)
+{
+	const char *v = given;
+	git_buf cv = GIT_BUF_INIT;
+
+	if (!v)
+		v = getenv(env);
+	if (!v && git_config_get_string_buf(&cv, cfg, key) == 0)
+		v = cv.ptr;
+	if (!v || !*v) {
+		git_buf_dispose(&cv);
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"the author %s is unknown; set it with 'git config --global %s ...' "
+			"or %s", what, key, env);
+	}
+	if (strpbrk(v, "<>\n")) {
+		git_buf_dispose(&cv);
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"the author %s '%s' contains '<', '>' or a newline", what, v);
+	}
+	*out = strdup(v);
+	git_buf_dispose(&cv);
+	return *out ? 0 : gitchat_error_oom();
+}
+
+static int ident_date(int64_t *t, int *tz, const char *given, const char *env, int64_t now)
+{
+	const char *v = given ? given : getenv(env);
+
+	if (!v || !*v) {
+		*t = now;
+		*tz = 0;
+		return 0;
+	}
+	if (gitchat_date_parse(t, tz, v) < 0)
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"cannot read the date '%s'%s%s; use '@SECONDS +0000' or ISO 8601 "
+			"(2025-11-26T10:00:00Z)", v, given ? "" : " in ", given ? "" : env);
+	return 0;
+}
+
+static int ident_resolve(send_ident *id, git_repository *repo, const gitchat_send_options *o)
+{
+	git_config *cfg = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int error;
+
+	if ((error = git_repository_config_snapshot(&cfg, repo)) < 0)
+		return gitchat_error_from_git(error, "cannot read the git config");
+	if ((error = ident_field(&id->name, o->author_name, "GIT_AUTHOR_NAME", cfg,
+	                         "user.name", "name")) < 0 ||
+	    (error = ident_field(&id->email, o->author_email, "GIT_AUTHOR_EMAIL", cfg,
+	                         "user.email", "email")) < 0 ||
+	    (error = ident_date(&id->atime, &id->atz, o->author_date, "GIT_AUTHOR_DATE", now)) < 0 ||
+	    (error = ident_date(&id->ctime, &id->ctz, o->committer_date, "GIT_COMMITTER_DATE", now)) < 0)
+		goto done;
+done:
+	git_config_free(cfg);
+	return error;
+}
+
+static int build_text(gitchat_buf *out, const git_oid *tree, const git_oid *old,
+                      const gitchat_parents *others, const send_ident *id,
+                      const gitchat_send_options *o, size_t text_len)
+{
+	static const char *kinds[] = { NULL, "chat-edit", "chat-redact", "chat-react" };
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+
+	gitchat_buf_clear(out);
+	git_oid_tostr(hex, sizeof(hex), tree);
+	if (gitchat_buf_printf(out, "tree %s\n", hex) < 0)
+		return GITCHAT_ENOMEM;
+	if (old && gitchat_buf_printf(out, "parent %s\n", git_oid_tostr(hex, sizeof(hex), old)) < 0)
+		return GITCHAT_ENOMEM;
+	for (i = 0; i < others->count; i++)
+		if (gitchat_buf_printf(out, "parent %s\n",
+		                       git_oid_tostr(hex, sizeof(hex), &others->ids[i])) < 0)
+			return GITCHAT_ENOMEM;
+	if (gitchat_buf_puts(out, "author ") < 0 ||
+	    gitchat_ident_format(out, id->name, id->email, id->atime, id->atz) < 0 ||
+	    gitchat_buf_puts(out, "\ncommitter ") < 0 ||
+	    gitchat_ident_format(out, id->name, id->email, id->ctime, id->ctz) < 0 ||
+	    gitchat_buf_printf(out, "\nchat-room %s\n", o->room) < 0)
+		return GITCHAT_ENOMEM;
+	if (o->reply_to && gitchat_buf_printf(out, "chat-reply %s\n",
+	                                      git_oid_tostr(hex, sizeof(hex), o->reply_to)) < 0)
+		return GITCHAT_ENOMEM;
+	if (o->kind != GITCHAT_MESSAGE_TEXT &&
+	    gitchat_buf_printf(out, "%s %s\n", kinds[o->kind],
+	                       git_oid_tostr(hex, sizeof(hex), o->target)) < 0)
+		return GITCHAT_ENOMEM;
+	if (gitchat_buf_putc(out, '\n') < 0 || gitchat_buf_put(out, o->text, text_len) < 0 ||
+	    gitchat_buf_putc(out, '\n') < 0)
+		return GITCHAT_ENOMEM;
+	return 0;
+}
+
+static int check_options(gitchat_store *store, const gitchat_send_options *o, size_t *text_len)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t n;
+	int error;
+
+	if (!o || o->version != GITCHAT_SEND_OPTIONS_VERSION)
+		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_send: unknown options version");
+	if ((error = gitchat_room_validate(o->room)) < 0)
+		return error;
+	if (!o->text)
+		return gitchat_error_set(GITCHAT_EINVALID, "the message is empty");
+	/* The commit's message ends in exactly one newline; trailing ones are not text. */
+	for (n = o->text_len; n && (o->text[n - 1] == '\n' || o->text[n - 1] == '\r'); n--)
+		;
+	if ((error = gitchat_text_check(o->text, n ? n : o->text_len, &store->limits)) < 0)
+		return error;
+	*text_len = n;
+	if (o->kind != GITCHAT_MESSAGE_TEXT && (!o->target || o->kind > GITCHAT_MESSAGE_REACT))
+		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_send: an edit, redaction or "
+		                         "reaction needs a target message");
+	if (o->reply_to && gitchat_verify_commit(store, o->reply_to, o->room, NULL) < 0)
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"cannot reply to %s: it is not a valid message in room '%s' (%s)",
+			git_oid_tostr(hex, sizeof(hex), o->reply_to), o->room,
+			gitchat_error_last()->message);
+	if (o->target && o->kind != GITCHAT_MESSAGE_TEXT &&
+	    gitchat_verify_commit(store, o->target, o->room, NULL) < 0)
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"the target %s is not a valid message in room '%s' (%s)",
+			git_oid_tostr(hex, sizeof(hex), o->target), o->room,
+			gitchat_error_last()->message);
+	return 0;
+}
+
+static void backoff(unsigned int attempt)
+{
+	/* Randomised, growing: two senders in lock-step would collide forever. */
+	unsigned int cap = attempt < 10 ? 1000u << attempt : 1000u << 10;
+	usleep(randombytes_uniform(cap) + 100);
+}
+
+int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                 const gitchat_send_options *opts)
+{
+	send_ident id = { 0 };
+	gitchat_buf refname = GITCHAT_BUF_INIT, text = GITCHAT_BUF_INIT, sig = GITCHAT_BUF_INIT;
+	gitchat_parents others = { 0 };
+	git_reference *ref = NULL, *newref = NULL;
+	git_odb *odb = NULL;
+	git_oid tree, old, commit_id;
+	unsigned int attempt, retries;
+	size_t text_len = 0;
+	int has_old, error;
+
+	if ((error = check_options(store, opts, &text_len)) < 0 ||
+	    (error = ident_resolve(&id, store->repo, opts)) < 0 ||
+	    (error = gitchat_chatref_format(&refname, NULL, opts->room, gitchat_key_public(key))) < 0)
+		goto done;
+	if ((error = git_repository_odb(&odb, store->repo)) < 0 ||
+	    (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0) {
+		error = gitchat_error_from_git(error, "cannot write the empty tree");
+		goto done;
+	}
+	retries = opts->max_retries ? opts->max_retries : SEND_DEFAULT_RETRIES;
+	for (attempt = 0;; attempt++) {
+		git_reference_free(ref);
+		ref = NULL;
+		error = git_reference_lookup(&ref, store->repo, refname.ptr);
+		if (error < 0 && error != GIT_ENOTFOUND) {
+			error = gitchat_error_from_git(error, "cannot read '%s'", refname.ptr);
+			goto done;
+		}
+		has_old = error == 0;
+		if (has_old) {
+			git_oid_cpy(&old, git_reference_target(ref));
+			if ((error = gitchat_verify_ref_update(store, refname.ptr, NULL, &old, NULL)) < 0) {
+				error = gitchat_error_set(GITCHAT_EVERIFY,
+					"your own log '%s' is invalid (%s); run 'git chat verify' and repair "
+					"or remove that ref before sending", refname.ptr,
+					gitchat_error_last()->message);
+				goto done;
+			}
+		}
+		gitchat_parents_dispose(&others);
+		if ((error = gitchat_parents_choose(&others, store, opts->room, refname.ptr,
+		                                    has_old ? &old : NULL)) < 0 ||
+		    (error = build_text(&text, &tree, has_old ? &old : NULL, &others, &id, opts,
+		                        text_len)) < 0)
+			goto done;
+		gitchat_buf_clear(&sig);
+		if ((error = gitchat_sshsig_sign(&sig, key, "git", text.ptr, text.size)) < 0)
+			goto done;
+		/* git stores the armor without its final newline. */
+		sig.ptr[--sig.size] = '\0';
+		if ((error = git_commit_create_with_signature(&commit_id, store->repo, text.ptr,
+		                                              sig.ptr, "gpgsig")) < 0) {
+			error = gitchat_error_from_git(error, "cannot write the message commit");
+			goto done;
+		}
+		/* Never point refs/chat at anything unverified, not even our own. */
+		if ((error = gitchat_verify_commit(store, &commit_id, opts->room, NULL)) < 0) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"the new message does not verify (%s); nothing was sent",
+				gitchat_error_last()->message);
+			goto done;
+		}
+		git_reference_free(newref);
+		newref = NULL;
+		if (has_old)
+			error = git_reference_create_matching(&newref, store->repo, refname.ptr,
+			                                      &commit_id, 1, &old, "git-chat: send");
+		else
+			error = git_reference_create(&newref, store->repo, refname.ptr, &commit_id, 0,
+			                             "git-chat: send");
+		if (error == 0)
+			break;
+		if ((error == GIT_EMODIFIED || error == GIT_ELOCKED || error == GIT_EEXISTS) &&
+		    attempt < retries) {
+			backoff(attempt);
+			continue;
+		}
+		error = gitchat_error_from_git(error, "cannot update '%s'", refname.ptr);
+		goto done;
+	}
+	git_oid_cpy(out, &commit_id);
+	error = 0;
+done:
+	git_reference_free(ref);
+	git_reference_free(newref);
+	git_odb_free(odb);
+	gitchat_parents_dispose(&others);
+	gitchat_buf_dispose(&refname);
+	gitchat_buf_dispose(&text);
+	gitchat_buf_dispose(&sig);
+	free(id.name);
+	free(id.email);
+	return error;
+}

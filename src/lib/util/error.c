@@ -1,0 +1,73 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <git2.h>
+
+#include "util/error.h"
+
+/* One message per thread, like libgit2's git_error_last(). */
+static _Thread_local char error_message[2048];
+static _Thread_local gitchat_error last_error = { 0, "" };
+
+static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
+{
+	size_t n = 0;
+
+	error_message[0] = '\0';
+	if (fmt)
+		vsnprintf(error_message, sizeof(error_message), fmt, ap);
+	if (prefix) {
+		n = strlen(error_message);
+		snprintf(error_message + n, sizeof(error_message) - n, "%s", prefix);
+	}
+	last_error.code = code;
+	last_error.message = error_message;
+}
+
+int gitchat_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(code, NULL, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int gitchat_error_from_git(int git_code, const char *fmt, ...)
+{
+	const git_error *ge = git_error_last();
+	char detail[1024];
+	int code = GITCHAT_EGIT;
+	va_list ap;
+
+	switch (git_code) {
+	case GIT_ENOTFOUND: code = GITCHAT_ENOTFOUND; break;
+	case GIT_EMODIFIED: case GIT_ELOCKED: code = GITCHAT_EMODIFIED; break;
+	case GIT_EEXISTS: code = GITCHAT_EEXISTS; break;
+	default: break;
+	}
+	snprintf(detail, sizeof(detail), ": %s",
+	         ge && ge->message ? ge->message : "unknown libgit2 error");
+	va_start(ap, fmt);
+	error_vset(code, detail, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int gitchat_error_oom(void)
+{
+	return gitchat_error_set(GITCHAT_ENOMEM, "out of memory");
+}
+
+const gitchat_error *gitchat_error_last(void)
+{
+	return &last_error;
+}
+
+void gitchat_error_clear(void)
+{
+	error_message[0] = '\0';
+	last_error.code = 0;
+	last_error.message = error_message;
+}

@@ -1,0 +1,133 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+int gitchat_fs_read(gitchat_buf *out, const char *path, size_t max)
+{
+	int fd, error = 0;
+	ssize_t n;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return gitchat_error_set(GITCHAT_ENOTFOUND, "'%s' does not exist", path);
+		return gitchat_error_set(GITCHAT_EIO, "cannot open '%s': %s", path, strerror(errno));
+	}
+	for (;;) {
+		if (gitchat_buf_grow(out, 4096) < 0) {
+			error = GITCHAT_ENOMEM;
+			break;
+		}
+		n = read(fd, out->ptr + out->size, out->asize - out->size - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			error = gitchat_error_set(GITCHAT_EIO, "cannot read '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		out->size += (size_t)n;
+		out->ptr[out->size] = '\0';
+		if (out->size > max) {
+			error = gitchat_error_set(GITCHAT_EINVALID,
+				"'%s' is larger than %zu bytes", path, max);
+			break;
+		}
+	}
+	close(fd);
+	return error;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int gitchat_fs_write_new(const char *path, const void *data, size_t len,
+                         mode_t mode, int replace)
+{
+	char tmp[PATH_MAX];
+	unsigned char rnd[6];
+	char hex[13];
+	struct stat st;
+	int fd = -1, error = 0;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return gitchat_error_set(GITCHAT_EINVALID,
+				"'%s' is a symbolic link; refusing to write a key through it", path);
+		if (!replace)
+			return gitchat_error_set(GITCHAT_EEXISTS,
+				"'%s' already exists; use --force to replace it", path);
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp-%s", path, hex) >= sizeof(tmp))
+		return gitchat_error_set(GITCHAT_EINVALID, "path '%s' is too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return gitchat_error_set(errno == ENOENT ? GITCHAT_ENOTFOUND : GITCHAT_EIO,
+			"cannot create '%s': %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		error = gitchat_error_set(GITCHAT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		error = gitchat_error_set(GITCHAT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (replace) {
+		if (rename(tmp, path) < 0)
+			error = gitchat_error_set(GITCHAT_EIO, "cannot replace '%s': %s", path, strerror(errno));
+	} else if (link(tmp, path) < 0) {
+		error = errno == EEXIST
+			? gitchat_error_set(GITCHAT_EEXISTS, "'%s' already exists; use --force to replace it", path)
+			: gitchat_error_set(GITCHAT_EIO, "cannot create '%s': %s", path, strerror(errno));
+	}
+done:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return error;
+}
+
+int gitchat_fs_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return gitchat_error_set(GITCHAT_EINVALID, "path '%s' is too long", path);
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return gitchat_error_set(GITCHAT_EIO, "cannot create directory '%s': %s",
+			                         buf, strerror(errno));
+		buf[i] = path[i];
+	}
+	return 0;
+}

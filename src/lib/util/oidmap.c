@@ -1,0 +1,78 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "util/oidmap.h"
+
+static size_t slot_of(const git_oid *key, size_t cap)
+{
+	uint64_t h;
+	memcpy(&h, key->id, sizeof(h));
+	return (size_t)h & (cap - 1);
+}
+
+static int grow(gitchat_oidmap *map)
+{
+	gitchat_oidmap bigger = GITCHAT_OIDMAP_INIT;
+	size_t i;
+
+	bigger.cap = map->cap ? map->cap * 2 : 64;
+	bigger.keys = malloc(bigger.cap * sizeof(git_oid));
+	bigger.values = malloc(bigger.cap * sizeof(uint32_t));
+	bigger.used = calloc(bigger.cap, 1);
+	if (!bigger.keys || !bigger.values || !bigger.used) {
+		gitchat_oidmap_dispose(&bigger);
+		return gitchat_error_oom();
+	}
+	for (i = 0; i < map->cap; i++)
+		if (map->used[i])
+			gitchat_oidmap_set(&bigger, &map->keys[i], map->values[i]);
+	gitchat_oidmap_dispose(map);
+	*map = bigger;
+	return 0;
+}
+
+int gitchat_oidmap_set(gitchat_oidmap *map, const git_oid *key, uint32_t value)
+{
+	size_t i;
+
+	if ((map->size + 1) * 4 > map->cap * 3 && grow(map) < 0)
+		return GITCHAT_ENOMEM;
+	for (i = slot_of(key, map->cap);; i = (i + 1) & (map->cap - 1)) {
+		if (!map->used[i]) {
+			map->used[i] = 1;
+			git_oid_cpy(&map->keys[i], key);
+			map->values[i] = value;
+			map->size++;
+			return 0;
+		}
+		if (git_oid_equal(&map->keys[i], key)) {
+			map->values[i] = value;
+			return 0;
+		}
+	}
+}
+
+int gitchat_oidmap_get(const gitchat_oidmap *map, const git_oid *key, uint32_t *value)
+{
+	size_t i;
+
+	if (!map->cap)
+		return 0;
+	for (i = slot_of(key, map->cap); map->used[i]; i = (i + 1) & (map->cap - 1)) {
+		if (git_oid_equal(&map->keys[i], key)) {
+			if (value)
+				*value = map->values[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void gitchat_oidmap_dispose(gitchat_oidmap *map)
+{
+	free(map->keys);
+	free(map->values);
+	free(map->used);
+	memset(map, 0, sizeof(*map));
+}

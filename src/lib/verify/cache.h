@@ -1,0 +1,43 @@
+/*
+ * Internal: what has been verified, so that each commit is checked once.
+ *
+ * In memory: oid -> (room, valid or invalid and why). On disk, only valid
+ * results: $GIT_DIR/chat/verified/<room>, a 32-byte header (magic
+ * "GCVRFY01", u32 max_text, u32 max_tree, u32 max_parents, 12 zero bytes,
+ * all big endian) followed by 20-byte commit ids, appended. A file whose
+ * header names other limits, or whose length is not a whole number of
+ * records, is ignored and rewritten. The file is local state, like the
+ * refs themselves: whoever can write it can also write refs/chat.
+ */
+#ifndef GITCHAT_VERIFY_CACHE_H
+#define GITCHAT_VERIFY_CACHE_H
+
+#include <git2.h>
+#include "gitchat/store.h"
+
+typedef struct gitchat_verify_cache gitchat_verify_cache;
+
+typedef enum {
+	GITCHAT_VSTATE_UNKNOWN = 0,
+	GITCHAT_VSTATE_VALID,
+	GITCHAT_VSTATE_INVALID
+} gitchat_vstate;
+
+int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
+                              const gitchat_limits *limits);
+void gitchat_verify_cache_free(gitchat_verify_cache *cache);
+
+gitchat_vstate gitchat_verify_cache_get(gitchat_verify_cache *cache, const char *room,
+                                        const git_oid *id, const char **reason,
+                                        git_oid *cause);
+int gitchat_verify_cache_set_valid(gitchat_verify_cache *cache, const char *room,
+                                   const git_oid *id);
+/* `cause` is the commit that failed on its own (id itself or an ancestor). */
+int gitchat_verify_cache_set_invalid(gitchat_verify_cache *cache, const char *room,
+                                     const git_oid *id, const git_oid *cause,
+                                     const char *reason);
+/* Appends new valid ids to the room files. Failure to write is not an
+ * error for the caller: the cache only saves work. */
+void gitchat_verify_cache_flush(gitchat_verify_cache *cache);
+
+#endif

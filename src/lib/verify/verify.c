@@ -1,0 +1,305 @@
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "gitchat/verify.h"
+#include "crypto/key_internal.h"
+#include "crypto/armor.h"
+#include "message/commit.h"
+#include "store/refs.h"
+#include "store/store_internal.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/oidmap.h"
+
+typedef struct {
+	git_oid id;
+	size_t first_parent;   /* index into parents[] */
+	size_t nparents;
+	int expanded;
+} frame;
+
+typedef struct {
+	frame *frames;
+	size_t n, cap;
+	git_oid *parents;
+	size_t np, capp;
+} walk;
+
+static int walk_push(walk *w, const git_oid *id)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		frame *f = realloc(w->frames, cap * sizeof(*f));
+		if (!f)
+			return gitchat_error_oom();
+		w->frames = f;
+		w->cap = cap;
+	}
+	memset(&w->frames[w->n], 0, sizeof(frame));
+	git_oid_cpy(&w->frames[w->n++].id, id);
+	return 0;
+}
+
+static int walk_save_parents(walk *w, frame *f, const git_oid *parents, size_t n)
+{
+	if (w->np + n > w->capp) {
+		size_t cap = w->capp ? w->capp * 2 : 256;
+		git_oid *p;
+		while (cap < w->np + n)
+			cap *= 2;
+		if (!(p = realloc(w->parents, cap * sizeof(*p))))
+			return gitchat_error_oom();
+		w->parents = p;
+		w->capp = cap;
+	}
+	f->first_parent = w->np;
+	f->nparents = n;
+	memcpy(w->parents + w->np, parents, n * sizeof(git_oid));
+	w->np += n;
+	return 0;
+}
+
+/* Checks one commit on its own (not its parents). 0, or GITCHAT_EVERIFY
+ * with the reason; fills the parent list. */
+static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
+                      const git_oid *id, const char *room, gitchat_buf *raw)
+{
+	gitchat_commit c;
+	gitchat_pubkey signer;
+	int error;
+
+	*parents = NULL;
+	*nparents = 0;
+	if ((error = gitchat_commit_read_raw(raw, store->repo, id)) < 0) {
+		if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID)
+			return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+		return error;
+	}
+	if ((error = gitchat_commit_parse(&c, raw->ptr, raw->size)) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	error = gitchat_commit_check(&signer, &c, store->repo, room, &store->limits);
+	if (error == 0) {
+		*parents = c.parents;
+		*nparents = c.parent_count;
+		c.parents = NULL;
+	} else if (error != GITCHAT_EVERIFY && error != GITCHAT_ENOMEM) {
+		error = gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	}
+	gitchat_commit_dispose(&c);
+	return error;
+}
+
+static int report_invalid(gitchat_verify_cache *cache, const char *room, const git_oid *id,
+                          git_oid *bad)
+{
+	const char *reason = "invalid";
+	git_oid cause;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	gitchat_verify_cache_get(cache, room, id, &reason, &cause);
+	if (bad)
+		*bad = cause;
+	if (git_oid_equal(&cause, id))
+		return gitchat_error_set(GITCHAT_EVERIFY, "%s", reason);
+	git_oid_tostr(hex, sizeof(hex), &cause);
+	return gitchat_error_set(GITCHAT_EVERIFY, "its ancestor %s is invalid: %s", hex, reason);
+}
+
+int gitchat_verify_commit(gitchat_store *store, const git_oid *id, const char *room, git_oid *bad)
+{
+	gitchat_verify_cache *cache;
+	walk w = { 0 };
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	int error;
+
+	if ((error = gitchat_store_cache(&cache, store)) < 0)
+		return error;
+	switch (gitchat_verify_cache_get(cache, room, id, NULL, NULL)) {
+	case GITCHAT_VSTATE_VALID: return 0;
+	case GITCHAT_VSTATE_INVALID: return report_invalid(cache, room, id, bad);
+	default: break;
+	}
+	if ((error = walk_push(&w, id)) < 0)
+		goto done;
+	/* Depth-first, iterative: a log can be millions of commits deep. */
+	while (w.n) {
+		frame *f = &w.frames[w.n - 1];
+		git_oid fid = f->id;
+		size_t i, first;
+
+		if (gitchat_verify_cache_get(cache, room, &fid, NULL, NULL) != GITCHAT_VSTATE_UNKNOWN) {
+			w.n--;
+			continue;
+		}
+		if (!f->expanded) {
+			git_oid *parents;
+			size_t np;
+			f->expanded = 1;
+			error = check_self(&parents, &np, store, &fid, room, &raw);
+			if (error == GITCHAT_EVERIFY) {
+				error = gitchat_verify_cache_set_invalid(cache, room, &fid, &fid,
+				                                         gitchat_error_last()->message);
+				w.n--;
+				if (error < 0)
+					goto done;
+				continue;
+			}
+			if (error < 0)
+				goto done;
+			error = walk_save_parents(&w, f, parents, np);
+			free(parents);
+			if (error < 0)
+				goto done;
+			first = f->first_parent;
+			for (i = 0; i < np; i++) {
+				const git_oid *p = &w.parents[first + i];
+				if (gitchat_verify_cache_get(cache, room, p, NULL, NULL) == GITCHAT_VSTATE_UNKNOWN &&
+				    (error = walk_push(&w, p)) < 0)
+					goto done;
+			}
+			continue;
+		}
+		/* All parents decided. */
+		for (i = 0; i < f->nparents; i++) {
+			const git_oid *p = &w.parents[f->first_parent + i];
+			const char *reason;
+			git_oid cause;
+			if (gitchat_verify_cache_get(cache, room, p, &reason, &cause) == GITCHAT_VSTATE_INVALID) {
+				error = gitchat_verify_cache_set_invalid(cache, room, &fid, &cause, reason);
+				break;
+			}
+		}
+		if (i == f->nparents)
+			error = gitchat_verify_cache_set_valid(cache, room, &fid);
+		/* Parent lists are a stack too: drop this frame's. */
+		w.np = f->first_parent;
+		w.n--;
+		if (error < 0)
+			goto done;
+	}
+	gitchat_verify_cache_flush(cache);
+	if (gitchat_verify_cache_get(cache, room, id, NULL, NULL) == GITCHAT_VSTATE_VALID)
+		error = 0;
+	else
+		error = report_invalid(cache, room, id, bad);
+done:
+	free(w.frames);
+	free(w.parents);
+	gitchat_buf_dispose(&raw);
+	return error;
+}
+
+int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_oid *id)
+{
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	gitchat_commit c;
+	unsigned char *bin = NULL;
+	size_t binlen;
+	gitchat_reader r;
+	const unsigned char *magic, *pub;
+	size_t publen;
+	uint32_t version;
+	int error;
+
+	if ((error = gitchat_commit_read_raw(&raw, store->repo, id)) < 0)
+		goto done;
+	if ((error = gitchat_commit_parse(&c, raw.ptr, raw.size)) < 0)
+		goto done;
+	error = gitchat_armor_decode(&bin, &binlen, "SSH SIGNATURE", c.signature.ptr, c.signature.size);
+	gitchat_commit_dispose(&c);
+	if (error < 0) {
+		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed with an SSH signature");
+		goto done;
+	}
+	r.p = bin;
+	r.left = binlen;
+	if (gitchat_reader_bytes(&r, &magic, 6) < 0 || memcmp(magic, "SSHSIG", 6) ||
+	    gitchat_reader_u32(&r, &version) < 0 || gitchat_reader_string(&r, &pub, &publen) < 0 ||
+	    gitchat_pubkey_parse_blob(out, pub, publen) < 0)
+		error = gitchat_error_set(GITCHAT_EVERIFY, "its signature carries no ed25519 key");
+done:
+	if (bin)
+		sodium_free(bin);
+	gitchat_buf_dispose(&raw);
+	return error;
+}
+
+int gitchat_verify_ref_update(gitchat_store *store, const char *refname, const git_oid *old,
+                              const git_oid *new_id, git_oid *bad)
+{
+	gitchat_chatref ref;
+	gitchat_pubkey signer;
+	char want[GITCHAT_FINGERPRINT_SIZE], got[GITCHAT_FINGERPRINT_SIZE];
+	int error;
+
+	if (gitchat_chatref_parse(&ref, refname) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	if (!new_id || git_oid_is_zero(new_id))
+		return gitchat_error_set(GITCHAT_EVERIFY, "a chat log cannot be deleted");
+	if (bad)
+		git_oid_cpy(bad, new_id);
+	if ((error = gitchat_verify_commit(store, new_id, ref.room, bad)) < 0)
+		return error;
+	if ((error = gitchat_commit_signer(&signer, store, new_id)) < 0)
+		return error;
+	if (gitchat_pubkey_cmp(&signer, &ref.key) != 0) {
+		gitchat_pubkey_fingerprint(want, &ref.key);
+		gitchat_pubkey_fingerprint(got, &signer);
+		return gitchat_error_set(GITCHAT_EVERIFY,
+			"it is signed by %s, not by the log's owner %s", got, want);
+	}
+	if (old && !git_oid_is_zero(old) && !git_oid_equal(old, new_id)) {
+		error = git_graph_descendant_of(store->repo, new_id, old);
+		if (error < 0)
+			return gitchat_error_from_git(error, "cannot compare the old and new heads");
+		if (error == 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), old);
+			return gitchat_error_set(GITCHAT_EVERIFY,
+				"it does not descend from the current head %s (a history rewrite)", hex);
+		}
+	}
+	return 0;
+}
+
+int gitchat_verify_store(gitchat_store *store, const char *room, gitchat_problem_cb cb,
+                         void *payload)
+{
+	gitchat_tips tips, bad;
+	gitchat_problem p;
+	size_t i;
+	int error, found = 0;
+
+	if ((error = gitchat_tips_list(&tips, &bad, store->repo, room)) < 0)
+		return error;
+	for (i = 0; i < bad.count && !room; i++) {
+		found = 1;
+		p.refname = bad.tips[i].refname;
+		p.commit = &bad.tips[i].id;
+		p.reason = "the ref name is not refs/chat/<room>/<64 hex digit key>";
+		if (cb && (error = cb(&p, payload)) != 0)
+			goto done;
+	}
+	for (i = 0; i < tips.count; i++) {
+		git_oid culprit = tips.tips[i].id;
+		error = gitchat_verify_ref_update(store, tips.tips[i].refname, NULL,
+		                                  &tips.tips[i].id, &culprit);
+		if (error == GITCHAT_EVERIFY) {
+			found = 1;
+			p.refname = tips.tips[i].refname;
+			p.commit = &culprit;
+			p.reason = gitchat_error_last()->message;
+			if (cb && (error = cb(&p, payload)) != 0)
+				goto done;
+			continue;
+		}
+		if (error < 0)
+			goto done;
+	}
+	error = found ? gitchat_error_set(GITCHAT_EVERIFY, "the store holds invalid logs") : 0;
+done:
+	gitchat_tips_dispose(&tips);
+	gitchat_tips_dispose(&bad);
+	return error;
+}
