@@ -45,6 +45,7 @@ typedef struct {
 struct gitchat_store;
 GITCHAT_EXTERN(int) gitchat_message_read(gitchat_message **out, struct gitchat_store *store,
                                          const git_oid *id, const char *room);
+GITCHAT_EXTERN(int) gitchat_message_dup(gitchat_message **out, const gitchat_message *msg);
 GITCHAT_EXTERN(void) gitchat_message_free(gitchat_message *msg);
 
 #ifdef __cplusplus

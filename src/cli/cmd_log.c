@@ -74,9 +74,13 @@ int cmd_log(int argc, char **argv)
 	count = gitchat_conversation_count(conv);
 	start = max >= 0 && (size_t)max < count ? count - (size_t)max : 0;
 	for (i = start; i < count; i++) {
-		const gitchat_message *m = gitchat_conversation_get(conv, i);
+		gitchat_message *m = NULL;
+		int error;
 		gitchat_buf_clear(&out);
-		if ((json ? gitchat_render_json(&out, m) : gitchat_render_text(&out, m)) < 0) {
+		if ((error = gitchat_conversation_message(&m, conv, i)) == 0)
+			error = json ? gitchat_render_json(&out, m) : gitchat_render_text(&out, m);
+		gitchat_message_free(m);
+		if (error < 0) {
 			ret = cli_fatal_lib();
 			goto done;
 		}

@@ -364,6 +364,31 @@ oom:
 	return gitchat_error_oom();
 }
 
+int gitchat_message_dup(gitchat_message **out, const gitchat_message *src)
+{
+	gitchat_message *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (!m)
+		return gitchat_error_oom();
+	*m = *src;
+	m->parents = NULL;
+	m->author_name = m->author_email = m->room = m->text = NULL;
+	if (src->parent_count && !(m->parents = malloc(src->parent_count * sizeof(git_oid))))
+		goto oom;
+	if (src->parent_count)
+		memcpy(m->parents, src->parents, src->parent_count * sizeof(git_oid));
+	if (!(m->author_name = strdup(src->author_name)) ||
+	    !(m->author_email = strdup(src->author_email)) || !(m->room = strdup(src->room)) ||
+	    !(m->text = dup_n(src->text, src->text_len)))
+		goto oom;
+	*out = m;
+	return 0;
+oom:
+	gitchat_message_free(m);
+	return gitchat_error_oom();
+}
+
 void gitchat_message_free(gitchat_message *m)
 {
 	if (!m)

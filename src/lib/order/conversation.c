@@ -10,9 +10,12 @@
 #include "util/error.h"
 #include "util/oidmap.h"
 
+/* For now every message is held in memory; the entries are derived. */
 struct gitchat_conversation {
 	gitchat_message **messages;   /* in conversation order */
 	size_t count;
+	gitchat_oidmap index;         /* oid -> position */
+	size_t *target, *reply;       /* positions, GITCHAT_NO_INDEX when none */
 };
 
 typedef struct {
@@ -134,6 +137,29 @@ static int load_tips(loader *l)
 	return error;
 }
 
+static int link_entries(gitchat_conversation *conv)
+{
+	size_t i;
+	uint32_t pos;
+	int error;
+
+	conv->target = malloc((conv->count + 1) * sizeof(size_t));
+	conv->reply = malloc((conv->count + 1) * sizeof(size_t));
+	if (!conv->target || !conv->reply)
+		return gitchat_error_oom();
+	for (i = 0; i < conv->count; i++)
+		if ((error = gitchat_oidmap_set(&conv->index, &conv->messages[i]->id, (uint32_t)i)) < 0)
+			return error;
+	for (i = 0; i < conv->count; i++) {
+		const gitchat_message *m = conv->messages[i];
+		conv->target[i] = m->kind != GITCHAT_MESSAGE_TEXT &&
+		                  gitchat_oidmap_get(&conv->index, &m->target, &pos) ? pos : GITCHAT_NO_INDEX;
+		conv->reply[i] = m->has_reply && gitchat_oidmap_get(&conv->index, &m->reply_to, &pos)
+		                 ? pos : GITCHAT_NO_INDEX;
+	}
+	return 0;
+}
+
 static int build_order(gitchat_conversation *conv, loader *l)
 {
 	gitchat_order_node *nodes = calloc(l->n + 1, sizeof(*nodes));
@@ -169,7 +195,7 @@ static int build_order(gitchat_conversation *conv, loader *l)
 		conv->messages[i] = l->msgs[order[i]];
 	conv->count = l->n;
 	l->n = 0;   /* ownership moved */
-	error = 0;
+	error = link_entries(conv);
 done:
 	if (error == GITCHAT_ENOMEM && !gitchat_error_last()->code)
 		gitchat_error_oom();
@@ -222,9 +248,41 @@ size_t gitchat_conversation_count(const gitchat_conversation *conv)
 	return conv->count;
 }
 
-const gitchat_message *gitchat_conversation_get(const gitchat_conversation *conv, size_t i)
+int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
+                                   const gitchat_conversation *conv, size_t i)
 {
-	return i < conv->count ? conv->messages[i] : NULL;
+	const gitchat_message *m;
+
+	if (i >= conv->count)
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
+	m = conv->messages[i];
+	out->id = &m->id;
+	out->time = m->time;
+	out->key = &m->key;
+	out->kind = m->kind;
+	out->target = conv->target[i];
+	out->reply_to = conv->reply[i];
+	return 0;
+}
+
+int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *conv, size_t i)
+{
+	*out = NULL;
+	if (i >= conv->count)
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
+	return gitchat_message_dup(out, conv->messages[i]);
+}
+
+int gitchat_conversation_find(size_t *out, const gitchat_conversation *conv, const git_oid *id)
+{
+	uint32_t pos;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (!gitchat_oidmap_get(&conv->index, id, &pos))
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "message %s is not in this conversation",
+		                         git_oid_tostr(hex, sizeof(hex), id));
+	*out = pos;
+	return 0;
 }
 
 void gitchat_conversation_free(gitchat_conversation *conv)
@@ -234,5 +292,8 @@ void gitchat_conversation_free(gitchat_conversation *conv)
 	for (size_t i = 0; i < conv->count; i++)
 		gitchat_message_free(conv->messages[i]);
 	free(conv->messages);
+	free(conv->target);
+	free(conv->reply);
+	gitchat_oidmap_dispose(&conv->index);
 	free(conv);
 }

@@ -82,8 +82,12 @@ int gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store, const char *
 		if ((error = gitchat_conversation_load(&conv, store, tips.tips[r].ref.room,
 		                                       NULL, NULL)) < 0)
 			goto done;
-		for (i = 0; error == 0 && i < gitchat_conversation_count(conv); i++)
-			error = add(&set, gitchat_conversation_get(conv, i));
+		for (i = 0; error == 0 && i < gitchat_conversation_count(conv); i++) {
+			gitchat_message *m = NULL;
+			if ((error = gitchat_conversation_message(&m, conv, i)) == 0)
+				error = add(&set, m);
+			gitchat_message_free(m);
+		}
 		gitchat_conversation_free(conv);
 		if (error < 0)
 			goto done;
