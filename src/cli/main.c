@@ -10,6 +10,8 @@ static const cli_command commands[] = {
 	{ "send", cmd_send, "append a signed message to your log in a room" },
 	{ "log", cmd_log, "show a room's conversation" },
 	{ "verify", cmd_verify, "check every log of the store" },
+	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in" },
+	{ "remote", cmd_remote, "add, list or remove the remotes sync uses" },
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
 	{ NULL, NULL, NULL }
 };
