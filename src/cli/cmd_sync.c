@@ -101,21 +101,25 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 	if (e->key)
 		gitchat_pubkey_fingerprint(fp, e->key);
 	switch (e->type) {
-	case GITCHAT_SYNC_EVENT_REJECTED:
-		fprintf(stderr, "error: '%s': rejected %s at %s: %s\n", e->remote, e->refname,
-		        e->commit ? a : "-", e->reason);
-		if (e->commit && ui->verbose) {
-			char full[GIT_OID_HEXSZ + 1];
-			fprintf(stderr, "       (commit %s)\n", git_oid_tostr(full, sizeof(full), e->commit));
-		}
+	case GITCHAT_SYNC_EVENT_REJECTED: {
+		char full[GIT_OID_HEXSZ + 1] = "-";
+		if (e->commit)
+			git_oid_tostr(full, sizeof(full), e->commit);
+		fprintf(stderr, "error: '%s': rejected %s at %s: %s\n", e->remote, e->refname, full,
+		        e->reason);
 		break;
-	case GITCHAT_SYNC_EVENT_FORK:
-		fprintf(stderr, "warning: '%s': fork in room '%s': %s (%s) continued one log two "
-		        "different ways (ours at %s, the remote's at %s: a history rewrite, or one key "
-		        "used on two devices); both are kept (%s) and shown; the author's next "
-		        "message heals it\n", e->remote, e->room,
-		        e->author_name ? e->author_name : "someone", fp, b, a, e->fork_ref);
+	}
+	case GITCHAT_SYNC_EVENT_FORK: {
+		char full[GIT_OID_HEXSZ + 1];
+		const char *who = e->author_name ? e->author_name : "the author";
+		git_oid_tostr(full, sizeof(full), e->commit);
+		fprintf(stderr, "warning: '%s': fork of %s: the remote has %s, which does not descend "
+		        "from ours (%s): %s (%s) wrote two different continuations of this log (a "
+		        "history rewrite, or one key used on two devices); both are kept (%s) and "
+		        "shown, and %s's next message in '%s' heals it\n", e->remote, e->refname, full,
+		        b, who, fp, e->fork_ref, who, e->room);
 		break;
+	}
 	case GITCHAT_SYNC_EVENT_PUSH_DECLINED:
 		fprintf(stderr, "error: '%s': the server declined %s at %s: %s\n", e->remote,
 		        e->refname, a, e->reason ? e->reason : "declined");
