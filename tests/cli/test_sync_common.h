@@ -26,6 +26,7 @@ typedef struct {
 	char *key;        /* private key file */
 	char *store;      /* bare repository */
 	char hex[GITCHAT_PUBKEY_HEXSIZE];
+	char fp[GITCHAT_FINGERPRINT_SIZE];
 } tp_person;
 
 /* Author dates go up by one second per message, from a fixed start, so
@@ -80,6 +81,7 @@ TP_FN void tp_person_init_key(tp_person *p, const char *dir, const char *name,
 	}
 	cr_assert_eq(gitchat_key_load(&k, p->key), 0, "%s", gitchat_error_last()->message);
 	gitchat_pubkey_hex(p->hex, gitchat_key_public(k));
+	gitchat_pubkey_fingerprint(p->fp, gitchat_key_public(k));
 	gitchat_key_free(k);
 }
 
