@@ -13,6 +13,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 #include <git2.h>
+#include <sodium.h>
 #include <gitchat.h>
 
 #include "testlib.h"
@@ -299,6 +300,67 @@ TP_FN char *tp_craft(const char *gitdir, const char *keypath, const char *room,
 	git_odb_free(odb);
 	git_repository_free(repo);
 	return strdup(git_oid_tostr(hex, sizeof(hex), &id));
+}
+
+/* Appends `n` signed messages of about `text_size` bytes (incompressible
+ * text) to the log of `keypath` in `room` of `gitdir`, written in-process:
+ * a big room in seconds. Returns the new head (malloc'd hex). */
+TP_FN char *tp_gen_log(const char *gitdir, const char *keypath, const char *room, size_t n,
+                       size_t text_size)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	git_reference *ref = NULL;
+	git_oid tree, id, prev;
+	gitchat_buf payload = GITCHAT_BUF_INIT, sig = GITCHAT_BUF_INIT, refname = GITCHAT_BUF_INIT;
+	gitchat_key *key = NULL;
+	char hex[GIT_OID_HEXSZ + 1], khex[GITCHAT_PUBKEY_HEXSIZE];
+	unsigned char *raw = malloc(text_size + 1);
+	char *text = malloc(text_size * 2 + 8);
+	int has_prev = 0;
+
+	tp_init();
+	cr_assert(raw && text);
+	cr_assert_eq(git_repository_open_bare(&repo, gitdir), 0);
+	cr_assert_eq(git_repository_odb(&odb, repo), 0);
+	cr_assert_eq(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
+	cr_assert_eq(gitchat_key_load(&key, keypath), 0);
+	gitchat_pubkey_hex(khex, gitchat_key_public(key));
+	gitchat_buf_printf(&refname, "refs/chat/%s/%s", room, khex);
+	if (git_reference_name_to_id(&prev, repo, refname.ptr) == 0)
+		has_prev = 1;
+	for (size_t i = 0; i < n; i++) {
+		randombytes_buf(raw, text_size * 3 / 4 + 1);
+		sodium_bin2base64(text, text_size * 2 + 8, raw, text_size * 3 / 4 + 1,
+		                  sodium_base64_VARIANT_ORIGINAL);
+		text[text_size] = '\0';
+		tp_clock++;
+		gitchat_buf_clear(&payload);
+		gitchat_buf_printf(&payload, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree));
+		if (has_prev)
+			gitchat_buf_printf(&payload, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &prev));
+		gitchat_buf_printf(&payload, "author Gen <gen@example.org> %lld +0000\n"
+		                   "committer Gen <gen@example.org> %lld +0000\nchat-room %s\n\n"
+		                   "%zu %s\n", tp_clock, tp_clock, room, i, text);
+		gitchat_buf_clear(&sig);
+		cr_assert_eq(gitchat_sshsig_sign(&sig, key, "git", payload.ptr, payload.size), 0);
+		sig.ptr[--sig.size] = '\0';
+		cr_assert_eq(git_commit_create_with_signature(&id, repo, payload.ptr, sig.ptr,
+		                                              "gpgsig"), 0);
+		prev = id;
+		has_prev = 1;
+	}
+	cr_assert_eq(git_reference_create(&ref, repo, refname.ptr, &prev, 1, "generated"), 0);
+	git_reference_free(ref);
+	gitchat_key_free(key);
+	gitchat_buf_dispose(&payload);
+	gitchat_buf_dispose(&sig);
+	gitchat_buf_dispose(&refname);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	free(raw);
+	free(text);
+	return strdup(git_oid_tostr(hex, sizeof(hex), &prev));
 }
 
 TP_FN int tp_contains(const char *hay, const char *needle)

@@ -140,6 +140,7 @@ int sync_transport_connect(sync_remote *r, int direction)
 		return (error = sync_local_open(r)) < 0 ? error : sync_local_list(r);
 	sync_transport_close(r);
 	gitchat_buf_clear(&r->failure);
+	sync_creds_finish(r, 0);   /* each connection offers every key again */
 	url = direction == GIT_DIRECTION_PUSH && r->pushurl ? r->pushurl : r->url;
 	if ((error = git_remote_create_anonymous(&r->remote, r->repo, url)) < 0)
 		return gitchat_error_from_git(error, "cannot use the remote URL '%s'", url);
@@ -152,6 +153,8 @@ int sync_transport_connect(sync_remote *r, int direction)
 	}
 	if ((error = git_remote_ls(&refs, &n, r->remote)) < 0)
 		return net_error(r, error, "cannot list the refs of");
+	/* The server let us in: the helpers' password was right. */
+	sync_creds_finish(r, 1);
 	return heads_from_ls(&r->heads, refs, n);
 }
 
