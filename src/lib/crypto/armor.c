@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -7,11 +8,11 @@
 
 #define ARMOR_COLUMNS 70
 
-int gitchat_armor_encode(gitchat_buf *out, const char *label,
-                         const unsigned char *data, size_t len)
+static int armor_encode(gitchat_buf *out, const char *label,
+                        const unsigned char *data, size_t len, int secret)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	char *b64 = sodium_malloc(b64len);
+	char *b64 = secret ? sodium_malloc(b64len) : malloc(b64len);
 	size_t n, i;
 	int error = GITCHAT_ENOMEM;
 
@@ -30,8 +31,23 @@ int gitchat_armor_encode(gitchat_buf *out, const char *label,
 		goto done;
 	error = 0;
 done:
-	sodium_free(b64);
+	if (secret)
+		sodium_free(b64);
+	else
+		free(b64);
 	return error;
+}
+
+int gitchat_armor_encode(gitchat_buf *out, const char *label,
+                         const unsigned char *data, size_t len)
+{
+	return armor_encode(out, label, data, len, 1);
+}
+
+int gitchat_armor_encode_public(gitchat_buf *out, const char *label,
+                                const unsigned char *data, size_t len)
+{
+	return armor_encode(out, label, data, len, 0);
 }
 
 static const char *find_mem(const char *hay, size_t haylen, const char *needle)
@@ -52,8 +68,8 @@ static int only_space(const char *p, const char *end)
 	return 1;
 }
 
-int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
-                         const char *text, size_t len)
+static int armor_decode(unsigned char **out, size_t *outlen, const char *label,
+                        const char *text, size_t len, int secret)
 {
 	char begin[96], end[96];
 	const char *b, *e, *body;
@@ -72,15 +88,30 @@ int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
 	if (!only_space(e + strlen(end), text + len))
 		return GITCHAT_EINVALID;
 	maxlen = (size_t)(e - body) / 4 * 3 + 3;
-	if (!(bin = sodium_malloc(maxlen ? maxlen : 1)))
+	if (!(bin = secret ? sodium_malloc(maxlen ? maxlen : 1) : malloc(maxlen ? maxlen : 1)))
 		return gitchat_error_oom();
 	if (sodium_base642bin(bin, maxlen, body, (size_t)(e - body), " \t\r\n", &binlen,
 	                      &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    b64end != e || binlen == 0) {
-		sodium_free(bin);
+		if (secret)
+			sodium_free(bin);
+		else
+			free(bin);
 		return GITCHAT_EINVALID;
 	}
 	*out = bin;
 	*outlen = binlen;
 	return 0;
+}
+
+int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
+                         const char *text, size_t len)
+{
+	return armor_decode(out, outlen, label, text, len, 1);
+}
+
+int gitchat_armor_decode_public(unsigned char **out, size_t *outlen, const char *label,
+                                const char *text, size_t len)
+{
+	return armor_decode(out, outlen, label, text, len, 0);
 }

@@ -1,6 +1,6 @@
 /*
  * Sync with a repository on a local path (a USB stick, a shared disk):
- * objects are packed straight from one repository into the other, and the
+ * the missing objects are copied as one new pack (pack.c), and the
  * remote's refs are moved with a compare-and-swap, as a push would. Only
  * the asked logs travel (libgit2's own local transport sends the objects
  * of every ref of the remote). Like libgit2's and git's local transports
@@ -127,167 +127,27 @@ done:
 	return error;
 }
 
-typedef struct {
-	sync_remote *r;
-	git_odb_writepack *wp;
-	git_indexer_progress stats;
-	gitchat_sync_direction dir;
-} copy_ctx;
-
-static int copy_progress(const git_indexer_progress *stats, void *payload)
-{
-	copy_ctx *c = payload;
-	gitchat_sync_progress p = { 0 };
-
-	p.direction = c->dir;
-	p.objects = stats->received_objects;
-	p.total_objects = stats->total_objects;
-	p.indexed_objects = stats->indexed_objects;
-	p.bytes = stats->received_bytes;
-	return sync_progress(c->r, &p) ? GIT_EUSER : 0;
-}
-
-static int copy_chunk(void *buf, size_t len, void *payload)
-{
-	copy_ctx *c = payload;
-
-	c->stats.received_bytes += len;
-	return c->wp->append(c->wp, buf, len, &c->stats);
-}
-
-/* Packs what `walk` reaches in `from` (objects of `pb`) into `to`. */
-static int copy_pack(sync_remote *r, git_packbuilder *pb, git_repository *to,
-                     gitchat_sync_direction dir)
-{
-	copy_ctx c;
-	git_odb *odb = NULL;
-	gitchat_sync_progress p = { 0 };
-	int error;
-
-	memset(&c, 0, sizeof(c));
-	c.r = r;
-	c.dir = dir;
-	if (git_packbuilder_object_count(pb) == 0)
-		return 0;
-	if ((error = git_repository_odb(&odb, to)) < 0 ||
-	    (error = git_odb_write_pack(&c.wp, odb, copy_progress, &c)) < 0)
-		goto done;
-	if ((error = git_packbuilder_foreach(pb, copy_chunk, &c)) < 0 ||
-	    (error = c.wp->commit(c.wp, &c.stats)) < 0)
-		goto done;
-	p.direction = dir;
-	p.objects = c.stats.received_objects;
-	p.total_objects = c.stats.total_objects;
-	p.indexed_objects = c.stats.indexed_objects;
-	p.bytes = c.stats.received_bytes;
-	p.done = 1;
-	sync_progress(r, &p);
-done:
-	if (c.wp)
-		c.wp->free(c.wp);
-	git_odb_free(odb);
-	if (error < 0)
-		return r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "'%s': cancelled", r->url) :
-		       gitchat_error_from_git(error, "cannot copy the objects %s '%s'",
-		                              dir == GITCHAT_SYNC_RECEIVING ? "from" : "to", r->url);
-	return 0;
-}
-
-/* Hides from `walk` every commit `ids` names that `walk`'s repository has. */
-static void hide_known(git_revwalk *walk, const git_oid *id)
-{
-	if (git_revwalk_hide(walk, id) < 0)
-		git_error_clear();  /* not there (or not a commit): nothing to hide */
-}
-
-static int hide_chat_tips(git_revwalk *walk, git_repository *tips_of)
-{
-	gitchat_tips tips;
-	int error;
-
-	if ((error = gitchat_tips_list(&tips, NULL, tips_of, NULL)) < 0)
-		return error;
-	for (size_t i = 0; i < tips.count; i++)
-		hide_known(walk, &tips.tips[i].id);
-	gitchat_tips_dispose(&tips);
-	return 0;
-}
-
-static int add_tip(git_packbuilder *pb, git_revwalk *walk, git_repository *repo,
-                   const git_oid *id)
-{
-	git_object *obj = NULL;
-	int error;
-
-	if ((error = git_object_lookup(&obj, repo, id, GIT_OBJECT_ANY)) < 0)
-		return error;
-	/* A non-commit under refs/chat/ is bad data; send it so that it is
-	 * rejected by name rather than silently missing. */
-	error = git_object_type(obj) == GIT_OBJECT_COMMIT ? git_revwalk_push(walk, id) :
-	        git_packbuilder_insert_recur(pb, id, NULL);
-	git_object_free(obj);
-	return error;
-}
-
 int sync_local_fetch(sync_remote *r, const git_oid *ids, size_t n)
 {
-	git_packbuilder *pb = NULL;
-	git_revwalk *walk = NULL;
-	size_t i;
-	int error;
-
-	if ((error = git_packbuilder_new(&pb, r->peer)) < 0 ||
-	    (error = git_revwalk_new(&walk, r->peer)) < 0) {
-		error = gitchat_error_from_git(error, "cannot read '%s'", r->url);
-		goto done;
-	}
-	git_packbuilder_set_threads(pb, 0);
-	for (i = 0; i < n; i++)
-		if ((error = add_tip(pb, walk, r->peer, &ids[i])) < 0) {
-			error = gitchat_error_from_git(error, "cannot read the logs of '%s'", r->url);
-			goto done;
-		}
-	if ((error = hide_chat_tips(walk, r->repo)) < 0)
-		goto done;
-	if ((error = git_packbuilder_insert_walk(pb, walk)) < 0) {
-		error = gitchat_error_from_git(error, "cannot read the logs of '%s'", r->url);
-		goto done;
-	}
-	error = copy_pack(r, pb, r->repo, GITCHAT_SYNC_RECEIVING);
-done:
-	git_revwalk_free(walk);
-	git_packbuilder_free(pb);
-	return error;
+	return sync_pack_copy(r, r->peer, r->repo, ids, n, GITCHAT_SYNC_RECEIVING);
 }
 
 int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
 {
-	git_packbuilder *pb = NULL;
-	git_revwalk *walk = NULL;
 	git_reference *ref = NULL;
+	git_oid *ids = NULL;
 	size_t i;
 	int error;
 
-	if ((error = git_packbuilder_new(&pb, r->repo)) < 0 ||
-	    (error = git_revwalk_new(&walk, r->repo)) < 0) {
-		error = gitchat_error_from_git(error, "cannot read the store");
-		goto done;
-	}
-	git_packbuilder_set_threads(pb, 0);
+	if (n && !(ids = calloc(n, sizeof(*ids))))
+		return gitchat_error_oom();
 	for (i = 0; i < n; i++)
-		if ((error = add_tip(pb, walk, r->repo, &updates[i].id)) < 0) {
-			error = gitchat_error_from_git(error, "cannot read the log '%s'",
-			                               updates[i].refname);
-			goto done;
-		}
-	for (i = 0; i < r->heads.n; i++)
-		hide_known(walk, &r->heads.v[i].id);
-	if ((error = git_packbuilder_insert_walk(pb, walk)) < 0) {
-		error = gitchat_error_from_git(error, "cannot pack the logs for '%s'", r->url);
-		goto done;
-	}
-	if ((error = copy_pack(r, pb, r->peer, GITCHAT_SYNC_SENDING)) < 0)
-		goto done;
+		ids[i] = updates[i].id;
+	error = sync_pack_copy(r, r->repo, r->peer, ids, n, GITCHAT_SYNC_SENDING);
+	free(ids);
+	if (error < 0)
+		return error;
+	/* Then the refs, each with a compare-and-swap on what we listed. */
 	for (i = 0; i < n; i++) {
 		sync_update *u = &updates[i];
 		int rc;
@@ -307,16 +167,10 @@ int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
 		else
 			u->reason = strdup(git_error_last() ? git_error_last()->message : "cannot update");
 		git_error_clear();
-		if (!u->reason) {
-			error = gitchat_error_oom();
-			goto done;
-		}
+		if (!u->reason)
+			return gitchat_error_oom();
 	}
-	error = 0;
-done:
-	git_revwalk_free(walk);
-	git_packbuilder_free(pb);
-	return error;
+	return 0;
 }
 
 void sync_local_close(sync_remote *r)

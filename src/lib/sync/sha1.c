@@ -1,8 +1,8 @@
 /*
- * SHA-1 (FIPS 180-4) and HMAC-SHA1 (RFC 2104), only for reading hashed
- * known_hosts entries ("|1|salt|HMAC-SHA1(salt, host)"), which is what
- * OpenSSH writes with HashKnownHosts. libsodium has no SHA-1. Nothing is
- * signed or verified with it.
+ * SHA-1 (FIPS 180-4) and HMAC-SHA1 (RFC 2104), which libsodium lacks: for
+ * hashed known_hosts entries ("|1|salt|HMAC-SHA1(salt, host)", what
+ * OpenSSH writes with HashKnownHosts) and for the checksums of the packs
+ * pack.c writes. Nothing is signed or verified with it.
  */
 #include <stdint.h>
 #include <string.h>
@@ -10,19 +10,12 @@
 
 #include "sync/sync_internal.h"
 
-typedef struct {
-	uint32_t h[5];
-	unsigned char block[64];
-	size_t used;
-	uint64_t total;
-} sha1_ctx;
-
 static uint32_t rol(uint32_t x, unsigned int n)
 {
 	return (x << n) | (x >> (32 - n));
 }
 
-static void sha1_block(sha1_ctx *c, const unsigned char *p)
+static void sha1_block(sync_sha1_ctx *c, const unsigned char *p)
 {
 	uint32_t w[80], a, b, d, e, cc, f, k, t;
 	int i;
@@ -57,7 +50,7 @@ static void sha1_block(sha1_ctx *c, const unsigned char *p)
 	c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d; c->h[4] += e;
 }
 
-static void sha1_init(sha1_ctx *c)
+void sync_sha1_init(sync_sha1_ctx *c)
 {
 	static const uint32_t iv[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
 	memcpy(c->h, iv, sizeof(iv));
@@ -65,8 +58,10 @@ static void sha1_init(sha1_ctx *c)
 	c->total = 0;
 }
 
-static void sha1_update(sha1_ctx *c, const unsigned char *p, size_t len)
+void sync_sha1_update(sync_sha1_ctx *c, const void *data, size_t len)
 {
+	const unsigned char *p = data;
+
 	c->total += len;
 	while (len) {
 		size_t n = 64 - c->used < len ? 64 - c->used : len;
@@ -81,18 +76,18 @@ static void sha1_update(sha1_ctx *c, const unsigned char *p, size_t len)
 	}
 }
 
-static void sha1_final(sha1_ctx *c, unsigned char out[20])
+void sync_sha1_final(sync_sha1_ctx *c, unsigned char out[20])
 {
 	uint64_t bits = c->total * 8;
 	unsigned char pad = 0x80, zero = 0, len[8];
 	int i;
 
-	sha1_update(c, &pad, 1);
+	sync_sha1_update(c, &pad, 1);
 	while (c->used != 56)
-		sha1_update(c, &zero, 1);
+		sync_sha1_update(c, &zero, 1);
 	for (i = 0; i < 8; i++)
 		len[i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha1_update(c, len, 8);
+	sync_sha1_update(c, len, 8);
 	for (i = 0; i < 5; i++) {
 		out[4 * i] = (unsigned char)(c->h[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
@@ -105,28 +100,28 @@ void sync_hmac_sha1(unsigned char out[20], const unsigned char *key, size_t key_
                     const unsigned char *data, size_t len)
 {
 	unsigned char k[64], pad[64], inner[20];
-	sha1_ctx c;
+	sync_sha1_ctx c;
 	int i;
 
 	memset(k, 0, sizeof(k));
 	if (key_len > sizeof(k)) {
-		sha1_init(&c);
-		sha1_update(&c, key, key_len);
-		sha1_final(&c, k);
+		sync_sha1_init(&c);
+		sync_sha1_update(&c, key, key_len);
+		sync_sha1_final(&c, k);
 	} else {
 		memcpy(k, key, key_len);
 	}
 	for (i = 0; i < 64; i++)
 		pad[i] = k[i] ^ 0x36;
-	sha1_init(&c);
-	sha1_update(&c, pad, 64);
-	sha1_update(&c, data, len);
-	sha1_final(&c, inner);
+	sync_sha1_init(&c);
+	sync_sha1_update(&c, pad, 64);
+	sync_sha1_update(&c, data, len);
+	sync_sha1_final(&c, inner);
 	for (i = 0; i < 64; i++)
 		pad[i] = k[i] ^ 0x5c;
-	sha1_init(&c);
-	sha1_update(&c, pad, 64);
-	sha1_update(&c, inner, 20);
-	sha1_final(&c, out);
+	sync_sha1_init(&c);
+	sync_sha1_update(&c, pad, 64);
+	sync_sha1_update(&c, inner, 20);
+	sync_sha1_final(&c, out);
 	sodium_memzero(k, sizeof(k));
 }

@@ -128,6 +128,11 @@ int sync_local_fetch(sync_remote *r, const git_oid *ids, size_t n);
 int sync_local_push(sync_remote *r, sync_update *updates, size_t n);
 void sync_local_close(sync_remote *r);
 
+/* pack.c: copies what `to` lacks of the objects reachable from `tips` in
+ * `from` as one new pack in `to` (no pack when nothing is missing). */
+int sync_pack_copy(sync_remote *r, git_repository *from, git_repository *to,
+                   const git_oid *tips, size_t n, gitchat_sync_direction dir);
+
 /* creds.c / knownhosts.c: libgit2 callbacks, payload = sync_remote. */
 int sync_credentials_cb(git_credential **out, const char *url, const char *username_from_url,
                         unsigned int allowed_types, void *payload);
@@ -143,7 +148,16 @@ int sync_known_hosts_check(kh_result *out, size_t *line, const char *path,
                            const char *lookup_name, const char *key_type,
                            const unsigned char *blob, size_t blob_len);
 
-/* sha1.c: for hashed known_hosts entries (HMAC-SHA1). */
+/* sha1.c: for hashed known_hosts entries (HMAC-SHA1) and pack checksums. */
+typedef struct {
+	uint32_t h[5];
+	unsigned char block[64];
+	size_t used;
+	uint64_t total;
+} sync_sha1_ctx;
+void sync_sha1_init(sync_sha1_ctx *c);
+void sync_sha1_update(sync_sha1_ctx *c, const void *data, size_t len);
+void sync_sha1_final(sync_sha1_ctx *c, unsigned char out[20]);
 void sync_hmac_sha1(unsigned char out[20], const unsigned char *key, size_t key_len,
                     const unsigned char *data, size_t len);
 

@@ -260,7 +260,7 @@ int sync_transport_push(sync_remote *r, sync_update *updates, size_t n)
 	}
 	callbacks_init(&po.callbacks, r);
 	po.callbacks.push_update_reference = push_status_cb;
-	po.pb_parallelism = 0;
+	po.pb_parallelism = 1;
 	po.proxy_opts.type = GIT_PROXY_AUTO;
 	r->push_ctx = &ctx;
 	gitchat_buf_clear(&r->sideband);
