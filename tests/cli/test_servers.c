@@ -564,7 +564,7 @@ static void start_all_and_record(const char *file)
 Test(servers, helper_fail_with_servers_running)
 {
 	const char *file = getenv("GITCHAT_SERVERS_PIDFILE");
-	if (!file)
+	if (!file || !getenv("GITCHAT_SERVERS_HELPER"))
 		cr_skip_test("helper of no_orphans_after_failed_test");
 	start_all_and_record(file);
 	cr_assert_fail("deliberate failure with servers running");
@@ -582,7 +582,7 @@ Test(servers, no_orphans_after_failed_test)
 	/* BXFI_MAP would make the new run think it is one of our workers. */
 	const char *argv[] = { "env", "-u", "BXFI_MAP", self, "--filter=servers/helper_fail_with_servers_running",
 	                       "--jobs", "1", NULL };
-	const char *envv[] = { env, NULL };
+	const char *envv[] = { env, "GITCHAT_SERVERS_HELPER=1", NULL };
 	r = t_run_argv(NULL, argv, NULL, 0, envv);
 	cr_assert_neq(r.status, 0, "the helper test should have failed:\n%s", r.err);
 	cr_assert(strstr(r.err, "deliberate failure"), "status %d out: %s err: %s", r.status, r.out, r.err);
@@ -611,4 +611,34 @@ Test(servers, no_orphans_after_sigkill)
 	text = t_read_file(file, NULL);
 	cr_assert(text != NULL, "child did not record its servers");
 	assert_all_gone(text, "SIGKILL of the test process");
+}
+
+/* Run by start_failure_is_reported: lighttpd (in /usr/sbin on Debian)
+ * missing from PATH. */
+Test(servers, helper_start_fails)
+{
+	const char *dir = t_scratch();
+	char *root = t_path(dir, "srv");
+
+	if (!getenv("GITCHAT_SERVERS_HELPER"))
+		cr_skip_test("helper of start_failure_is_reported");
+	t_mkdir(root);
+	setenv("PATH", "/usr/bin:/bin", 1);
+	t_server_start(T_SERVER_HTTP, root);
+	cr_log_info("helper: the server started");
+}
+
+Test(servers, start_failure_is_reported)
+{
+	char *self = realpath("/proc/self/exe", NULL);
+	const char *argv[] = { "env", "-u", "BXFI_MAP", self, "--filter=servers/helper_start_fails",
+	                       "--jobs", "1", NULL };
+	const char *envv[] = { "GITCHAT_SERVERS_HELPER=1", NULL };
+	t_run r = t_run_argv(NULL, argv, NULL, 0, envv);
+
+	cr_assert_neq(r.status, 0, "start should have failed:\n%s", r.err);
+	cr_assert(strstr(r.err, "exited with status"), "%s", r.err);
+	cr_assert(strstr(r.err, "exec lighttpd: No such file"), "log tail missing:\n%s", r.err);
+	t_run_free(&r);
+	free(self);
 }

@@ -36,6 +36,13 @@
  *       leave the decision to the known_hosts check of (a).
  *   t_server_credentials_cb / t_server_certificate_check_cb implement these
  *   with the t_server as payload.
+ *
+ * Server hooks see: daemon = the test process's environment; http = CGI
+ * variables plus GIT_PROJECT_ROOT, GIT_HTTP_EXPORT_ALL, GIT_CONFIG_NOSYSTEM=1,
+ * and the test's HOME and PATH; ssh = the sshd session's environment plus
+ * the test's PATH and HOME and GIT_CONFIG_NOSYSTEM=1. So configure a hook
+ * through the served repository's git config or a wrapper script, not
+ * through other environment variables.
  */
 #ifndef GITCHAT_TEST_SERVERS_H
 #define GITCHAT_TEST_SERVERS_H
