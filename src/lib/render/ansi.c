@@ -175,6 +175,13 @@ static void flush_word(writer *w)
 		w->space = 0;
 	}
 	if (w->line_has && w->space) {
+		/* The blank between two words carries only the styles they share,
+		 * so that no underline or colour runs past the end of a word. */
+		unsigned common = w->line_style & w->word_start;
+		if (common != w->line_style) {
+			sgr(w, &w->line, common);
+			w->line_style = common;
+		}
 		put(w, &w->line, " ", 1);
 		w->col++;
 	}
@@ -266,16 +273,20 @@ static void end_block(writer *w)
 	w->space = 0;
 }
 
-static int in_tight_item(cmark_node *node)
+/* Blocks of a tight list, and its items, are not set apart by blank lines. */
+static int in_tight_list(cmark_node *node)
 {
 	cmark_node *parent = cmark_node_parent(node);
+
+	if (cmark_node_get_type(node) == CMARK_NODE_ITEM)
+		return parent && cmark_node_get_list_tight(parent);
 	return parent && cmark_node_get_type(parent) == CMARK_NODE_ITEM &&
 	       cmark_node_get_list_tight(cmark_node_parent(parent));
 }
 
 static void start_block(writer *w, cmark_node *node)
 {
-	if (w->emitted && w->blank_pending && !in_tight_item(node))
+	if (w->emitted && w->blank_pending && !in_tight_list(node))
 		emit_line(w, 1);
 	w->blank_pending = 0;
 }
