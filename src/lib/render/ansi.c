@@ -551,6 +551,52 @@ static void walk(writer *w, cmark_node *doc)
 	cmark_iter_free(it);
 }
 
+int gitchat_markdown_plain(gitchat_buf *out, const char *md, size_t len, size_t max)
+{
+	cmark_node *doc = cmark_parse_document(md, len, CMARK_OPT_DEFAULT);
+	cmark_iter *it;
+	cmark_event_type ev;
+	size_t start = out->size;
+	int error = 0, space = 0;
+
+	if (!doc || !(it = cmark_iter_new(doc))) {
+		cmark_node_free(doc);
+		return gitchat_error_oom();
+	}
+	while (!error && out->size - start < max && (ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		const char *lit = cmark_node_get_literal(n), *p;
+		switch (cmark_node_get_type(n)) {
+		case CMARK_NODE_TEXT: case CMARK_NODE_CODE: case CMARK_NODE_HTML_INLINE:
+		case CMARK_NODE_CODE_BLOCK: case CMARK_NODE_HTML_BLOCK:
+			/* Newlines and runs of blanks become one space: it is one line. */
+			for (p = lit ? lit : ""; *p && !error; p++) {
+				if (*p == '\n' || *p == ' ' || *p == '\t' || *p == '\r') {
+					space = out->size > start;
+					continue;
+				}
+				if (space)
+					error = gitchat_buf_putc(out, ' ');
+				space = 0;
+				if (!error)
+					error = gitchat_buf_putc(out, *p);
+			}
+			break;
+		case CMARK_NODE_SOFTBREAK: case CMARK_NODE_LINEBREAK:
+			space = out->size > start;
+			break;
+		default:
+			/* Between blocks, one space; inline markup adds none. */
+			if (ev == CMARK_EVENT_EXIT && cmark_node_get_type(n) <= CMARK_NODE_LAST_BLOCK)
+				space = out->size > start;
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	cmark_node_free(doc);
+	return error < 0 ? gitchat_error_oom() : 0;
+}
+
 int gitchat_render_markdown_text(gitchat_buf *out, const char *md, size_t len,
                                  unsigned width, const char *indent, int color)
 {

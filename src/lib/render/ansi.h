@@ -22,8 +22,13 @@ int gitchat_ansi_sgr(gitchat_buf *out, unsigned style);
 
 /* Appends untrusted text with every unsafe code point replaced by its
  * escaped form (reverse video when `color`, then back to `style`); the
- * display width is added to *width when not NULL. */
+ * display width is stored in *width when not NULL. */
 int gitchat_ansi_put_safe(gitchat_buf *out, const char *s, size_t len, int color,
                           unsigned style, size_t *width);
+
+/* The text of CommonMark `md` without its markup, on one line (blocks and
+ * line breaks become single spaces); stops after about `max` bytes. For
+ * the one-line quote of a message replied to. */
+int gitchat_markdown_plain(gitchat_buf *out, const char *md, size_t len, size_t max);
 
 #endif

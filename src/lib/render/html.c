@@ -16,6 +16,7 @@
 #include <cmark.h>
 
 #include "gitchat/render.h"
+#include "render/ansi.h"
 #include "render/width.h"
 #include "util/buf.h"
 #include "util/date.h"
@@ -343,18 +344,22 @@ static int item_header(gitchat_buf *page, const gitchat_view_item *it, const str
 static int reply_quote(gitchat_buf *page, const gitchat_view_item *it)
 {
 	char hex[GIT_OID_HEXSZ + 1];
-	const char *t = it->reply_redacted ? "message deleted" : it->reply_text, *nl;
-	size_t len;
+	gitchat_buf plain = GITCHAT_BUF_INIT;
+	int error = GITCHAT_ENOMEM;
 
-	while (*t == '\n' || *t == ' ' || *t == '\r')
-		t++;
-	len = (nl = strchr(t, '\n')) ? (size_t)(nl - t) : strlen(t);
+	if (it->reply_redacted ? gitchat_buf_puts(&plain, "message deleted") < 0
+	                       : gitchat_markdown_plain(&plain, it->reply_text,
+	                                                strlen(it->reply_text), 200) < 0)
+		goto done;
 	git_oid_tostr(hex, sizeof(hex), &it->msg->reply_to);
 	if (gitchat_buf_printf(page, "<div class=\"reply\"><a href=\"#m-%s\">↪ <bdi>", hex) < 0 ||
 	    esc(page, it->reply_name) < 0 || gitchat_buf_puts(page, "</bdi>: <bdi>") < 0 ||
-	    gitchat_html_escape(page, t, len) < 0 || gitchat_buf_puts(page, "</bdi></a></div>\n") < 0)
-		return GITCHAT_ENOMEM;
-	return 0;
+	    esc(page, plain.ptr) < 0 || gitchat_buf_puts(page, "</bdi></a></div>\n") < 0)
+		goto done;
+	error = 0;
+done:
+	gitchat_buf_dispose(&plain);
+	return error;
 }
 
 static int reactions(gitchat_buf *page, const gitchat_view_item *it)

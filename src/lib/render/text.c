@@ -216,15 +216,15 @@ static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_
 {
 	gitchat_buf line = GITCHAT_BUF_INIT;
 	char fp[GITCHAT_FINGERPRINT_SIZE];
-	const char *t = it->reply_redacted ? "message deleted" : it->reply_text, *p;
-	size_t cols, limit = r->opts.width > 20 ? r->opts.width : 20, i, len;
+	gitchat_buf plain = GITCHAT_BUF_INIT;
+	size_t cols, limit = r->opts.width > 20 ? r->opts.width : 20, i;
 	uint32_t cp;
 	int error = GITCHAT_ENOMEM;
 
-	/* Collapse the text to its first non-empty line. */
-	while (*t == '\n' || *t == ' ' || *t == '\r')
-		t++;
-	len = (p = strchr(t, '\n')) ? (size_t)(p - t) : strlen(t);
+	if (it->reply_redacted ? gitchat_buf_puts(&plain, "message deleted") < 0
+	                       : gitchat_markdown_plain(&plain, it->reply_text,
+	                                                strlen(it->reply_text), 4 * limit) < 0)
+		goto done;
 	if (gitchat_buf_puts(&line, BODY_INDENT "↪ ") < 0 ||
 	    gitchat_buf_puts(&line, it->reply_name) < 0)
 		goto done;
@@ -234,7 +234,8 @@ static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_
 		if (gitchat_buf_printf(&line, " (%s)", fp) < 0)
 			goto done;
 	}
-	if (gitchat_buf_puts(&line, ": ") < 0 || gitchat_buf_put(&line, t, len) < 0)
+	if (gitchat_buf_puts(&line, ": ") < 0 ||
+	    gitchat_buf_put(&line, plain.ptr ? plain.ptr : "", plain.size) < 0)
 		goto done;
 	/* Cut by display width, leaving a column for the ellipsis. */
 	for (i = 0, cols = 0; i < line.size;) {
@@ -259,6 +260,7 @@ static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_
 		goto done;
 	error = 0;
 done:
+	gitchat_buf_dispose(&plain);
 	gitchat_buf_dispose(&line);
 	return error;
 }
