@@ -12,9 +12,9 @@ static const char usage[] =
 	"author of a message can redact it; redactions signed by anyone else are\n"
 	"ignored and reported by 'git chat verify'.\n"
 	"\n"
-	"This does NOT erase the text: the message is a signed git commit, and git\n"
-	"history (this store, every replica, every remote that has it) still holds\n"
-	"it. Anyone with a copy can read it with 'git show ID'.\n"
+	"This does NOT erase the text: the message is a signed git commit, and\n"
+	"git history still holds it (this store, every replica, every remote that\n"
+	"has it). Anyone with a copy can read it with 'git show ID'.\n"
 	"\n"
 	"    -r, --room ROOM       check that ID is in ROOM (default: ID's own room)\n"
 	"        --key PATH        your identity key\n";
