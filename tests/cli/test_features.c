@@ -27,6 +27,12 @@ static fixture setup(void)
 	return f;
 }
 
+static void teardown(fixture *f)
+{
+	free((char *)f->dir);
+	free(f->store); free(f->alice); free(f->bob); free(f->m1); free(f->m2);
+}
+
 static char *log_json(const fixture *f)
 {
 	t_run r = fx_run(f->store, 0, NULL, "log", "-r", ROOM, "--format=json", NULL);
@@ -99,6 +105,7 @@ Test(features, edit_shows_latest_text_at_the_original_place)
 	/* The reply quotes the text as it is now. */
 	cr_assert(fx_contains(text, "↪ Alice: second edit"), "%s", text);
 	free(line); free(json); free(text);
+	teardown(&f);
 }
 
 Test(features, redact_hides_the_text_everywhere)
@@ -128,6 +135,7 @@ Test(features, redact_hides_the_text_everywhere)
 	cr_assert(fx_contains(r.out, "git history still holds it"), "%s", r.out);
 	t_run_free(&r);
 	free(line); free(json); free(text); free(html); free(page);
+	teardown(&f);
 }
 
 Test(features, reactions_aggregate_and_toggle)
@@ -157,6 +165,7 @@ Test(features, reactions_aggregate_and_toggle)
 	snprintf(want, sizeof(want), "\"reactions\":{\"👍\":[\"%s\",\"%s\"]}", ka, kb);
 	cr_assert(fx_contains(line, want), "%s", line);
 	free(line); free(json); free(text);
+	teardown(&f);
 }
 
 Test(features, commands_refuse_what_they_must_not_do)
@@ -192,6 +201,7 @@ Test(features, commands_refuse_what_they_must_not_do)
 	cr_assert(fx_contains(r.err, "is in room 'features'"), "%s", r.err);
 	t_run_free(&r);
 	free(react);
+	teardown(&f);
 }
 
 Test(features, foreign_edit_and_redaction_are_ignored_and_reported)
@@ -234,4 +244,5 @@ Test(features, foreign_edit_and_redaction_are_ignored_and_reported)
 	cr_assert_eq(t_count_lines(r.out), 2, "%s", r.out);
 	t_run_free(&r);
 	free(before); free(after); free(before_html); free(after_html); free(page);
+	teardown(&f);
 }
