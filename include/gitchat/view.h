@@ -61,6 +61,13 @@ typedef struct {
 /* Builds the view of `conv` (which must outlive the view). Reads only the
  * conversation's entries. */
 GITCHAT_EXTERN(int) gitchat_view_new(gitchat_view **out, gitchat_conversation *conv);
+
+/* The same for a reader of entries `from` onwards (the latest page): reads
+ * only the entries from `from` on. A modifier descends from its target, so
+ * it comes after it; entries before `from` still load correctly, by a
+ * scan, which is slower. */
+GITCHAT_EXTERN(int) gitchat_view_new_from(gitchat_view **out, gitchat_conversation *conv,
+                                          size_t from);
 GITCHAT_EXTERN(void) gitchat_view_free(gitchat_view *view);
 GITCHAT_EXTERN(gitchat_conversation *) gitchat_view_conversation(const gitchat_view *view);
 

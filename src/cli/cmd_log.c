@@ -86,9 +86,8 @@ static int text_match(const filter *f, const gitchat_view_item *it)
 }
 
 /* 1 when entry i passes every filter, 0 when not, <0 on error. */
-static int selected(const filter *f, gitchat_view *view, size_t i)
+static int selected(const filter *f, gitchat_conversation *conv, gitchat_view *view, size_t i)
 {
-	gitchat_conversation *conv = gitchat_view_conversation(view);
 	gitchat_conversation_entry e;
 	gitchat_message *m = NULL;
 	gitchat_view_item *it = NULL;
@@ -234,8 +233,10 @@ int cmd_log(int argc, char **argv)
 	if ((ret = cli_open_store(&store)) != 0 ||
 	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
 		goto done;
+	/* Only --grep reads texts while selecting, which needs the whole view;
+	 * otherwise the view starts at the first message shown. */
 	if (gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL) < 0 ||
-	    gitchat_view_new(&view, conv) < 0 ||
+	    (needs_text(&f) && gitchat_view_new(&view, conv) < 0) ||
 	    gitchat_read_marker_get(&f.read_upto, store, conv, room) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
@@ -243,16 +244,18 @@ int cmd_log(int argc, char **argv)
 	has_marker = f.read_upto > 0;
 	f.has_me = reader_my_key(&f.me, gitchat_store_repository(store), keypath);
 	count = gitchat_conversation_count(conv);
-	for (i = count; i-- > 0;)
-		if (gitchat_view_visible(view, i)) {
+	for (i = count; i-- > 0;) {
+		gitchat_conversation_entry e;
+		if (gitchat_conversation_entry_get(&e, conv, i) == 0 && e.kind == GITCHAT_MESSAGE_TEXT) {
 			last_visible = i;
 			break;
 		}
+	}
 
 	/* The selection, as indices: with -n, from the end backwards. */
 	if (max >= 0) {
 		for (i = count; i-- > 0 && nidx < (size_t)max;) {
-			if ((r = selected(&f, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
+			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
 			if (!r)
 				continue;
 			if (nidx == cap) {
@@ -268,7 +271,7 @@ int cmd_log(int argc, char **argv)
 		}
 	} else {
 		for (i = 0; i < count; i++) {
-			if ((r = selected(&f, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
+			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
 			if (!r)
 				continue;
 			if (nidx == cap) {
@@ -279,6 +282,10 @@ int cmd_log(int argc, char **argv)
 		}
 	}
 
+	if (!view && gitchat_view_new_from(&view, conv, nidx ? idx[0] : count) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
 	if ((ret = reader_printer_init(&pr, json, color, reader_width())) != 0 ||
 	    (ret = reader_printer_note(&pr, view, idx, nidx)) != 0)
 		goto done;

@@ -104,7 +104,16 @@ Test(features, edit_shows_latest_text_at_the_original_place)
 	cr_assert(fx_contains(text, "Alice (SHA256:teWn6R1u) (edited)\n  second edit\n"), "%s", text);
 	/* The reply quotes the text as it is now. */
 	cr_assert(fx_contains(text, "↪ Alice: second edit"), "%s", text);
-	free(line); free(json); free(text);
+	free(text);
+	/* The latest page alone (a view that starts at it) finds the edit of
+	 * an older message it quotes. */
+	{
+		t_run r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "-n", "1", "--color=never", NULL);
+		cr_assert(fx_contains(r.out, "↪ Alice: second edit") && !fx_contains(r.out, "original"),
+		          "%s", r.out);
+		t_run_free(&r);
+	}
+	free(line); free(json);
 	teardown(&f);
 }
 
@@ -153,6 +162,11 @@ Test(features, reactions_aggregate_and_toggle)
 	text = log_text(&f);
 	cr_assert(fx_contains(text, "  bob answers alice\n  👍 2\n"), "%s", text);
 	cr_assert(fx_contains(text, "  original text of alice\n  🎉 1\n"), "%s", text);
+	{
+		t_run r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "-n", "1", "--color=never", NULL);
+		cr_assert(fx_contains(r.out, "  bob answers alice\n  👍 2\n"), "latest page: %s", r.out);
+		t_run_free(&r);
+	}
 	json = log_json(&f);
 	cr_assert_eq(t_count_lines(json), 2, "reactions are not messages:\n%s", json);
 	line = json_line(json, f.m1);

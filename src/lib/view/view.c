@@ -13,18 +13,26 @@
 #define NONE UINT32_MAX
 #define MAX_EMOJI_BYTES 64
 
+/* Links for entries [base, count): a view of the latest page needs only
+ * the entries from the page on, since a modifier comes after its target
+ * (it descends from it). Targets before `base` are looked up by a scan. */
 struct gitchat_view {
 	gitchat_conversation *conv;
-	size_t count;
-	uint32_t *first_mod;   /* per target: its first modifier, in order */
-	uint32_t *next_mod;    /* per modifier: the next one of the same target */
+	size_t count, base;
+	uint32_t *first_mod;   /* per target - base: its first modifier, in order */
+	uint32_t *next_mod;    /* per modifier - base: the next one of the same target */
 };
 
 int gitchat_view_new(gitchat_view **out, gitchat_conversation *conv)
 {
+	return gitchat_view_new_from(out, conv, 0);
+}
+
+int gitchat_view_new_from(gitchat_view **out, gitchat_conversation *conv, size_t from)
+{
 	gitchat_view *v = calloc(1, sizeof(*v));
 	gitchat_conversation_entry e;
-	size_t i, n = gitchat_conversation_count(conv);
+	size_t i, n = gitchat_conversation_count(conv), m;
 	int error;
 
 	*out = NULL;
@@ -36,24 +44,27 @@ int gitchat_view_new(gitchat_view **out, gitchat_conversation *conv)
 	}
 	v->conv = conv;
 	v->count = n;
-	v->first_mod = malloc((n + 1) * sizeof(uint32_t));
-	v->next_mod = malloc((n + 1) * sizeof(uint32_t));
+	v->base = from < n ? from : n;
+	m = n - v->base;
+	v->first_mod = malloc((m + 1) * sizeof(uint32_t));
+	v->next_mod = malloc((m + 1) * sizeof(uint32_t));
 	if (!v->first_mod || !v->next_mod) {
 		gitchat_view_free(v);
 		return gitchat_error_oom();
 	}
-	memset(v->first_mod, 0xff, (n + 1) * sizeof(uint32_t));
-	memset(v->next_mod, 0xff, (n + 1) * sizeof(uint32_t));
+	memset(v->first_mod, 0xff, (m + 1) * sizeof(uint32_t));
+	memset(v->next_mod, 0xff, (m + 1) * sizeof(uint32_t));
 	/* Backwards, so that each target's list comes out in conversation order. */
-	for (i = n; i-- > 0;) {
+	for (i = n; i-- > v->base;) {
 		if ((error = gitchat_conversation_entry_get(&e, conv, i)) < 0) {
 			gitchat_view_free(v);
 			return error;
 		}
-		if (e.kind == GITCHAT_MESSAGE_TEXT || e.target == GITCHAT_NO_INDEX || e.target >= n)
+		if (e.kind == GITCHAT_MESSAGE_TEXT || e.target == GITCHAT_NO_INDEX || e.target >= n ||
+		    e.target < v->base)
 			continue;
-		v->next_mod[i] = v->first_mod[e.target];
-		v->first_mod[e.target] = (uint32_t)i;
+		v->next_mod[i - v->base] = v->first_mod[e.target - v->base];
+		v->first_mod[e.target - v->base] = (uint32_t)i;
 	}
 	*out = v;
 	return 0;
@@ -82,6 +93,22 @@ int gitchat_view_visible(const gitchat_view *v, size_t i)
 	return e.kind == GITCHAT_MESSAGE_TEXT;
 }
 
+/* The modifiers of target i in order: j = NONE starts, NONE ends. */
+static uint32_t mod_next(const gitchat_view *v, size_t i, uint32_t j)
+{
+	gitchat_conversation_entry e;
+	size_t k;
+
+	if (i >= v->base)
+		return j == NONE ? v->first_mod[i - v->base] : v->next_mod[j - v->base];
+	/* Before the view's base: scan (only a reply to an old message does). */
+	for (k = j == NONE ? i + 1 : (size_t)j + 1; k < v->count; k++)
+		if (gitchat_conversation_entry_get(&e, v->conv, k) == 0 &&
+		    e.kind != GITCHAT_MESSAGE_TEXT && e.target == i)
+			return (uint32_t)k;
+	return NONE;
+}
+
 /* Does modifier j (an edit or redaction) count for its target t? Only when
  * the target is an ordinary message signed by the same key. */
 static int mod_authorised(const gitchat_conversation_entry *mod,
@@ -102,7 +129,7 @@ static int resolve_mods(uint32_t *edit, int *redacted, const gitchat_view *v, si
 	*redacted = 0;
 	if ((error = gitchat_conversation_entry_get(&t, v->conv, i)) < 0)
 		return error;
-	for (j = v->first_mod[i]; j != NONE; j = v->next_mod[j]) {
+	for (j = mod_next(v, i, NONE); j != NONE; j = mod_next(v, i, j)) {
 		if ((error = gitchat_conversation_entry_get(&m, v->conv, j)) < 0)
 			return error;
 		if ((m.kind != GITCHAT_MESSAGE_EDIT && m.kind != GITCHAT_MESSAGE_REDACT) ||
@@ -216,7 +243,7 @@ static int load_reactions(gitchat_view_item *item, gitchat_view *v, size_t i)
 
 	if ((error = gitchat_conversation_entry_get(&t, v->conv, i)) < 0)
 		return error;
-	for (j = v->first_mod[i]; j != NONE && error == 0; j = v->next_mod[j]) {
+	for (j = mod_next(v, i, NONE); j != NONE && error == 0; j = mod_next(v, i, j)) {
 		if ((error = gitchat_conversation_entry_get(&m, v->conv, j)) < 0)
 			break;
 		if (m.kind != GITCHAT_MESSAGE_REACT || t.kind != GITCHAT_MESSAGE_TEXT)
