@@ -8,14 +8,25 @@
 
 #include "reader.h"
 
+/* The sync library arrives from another branch; until it is there, follow
+ * watches the local store only. */
+#if defined(__has_include)
+# if __has_include(<gitchat/sync.h>)
+#  include <gitchat/sync.h>
+#  define FOLLOW_SYNC 1
+# endif
+#endif
+
 static const char usage[] =
 	"usage: git chat follow [-r ROOM] [--interval SECONDS] [-n N] [--format=text|json]\n"
 	"                       [--color=auto|always|never] [--[no-]mark-read] [--key PATH]\n"
 	"\n"
 	"Shows the last N messages of ROOM, then new ones as they arrive, like\n"
 	"'tail -f': messages sent from this store, and messages that other stores\n"
-	"pushed to the configured remotes. Edits, redactions and reactions of a\n"
-	"message already shown show that message again, updated. Ctrl-C ends it.\n"
+	"pushed to the configured remotes, synced (both ways) every interval. A\n"
+	"remote that is down is warned about once and tried again each interval.\n"
+	"Edits, redactions and reactions of a message already shown show that\n"
+	"message again, updated. Ctrl-C ends it.\n"
 	"\n"
 	"    -r, --room ROOM          the room (default: git config chat.room, else general)\n"
 	"        --interval SECONDS   how often to look for new messages (default 5;\n"
@@ -173,6 +184,83 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 	return 0;
 }
 
+/* Remotes that failed, so that each is warned about once while it is down. */
+typedef struct {
+	char **down;
+	size_t ndown;
+} sync_state;
+
+static void sync_state_dispose(sync_state *st)
+{
+	for (size_t i = 0; i < st->ndown; i++)
+		free(st->down[i]);
+	free(st->down);
+}
+
+#ifdef FOLLOW_SYNC
+static size_t down_find(const sync_state *st, const char *name)
+{
+	size_t i;
+	for (i = 0; i < st->ndown && strcmp(st->down[i], name); i++)
+		;
+	return i;
+}
+
+/* One sync of the room with every configured remote. A remote that is down
+ * gets one warning, and is tried again at the next interval. */
+static void follow_sync(follower *f, sync_state *st, double interval)
+{
+	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
+	gitchat_sync_result *res = NULL;
+	git_strarray names = { NULL, 0 };
+	const char *rooms[1];
+	size_t i, k;
+
+	if (git_remote_list(&names, gitchat_store_repository(f->store)) < 0 || !names.count) {
+		git_strarray_dispose(&names);
+		return;   /* nothing to sync with: the local store is all there is */
+	}
+	git_strarray_dispose(&names);
+	rooms[0] = f->room;
+	o.rooms = rooms;
+	o.rooms_count = 1;
+	o.flags = GITCHAT_SYNC_NO_PROMPT;
+	if (gitchat_sync(&res, f->store, NULL, 0, &o) < 0) {
+		if (down_find(st, "") == st->ndown) {
+			cli_warn("cannot sync: %s; still following the local store",
+			         gitchat_error_last()->message);
+			char **nd = realloc(st->down, (st->ndown + 1) * sizeof(*nd));
+			if (nd && (nd[st->ndown] = strdup("")) != NULL) {
+				st->down = nd;
+				st->ndown++;
+			} else if (nd) {
+				st->down = nd;
+			}
+		}
+		return;
+	}
+	for (i = 0; i < gitchat_sync_result_count(res); i++) {
+		const gitchat_sync_remote_result *r = gitchat_sync_result_get(res, i);
+		k = down_find(st, r->name);
+		if (r->failed && k == st->ndown) {
+			char **nd = realloc(st->down, (st->ndown + 1) * sizeof(*nd));
+			cli_warn("cannot sync with '%s' (%s); still following, trying again every %g s",
+			         r->name, r->error ? r->error : "unknown error", interval);
+			if (nd) {
+				st->down = nd;
+				if ((nd[st->ndown] = strdup(r->name)) != NULL)
+					st->ndown++;
+			}
+		} else if (!r->failed && k < st->ndown) {
+			fprintf(stderr, "'%s' is reachable again\n", r->name);
+			free(st->down[k]);
+			st->down[k] = st->down[--st->ndown];
+		}
+	}
+	gitchat_sync_result_free(res);
+}
+#endif
+
 /* Sleeps up to `secs`, waking early when asked to stop. */
 static void nap(double secs)
 {
@@ -207,6 +295,7 @@ int cmd_follow(int argc, char **argv)
 	gitchat_conversation *conv = NULL, *next = NULL;
 	gitchat_view *view = NULL, *next_view = NULL;
 	gitchat_buf sig = GITCHAT_BUF_INIT, nsig = GITCHAT_BUF_INIT;
+	sync_state sst = { NULL, 0 };
 	struct sigaction sa;
 	const char *room_arg = NULL, *format = "text", *color_mode = "auto", *keypath = NULL;
 	char *room = NULL, *end;
@@ -276,8 +365,12 @@ int cmd_follow(int argc, char **argv)
 		if (stop_requested)
 			break;
 		since_sync += poll;
-		if (since_sync >= interval)
+		if (since_sync >= interval - 1e-9) {
 			since_sync = 0;
+#ifdef FOLLOW_SYNC
+			follow_sync(&f, &sst, interval);
+#endif
+		}
 		if (refs_signature(&nsig, gitchat_store_repository(f.store), room) < 0) {
 			ret = cli_fatal("cannot list the refs of room '%s': %s", room,
 			                git_error_last() ? git_error_last()->message : "unknown error");
@@ -316,6 +409,7 @@ done:
 	gitchat_store_free(f.store);
 	gitchat_buf_dispose(&sig);
 	gitchat_buf_dispose(&nsig);
+	sync_state_dispose(&sst);
 	free(room);
 	return ret;
 }

@@ -171,3 +171,67 @@ Test(follow, bad_usage)
 	cr_assert(fx_contains(r.out, "--interval"));
 	t_run_free(&r);
 }
+
+#if defined(__has_include)
+# if __has_include(<gitchat/sync.h>)
+/* Two people, two stores, one shared bare remote; a second remote is down.
+ * follow in one store shows what the other pushed, and warns about the
+ * dead remote once while it keeps going. */
+Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
+{
+	const char *dir = t_scratch();
+	char *a = t_path(dir, "a"), *b = t_path(dir, "b"), *shared = t_path(dir, "shared.git");
+	char *alice = fx_key(dir, "alice"), *bob = fx_key(dir, "bob");
+	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.5", "--color=never",
+	                       "--no-mark-read", NULL };
+	size_t mark;
+	bg b_follow;
+	t_run r;
+	double t0, waited;
+	int fds[2], errfd;
+
+	r = t_sh("'%s' init '%s' && '%s' init '%s' && '%s' init '%s' && "
+	         "git --git-dir='%s' remote add origin '%s' && "
+	         "git --git-dir='%s' remote add dead git://127.0.0.1:9/nothing.git && "
+	         "git --git-dir='%s' remote add origin '%s'",
+	         GITCHAT_BIN, a, GITCHAT_BIN, b, GITCHAT_BIN, shared, a, shared, a, b, shared);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	free(fx_send(a, ROOM, alice, "Alice", FX_T0, NULL, "alice was here first"));
+
+	/* follow in store a, with its stderr captured too. */
+	cr_assert(pipe(fds) == 0);
+	errfd = dup(2);
+	dup2(fds[1], 2);
+	b_follow = bg_start(a, args);
+	dup2(errfd, 2);
+	close(errfd);
+	close(fds[1]);
+	cr_assert(bg_wait_for(&b_follow, 0, "alice was here first", 10), "%s", b_follow.out.ptr);
+
+	/* Bob, in store b, sends and pushes to the shared remote. */
+	mark = b_follow.out.size;
+	free(fx_send(b, ROOM, bob, "Bob", FX_T0 + 60, NULL, "bob from afar"));
+	r = fx_run(b, 0, NULL, "sync", "origin", NULL);
+	t_run_free(&r);
+	t0 = now();
+	cr_assert(bg_wait_for(&b_follow, mark, "bob from afar", 10), "%s", b_follow.out.ptr);
+	waited = now() - t0;
+	/* Within an interval or two (0.5 s each), with room for a slow machine. */
+	cr_assert_lt(waited, 5.0, "took %.1f s", waited);
+	/* Let the dead remote fail several more times. */
+	bg_wait_for(&b_follow, b_follow.out.size, "never printed", 2.0);
+	cr_assert_eq(bg_stop(&b_follow, SIGTERM), 0);
+	{
+		char buf[8192];
+		ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fds[0]);
+		cr_assert_eq(count(buf, "cannot sync with 'dead'"), 1, "one warning:\n%s", buf);
+		cr_assert(!fx_contains(buf, "'origin'"), "%s", buf);
+	}
+	gitchat_buf_dispose(&b_follow.out);
+	free(a); free(b); free(shared); free(alice); free(bob);
+}
+# endif
+#endif
