@@ -31,8 +31,8 @@ typedef struct {
 
 int reader_printer_init(reader_printer *p, int json, int color, unsigned width);
 void reader_printer_dispose(reader_printer *p);
-/* Tells the text renderer the authors of entries [from, to) of `view`
- * that `keep` selects (NULL: visible ones), so that shared names show. */
+/* Tells the text renderer the authors of the entries idx[0..n) of `view`
+ * (one message loaded at a time), so that names shared by keys show. */
 int reader_printer_note(reader_printer *p, gitchat_view *view, const size_t *idx, size_t n);
 /* Renders and writes; 0, -1 when stdout is gone (a closed pipe), or
  * CLI_EXIT_FATAL after printing the error. */

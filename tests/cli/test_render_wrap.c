@@ -112,3 +112,24 @@ Test(render_wrap, display_width_table)
 		cr_assert_eq(gitchat_display_width(cases[i].s, strlen(cases[i].s)), cases[i].w,
 		             "width of '%s'", cases[i].s);
 }
+
+/* Nesting deeper than the renderer stacks prefixes for: no crash, every
+ * line still starts with the message indent, the text is all there. */
+Test(render_wrap, deep_nesting)
+{
+	gitchat_buf md = GITCHAT_BUF_INIT, out = GITCHAT_BUF_INIT;
+	int i;
+
+	for (i = 0; i < 200; i++)
+		gitchat_buf_puts(&md, i % 2 ? "- " : "> ");
+	gitchat_buf_puts(&md, "deep\n\nshallow again\n");
+	cr_assert_eq(gitchat_render_markdown_text(&out, md.ptr, md.size, 60, "  ", 0), 0);
+	cr_assert(strstr(out.ptr, "deep") && strstr(out.ptr, "\n  shallow again\n"), "%s", out.ptr);
+	for (const char *p = out.ptr; *p; p = strchr(p, '\n') + 1) {
+		cr_assert(!strncmp(p, "  ", 2) || *p == '\n', "line without the indent: %.20s", p);
+		if (!strchr(p, '\n'))
+			break;
+	}
+	gitchat_buf_dispose(&md);
+	gitchat_buf_dispose(&out);
+}

@@ -31,6 +31,7 @@ typedef struct {
 	unsigned width;
 	prefix stack[MAX_DEPTH];
 	int depth;
+	int overflow;            /* pushes beyond MAX_DEPTH, not stacked */
 	gitchat_buf line, word;
 	unsigned col, word_w;
 	unsigned style;          /* the style of what is appended now */
@@ -297,7 +298,7 @@ static void push(writer *w, const char *first, const char *rest, unsigned style)
 
 	if (w->depth == MAX_DEPTH) {
 		/* Deeper nesting shares the innermost prefix. */
-		w->stack[MAX_DEPTH - 1].used = 0;
+		w->overflow++;
 		return;
 	}
 	p = &w->stack[w->depth++];
@@ -309,7 +310,9 @@ static void push(writer *w, const char *first, const char *rest, unsigned style)
 
 static void pop(writer *w)
 {
-	if (w->depth > 1)
+	if (w->overflow)
+		w->overflow--;
+	else if (w->depth > 1)
 		w->depth--;
 }
 
