@@ -77,8 +77,8 @@ int cmd_export(int argc, char **argv)
 			goto done;
 		}
 		if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
-			ret = cli_fatal("cannot create '%s': %s; check that the directory exists "
-			                "and is writable", tmp, strerror(errno));
+			ret = cli_fatal("cannot write '%s': %s; check that its directory exists "
+			                "and is writable", output, strerror(errno));
 			free(tmp);
 			tmp = NULL;
 			goto done;
