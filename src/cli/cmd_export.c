@@ -79,6 +79,10 @@ int cmd_export(int argc, char **argv)
 		if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
 			ret = cli_fatal("cannot write '%s': %s; check that its directory exists "
 			                "and is writable", output, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
 			free(tmp);
 			tmp = NULL;
 			goto done;
