@@ -147,7 +147,7 @@ int sync_transport_connect(sync_remote *r, int direction)
 	callbacks_init(&cb, r);
 	proxy.type = GIT_PROXY_AUTO;
 	if ((error = git_remote_connect(r->remote, direction, &cb, &proxy, NULL)) < 0) {
-		error = net_error(r, error, "cannot reach");
+		error = net_error(r, error, "cannot connect to");
 		sync_creds_finish(r, 0);
 		return error;
 	}
