@@ -517,7 +517,7 @@ int sync_fetch_phase(sync_remote *r)
 			goto done;
 	}
 	prune_forks(r);
-	error = r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled") : 0;
+	error = r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller") : 0;
 done:
 	sync_transport_close(r);
 	quarantine_drop(r);

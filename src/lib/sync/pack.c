@@ -204,7 +204,9 @@ static int progress(packer *p, int done)
 	pr.total_objects = done ? p->n : 0;
 	pr.bytes = p->offset;
 	pr.done = done;
-	return sync_progress(p->r, &pr) ? gitchat_error_set(GITCHAT_ERROR, "cancelled") : 0;
+	if (sync_progress(p->r, &pr))
+		return gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller");
+	return 0;
 }
 
 static int collect(packer *p)

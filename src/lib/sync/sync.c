@@ -14,13 +14,9 @@ int sync_emit(sync_remote *r, gitchat_sync_event *ev)
 {
 	ev->remote = r->name ? r->name : r->arg;
 	ev->url = r->url ? r->url : r->arg;
-	if (!r->opts->event_cb || r->cancelled)
-		return r->cancelled ? -1 : 0;
-	if (r->opts->event_cb(ev, r->opts->payload) != 0) {
+	if (!r->cancelled && r->opts->event_cb && r->opts->event_cb(ev, r->opts->payload) != 0)
 		r->cancelled = 1;
-		return -1;
-	}
-	return 0;
+	return r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller") : 0;
 }
 
 int sync_progress(sync_remote *r, gitchat_sync_progress *p)
@@ -187,7 +183,7 @@ static void sync_one(sync_remote *r, const char *arg)
 	if (!(r->opts->flags & GITCHAT_SYNC_NO_PUSH) && !r->cancelled)
 		error = sync_push_phase(r, fetched);
 	if (error == 0 && r->cancelled)
-		error = gitchat_error_set(GITCHAT_ERROR, "cancelled");
+		error = gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller");
 done:
 	e->name = strdup(r->name ? r->name : arg);
 	e->url = strdup(r->url ? r->url : arg);

@@ -119,7 +119,7 @@ static int net_error(sync_remote *r, int code, const char *what)
 	const git_error *ge = git_error_last();
 
 	if (r->cancelled)
-		return gitchat_error_set(GITCHAT_ERROR, "%s '%s': cancelled", what, r->url);
+		return gitchat_error_set(GITCHAT_ERROR, "%s '%s': cancelled by the caller", what, r->url);
 	if (r->failure.size)
 		return gitchat_error_set(GITCHAT_ENETWORK, "%s '%s': %s", what, r->url, r->failure.ptr);
 	(void)code;
