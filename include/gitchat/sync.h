@@ -184,6 +184,10 @@ GITCHAT_EXTERN(int) gitchat_sync(gitchat_sync_result **out, gitchat_store *store
                                  const char *const *remotes, size_t count,
                                  const gitchat_sync_options *opts);
 
+/* The names of the remotes configured in the store (remote.<name>.url),
+ * what gitchat_sync uses when given none. Free with git_strarray_dispose. */
+GITCHAT_EXTERN(int) gitchat_sync_remotes(git_strarray *out, gitchat_store *store);
+
 /* The name sync uses for `remote` under refs/chat-remotes/ (and in events):
  * a configured remote's own name; for a URL or a path the name of the
  * configured remote with that URL if there is one, else "url-" and the first

@@ -48,13 +48,14 @@ static int check_name(const char *name)
 	return 0;
 }
 
-static int remote_list(git_repository *repo, int verbose)
+static int remote_list(gitchat_store *store, int verbose)
 {
+	git_repository *repo = gitchat_store_repository(store);
 	git_strarray names = { NULL, 0 };
 	size_t i;
 
-	if (git_remote_list(&names, repo) < 0)
-		return cli_fatal("cannot list the remotes: %s", git_error_last()->message);
+	if (gitchat_sync_remotes(&names, store) < 0)
+		return cli_fatal_lib();
 	for (i = 0; i < names.count; i++) {
 		git_remote *r = NULL;
 		if (!verbose) {
@@ -180,7 +181,7 @@ int cmd_remote(int argc, char **argv)
 	else if (!strcmp(sub, "remove") || !strcmp(sub, "rm"))
 		ret = remote_remove(repo, argv[optind + 1]);
 	else
-		ret = remote_list(repo, verbose);
+		ret = remote_list(store, verbose);
 	gitchat_store_free(store);
 	return ret;
 }

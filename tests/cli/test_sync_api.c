@@ -70,7 +70,7 @@ static gitchat_store *open_store(const tp_person *p)
 
 Test(sync_api, events_progress_and_result)
 {
-	char *dir = strdup(t_scratch()), *stick = t_path(dir, "stick.git");
+	char *dir = tp_scratch(), *stick = t_path(dir, "stick.git");
 	tp_person a, b;
 	gitchat_store *sb;
 	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
@@ -82,8 +82,8 @@ Test(sync_api, events_progress_and_result)
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
 	for (int i = 0; i < 3; i++)
-		free(tp_send(&a, "general", "from A"));
-	free(tp_send(&a, "random", "elsewhere"));
+		tp_send(&a, "general", "from A");
+	tp_send(&a, "random", "elsewhere");
 	tp_sync_ok(&a, stick);
 
 	sb = open_store(&b);
@@ -112,7 +112,7 @@ Test(sync_api, events_progress_and_result)
 	gitchat_sync_result_free(res);
 
 	/* B answers: a push, with sending progress */
-	free(tp_send(&b, "general", "from B"));
+	tp_send(&b, "general", "from B");
 	memset(&s, 0, sizeof(s));
 	cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, &o), 0);
 	rr = gitchat_sync_result_get(res, 0);
@@ -123,8 +123,8 @@ Test(sync_api, events_progress_and_result)
 	gitchat_sync_result_free(res);
 
 	/* rooms filter and flags */
-	free(tp_send(&a, "general", "more"));
-	free(tp_send(&a, "random", "more elsewhere"));
+	tp_send(&a, "general", "more");
+	tp_send(&a, "random", "more elsewhere");
 	tp_sync_ok(&a, stick);
 	{
 		const char *rooms[] = { "random" };
@@ -145,7 +145,7 @@ Test(sync_api, events_progress_and_result)
 
 Test(sync_api, repeated_calls_quiet_and_a_remote_down)
 {
-	char *dir = strdup(t_scratch()), *stick = t_path(dir, "stick.git");
+	char *dir = tp_scratch(), *stick = t_path(dir, "stick.git");
 	char *out = t_path(dir, "captured"), *text;
 	tp_person a, b;
 	gitchat_store *sb;
@@ -160,7 +160,7 @@ Test(sync_api, repeated_calls_quiet_and_a_remote_down)
 	for (int round = 0; round < 4; round++) {
 		char msg[32];
 		snprintf(msg, sizeof(msg), "round %d", round);
-		free(tp_send(&a, "general", msg));
+		tp_send(&a, "general", msg);
 		tp_sync_ok(&a, stick);
 		fflush(stdout);
 		fflush(stderr);
@@ -197,7 +197,7 @@ Test(sync_api, repeated_calls_quiet_and_a_remote_down)
 
 Test(sync_api, cancel_and_bad_options)
 {
-	char *dir = strdup(t_scratch()), *stick = t_path(dir, "stick.git");
+	char *dir = tp_scratch(), *stick = t_path(dir, "stick.git");
 	tp_person a, b;
 	gitchat_store *sb;
 	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
@@ -207,8 +207,8 @@ Test(sync_api, cancel_and_bad_options)
 
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
-	free(tp_send(&a, "general", "one"));
-	free(tp_send(&a, "random", "two"));
+	tp_send(&a, "general", "one");
+	tp_send(&a, "random", "two");
 	tp_sync_ok(&a, stick);
 	sb = open_store(&b);
 
@@ -255,7 +255,7 @@ Test(sync_api, cancel_and_bad_options)
 
 Test(sync_api, remote_names)
 {
-	char *dir = strdup(t_scratch());
+	char *dir = tp_scratch();
 	tp_person a;
 	gitchat_store *sa;
 	gitchat_buf n = GITCHAT_BUF_INIT, m = GITCHAT_BUF_INIT;

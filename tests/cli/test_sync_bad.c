@@ -26,7 +26,7 @@ static void copy_logs(const char *to, const char *from)
 
 Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout = 300)
 {
-	char *dir = strdup(t_scratch());
+	char *dir = tp_scratch();
 	char *origin = t_path(dir, "origin.git"), *evil = t_path(dir, "evil.git");
 	char *clean = t_path(dir, "clean.git");
 	tp_person a, b, c, d, e, v1, v2, v4, v5, v6;
@@ -102,7 +102,7 @@ Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout =
 		ADD_CASE("too big", tp_logref(&v6, "general"), k, k, "over the limit");
 	}
 	/* ref names that are not refs/chat/<room>/<64-hex> */
-	ADD_CASE("bad key", strdup("refs/chat/general/not-a-key"), d1, d1, "ref name");
+	ADD_CASE("bad key", tp_keep(strdup("refs/chat/general/not-a-key")), d1, d1, "ref name");
 	ADD_CASE("bad room", tp_strdup_printf("refs/chat/Bad_Room/%s", d.hex), d1, d1, "ref name");
 	for (i = 0; i < ncases; i++)
 		set_ref(evil, cases[i].refname, cases[i].target);

@@ -34,7 +34,7 @@ static void unhook(const char *repo)
 
 Test(sync_fail, unreachable_remote_others_still_sync)
 {
-	char *dir = strdup(t_scratch()), *root = t_path(dir, "srv"), *good = t_path(dir, "good.git");
+	char *dir = tp_scratch(), *root = t_path(dir, "srv"), *good = t_path(dir, "good.git");
 	char *durl, *hurl;
 	t_server *daemon, *http;
 	tp_person a, b;
@@ -44,13 +44,13 @@ Test(sync_fail, unreachable_remote_others_still_sync)
 	daemon = t_server_start(T_SERVER_DAEMON, root);
 	http = t_server_start(T_SERVER_HTTP, root);
 	free(t_server_new_repo(daemon, "team.git"));
-	durl = t_server_url(daemon, "team.git");
-	hurl = t_server_url(http, "team.git");
+	durl = tp_keep(t_server_url(daemon, "team.git"));
+	hurl = tp_keep(t_server_url(http, "team.git"));
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
-	free(tp_send(&b, "general", "from B, waiting on the server"));
+	tp_send(&b, "general", "from B, waiting on the server");
 	tp_sync_ok(&b, durl);
-	free(tp_send(&a, "general", "from A"));
+	tp_send(&a, "general", "from A");
 
 	/* both servers go down */
 	kill(-t_server_pid(daemon), SIGKILL);
@@ -87,7 +87,7 @@ Test(sync_fail, unreachable_remote_others_still_sync)
 
 Test(sync_fail, not_a_repository)
 {
-	char *dir = strdup(t_scratch()), *root = t_path(dir, "srv");
+	char *dir = tp_scratch(), *root = t_path(dir, "srv");
 	t_server *daemon, *http;
 	tp_person a;
 	char *durl, *hurl;
@@ -96,10 +96,10 @@ Test(sync_fail, not_a_repository)
 	t_mkdir(root);
 	daemon = t_server_start(T_SERVER_DAEMON, root);
 	http = t_server_start(T_SERVER_HTTP, root);
-	durl = t_server_url(daemon, "missing.git");
-	hurl = t_server_url(http, "missing.git");
+	durl = tp_keep(t_server_url(daemon, "missing.git"));
+	hurl = tp_keep(t_server_url(http, "missing.git"));
 	tp_person_init(&a, dir, "Alice");
-	free(tp_send(&a, "general", "x"));
+	tp_send(&a, "general", "x");
 	r = tp_sync(&a, durl, hurl, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert(tp_contains(r.err, durl), "%s", r.err);
@@ -118,24 +118,24 @@ Test(sync_fail, not_a_repository)
 
 Test(sync_fail, server_refuses_the_push)
 {
-	char *dir = strdup(t_scratch()), *root = t_path(dir, "srv"), *repo, *url, *out;
+	char *dir = tp_scratch(), *root = t_path(dir, "srv"), *repo, *url, *out;
 	t_server *daemon;
 	tp_person a, b, c;
 	t_run r;
 
 	t_mkdir(root);
 	daemon = t_server_start(T_SERVER_DAEMON, root);
-	repo = t_server_new_repo(daemon, "team.git");
-	url = t_server_url(daemon, "team.git");
+	repo = tp_keep(t_server_new_repo(daemon, "team.git"));
+	url = tp_keep(t_server_url(daemon, "team.git"));
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
 	tp_person_init(&c, dir, "Carol");
-	free(tp_send(&c, "general", "from C"));
+	tp_send(&c, "general", "from C");
 	tp_sync_ok(&c, url);
 
 	/* a hook that refuses everything */
 	hook(repo, "#!/bin/sh\necho 'no pushes today: the server is read-only' >&2\nexit 1\n");
-	free(tp_send(&a, "general", "from A"));
+	tp_send(&a, "general", "from A");
 	r = tp_sync(&a, url, NULL);
 	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
 	cr_assert(tp_contains(r.err, "the server declined"), "%s", r.err);
@@ -148,8 +148,8 @@ Test(sync_fail, server_refuses_the_push)
 	tp_store_sound(a.store);
 
 	/* a hook that refuses one log only: the others still go through */
-	free(tp_send(&a, "general", "A again"));
-	free(tp_send(&b, "general", "from B"));
+	tp_send(&a, "general", "A again");
+	tp_send(&b, "general", "from B");
 	tp_sync_ok(&b, a.store);   /* A now carries B's log too */
 	{
 		char *script = tp_strdup_printf(
@@ -241,7 +241,7 @@ static int killing_relay(pid_t *child, int server_port, pid_t server_pgid, size_
 
 Test(sync_fail, transfer_killed_half_way, .timeout = 300)
 {
-	char *dir = strdup(t_scratch()), *root = t_path(dir, "srv"), *repo, *url, *proxied, *head;
+	char *dir = tp_scratch(), *root = t_path(dir, "srv"), *repo, *url, *proxied, *head;
 	t_server *daemon;
 	tp_person a, b;
 	pid_t relay;
@@ -251,8 +251,8 @@ Test(sync_fail, transfer_killed_half_way, .timeout = 300)
 
 	t_mkdir(root);
 	daemon = t_server_start(T_SERVER_DAEMON, root);
-	repo = t_server_new_repo(daemon, "big.git");
-	url = t_server_url(daemon, "big.git");
+	repo = tp_keep(t_server_new_repo(daemon, "big.git"));
+	url = tp_keep(t_server_url(daemon, "big.git"));
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
 	/* a big room: 3000 messages of 1 KiB that do not compress */
@@ -260,7 +260,7 @@ Test(sync_fail, transfer_killed_half_way, .timeout = 300)
 	free(tp_git(repo, "repack -adq"));
 	pack_kib = (size_t)atol(tp_git(repo, "count-objects -v | sed -n 's/^size-pack: //p'"));
 	cr_assert(pack_kib > 2000, "pack of %zu KiB", pack_kib);
-	free(tp_send(&a, "general", "A's own words"));
+	tp_send(&a, "general", "A's own words");
 
 	port = killing_relay(&relay, t_server_port(daemon), t_server_pid(daemon),
 	                     pack_kib * 1024 / 2);

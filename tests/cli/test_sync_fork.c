@@ -21,7 +21,7 @@ static size_t count_lines_with(const char *s, const char *needle)
 
 Test(sync_fork, two_devices_sync_directly_then_heal)
 {
-	char *dir = strdup(t_scratch());
+	char *dir = tp_scratch();
 	tp_person d1, d2;
 	char *a1, *a2, *b2, *a3, *j1, *j2, *ref, *par;
 	t_run r;
@@ -100,7 +100,7 @@ Test(sync_fork, two_devices_sync_directly_then_heal)
 
 Test(sync_fork, fork_through_a_server_healed_from_the_other_store)
 {
-	char *dir = strdup(t_scratch()), *srv = t_path(dir, "server.git");
+	char *dir = tp_scratch(), *srv = t_path(dir, "server.git");
 	tp_person d1, d2, bob;
 	char *a2, *b2, *c3, *ref, *par, *jb, *j1, *j2;
 	t_run r;
@@ -109,7 +109,7 @@ Test(sync_fork, fork_through_a_server_healed_from_the_other_store)
 	t_mkdir(t_path(dir, "phone"));
 	tp_person_init_key(&d2, t_path(dir, "phone"), "Alice", &d1);
 	tp_person_init(&bob, dir, "Bob");
-	free(tp_send(&d1, "general", "one"));
+	tp_send(&d1, "general", "one");
 	tp_sync_ok(&d1, srv);
 	tp_sync_ok(&d2, srv);
 	tp_sync_ok(&bob, srv);

@@ -8,7 +8,7 @@
 
 static char *scratch_copy(void)
 {
-	return strdup(t_scratch());
+	return tp_scratch();
 }
 
 Test(sync_local, stick_created_and_two_people_converge)
@@ -22,7 +22,7 @@ Test(sync_local, stick_created_and_two_people_converge)
 	t_mkdir(t_path(dir, "stick"));
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
-	free(tp_send(&a, "general", "hello from A"));
+	tp_send(&a, "general", "hello from A");
 
 	r = tp_sync(&a, stick, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -37,7 +37,7 @@ Test(sync_local, stick_created_and_two_people_converge)
 	cr_assert(tp_contains(r.out, "received 1 new message (general: 1)"), "%s", r.out);
 	t_run_free(&r);
 
-	free(tp_send(&b, "general", "hi A, B here"));
+	tp_send(&b, "general", "hi A, B here");
 	tp_sync_ok(&b, stick);
 	r = tp_sync(&a, stick, NULL);
 	cr_assert_eq(r.status, 0);
@@ -75,7 +75,7 @@ Test(sync_local, file_url_and_path_name_the_same_remote)
 	t_run r;
 
 	tp_person_init(&a, dir, "Alice");
-	free(tp_send(&a, "general", "one"));
+	tp_send(&a, "general", "one");
 	url = tp_strdup_printf("file://%s", stick);
 	r = tp_sync(&a, url, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -108,9 +108,9 @@ Test(sync_local, gossip_relays_everyones_logs)
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
 	tp_person_init(&c, dir, "Carol");
-	free(tp_send(&a, "general", "from A"));
+	tp_send(&a, "general", "from A");
 	tp_sync_ok(&a, s1);
-	free(tp_send(&b, "general", "from B"));
+	tp_send(&b, "general", "from B");
 	tp_sync_ok(&b, s1);      /* B gets A's, gives its own */
 	tp_sync_ok(&b, s2);      /* and carries both to s2 */
 	tp_sync_ok(&c, s2);      /* C never met A */
@@ -177,7 +177,7 @@ Test(sync_local, remote_command_and_default_remotes)
 	char *out;
 
 	tp_person_init(&a, dir, "Alice");
-	free(tp_send(&a, "general", "x"));
+	tp_send(&a, "general", "x");
 
 	/* no remote configured and none given */
 	r = tp_sync(&a, NULL);
@@ -233,7 +233,7 @@ Test(sync_local, options_and_usage)
 
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
-	free(tp_send(&a, "general", "x"));
+	tp_send(&a, "general", "x");
 
 	r = tp_chatv(&a, help);
 	cr_assert_eq(r.status, 0);
@@ -268,7 +268,7 @@ Test(sync_local, options_and_usage)
 	t_run_free(&r);
 	cr_assert_neq(strlen(tp_refs(s1, "refs/chat")), 0);
 	/* --no-fetch: B pushes, receives nothing */
-	free(tp_send(&b, "general", "y"));
+	tp_send(&b, "general", "y");
 	r = tp_sync(&b, "--no-fetch", s1, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
@@ -299,7 +299,7 @@ Test(sync_local, not_a_repository_and_missing_parent)
 	t_run r;
 
 	tp_person_init(&a, dir, "Alice");
-	free(tp_send(&a, "general", "x"));
+	tp_send(&a, "general", "x");
 	t_write_file(file, "hello\n", 6);
 	t_mkdir(full);
 	t_write_file(t_path(full, "junk"), "x", 1);

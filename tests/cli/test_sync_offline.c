@@ -13,13 +13,13 @@ static void write_messages(const tp_person *p, const char *tag, int from, int to
 	char text[64];
 	for (int i = from; i < to; i++) {
 		snprintf(text, sizeof(text), "%s %d, written offline", tag, i);
-		free(tp_send(p, "general", text));
+		tp_send(p, "general", text);
 	}
 }
 
 Test(sync_offline, fifty_and_fifty_through_a_stick_then_a_server, .timeout = 400)
 {
-	char *dir = strdup(t_scratch()), *root = t_path(dir, "srv"), *stick, *url;
+	char *dir = tp_scratch(), *root = t_path(dir, "srv"), *stick, *url;
 	t_server *daemon;
 	tp_person a, b, c;
 	char *ja, *jb, *jc, *merges, *graph, *own_b;
@@ -55,8 +55,8 @@ Test(sync_offline, fifty_and_fifty_through_a_stick_then_a_server, .timeout = 400
 
 	/* each answers, offline again: now both had seen everything, and the
 	 * graph records it with merge parents (own head first) */
-	free(tp_send(&a, "general", "A: read all of yours"));
-	free(tp_send(&b, "general", "B: read all of yours too"));
+	tp_send(&a, "general", "A: read all of yours");
+	tp_send(&b, "general", "B: read all of yours too");
 	own_b = tp_logref(&b, "general");
 	merges = tp_git(b.store, "log -1 --format=%%P %s", own_b);
 	cr_assert_eq(strlen(merges), 82, "B's answer has two parents: %s", merges);
@@ -66,7 +66,7 @@ Test(sync_offline, fifty_and_fifty_through_a_stick_then_a_server, .timeout = 400
 	/* then both meet a server; a third person gets it all from there */
 	daemon = t_server_start(T_SERVER_DAEMON, root);
 	free(t_server_new_repo(daemon, "team.git"));
-	url = t_server_url(daemon, "team.git");
+	url = tp_keep(t_server_url(daemon, "team.git"));
 	tp_sync_ok(&a, url);
 	tp_sync_ok(&b, url);
 	tp_sync_ok(&c, url);

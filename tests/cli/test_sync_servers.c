@@ -20,7 +20,7 @@ static void sync_order(const tp_person *p, const int *order)
 
 Test(sync_servers, three_people_four_transports_converge, .timeout = 400)
 {
-	char *dir = strdup(t_scratch()), *root = t_path(dir, "srv"), *path_remote;
+	char *dir = tp_scratch(), *root = t_path(dir, "srv"), *path_remote;
 	t_server *daemon, *http, *ssh;
 	tp_person a, b, c;
 	char *refs_a, *json_a;
@@ -38,9 +38,9 @@ Test(sync_servers, three_people_four_transports_converge, .timeout = 400)
 	free(t_server_new_repo(ssh, "s.git"));
 	path_remote = t_path(dir, "plain.git");
 	remotes[0] = path_remote;
-	remotes[1] = t_server_url(daemon, "d.git");
-	remotes[2] = t_server_url(http, "h.git");
-	remotes[3] = t_server_url(ssh, "s.git");
+	remotes[1] = tp_keep(t_server_url(daemon, "d.git"));
+	remotes[2] = tp_keep(t_server_url(http, "h.git"));
+	remotes[3] = tp_keep(t_server_url(ssh, "s.git"));
 	/* ssh as a user would set it up: the host in known_hosts, a key file */
 	t_server_install_known_hosts(ssh);
 
@@ -50,7 +50,7 @@ Test(sync_servers, three_people_four_transports_converge, .timeout = 400)
 	/* A names her ssh key in git config; B and C use ~/.ssh/id_ed25519 */
 	free(tp_git(a.store, "config chat.sshKey '%s'", t_server_ssh_client_key(ssh)));
 
-	free(tp_send(&a, "general", "a1: hello everyone"));
+	tp_send(&a, "general", "a1: hello everyone");
 	tp_sync_ok(&a, remotes[0]);
 	tp_sync_ok(&a, remotes[3]);           /* ssh with chat.sshKey */
 	r = tp_sync(&b, remotes[3], NULL);    /* no key for B yet */
@@ -68,23 +68,23 @@ Test(sync_servers, three_people_four_transports_converge, .timeout = 400)
 	}
 
 	tp_sync_ok(&b, remotes[0]);
-	free(tp_send(&b, "general", "b1: hi Alice"));
+	tp_send(&b, "general", "b1: hi Alice");
 	tp_sync_ok(&b, remotes[1]);
 	tp_sync_ok(&c, remotes[1]);
-	free(tp_send(&c, "general", "c1: hello both"));
-	free(tp_send(&c, "random", "c1r: a second room"));
+	tp_send(&c, "general", "c1: hello both");
+	tp_send(&c, "random", "c1r: a second room");
 	tp_sync_ok(&c, remotes[2]);
-	free(tp_send(&b, "general", "b2: said before seeing c1"));
+	tp_send(&b, "general", "b2: said before seeing c1");
 	tp_sync_ok(&a, remotes[2]);
-	free(tp_send(&a, "general", "a2: seen b1 and c1"));
+	tp_send(&a, "general", "a2: seen b1 and c1");
 	tp_sync_ok(&a, remotes[3]);
 	tp_sync_ok(&b, remotes[3]);
-	free(tp_send(&c, "general", "c2: concurrently with a2"));
+	tp_send(&c, "general", "c2: concurrently with a2");
 	tp_sync_ok(&c, remotes[0]);
-	free(tp_send(&b, "random", "b1r: in random"));
+	tp_send(&b, "random", "b1r: in random");
 	tp_sync_ok(&b, remotes[2]);
 	tp_sync_ok(&a, remotes[0]);
-	free(tp_send(&a, "general", "a3: last word, seen c2"));
+	tp_send(&a, "general", "a3: last word, seen c2");
 
 	/* everyone syncs with everything, in different orders, twice */
 	for (int round = 0; round < 2; round++) {

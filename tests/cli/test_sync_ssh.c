@@ -23,12 +23,12 @@ static void setup(fixture *f)
 	char *pub;
 
 	unsetenv("SSH_AUTH_SOCK");
-	f->dir = strdup(t_scratch());
+	f->dir = tp_scratch();
 	f->root = t_path(f->dir, "srv");
 	t_mkdir(f->root);
 	f->ssh = t_server_start(T_SERVER_SSH, f->root);
-	f->repo = t_server_new_repo(f->ssh, "room.git");
-	f->url = t_server_url(f->ssh, "room.git");
+	f->repo = tp_keep(t_server_new_repo(f->ssh, "room.git"));
+	f->url = tp_keep(t_server_url(f->ssh, "room.git"));
 	f->known_hosts = tp_strdup_printf("%s/.ssh/known_hosts", getenv("HOME"));
 	t_mkdir(tp_strdup_printf("%s/.ssh", getenv("HOME")));
 	unlink(f->known_hosts);
@@ -36,11 +36,11 @@ static void setup(fixture *f)
 	t_write_file(pub, t_server_host_pubkey(f->ssh), strlen(t_server_host_pubkey(f->ssh)));
 	r = t_sh("ssh-keygen -lf '%s' | cut -d' ' -f2", pub);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	f->fp = strndup(r.out, strcspn(r.out, "\n"));
+	f->fp = tp_keep(strndup(r.out, strcspn(r.out, "\n")));
 	t_run_free(&r);
 	tp_person_init(&f->a, f->dir, "Alice");
 	free(tp_git(f->a.store, "config chat.sshKey '%s'", t_server_ssh_client_key(f->ssh)));
-	free(tp_send(&f->a, "general", "over ssh"));
+	tp_send(&f->a, "general", "over ssh");
 }
 
 static char *lookup_name(const fixture *f)
@@ -82,7 +82,7 @@ Test(sync_ssh, unknown_host_refused_until_accepted_as_ssh_does)
 	         f.known_hosts);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	free(tp_send(&f.a, "general", "after hashing"));
+	tp_send(&f.a, "general", "after hashing");
 	tp_sync_ok(&f.a, f.url);
 	cr_assert_str_eq(tp_refs(f.repo, "refs/chat"), tp_refs(f.a.store, "refs/chat"));
 	t_server_stop(f.ssh);
@@ -239,7 +239,7 @@ Test(sync_ssh, agent_first_then_key_files)
 	         wrong, sock, wrong);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	free(tp_send(&f.a, "general", "second"));
+	tp_send(&f.a, "general", "second");
 	r = tp_sync(&f.a, f.url, NULL);
 	cr_assert_eq(r.status, 1, "only a wrong key: %s", r.err);
 	cr_assert(tp_contains(r.err, "the ssh-agent"), "lists what was tried: %s", r.err);

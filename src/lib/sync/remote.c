@@ -109,8 +109,8 @@ static int find_configured(char **out, git_repository *repo, const char *canon)
 	int error;
 
 	*out = NULL;
-	if ((error = git_remote_list(&names, repo)) < 0)
-		return gitchat_error_from_git(error, "cannot list the remotes");
+	if ((error = sync_remote_list_configured(&names, repo)) < 0)
+		return error;
 	for (i = 0; i < names.count && !*out; i++) {
 		git_remote *rem = NULL;
 		char *c = NULL;
@@ -197,10 +197,65 @@ done:
 	return error;
 }
 
+/* The names of the configured remotes (remote.<name>.url), in config
+ * order. Read by hand: git_remote_list() goes through libgit2's regex
+ * matching, whose PCRE2 match data libgit2 1.5 leaks on every call, and a
+ * `follow` loop calls this again and again. */
 int sync_remote_list_configured(git_strarray *out, git_repository *repo)
 {
-	int error = git_remote_list(out, repo);
-	return error < 0 ? gitchat_error_from_git(error, "cannot list the remotes") : 0;
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	char **names = NULL, **nn;
+	size_t n = 0, i;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = git_repository_config_snapshot(&cfg, repo)) < 0 ||
+	    (error = git_config_iterator_new(&it, cfg)) < 0) {
+		error = gitchat_error_from_git(error, "cannot read the remotes from the git config");
+		goto done;
+	}
+	while ((error = git_config_next(&e, it)) == 0) {
+		size_t len = strlen(e->name);
+		char *name;
+		if (len <= 11 || strncmp(e->name, "remote.", 7) || strcmp(e->name + len - 4, ".url"))
+			continue;
+		if (!(name = strndup(e->name + 7, len - 11))) {
+			error = gitchat_error_oom();
+			goto done;
+		}
+		for (i = 0; i < n && strcmp(names[i], name); i++)
+			;
+		if (i < n) {
+			free(name);
+			continue;
+		}
+		if (!(nn = realloc(names, (n + 1) * sizeof(*nn)))) {
+			free(name);
+			error = gitchat_error_oom();
+			goto done;
+		}
+		names = nn;
+		names[n++] = name;
+	}
+	if (error != GIT_ITEROVER) {
+		error = gitchat_error_from_git(error, "cannot read the remotes from the git config");
+		goto done;
+	}
+	out->strings = names;
+	out->count = n;
+	names = NULL;
+	error = 0;
+done:
+	if (names) {
+		for (i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+	git_config_iterator_free(it);
+	git_config_free(cfg);
+	return error;
 }
 
 void sync_remote_dispose(sync_remote *r)
@@ -216,6 +271,11 @@ void sync_remote_dispose(sync_remote *r)
 	free(r->url);
 	free(r->pushurl);
 	free(r->host);
+}
+
+int gitchat_sync_remotes(git_strarray *out, gitchat_store *store)
+{
+	return sync_remote_list_configured(out, gitchat_store_repository(store));
 }
 
 int gitchat_sync_remote_name(gitchat_buf *out, gitchat_store *store, const char *remote)
