@@ -46,6 +46,7 @@ typedef struct {
 	int verbose, quiet, progress;
 	struct timespec last;
 	int line_open;
+	int width;          /* of the longest progress line so far */
 } sync_ui;
 
 static void short_oid(char out[12], const git_oid *id)
@@ -61,6 +62,7 @@ static void end_progress_line(sync_ui *ui)
 	if (ui->line_open) {
 		fputc('\n', stderr);
 		ui->line_open = 0;
+		ui->width = 0;
 	}
 }
 
@@ -78,12 +80,19 @@ static int on_progress(const gitchat_sync_progress *p, void *payload)
 	if (!p->done && ms < 100)
 		return 0;
 	ui->last = now;
-	fprintf(stderr, "\r%s %s: %zu", p->direction == GITCHAT_SYNC_RECEIVING ? "Receiving from"
-	                                                                      : "Sending to",
-	        p->remote, p->objects);
-	if (p->total_objects)
-		fprintf(stderr, "/%zu", p->total_objects);
-	fprintf(stderr, " objects, %.1f KiB%s", (double)p->bytes / 1024.0, p->done ? ", done." : "");
+	{
+		char line[256], total[32] = "";
+		if (p->total_objects)
+			snprintf(total, sizeof(total), "/%zu", p->total_objects);
+		snprintf(line, sizeof(line), "%s %s: %zu%s objects, %.1f KiB%s",
+		         p->direction == GITCHAT_SYNC_RECEIVING ? "Receiving from" : "Sending to",
+		         p->remote, p->objects, total, (double)p->bytes / 1024.0,
+		         p->done ? ", done." : "");
+		/* pad: a shorter line must cover the longer one before it */
+		fprintf(stderr, "\r%-*s", ui->width > (int)strlen(line) ? ui->width : 0, line);
+		if ((int)strlen(line) > ui->width)
+			ui->width = (int)strlen(line);
+	}
 	ui->line_open = 1;
 	if (p->done)
 		end_progress_line(ui);

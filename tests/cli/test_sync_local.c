@@ -325,3 +325,47 @@ Test(sync_local, not_a_repository_and_missing_parent)
 	t_run_free(&r);
 	tp_store_sound(a.store);
 }
+
+/* Progress (objects and bytes) goes to stderr only when it is a terminal:
+ * `script` gives the command one. */
+Test(sync_local, progress_only_on_a_terminal)
+{
+	char *dir = tp_scratch(), *s1 = t_path(dir, "s1.git"), *typescript = t_path(dir, "tty.log");
+	char *log;
+	tp_person a, b;
+	t_run r;
+
+	tp_person_init(&a, dir, "Alice");
+	tp_person_init(&b, dir, "Bob");
+	tp_gen_log(a.store, a.key, "general", 300, 200);
+	tp_sync_ok(&a, s1);
+
+	r = tp_sync(&b, s1, NULL);      /* stderr is a pipe here */
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!tp_contains(r.err, "Receiving"), "progress on a pipe: %s", r.err);
+	t_run_free(&r);
+
+	tp_gen_log(a.store, a.key, "general", 300, 200);
+	tp_sync_ok(&a, s1);
+	r = t_sh("GIT_DIR='%s' script -qec '%s sync %s' '%s' >/dev/null 2>&1", b.store, GITCHAT_BIN,
+	         s1, typescript);
+	cr_assert_eq(r.status, 0);
+	t_run_free(&r);
+	log = t_read_file(typescript, NULL);
+	tp_keep(log);
+	cr_assert(tp_contains(log, "Receiving from"), "no progress on a terminal: %s", log);
+	cr_assert(tp_contains(log, "300/300 objects") || tp_contains(log, "301/301 objects") ||
+	          tp_contains(log, "objects,"), "%s", log);
+	cr_assert(tp_contains(log, "received 300 new messages"), "%s", log);
+
+	/* -q: not even on a terminal */
+	tp_gen_log(a.store, a.key, "general", 10, 200);
+	tp_sync_ok(&a, s1);
+	r = t_sh("GIT_DIR='%s' script -qec '%s sync -q %s' '%s' >/dev/null 2>&1", b.store,
+	         GITCHAT_BIN, s1, typescript);
+	cr_assert_eq(r.status, 0);
+	t_run_free(&r);
+	log = tp_keep(t_read_file(typescript, NULL));
+	cr_assert(!tp_contains(log, "Receiving"), "%s", log);
+	cr_assert(!tp_contains(log, "received"), "%s", log);
+}
