@@ -12,7 +12,9 @@
  * The library prints nothing: progress, per-log events and host-key
  * questions go to callbacks, and a result tells per remote what happened.
  * gitchat_sync may be called again and again in one process (a `follow`
- * loop); a remote that is down fails that remote only.
+ * loop); a remote that is down fails that remote only. As with libgit2,
+ * callers should ignore SIGPIPE (a server may close the connection while
+ * we write). docs/sync.md tells the whole story.
  */
 #ifndef GITCHAT_SYNC_H
 #define GITCHAT_SYNC_H
