@@ -4,9 +4,12 @@
  * In memory: oid -> (room, valid or invalid and why). On disk, only valid
  * results: $GIT_DIR/chat/verified/<room>, a 32-byte header (magic
  * "GCVRFY01", u32 max_text, u32 max_tree, u32 max_parents, 12 zero bytes,
- * all big endian) followed by 20-byte commit ids, appended. A file whose
- * header names other limits, or whose length is not a whole number of
- * records, is ignored and rewritten. The file is local state, like the
+ * all big endian) followed by 20-byte commit ids: a sorted run (a new file
+ * starts sorted), then ids appended since. Lookups binary-search the run and
+ * hash the rest; when the rest grows past an eighth of the file it is
+ * rewritten sorted. A file whose header names other limits, or whose length
+ * is not a whole number of records, is ignored and rewritten. Invalid
+ * results are kept in memory only, per room. The file is local state, like the
  * refs themselves: whoever can write it can also write refs/chat.
  */
 #ifndef GITCHAT_VERIFY_CACHE_H
