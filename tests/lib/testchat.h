@@ -30,8 +30,8 @@ char *t_key_hex(const char *key);
 /* refs/chat/ROOM/<hex of key> */
 char *t_ref(const char *room, const char *key);
 
-/* Everything a command could change in a store: refs, object files, the
- * packed-refs and config files (malloc'd text to compare with strcmp). */
+/* Everything a command could change in a store: object files, refs (loose
+ * and packed), config and HEAD (malloc'd text to compare with strcmp). */
 char *t_snapshot(const char *store);
 
 /* The raw commit with its gpgsig header removed: the signed payload. */
