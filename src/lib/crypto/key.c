@@ -180,7 +180,7 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"key '%s' is larger than %d bytes: it is not an ed25519 private key",
 			label, KEY_FILE_MAX);
-	if (gitchat_armor_decode(&bin, &binlen, KEY_LABEL, data, len) < 0) {
+	if (gitchat_armor_decode(&bin, &binlen, KEY_LABEL, data, len, 1) < 0) {
 		if (memmem(data, len, "-----BEGIN " KEY_LABEL "-----", strlen("-----BEGIN " KEY_LABEL "-----")))
 			return gitchat_error_set(GITCHAT_EINVALID,
 				"key '%s' is corrupt: its '-----BEGIN %s-----' block is truncated or "
@@ -252,7 +252,7 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 done:
 	gitchat_key_free(key);
 	if (bin)
-		sodium_free(bin);
+		gitchat_armor_free(bin, 1);
 	return error;
 }
 
@@ -321,7 +321,7 @@ int gitchat_key_write(const gitchat_key *key, const char *path, unsigned int fla
 
 	if ((error = serialize_private(&raw, key)) < 0 ||
 	    (error = gitchat_armor_encode(&armored, KEY_LABEL,
-	                                  (const unsigned char *)raw.ptr, raw.size)) < 0)
+	                                  (const unsigned char *)raw.ptr, raw.size, 1)) < 0)
 		goto done;
 	if ((error = gitchat_pubkey_line(&publine, &key->pk, gitchat_key_comment(key))) < 0 ||
 	    (error = gitchat_buf_putc(&publine, '\n')) < 0 ||

@@ -206,7 +206,7 @@ int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_o
 		goto done;
 	if ((error = gitchat_commit_parse(&c, raw.ptr, raw.size)) < 0)
 		goto done;
-	error = gitchat_armor_decode(&bin, &binlen, "SSH SIGNATURE", c.signature.ptr, c.signature.size);
+	error = gitchat_armor_decode(&bin, &binlen, "SSH SIGNATURE", c.signature.ptr, c.signature.size, 0);
 	gitchat_commit_dispose(&c);
 	if (error < 0) {
 		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed with an SSH signature");
@@ -220,7 +220,7 @@ int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_o
 		error = gitchat_error_set(GITCHAT_EVERIFY, "its signature carries no ed25519 key");
 done:
 	if (bin)
-		sodium_free(bin);
+		gitchat_armor_free(bin, 0);
 	gitchat_buf_dispose(&raw);
 	return error;
 }
