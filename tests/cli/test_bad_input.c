@@ -92,7 +92,7 @@ Test(bad_input, invalid_messages)
 	setup(&f);
 	char *file = t_path(f.dir, "msg");
 	size_t big = 64 * 1024 + 1;
-	char *over = malloc(big + 1);
+	char *over = t_keep(malloc(big + 1));
 	memset(over, 'x', big);
 	over[big] = '\0';
 
@@ -109,7 +109,7 @@ Test(bad_input, invalid_messages)
 	t_write_file(file, over, big);
 	expect_fail(&f, NULL, 128, "limit", "send", "--key", f.key, "-F", file);
 	/* Far over the limit: refused without reading it all into a commit. */
-	char *huge = malloc(1024 * 1024 + 1);
+	char *huge = t_keep(malloc(1024 * 1024 + 1));
 	memset(huge, 'y', 1024 * 1024);
 	huge[1024 * 1024] = '\0';
 	expect_fail(&f, huge, 128, "limit", "send", "--key", f.key);
@@ -150,7 +150,7 @@ Test(bad_input, exactly_at_the_limit)
 	fixture f;
 	setup(&f);
 	size_t n = 64 * 1024;
-	char *text = malloc(n + 2);
+	char *text = t_keep(malloc(n + 2));
 	memset(text, 'x', n);
 	memcpy(text + n - 4, "\xe2\x82\xac", 3);   /* a multibyte character at the end */
 	text[n - 1] = 'x';
@@ -201,7 +201,7 @@ Test(bad_input, not_a_store)
 
 	t_mkdir(plain);
 	t_write_file(file, "x", 1);
-	cr_assert(asprintf(&ceiling, "GIT_CEILING_DIRECTORIES=%s", dir) > 0);
+	ceiling = t_fmt("GIT_CEILING_DIRECTORIES=%s", dir);
 	for (size_t i = 0; i < 4; i++) {
 		const char *argv[8] = { GITCHAT_BIN };
 		for (size_t k = 0; cmds[i][k]; k++)
@@ -209,7 +209,7 @@ Test(bad_input, not_a_store)
 		/* GIT_DIR at nothing, at a plain directory; a plain working directory. */
 		const char *gitdirs[] = { "GIT_DIR=/nonexistent/store", NULL, NULL };
 		char *gd = NULL;
-		cr_assert(asprintf(&gd, "GIT_DIR=%s", plain) > 0);
+		gd = t_fmt("GIT_DIR=%s", plain);
 		gitdirs[1] = gd;
 		for (size_t k = 0; k < 2; k++) {
 			const char *env[] = { gitdirs[k], NULL };

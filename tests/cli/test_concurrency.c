@@ -68,7 +68,7 @@ Test(concurrency, two_writers_one_log)
 
 	/* Each writer's messages are all there, in its order. */
 	n = t_git(store, "log --reverse --format='%%n%%B' %s", ref);
-	cr_assert(asprintf(&log, "%s\n", n) > 0);   /* t_git drops the last newline */
+	log = t_fmt("%s\n", n);   /* t_git drops the last newline */
 	assert_in_order(log, 1, PER_WRITER);
 	assert_in_order(log, 2, PER_WRITER);
 

@@ -70,7 +70,7 @@ Test(send, every_message_passes_verify_commit_and_fsck)
 	for (int i = 0; texts[i]; i++)
 		free(t_send(store, i % 2 ? a : b, i % 2 ? "general" : "dev", texts[i]));
 	/* A large message, just under the limit. */
-	char *big = malloc(64 * 1024 + 1);
+	char *big = t_keep(malloc(64 * 1024 + 1));
 	memset(big, 'x', 64 * 1024);
 	big[64 * 1024] = '\0';
 	const char *bigargs[] = { "send", "--key", a, "-F", "-", NULL };
@@ -99,7 +99,7 @@ static char *parents_of(const char *store, const char *oid)
 
 static char *join(char **ids, size_t n)
 {
-	char *s = calloc(1, n * 41 + 1);
+	char *s = t_keep(calloc(1, n * 41 + 1));
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strcat(s, " ");
@@ -212,17 +212,17 @@ Test(send, reply_adds_chat_reply)
 	char *m2, *raw, *want = NULL;
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	m2 = strndup(r.out, 40);
+	m2 = t_strndup(r.out, 40);
 	t_run_free(&r);
 	raw = t_git(store, "cat-file commit %s", m2);
-	cr_assert(asprintf(&want, "\nchat-room general\nchat-reply %s\ngpgsig ", m1) > 0);
+	want = t_fmt("\nchat-room general\nchat-reply %s\ngpgsig ", m1);
 	t_assert_contains(raw, want);
 
 	const char *log[] = { "log", "--format=json", NULL };
 	r = t_chat(store, NULL, log);
 	cr_assert_eq(r.status, 0);
 	free(want);
-	cr_assert(asprintf(&want, "\"text\":\"answer\",\"reply_to\":\"%s\"", m1) > 0);
+	want = t_fmt("\"text\":\"answer\",\"reply_to\":\"%s\"", m1);
 	t_assert_contains(r.out, want);
 	t_assert_contains(r.out, "\"text\":\"question\",\"reply_to\":null");
 	t_run_free(&r);
@@ -253,13 +253,13 @@ static char *ident_date(const char *raw, const char *which)
 {
 	char *key = NULL;
 	const char *p, *eol, *gt;
-	cr_assert(asprintf(&key, "\n%s ", which) > 0);
+	key = t_fmt("\n%s ", which);
 	p = strstr(raw, key);
 	cr_assert(p != NULL, "no %s line in:\n%s", which, raw);
 	eol = strchr(p + 1, '\n');
 	gt = memchr(p, '>', (size_t)(eol - p));
 	free(key);
-	return strndup(gt + 2, (size_t)(eol - gt - 2));
+	return t_strndup(gt + 2, (size_t)(eol - gt - 2));
 }
 
 Test(send, honours_git_dates)
@@ -287,8 +287,8 @@ Test(send, honours_git_dates)
 	for (size_t i = 0; i < n; i++) {
 		char *ae = NULL, *ce = NULL, *oid, *raw, *git_raw;
 		const char *cdate = formats[(i + 3) % n];
-		cr_assert(asprintf(&ae, "GIT_AUTHOR_DATE=%s", formats[i]) > 0);
-		cr_assert(asprintf(&ce, "GIT_COMMITTER_DATE=%s", cdate) > 0);
+		ae = t_fmt("GIT_AUTHOR_DATE=%s", formats[i]);
+		ce = t_fmt("GIT_COMMITTER_DATE=%s", cdate);
 		const char *env[] = { ae, ce, "TZ=UTC", NULL };
 		oid = t_send_env(store, key, "general", formats[i], env);
 		raw = t_git(store, "cat-file commit %s", oid);
@@ -322,7 +322,7 @@ Test(send, honours_git_dates)
 	for (size_t i = 0; i < 2; i++) {
 		const char *env[] = { bad_dates[i], NULL };
 		char *gitdir = NULL;
-		cr_assert(asprintf(&gitdir, "GIT_DIR=%s", store) > 0);
+		gitdir = t_fmt("GIT_DIR=%s", store);
 		const char *argv[] = { GITCHAT_BIN, "send", "--key", key, "-m", "x", NULL };
 		const char *env2[] = { gitdir, env[0], NULL };
 		t_run r = t_run_argv(NULL, argv, NULL, 0, env2);
@@ -397,7 +397,7 @@ Test(send, author_from_git_config_and_text_sources)
 	const char *stdin_args[] = { "send", "--key", key, NULL };
 	r = t_chat(store, "from stdin\n\n\n", stdin_args);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	oid = strndup(r.out, 40);
+	oid = t_strndup(r.out, 40);
 	t_run_free(&r);
 	raw = t_git(store, "cat-file commit %s", oid);
 	t_assert_contains(raw, "\nauthor Conf Name <conf@example.org> ");
@@ -411,13 +411,13 @@ Test(send, author_from_git_config_and_text_sources)
 	const char *fargs[] = { "send", "--key", key, "-F", file, NULL };
 	r = t_chat(store, NULL, fargs);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	oid = strndup(r.out, 40);
+	oid = t_strndup(r.out, 40);
 	t_run_free(&r);
 	cr_assert_str_eq(t_git(store, "show -s --format=%%B %s", oid), "from a file");
 	const char *margs[] = { "send", "--key", key, "-m", "one", "-m", "two", NULL };
 	r = t_chat(store, NULL, margs);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	oid = strndup(r.out, 40);
+	oid = t_strndup(r.out, 40);
 	t_run_free(&r);
 	cr_assert_str_eq(t_git(store, "show -s --format=%%B %s", oid), "one\n\ntwo");
 
@@ -440,7 +440,7 @@ static t_run run_git_chat(const char *cwd, const char *const *args, const char *
 	static char path_env[8300];
 	const char *argv[16] = { "git" };
 	const char *env[4] = { path_env, "GIT_CEILING_DIRECTORIES=/tmp", NULL, NULL };
-	char *bindir = strdup(GITCHAT_BIN), *gd = NULL;
+	char *bindir = t_fmt("%s", GITCHAT_BIN), *gd = NULL;
 	size_t i;
 
 	snprintf(path_env, sizeof(path_env), "PATH=%s:%s", dirname(bindir), getenv("PATH"));
@@ -448,7 +448,7 @@ static t_run run_git_chat(const char *cwd, const char *const *args, const char *
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	if (gitdir) {
-		cr_assert(asprintf(&gd, "GIT_DIR=%s", gitdir) > 0);
+		gd = t_fmt("GIT_DIR=%s", gitdir);
 		env[2] = gd;
 	}
 	t_run r = t_run_argv(cwd, argv, NULL, 0, env);

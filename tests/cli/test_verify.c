@@ -36,7 +36,7 @@ static void send_n(author *a, const char *store, const char *name, int n)
 static char *fingerprint(const char *key)
 {
 	t_run r = t_sh("ssh-keygen -l -f '%s' | cut -d' ' -f2", key);
-	char *fp = strndup(r.out, strcspn(r.out, "\n"));
+	char *fp = t_strndup(r.out, strcspn(r.out, "\n"));
 	t_run_free(&r);
 	return fp;
 }
@@ -51,10 +51,10 @@ static void assert_problem(const char *out, const char *ref, const char *commit,
 {
 	char *prefix = NULL;
 	const char *line;
-	cr_assert(asprintf(&prefix, "%s %s ", ref, commit) > 0);
+	prefix = t_fmt("%s %s ", ref, commit);
 	line = strstr(out, prefix);
 	cr_assert(line != NULL, "no line '%s...' in:\n%s", prefix, out);
-	char *l = strndup(line, strcspn(line, "\n"));
+	char *l = t_strndup(line, strcspn(line, "\n"));
 	t_assert_contains(l, why);
 	free(l);
 	free(prefix);
@@ -63,7 +63,7 @@ static void assert_problem(const char *out, const char *ref, const char *commit,
 static void assert_shown(const char *json, const char *oid, int shown)
 {
 	char *needle = NULL;
-	cr_assert(asprintf(&needle, "{\"id\":\"%s\"", oid) > 0);
+	needle = t_fmt("{\"id\":\"%s\"", oid);
 	if (shown)
 		cr_assert(strstr(json, needle) != NULL, "valid message %s is not shown", oid);
 	else
@@ -145,7 +145,7 @@ Test(verify, tampered_store)
 	p = t_commit_payload(store, f.msgs[0]);
 	tmp = t_replace(p, "\n\nf1", "\n\nunsigned");
 	char *f_parent_line = NULL;
-	cr_assert(asprintf(&f_parent_line, "tree " EMPTY_TREE "\nparent %s\n", f.msgs[0]) > 0);
+	f_parent_line = t_fmt("tree " EMPTY_TREE "\nparent %s\n", f.msgs[0]);
 	char *f_unsigned = t_write_commit(store, t_replace(tmp, "tree " EMPTY_TREE "\n", f_parent_line));
 	set_ref(store, f.ref, f_unsigned);
 
@@ -196,7 +196,7 @@ Test(verify, tampered_store)
 	/* Mallory's commit is a valid message, by Mallory; only the ref is wrong. */
 	assert_shown(r.out, c_mallory, 1);
 	char *mhex = NULL;
-	cr_assert(asprintf(&mhex, "\"text\":\"c3 by mallory\"") > 0);
+	mhex = t_fmt("\"text\":\"c3 by mallory\"");
 	t_assert_contains(r.out, mhex);
 	t_assert_contains(strstr(r.out, c_mallory), m.hex);
 	cr_assert_eq(t_count_lines(r.out), valid + 1, "%s", r.out);
@@ -289,7 +289,7 @@ Test(verify, cache_keeps_verdicts_apart)
 
 	/* Point a ref of room 'dev' at a valid message of 'general'. */
 	char *dev_ref = NULL;
-	cr_assert(asprintf(&dev_ref, "refs/chat/dev/%s", a.hex) > 0);
+	dev_ref = t_fmt("refs/chat/dev/%s", a.hex);
 	set_ref(store, dev_ref, a.msgs[1]);
 	for (int run = 0; run < 2; run++) {
 		t_run r = t_chat(store, NULL, verify);

@@ -7,6 +7,54 @@
 
 #include "testchat.h"
 
+static void **kept;
+static size_t nkept, capkept;
+
+void *t_keep(void *p)
+{
+	if (nkept == capkept) {
+		capkept = capkept ? capkept * 2 : 256;
+		kept = realloc(kept, capkept * sizeof(*kept));
+		cr_assert(kept != NULL);
+	}
+	kept[nkept++] = p;
+	return p;
+}
+
+char *t_fmt(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&s, fmt, ap) >= 0);
+	va_end(ap);
+	return t_keep(s);
+}
+
+char *t_strndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+	cr_assert(d != NULL);
+	return t_keep(d);
+}
+
+/* Under -DGITCHAT_SANITIZE=ON: the helpers of testlib.c hand out memory
+ * that tests never free; full stacks (libc has no frame pointers) so that
+ * these suppressions match. They apply to the test programs only, not to
+ * the git-chat they run. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:t_path\nleak:t_read_file\nleak:t_run_argv\nleak:t_keygen\n";
+}
+
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "fast_unwind_on_malloc=0";
+}
+
 static void chomp(char *s)
 {
 	size_t n = strlen(s);
@@ -30,7 +78,7 @@ char *t_git(const char *store, const char *fmt, ...)
 	r.out = NULL;
 	t_run_free(&r);
 	chomp(out);
-	return out;
+	return t_keep(out);
 }
 
 char *t_store(const char *dir, const char *name)
@@ -41,7 +89,7 @@ char *t_store(const char *dir, const char *name)
 
 	cr_assert_eq(r.status, 0, "init %s: %s", path, r.err);
 	t_run_free(&r);
-	return path;
+	return t_keep(path);
 }
 
 char *t_send_env(const char *store, const char *key, const char *room, const char *text,
@@ -66,7 +114,7 @@ char *t_send_env(const char *store, const char *key, const char *room, const cha
 	r.out = NULL;
 	t_run_free(&r);
 	free(gitdir);
-	return out;
+	return t_keep(out);
 }
 
 char *t_send(const char *store, const char *key, const char *room, const char *text)
@@ -83,15 +131,12 @@ char *t_key_hex(const char *key)
 	cr_assert(gitchat_key_load(&k, key) == 0, "load %s: %s", key, gitchat_error_last()->message);
 	gitchat_pubkey_hex(hex, gitchat_key_public(k));
 	gitchat_key_free(k);
-	return hex;
+	return t_keep(hex);
 }
 
 char *t_ref(const char *room, const char *key)
 {
-	char *hex = t_key_hex(key), *ref = NULL;
-	cr_assert(asprintf(&ref, "refs/chat/%s/%s", room, hex) > 0);
-	free(hex);
-	return ref;
+	return t_fmt("refs/chat/%s/%s", room, t_key_hex(key));
 }
 
 typedef struct {
@@ -166,7 +211,7 @@ char *t_snapshot(const char *store)
 		free(l.lines[i]);
 	}
 	free(l.lines);
-	return out;
+	return t_keep(out);
 }
 
 /* Splits a raw commit at its gpgsig header: *sig_start..*sig_end is the
@@ -204,7 +249,7 @@ static char *cat_commit(const char *store, const char *oid)
 	out = r.out;
 	r.out = NULL;
 	t_run_free(&r);
-	return out;
+	return t_keep(out);
 }
 
 char *t_commit_payload(const char *store, const char *oid)
@@ -217,8 +262,7 @@ char *t_commit_payload(const char *store, const char *oid)
 	out = malloc(strlen(raw) + 1);
 	memcpy(out, raw, (size_t)(s - raw));
 	strcpy(out + (s - raw), e);
-	free(raw);
-	return out;
+	return t_keep(out);
 }
 
 char *t_commit_signature(const char *store, const char *oid)
@@ -226,10 +270,8 @@ char *t_commit_signature(const char *store, const char *oid)
 	char *raw = cat_commit(store, oid), *out, *o;
 	const char *s, *e, *p;
 
-	if (!find_gpgsig(raw, &s, &e)) {
-		free(raw);
+	if (!find_gpgsig(raw, &s, &e))
 		return NULL;
-	}
 	out = o = malloc((size_t)(e - s) + 1);
 	for (p = s + 7; p < e; p++) {
 		*o++ = *p;
@@ -237,8 +279,7 @@ char *t_commit_signature(const char *store, const char *oid)
 			p++;   /* drop the continuation space */
 	}
 	*o = '\0';
-	free(raw);
-	return out;
+	return t_keep(out);
 }
 
 char *t_commit_with_signature(const char *payload, const char *armored)
@@ -261,7 +302,7 @@ char *t_commit_with_signature(const char *payload, const char *armored)
 	if (n && armored[n - 1] != '\n')
 		*o++ = '\n';
 	strcpy(o, payload + hlen);
-	return out;
+	return t_keep(out);
 }
 
 char *t_sign_ours(const char *key, const char *payload, size_t len)
@@ -273,7 +314,7 @@ char *t_sign_ours(const char *key, const char *payload, size_t len)
 	cr_assert(gitchat_init() == 0);
 	cr_assert(gitchat_key_load(&k, key) == 0, "load %s: %s", key, gitchat_error_last()->message);
 	cr_assert(gitchat_sshsig_sign(&sig, k, "git", payload, len) == 0);
-	out = strdup(sig.ptr);
+	out = t_strndup(sig.ptr, sig.size);
 	gitchat_buf_dispose(&sig);
 	gitchat_key_free(k);
 	return out;
@@ -295,7 +336,7 @@ char *t_sign_sshkeygen(const char *key, const char *ns, const char *payload, siz
 	cr_assert(sig != NULL);
 	free(file);
 	free(sigfile);
-	return sig;
+	return t_keep(sig);
 }
 
 char *t_write_commit(const char *store, const char *text)
@@ -314,17 +355,14 @@ char *t_write_commit(const char *store, const char *text)
 	r.out = NULL;
 	t_run_free(&r);
 	free(gitdir);
-	return out;
+	return t_keep(out);
 }
 
 char *t_write_signed(const char *store, const char *key, const char *payload)
 {
 	char *sig = t_sign_ours(key, payload, strlen(payload));
 	char *text = t_commit_with_signature(payload, sig);
-	char *oid = t_write_commit(store, text);
-	free(sig);
-	free(text);
-	return oid;
+	return t_write_commit(store, text);
 }
 
 char *t_replace(const char *s, const char *from, const char *to)
@@ -337,5 +375,5 @@ char *t_replace(const char *s, const char *from, const char *to)
 	memcpy(out, s, (size_t)(at - s));
 	strcpy(out + (at - s), to);
 	strcat(out, at + strlen(from));
-	return out;
+	return t_keep(out);
 }

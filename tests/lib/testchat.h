@@ -12,6 +12,14 @@
 #include <criterion/criterion.h>
 #include "testlib.h"
 
+/* Tests free lazily. What they allocate is kept reachable from here, so
+ * that LeakSanitizer reports only memory the library itself lost: every
+ * helper below keeps what it returns; t_keep keeps anything else (a string,
+ * a gitchat object). */
+void *t_keep(void *p);
+char *t_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *t_strndup(const char *s, size_t n);
+
 /* `git --git-dir=STORE ARGS...` through sh; asserts exit 0 and returns
  * stdout (malloc'd) with trailing newlines removed. */
 char *t_git(const char *store, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

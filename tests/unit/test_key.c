@@ -24,7 +24,7 @@ static char *first_line(const char *s, int n)
 	while (n-- > 0 && p && (p = strchr(p, '\n')))
 		p++;
 	cr_assert(p && *p, "no line %d in '%s'", n, s);
-	return strndup(p, strcspn(p, "\n"));
+	return t_strndup(p, strcspn(p, "\n"));
 }
 
 /* The first line printed by `ssh-keygen OPT -f KEY`. */
@@ -33,7 +33,7 @@ static char *sshkeygen(const char *opt, const char *key)
 	t_run r = t_sh("ssh-keygen %s -f '%s'", opt, key);
 	char *out;
 	cr_assert_eq(r.status, 0, "ssh-keygen %s %s: %s", opt, key, r.err);
-	out = strndup(r.out, strcspn(r.out, "\n"));
+	out = t_strndup(r.out, strcspn(r.out, "\n"));
 	t_run_free(&r);
 	return out;
 }
@@ -67,10 +67,10 @@ Test(key, keygen_output_loads_in_sshkeygen)
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	y = sshkeygen("-y", key);
-	cr_assert_str_eq(strndup(r.out, strcspn(r.out, "\n")), y, "keygen prints the public key");
+	cr_assert_str_eq(t_strndup(r.out, strcspn(r.out, "\n")), y, "keygen prints the public key");
 	t_assert_contains(y, " alice@example.org");
 	pubtext = t_read_file(pub, NULL);
-	cr_assert_str_eq(strndup(pubtext, strcspn(pubtext, "\n")), y);
+	cr_assert_str_eq(t_strndup(pubtext, strcspn(pubtext, "\n")), y);
 	t_run_free(&r);
 	assert_whoami_matches_sshkeygen(key);
 	/* Without the .pub ssh-keygen reads the private file alone. */
@@ -96,7 +96,7 @@ Test(key, sshkeygen_keys_load)
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		t_run_free(&r);
 		assert_whoami_matches_sshkeygen(key);
-		cr_assert(asprintf(&pub, "%s.pub", key) > 0);
+		pub = t_fmt("%s.pub", key);
 		cr_assert_eq(unlink(pub), 0);
 		assert_whoami_matches_sshkeygen(key);
 		free(pub);
@@ -110,7 +110,7 @@ Test(key, files_are_private_and_load_in_the_library)
 	struct stat st;
 	gitchat_key *k = NULL;
 
-	cr_assert(asprintf(&pub, "%s.pub", key) > 0);
+	pub = t_fmt("%s.pub", key);
 	cr_assert_eq(lstat(key, &st), 0);
 	cr_assert(S_ISREG(st.st_mode));
 	cr_assert_eq(st.st_mode & 07777, 0600, "key mode %o", st.st_mode & 07777);
@@ -138,7 +138,7 @@ Test(key, default_location_and_search_order)
 	t_run r;
 
 	/* Default: $XDG_CONFIG_HOME/git-chat/id_ed25519 in a private directory. */
-	cr_assert(asprintf(&def, "%s/git-chat/id_ed25519", cfg) > 0);
+	def = t_fmt("%s/git-chat/id_ed25519", cfg);
 	r = chat(keygen);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
@@ -163,7 +163,7 @@ Test(key, default_location_and_search_order)
 	char *w_env = sshkeygen("-y", k_env);
 	char *w_arg = sshkeygen("-y", k_arg);
 	free(t_git(store, "config chat.key '%s'", k_cfg));
-	cr_assert(asprintf(&gitdir, "GIT_DIR=%s", store) > 0);
+	gitdir = t_fmt("GIT_DIR=%s", store);
 	const char *argv[] = { GITCHAT_BIN, "whoami", NULL };
 	const char *env1[] = { gitdir, NULL };
 	r = t_run_argv(NULL, argv, NULL, 0, env1);
@@ -171,7 +171,7 @@ Test(key, default_location_and_search_order)
 	cr_assert_str_eq(first_line(r.out, 0), w_cfg);
 	t_run_free(&r);
 	char *envkey = NULL;
-	cr_assert(asprintf(&envkey, "GIT_CHAT_KEY=%s", k_env) > 0);
+	envkey = t_fmt("GIT_CHAT_KEY=%s", k_env);
 	const char *env2[] = { gitdir, envkey, NULL };
 	r = t_run_argv(NULL, argv, NULL, 0, env2);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -193,7 +193,7 @@ Test(key, refuses_to_overwrite_without_force)
 	const char *force[] = { "keygen", "-f", key, "--force", NULL };
 	t_run r;
 
-	cr_assert(asprintf(&pub, "%s.pub", key) > 0);
+	pub = t_fmt("%s.pub", key);
 	pub_before = t_read_file(pub, NULL);
 	r = chat(again);
 	cr_assert_eq(r.status, 128, "status %d", r.status);
@@ -337,7 +337,7 @@ Test(key, public_key_instead)
 {
 	const char *dir = t_scratch();
 	char *key = t_keygen(dir, "id", 0), *pub = NULL;
-	cr_assert(asprintf(&pub, "%s.pub", key) > 0);
+	pub = t_fmt("%s.pub", key);
 	assert_key_error(dir, pub, "public key");
 }
 
@@ -374,7 +374,7 @@ static keybin decode_key(const char *path)
 {
 	char *text = t_read_file(path, NULL);
 	const char *b = strstr(text, "-----\n") + 6, *e = strstr(text, "-----END");
-	keybin k = { malloc(4096), 0, 0, 0 };
+	keybin k = { t_keep(malloc(4096)), 0, 0, 0 };
 	size_t off;
 
 	cr_assert_eq(sodium_base642bin(k.bin, 4096, b, (size_t)(e - b), "\n", &k.len, NULL,
@@ -396,7 +396,7 @@ static keybin decode_key(const char *path)
 static void encode_key(const char *path, const keybin *k, size_t len)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	char *b64 = malloc(b64len), *out = malloc(b64len * 2 + 128), *o = out;
+	char *b64 = t_keep(malloc(b64len)), *out = t_keep(malloc(b64len * 2 + 128)), *o = out;
 	sodium_bin2base64(b64, b64len, k->bin, len, sodium_base64_VARIANT_ORIGINAL);
 	o += sprintf(o, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
 	for (size_t i = 0; i < strlen(b64); i += 70)

@@ -42,7 +42,7 @@ Test(names, invalid_rooms)
 Test(names, pubkey_hex_and_fingerprint_match_sshkeygen)
 {
 	const char *dir = t_scratch();
-	char *path = t_keygen(dir, "k", 0);
+	char *path = t_keep(t_keygen(dir, "k", 0));
 	gitchat_key *k = NULL;
 	gitchat_pubkey back;
 	char hex[GITCHAT_PUBKEY_HEXSIZE], fp[GITCHAT_FINGERPRINT_SIZE];

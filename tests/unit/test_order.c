@@ -35,10 +35,13 @@ static void dag_init(dag *d, size_t nkeys)
 	memset(d, 0, sizeof(*d));
 	cr_assert_eq(gitchat_init(), 0);
 	cr_assert_eq(gitchat_store_open(&d->store, path), 0);
+	t_keep(d->store);
 	d->repo = gitchat_store_repository(d->store);
 	d->nkeys = nkeys;
-	for (size_t i = 0; i < nkeys; i++)
+	for (size_t i = 0; i < nkeys; i++) {
 		cr_assert_eq(gitchat_key_generate(&d->keys[i], "k"), 0);
+		t_keep(d->keys[i]);
+	}
 }
 
 /* Writes a signed message commit; returns its index. */

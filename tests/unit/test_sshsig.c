@@ -21,7 +21,7 @@ typedef struct {
 
 static char *big_text(size_t n)
 {
-	char *s = malloc(n + 1);
+	char *s = t_keep(malloc(n + 1));
 	for (size_t i = 0; i < n; i++)
 		s[i] = (i % 71 == 70) ? '\n' : (char)('a' + i % 26);
 	s[n] = '\0';
@@ -53,7 +53,7 @@ static gitchat_key *load(const char *path)
 	cr_assert(gitchat_init() == 0);
 	cr_assert_eq(gitchat_key_load(&k, path), 0, "load %s: %s", path,
 	             gitchat_error_last()->message);
-	return k;
+	return t_keep(k);
 }
 
 static char *sign(const gitchat_key *k, const char *ns, const void *data, size_t len)
@@ -61,7 +61,7 @@ static char *sign(const gitchat_key *k, const char *ns, const void *data, size_t
 	gitchat_buf b = GITCHAT_BUF_INIT;
 	char *out;
 	cr_assert_eq(gitchat_sshsig_sign(&b, k, ns, data, len), 0);
-	out = strdup(b.ptr);
+	out = t_strndup(b.ptr, b.size);
 	gitchat_buf_dispose(&b);
 	return out;
 }
@@ -186,7 +186,7 @@ static char *stock_commit(const char *store, const char *key, const char *parent
 	char *p = NULL;
 	char *oid;
 	if (parent)
-		cr_assert(asprintf(&p, "-p %s", parent) > 0);
+		p = t_fmt("-p %s", parent);
 	oid = t_git(store, "-c gpg.format=ssh -c user.signingkey='%s' commit-tree -S %s -m '%s' "
 	            EMPTY_TREE, key, p ? p : "", msg);
 	free(p);
@@ -305,7 +305,7 @@ Test(sshsig, accepts_chat_commit_signed_by_sshkeygen)
 static unsigned char *unarmor(const char *armored, size_t *len)
 {
 	const char *b = strstr(armored, "-----\n"), *e = strstr(armored, "-----END");
-	unsigned char *bin = malloc(4096);
+	unsigned char *bin = t_keep(malloc(4096));
 	cr_assert(b && e);
 	b += 6;
 	cr_assert_eq(sodium_base642bin(bin, 4096, b, (size_t)(e - b), "\n", len, NULL,
@@ -316,7 +316,7 @@ static unsigned char *unarmor(const char *armored, size_t *len)
 static char *armor(const unsigned char *bin, size_t len)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	char *b64 = malloc(b64len), *out = malloc(b64len * 2 + 128), *o = out;
+	char *b64 = t_keep(malloc(b64len)), *out = t_keep(malloc(b64len * 2 + 128)), *o = out;
 	size_t n;
 
 	sodium_bin2base64(b64, b64len, bin, len, sodium_base64_VARIANT_ORIGINAL);
