@@ -282,10 +282,9 @@ Test(key, refuses_to_write_through_a_symlink)
 /* Runs whoami and send with KEY; both must fail with `want` in the message. */
 static void assert_key_error(const char *dir, const char *key, const char *want)
 {
-	static int n;
-	char name[32];
-	snprintf(name, sizeof(name), "store%d", ++n);
-	char *store = t_store(dir, name);
+	static char *store;     /* one per test (Criterion runs each in its own process) */
+	if (!store)
+		store = t_store(dir, "store");
 	char *before = t_snapshot(store);
 	const char *whoami[] = { "whoami", "--key", key, NULL };
 	const char *send[] = { "send", "--key", key, "-m", "hello", NULL };
