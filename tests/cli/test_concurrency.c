@@ -167,10 +167,14 @@ Test(concurrency, library_two_authors_one_room)
 	char *ra = t_ref("general", ka), *rb = t_ref("general", kb), *n;
 
 	library_race(store, ka, kb, 150);
-	/* Each log is its own first-parent chain of 150, and everything
-	 * reachable is the 300 messages. */
-	cr_assert_str_eq(t_git(store, "rev-list --first-parent --count %s", ra), "150");
-	cr_assert_str_eq(t_git(store, "rev-list --first-parent --count %s", rb), "150");
+	/* Each log's own 150 messages are the first 150 steps of its
+	 * first-parent chain (its first message may have the other's head as
+	 * first parent: it had no own head), and everything reachable is the
+	 * 300 messages. */
+	cr_assert_str_eq(t_git(store, "log --first-parent -n 150 --format=%%B %s | grep -c '^w1 '",
+	                       ra), "150");
+	cr_assert_str_eq(t_git(store, "log --first-parent -n 150 --format=%%B %s | grep -c '^w2 '",
+	                       rb), "150");
 	cr_assert_str_eq(t_git(store, "rev-list --count %s %s", ra, rb), "300");
 	cr_assert_str_eq(t_git(store, "log --format=%%B %s %s | grep -c '^w1 '", ra, rb), "150");
 	cr_assert_str_eq(t_git(store, "log --format=%%B %s %s | grep -c '^w2 '", ra, rb), "150");
@@ -184,4 +188,48 @@ Test(concurrency, library_two_authors_one_room)
 	cr_assert_eq(t_count_lines(r.out), 300);
 	cr_assert_str_eq(r.err, "");
 	t_run_free(&r);
+}
+
+/* The first message of a log has no old head to compare with: the ref
+ * creation itself must be the compare-and-swap. Two processes released at
+ * the same instant send the first message of the same log, many times. */
+Test(concurrency, first_message_race)
+{
+	const char *dir = t_scratch();
+	char *key = t_keygen(dir, "k", 0), *hex = t_key_hex(key);
+	int lost = 0;
+
+	cr_assert_eq(gitchat_init(), 0);
+	for (int round = 0; round < 40; round++) {
+		char *path = t_fmt("%s/s%d", dir, round);
+		gitchat_store *s = NULL;
+		int go[2];
+		pid_t pids[2];
+
+		cr_assert_eq(gitchat_store_init(&s, path), 0);
+		gitchat_store_free(s);
+		cr_assert_eq(pipe(go), 0);
+		for (int w = 0; w < 2; w++) {
+			pids[w] = fork();
+			cr_assert(pids[w] >= 0);
+			if (pids[w] == 0) {
+				char c;
+				close(go[1]);
+				if (read(go[0], &c, 1) != 0)   /* wait for the parent to close */
+					_exit(3);
+				library_writer(path, key, w + 1, 1);
+			}
+		}
+		close(go[0]);
+		close(go[1]);                           /* release both at once */
+		for (int w = 0; w < 2; w++) {
+			int status;
+			cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
+			cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer failed");
+		}
+		char *n = t_git(path, "rev-list --count refs/chat/general/%s", hex);
+		if (strcmp(n, "2") != 0)
+			lost++;
+	}
+	cr_assert_eq(lost, 0, "%d of 40 rounds lost a first message", lost);
 }
