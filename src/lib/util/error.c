@@ -11,15 +11,19 @@ static _Thread_local gitchat_error last_error = { 0, "" };
 
 static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
 {
+	char text[sizeof(error_message)];
 	size_t n = 0;
 
-	error_message[0] = '\0';
+	/* Format aside first: callers often wrap the previous message, which
+	 * lives in error_message itself. */
+	text[0] = '\0';
 	if (fmt)
-		vsnprintf(error_message, sizeof(error_message), fmt, ap);
+		vsnprintf(text, sizeof(text), fmt, ap);
 	if (prefix) {
-		n = strlen(error_message);
-		snprintf(error_message + n, sizeof(error_message) - n, "%s", prefix);
+		n = strlen(text);
+		snprintf(text + n, sizeof(text) - n, "%s", prefix);
 	}
+	memcpy(error_message, text, sizeof(text));
 	last_error.code = code;
 	last_error.message = error_message;
 }
