@@ -24,7 +24,7 @@ BASE=${3:-100000}
 NEW=${4:-1000}
 case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
 CHAT=$BUILD/git-chat
-GEN=$BUILD/tests/bench_bench_sync_gen
+GEN=$BUILD/tests/bench_sync_gen
 [ -x "$CHAT" ] && [ -x "$GEN" ] || { echo "build first: $CHAT, $GEN" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_sync.XXXXXX")

@@ -8,10 +8,11 @@
 
 #define ARMOR_COLUMNS 70
 
-static int armor_encode(gitchat_buf *out, const char *label,
-                        const unsigned char *data, size_t len, int secret)
+int gitchat_armor_encode(gitchat_buf *out, const char *label,
+                         const unsigned char *data, size_t len, int secret)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+	/* sodium_malloc costs several system calls: only for key material. */
 	char *b64 = secret ? sodium_malloc(b64len) : malloc(b64len);
 	size_t n, i;
 	int error = GITCHAT_ENOMEM;
@@ -38,18 +39,6 @@ done:
 	return error;
 }
 
-int gitchat_armor_encode(gitchat_buf *out, const char *label,
-                         const unsigned char *data, size_t len)
-{
-	return armor_encode(out, label, data, len, 1);
-}
-
-int gitchat_armor_encode_public(gitchat_buf *out, const char *label,
-                                const unsigned char *data, size_t len)
-{
-	return armor_encode(out, label, data, len, 0);
-}
-
 static const char *find_mem(const char *hay, size_t haylen, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -68,8 +57,8 @@ static int only_space(const char *p, const char *end)
 	return 1;
 }
 
-static int armor_decode(unsigned char **out, size_t *outlen, const char *label,
-                        const char *text, size_t len, int secret)
+int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
+                         const char *text, size_t len, int secret)
 {
 	char begin[96], end[96];
 	const char *b, *e, *body;
@@ -93,10 +82,7 @@ static int armor_decode(unsigned char **out, size_t *outlen, const char *label,
 	if (sodium_base642bin(bin, maxlen, body, (size_t)(e - body), " \t\r\n", &binlen,
 	                      &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    b64end != e || binlen == 0) {
-		if (secret)
-			sodium_free(bin);
-		else
-			free(bin);
+		gitchat_armor_free(bin, secret);
 		return GITCHAT_EINVALID;
 	}
 	*out = bin;
@@ -104,14 +90,10 @@ static int armor_decode(unsigned char **out, size_t *outlen, const char *label,
 	return 0;
 }
 
-int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
-                         const char *text, size_t len)
+void gitchat_armor_free(unsigned char *bin, int secret)
 {
-	return armor_decode(out, outlen, label, text, len, 1);
-}
-
-int gitchat_armor_decode_public(unsigned char **out, size_t *outlen, const char *label,
-                                const char *text, size_t len)
-{
-	return armor_decode(out, outlen, label, text, len, 0);
+	if (secret)
+		sodium_free(bin);
+	else
+		free(bin);
 }

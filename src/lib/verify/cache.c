@@ -30,7 +30,7 @@ typedef struct {
 typedef struct {
 	git_oid cause;
 	char *reason;
-	uint32_t room;
+	uint32_t room;         /* invalid for this room; another may differ */
 } cache_failure;
 
 struct gitchat_verify_cache {
@@ -249,10 +249,12 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 
 	if (!r->pending.size)
 		return;
-	if (gitchat_fs_mkdir_p(c->dir, 0755) < 0 ||
-	    gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
+	if (gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
 		goto done;
+	/* The directory exists but for the first flush: mkdir only then. */
 	fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT && gitchat_fs_mkdir_p(c->dir, 0755) == 0)
+		fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto done;
 	/* One write per flush: O_APPEND keeps concurrent writers' records whole. */
