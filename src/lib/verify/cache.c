@@ -194,9 +194,9 @@ gitchat_vstate gitchat_verify_cache_get(gitchat_verify_cache *c, const char *roo
 
 	if (room_index(c, room, &idx) < 0)
 		return GITCHAT_VSTATE_UNKNOWN;
-	if (gitchat_oidmap_get(&c->map, id, &v))
-		/* Valid for its own room only: a commit names exactly one chat-room. */
-		return v == idx ? GITCHAT_VSTATE_VALID : GITCHAT_VSTATE_UNKNOWN;
+	/* Valid for its own room only: a commit names exactly one chat-room. */
+	if (gitchat_oidmap_get(&c->map, id, &v) && v == idx)
+		return GITCHAT_VSTATE_VALID;
 	if (room_sorted_has(&c->rooms[idx], id))
 		return GITCHAT_VSTATE_VALID;
 	if (gitchat_oidmap_get(&c->failed, id, &v) && c->failures[v].room == idx) {
