@@ -124,7 +124,6 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	}
 	if (error < 0 || (error = ref_problems(&problems, &nproblems, &g, tips)) < 0)
 		goto done;
-	s->stats.invalid = g.n - g.nvalid;
 	s->stats.saved = 0;
 	if (s->path) {
 		error = gitchat_index_write(out, s->path, &g, order, tips, problems, nproblems,
@@ -257,6 +256,7 @@ int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *sto
 		goto done;
 	gitchat_index_free(old);
 	old = NULL;
+	s->stats.invalid = gitchat_index_invalid(s->ix);
 	if ((error = gitchat_index_problems(s->ix, report_one, &rc)) != 0)
 		goto done;
 	*out = conv;
@@ -293,7 +293,7 @@ int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
                                    const gitchat_conversation *conv, size_t i)
 {
 	conv_state *s = conv->s;
-	gitchat_index_rec nd;
+	gitchat_index_rec nd = { 0 };
 	int error;
 
 	if (i >= gitchat_index_count(s->ix))
@@ -312,7 +312,7 @@ int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
 int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *conv, size_t i)
 {
 	conv_state *s = conv->s;
-	gitchat_index_rec nd;
+	gitchat_index_rec nd = { 0 };
 	gitchat_commit c;
 	char hex[GIT_OID_HEXSZ + 1];
 	int error;

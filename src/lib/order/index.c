@@ -284,6 +284,11 @@ size_t gitchat_index_count(const gitchat_index *ix)
 	return ix->c.nvalid;
 }
 
+size_t gitchat_index_invalid(const gitchat_index *ix)
+{
+	return ix->c.ntotal - ix->c.nvalid;
+}
+
 int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i)
 {
 	const unsigned char *p;
@@ -401,7 +406,7 @@ int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
 	const unsigned char *pos = fan + FANOUT * 4;
 	uint32_t lo, hi, first = id->id[0];
 	char hex[GIT_OID_HEXSZ + 1];
-	gitchat_index_rec nd;
+	gitchat_index_rec nd = { 0 };
 	int error;
 
 	if ((error = check(ix, ix->off[S_LOOKUP], FANOUT * 4)) < 0)
@@ -517,7 +522,7 @@ static int load_graph(gitchat_graph *g, gitchat_index *ix, uint32_t *pbuf)
 			return corrupt(ix, "a key is listed twice");
 	}
 	for (i = 0; i < ix->c.ntotal; i++) {
-		gitchat_index_rec nd;
+		gitchat_index_rec nd = { 0 };
 		int valid = i < ix->c.nvalid;
 		if ((error = gitchat_index_node(&nd, ix, i)) < 0)
 			return error;

@@ -81,6 +81,8 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 void gitchat_index_free(gitchat_index *ix);
 
 size_t gitchat_index_count(const gitchat_index *ix);
+/* Invalid commits the refs reach. */
+size_t gitchat_index_invalid(const gitchat_index *ix);
 /* Node at position i (< count: a message; up to the total: invalid
  * commits). GITCHAT_EINVALID when its block is corrupt. */
 int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i);

@@ -11,15 +11,19 @@ static _Thread_local gitchat_error last_error = { 0, "" };
 
 static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
 {
+	char msg[sizeof(error_message)];
 	size_t n = 0;
 
-	error_message[0] = '\0';
+	/* Formatted aside first: callers often pass the last message itself
+	 * ("%s", gitchat_error_last()->message). */
+	msg[0] = '\0';
 	if (fmt)
-		vsnprintf(error_message, sizeof(error_message), fmt, ap);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (prefix) {
-		n = strlen(error_message);
-		snprintf(error_message + n, sizeof(error_message) - n, "%s", prefix);
+		n = strlen(msg);
+		snprintf(msg + n, sizeof(msg) - n, "%s", prefix);
 	}
+	memcpy(error_message, msg, sizeof(msg));
 	last_error.code = code;
 	last_error.message = error_message;
 }
