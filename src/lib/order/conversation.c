@@ -110,6 +110,9 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	if ((error = gitchat_graph_update(&g, s->store, s->room, tips)) < 0)
 		goto done;
 	s->stats.commits_read += g.parsed;
+	if ((error = ref_problems(&problems, &nproblems, &g, tips)) < 0)
+		goto done;
+	gitchat_graph_drop_lookup(&g);
 	if (!(order = malloc((g.nvalid + 1) * sizeof(uint32_t)))) {
 		error = gitchat_error_oom();
 		goto done;
@@ -118,11 +121,12 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	if (error == GITCHAT_EINVALID && old) {
 		/* Only a damaged index can make a cycle: start from the refs. */
 		free(order);
+		refproblems_free(problems, nproblems);
 		gitchat_graph_dispose(&g);
 		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
 		return build(out, s, tips, NULL);
 	}
-	if (error < 0 || (error = ref_problems(&problems, &nproblems, &g, tips)) < 0)
+	if (error < 0)
 		goto done;
 	s->stats.saved = 0;
 	if (s->path) {

@@ -65,14 +65,19 @@ static int nodes_grow(gitchat_graph *g, size_t need)
 	return 0;
 }
 
+static int slots_rebuild(gitchat_graph *g, size_t want);
+
 int gitchat_graph_reserve(gitchat_graph *g, size_t nodes, size_t parents)
 {
-	if (nodes_grow(g, nodes) < 0)
+	if (nodes_grow(g, nodes) < 0 ||
+	    ((nodes + 1) * 4 > g->nslots * 3 && slots_rebuild(g, nodes + nodes / 4 + 1) < 0))
 		return GITCHAT_ENOMEM;
 	return grow((void **)&g->parents, &g->capp, parents, sizeof(uint32_t));
 }
 
-/* Oids are SHA-1 output: their first bytes are already a good hash. */
+/* Oids are SHA-1 output: their bytes are already good hashes. The slot
+ * keeps a second piece of the oid beside the node, so that a probe that
+ * misses costs no trip to the node array (a cache miss at a million). */
 static size_t oid_hash(const git_oid *id)
 {
 	uint64_t h;
@@ -80,22 +85,29 @@ static size_t oid_hash(const git_oid *id)
 	return (size_t)h;
 }
 
-static void slots_put(uint32_t *slots, size_t nslots, const gitchat_order_node *nodes, uint32_t v)
+static uint64_t oid_tag(const git_oid *id)
+{
+	uint32_t t;
+	memcpy(&t, id->id + 8, sizeof(t));
+	return (uint64_t)t << 32;
+}
+
+static void slots_put(uint64_t *slots, size_t nslots, const gitchat_order_node *nodes, uint32_t v)
 {
 	size_t i;
 	for (i = oid_hash(&nodes[v].id) & (nslots - 1); slots[i]; i = (i + 1) & (nslots - 1))
 		;
-	slots[i] = v + 1;
+	slots[i] = oid_tag(&nodes[v].id) | ((uint64_t)v + 1);
 }
 
 static int slots_rebuild(gitchat_graph *g, size_t want)
 {
 	size_t n = 1024, i;
-	uint32_t *s;
+	uint64_t *s;
 
 	while (n < want * 4 / 3 + 1)
 		n *= 2;
-	if (!(s = calloc(n, sizeof(uint32_t))))
+	if (!(s = calloc(n, sizeof(uint64_t))))
 		return gitchat_error_oom();
 	for (i = 0; i < g->n; i++)
 		slots_put(s, n, g->nodes, (uint32_t)i);
@@ -107,14 +119,25 @@ static int slots_rebuild(gitchat_graph *g, size_t want)
 
 uint32_t gitchat_graph_find(const gitchat_graph *g, const git_oid *id)
 {
+	uint64_t tag = oid_tag(id), v;
 	size_t i;
 
 	if (!g->nslots)
 		return NONE;
-	for (i = oid_hash(id) & (g->nslots - 1); g->slots[i]; i = (i + 1) & (g->nslots - 1))
-		if (git_oid_equal(&g->nodes[g->slots[i] - 1].id, id))
-			return g->slots[i] - 1;
+	for (i = oid_hash(id) & (g->nslots - 1); (v = g->slots[i]) != 0; i = (i + 1) & (g->nslots - 1)) {
+		uint32_t node = (uint32_t)v - 1;
+		if ((v & 0xffffffff00000000ull) == tag &&
+		    memcmp(g->nodes[node].id.id, id->id, GIT_OID_RAWSZ) == 0)
+			return node;
+	}
 	return NONE;
+}
+
+void gitchat_graph_drop_lookup(gitchat_graph *g)
+{
+	free(g->slots);
+	g->slots = NULL;
+	g->nslots = 0;
 }
 
 /* Appends a node with no parents yet; the hash is kept at most 3/4 full. */
@@ -147,7 +170,8 @@ int gitchat_graph_push(gitchat_graph *g, const git_oid *id, int64_t time, uint32
 	if ((error = node_add(&v, g, id)) < 0 ||
 	    (error = grow((void **)&g->parents, &g->capp, g->np + nparents, sizeof(uint32_t))) < 0)
 		return error;
-	memcpy(g->parents + g->np, parents, nparents * sizeof(uint32_t));
+	if (nparents)
+		memcpy(g->parents + g->np, parents, nparents * sizeof(uint32_t));
 	g->np += nparents;
 	g->nodes[v].time = time;
 	g->nodes[v].key = key;
@@ -481,7 +505,9 @@ static int relayout(gitchat_graph *g)
 		out = nvalid + k;
 		g->nodes[out] = invn[k];
 		g->nodes[out].first_parent = (uint32_t)np;
-		memcpy(g->parents + np, invp + invn[k].first_parent, invn[k].nparents * sizeof(uint32_t));
+		if (invn[k].nparents)
+			memcpy(g->parents + np, invp + invn[k].first_parent,
+			       invn[k].nparents * sizeof(uint32_t));
 		np += invn[k].nparents;
 		g->kind[out] = invk[k];
 		g->state[out] = invs[k];
@@ -548,7 +574,8 @@ static int rank_keys(gitchat_graph *g)
 	for (i = 0; i < g->n; i++)
 		if (g->nodes[i].key != NONE)
 			g->nodes[i].key = rank[g->nodes[i].key];
-	memcpy(g->keys, sorted, n * sizeof(*sorted));
+	if (n)
+		memcpy(g->keys, sorted, n * sizeof(*sorted));
 	g->nkeys = n;
 	error = keyslots_rebuild(g);
 done:

@@ -50,7 +50,7 @@ typedef struct {
 	size_t n, cap;
 	uint32_t *parents;
 	size_t np, capp;
-	uint32_t *slots;             /* oid hash: node + 1, 0 when empty */
+	uint64_t *slots;             /* oid hash: tag << 32 | node + 1, 0 when empty */
 	size_t nslots;
 	gitchat_pubkey *keys;        /* in byte order after an update: index = rank */
 	size_t nkeys, capkeys;
@@ -80,6 +80,10 @@ int gitchat_graph_fail(gitchat_graph *g, uint32_t node, const char *reason);
 
 /* The node of `id`, or GITCHAT_GRAPH_NONE. */
 uint32_t gitchat_graph_find(const gitchat_graph *g, const git_oid *id);
+
+/* Frees the oid lookup (16 bytes a node) once it is no longer needed:
+ * ordering and writing do without it. */
+void gitchat_graph_drop_lookup(gitchat_graph *g);
 
 /* Adds what the tips reach that the graph lacks (reading only those
  * commits), decides the validity of the new commits (gitchat_verify_commit,

@@ -338,14 +338,16 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 
 	if (!r->pending.size)
 		return;
-	if (gitchat_fs_mkdir_p(c->dir, 0755) < 0 || room_path(&path, c, r) < 0)
+	if (room_path(&path, c, r) < 0)
 		goto done;
 	fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
-		/* Created whole, header included, so that no reader sees a file
-		 * without one; losing the race to another writer is fine. */
+		/* The first flush: create the directory, and the file whole, header
+		 * included, so that no reader sees a file without one (losing that
+		 * race to another writer is fine). */
 		header(h, &c->limits, CACHE_MAGIC, 0);
-		gitchat_fs_write_new(path.ptr, h, CACHE_HEADER, 0644, 0);
+		if (gitchat_fs_mkdir_p(c->dir, 0755) == 0)
+			gitchat_fs_write_new(path.ptr, h, CACHE_HEADER, 0644, 0);
 		fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
