@@ -29,7 +29,9 @@ typedef struct gitchat_conversation gitchat_conversation;
  *
  * The order is kept in an index, $GIT_DIR/chat/index/<room>: when the refs
  * have not moved since it was written, loading maps it and reads no commit;
- * when they have, only the new commits are read and verified. An index
+ * when they have, only the new commits are read and verified. Beside it,
+ * <room>.text keeps a copy of each message, so that reading the whole room
+ * does not inflate every commit again. An index
  * that is corrupt, truncated or written under other limits is rebuilt from
  * the refs. The index is never trusted over the refs, and a store that
  * cannot be written is ordered in memory. */
@@ -74,6 +76,8 @@ typedef struct {
 	int saved;                  /* 1 when the index file was written */
 	size_t commits_read;        /* commits read and parsed */
 	size_t invalid;             /* invalid commits reachable from the refs */
+	size_t messages_cached;     /* messages given from the message cache */
+	size_t messages_read;       /* messages read from git */
 } gitchat_conversation_stats;
 
 GITCHAT_EXTERN(void) gitchat_conversation_stats_get(gitchat_conversation_stats *out,
@@ -101,7 +105,7 @@ GITCHAT_EXTERN(int) gitchat_conversation_entry_get(gitchat_conversation_entry *o
                                                    const gitchat_conversation *conv, size_t i);
 
 /* Loads the i-th message in order (caller frees with gitchat_message_free).
- * Messages are read on demand: a conversation holds 48 bytes per message,
+ * Messages are read on demand: a conversation holds 52 bytes per message,
  * mapped from the index, not the messages themselves. */
 GITCHAT_EXTERN(int) gitchat_conversation_message(gitchat_message **out,
                                                  gitchat_conversation *conv, size_t i);

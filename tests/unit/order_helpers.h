@@ -172,6 +172,8 @@ typedef struct {
 	const git_oid *reply;
 	const char *text;         /* NULL: "message N" */
 	int tamper;               /* sign, then change the text: a bad signature */
+	const git_oid *tree;      /* NULL: the empty tree */
+	const char *tz;           /* NULL: "+0000" */
 } r_extra;
 
 /* Writes one signed message commit into `repo`; returns its id. */
@@ -189,13 +191,15 @@ static __attribute__((unused)) git_oid r_commit(git_repository *repo, const r_au
 	cr_assert_eq(git_repository_odb(&odb, repo), 0);
 	cr_assert_eq(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
 	git_odb_free(odb);
+	if (x && x->tree)
+		tree = *x->tree;
 	gitchat_buf_printf(&text, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree));
 	for (i = 0; i < np; i++)
 		gitchat_buf_printf(&text, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &parents[i]));
-	gitchat_buf_printf(&text, "author %s <%c@example.org> %lld +0000\n", au->name,
-	                   au->name[7], (long long)time);
+	gitchat_buf_printf(&text, "author %s <%c@example.org> %lld %s\n", au->name,
+	                   au->name[7], (long long)time, x && x->tz ? x->tz : "+0000");
 	gitchat_buf_printf(&text, "committer %s <%c@example.org> %lld +0000\n", au->name,
-	                   au->name[7], (long long)time);
+	                   au->name[7], (long long)(time + 7));
 	gitchat_buf_printf(&text, "chat-room %s\n", room);
 	if (x && x->reply)
 		gitchat_buf_printf(&text, "chat-reply %s\n", git_oid_tostr(hex, sizeof(hex), x->reply));

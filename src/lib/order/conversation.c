@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gitchat/conversation.h"
 #include "message/commit.h"
@@ -20,6 +21,7 @@
 #include "order/index.h"
 #include "order/objects.h"
 #include "order/order.h"
+#include "order/text.h"
 #include "store/refs.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
@@ -30,6 +32,7 @@ typedef struct {
 	char room[65];
 	char *path;                    /* the index file; NULL: in memory only */
 	gitchat_index *ix;
+	gitchat_text_reader text;
 	gitchat_index **retired;       /* replaced after a repair; entries may point in */
 	size_t nretired;
 	gitchat_objects objs;
@@ -87,16 +90,47 @@ static int ref_problems(gitchat_index_refproblem **out, size_t *n, const gitchat
 
 /* Orders the room reached by `tips`, starting from what `old` knows (may
  * be NULL), and writes the index (in memory when it cannot be written). */
+static const unsigned char no_text[GITCHAT_TEXT_ID_SIZE];
+
+/* Files of other writers younger than this may still be in use. */
+#define SWEEP_AGE (10 * 60)
+
+/* Where the messages of new commits are copied: appended to the cache the
+ * old index uses, or a new cache (then the old nodes' copies are gone). */
+static gitchat_text_writer *text_start(gitchat_text_writer *tw, conv_state *s, gitchat_graph *g,
+                                       gitchat_index *old)
+{
+	const unsigned char *id = old ? gitchat_index_text_id(old) : NULL;
+
+	if (!s->path)
+		return NULL;
+	if (id && memcmp(id, no_text, sizeof(no_text)) != 0 &&
+	    gitchat_text_append(tw, s->path, id) == 0)
+		return tw;
+	if (g->n)
+		memset(g->text, 0, g->n * sizeof(uint32_t));
+	if (gitchat_text_create(tw, s->path) == 0)
+		return tw;
+	gitchat_error_clear();   /* without a cache, messages come from git */
+	return NULL;
+}
+
+/* Orders the room reached by `tips`, starting from what `old` knows (may
+ * be NULL), and writes the index (in memory when it cannot be written).
+ * `prev_text` (may be NULL) is the message cache of the index replaced. */
 static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
-                 gitchat_index *old)
+                 gitchat_index *old, const unsigned char *prev_text)
 {
 	gitchat_graph g;
 	gitchat_index_refproblem *problems = NULL;
+	gitchat_text_writer twbuf, *tw = NULL;
+	unsigned char text_id[GITCHAT_TEXT_ID_SIZE];
 	size_t nproblems = 0;
 	uint32_t *order = NULL;
 	int error;
 
 	*out = NULL;
+	memset(text_id, 0, sizeof(text_id));
 	gitchat_graph_init(&g);
 	if (old && (error = gitchat_index_load_graph(&g, old)) < 0) {
 		if (error != GITCHAT_EINVALID)
@@ -107,9 +141,19 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
 	}
 	gitchat_error_clear();
-	if ((error = gitchat_graph_update(&g, s->store, s->room, tips)) < 0)
+	tw = text_start(&twbuf, s, &g, old);
+	if ((error = gitchat_graph_update(&g, s->store, s->room, tips, tw)) < 0)
 		goto done;
 	s->stats.commits_read += g.parsed;
+	/* The cache is published before the index that points into it. */
+	if (tw) {
+		memcpy(text_id, tw->id, sizeof(text_id));
+		if (tw->failed || gitchat_text_finish(tw) < 0) {
+			memset(text_id, 0, sizeof(text_id));
+			gitchat_error_clear();
+		}
+		tw = NULL;
+	}
 	if ((error = ref_problems(&problems, &nproblems, &g, tips)) < 0)
 		goto done;
 	gitchat_graph_drop_lookup(&g);
@@ -124,25 +168,36 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 		refproblems_free(problems, nproblems);
 		gitchat_graph_dispose(&g);
 		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
-		return build(out, s, tips, NULL);
+		return build(out, s, tips, NULL, prev_text);
 	}
 	if (error < 0)
 		goto done;
 	s->stats.saved = 0;
 	if (s->path) {
 		error = gitchat_index_write(out, s->path, &g, order, tips, problems, nproblems,
-		                            &s->store->limits);
-		if (error == 0)
+		                            &s->store->limits, text_id);
+		if (error == 0) {
 			s->stats.saved = 1;
-		else if (error == GITCHAT_ENOMEM)
+			/* The cache the replaced index used, if another, is garbage
+			 * (a reader that mapped it keeps its pages). */
+			if (prev_text && memcmp(prev_text, no_text, sizeof(no_text)) &&
+			    memcmp(prev_text, text_id, sizeof(text_id)))
+				gitchat_text_remove(s->path, prev_text);
+			/* A new cache: sweep what older races and crashes left. */
+			if (!old)
+				gitchat_text_sweep(s->path, text_id, (int64_t)time(NULL) - SWEEP_AGE);
+		} else if (error == GITCHAT_ENOMEM) {
 			goto done;
+		}
 	}
 	/* The index only saves work: a store we cannot write is ordered in
 	 * memory. */
 	if (!*out)
 		error = gitchat_index_write(out, NULL, &g, order, tips, problems, nproblems,
-		                            &s->store->limits);
+		                            &s->store->limits, text_id);
 done:
+	if (tw)
+		gitchat_text_abort(tw);
 	refproblems_free(problems, nproblems);
 	free(order);
 	gitchat_graph_dispose(&g);
@@ -160,7 +215,7 @@ static int repair(conv_state *s)
 
 	if ((error = gitchat_index_tips(&tips, s->ix)) < 0)
 		return error;
-	error = build(&fresh, s, &tips, NULL);
+	error = build(&fresh, s, &tips, NULL, gitchat_index_text_id(s->ix));
 	gitchat_tips_dispose(&tips);
 	if (error < 0)
 		return error;
@@ -178,6 +233,9 @@ static int repair(conv_state *s)
 	r[s->nretired++] = s->ix;
 	s->ix = fresh;
 	s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+	gitchat_text_close(&s->text);
+	if (s->path)
+		gitchat_text_open(&s->text, s->path, gitchat_index_text_id(s->ix));
 	return 0;
 }
 
@@ -207,10 +265,11 @@ int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *sto
 	gitchat_conversation *conv = NULL;
 	conv_state *s = NULL;
 	gitchat_index *old = NULL;
+	unsigned char prev_text[GITCHAT_TEXT_ID_SIZE];
 	gitchat_tips tips = { 0 };
 	gitchat_buf path = GITCHAT_BUF_INIT;
 	report_ctx rc = { NULL, NULL };
-	int error, m;
+	int error, m, have_prev = 0;
 
 	*out = NULL;
 	if (opts && opts->version != GITCHAT_CONVERSATION_OPTIONS_VERSION)
@@ -242,6 +301,8 @@ int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *sto
 		if (error == GITCHAT_EINVALID)
 			s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
 		if (error == 0) {
+			memcpy(prev_text, gitchat_index_text_id(old), sizeof(prev_text));
+			have_prev = 1;
 			if ((m = gitchat_index_tips_match(old, &tips)) == 1) {
 				s->ix = old;
 				old = NULL;
@@ -255,12 +316,21 @@ int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *sto
 			}
 		}
 		gitchat_error_clear();
+	} else if (s->path && gitchat_index_open(&old, s->path, &store->limits) == 0) {
+		/* Rebuilding anyway: only to know which message cache goes. */
+		memcpy(prev_text, gitchat_index_text_id(old), sizeof(prev_text));
+		have_prev = 1;
+		gitchat_index_free(old);
+		old = NULL;
 	}
-	if (!s->ix && (error = build(&s->ix, s, &tips, old)) < 0)
+	gitchat_error_clear();
+	if (!s->ix && (error = build(&s->ix, s, &tips, old, have_prev ? prev_text : NULL)) < 0)
 		goto done;
 	gitchat_index_free(old);
 	old = NULL;
 	s->stats.invalid = gitchat_index_invalid(s->ix);
+	if (s->path)
+		gitchat_text_open(&s->text, s->path, gitchat_index_text_id(s->ix));
 	if ((error = gitchat_index_problems(s->ix, report_one, &rc)) != 0)
 		goto done;
 	*out = conv;
@@ -318,6 +388,7 @@ int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *co
 	conv_state *s = conv->s;
 	gitchat_index_rec nd = { 0 };
 	gitchat_commit c;
+	git_oid parents[64];
 	char hex[GIT_OID_HEXSZ + 1];
 	int error;
 
@@ -326,6 +397,21 @@ int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *co
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
 	if ((error = node_at(&nd, s, i)) < 0)
 		return error;
+	/* From the message cache when it has a sound copy... */
+	if (nd.text && nd.nparents <= sizeof(parents) / sizeof(*parents) &&
+	    gitchat_index_parents(parents, s->ix, &nd) == 0) {
+		error = gitchat_text_message(out, &s->text, nd.text, nd.id, nd.time,
+		                             gitchat_index_key(s->ix, nd.key), s->room, parents,
+		                             nd.nparents);
+		if (error == 0) {
+			s->stats.messages_cached++;
+			return 0;
+		}
+		if (error != GITCHAT_ENOTFOUND)
+			return error;
+	}
+	gitchat_error_clear();
+	/* ... else from git. */
 	if (!s->objs_open) {
 		if ((error = gitchat_objects_open(&s->objs, s->store->repo)) < 0)
 			return error;
@@ -345,6 +431,8 @@ int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *co
 	else
 		error = gitchat_message_from_commit(out, nd.id, &c, gitchat_index_key(s->ix, nd.key));
 	gitchat_commit_dispose(&c);
+	if (error == 0)
+		s->stats.messages_read++;
 	return error;
 }
 
@@ -381,6 +469,7 @@ void gitchat_conversation_free(gitchat_conversation *conv)
 		if (s->objs_open)
 			gitchat_objects_close(&s->objs);
 		gitchat_buf_dispose(&s->raw);
+		gitchat_text_close(&s->text);
 		free(s->path);
 		free(s);
 	}

@@ -21,6 +21,7 @@ void gitchat_graph_dispose(gitchat_graph *g)
 	free(g->nodes);
 	free(g->kind);
 	free(g->state);
+	free(g->text);
 	free(g->parents);
 	free(g->slots);
 	free(g->keys);
@@ -51,6 +52,7 @@ static int nodes_grow(gitchat_graph *g, size_t need)
 {
 	size_t cap = g->cap;
 	uint8_t *k, *s;
+	uint32_t *t;
 
 	if (need <= g->cap)
 		return 0;
@@ -58,9 +60,10 @@ static int nodes_grow(gitchat_graph *g, size_t need)
 		return gitchat_error_set(GITCHAT_EINVALID, "the room has more than 2^32 commits");
 	if (grow((void **)&g->nodes, &cap, need, sizeof(*g->nodes)) < 0)
 		return GITCHAT_ENOMEM;
-	if (!(k = realloc(g->kind, cap)) || (g->kind = k, !(s = realloc(g->state, cap))))
+	if (!(k = realloc(g->kind, cap)) || (g->kind = k, !(s = realloc(g->state, cap))) ||
+	    (g->state = s, !(t = realloc(g->text, cap * sizeof(uint32_t)))))
 		return gitchat_error_oom();
-	g->state = s;
+	g->text = t;
 	g->cap = cap;
 	return 0;
 }
@@ -154,6 +157,7 @@ static int node_add(uint32_t *out, gitchat_graph *g, const git_oid *id)
 	nd->first_parent = (uint32_t)g->np;
 	g->kind[g->n] = GITCHAT_MESSAGE_TEXT;
 	g->state[g->n] = 0;
+	g->text[g->n] = 0;
 	*out = (uint32_t)g->n++;
 	if ((g->n + 1) * 4 > g->nslots * 3)
 		return slots_rebuild(g, g->n * 2);
@@ -162,7 +166,8 @@ static int node_add(uint32_t *out, gitchat_graph *g, const git_oid *id)
 }
 
 int gitchat_graph_push(gitchat_graph *g, const git_oid *id, int64_t time, uint32_t key,
-                       unsigned kind, unsigned state, const uint32_t *parents, size_t nparents)
+                       unsigned kind, unsigned state, uint32_t text, const uint32_t *parents,
+                       size_t nparents)
 {
 	uint32_t v;
 	int error;
@@ -178,6 +183,7 @@ int gitchat_graph_push(gitchat_graph *g, const git_oid *id, int64_t time, uint32
 	g->nodes[v].nparents = (uint32_t)nparents;
 	g->kind[v] = (uint8_t)kind;
 	g->state[v] = (uint8_t)state;
+	g->text[v] = text;
 	return 0;
 }
 
@@ -265,7 +271,8 @@ int gitchat_graph_fail(gitchat_graph *g, uint32_t node, const char *reason)
 /* Reads new node v: its facts, its links and its parents (added as new
  * nodes when unknown). A commit that cannot be read or parsed is invalid
  * and has no parents to walk. */
-static int parse_new(gitchat_graph *g, uint32_t v, gitchat_objects *objs, gitchat_buf *raw)
+static int parse_new(gitchat_graph *g, uint32_t v, gitchat_objects *objs, gitchat_buf *raw,
+                     gitchat_text_writer *tw)
 {
 	gitchat_commit c;
 	gitchat_pubkey signer;
@@ -287,6 +294,8 @@ static int parse_new(gitchat_graph *g, uint32_t v, gitchat_objects *objs, gitcha
 	g->nodes[v].time = c.author.time;
 	g->nodes[v].key = key;
 	g->kind[v] = (uint8_t)c.kind;
+	if (tw)
+		g->text[v] = gitchat_text_add(tw, &g->nodes[v].id, &c);
 	if (c.kind != GITCHAT_MESSAGE_TEXT &&
 	    (error = gitchat_graph_link_add(g, v, GITCHAT_LINK_TARGET, &c.target)) < 0)
 		goto done;
@@ -449,6 +458,7 @@ static int relayout(gitchat_graph *g)
 	uint32_t *map = malloc((g->n + 1) * sizeof(uint32_t)), *inv = NULL;
 	gitchat_order_node *invn = NULL;
 	uint8_t *invk = NULL, *invs = NULL;
+	uint32_t *invt = NULL;
 	uint32_t *invp = NULL;
 	size_t i, k, ninv = 0, nvalid = 0, np = 0, npinv = 0, out;
 	int error = GITCHAT_ENOMEM;
@@ -476,7 +486,8 @@ static int relayout(gitchat_graph *g)
 		npinv += g->nodes[inv[k]].nparents;
 	}
 	if (!(invn = malloc((ninv + 1) * sizeof(*invn))) || !(invk = malloc(ninv + 1)) ||
-	    !(invs = malloc(ninv + 1)) || !(invp = malloc((npinv + 1) * sizeof(uint32_t))))
+	    !(invs = malloc(ninv + 1)) || !(invp = malloc((npinv + 1) * sizeof(uint32_t))) ||
+	    !(invt = malloc((ninv + 1) * sizeof(uint32_t))))
 		goto done;
 	for (k = 0, npinv = 0; k < ninv; k++) {
 		const gitchat_order_node *nd = &g->nodes[inv[k]];
@@ -484,6 +495,7 @@ static int relayout(gitchat_graph *g)
 		invn[k].first_parent = (uint32_t)npinv;
 		invk[k] = g->kind[inv[k]];
 		invs[k] = g->state[inv[k]];
+		invt[k] = g->text[inv[k]];
 		for (i = 0; i < nd->nparents; i++)
 			invp[npinv++] = map[g->parents[nd->first_parent + i]];
 	}
@@ -500,6 +512,7 @@ static int relayout(gitchat_graph *g)
 		g->nodes[out] = nd;
 		g->kind[out] = g->kind[i];
 		g->state[out] = g->state[i];
+		g->text[out] = g->text[i];
 	}
 	for (k = 0; k < ninv; k++) {
 		out = nvalid + k;
@@ -511,6 +524,7 @@ static int relayout(gitchat_graph *g)
 		np += invn[k].nparents;
 		g->kind[out] = invk[k];
 		g->state[out] = invs[k];
+		g->text[out] = invt[k];
 	}
 	g->dropped += g->n - nvalid - ninv;
 	g->n = nvalid + ninv;
@@ -538,6 +552,7 @@ done:
 	free(invk);
 	free(invs);
 	free(invp);
+	free(invt);
 	return error;
 }
 
@@ -587,7 +602,7 @@ done:
 }
 
 int gitchat_graph_update(gitchat_graph *g, gitchat_store *store, const char *room,
-                         const gitchat_tips *tips)
+                         const gitchat_tips *tips, gitchat_text_writer *tw)
 {
 	gitchat_objects objs;
 	gitchat_buf raw = GITCHAT_BUF_INIT;
@@ -607,7 +622,7 @@ int gitchat_graph_update(gitchat_graph *g, gitchat_store *store, const char *roo
 		}
 	/* Breadth first; new nodes are appended, so this walks them all. */
 	for (i = first_new; i < g->n; i++)
-		if ((error = parse_new(g, (uint32_t)i, &objs, &raw)) < 0)
+		if ((error = parse_new(g, (uint32_t)i, &objs, &raw, tw)) < 0)
 			goto done;
 	gitchat_buf_dispose(&raw);
 	gitchat_objects_close(&objs);

@@ -17,6 +17,7 @@
 #include "gitchat/store.h"
 #include "order/order.h"
 #include "store/refs.h"
+#include "order/text.h"
 
 #define GITCHAT_GRAPH_NONE UINT32_MAX
 
@@ -47,6 +48,7 @@ typedef struct {
 	gitchat_order_node *nodes;   /* .key indexes keys[], NONE when unknown */
 	uint8_t *kind;               /* gitchat_message_kind */
 	uint8_t *state;              /* GITCHAT_GRAPH_* */
+	uint32_t *text;              /* slot in the message cache, 0: none */
 	size_t n, cap;
 	uint32_t *parents;
 	size_t np, capp;
@@ -73,7 +75,8 @@ void gitchat_graph_dispose(gitchat_graph *g);
  * indices of nodes added before (or the node list is rejected later). */
 int gitchat_graph_reserve(gitchat_graph *g, size_t nodes, size_t parents);
 int gitchat_graph_push(gitchat_graph *g, const git_oid *id, int64_t time, uint32_t key,
-                       unsigned kind, unsigned state, const uint32_t *parents, size_t nparents);
+                       unsigned kind, unsigned state, uint32_t text, const uint32_t *parents,
+                       size_t nparents);
 int gitchat_graph_key(uint32_t *out, gitchat_graph *g, const gitchat_pubkey *key);
 int gitchat_graph_link_add(gitchat_graph *g, uint32_t node, uint32_t which, const git_oid *id);
 int gitchat_graph_fail(gitchat_graph *g, uint32_t node, const char *reason);
@@ -86,11 +89,11 @@ uint32_t gitchat_graph_find(const gitchat_graph *g, const git_oid *id);
 void gitchat_graph_drop_lookup(gitchat_graph *g);
 
 /* Adds what the tips reach that the graph lacks (reading only those
- * commits), decides the validity of the new commits (gitchat_verify_commit,
+ * commits, and copying their messages to `tw` when not NULL), decides the validity of the new commits (gitchat_verify_commit,
  * its cache, and what the graph already knows), drops what no tip reaches
  * any more, then lays the nodes out valid first, keys in byte order, links
  * resolved. */
 int gitchat_graph_update(gitchat_graph *g, gitchat_store *store, const char *room,
-                         const gitchat_tips *tips);
+                         const gitchat_tips *tips, gitchat_text_writer *tw);
 
 #endif

@@ -13,11 +13,11 @@
 #include "util/fs.h"
 
 #define IX_MAGIC "GCORDX01"
-#define IX_HEADER 160
+#define IX_HEADER 176
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16
 #define IX_META_SUM 32
-#define NODE_SIZE 48
+#define NODE_SIZE 52
 #define TIP_SIZE 24
 #define LINK_SIZE 28
 #define PROBLEM_SIZE 32
@@ -42,6 +42,7 @@ struct gitchat_index {
 	uint64_t off[NSECTIONS];
 	uint32_t nblocks;
 	const unsigned char *sums;
+	const unsigned char *text_id;
 	uint8_t *checked;          /* per block: 0 not yet, 1 good, 2 bad */
 };
 
@@ -197,6 +198,7 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 	ix->body = body;
 	ix->nblocks = nblocks;
 	ix->sums = h + IX_HEADER;
+	ix->text_id = h + 152;
 	if (!(ix->checked = calloc(nblocks + 1, 1)))
 		return gitchat_error_oom();
 	/* The small sections are read at once; checking them now keeps the
@@ -284,6 +286,32 @@ size_t gitchat_index_count(const gitchat_index *ix)
 	return ix->c.nvalid;
 }
 
+const unsigned char *gitchat_index_text_id(const gitchat_index *ix)
+{
+	return ix->text_id;
+}
+
+int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_rec *nd)
+{
+	const unsigned char *parents = ix->data + ix->off[S_PARENTS];
+	gitchat_index_rec p = { 0 };
+	uint32_t k;
+	int error;
+
+	if ((error = check(ix, ix->off[S_PARENTS] + (uint64_t)nd->first_parent * 4,
+	                   (uint64_t)nd->nparents * 4)) < 0)
+		return error;
+	for (k = 0; k < nd->nparents; k++) {
+		uint32_t pos = le32(parents + 4 * ((size_t)nd->first_parent + k));
+		if (pos >= ix->c.nvalid)
+			return corrupt(ix, "a parent is out of range");
+		if ((error = gitchat_index_node(&p, ix, pos)) < 0)
+			return error;
+		git_oid_cpy(&out[k], p.id);
+	}
+	return 0;
+}
+
 size_t gitchat_index_invalid(const gitchat_index *ix)
 {
 	return ix->c.ntotal - ix->c.nvalid;
@@ -310,6 +338,7 @@ int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i)
 	out->nparents = (uint32_t)p[44] | (uint32_t)p[45] << 8;
 	out->kind = p[46];
 	out->invalid = p[47] & 1;
+	out->text = le32(p + 48);
 	/* The sums make damage unlikely, not impossible: never index with a
 	 * value the counts do not allow. */
 	if (out->target >= ix->c.nvalid)
@@ -537,7 +566,7 @@ static int load_graph(gitchat_graph *g, gitchat_index *ix, uint32_t *pbuf)
 			nd.key = NONE;
 		if ((error = gitchat_graph_push(g, nd.id, nd.time, nd.key, nd.kind,
 		                                valid ? GITCHAT_GRAPH_VALID : GITCHAT_GRAPH_INVALID,
-		                                pbuf, nd.nparents)) < 0)
+		                                nd.text, pbuf, nd.nparents)) < 0)
 			return error;
 		if ((i + 1) % chunk == 0)
 			release(ix, ix->off[S_NODES] + (i + 1 - chunk) * NODE_SIZE, chunk * NODE_SIZE);
@@ -730,7 +759,7 @@ static int temp_open(int *fd, gitchat_buf *tmp, const char *path)
 int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_graph *g,
                         const uint32_t *order, const gitchat_tips *tips,
                         const gitchat_index_refproblem *problems, size_t nproblems,
-                        const gitchat_limits *limits)
+                        const gitchat_limits *limits, const unsigned char *text_id)
 {
 	ix_writer w;
 	ix_counts c;
@@ -857,6 +886,7 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 		rec[45] = (unsigned char)(nd->nparents >> 8);
 		rec[46] = g->kind[v];
 		rec[47] = i >= g->nvalid ? 1 : 0;
+		put32(rec + 48, g->text[v]);
 		w_put(&w, rec, NODE_SIZE);
 		nparents += nd->nparents;
 	}
@@ -962,6 +992,8 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 	put64(header + 72, body);
 	for (i = 0; i < NSECTIONS; i++)
 		put64(header + 80 + 8 * i, off[i]);
+	if (text_id)
+		memcpy(header + 152, text_id, 16);
 	{
 		crypto_generichash_state st;
 		unsigned char meta[IX_META_SUM];

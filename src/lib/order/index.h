@@ -3,8 +3,9 @@
  * in the spirit of git's commit-graph: what the merger computed, so that a
  * reader maps it instead of walking the room again.
  *
- * It holds the room's messages in conversation order (48 bytes each: author
- * time, id, target and reply positions, parent list, key, kind), their
+ * It holds the room's messages in conversation order (52 bytes each: author
+ * time, id, target and reply positions, parent list, key, kind, where the
+ * message cache (order/text.h) keeps a copy of the message), their
  * parents as positions, the invalid commits met and why, the tips it was
  * built from, the keys, the chat-* links by id (to re-resolve when the
  * message they name arrives), the (target, source) pairs of edits,
@@ -12,9 +13,9 @@
  *
  * Layout, integers little endian:
  *
- *   header (160 bytes): magic "GCORDX01", block size, block count, file
+ *   header (176 bytes): magic "GCORDX01", block size, block count, file
  *     size, the verification limits it was built under, counts, the body
- *     offset and the offsets of the nine sections
+ *     offset, the offsets of the nine sections, the message cache's id
  *   block sums: BLAKE2b-128 of each block of the body (64 KiB)
  *   meta sum: BLAKE2b-256 of the header and the block sums
  *   body, 8-aligned: NODES PARENTS KEYS TIPS LINKS PROBLEMS RELATED LOOKUP
@@ -53,6 +54,7 @@ typedef struct {
 	uint32_t nparents;
 	unsigned kind;
 	int invalid;
+	uint32_t text;             /* slot in the message cache, 0: none */
 } gitchat_index_rec;
 
 /* A problem with a ref rather than a commit (its head signed by another
@@ -76,7 +78,14 @@ int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limi
 int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_graph *g,
                         const uint32_t *order, const gitchat_tips *tips,
                         const gitchat_index_refproblem *problems, size_t nproblems,
-                        const gitchat_limits *limits);
+                        const gitchat_limits *limits, const unsigned char *text_id);
+
+/* The id of the message cache the text slots refer to (16 bytes; zeros:
+ * none). */
+const unsigned char *gitchat_index_text_id(const gitchat_index *ix);
+
+/* The ids of a message's parents, in commit order, into out (nparents). */
+int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_rec *nd);
 
 void gitchat_index_free(gitchat_index *ix);
 
