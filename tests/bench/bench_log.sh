@@ -87,8 +87,8 @@ git config core.commitGraph false
 # dependencies), then initialising libgit2 (which loads the CA bundle).
 t "floor: git chat --version" -- "$chat" --version
 t "floor: git chat log -h (init)" -- "$chat" log -h
-t "log -n 50, no index (cold)" -p "rm -f '$index'" -- "$chat" log -r "$room" -n 50
-t "log --format=json, no index (cold)" -p "rm -f '$index'" -- "$chat" log -r "$room" --format=json
+t "log -n 50, no index (cold)" -p "rm -f '$index' '$index'.text-*" -- "$chat" log -r "$room" -n 50
+t "log --format=json, no index (cold)" -p "rm -f '$index' '$index'.text-*" -- "$chat" log -r "$room" --format=json
 "$chat" log -r "$room" -n 1 >/dev/null
 t "log -n 50, index warm" -- "$chat" log -r "$room" -n 50
 t "log --format=json, index warm" -- "$chat" log -r "$room" --format=json

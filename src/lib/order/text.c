@@ -24,6 +24,10 @@
 #define F_TREE 2
 #define F_TARGET 4
 
+/* 4b825dc642cb6eb9a060e54bf8d69288fbee4904, the empty tree */
+static const git_oid empty_tree = { { 0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60,
+                                      0xe5, 0x4b, 0xf8, 0xd6, 0x92, 0x88, 0xfb, 0xee, 0x49, 0x04 } };
+
 /* SipHash under a fixed key: a check against damage, not a secret. */
 static const unsigned char sum_key[crypto_shorthash_KEYBYTES] = "gitchat-text-v1";
 
@@ -194,7 +198,6 @@ uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitch
 {
 	static const unsigned char zero[8];
 	unsigned char fixed[REC_FIXED];
-	git_oid empty;
 	size_t len, start = w->buf.size;
 	unsigned flags = 0;
 	uint64_t sum;
@@ -202,9 +205,8 @@ uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitch
 
 	if (w->failed || w->fd < 0)
 		return 0;
-	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
 	flags |= c->has_reply ? F_REPLY : 0;
-	flags |= git_oid_equal(&c->tree, &empty) ? 0 : F_TREE;
+	flags |= memcmp(c->tree.id, empty_tree.id, GIT_OID_RAWSZ) == 0 ? 0 : F_TREE;
 	flags |= c->kind != GITCHAT_MESSAGE_TEXT ? F_TARGET : 0;
 	len = REC_FIXED + GIT_OID_RAWSZ * (size_t)(!!(flags & F_REPLY) + !!(flags & F_TREE) +
 	                                           !!(flags & F_TARGET)) +
@@ -368,7 +370,7 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 		git_oid_fromraw(&m->tree, v);
 		v += GIT_OID_RAWSZ;
 	} else {
-		git_oid_fromstr(&m->tree, GITCHAT_EMPTY_TREE);
+		m->tree = empty_tree;
 	}
 	if (flags & F_TARGET) {
 		git_oid_fromraw(&m->target, v);
