@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -560,10 +561,26 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 	st = compare_messages(&r);
 	cr_assert_eq(st.messages_cached, 7);
 	free(text_file(&r));
-	/* A rebuild copies every message again, into a new cache; the old one goes. */
+	/* Another writer holds the cache: this update goes without it, and
+	 * the old copies stay good. */
+	{
+		char *f = text_file(&r);
+		int fd = open(f, O_RDONLY);
+		cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0);
+		room_send(&r, 2);
+		st = compare_messages(&r);
+		cr_assert_eq(st.messages_cached, 7);
+		cr_assert_eq(st.messages_read, 16);
+		close(fd);
+		free(f);
+		room_send(&r, 1);
+		st = compare_messages(&r);
+		cr_assert_eq(st.messages_cached, 8);
+	}
+		/* A rebuild copies every message again, into a new cache; the old one goes. */
 	load_check(&r, GITCHAT_CONVERSATION_REBUILD, "rebuild");
 	st = compare_messages(&r);
-	cr_assert_eq(st.messages_cached, 21);
+	cr_assert_eq(st.messages_cached, 24);
 	free(text_file(&r));
 	room_free(&r);
 }

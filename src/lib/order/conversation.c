@@ -88,25 +88,33 @@ static int ref_problems(gitchat_index_refproblem **out, size_t *n, const gitchat
 	return 0;
 }
 
-/* Orders the room reached by `tips`, starting from what `old` knows (may
- * be NULL), and writes the index (in memory when it cannot be written). */
 static const unsigned char no_text[GITCHAT_TEXT_ID_SIZE];
 
 /* Files of other writers younger than this may still be in use. */
 #define SWEEP_AGE (10 * 60)
 
 /* Where the messages of new commits are copied: appended to the cache the
- * old index uses, or a new cache (then the old nodes' copies are gone). */
-static gitchat_text_writer *text_start(gitchat_text_writer *tw, conv_state *s, gitchat_graph *g,
-                                       gitchat_index *old)
+ * old index uses, or a new cache (then the old nodes' copies are gone).
+ * NULL: no copies this time; *keep says whether the old cache still holds
+ * for the old nodes. */
+static gitchat_text_writer *text_start(gitchat_text_writer *tw, int *keep, conv_state *s,
+                                       gitchat_graph *g, gitchat_index *old)
 {
 	const unsigned char *id = old ? gitchat_index_text_id(old) : NULL;
+	int error;
 
+	*keep = 0;
 	if (!s->path)
 		return NULL;
-	if (id && memcmp(id, no_text, sizeof(no_text)) != 0 &&
-	    gitchat_text_append(tw, s->path, id) == 0)
-		return tw;
+	if (id && memcmp(id, no_text, sizeof(no_text)) != 0) {
+		if ((error = gitchat_text_append(tw, s->path, id)) == 0)
+			return tw;
+		if (error == GITCHAT_EMODIFIED) {
+			gitchat_error_clear();
+			*keep = 1;
+			return NULL;
+		}
+	}
 	if (g->n)
 		memset(g->text, 0, g->n * sizeof(uint32_t));
 	if (gitchat_text_create(tw, s->path) == 0)
@@ -127,7 +135,7 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	unsigned char text_id[GITCHAT_TEXT_ID_SIZE];
 	size_t nproblems = 0;
 	uint32_t *order = NULL;
-	int error;
+	int error, keep_text = 0;
 
 	*out = NULL;
 	memset(text_id, 0, sizeof(text_id));
@@ -141,7 +149,9 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
 	}
 	gitchat_error_clear();
-	tw = text_start(&twbuf, s, &g, old);
+	tw = text_start(&twbuf, &keep_text, s, &g, old);
+	if (keep_text)
+		memcpy(text_id, gitchat_index_text_id(old), sizeof(text_id));
 	if ((error = gitchat_graph_update(&g, s->store, s->room, tips, tw)) < 0)
 		goto done;
 	s->stats.commits_read += g.parsed;

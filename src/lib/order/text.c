@@ -153,8 +153,14 @@ int gitchat_text_append(gitchat_text_writer *w, const char *prefix,
 		gitchat_text_abort(w);
 		return error;
 	}
-	/* Locked, the end of the file is ours: records land where we count. */
-	if (flock(w->fd, LOCK_EX) < 0 || fstat(w->fd, &st) < 0 ||
+	/* Locked, the end of the file is ours: records land where we count.
+	 * Another writer holding it may be verifying many commits: rather than
+	 * wait, go without (the new messages are then read from git). */
+	if (flock(w->fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+		gitchat_text_abort(w);
+		return gitchat_error_set(GITCHAT_EMODIFIED, "the message cache is being written");
+	}
+	if (fstat(w->fd, &st) < 0 ||
 	    pread(w->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, TEXT_MAGIC, 8) != 0 ||
 	    memcmp(h + 8, id, GITCHAT_TEXT_ID_SIZE) != 0) {
 		int error = gitchat_error_set(GITCHAT_EINVALID, "the message cache '%s' is damaged",

@@ -50,8 +50,9 @@ typedef struct {
 int gitchat_text_create(gitchat_text_writer *w, const char *prefix);
 
 /* Appends to the cache `id`: GITCHAT_ENOTFOUND or GITCHAT_EINVALID when it
- * is missing or damaged. Holds an exclusive lock until finished, so
- * concurrent appenders know where their records land. */
+ * is missing or damaged, GITCHAT_EMODIFIED when another writer holds it.
+ * Holds an exclusive lock until finished, so concurrent appenders know
+ * where their records land. */
 int gitchat_text_append(gitchat_text_writer *w, const char *prefix,
                         const unsigned char id[GITCHAT_TEXT_ID_SIZE]);
 
