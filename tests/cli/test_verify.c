@@ -242,7 +242,8 @@ Test(verify, log_keeps_earlier_messages_of_a_damaged_log)
 	cr_assert_eq(t_count_lines(r.out), 2, "%s", r.out);
 	t_assert_contains(r.out, "\"text\":\"a1\"");
 	t_assert_contains(r.out, "\"text\":\"a2\"");
-	cr_assert(!strstr(r.out, "A3") && !strstr(r.out, "a3"), "%s", r.out);
+	cr_assert(!strstr(r.out, "\"text\":\"A3\"") && !strstr(r.out, "\"text\":\"a3\""),
+	          "%s", r.out);
 	t_assert_contains(r.err, "skipping commit");
 	t_assert_contains(r.err, forged);
 	t_assert_contains(r.err, "bad signature");
