@@ -17,6 +17,7 @@
 #include "gitchat/conversation.h"
 #include "gitchat/render.h"
 #include "gitchat/identity.h"
+#include "gitchat/hook.h"
 
 #define GITCHAT_VERSION "0.1.0"
 

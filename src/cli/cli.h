@@ -27,6 +27,7 @@ int cmd_send(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_allowed_signers(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
 
 /* Parses options with getopt_long; on an unknown option or a missing
  * argument prints the usage to stderr and returns -1 (exit 129). Returns

@@ -11,6 +11,7 @@ static const cli_command commands[] = {
 	{ "log", cmd_log, "show a room's conversation" },
 	{ "verify", cmd_verify, "check every log of the store" },
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
+	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)" },
 	{ NULL, NULL, NULL }
 };
 

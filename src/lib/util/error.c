@@ -11,15 +11,18 @@ static _Thread_local gitchat_error last_error = { 0, "" };
 
 static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
 {
+	char tmp[sizeof(error_message)];
 	size_t n = 0;
 
-	error_message[0] = '\0';
+	/* Through a copy: callers often wrap the last message in a new one. */
+	tmp[0] = '\0';
 	if (fmt)
-		vsnprintf(error_message, sizeof(error_message), fmt, ap);
+		vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	if (prefix) {
-		n = strlen(error_message);
-		snprintf(error_message + n, sizeof(error_message) - n, "%s", prefix);
+		n = strlen(tmp);
+		snprintf(tmp + n, sizeof(tmp) - n, "%s", prefix);
 	}
+	memcpy(error_message, tmp, sizeof(tmp));
 	last_error.code = code;
 	last_error.message = error_message;
 }

@@ -27,7 +27,7 @@ typedef struct {
 } cache_failure;
 
 struct gitchat_verify_cache {
-	char *dir;                 /* $GIT_DIR/chat/verified */
+	char *dir;                 /* $GIT_DIR/chat/verified; NULL: memory only */
 	gitchat_limits limits;
 	gitchat_oidmap map;        /* value: room index, | INVALID_BIT + failure index */
 	cache_room *rooms;
@@ -48,6 +48,18 @@ int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
 		return gitchat_error_oom();
 	}
 	c->dir = gitchat_buf_detach(&dir);
+	c->limits = *limits;
+	*out = c;
+	return 0;
+}
+
+int gitchat_verify_cache_open_memory(gitchat_verify_cache **out, const gitchat_limits *limits)
+{
+	gitchat_verify_cache *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return gitchat_error_oom();
 	c->limits = *limits;
 	*out = c;
 	return 0;
@@ -75,6 +87,8 @@ static int room_load(gitchat_verify_cache *c, uint32_t idx)
 	int error = 0;
 
 	r->loaded = 1;
+	if (!c->dir)
+		return 0;
 	if (gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
 		return GITCHAT_ENOMEM;
 	if (gitchat_fs_read(&data, path.ptr, (size_t)1 << 34) < 0) {
@@ -176,6 +190,8 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 
 	if (!r->pending.size)
 		return;
+	if (!c->dir)
+		goto done;
 	if (gitchat_fs_mkdir_p(c->dir, 0755) < 0 ||
 	    gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
 		goto done;
