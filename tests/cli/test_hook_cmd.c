@@ -82,7 +82,7 @@ Test(hook_cmd, malformed_lines_are_fatal)
 Test(hook_cmd, outside_a_repository_is_fatal)
 {
 	const char *dir = t_scratch();
-	char *nowhere = t_path(dir, "nothing");
+	char *nowhere = hk_path(dir, "nothing");
 	t_run r = hook(nowhere, ZERO " " ZERO " refs/heads/x\n");
 
 	cr_assert_eq(r.status, 128, "%s", r.err);
@@ -96,15 +96,15 @@ Test(hook_cmd, reports_each_refused_ref)
 {
 	const char *dir = t_scratch();
 	char *srv = hk_server(dir, "s.git", NULL);
-	char *alice = t_keygen(dir, "alice", 1), *mallory = t_keygen(dir, "mallory", 1);
+	char *alice = hk_keygen(dir, "alice", 1), *mallory = hk_keygen(dir, "mallory", 1);
 	char *aref = hk_ref("general", alice), *mref = hk_ref("general", mallory);
 	char *a1 = hk_send(srv, alice, "general", "hi");
 	hk_commit c = { .room = "general", .text = "forged", .signer = alice };
 	char *forged = hk_forge(srv, &c), *in = NULL;
 	t_run r;
 
-	cr_assert(asprintf(&in, "%s %s %s\n" ZERO " %s %s\n" ZERO " %s refs/heads/main\n",
-	                   a1, ZERO, aref, forged, mref, a1) > 0);
+	in = hk_fmt("%s %s %s\n" ZERO " %s %s\n" ZERO " %s refs/heads/main\n",
+	                   a1, ZERO, aref, forged, mref, a1);
 	r = hook(srv, in);
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert(strstr(r.err, "error: refusing ") && strstr(r.err, "cannot be deleted"), "%s", r.err);
@@ -113,9 +113,9 @@ Test(hook_cmd, reports_each_refused_ref)
 	cr_assert(strstr(r.err, "2 of 3 ref updates are refused"), "%s", r.err);
 	cr_assert_eq(t_count_lines(r.err), 3, "%s", r.err);
 	t_run_free(&r);
-	free(in);
+
 	/* The valid creation alone is accepted and said so. */
-	cr_assert(asprintf(&in, ZERO " %s %s\n", a1, aref) > 0);
+	in = hk_fmt(ZERO " %s %s\n", a1, aref);
 	r = hook(srv, in);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "1 chat log update verified"), "%s", r.err);
@@ -127,12 +127,12 @@ Test(hook_cmd, not_a_commit)
 {
 	const char *dir = t_scratch();
 	char *srv = hk_server(dir, "s.git", NULL);
-	char *alice = t_keygen(dir, "alice", 1), *aref = hk_ref("general", alice), *in = NULL;
+	char *alice = hk_keygen(dir, "alice", 1), *aref = hk_ref("general", alice), *in = NULL;
 	t_run r = t_sh("echo blob | git --git-dir='%s' hash-object -w --stdin", srv);
-	char *blob = strndup(r.out, 40);
+	char *blob = hk_strndup(r.out, 40);
 
 	t_run_free(&r);
-	cr_assert(asprintf(&in, ZERO " %s %s\n", blob, aref) > 0);
+	in = hk_fmt(ZERO " %s %s\n", blob, aref);
 	r = hook(srv, in);
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert(strstr(r.err, "is not a commit"), "%s", r.err);
@@ -145,14 +145,14 @@ Test(hook_cmd, reads_the_quarantine_from_the_environment)
 {
 	const char *dir = t_scratch();
 	char *srv = hk_server(dir, "s.git", NULL), *cli = hk_store(dir, "c.git");
-	char *alice = t_keygen(dir, "alice", 1), *aref = hk_ref("general", alice);
+	char *alice = hk_keygen(dir, "alice", 1), *aref = hk_ref("general", alice);
 	char *a1 = hk_send(cli, alice, "general", "hi"), *in = NULL, *env[3] = { 0 };
 	const char *argv[] = { GITCHAT_BIN, "hook", "pre-receive", NULL };
 	t_run r;
 
-	cr_assert(asprintf(&in, ZERO " %s %s\n", a1, aref) > 0);
-	cr_assert(asprintf(&env[0], "GIT_OBJECT_DIRECTORY=%s/objects", cli) > 0);
-	cr_assert(asprintf(&env[1], "GIT_ALTERNATE_OBJECT_DIRECTORIES=%s/objects", srv) > 0);
+	in = hk_fmt(ZERO " %s %s\n", a1, aref);
+	env[0] = hk_fmt("GIT_OBJECT_DIRECTORY=%s/objects", cli);
+	env[1] = hk_fmt("GIT_ALTERNATE_OBJECT_DIRECTORIES=%s/objects", srv);
 	r = t_run_argv(srv, argv, in, strlen(in), (const char *const *)env);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
@@ -166,9 +166,9 @@ Test(hook_cmd, reads_the_quarantine_from_the_environment)
 Test(init_server, sets_up_a_bare_repository)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL), *hookpath = t_path(srv, "hooks/pre-receive");
-	char *src = t_read_file(GITCHAT_SOURCE_DIR "/hooks/pre-receive", NULL);
-	char *installed = t_read_file(hookpath, NULL);
+	char *srv = hk_server(dir, "s.git", NULL), *hookpath = hk_path(srv, "hooks/pre-receive");
+	char *src = hk_read_file(GITCHAT_SOURCE_DIR "/hooks/pre-receive");
+	char *installed = hk_read_file(hookpath);
 	struct stat st;
 	t_run r;
 
@@ -186,7 +186,7 @@ Test(init_server, sets_up_a_bare_repository)
 	cr_assert(!strstr(r.out, "chat.hook.otherrefs"), "%s", r.out);
 	t_run_free(&r);
 	/* Again: harmless. */
-	free(hk_server(dir, "s.git", NULL));
+	hk_server(dir, "s.git", NULL);
 }
 
 Test(init_server, options)
@@ -205,8 +205,8 @@ Test(init_server, options)
 Test(init_server, refusals)
 {
 	const char *dir = t_scratch();
-	char *full = t_path(dir, "full"), *f = t_path(dir, "full/file"), *work = t_path(dir, "work");
-	char *other = t_path(dir, "other.git"), *hp = t_path(dir, "hp.git"), *cfg;
+	char *full = hk_path(dir, "full"), *f = hk_path(dir, "full/file"), *work = hk_path(dir, "work");
+	char *other = hk_path(dir, "other.git"), *hp = hk_path(dir, "hp.git"), *cfg;
 	const char *a_full[] = { "init", "--server", full, NULL };
 	const char *a_work[] = { "init", "--server", work, NULL };
 	const char *a_other[] = { "init", "--server", other, NULL };
@@ -237,7 +237,7 @@ Test(init_server, refusals)
 	cr_assert_eq(r.status, 128);
 	cr_assert(strstr(r.err, "is not git-chat's hook"), "%s", r.err);
 	t_run_free(&r);
-	cfg = t_read_file(t_path(other, "config"), NULL);
+	cfg = hk_read_file(hk_path(other, "config"));
 	cr_assert(!strstr(cfg, "receive"), "%s", cfg);
 
 	r = t_sh("git init -q --bare '%s' && git --git-dir='%s' config core.hooksPath /x", hp, hp);
@@ -260,12 +260,12 @@ Test(init_server, refusals)
 Test(init_server, takes_an_existing_bare_repository)
 {
 	const char *dir = t_scratch();
-	char *srv = t_path(dir, "s.git"), *installed;
+	char *srv = hk_path(dir, "s.git"), *installed;
 	t_run r = t_sh("git init -q --bare '%s'", srv);
 
 	t_run_free(&r);
-	free(hk_server(dir, "s.git", NULL));
-	installed = t_read_file(t_path(srv, "hooks/pre-receive"), NULL);
+	hk_server(dir, "s.git", NULL);
+	installed = hk_read_file(hk_path(srv, "hooks/pre-receive"));
 	cr_assert(installed && strstr(installed, "hook pre-receive"));
 }
 
@@ -275,8 +275,8 @@ Test(hook_script, finds_git_chat)
 {
 	const char *dir = t_scratch();
 	char *srv = hk_server(dir, "s.git", NULL), *cli = hk_store(dir, "c.git");
-	char *alice = t_keygen(dir, "alice", 1), *aref = hk_ref("general", alice);
-	char *bin = t_path(dir, "bin"), *before;
+	char *alice = hk_keygen(dir, "alice", 1), *aref = hk_ref("general", alice);
+	char *bin = hk_path(dir, "bin"), *before;
 	t_run r;
 
 	hk_send(cli, alice, "general", "one");

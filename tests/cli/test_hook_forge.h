@@ -20,6 +20,40 @@
 
 #define HK_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
+/* Test strings live until the process ends: kept reachable here, so that
+ * LeakSanitizer reports only real leaks (the library's, git-chat's). */
+static void **hk_owned;
+static size_t hk_nowned;
+
+static inline void *hk_own(void *p)
+{
+	void **n = realloc(hk_owned, (hk_nowned + 1) * sizeof(*n));
+	cr_assert(n != NULL && p != NULL);
+	hk_owned = n;
+	hk_owned[hk_nowned++] = p;
+	return p;
+}
+
+static inline char *hk_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline char *hk_fmt(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&s, fmt, ap) >= 0);
+	va_end(ap);
+	return hk_own(s);
+}
+
+static inline char *hk_path(const char *dir, const char *name) { return hk_own(t_path(dir, name)); }
+static inline char *hk_keygen(const char *dir, const char *name, int ours)
+{
+	return hk_own(t_keygen(dir, name, ours));
+}
+static inline char *hk_read_file(const char *path) { return hk_own(t_read_file(path, NULL)); }
+static inline char *hk_strndup(const char *s, size_t n) { return hk_own(strndup(s, n)); }
+
 /* libgitchat in the test process itself (keys, signing, libgit2). */
 static inline void hk_lib_init(void)
 {
@@ -31,7 +65,7 @@ static inline void hk_lib_init(void)
 /* `git chat init --server DIR` with extra arguments (NULL-terminated). */
 static inline char *hk_server(const char *dir, const char *name, const char *const *extra)
 {
-	char *path = t_path(dir, name);
+	char *path = hk_path(dir, name);
 	const char *args[16] = { "init", "--server" };
 	size_t n = 2;
 	t_run r;
@@ -48,7 +82,7 @@ static inline char *hk_server(const char *dir, const char *name, const char *con
 
 static inline char *hk_store(const char *dir, const char *name)
 {
-	char *path = t_path(dir, name);
+	char *path = hk_path(dir, name);
 	const char *args[] = { "init", path, NULL };
 	t_run r = t_chat(NULL, NULL, args);
 	cr_assert_eq(r.status, 0, "init failed: %s", r.err);
@@ -66,14 +100,14 @@ static inline char *hk_key_hex(const char *keyfile)
 	cr_assert_eq(gitchat_key_load(&k, keyfile), 0, "%s", gitchat_error_last()->message);
 	gitchat_pubkey_hex(hex, gitchat_key_public(k));
 	gitchat_key_free(k);
-	return strdup(hex);
+	return hk_own(strdup(hex));
 }
 
 static inline char *hk_ref(const char *room, const char *keyfile)
 {
 	char *hex = hk_key_hex(keyfile), *ref = NULL;
-	cr_assert(asprintf(&ref, "refs/chat/%s/%s", room, hex) > 0);
-	free(hex);
+	ref = hk_fmt("refs/chat/%s/%s", room, hex);
+
 	return ref;
 }
 
@@ -86,7 +120,7 @@ static inline char *hk_send(const char *store, const char *keyfile, const char *
 	char *id;
 
 	cr_assert_eq(r.status, 0, "send failed: %s", r.err);
-	id = strndup(r.out, strcspn(r.out, "\n"));
+	id = hk_strndup(r.out, strcspn(r.out, "\n"));
 	t_run_free(&r);
 	return id;
 }
@@ -151,7 +185,7 @@ static inline char *hk_forge(const char *gitdir, const hk_commit *c)
 	gitchat_buf_dispose(&obj);
 	git_odb_free(odb);
 	git_repository_free(repo);
-	return strdup(hex);
+	return hk_own(strdup(hex));
 }
 
 /* Stock git with --git-dir=gitdir and the rest of the command line. */
@@ -184,7 +218,7 @@ static inline char *hk_refs(const char *gitdir)
 	t_run r = hk_git(gitdir, "for-each-ref --format='%%(objectname) %%(refname)'");
 	char *out;
 	cr_assert_eq(r.status, 0, "for-each-ref: %s", r.err);
-	out = strdup(r.out);
+	out = hk_own(strdup(r.out));
 	t_run_free(&r);
 	return out;
 }

@@ -55,7 +55,8 @@ static int walk_save_parents(walk *w, frame *f, const git_oid *parents, size_t n
 	}
 	f->first_parent = w->np;
 	f->nparents = n;
-	memcpy(w->parents + w->np, parents, n * sizeof(git_oid));
+	if (n)   /* a root commit: parents may be NULL, and memcpy must not see it */
+		memcpy(w->parents + w->np, parents, n * sizeof(git_oid));
 	w->np += n;
 	return 0;
 }
