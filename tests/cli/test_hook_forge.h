@@ -27,8 +27,12 @@ static size_t hk_nowned;
 
 static inline void *hk_own(void *p)
 {
-	void **n = realloc(hk_owned, (hk_nowned + 1) * sizeof(*n));
-	cr_assert(n != NULL && p != NULL);
+	void **n;
+
+	if (!p)
+		return NULL;
+	n = realloc(hk_owned, (hk_nowned + 1) * sizeof(*n));
+	cr_assert(n != NULL);
 	hk_owned = n;
 	hk_owned[hk_nowned++] = p;
 	return p;
