@@ -16,6 +16,7 @@
 #include "gitchat/send.h"
 #include "gitchat/conversation.h"
 #include "gitchat/render.h"
+#include "gitchat/view.h"
 #include "gitchat/identity.h"
 #include "gitchat/hook.h"
 

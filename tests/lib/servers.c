@@ -355,8 +355,12 @@ static void kill_and_reap(t_server *s)
 		memset(&si, 0, sizeof(si));
 		/* WNOWAIT: the zombie keeps the pid (and so the process
 		 * group id) from being reused until the group is killed. */
-		if (waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-			break;  /* ECHILD: someone else reaped it */
+		if (waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			/* ECHILD: someone else reaped it; its pid may name
+			 * another process group by now, so kill no further. */
+			s->pid = 0;
+			return;
+		}
 		if (si.si_pid == s->pid)
 			break;
 		if (waited >= STOP_GRACE_MS) {

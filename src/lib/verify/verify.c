@@ -55,7 +55,7 @@ static int walk_save_parents(walk *w, frame *f, const git_oid *parents, size_t n
 	}
 	f->first_parent = w->np;
 	f->nparents = n;
-	if (n)   /* a root commit: parents may be NULL, and memcpy must not see it */
+	if (n)   /* a root commit has no parents (and memcpy no NULL) */
 		memcpy(w->parents + w->np, parents, n * sizeof(git_oid));
 	w->np += n;
 	return 0;
