@@ -131,6 +131,33 @@ Test(hook, several_rooms_and_dependent_refs_in_one_push)
 	t_run_free(&r);
 }
 
+/* A fast-forward whose path to the old head runs through commits the server
+ * already has (another log's), not through the pushed ones: the hook cannot
+ * see it in the push and leaves the ancestry test to the library. */
+Test(hook, fast_forward_through_existing_commits)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "answering bob only", .time = 1764160000 };
+	char *bob_store, *b1, *id;
+	t_run r;
+
+	setup(&w);
+	bob_store = hk_store(w.dir, "bob.git");
+	r = hk_git(bob_store, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	t_run_free(&r);
+	b1 = hk_send(bob_store, w.bob, "general", "seen alice's first");   /* parent: a1 */
+	push_ok(bob_store, w.server, w.bref);
+	r = hk_git(w.client, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	t_run_free(&r);
+	c.parents[0] = b1;   /* alice's next message, with bob's as its only parent */
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	push_ok(w.client, w.server, spec(id, w.aref));
+	r = hk_git(w.server, "rev-parse '%s'", w.aref);
+	cr_assert(strncmp(r.out, id, 40) == 0, "%s", r.out);
+	t_run_free(&r);
+}
+
 Test(hook, signed_by_another_key)
 {
 	world w;

@@ -11,6 +11,13 @@
  * gitchat_verify_ref_update then stops there instead of walking the whole
  * history. The walk may yield more than the strictly new commits (libgit2
  * stops on commit dates), which only costs time: those are verified too.
+ *
+ * The parents of the new commits are kept, because they also prove most
+ * fast-forwards: when OLD is reached from NEW through new commits, the
+ * update is a fast-forward and gitchat_verify_ref_update is spared its
+ * ancestry test (a merge-base walk per ref, which costs more than the
+ * signatures of a large push). When no such path exists the library does
+ * the test as always.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +37,22 @@ typedef struct {
 	int walked;        /* new_id was pushed into the room's revwalk */
 } hook_update;
 
+/* The new commits of the push and their parents: node i's parents are
+ * parents[nodes[i].first .. nodes[i].first + nodes[i].n). */
+typedef struct {
+	gitchat_oidmap index;     /* oid -> node */
+	struct { size_t first, n; } *nodes;
+	size_t nnodes, capnodes;
+	git_oid *parents;
+	size_t nparents, capparents;
+} hook_graph;
+
 struct gitchat_hook {
 	gitchat_store *store;
 	gitchat_hook_other_refs other_refs;
 	hook_update *updates;
 	size_t n, cap;
+	hook_graph graph;
 };
 
 static int other_refs_from_config(gitchat_hook_other_refs *out, git_repository *repo)
@@ -174,6 +192,85 @@ static int refuse(const hook_update *u, const git_oid *commit, const char *reaso
 	return cb(&p, payload);
 }
 
+static int graph_add(hook_graph *g, const git_oid *id, git_commit *c)
+{
+	unsigned int i, np = git_commit_parentcount(c);
+
+	if (g->nnodes == g->capnodes) {
+		size_t cap = g->capnodes ? g->capnodes * 2 : 256;
+		void *nn = realloc(g->nodes, cap * sizeof(*g->nodes));
+		if (!nn)
+			return gitchat_error_oom();
+		g->nodes = nn;
+		g->capnodes = cap;
+	}
+	if (g->nparents + np > g->capparents) {
+		size_t cap = g->capparents ? g->capparents * 2 : 512;
+		git_oid *np2;
+		while (cap < g->nparents + np)
+			cap *= 2;
+		if (!(np2 = realloc(g->parents, cap * sizeof(*np2))))
+			return gitchat_error_oom();
+		g->parents = np2;
+		g->capparents = cap;
+	}
+	g->nodes[g->nnodes].first = g->nparents;
+	g->nodes[g->nnodes].n = np;
+	for (i = 0; i < np; i++)
+		g->parents[g->nparents++] = *git_commit_parent_id(c, i);
+	return gitchat_oidmap_set(&g->index, id, (uint32_t)g->nnodes++);
+}
+
+/* 1 when `old` is an ancestor of `new_id` by a path through new commits,
+ * 0 when no such path exists (it may still be an ancestor), or an error. */
+static int proven_fast_forward(hook_graph *g, const git_oid *new_id, const git_oid *old)
+{
+	gitchat_oidmap seen = GITCHAT_OIDMAP_INIT;
+	git_oid *stack = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t node, dummy;
+	int found = 0, error = 0;
+
+	if (git_oid_equal(new_id, old))
+		return 1;
+	if (!gitchat_oidmap_get(&g->index, new_id, &node))
+		return 0;
+	if (!(stack = malloc(64 * sizeof(*stack))))
+		return gitchat_error_oom();
+	cap = 64;
+	stack[n++] = *new_id;
+	while (n && !found) {
+		git_oid id = stack[--n];
+		if (!gitchat_oidmap_get(&g->index, &id, &node))
+			continue;   /* not new: its ancestry is the library's to test */
+		for (size_t i = 0; i < g->nodes[node].n && !found; i++) {
+			const git_oid *p = &g->parents[g->nodes[node].first + i];
+			if (git_oid_equal(p, old)) {
+				found = 1;
+				break;
+			}
+			if (gitchat_oidmap_get(&seen, p, &dummy))
+				continue;
+			if ((error = gitchat_oidmap_set(&seen, p, 1)) < 0)
+				goto done;
+			if (n == cap) {
+				git_oid *ns = realloc(stack, cap * 2 * sizeof(*ns));
+				if (!ns) {
+					error = gitchat_error_oom();
+					goto done;
+				}
+				stack = ns;
+				cap *= 2;
+			}
+			stack[n++] = *p;
+		}
+	}
+done:
+	free(stack);
+	gitchat_oidmap_dispose(&seen);
+	return error < 0 ? error : found;
+}
+
 /* Marks commits the push cannot have changed as valid for `room`: the
  * parents outside the walk's output, and pushed heads already reachable
  * from the room's current heads. */
@@ -243,6 +340,8 @@ static int seed_room(gitchat_hook *hook, const char *room)
 			if (!gitchat_oidmap_get(&fresh, pid, &dummy))
 				error = gitchat_verify_cache_set_valid(cache, room, pid);
 		}
+		if (!error)
+			error = graph_add(&hook->graph, &list[i], c);
 		git_commit_free(c);
 		if (error < 0)
 			goto done;
@@ -319,9 +418,13 @@ int gitchat_hook_check(gitchat_hook *hook, gitchat_problem_cb cb, void *payload)
 		hook_update *u = &hook->updates[i];
 		if (!u->room[0])
 			continue;
-		error = gitchat_verify_ref_update(hook->store, u->refname,
-		                                  git_oid_is_zero(&u->old) ? NULL : &u->old,
-		                                  &u->new_id, NULL);
+		const git_oid *old = git_oid_is_zero(&u->old) ? NULL : &u->old;
+		if (old && (error = proven_fast_forward(&hook->graph, &u->new_id, old)) != 0) {
+			if (error < 0)
+				return error;
+			old = NULL;   /* proven: only the commits remain to verify */
+		}
+		error = gitchat_verify_ref_update(hook->store, u->refname, old, &u->new_id, NULL);
 		if (error == GITCHAT_EVERIFY) {
 			snprintf(reason, sizeof(reason), "%s", gitchat_error_last()->message);
 			if ((error = refuse(u, &u->new_id, reason, cb, payload, &refused)) != 0)
@@ -344,6 +447,9 @@ void gitchat_hook_free(gitchat_hook *hook)
 	for (size_t i = 0; i < hook->n; i++)
 		free(hook->updates[i].refname);
 	free(hook->updates);
+	gitchat_oidmap_dispose(&hook->graph.index);
+	free(hook->graph.nodes);
+	free(hook->graph.parents);
 	gitchat_store_free(hook->store);
 	free(hook);
 }
