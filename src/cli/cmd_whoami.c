@@ -1,5 +1,5 @@
 #include <stdio.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -9,6 +9,42 @@ static const char usage[] =
 	"Prints your public key as 'ssh-keygen -y -f KEY' does and its fingerprint as\n"
 	"'ssh-keygen -l -f KEY' does. The key is found as for 'send': --key,\n"
 	"GIT_CHAT_KEY, git config chat.key, ~/.config/git-chat/id_ed25519.\n";
+
+/* What `ssh-keygen -l -f KEY` shows after the fingerprint: it reads KEY.pub
+ * when there is one and shows its comment, or its path when the comment is
+ * empty; without KEY.pub, the private key's own comment (maybe empty). */
+static int listing_comment(gitchat_buf *out, const char *path, const char *own)
+{
+	gitchat_buf pub = GITCHAT_BUF_INIT;
+	char line[8192];
+	FILE *f;
+	int error;
+
+	if (gitchat_buf_printf(&pub, "%s.pub", path) < 0)
+		return -1;
+	if (!(f = fopen(pub.ptr, "r"))) {
+		gitchat_buf_dispose(&pub);
+		return gitchat_buf_puts(out, own);
+	}
+	if (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ' ');
+		c = c ? strchr(c + 1, ' ') : NULL;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (c && c[1]) {
+			while (*c == ' ')
+				c++;
+			own = c;
+		} else {
+			own = pub.ptr;
+		}
+	} else {
+		own = pub.ptr;
+	}
+	fclose(f);
+	error = gitchat_buf_puts(out, own);
+	gitchat_buf_dispose(&pub);
+	return error;
+}
 
 int cmd_whoami(int argc, char **argv)
 {
@@ -22,7 +58,6 @@ int cmd_whoami(int argc, char **argv)
 	gitchat_key *key = NULL;
 	gitchat_buf line = GITCHAT_BUF_INIT, path = GITCHAT_BUF_INIT;
 	char fp[GITCHAT_FINGERPRINT_SIZE];
-	const char *comment;
 	int c, ret;
 
 	while ((c = cli_getopt(argc, argv, "k:h", opts, usage)) != 0) {
@@ -48,18 +83,13 @@ int cmd_whoami(int argc, char **argv)
 		goto done;
 	}
 	gitchat_pubkey_fingerprint(fp, gitchat_key_public(key));
-	comment = gitchat_key_comment(key);
 	printf("%s\n", line.ptr);
-	/* ssh-keygen -l names the file when the key has no comment. */
-	if (!*comment) {
-		gitchat_buf_clear(&line);
-		if (gitchat_buf_printf(&line, "%s.pub", path.ptr) < 0) {
-			ret = cli_fatal_lib();
-			goto done;
-		}
-		comment = access(line.ptr, F_OK) == 0 ? line.ptr : path.ptr;
+	gitchat_buf_clear(&line);
+	if (listing_comment(&line, path.ptr, gitchat_key_comment(key)) < 0) {
+		ret = cli_fatal("out of memory");
+		goto done;
 	}
-	printf("256 %s %s (ED25519)\n", fp, comment);
+	printf("256 %s %s (ED25519)\n", fp, line.ptr);
 	ret = 0;
 done:
 	gitchat_key_free(key);

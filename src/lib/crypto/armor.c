@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -8,10 +9,11 @@
 #define ARMOR_COLUMNS 70
 
 int gitchat_armor_encode(gitchat_buf *out, const char *label,
-                         const unsigned char *data, size_t len)
+                         const unsigned char *data, size_t len, int secret)
 {
 	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	char *b64 = sodium_malloc(b64len);
+	/* sodium_malloc costs several system calls: only for key material. */
+	char *b64 = secret ? sodium_malloc(b64len) : malloc(b64len);
 	size_t n, i;
 	int error = GITCHAT_ENOMEM;
 
@@ -30,7 +32,10 @@ int gitchat_armor_encode(gitchat_buf *out, const char *label,
 		goto done;
 	error = 0;
 done:
-	sodium_free(b64);
+	if (secret)
+		sodium_free(b64);
+	else
+		free(b64);
 	return error;
 }
 
@@ -53,7 +58,7 @@ static int only_space(const char *p, const char *end)
 }
 
 int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
-                         const char *text, size_t len)
+                         const char *text, size_t len, int secret)
 {
 	char begin[96], end[96];
 	const char *b, *e, *body;
@@ -72,15 +77,23 @@ int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
 	if (!only_space(e + strlen(end), text + len))
 		return GITCHAT_EINVALID;
 	maxlen = (size_t)(e - body) / 4 * 3 + 3;
-	if (!(bin = sodium_malloc(maxlen ? maxlen : 1)))
+	if (!(bin = secret ? sodium_malloc(maxlen ? maxlen : 1) : malloc(maxlen ? maxlen : 1)))
 		return gitchat_error_oom();
 	if (sodium_base642bin(bin, maxlen, body, (size_t)(e - body), " \t\r\n", &binlen,
 	                      &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    b64end != e || binlen == 0) {
-		sodium_free(bin);
+		gitchat_armor_free(bin, secret);
 		return GITCHAT_EINVALID;
 	}
 	*out = bin;
 	*outlen = binlen;
 	return 0;
+}
+
+void gitchat_armor_free(unsigned char *bin, int secret)
+{
+	if (secret)
+		sodium_free(bin);
+	else
+		free(bin);
 }

@@ -180,7 +180,12 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"key '%s' is larger than %d bytes: it is not an ed25519 private key",
 			label, KEY_FILE_MAX);
-	if (gitchat_armor_decode(&bin, &binlen, KEY_LABEL, data, len) < 0) {
+	if (gitchat_armor_decode(&bin, &binlen, KEY_LABEL, data, len, 1) < 0) {
+		if (memmem(data, len, "-----BEGIN " KEY_LABEL "-----", strlen("-----BEGIN " KEY_LABEL "-----")))
+			return gitchat_error_set(GITCHAT_EINVALID,
+				"key '%s' is corrupt: its '-----BEGIN %s-----' block is truncated or "
+				"damaged; restore it from a backup or create a new one with 'git chat keygen'",
+				label, KEY_LABEL);
 		if (memmem(data, len, "-----BEGIN ", 11) && memmem(data, len, "PRIVATE KEY-----", 16))
 			return gitchat_error_set(GITCHAT_EUNSUPPORTED,
 				"key '%s' is a PEM private key, not an ed25519 key in OpenSSH format; "
@@ -247,7 +252,7 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 done:
 	gitchat_key_free(key);
 	if (bin)
-		sodium_free(bin);
+		gitchat_armor_free(bin, 1);
 	return error;
 }
 
@@ -311,20 +316,30 @@ int gitchat_key_write(const gitchat_key *key, const char *path, unsigned int fla
 	gitchat_buf raw = GITCHAT_BUF_INIT, armored = GITCHAT_BUF_INIT;
 	gitchat_buf publine = GITCHAT_BUF_INIT, pubpath = GITCHAT_BUF_INIT;
 	int force = (flags & GITCHAT_KEY_WRITE_FORCE) != 0;
+	struct stat st;
 	int error;
 
 	if ((error = serialize_private(&raw, key)) < 0 ||
 	    (error = gitchat_armor_encode(&armored, KEY_LABEL,
-	                                  (const unsigned char *)raw.ptr, raw.size)) < 0)
+	                                  (const unsigned char *)raw.ptr, raw.size, 1)) < 0)
 		goto done;
 	if ((error = gitchat_pubkey_line(&publine, &key->pk, gitchat_key_comment(key))) < 0 ||
 	    (error = gitchat_buf_putc(&publine, '\n')) < 0 ||
 	    (error = gitchat_buf_printf(&pubpath, "%s.pub", path)) < 0)
 		goto done;
-	if (!force && access(pubpath.ptr, F_OK) == 0) {
-		error = gitchat_error_set(GITCHAT_EEXISTS,
-			"'%s' already exists; use --force to replace it", pubpath.ptr);
-		goto done;
+	/* Check the .pub before writing anything, so that a refusal leaves no
+	 * private key without its public half. lstat: a dangling link counts. */
+	if (lstat(pubpath.ptr, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			error = gitchat_error_set(GITCHAT_EINVALID,
+				"'%s' is a symbolic link; refusing to write a key through it", pubpath.ptr);
+			goto done;
+		}
+		if (!force) {
+			error = gitchat_error_set(GITCHAT_EEXISTS,
+				"'%s' already exists; use --force to replace it", pubpath.ptr);
+			goto done;
+		}
 	}
 	if ((error = gitchat_fs_write_new(path, armored.ptr, armored.size, 0600, force)) < 0)
 		goto done;

@@ -66,7 +66,7 @@ int gitchat_sshsig_sign(gitchat_buf *out, const gitchat_key *key, const char *ns
 	    gitchat_buf_put_string(&blob, "sha512", 6) < 0 ||
 	    gitchat_buf_put_string(&blob, sig.ptr, sig.size) < 0)
 		goto done;
-	error = gitchat_armor_encode(out, SSHSIG_LABEL, (const unsigned char *)blob.ptr, blob.size);
+	error = gitchat_armor_encode(out, SSHSIG_LABEL, (const unsigned char *)blob.ptr, blob.size, 0);
 done:
 	gitchat_buf_dispose(&tosign);
 	gitchat_buf_dispose(&blob);
@@ -96,7 +96,7 @@ int gitchat_sshsig_verify(gitchat_pubkey *signer, const char *armored, size_t ar
 
 	if (armored_len > SSHSIG_ARMOR_MAX)
 		return fail("the signature is too large to be an ed25519 SSH signature");
-	if (gitchat_armor_decode(&bin, &binlen, SSHSIG_LABEL, armored, armored_len) < 0)
+	if (gitchat_armor_decode(&bin, &binlen, SSHSIG_LABEL, armored, armored_len, 0) < 0)
 		return fail("the signature is not an armored SSH signature");
 	r.p = bin;
 	r.left = binlen;
@@ -153,6 +153,6 @@ int gitchat_sshsig_verify(gitchat_pubkey *signer, const char *armored, size_t ar
 done:
 	gitchat_buf_dispose(&tosign);
 	if (bin)
-		sodium_free(bin);
+		gitchat_armor_free(bin, 0);
 	return error;
 }

@@ -261,10 +261,10 @@ int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
 {
 	int error;
 
-	if (c->signature_count == 0 || c->signature.size == 0)
-		return gitchat_error_set(GITCHAT_EVERIFY, "it is not signed");
 	if (c->signature_count > 1)
 		return gitchat_error_set(GITCHAT_EVERIFY, "it carries more than one signature");
+	if (c->signature_count == 0 || c->signature.size == 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "it is not signed");
 	if ((error = gitchat_sshsig_verify(signer, c->signature.ptr, c->signature.size, "git",
 	                                   c->payload.ptr, c->payload.size)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);

@@ -231,12 +231,14 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		}
 		git_reference_free(newref);
 		newref = NULL;
-		if (has_old)
-			error = git_reference_create_matching(&newref, store->repo, refname.ptr,
-			                                      &commit_id, 1, &old, "git-chat: send");
-		else
-			error = git_reference_create(&newref, store->repo, refname.ptr, &commit_id, 0,
-			                             "git-chat: send");
+		/* The compare-and-swap, also for the first message: libgit2 checks
+		 * "no such ref" (force 0) before taking the lock, so two first
+		 * messages could both pass and one overwrite the other. A zero old
+		 * id is compared under the lock. */
+		if (!has_old)
+			memset(&old, 0, sizeof(old));
+		error = git_reference_create_matching(&newref, store->repo, refname.ptr, &commit_id, 1,
+		                                      &old, "git-chat: send");
 		if (error == 0)
 			break;
 		if ((error == GIT_EMODIFIED || error == GIT_ELOCKED || error == GIT_EEXISTS) &&

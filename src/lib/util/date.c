@@ -99,11 +99,13 @@ int gitchat_date_parse(int64_t *time, int *tz, const char *s)
 	                                "jul", "aug", "sep", "oct", "nov", "dec" };
 	char *end;
 	long long v;
+	size_t digits;
 	int y, mo, d, h, mi, sec;
 
 	s = skip_space(s);
-	if (*s == '@' || (isdigit((unsigned char)*s) && strlen(s) >= 9 && !strchr(s, '-') &&
-	                  !strchr(s, ':'))) {
+	/* git's raw form: seconds, then an optional zone that may be negative. */
+	digits = strspn(s, "0123456789");
+	if (*s == '@' || (digits >= 9 && (!s[digits] || s[digits] == ' ' || s[digits] == '\t'))) {
 		if (*s == '@')
 			s++;
 		v = strtoll(s, &end, 10);
@@ -112,7 +114,7 @@ int gitchat_date_parse(int64_t *time, int *tz, const char *s)
 		*time = v;
 		return 0;
 	}
-	if (isdigit((unsigned char)*s)) {          /* ISO 8601 */
+	if (digits && s[digits] == '-') {         /* ISO 8601 */
 		y = (int)strtol(s, &end, 10);
 		if (*end != '-') return GITCHAT_EINVALID;
 		s = end + 1;

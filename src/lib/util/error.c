@@ -11,18 +11,19 @@ static _Thread_local gitchat_error last_error = { 0, "" };
 
 static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
 {
-	char tmp[sizeof(error_message)];
+	char text[sizeof(error_message)];
 	size_t n = 0;
 
-	/* Through a copy: callers often wrap the last message in a new one. */
-	tmp[0] = '\0';
+	/* Format aside first: callers often wrap the previous message, which
+	 * lives in error_message itself. */
+	text[0] = '\0';
 	if (fmt)
-		vsnprintf(tmp, sizeof(tmp), fmt, ap);
+		vsnprintf(text, sizeof(text), fmt, ap);
 	if (prefix) {
-		n = strlen(tmp);
-		snprintf(tmp + n, sizeof(tmp) - n, "%s", prefix);
+		n = strlen(text);
+		snprintf(text + n, sizeof(text) - n, "%s", prefix);
 	}
-	memcpy(error_message, tmp, sizeof(tmp));
+	memcpy(error_message, text, sizeof(text));
 	last_error.code = code;
 	last_error.message = error_message;
 }

@@ -24,6 +24,7 @@ typedef struct {
 typedef struct {
 	git_oid cause;
 	char *reason;
+	uint32_t room;         /* invalid for this room; another may differ */
 } cache_failure;
 
 struct gitchat_verify_cache {
@@ -142,6 +143,10 @@ gitchat_vstate gitchat_verify_cache_get(gitchat_verify_cache *c, const char *roo
 		return GITCHAT_VSTATE_UNKNOWN;
 	if (v & INVALID_BIT) {
 		cache_failure *f = &c->failures[v & ~INVALID_BIT];
+		/* A commit names one room: invalid for R says nothing of room S
+		 * (a message of S pointed to by a ref of R is still valid in S). */
+		if (f->room != idx)
+			return GITCHAT_VSTATE_UNKNOWN;
 		if (reason)
 			*reason = f->reason;
 		if (cause)
@@ -176,6 +181,7 @@ int gitchat_verify_cache_set_invalid(gitchat_verify_cache *c, const char *room,
 		return gitchat_error_oom();
 	c->failures = nf;
 	nf[c->nfailures].cause = *cause;
+	nf[c->nfailures].room = idx;
 	if (!(nf[c->nfailures].reason = strdup(reason)))
 		return gitchat_error_oom();
 	return gitchat_oidmap_set(&c->map, id, INVALID_BIT | (uint32_t)c->nfailures++);
@@ -192,10 +198,12 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 		return;
 	if (!c->dir)
 		goto done;
-	if (gitchat_fs_mkdir_p(c->dir, 0755) < 0 ||
-	    gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
+	if (gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
 		goto done;
+	/* The directory exists but for the first flush: mkdir only then. */
 	fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT && gitchat_fs_mkdir_p(c->dir, 0755) == 0)
+		fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto done;
 	/* One write per flush: O_APPEND keeps concurrent writers' records whole. */

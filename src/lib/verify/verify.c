@@ -55,7 +55,7 @@ static int walk_save_parents(walk *w, frame *f, const git_oid *parents, size_t n
 	}
 	f->first_parent = w->np;
 	f->nparents = n;
-	if (n)   /* a root commit has no parents (and memcpy no NULL) */
+	if (n)   /* a root commit: both pointers may be NULL */
 		memcpy(w->parents + w->np, parents, n * sizeof(git_oid));
 	w->np += n;
 	return 0;
@@ -207,7 +207,7 @@ int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_o
 		goto done;
 	if ((error = gitchat_commit_parse(&c, raw.ptr, raw.size)) < 0)
 		goto done;
-	error = gitchat_armor_decode(&bin, &binlen, "SSH SIGNATURE", c.signature.ptr, c.signature.size);
+	error = gitchat_armor_decode(&bin, &binlen, "SSH SIGNATURE", c.signature.ptr, c.signature.size, 0);
 	gitchat_commit_dispose(&c);
 	if (error < 0) {
 		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed with an SSH signature");
@@ -221,7 +221,7 @@ int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_o
 		error = gitchat_error_set(GITCHAT_EVERIFY, "its signature carries no ed25519 key");
 done:
 	if (bin)
-		sodium_free(bin);
+		gitchat_armor_free(bin, 0);
 	gitchat_buf_dispose(&raw);
 	return error;
 }

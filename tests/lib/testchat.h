@@ -1,0 +1,72 @@
+/*
+ * Helpers for tests that build chat stores: running git on a store,
+ * snapshots to prove a failed command changed nothing, and crafting
+ * message commits by hand (to tamper with them, or to build a DAG that the
+ * sender would never write).
+ */
+#ifndef GITCHAT_TESTCHAT_H
+#define GITCHAT_TESTCHAT_H
+
+#include <stddef.h>
+#include <string.h>
+#include <criterion/criterion.h>
+#include "testlib.h"
+
+/* Tests free lazily. What they allocate is kept reachable from here, so
+ * that LeakSanitizer reports only memory the library itself lost: every
+ * helper below keeps what it returns; t_keep keeps anything else (a string,
+ * a gitchat object). */
+void *t_keep(void *p);
+char *t_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *t_strndup(const char *s, size_t n);
+
+/* `git --git-dir=STORE ARGS...` through sh; asserts exit 0 and returns
+ * stdout (malloc'd) with trailing newlines removed. */
+char *t_git(const char *store, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* `git chat init DIR/name`; returns the store path (malloc'd). */
+char *t_store(const char *dir, const char *name);
+
+/* `git chat send --key KEY -r ROOM -m TEXT`, asserts success, returns the
+ * new commit id (malloc'd, 40 hex digits). extra_env: "NAME=value" list or NULL. */
+char *t_send(const char *store, const char *key, const char *room, const char *text);
+char *t_send_env(const char *store, const char *key, const char *room, const char *text,
+                 const char *const *extra_env);
+
+/* The 64-hex-digit public key of a private key file. */
+char *t_key_hex(const char *key);
+/* refs/chat/ROOM/<hex of key> */
+char *t_ref(const char *room, const char *key);
+
+/* Everything a command could change in a store: object files, refs (loose
+ * and packed), config and HEAD (malloc'd text to compare with strcmp). */
+char *t_snapshot(const char *store);
+
+/* The raw commit with its gpgsig header removed: the signed payload. */
+char *t_commit_payload(const char *store, const char *oid);
+/* The gpgsig header's value, unfolded: the armored signature and a final
+ * newline, as ssh-keygen writes a .sig file. NULL when unsigned. */
+char *t_commit_signature(const char *store, const char *oid);
+
+/* Inserts `armored` as the gpgsig header of `payload` (where git puts it:
+ * after the other headers) and returns the commit text. */
+char *t_commit_with_signature(const char *payload, const char *armored);
+/* Signs `payload` with KEY through libgitchat (ns "git"). */
+char *t_sign_ours(const char *key, const char *payload, size_t len);
+/* Signs `payload` with `ssh-keygen -Y sign -n NS -f KEY`; returns the .sig text. */
+char *t_sign_sshkeygen(const char *key, const char *ns, const char *payload, size_t len);
+
+/* Writes the commit text with `git hash-object -t commit -w`; returns the id. */
+char *t_write_commit(const char *store, const char *text);
+/* Signs `payload` with KEY (ours) and writes it; returns the id. */
+char *t_write_signed(const char *store, const char *key, const char *payload);
+
+/* A copy of s with the first occurrence of `from` replaced by `to`
+ * (asserts that there is one). */
+char *t_replace(const char *s, const char *from, const char *to);
+
+/* Asserts that s contains needle, printing both when not. */
+#define t_assert_contains(s, needle) \
+	cr_assert(strstr((s), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (s))
+
+#endif

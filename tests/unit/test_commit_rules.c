@@ -1,0 +1,255 @@
+/*
+ * The validity of one commit (DESIGN.md "Verification"), case by case:
+ * commits are built by hand, signed through libgitchat, written straight
+ * into the object database (no git fsck in the way) and checked with
+ * gitchat_verify_commit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <criterion/criterion.h>
+
+#include "testchat.h"
+
+#define EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+#define HEAD "tree " EMPTY_TREE "\nauthor A <a@example.org> 1764150000 +0000\n" \
+             "committer A <a@example.org> 1764150000 +0000\n"
+
+static gitchat_store *store;
+static gitchat_key *key;
+static char *store_path;
+
+static void setup(void)
+{
+	const char *dir = t_scratch();
+	store_path = t_store(dir, "store");
+	cr_assert_eq(gitchat_init(), 0);
+	cr_assert_eq(gitchat_store_open(&store, store_path), 0);
+	cr_assert_eq(gitchat_key_generate(&key, "a"), 0);
+	t_keep(store);
+	t_keep(key);
+}
+
+static char *armored(const char *payload)
+{
+	gitchat_buf sig = GITCHAT_BUF_INIT;
+	cr_assert_eq(gitchat_sshsig_sign(&sig, key, "git", payload, strlen(payload)), 0);
+	return t_keep(sig.ptr);
+}
+
+/* Writes raw bytes as a commit object, unchecked. */
+static git_oid write_raw(const char *text, size_t len)
+{
+	git_odb *odb = NULL;
+	git_oid id;
+	cr_assert_eq(git_repository_odb(&odb, gitchat_store_repository(store)), 0);
+	cr_assert_eq(git_odb_write(&id, odb, text, len, GIT_OBJECT_COMMIT), 0);
+	git_odb_free(odb);
+	return id;
+}
+
+/* Signs payload (as git does: the commit without its gpgsig header) and writes it. */
+static git_oid signed_commit(const char *payload)
+{
+	char *text = t_commit_with_signature(payload, armored(payload));
+	return write_raw(text, strlen(text));
+}
+
+static void expect(git_oid id, const char *room, const char *why)
+{
+	git_oid bad;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error = gitchat_verify_commit(store, &id, room, &bad);
+
+	git_oid_tostr(hex, sizeof(hex), &id);
+	if (!why) {
+		cr_assert_eq(error, 0, "%s should be valid: %s", hex, gitchat_error_last()->message);
+		return;
+	}
+	cr_assert_eq(error, GITCHAT_EVERIFY, "%s should be invalid (%s), got %d", hex, why, error);
+	t_assert_contains(gitchat_error_last()->message, why);
+}
+
+static void expect_payload(const char *payload, const char *why)
+{
+	expect(signed_commit(payload), "general", why);
+}
+
+Test(commit_rules, headers, .init = setup)
+{
+	expect_payload(HEAD "chat-room general\n\nok\n", NULL);
+	expect_payload(HEAD "chat-room general\nchat-future something\n\nunknown chat-* kept\n", NULL);
+	expect_payload(HEAD "chat-room general\nencoding UTF-8\n\nutf-8 named\n", NULL);
+	expect_payload(HEAD "chat-room general\n\nno final newline", NULL);
+
+	expect_payload(HEAD "\nno room\n", "no chat-room header");
+	expect_payload(HEAD "chat-room general\nchat-room general\n\ntwice\n", "more than one chat-room");
+	expect_payload(HEAD "chat-room dev\n\nother room\n", "its chat-room is 'dev', not 'general'");
+	expect_payload(HEAD "chat-room General\n\ncase\n", "its chat-room is 'General'");
+	expect_payload(HEAD "chat-room general \n\nspace\n", "its chat-room is");
+	expect_payload(HEAD "chat-room general\nencoding ISO-8859-1\n\nlatin\n", "UTF-8");
+	expect_payload(HEAD "chat-room general\nchat-reply " EMPTY_TREE "\nchat-reply " EMPTY_TREE
+	               "\n\nreply twice\n", "chat-reply");
+	expect_payload(HEAD "chat-room general\nchat-reply nothex\n\nbad reply\n", "chat-reply");
+	expect_payload(HEAD "chat-room general\nchat-edit " EMPTY_TREE "\nchat-react " EMPTY_TREE
+	               "\n\nboth\n", "more than one chat-edit");
+	expect_payload("author A <a@example.org> 1764150000 +0000\ntree " EMPTY_TREE "\n"
+	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\norder\n",
+	               "malformed commit");
+	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> 1764150000 +0000\n"
+	               "chat-room general\n\nno committer\n", "malformed commit");
+	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> x +0000\n"
+	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nbad time\n",
+	               "malformed commit");
+	const char *no_blank = HEAD "chat-room general\n";
+	expect(write_raw(no_blank, strlen(no_blank)), "general", "malformed commit");
+	expect_payload("tree 0123456789abcdef0123456789abcdef01234567\n"
+	               "author A <a@example.org> 1764150000 +0000\n"
+	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nno tree\n",
+	               "tree is missing");
+}
+
+Test(commit_rules, text, .init = setup)
+{
+	expect_payload(HEAD "chat-room general\n\n\n", "the message is empty");
+	expect_payload(HEAD "chat-room general\n\n \t\n\n", "the message is empty");
+	expect_payload(HEAD "chat-room general\n\nbad \xff utf-8\n", "UTF-8");
+	expect_payload(HEAD "chat-room general\n\nsurrogate \xed\xa0\x80\n", "UTF-8");
+
+	/* A NUL byte in the text (git allows it in a commit message). */
+	const char nul[] = HEAD "chat-room general\n\nnul\0byte\n";
+	size_t n = sizeof(nul) - 1;
+	gitchat_buf s = GITCHAT_BUF_INIT;
+	cr_assert_eq(gitchat_sshsig_sign(&s, key, "git", nul, n), 0);
+	char *with = t_commit_with_signature(HEAD "chat-room general\n\nX", s.ptr);
+	/* Rebuild: the header part of `with`, then the real message bytes. */
+	size_t hlen = strlen(with) - 2;
+	char *raw = t_keep(malloc(hlen + 32));
+	memcpy(raw, with, hlen);
+	memcpy(raw + hlen, "\nnul\0byte\n", 10);
+	expect(write_raw(raw, hlen + 10), "general", "NUL");
+	gitchat_buf_dispose(&s);
+
+	/* At the limit and over it. */
+	size_t limit = 64 * 1024;
+	char *big = t_keep(malloc(strlen(HEAD) + 64 + limit + 2));
+	int k = sprintf(big, HEAD "chat-room general\n\n");
+	memset(big + k, 'x', limit);
+	strcpy(big + k + limit, "\n");
+	expect_payload(big, NULL);
+	memset(big + k, 'y', limit + 1);
+	strcpy(big + k + limit + 1, "\n");
+	expect_payload(big, "over the limit");
+}
+
+Test(commit_rules, signatures, .init = setup)
+{
+	const char *p = HEAD "chat-room general\n\nsigned twice\n";
+	char *sig = armored(p);
+	char *once = t_commit_with_signature(p, sig);
+	/* A second gpgsig, and a gpgsig-sha256 next to a gpgsig. */
+	char *twice = t_commit_with_signature(once, sig);
+	expect(write_raw(twice, strlen(twice)), "general", "more than one signature");
+	char *sha256 = t_replace(twice, "gpgsig -----BEGIN", "gpgsig-sha256 -----BEGIN");
+	expect(write_raw(sha256, strlen(sha256)), "general", "more than one signature");
+	/* Unsigned. */
+	expect(write_raw(p, strlen(p)), "general", "not signed");
+	/* The signature of another payload. */
+	char *other = t_commit_with_signature(p, armored(HEAD "chat-room general\n\nother\n"));
+	expect(write_raw(other, strlen(other)), "general", "bad signature");
+	/* Signed in another namespace. */
+	gitchat_buf fsig = GITCHAT_BUF_INIT;
+	cr_assert_eq(gitchat_sshsig_sign(&fsig, key, "file", p, strlen(p)), 0);
+	char *file_ns = t_commit_with_signature(p, fsig.ptr);
+	expect(write_raw(file_ns, strlen(file_ns)), "general", "namespace");
+	gitchat_buf_dispose(&fsig);
+	/* Where the gpgsig header sits does not matter (as for git): the payload
+	 * is the commit without it. Headers after it are signed all the same. */
+	char *moved = t_replace(once, "chat-room general\n", "");
+	moved = t_replace(moved, "\n\nsigned twice", "\nchat-room general\n\nsigned twice");
+	expect(write_raw(moved, strlen(moved)), "general", NULL);
+	char *changed = t_replace(moved, "\nchat-room general\n\n", "\nchat-room genera1\n\n");
+	expect(write_raw(changed, strlen(changed)), "genera1", "bad signature");
+}
+
+Test(commit_rules, parents, .init = setup)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid roots[18];
+	gitchat_buf p = GITCHAT_BUF_INIT;
+
+	for (int i = 0; i < 18; i++) {
+		char *root = t_fmt(HEAD "chat-room general\n\nroot %d\n", i);
+		roots[i] = signed_commit(root);
+	}
+	/* 17 parents (own head + 16 others) is the limit. */
+	for (int n = 17; n <= 18; n++) {
+		gitchat_buf_clear(&p);
+		gitchat_buf_puts(&p, "tree " EMPTY_TREE "\n");
+		for (int i = 0; i < n; i++)
+			gitchat_buf_printf(&p, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &roots[i]));
+		gitchat_buf_printf(&p, "author A <a@example.org> 1764150000 +0000\n"
+		                   "committer A <a@example.org> 1764150000 +0000\n"
+		                   "chat-room general\n\n%d parents\n", n);
+		expect_payload(p.ptr, n == 17 ? NULL : "18 parents, over the limit of 17");
+	}
+	/* A parent of another room, a missing parent, an unsigned parent: the
+	 * child is invalid and *bad names the culprit. */
+	git_oid dev = signed_commit(HEAD "chat-room dev\n\nin dev\n");
+	git_oid unsigned_id = write_raw(HEAD "chat-room general\n\nunsigned\n",
+	                                strlen(HEAD "chat-room general\n\nunsigned\n"));
+	git_oid missing;
+	git_oid_fromstr(&missing, "0123456789abcdef0123456789abcdef01234567");
+	git_oid culprits[] = { dev, unsigned_id, missing };
+	const char *why[] = { "its chat-room is 'dev'", "not signed", "missing" };
+	for (int i = 0; i < 3; i++) {
+		char *c = t_fmt("tree " EMPTY_TREE "\nparent %s\nparent %s\n"
+		                "author A <a@example.org> 1764150000 +0000\n"
+		                "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\n"
+		                "child %d\n", git_oid_tostr(hex, sizeof(hex), &roots[0]),
+		                git_oid_tostr((char[GIT_OID_HEXSZ + 1]){ 0 }, GIT_OID_HEXSZ + 1,
+		                              &culprits[i]), i);
+		git_oid child = signed_commit(c), bad;
+		cr_assert_eq(gitchat_verify_commit(store, &child, "general", &bad), GITCHAT_EVERIFY);
+		t_assert_contains(gitchat_error_last()->message, why[i]);
+		t_assert_contains(gitchat_error_last()->message, "ancestor");
+		cr_assert(git_oid_equal(&bad, &culprits[i]), "*bad is not the culprit");
+		/* And a grandchild inherits it. */
+		char *g = t_fmt("tree " EMPTY_TREE "\nparent %s\nauthor A <a@example.org> 1764150000 +0000\n"
+		                "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\n"
+		                "grandchild %d\n", git_oid_tostr(hex, sizeof(hex), &child), i);
+		git_oid gc = signed_commit(g);
+		cr_assert_eq(gitchat_verify_commit(store, &gc, "general", &bad), GITCHAT_EVERIFY);
+		cr_assert(git_oid_equal(&bad, &culprits[i]));
+	}
+	/* A valid commit of 'dev' is valid there, not here; asking twice gives
+	 * the same answers (the cache). */
+	for (int round = 0; round < 2; round++) {
+		expect(dev, "dev", NULL);
+		expect(dev, "general", "its chat-room is 'dev', not 'general'");
+	}
+	/* The object is not a commit. */
+	git_oid tree;
+	git_oid_fromstr(&tree, EMPTY_TREE);
+	expect(tree, "general", "not a commit");
+	gitchat_buf_dispose(&p);
+}
+
+Test(commit_rules, limits_come_from_the_store_config, .init = setup)
+{
+	/* A 200-byte message is valid; after chat.maxMessageBytes = 100 the same
+	 * commit is not, even though an earlier run cached it as valid. */
+	char *text = t_fmt(HEAD "chat-room general\n\n%0200d\n", 7);
+	git_oid id = signed_commit(text);
+	expect(id, "general", NULL);
+	gitchat_store_free(store);
+	free(t_git(store_path, "config chat.maxMessageBytes 100"));
+	cr_assert_eq(gitchat_store_open(&store, store_path), 0);
+	t_keep(store);
+	expect(id, "general", "over the limit of 100");
+	free(t_git(store_path, "config --unset chat.maxMessageBytes"));
+	gitchat_store_free(store);
+	cr_assert_eq(gitchat_store_open(&store, store_path), 0);
+	t_keep(store);
+	expect(id, "general", NULL);
+}
