@@ -34,6 +34,8 @@ int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_allowed_signers(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_remote(int argc, char **argv);
 
 /* Parses options with getopt_long; on an unknown option or a missing
  * argument prints the usage to stderr and returns -1 (exit 129). Returns

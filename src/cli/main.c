@@ -16,6 +16,8 @@ static const cli_command commands[] = {
 	{ "react", cmd_react, "react to a message with an emoji" },
 	{ "export", cmd_export, "write a room as a self-contained HTML page" },
 	{ "verify", cmd_verify, "check every log of the store" },
+	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in" },
+	{ "remote", cmd_remote, "add, list or remove the remotes sync uses" },
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
 	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)" },
 	{ NULL, NULL, NULL }

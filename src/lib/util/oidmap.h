@@ -20,6 +20,8 @@ typedef struct {
 
 /* Inserts or replaces; GITCHAT_ENOMEM on allocation failure. */
 int gitchat_oidmap_set(gitchat_oidmap *map, const git_oid *key, uint32_t value);
+/* Makes room for `entries` in all without growing again. */
+int gitchat_oidmap_reserve(gitchat_oidmap *map, size_t entries);
 /* 1 and *value when present, 0 when absent. */
 int gitchat_oidmap_get(const gitchat_oidmap *map, const git_oid *key, uint32_t *value);
 void gitchat_oidmap_dispose(gitchat_oidmap *map);

@@ -1,0 +1,203 @@
+/*
+ * Sync (DESIGN.md "Sync"): replicating logs through any git remote.
+ *
+ * For each remote: list its refs/chat/..., fetch the logs that are new into a
+ * quarantine namespace (refs/chat-quarantine/<remote>/...), verify every new
+ * commit, fast-forward the local refs/chat/... with a compare-and-swap, keep
+ * forks under refs/chat-remotes/<remote>/<room>/<key>, drop the quarantine
+ * refs; then push every local log the remote lacks or is behind on, with
+ * explicit refspecs, never forced. Nothing unverified is ever stored under
+ * refs/chat/ or pushed onward.
+ *
+ * The library prints nothing: progress, per-log events and host-key
+ * questions go to callbacks, and a result tells per remote what happened.
+ * gitchat_sync may be called again and again in one process (a `follow`
+ * loop); a remote that is down fails that remote only. As with libgit2,
+ * callers should ignore SIGPIPE (a server may close the connection while
+ * we write). docs/sync.md tells the whole story.
+ */
+#ifndef GITCHAT_SYNC_H
+#define GITCHAT_SYNC_H
+
+#include <git2.h>
+#include "gitchat/common.h"
+#include "gitchat/key.h"
+#include "gitchat/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes and objects moved so far for one remote. */
+typedef enum {
+	GITCHAT_SYNC_RECEIVING = 0,   /* fetch: objects received / indexed */
+	GITCHAT_SYNC_SENDING = 1      /* push: objects packed and sent */
+} gitchat_sync_direction;
+
+typedef struct {
+	const char *remote;           /* the remote's name (see gitchat_sync_remote_name) */
+	gitchat_sync_direction direction;
+	size_t objects;               /* received or sent so far */
+	size_t total_objects;         /* 0 while unknown */
+	size_t indexed_objects;       /* receiving only */
+	uint64_t bytes;               /* received or sent so far */
+	int done;                     /* 1 on the last call of a transfer */
+} gitchat_sync_progress;
+
+/* What happened to one log (or to the remote). Every pointer lives until
+ * the callback returns; absent fields are NULL or 0. */
+typedef enum {
+	/* `count` new messages arrived in `room` (commits that no log of the
+	 * room reached before). */
+	GITCHAT_SYNC_EVENT_RECEIVED = 0,
+	/* The local log `refname` moved from `old` (NULL: created) to `commit`. */
+	GITCHAT_SYNC_EVENT_UPDATED,
+	/* The remote accepted our `refname` at `commit` (its old value `old`). */
+	GITCHAT_SYNC_EVENT_PUSHED,
+	/* The remote's `refname` is invalid: `commit` is the commit to blame and
+	 * `reason` says why. Nothing of it was stored under refs/chat/. */
+	GITCHAT_SYNC_EVENT_REJECTED,
+	/* Two different continuations of one log: ours is `old`, the remote's is
+	 * `commit` (valid, signed by `key`; `author_name` is the name it claims).
+	 * The remote's is kept under `fork_ref`; `count` is 1 when this sync
+	 * recorded it, 0 when it was known. */
+	GITCHAT_SYNC_EVENT_FORK,
+	/* The server declined our push of `refname` at `commit`; `reason` is its
+	 * explanation (the ref status and what its hooks wrote). */
+	GITCHAT_SYNC_EVENT_PUSH_DECLINED,
+	/* Text the server sent (its hooks' output, "remote: ..." in git). */
+	GITCHAT_SYNC_EVENT_REMOTE_MESSAGE,
+	/* The remote could not be synced; `reason` says why. */
+	GITCHAT_SYNC_EVENT_REMOTE_FAILED,
+	/* A new bare repository was created at the path `url` (sneakernet). */
+	GITCHAT_SYNC_EVENT_CREATED
+} gitchat_sync_event_type;
+
+typedef struct {
+	gitchat_sync_event_type type;
+	const char *remote;           /* name */
+	const char *url;              /* URL or path as used */
+	const char *refname;          /* refs/chat/<room>/<key> */
+	const char *room;
+	const gitchat_pubkey *key;    /* the log's key (from the ref name) */
+	const git_oid *commit;
+	const git_oid *old;
+	const char *author_name;      /* FORK: the claimed author name */
+	const char *fork_ref;         /* FORK: refs/chat-remotes/<remote>/<room>/<key> */
+	const char *reason;
+	size_t count;
+} gitchat_sync_event;
+
+/* An ssh host key that is not simply known. */
+typedef enum {
+	GITCHAT_HOSTKEY_UNKNOWN = 0,  /* no known_hosts entry for this host */
+	GITCHAT_HOSTKEY_CHANGED,      /* an entry of the same type differs: refused */
+	GITCHAT_HOSTKEY_REVOKED       /* marked @revoked: refused */
+} gitchat_hostkey_status;
+
+typedef struct {
+	const char *remote;
+	const char *host;             /* "127.0.0.1" */
+	int port;                     /* 22 unless the URL says otherwise */
+	const char *lookup_name;      /* "host" or "[host]:port", as known_hosts writes it */
+	const char *key_type;         /* "ssh-ed25519", ... */
+	const char *fingerprint;      /* "SHA256:..." as ssh prints it */
+	gitchat_hostkey_status status;
+	const char *known_hosts;      /* the file checked first (~/.ssh/known_hosts) */
+} gitchat_sync_hostkey;
+
+typedef enum {
+	GITCHAT_SYNC_NO_FETCH = 1u << 0,   /* only push */
+	GITCHAT_SYNC_NO_PUSH = 1u << 1,    /* only fetch */
+	/* Never let git's credential helpers prompt on the terminal
+	 * (GIT_TERMINAL_PROMPT=0): for unattended loops. */
+	GITCHAT_SYNC_NO_PROMPT = 1u << 2
+} gitchat_sync_flags;
+
+typedef struct {
+	unsigned int version;
+	/* Rooms to replicate. NULL: git config chat.rooms (several values, or
+	 * names separated by spaces or commas), and when that is unset every
+	 * room. Other rooms are neither fetched nor pushed. */
+	const char *const *rooms;
+	size_t rooms_count;
+	unsigned int flags;                /* gitchat_sync_flags */
+
+	/* Each returns 0 to go on; anything else cancels the remote's transfer
+	 * (progress) or the whole sync (event), which then fails that remote. */
+	int (*progress_cb)(const gitchat_sync_progress *progress, void *payload);
+	int (*event_cb)(const gitchat_sync_event *event, void *payload);
+	/* Asked for an UNKNOWN host key only: return 1 to accept it for this
+	 * connection, 0 to refuse. CHANGED and REVOKED keys are always refused.
+	 * NULL: refuse unknown hosts. */
+	int (*hostkey_cb)(const gitchat_sync_hostkey *hostkey, void *payload);
+	/* Asked first for credentials; return GIT_PASSTHROUGH for the defaults:
+	 * ssh: the ssh-agent (when SSH_AUTH_SOCK is set), then `ssh_key`, git
+	 * config chat.sshKey, ~/.ssh/id_ed25519, id_ecdsa, id_rsa; http(s): git's
+	 * credential helpers (`git credential fill`, approve, reject). */
+	git_credential_acquire_cb credentials_cb;
+	const char *ssh_key;               /* a private key file tried before the others */
+	void *payload;
+} gitchat_sync_options;
+
+#define GITCHAT_SYNC_OPTIONS_VERSION 1
+#define GITCHAT_SYNC_OPTIONS_INIT { GITCHAT_SYNC_OPTIONS_VERSION }
+
+/* What happened with one remote. Pointers live as long as the result. */
+typedef struct {
+	const char *room;
+	size_t count;
+} gitchat_sync_room_count;
+
+typedef struct {
+	const char *name;             /* the remote's name */
+	const char *url;              /* URL or path */
+	int failed;                   /* 1: the remote could not be (fully) synced */
+	const char *error;            /* why, when failed */
+	int created;                  /* a bare repository was created at the path */
+	size_t received;              /* new messages, all rooms */
+	const gitchat_sync_room_count *rooms;   /* per room, sorted by name */
+	size_t rooms_count;
+	size_t updated;               /* local logs created or fast-forwarded */
+	size_t pushed;                /* logs the remote accepted */
+	size_t rejected;              /* invalid logs of the remote */
+	size_t forks;                 /* forked logs seen */
+	size_t declined;              /* pushes the server declined */
+} gitchat_sync_remote_result;
+
+typedef struct gitchat_sync_result gitchat_sync_result;
+
+GITCHAT_EXTERN(size_t) gitchat_sync_result_count(const gitchat_sync_result *result);
+GITCHAT_EXTERN(const gitchat_sync_remote_result *) gitchat_sync_result_get(
+	const gitchat_sync_result *result, size_t i);
+/* Remotes that failed, plus logs rejected and pushes declined: 0 when
+ * everything synced. Forks are not problems (they are kept and healed). */
+GITCHAT_EXTERN(size_t) gitchat_sync_result_problems(const gitchat_sync_result *result);
+GITCHAT_EXTERN(void) gitchat_sync_result_free(gitchat_sync_result *result);
+
+/* Syncs with each of `remotes` (configured remote names, URLs, scp-style
+ * user@host:path, or local paths; a path that does not exist, in an
+ * existing directory, becomes a new bare repository), or with every
+ * configured remote when `count` is 0. Returns 0 when the sync ran, with
+ * the outcome per remote in *out (a remote that failed does not stop the
+ * others); a negative code without a result for a usage or store error
+ * (bad options, invalid room, no remote configured). */
+GITCHAT_EXTERN(int) gitchat_sync(gitchat_sync_result **out, gitchat_store *store,
+                                 const char *const *remotes, size_t count,
+                                 const gitchat_sync_options *opts);
+
+/* The names of the remotes configured in the store (remote.<name>.url),
+ * what gitchat_sync uses when given none. Free with git_strarray_dispose. */
+GITCHAT_EXTERN(int) gitchat_sync_remotes(git_strarray *out, gitchat_store *store);
+
+/* The name sync uses for `remote` under refs/chat-remotes/ (and in events):
+ * a configured remote's own name; for a URL or a path the name of the
+ * configured remote with that URL if there is one, else "url-" and the first
+ * 16 hex digits of the SHA-256 of the URL (paths made absolute). */
+GITCHAT_EXTERN(int) gitchat_sync_remote_name(gitchat_buf *out, gitchat_store *store,
+                                             const char *remote);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,527 @@
+/*
+ * The fetch half of a sync: list the remote's refs/chat/..., fetch the logs
+ * that are new to us into refs/chat-quarantine/<remote>/<room>/<key>,
+ * verify each (the verify cache makes it the new commits only), then
+ * fast-forward refs/chat/<room>/<key> with a compare-and-swap, or record a
+ * fork under refs/chat-remotes/<remote>/<room>/<key>. The quarantine is
+ * dropped at the end, on every path, and also at the start (a run that was
+ * killed leaves it behind; it is outside refs/chat/ and never shown).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync/sync_internal.h"
+#include "gitchat/verify.h"
+#include "util/error.h"
+
+#define ACCEPT_RETRIES 8
+
+typedef struct {
+	const sync_head *head;
+	gitchat_chatref ref;
+	char room[65];
+} candidate;
+
+typedef struct {
+	git_oid *v;
+	size_t n, cap;
+} oid_list;
+
+static int oid_list_add(oid_list *l, const git_oid *id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		git_oid *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return gitchat_error_oom();
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *id;
+	return 0;
+}
+
+/* 1 and *out when `refname` exists as a direct ref, 0 when not. */
+static int ref_value(git_oid *out, git_repository *repo, const char *refname)
+{
+	git_reference *ref = NULL;
+	int found = 0;
+
+	if (git_reference_lookup(&ref, repo, refname) == 0 &&
+	    git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+		git_oid_cpy(out, git_reference_target(ref));
+		found = 1;
+	}
+	git_reference_free(ref);
+	git_error_clear();
+	return found;
+}
+
+/* 1 when `a` is `d` or one of its ancestors. */
+static int is_ancestor(git_repository *repo, const git_oid *a, const git_oid *d)
+{
+	if (git_oid_equal(a, d))
+		return 1;
+	if (git_graph_descendant_of(repo, d, a) == 1)
+		return 1;
+	git_error_clear();
+	return 0;
+}
+
+static int odb_has(git_repository *repo, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	int has = 0;
+
+	if (git_repository_odb(&odb, repo) == 0)
+		has = git_odb_exists(odb, id);
+	git_odb_free(odb);
+	return has;
+}
+
+/* Deletes refs/chat-quarantine/<remote>/ entirely. */
+static void quarantine_drop(sync_remote *r)
+{
+	gitchat_buf glob = GITCHAT_BUF_INIT, prefix = GITCHAT_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+
+	if (gitchat_buf_printf(&prefix, SYNC_QUARANTINE_PREFIX "%s/", r->name) < 0 ||
+	    gitchat_buf_printf(&glob, "%s*", prefix.ptr) < 0)
+		goto done;
+	if (git_reference_iterator_glob_new(&it, r->repo, glob.ptr) < 0)
+		goto done;
+	while (git_reference_next(&ref, it) == 0) {
+		if (!strncmp(git_reference_name(ref), prefix.ptr, prefix.size))
+			git_reference_delete(ref);
+		git_reference_free(ref);
+	}
+done:
+	git_reference_iterator_free(it);
+	gitchat_buf_dispose(&glob);
+	gitchat_buf_dispose(&prefix);
+	git_error_clear();
+}
+
+static int quarantine_ref(gitchat_buf *out, sync_remote *r, const char *refname)
+{
+	gitchat_buf_clear(out);
+	return gitchat_buf_printf(out, SYNC_QUARANTINE_PREFIX "%s/%s", r->name,
+	                          refname + strlen(GITCHAT_REFS_PREFIX));
+}
+
+static int reject(sync_remote *r, const char *refname, const char *room,
+                  const gitchat_pubkey *key, const git_oid *commit, const char *reason)
+{
+	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_REJECTED };
+	gitchat_buf why = GITCHAT_BUF_INIT;
+	int error;
+
+	/* The reason may be the thread's error message: keep a copy. */
+	if (gitchat_buf_puts(&why, reason) < 0)
+		return GITCHAT_ENOMEM;
+	ev.refname = refname;
+	ev.room = room;
+	ev.key = key;
+	ev.commit = commit;
+	ev.reason = why.ptr;
+	r->res->pub.rejected++;
+	error = sync_emit(r, &ev);
+	gitchat_buf_dispose(&why);
+	return error;
+}
+
+static int author_name(char **out, git_repository *repo, const git_oid *id)
+{
+	git_commit *c = NULL;
+
+	*out = NULL;
+	if (git_commit_lookup(&c, repo, id) == 0 && git_commit_author(c)->name)
+		*out = strdup(git_commit_author(c)->name);
+	git_commit_free(c);
+	git_error_clear();
+	return 0;
+}
+
+static int fork_event(sync_remote *r, const candidate *c, const git_oid *ours,
+                      const char *fork_ref, int recorded)
+{
+	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_FORK };
+	char *name = NULL;
+	int error;
+
+	author_name(&name, r->repo, &c->head->id);
+	ev.refname = c->head->refname;
+	ev.room = c->room;
+	ev.key = &c->ref.key;
+	ev.commit = &c->head->id;
+	ev.old = ours;
+	ev.author_name = name;
+	ev.fork_ref = fork_ref;
+	ev.count = recorded ? 1 : 0;
+	r->res->pub.forks++;
+	error = sync_emit(r, &ev);
+	free(name);
+	return error;
+}
+
+/* Our log and the remote's went different ways: keep the remote's under
+ * refs/chat-remotes/<remote>/<room>/<key>, where the conversation loader
+ * and the next send (which heals the fork) see it. */
+static int record_fork(sync_remote *r, const candidate *c, const git_oid *ours, oid_list *tips)
+{
+	gitchat_buf name = GITCHAT_BUF_INIT;
+	git_reference *ref = NULL;
+	git_oid cur;
+	int attempt, rc = 0, error, has;
+
+	if ((error = gitchat_chatref_format(&name, r->name, c->room, &c->ref.key)) < 0)
+		goto done;
+	for (attempt = 0; attempt < ACCEPT_RETRIES; attempt++) {
+		has = ref_value(&cur, r->repo, name.ptr);
+		if (has && git_oid_equal(&cur, &c->head->id)) {
+			error = fork_event(r, c, ours, name.ptr, 0);
+			goto done;
+		}
+		rc = has ? git_reference_create_matching(&ref, r->repo, name.ptr, &c->head->id, 1,
+		                                         &cur, "git-chat: sync (fork)")
+		         : git_reference_create(&ref, r->repo, name.ptr, &c->head->id, 0,
+		                                "git-chat: sync (fork)");
+		git_reference_free(ref);
+		ref = NULL;
+		if (rc == 0)
+			break;
+		if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS && rc != GIT_ELOCKED) {
+			error = gitchat_error_from_git(rc, "cannot record the fork '%s'", name.ptr);
+			goto done;
+		}
+	}
+	if (rc != 0) {
+		error = gitchat_error_from_git(rc, "cannot record the fork '%s'", name.ptr);
+		goto done;
+	}
+	if ((error = oid_list_add(tips, &c->head->id)) < 0)
+		goto done;
+	error = fork_event(r, c, ours, name.ptr, 1);
+done:
+	gitchat_buf_dispose(&name);
+	return error;
+}
+
+static int updated_event(sync_remote *r, const candidate *c, const git_oid *old)
+{
+	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_UPDATED };
+
+	ev.refname = c->head->refname;
+	ev.room = c->room;
+	ev.key = &c->ref.key;
+	ev.commit = &c->head->id;
+	ev.old = old;
+	r->res->pub.updated++;
+	return sync_emit(r, &ev);
+}
+
+/* One verified-or-rejected log. `tips` collects the new heads (for
+ * counting the new messages). */
+static int accept_one(sync_remote *r, const candidate *c, oid_list *tips)
+{
+	const git_oid *n = &c->head->id;
+	git_reference *ref = NULL;
+	git_oid local, bad;
+	int attempt, has, rc, error;
+
+	for (attempt = 0; attempt < ACCEPT_RETRIES; attempt++) {
+		has = ref_value(&local, r->repo, c->head->refname);
+		if (has && git_oid_equal(&local, n))
+			return 0;
+		git_oid_cpy(&bad, n);
+		error = gitchat_verify_ref_update(r->store, c->head->refname, NULL, n, &bad);
+		if (error == GITCHAT_EVERIFY)
+			return reject(r, c->head->refname, c->room, &c->ref.key, &bad,
+			              gitchat_error_last()->message);
+		if (error < 0)
+			return error;
+		if (!has) {
+			rc = git_reference_create(&ref, r->repo, c->head->refname, n, 0, "git-chat: sync");
+		} else if (is_ancestor(r->repo, &local, n)) {
+			rc = git_reference_create_matching(&ref, r->repo, c->head->refname, n, 1, &local,
+			                                   "git-chat: sync");
+		} else if (is_ancestor(r->repo, n, &local)) {
+			return 0;   /* the remote is behind: the push half sends ours */
+		} else {
+			return record_fork(r, c, &local, tips);
+		}
+		git_reference_free(ref);
+		ref = NULL;
+		if (rc == 0) {
+			if ((error = oid_list_add(tips, n)) < 0)
+				return error;
+			return updated_event(r, c, has ? &local : NULL);
+		}
+		if (rc != GIT_EEXISTS && rc != GIT_EMODIFIED && rc != GIT_ELOCKED)
+			return gitchat_error_from_git(rc, "cannot update '%s'", c->head->refname);
+		/* Lost a race with a send or another sync: look again. */
+	}
+	return gitchat_error_set(GITCHAT_EMODIFIED,
+		"'%s' keeps changing while sync updates it; sync again", c->head->refname);
+}
+
+/* Sorts candidates by room so that each room's messages are counted once. */
+static int cand_cmp(const void *a, const void *b)
+{
+	const candidate *x = a, *y = b;
+	int d = strcmp(x->room, y->room);
+	return d ? d : strcmp(x->head->refname, y->head->refname);
+}
+
+/* New messages in `room`: commits the new heads reach that none of the old
+ * heads of the room (both namespaces) did. */
+static int count_new(size_t *out, sync_remote *r, const char *room, const git_oid *before_ids,
+                     size_t nbefore, const oid_list *tips)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	size_t i;
+	int error;
+
+	*out = 0;
+	if ((error = git_revwalk_new(&walk, r->repo)) < 0)
+		return gitchat_error_from_git(error, "cannot count the new messages of '%s'", room);
+	for (i = 0; i < tips->n; i++)
+		if (git_revwalk_push(walk, &tips->v[i]) < 0)
+			git_error_clear();
+	for (i = 0; i < nbefore; i++)
+		if (git_revwalk_hide(walk, &before_ids[i]) < 0)
+			git_error_clear();
+	while ((error = git_revwalk_next(&id, walk)) == 0)
+		(*out)++;
+	git_revwalk_free(walk);
+	git_error_clear();
+	return 0;
+}
+
+static int old_tips(git_oid **out, size_t *n, git_repository *repo, const char *room)
+{
+	gitchat_tips tips;
+	int error;
+
+	*out = NULL;
+	*n = 0;
+	if ((error = gitchat_tips_list(&tips, NULL, repo, room)) < 0)
+		return error;
+	if (tips.count && !(*out = malloc(tips.count * sizeof(git_oid)))) {
+		gitchat_tips_dispose(&tips);
+		return gitchat_error_oom();
+	}
+	for (size_t i = 0; i < tips.count; i++)
+		(*out)[i] = tips.tips[i].id;
+	*n = tips.count;
+	gitchat_tips_dispose(&tips);
+	return 0;
+}
+
+/* Verifies and applies the candidates of one room; counts what is new. */
+static int accept_room(sync_remote *r, candidate *c, size_t n)
+{
+	oid_list tips = { 0 };
+	git_oid *before = NULL;
+	size_t nbefore = 0, i, count = 0;
+	int error;
+
+	if ((error = old_tips(&before, &nbefore, r->repo, c[0].room)) < 0)
+		return error;
+	for (i = 0; i < n && !r->cancelled; i++)
+		if ((error = accept_one(r, &c[i], &tips)) < 0)
+			goto done;
+	if (tips.n) {
+		if ((error = count_new(&count, r, c[0].room, before, nbefore, &tips)) < 0)
+			goto done;
+		if (count) {
+			gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_RECEIVED };
+			ev.room = c[0].room;
+			ev.count = count;
+			sync_result_count_room(r, c[0].room, count);
+			error = sync_emit(r, &ev);
+		}
+	}
+done:
+	free(before);
+	free(tips.v);
+	return error;
+}
+
+/* Drops fork records of this remote that our own log now contains (the
+ * fork was healed): one head again. */
+static int prune_forks(sync_remote *r)
+{
+	gitchat_buf glob = GITCHAT_BUF_INIT, local_name = GITCHAT_BUF_INIT;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	gitchat_chatref parsed;
+	git_oid local;
+	int error;
+
+	if ((error = gitchat_buf_printf(&glob, GITCHAT_REMOTES_PREFIX "%s/*", r->name)) < 0)
+		goto done;
+	if (git_reference_iterator_glob_new(&it, r->repo, glob.ptr) < 0)
+		goto done;
+	while (git_reference_next(&ref, it) == 0) {
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    gitchat_chatref_parse(&parsed, git_reference_name(ref)) == 0 &&
+		    !strcmp(parsed.remote, r->name) && sync_room_wanted(r, parsed.room)) {
+			gitchat_buf_clear(&local_name);
+			if (gitchat_chatref_format(&local_name, NULL, parsed.room, &parsed.key) == 0 &&
+			    ref_value(&local, r->repo, local_name.ptr) &&
+			    is_ancestor(r->repo, git_reference_target(ref), &local))
+				git_reference_delete(ref);
+		}
+		git_reference_free(ref);
+	}
+done:
+	git_reference_iterator_free(it);
+	gitchat_buf_dispose(&glob);
+	gitchat_buf_dispose(&local_name);
+	git_error_clear();
+	return 0;
+}
+
+/* Sorts the advertisement into candidates: rejected names, other rooms,
+ * logs we have, logs the remote is behind on, and the rest. */
+static int classify(candidate **out, size_t *nout, sync_remote *r)
+{
+	candidate *c = NULL;
+	gitchat_buf fork_name = GITCHAT_BUF_INIT;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (r->heads.n && !(c = calloc(r->heads.n, sizeof(*c))))
+		return gitchat_error_oom();
+	for (i = 0; i < r->heads.n && !r->cancelled; i++) {
+		const sync_head *h = &r->heads.v[i];
+		git_oid local, fork;
+		int has_local;
+
+		if (gitchat_chatref_parse(&c[n].ref, h->refname) < 0) {
+			if ((error = reject(r, h->refname, NULL, NULL, &h->id,
+			                    "the ref name is not refs/chat/<room>/<key> (a valid room "
+			                    "name and 64 lowercase hex digits); it was not fetched")) < 0)
+				goto done;
+			continue;
+		}
+		if (!sync_room_wanted(r, c[n].ref.room))
+			continue;
+		has_local = ref_value(&local, r->repo, h->refname);
+		if (has_local && git_oid_equal(&local, &h->id))
+			continue;
+		gitchat_buf_clear(&fork_name);
+		if ((error = gitchat_chatref_format(&fork_name, r->name, c[n].ref.room,
+		                                    &c[n].ref.key)) < 0)
+			goto done;
+		c[n].head = h;
+		strcpy(c[n].room, c[n].ref.room);
+		if (ref_value(&fork, r->repo, fork_name.ptr) && git_oid_equal(&fork, &h->id)) {
+			/* A fork we recorded before and that is not healed yet. */
+			if (has_local && is_ancestor(r->repo, &h->id, &local))
+				continue;
+			if ((error = fork_event(r, &c[n], has_local ? &local : NULL, fork_name.ptr, 0)) < 0)
+				goto done;
+			continue;
+		}
+		if (has_local && odb_has(r->repo, &h->id) && is_ancestor(r->repo, &h->id, &local))
+			continue;   /* behind: nothing to fetch */
+		n++;
+	}
+	*out = c;
+	*nout = n;
+	c = NULL;
+done:
+	free(c);
+	gitchat_buf_dispose(&fork_name);
+	return error;
+}
+
+static int fetch_missing(sync_remote *r, candidate *c, size_t n)
+{
+	git_oid *ids = NULL;
+	const char **names = NULL;
+	size_t i, k = 0;
+	int error = 0;
+
+	if (!n)
+		return 0;
+	if (!(ids = calloc(n, sizeof(*ids))) || !(names = calloc(n, sizeof(*names)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (!odb_has(r->repo, &c[i].head->id)) {
+			ids[k] = c[i].head->id;
+			names[k++] = c[i].head->refname;
+		}
+	if (k)
+		error = sync_transport_fetch(r, ids, names, k);
+done:
+	free(ids);
+	free(names);
+	return error;
+}
+
+int sync_fetch_phase(sync_remote *r)
+{
+	candidate *c = NULL;
+	gitchat_buf qname = GITCHAT_BUF_INIT;
+	git_reference *ref = NULL;
+	size_t n = 0, i, start;
+	int error;
+
+	quarantine_drop(r);
+	if ((error = sync_transport_connect(r, GIT_DIRECTION_FETCH)) < 0)
+		goto done;
+	if ((error = classify(&c, &n, r)) < 0 || (error = fetch_missing(r, c, n)) < 0)
+		goto done;
+	sync_transport_close(r);
+	/* Quarantine: what arrived is held by refs outside refs/chat/ until
+	 * verified, so that nothing prunes it and nothing shows it. */
+	for (i = 0; i < n; i++) {
+		if (!odb_has(r->repo, &c[i].head->id)) {
+			if ((error = reject(r, c[i].head->refname, c[i].room, &c[i].ref.key,
+			                    &c[i].head->id, "the remote advertised this commit but did "
+			                    "not send it")) < 0)
+				goto done;
+			c[i].head = NULL;
+			continue;
+		}
+		if ((error = quarantine_ref(&qname, r, c[i].head->refname)) < 0)
+			goto done;
+		if ((error = git_reference_create(&ref, r->repo, qname.ptr, &c[i].head->id, 1,
+		                                  "git-chat: sync (quarantine)")) < 0) {
+			error = gitchat_error_from_git(error, "cannot write '%s'", qname.ptr);
+			goto done;
+		}
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	/* Drop the candidates whose commit never came. */
+	for (i = 0, start = 0; i < n; i++)
+		if (c[i].head)
+			c[start++] = c[i];
+	n = start;
+	if (n)
+		qsort(c, n, sizeof(*c), cand_cmp);
+	for (start = 0; start < n && !r->cancelled; start = i) {
+		for (i = start; i < n && !strcmp(c[i].room, c[start].room); i++)
+			;
+		if ((error = accept_room(r, c + start, i - start)) < 0)
+			goto done;
+	}
+	prune_forks(r);
+	error = r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller") : 0;
+done:
+	sync_transport_close(r);
+	quarantine_drop(r);
+	free(c);
+	gitchat_buf_dispose(&qname);
+	return error;
+}

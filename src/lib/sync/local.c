@@ -1,0 +1,180 @@
+/*
+ * Sync with a repository on a local path (a USB stick, a shared disk):
+ * the missing objects are copied as one new pack (pack.c), and the
+ * remote's refs are moved with a compare-and-swap, as a push would. Only
+ * the asked logs travel (libgit2's own local transport sends the objects
+ * of every ref of the remote). Like libgit2's and git's local transports
+ * this runs no hooks of the remote repository.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sync/sync_internal.h"
+#include "util/error.h"
+
+static int dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+static int same_repository(git_repository *a, git_repository *b)
+{
+	struct stat sa, sb;
+
+	return stat(git_repository_path(a), &sa) == 0 && stat(git_repository_path(b), &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int sync_local_open(sync_remote *r)
+{
+	struct stat st;
+	int error, create = 0;
+
+	if (r->peer)
+		return 0;
+	if (stat(r->url, &st) < 0) {
+		if (errno != ENOENT)
+			return gitchat_error_set(GITCHAT_EIO, "cannot read '%s': %s", r->url,
+			                         strerror(errno));
+		create = 1;
+	} else if (S_ISDIR(st.st_mode) && dir_is_empty(r->url)) {
+		create = 1;
+	}
+	if (create) {
+		/* Sneakernet: a new stick or directory becomes a bare repository. */
+		if ((error = git_repository_init(&r->peer, r->url, 1)) < 0)
+			return gitchat_error_from_git(error, "cannot create a repository at '%s'", r->url);
+		r->created = 1;
+		{
+			gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_CREATED };
+			sync_emit(r, &ev);
+		}
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return gitchat_error_set(GITCHAT_ENOTFOUND,
+			"'%s' is not a git repository (it is a file); give the path of a bare "
+			"repository, or a new path to create one", r->url);
+	error = git_repository_open_ext(&r->peer, r->url, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (error < 0)
+		return gitchat_error_set(GITCHAT_ENOTFOUND,
+			"'%s' is not a git repository; give the path of a bare repository, or a "
+			"new path to create one", r->url);
+	if (same_repository(r->peer, r->repo)) {
+		git_repository_free(r->peer);
+		r->peer = NULL;
+		return gitchat_error_set(GITCHAT_EINVALID, "'%s' is this store itself", r->url);
+	}
+	return 0;
+}
+
+static int head_cmp(const void *a, const void *b)
+{
+	return strcmp(((const sync_head *)a)->refname, ((const sync_head *)b)->refname);
+}
+
+int sync_local_list(sync_remote *r)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	size_t cap = 0;
+	int error;
+
+	sync_heads_dispose(&r->heads);
+	if ((error = git_reference_iterator_glob_new(&it, r->peer, GITCHAT_REFS_PREFIX "*")) < 0)
+		return gitchat_error_from_git(error, "cannot list the refs of '%s'", r->url);
+	while ((error = git_reference_next(&ref, it)) == 0) {
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+			if (r->heads.n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				sync_head *nv = realloc(r->heads.v, ncap * sizeof(*nv));
+				if (!nv) {
+					git_reference_free(ref);
+					error = gitchat_error_oom();
+					goto done;
+				}
+				r->heads.v = nv;
+				cap = ncap;
+			}
+			if (!(r->heads.v[r->heads.n].refname = strdup(git_reference_name(ref)))) {
+				git_reference_free(ref);
+				error = gitchat_error_oom();
+				goto done;
+			}
+			git_oid_cpy(&r->heads.v[r->heads.n++].id, git_reference_target(ref));
+		}
+		git_reference_free(ref);
+	}
+	error = error == GIT_ITEROVER ? 0 :
+	        gitchat_error_from_git(error, "cannot list the refs of '%s'", r->url);
+	if (r->heads.n)
+		qsort(r->heads.v, r->heads.n, sizeof(*r->heads.v), head_cmp);
+done:
+	git_reference_iterator_free(it);
+	return error;
+}
+
+int sync_local_fetch(sync_remote *r, const git_oid *ids, size_t n)
+{
+	return sync_pack_copy(r, r->peer, r->repo, ids, n, GITCHAT_SYNC_RECEIVING);
+}
+
+int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
+{
+	git_reference *ref = NULL;
+	git_oid *ids = NULL;
+	size_t i;
+	int error;
+
+	if (n && !(ids = calloc(n, sizeof(*ids))))
+		return gitchat_error_oom();
+	for (i = 0; i < n; i++)
+		ids[i] = updates[i].id;
+	error = sync_pack_copy(r, r->repo, r->peer, ids, n, GITCHAT_SYNC_SENDING);
+	free(ids);
+	if (error < 0)
+		return error;
+	/* Then the refs, each with a compare-and-swap on what we listed. */
+	for (i = 0; i < n; i++) {
+		sync_update *u = &updates[i];
+		int rc;
+		if (git_oid_is_zero(&u->old))
+			rc = git_reference_create(&ref, r->peer, u->refname, &u->id, 0, "git-chat: sync");
+		else
+			rc = git_reference_create_matching(&ref, r->peer, u->refname, &u->id, 1, &u->old,
+			                                   "git-chat: sync");
+		git_reference_free(ref);
+		ref = NULL;
+		if (rc == 0) {
+			u->done = 1;
+			continue;
+		}
+		if (rc == GIT_EEXISTS || rc == GIT_EMODIFIED || rc == GIT_ELOCKED)
+			u->reason = strdup("the log changed there while we pushed; sync again");
+		else
+			u->reason = strdup(git_error_last() ? git_error_last()->message : "cannot update");
+		git_error_clear();
+		if (!u->reason)
+			return gitchat_error_oom();
+	}
+	return 0;
+}
+
+void sync_local_close(sync_remote *r)
+{
+	git_repository_free(r->peer);
+	r->peer = NULL;
+}

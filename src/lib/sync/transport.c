@@ -1,0 +1,301 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync/sync_internal.h"
+#include "util/error.h"
+
+static int head_cmp(const void *a, const void *b)
+{
+	return strcmp(((const sync_head *)a)->refname, ((const sync_head *)b)->refname);
+}
+
+const sync_head *sync_heads_find(const sync_heads *h, const char *refname)
+{
+	sync_head key;
+
+	if (!h->n)
+		return NULL;
+	key.refname = (char *)refname;
+	return bsearch(&key, h->v, h->n, sizeof(*h->v), head_cmp);
+}
+
+void sync_heads_dispose(sync_heads *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i].refname);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Keeps the refs/chat/ part of an advertisement, sorted. */
+static int heads_from_ls(sync_heads *out, const git_remote_head **refs, size_t n)
+{
+	size_t i;
+
+	sync_heads_dispose(out);
+	if (n && !(out->v = calloc(n, sizeof(*out->v))))
+		return gitchat_error_oom();
+	for (i = 0; i < n; i++) {
+		if (strncmp(refs[i]->name, GITCHAT_REFS_PREFIX, strlen(GITCHAT_REFS_PREFIX)) != 0)
+			continue;
+		if (!(out->v[out->n].refname = strdup(refs[i]->name)))
+			return gitchat_error_oom();
+		git_oid_cpy(&out->v[out->n++].id, &refs[i]->oid);
+	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), head_cmp);
+	return 0;
+}
+
+/* Stores the server's text; during a push each complete line is also an
+ * event (the hooks' explanations). Progress lines ending in '\r' are
+ * overwritten, as a terminal would. */
+static int sideband_cb(const char *str, int len, void *payload)
+{
+	sync_remote *r = payload;
+	int i, error = 0;
+
+	if (!r->capture_messages)
+		return 0;
+	for (i = 0; i < len && error == 0; i++) {
+		char c = str[i];
+		if (c == '\r') {
+			gitchat_buf_clear(&r->line);
+		} else if (c == '\n') {
+			if (r->line.size) {
+				gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_REMOTE_MESSAGE };
+				ev.reason = r->line.ptr;
+				if (gitchat_buf_put(&r->sideband, r->line.ptr, r->line.size) < 0 ||
+				    gitchat_buf_putc(&r->sideband, '\n') < 0)
+					return -1;
+				error = sync_emit(r, &ev);
+			}
+			gitchat_buf_clear(&r->line);
+		} else if (gitchat_buf_putc(&r->line, c) < 0) {
+			return -1;
+		}
+	}
+	return error ? GIT_EUSER : 0;
+}
+
+static int fetch_progress_cb(const git_indexer_progress *stats, void *payload)
+{
+	gitchat_sync_progress p = { 0 };
+
+	p.direction = GITCHAT_SYNC_RECEIVING;
+	p.objects = stats->received_objects;
+	p.total_objects = stats->total_objects;
+	p.indexed_objects = stats->indexed_objects;
+	p.bytes = stats->received_bytes;
+	return sync_progress(payload, &p) ? GIT_EUSER : 0;
+}
+
+static int push_progress_cb(unsigned int current, unsigned int total, size_t bytes, void *payload)
+{
+	gitchat_sync_progress p = { 0 };
+
+	p.direction = GITCHAT_SYNC_SENDING;
+	p.objects = current;
+	p.total_objects = total;
+	p.bytes = bytes;
+	return sync_progress(payload, &p) ? GIT_EUSER : 0;
+}
+
+static void callbacks_init(git_remote_callbacks *cb, sync_remote *r)
+{
+	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
+	cb->sideband_progress = sideband_cb;
+	cb->credentials = sync_credentials_cb;
+	cb->certificate_check = sync_certificate_cb;
+	cb->transfer_progress = fetch_progress_cb;
+	cb->push_transfer_progress = push_progress_cb;
+	cb->payload = r;
+}
+
+/* The reason of a failed network operation: our own explanation (host key,
+ * credentials) when there is one, else libgit2's. */
+static int net_error(sync_remote *r, int code, const char *what)
+{
+	const git_error *ge = git_error_last();
+
+	if (r->cancelled)
+		return gitchat_error_set(GITCHAT_ERROR, "%s '%s': cancelled by the caller", what, r->url);
+	if (r->failure.size)
+		return gitchat_error_set(GITCHAT_ENETWORK, "%s '%s': %s", what, r->url, r->failure.ptr);
+	(void)code;
+	return gitchat_error_set(GITCHAT_ENETWORK, "%s '%s': %s", what, r->url,
+	                         ge && ge->message ? ge->message : "unknown error");
+}
+
+int sync_transport_connect(sync_remote *r, int direction)
+{
+	git_remote_callbacks cb;
+	git_proxy_options proxy = GIT_PROXY_OPTIONS_INIT;
+	const git_remote_head **refs = NULL;
+	const char *url;
+	size_t n = 0;
+	int error;
+
+	if (r->local)
+		return (error = sync_local_open(r)) < 0 ? error : sync_local_list(r);
+	sync_transport_close(r);
+	gitchat_buf_clear(&r->failure);
+	sync_creds_finish(r, 0);   /* each connection offers every key again */
+	url = direction == GIT_DIRECTION_PUSH && r->pushurl ? r->pushurl : r->url;
+	if ((error = git_remote_create_anonymous(&r->remote, r->repo, url)) < 0)
+		return gitchat_error_from_git(error, "cannot use the remote URL '%s'", url);
+	callbacks_init(&cb, r);
+	proxy.type = GIT_PROXY_AUTO;
+	if ((error = git_remote_connect(r->remote, direction, &cb, &proxy, NULL)) < 0) {
+		error = net_error(r, error, "cannot connect to");
+		sync_creds_finish(r, 0);
+		return error;
+	}
+	if ((error = git_remote_ls(&refs, &n, r->remote)) < 0)
+		return net_error(r, error, "cannot list the refs of");
+	/* The server let us in: the helpers' password was right. */
+	sync_creds_finish(r, 1);
+	return heads_from_ls(&r->heads, refs, n);
+}
+
+int sync_transport_fetch(sync_remote *r, const git_oid *ids, const char *const *refnames, size_t n)
+{
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	git_strarray specs = { NULL, 0 };
+	gitchat_buf spec = GITCHAT_BUF_INIT;
+	gitchat_sync_progress p = { 0 };
+	const git_indexer_progress *st;
+	size_t i;
+	int error = 0;
+
+	if (r->local)
+		return sync_local_fetch(r, ids, n);
+	/* Explicit refspecs, forced, into the quarantine: libgit2 wants exactly
+	 * these refs. The refs themselves are written by accept.c. */
+	if (!(specs.strings = calloc(n ? n : 1, sizeof(char *))))
+		return gitchat_error_oom();
+	for (i = 0; i < n; i++) {
+		gitchat_buf_clear(&spec);
+		if (gitchat_buf_printf(&spec, "+%s:" SYNC_QUARANTINE_PREFIX "%s/%s", refnames[i],
+		                       r->name, refnames[i] + strlen(GITCHAT_REFS_PREFIX)) < 0) {
+			error = GITCHAT_ENOMEM;
+			goto done;
+		}
+		specs.strings[specs.count++] = gitchat_buf_detach(&spec);
+	}
+	callbacks_init(&fo.callbacks, r);
+	fo.prune = GIT_FETCH_NO_PRUNE;
+	fo.update_fetchhead = 0;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	fo.proxy_opts.type = GIT_PROXY_AUTO;
+	if ((error = git_remote_download(r->remote, &specs, &fo)) < 0) {
+		error = net_error(r, error, "cannot fetch from");
+		goto done;
+	}
+	st = git_remote_stats(r->remote);
+	p.direction = GITCHAT_SYNC_RECEIVING;
+	p.objects = st->received_objects;
+	p.total_objects = st->total_objects;
+	p.indexed_objects = st->indexed_objects;
+	p.bytes = st->received_bytes;
+	p.done = 1;
+	if (p.total_objects)
+		sync_progress(r, &p);
+done:
+	sync_creds_finish(r, error == 0);
+	git_strarray_dispose(&specs);
+	gitchat_buf_dispose(&spec);
+	return error;
+}
+
+typedef struct {
+	sync_remote *r;
+	sync_update *updates;
+	size_t n;
+	int seen;
+} push_status_ctx;
+
+static int push_status_cb(const char *refname, const char *status, void *payload)
+{
+	push_status_ctx *ctx = ((sync_remote *)payload)->push_ctx;
+	size_t i;
+
+	for (i = 0; i < ctx->n; i++) {
+		sync_update *u = &ctx->updates[i];
+		if (strcmp(u->refname, refname) != 0)
+			continue;
+		ctx->seen++;
+		free(u->reason);
+		u->reason = NULL;
+		if (!status) {
+			u->done = 1;
+		} else if (!(u->reason = strdup(status))) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int sync_transport_push(sync_remote *r, sync_update *updates, size_t n)
+{
+	git_push_options po = GIT_PUSH_OPTIONS_INIT;
+	git_strarray specs = { NULL, 0 };
+	gitchat_buf spec = GITCHAT_BUF_INIT;
+	push_status_ctx ctx = { r, updates, n, 0 };
+	size_t i;
+	int error = 0;
+
+	if (r->local)
+		return sync_local_push(r, updates, n);
+	if (!(specs.strings = calloc(n ? n : 1, sizeof(char *))))
+		return gitchat_error_oom();
+	for (i = 0; i < n; i++) {
+		gitchat_buf_clear(&spec);
+		/* src:dst without '+': never forced. */
+		if (gitchat_buf_printf(&spec, "%s:%s", updates[i].refname, updates[i].refname) < 0) {
+			error = GITCHAT_ENOMEM;
+			goto done;
+		}
+		specs.strings[specs.count++] = gitchat_buf_detach(&spec);
+	}
+	callbacks_init(&po.callbacks, r);
+	po.callbacks.push_update_reference = push_status_cb;
+	po.pb_parallelism = 1;
+	po.proxy_opts.type = GIT_PROXY_AUTO;
+	r->push_ctx = &ctx;
+	gitchat_buf_clear(&r->sideband);
+	gitchat_buf_clear(&r->line);
+	r->capture_messages = 1;
+	error = git_remote_upload(r->remote, &specs, &po);
+	r->capture_messages = 0;
+	r->push_ctx = NULL;
+	if (error < 0) {
+		error = net_error(r, error, "cannot push to");
+		goto done;
+	}
+	/* A ref the server did not report on was not updated. */
+	for (i = 0; i < n; i++)
+		if (!updates[i].done && !updates[i].reason &&
+		    !(updates[i].reason = strdup("the server did not report on this ref"))) {
+			error = gitchat_error_oom();
+			goto done;
+		}
+done:
+	sync_creds_finish(r, error == 0);
+	git_strarray_dispose(&specs);
+	gitchat_buf_dispose(&spec);
+	return error;
+}
+
+void sync_transport_close(sync_remote *r)
+{
+	if (r->local) {
+		sync_local_close(r);
+		return;
+	}
+	if (r->remote) {
+		git_remote_disconnect(r->remote);
+		git_remote_free(r->remote);
+		r->remote = NULL;
+	}
+}

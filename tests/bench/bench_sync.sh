@@ -1,0 +1,104 @@
+#!/bin/sh
+# Benchmark of `git chat sync` against plain `git fetch` of the same refs,
+# in the same run, on the same data (issue 3, "Measure and note"):
+#
+#   a receiver already holding a room of BASE messages (100,000) fetches NEW
+#   more (1,000) over a file path and over git:// (git daemon on 127.0.0.1);
+#   then both fetch again with nothing new.
+#
+# usage: sh tests/bench/bench_sync.sh [BUILD_DIR] [RUNS] [BASE] [NEW]
+#        (defaults: build 5 100000 1000)
+#
+# Each run copies the prepared receiver twice (outside the timing) and times
+# `git --git-dir=R fetch -q URL '+refs/chat/*:refs/chat/*'` on one copy and
+# `git chat sync -q URL` on the other (which fetches into quarantine,
+# verifies the new commits, fast-forwards and finds nothing to push), in
+# alternating order; then each once more with nothing new. Prints the
+# median of each, and the ratios. The receiver's verify cache is warm (it
+# ran `git chat verify` once), as it is for anyone who used the store.
+set -eu
+
+BUILD=${1:-build}
+RUNS=${2:-5}
+BASE=${3:-100000}
+NEW=${4:-1000}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+CHAT=$BUILD/git-chat
+GEN=$BUILD/tests/bench_sync_gen
+[ -x "$CHAT" ] && [ -x "$GEN" ] || { echo "build first: $CHAT, $GEN" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_sync.XXXXXX")
+DAEMON_PID=
+cleanup() {
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" GIT_CONFIG_NOSYSTEM=1
+mkdir -p "$HOME" "$WORK/keys" "$WORK/srv"
+unset GIT_DIR
+
+now_ms() { date +%s%N | cut -c1-13; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+                                               else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "preparing: a room of $BASE messages (4 authors), then $NEW more..." >&2
+t0=$(now_ms)
+SENDER=$WORK/srv/room.git
+git init -q --bare "$SENDER"
+"$GEN" "$SENDER" general "$BASE" 4 "$WORK/keys" >/dev/null
+RECV=$WORK/receiver.git
+cp -a "$SENDER" "$RECV"
+GIT_DIR=$RECV "$CHAT" verify >/dev/null 2>&1      # warm the verify cache, as any used store
+"$GEN" "$SENDER" general "$NEW" 4 "$WORK/keys" >/dev/null
+touch "$SENDER/git-daemon-export-ok"
+echo "prepared in $(( $(now_ms) - t0 )) ms" >&2
+
+PORT=$(( 20000 + $$ % 20000 ))
+"$(git --exec-path)/git-daemon" --reuseaddr --listen=127.0.0.1 --port=$PORT \
+	--base-path="$WORK/srv" --export-all "$WORK/srv" >"$WORK/daemon.log" 2>&1 &
+DAEMON_PID=$!
+i=0
+until git ls-remote "git://127.0.0.1:$PORT/room.git" >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "git daemon did not start" >&2; exit 1; }
+	sleep 0.1
+done
+
+want=$(git --git-dir="$SENDER" for-each-ref --format='%(objectname) %(refname)' refs/chat)
+
+bench() {   # $1 = label, $2 = URL
+	: >"$WORK/t_fetch"; : >"$WORK/t_sync"; : >"$WORK/t_fetch0"; : >"$WORK/t_sync0"
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		rm -rf "$WORK/f.git" "$WORK/s.git"
+		cp -a "$RECV" "$WORK/f.git"
+		cp -a "$RECV" "$WORK/s.git"
+		sync 2>/dev/null || true
+		for which in a b; do
+			if { [ $which = a ] && [ $((r % 2)) = 0 ]; } || { [ $which = b ] && [ $((r % 2)) = 1 ]; }; then
+				t=$(now_ms); git --git-dir="$WORK/f.git" fetch -q "$2" '+refs/chat/*:refs/chat/*'
+				echo $(( $(now_ms) - t )) >>"$WORK/t_fetch"
+			else
+				t=$(now_ms); GIT_DIR="$WORK/s.git" "$CHAT" sync -q "$2"
+				echo $(( $(now_ms) - t )) >>"$WORK/t_sync"
+			fi
+		done
+		got=$(git --git-dir="$WORK/s.git" for-each-ref --format='%(objectname) %(refname)' refs/chat)
+		[ "$got" = "$want" ] || { echo "sync did not end with the sender's refs" >&2; exit 1; }
+		t=$(now_ms); git --git-dir="$WORK/f.git" fetch -q "$2" '+refs/chat/*:refs/chat/*'
+		echo $(( $(now_ms) - t )) >>"$WORK/t_fetch0"
+		t=$(now_ms); GIT_DIR="$WORK/s.git" "$CHAT" sync -q "$2"
+		echo $(( $(now_ms) - t )) >>"$WORK/t_sync0"
+		r=$((r + 1))
+	done
+	f=$(median <"$WORK/t_fetch"); s=$(median <"$WORK/t_sync")
+	f0=$(median <"$WORK/t_fetch0"); s0=$(median <"$WORK/t_sync0")
+	printf '%-8s %6s new: git fetch %7s ms  git chat sync %7s ms  ratio %5s   ' \
+		"$1" "$NEW" "$f" "$s" "$(echo "$s $f" | awk '{ printf "%.2f", $1 / $2 }')"
+	printf 'nothing new: git fetch %5s ms  git chat sync %5s ms  ratio %5s\n' \
+		"$f0" "$s0" "$(echo "$s0 $f0" | awk '{ printf "%.2f", $1 / $2 }')"
+}
+
+echo "room of $BASE messages, $NEW new, median of $RUNS runs (times in ms):"
+bench path "$SENDER"
+bench git:// "git://127.0.0.1:$PORT/room.git"

@@ -1,0 +1,389 @@
+/*
+ * Helpers shared by the sync tests (tests/cli/test_sync*.c): people with
+ * their own key and store, sending and syncing through the real git-chat
+ * binary, reading refs with real git, and crafting bad commits with
+ * libgit2 and the library's signer.
+ */
+#ifndef GITCHAT_TEST_SYNC_COMMON_H
+#define GITCHAT_TEST_SYNC_COMMON_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <criterion/criterion.h>
+#include <git2.h>
+#include <sodium.h>
+#include <gitchat.h>
+
+#include "testlib.h"
+
+/* Each test file uses some of these. */
+#define TP_FN static __attribute__((unused))
+
+/* Strings the helpers hand out live until the test process ends: they are
+ * kept here, so that the sanitizer build sees them reachable rather than
+ * leaked, and the tests can use them inline. */
+static void **tp_kept;
+static size_t tp_nkept, tp_capkept;
+
+TP_FN void *tp_keep(void *p)
+{
+	if (tp_nkept == tp_capkept) {
+		size_t cap = tp_capkept ? tp_capkept * 2 : 256;
+		void **n = realloc(tp_kept, cap * sizeof(*n));
+		cr_assert(n != NULL);
+		tp_kept = n;
+		tp_capkept = cap;
+	}
+	tp_kept[tp_nkept++] = p;
+	return p;
+}
+
+/* testlib's t_path, kept */
+#define t_path(dir, name) ((char *)tp_keep(t_path((dir), (name))))
+#define tp_scratch() ((char *)tp_keep(strdup(t_scratch())))
+
+typedef struct {
+	char *name;       /* "Alice" */
+	char *email;
+	char *key;        /* private key file */
+	char *store;      /* bare repository */
+	char hex[GITCHAT_PUBKEY_HEXSIZE];
+	char fp[GITCHAT_FINGERPRINT_SIZE];
+} tp_person;
+
+/* Author dates go up by one second per message, from a fixed start, so
+ * that runs are reproducible. */
+static long long tp_clock = 1764150000;
+
+TP_FN void tp_init(void)
+{
+	static int done;
+	if (!done) {
+		cr_assert_eq(gitchat_init(), 0);
+		done = 1;
+	}
+}
+
+TP_FN char *tp_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+TP_FN char *tp_strdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&s, fmt, ap) >= 0);
+	va_end(ap);
+	return tp_keep(s);
+}
+
+/* A person with a fresh key (made by `git chat keygen`) and an empty store
+ * under `dir`, or sharing `key_of`'s key (a second device) when not NULL. */
+TP_FN void tp_person_init_key(tp_person *p, const char *dir, const char *name,
+                               const tp_person *key_of)
+{
+	gitchat_key *k = NULL;
+	char lower[64];
+	size_t i;
+	t_run r;
+
+	tp_init();
+	memset(p, 0, sizeof(*p));
+	for (i = 0; name[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	lower[i] = '\0';
+	p->name = tp_keep(strdup(name));
+	p->email = tp_strdup_printf("%s@example.org", lower);
+	p->store = tp_strdup_printf("%s/%s.git", dir, lower);
+	p->key = tp_keep(key_of ? strdup(key_of->key) : t_keygen(dir, lower, 1));
+	{
+		const char *args[] = { "init", p->store, NULL };
+		r = t_chat(NULL, NULL, args);
+		cr_assert_eq(r.status, 0, "init %s: %s", p->store, r.err);
+		t_run_free(&r);
+	}
+	cr_assert_eq(gitchat_key_load(&k, p->key), 0, "%s", gitchat_error_last()->message);
+	gitchat_pubkey_hex(p->hex, gitchat_key_public(k));
+	gitchat_pubkey_fingerprint(p->fp, gitchat_key_public(k));
+	gitchat_key_free(k);
+}
+
+TP_FN void tp_person_init(tp_person *p, const char *dir, const char *name)
+{
+	tp_person_init_key(p, dir, name, NULL);
+}
+
+/* git-chat as this person: GIT_DIR, the key, the identity. */
+TP_FN t_run tp_chatv(const tp_person *p, const char *const *args)
+{
+	const char *argv[64];
+	char *env[8];
+	size_t i = 0;
+	t_run r;
+
+	argv[i++] = GITCHAT_BIN;
+	for (; args && *args && i < 63; args++)
+		argv[i++] = *args;
+	argv[i] = NULL;
+	env[0] = tp_strdup_printf("GIT_DIR=%s", p->store);
+	env[1] = tp_strdup_printf("GIT_CHAT_KEY=%s", p->key);
+	env[2] = tp_strdup_printf("GIT_AUTHOR_NAME=%s", p->name);
+	env[3] = tp_strdup_printf("GIT_AUTHOR_EMAIL=%s", p->email);
+	env[4] = tp_strdup_printf("GIT_COMMITTER_NAME=%s", p->name);
+	env[5] = tp_strdup_printf("GIT_COMMITTER_EMAIL=%s", p->email);
+	env[6] = tp_strdup_printf("GIT_AUTHOR_DATE=@%lld +0000", tp_clock);
+	env[7] = NULL;
+	r = t_run_argv(NULL, argv, NULL, 0, (const char *const *)env);
+	return r;
+}
+
+/* Sends `text` in `room`; returns the new commit id (malloc'd). */
+TP_FN char *tp_send(const tp_person *p, const char *room, const char *text)
+{
+	const char *args[] = { "send", "-r", room, "-m", text, NULL };
+	t_run r;
+	char *id;
+
+	tp_clock++;
+	r = tp_chatv(p, args);
+	cr_assert_eq(r.status, 0, "%s: send failed: %s", p->name, r.err);
+	cr_assert_eq(strlen(r.out), 41, "send printed '%s'", r.out);
+	id = strndup(r.out, 40);
+	t_run_free(&r);
+	return tp_keep(id);
+}
+
+/* `git chat sync ARGS...` (NULL-terminated) as p. */
+TP_FN t_run tp_sync(const tp_person *p, ...)
+{
+	const char *args[32];
+	size_t n = 0;
+	va_list ap;
+
+	args[n++] = "sync";
+	va_start(ap, p);
+	while (n < 31 && (args[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	return tp_chatv(p, args);
+}
+
+/* Syncs and insists that it worked (exit 0). */
+TP_FN void tp_sync_ok(const tp_person *p, const char *remote)
+{
+	t_run r = tp_sync(p, remote, NULL);
+	cr_assert_eq(r.status, 0, "%s: sync %s: exit %d\nstdout: %s\nstderr: %s", p->name, remote,
+	             r.status, r.out, r.err);
+	t_run_free(&r);
+}
+
+/* Runs `git --git-dir=GITDIR <args>` through sh; asserts exit 0 unless
+ * `may_fail`; returns stdout (malloc'd). */
+TP_FN char *tp_git_x(int may_fail, const char *gitdir, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+TP_FN char *tp_git_x(int may_fail, const char *gitdir, const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd = NULL, *out;
+	t_run r;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&cmd, fmt, ap) >= 0);
+	va_end(ap);
+	r = t_sh("git --git-dir='%s' %s", gitdir, cmd);
+	if (!may_fail)
+		cr_assert_eq(r.status, 0, "git %s: %s", cmd, r.err);
+	free(cmd);
+	out = r.out;
+	r.out = NULL;
+	t_run_free(&r);
+	return tp_keep(out);
+}
+#define tp_git(...) tp_git_x(0, __VA_ARGS__)
+
+/* "OID REFNAME" lines of refs under `prefix`. */
+TP_FN char *tp_refs(const char *gitdir, const char *prefix)
+{
+	return tp_git(gitdir, "for-each-ref --format='%%(objectname) %%(refname)' %s", prefix);
+}
+
+/* The value of a ref, or NULL. */
+TP_FN char *tp_ref(const char *gitdir, const char *refname)
+{
+	char *out = tp_git_x(1, gitdir, "rev-parse -q --verify '%s^{object}'", refname);
+	if (!out || strlen(out) < 40)
+		return NULL;
+	out[40] = '\0';
+	return out;
+}
+
+TP_FN char *tp_logref(const tp_person *p, const char *room)
+{
+	return tp_strdup_printf("refs/chat/%s/%s", room, p->hex);
+}
+
+TP_FN char *tp_log_json(const tp_person *p, const char *room)
+{
+	const char *args[] = { "log", "-r", room, "--format=json", NULL };
+	t_run r = tp_chatv(p, args);
+	char *out;
+
+	cr_assert_eq(r.status, 0, "log: %s", r.err);
+	out = r.out;
+	r.out = NULL;
+	t_run_free(&r);
+	return tp_keep(out);
+}
+
+/* `git chat verify` passes and `git fsck --strict` finds nothing. */
+TP_FN void tp_store_sound(const char *gitdir)
+{
+	const char *args[] = { "verify", NULL };
+	t_run r = t_chat(gitdir, NULL, args);
+	cr_assert_eq(r.status, 0, "git chat verify in %s: %s%s", gitdir, r.out, r.err);
+	t_run_free(&r);
+	r = t_sh("git --git-dir='%s' fsck --strict --no-progress 2>&1", gitdir);
+	cr_assert_eq(r.status, 0, "git fsck --strict in %s:\n%s", gitdir, r.out);
+	t_run_free(&r);
+}
+
+/* Every commit under refs/chat passes `git verify-commit` with the
+ * allowed-signers file git-chat prints. */
+TP_FN void tp_verify_commits(const char *gitdir)
+{
+	const char *args[] = { "allowed-signers", NULL };
+	t_run r = t_chat(gitdir, NULL, args);
+	char *signers = tp_strdup_printf("%s.allowed", gitdir);
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_write_file(signers, r.out, r.out_len);
+	t_run_free(&r);
+	r = t_sh("git --git-dir='%s' rev-list --glob=refs/chat | while read c; do "
+	         "git --git-dir='%s' -c gpg.format=ssh -c gpg.ssh.allowedSignersFile='%s' "
+	         "verify-commit \"$c\" 2>/dev/null || echo \"BAD $c\"; echo \"checked $c\"; done",
+	         gitdir, gitdir, signers);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "BAD") == NULL, "git verify-commit failed: %s", r.out);
+	cr_assert(strstr(r.out, "checked") != NULL, "no commit to check in %s", gitdir);
+	t_run_free(&r);
+}
+
+/* Writes a commit into `gitdir` by hand: signed with `keypath` (NULL:
+ * unsigned), chat-room `room` (NULL: none), `parents` (NULL-terminated
+ * hex ids, may be NULL), `text`. With `tamper`, the text is changed after
+ * signing (a bad signature). Returns the id (malloc'd hex). */
+TP_FN char *tp_craft(const char *gitdir, const char *keypath, const char *room,
+                      const char *const *parents, const char *text, int tamper)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	git_oid tree, id;
+	gitchat_buf payload = GITCHAT_BUF_INIT, sig = GITCHAT_BUF_INIT;
+	gitchat_key *key = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	tp_init();
+	cr_assert_eq(git_repository_open_bare(&repo, gitdir), 0);
+	cr_assert_eq(git_repository_odb(&odb, repo), 0);
+	cr_assert_eq(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
+	gitchat_buf_printf(&payload, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree));
+	for (; parents && *parents; parents++)
+		gitchat_buf_printf(&payload, "parent %s\n", *parents);
+	tp_clock++;
+	gitchat_buf_printf(&payload, "author Mallory <m@example.org> %lld +0000\n"
+	                   "committer Mallory <m@example.org> %lld +0000\n", tp_clock, tp_clock);
+	if (room)
+		gitchat_buf_printf(&payload, "chat-room %s\n", room);
+	gitchat_buf_printf(&payload, "\n%s\n", text);
+	if (keypath) {
+		cr_assert_eq(gitchat_key_load(&key, keypath), 0);
+		cr_assert_eq(gitchat_sshsig_sign(&sig, key, "git", payload.ptr, payload.size), 0);
+		sig.ptr[--sig.size] = '\0';
+		if (tamper) {
+			char *t = strstr(payload.ptr, "\n\n");
+			cr_assert(t && t[2]);
+			t[2] = t[2] == 'X' ? 'Y' : 'X';
+		}
+		cr_assert_eq(git_commit_create_with_signature(&id, repo, payload.ptr, sig.ptr,
+		                                              "gpgsig"), 0,
+		             "%s", git_error_last()->message);
+		gitchat_key_free(key);
+	} else {
+		cr_assert_eq(git_odb_write(&id, odb, payload.ptr, payload.size, GIT_OBJECT_COMMIT), 0);
+	}
+	gitchat_buf_dispose(&payload);
+	gitchat_buf_dispose(&sig);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return tp_keep(strdup(git_oid_tostr(hex, sizeof(hex), &id)));
+}
+
+/* Appends `n` signed messages of about `text_size` bytes (incompressible
+ * text) to the log of `keypath` in `room` of `gitdir`, written in-process:
+ * a big room in seconds. Returns the new head (malloc'd hex). */
+TP_FN char *tp_gen_log(const char *gitdir, const char *keypath, const char *room, size_t n,
+                       size_t text_size)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	git_reference *ref = NULL;
+	git_oid tree, id, prev;
+	gitchat_buf payload = GITCHAT_BUF_INIT, sig = GITCHAT_BUF_INIT, refname = GITCHAT_BUF_INIT;
+	gitchat_key *key = NULL;
+	char hex[GIT_OID_HEXSZ + 1], khex[GITCHAT_PUBKEY_HEXSIZE];
+	unsigned char *raw = malloc(text_size + 1);
+	char *text = malloc(text_size * 2 + 8);
+	int has_prev = 0;
+
+	tp_init();
+	cr_assert(raw && text);
+	cr_assert_eq(git_repository_open_bare(&repo, gitdir), 0);
+	cr_assert_eq(git_repository_odb(&odb, repo), 0);
+	cr_assert_eq(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
+	cr_assert_eq(gitchat_key_load(&key, keypath), 0);
+	gitchat_pubkey_hex(khex, gitchat_key_public(key));
+	gitchat_buf_printf(&refname, "refs/chat/%s/%s", room, khex);
+	if (git_reference_name_to_id(&prev, repo, refname.ptr) == 0)
+		has_prev = 1;
+	for (size_t i = 0; i < n; i++) {
+		randombytes_buf(raw, text_size * 3 / 4 + 1);
+		sodium_bin2base64(text, text_size * 2 + 8, raw, text_size * 3 / 4 + 1,
+		                  sodium_base64_VARIANT_ORIGINAL);
+		text[text_size] = '\0';
+		tp_clock++;
+		gitchat_buf_clear(&payload);
+		gitchat_buf_printf(&payload, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree));
+		if (has_prev)
+			gitchat_buf_printf(&payload, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &prev));
+		gitchat_buf_printf(&payload, "author Gen <gen@example.org> %lld +0000\n"
+		                   "committer Gen <gen@example.org> %lld +0000\nchat-room %s\n\n"
+		                   "%zu %s\n", tp_clock, tp_clock, room, i, text);
+		gitchat_buf_clear(&sig);
+		cr_assert_eq(gitchat_sshsig_sign(&sig, key, "git", payload.ptr, payload.size), 0);
+		sig.ptr[--sig.size] = '\0';
+		cr_assert_eq(git_commit_create_with_signature(&id, repo, payload.ptr, sig.ptr,
+		                                              "gpgsig"), 0);
+		prev = id;
+		has_prev = 1;
+	}
+	cr_assert_eq(git_reference_create(&ref, repo, refname.ptr, &prev, 1, "generated"), 0);
+	git_reference_free(ref);
+	gitchat_key_free(key);
+	gitchat_buf_dispose(&payload);
+	gitchat_buf_dispose(&sig);
+	gitchat_buf_dispose(&refname);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	free(raw);
+	free(text);
+	return tp_keep(strdup(git_oid_tostr(hex, sizeof(hex), &prev)));
+}
+
+TP_FN int tp_contains(const char *hay, const char *needle)
+{
+	return hay && needle && strstr(hay, needle) != NULL;
+}
+
+#endif
