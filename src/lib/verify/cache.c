@@ -38,7 +38,7 @@ typedef struct {
 } cache_failure;
 
 struct gitchat_verify_cache {
-	char *dir;                 /* $GIT_DIR/chat/verified */
+	char *dir;                 /* $GIT_DIR/chat/verified; NULL: memory only */
 	gitchat_limits limits;
 	cache_room *rooms;
 	size_t nrooms;
@@ -58,6 +58,18 @@ int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
 		return gitchat_error_oom();
 	}
 	c->dir = gitchat_buf_detach(&dir);
+	c->limits = *limits;
+	*out = c;
+	return 0;
+}
+
+int gitchat_verify_cache_open_memory(gitchat_verify_cache **out, const gitchat_limits *limits)
+{
+	gitchat_verify_cache *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return gitchat_error_oom();
 	c->limits = *limits;
 	*out = c;
 	return 0;
@@ -191,6 +203,8 @@ static int room_load(gitchat_verify_cache *c, cache_room *r)
 	int fd = -1, error = 0;
 	void *map;
 
+	if (!c->dir)
+		return 0;
 	if (room_path(&path, c, r) < 0)
 		return GITCHAT_ENOMEM;
 	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 || fstat(fd, &st) < 0 ||
@@ -338,7 +352,7 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 
 	if (!r->pending.size)
 		return;
-	if (room_path(&path, c, r) < 0)
+	if (!c->dir || room_path(&path, c, r) < 0)
 		goto done;
 	fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {

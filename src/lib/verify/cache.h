@@ -34,6 +34,10 @@ typedef enum {
 
 int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
                               const gitchat_limits *limits);
+/* A cache that neither reads nor writes files: for a pre-receive hook, whose
+ * results concern objects that may yet be thrown away with the push. */
+int gitchat_verify_cache_open_memory(gitchat_verify_cache **out,
+                                     const gitchat_limits *limits);
 void gitchat_verify_cache_free(gitchat_verify_cache *cache);
 
 gitchat_vstate gitchat_verify_cache_get(gitchat_verify_cache *cache, const char *room,
