@@ -18,6 +18,7 @@
 #include "gitchat/render.h"
 #include "gitchat/view.h"
 #include "gitchat/identity.h"
+#include "gitchat/hook.h"
 #include "gitchat/sync.h"
 
 #define GITCHAT_VERSION "0.1.0"

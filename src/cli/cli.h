@@ -33,6 +33,7 @@ int cmd_react(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_allowed_signers(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_remote(int argc, char **argv);
 

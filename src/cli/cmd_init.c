@@ -1,35 +1,94 @@
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static const char usage[] =
 	"usage: git chat init [DIR]\n"
+	"   or: git chat init --server [--http] [--chat-only] [--program PATH] DIR\n"
 	"\n"
 	"Creates a git-chat store at DIR (default: the current directory): a bare\n"
 	"git repository whose refs/chat/ holds the logs. Running it again on a\n"
-	"store is harmless. DIR must be new, empty, or already a git repository.\n";
+	"store is harmless. DIR must be new, empty, or already a git repository.\n"
+	"\n"
+	"    --server          make DIR a repository for a git server that refuses\n"
+	"                      invalid logs: installs hooks/pre-receive (running\n"
+	"                      'git chat hook pre-receive') and sets\n"
+	"                      receive.denyNonFastForwards, receive.denyDeletes and\n"
+	"                      receive.fsckObjects. DIR must be new, empty or bare.\n"
+	"    --http            also set http.receivepack, so that 'git http-backend'\n"
+	"                      takes pushes from anyone the web server lets through\n"
+	"                      (without it, only from authenticated users)\n"
+	"    --chat-only       refuse pushes to refs outside refs/chat/\n"
+	"                      (git config chat.hook.otherRefs deny)\n"
+	"    --program PATH    the git-chat the hook runs (git config chat.hook.program;\n"
+	"                      default: this git-chat, by its absolute path; give\n"
+	"                      'git-chat' to have the hook look it up on PATH)\n"
+	"\n"
+	"See docs/hosting.md for git daemon, ssh and smart HTTP set-ups.\n";
+
+static int init_server(const char *dir, const char *program, int http, int chat_only)
+{
+	gitchat_server_options o = GITCHAT_SERVER_OPTIONS_INIT;
+	gitchat_store *store = NULL;
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (!program && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		program = self;
+	}
+	o.program = program;
+	o.http_receive_pack = http;
+	o.chat_only = chat_only;
+	if (gitchat_server_init(&store, dir, &o) < 0)
+		return cli_fatal_lib();
+	fprintf(stderr, "git-chat server repository ready in %s\n"
+	        "its pre-receive hook runs '%s hook pre-receive'%s\n",
+	        git_repository_path(gitchat_store_repository(store)),
+	        program ? program : "git-chat",
+	        http ? "" : "\nfor pushes over smart HTTP without authentication, "
+	                    "also set: git config http.receivepack true");
+	gitchat_store_free(store);
+	return 0;
+}
 
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "server", no_argument, NULL, 's' },
+		{ "http", no_argument, NULL, 'H' },
+		{ "chat-only", no_argument, NULL, 'c' },
+		{ "program", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	gitchat_store *store = NULL;
-	const char *dir = ".";
-	int c;
+	const char *dir = ".", *program = NULL;
+	int c, server = 0, http = 0, chat_only = 0;
 
 	while ((c = cli_getopt(argc, argv, "h", opts, usage)) != 0) {
-		if (c < 0)
-			return CLI_EXIT_USAGE;
-		if (c == 'h')
-			return cli_help(usage);
+		switch (c) {
+		case 's': server = 1; break;
+		case 'H': http = 1; break;
+		case 'c': chat_only = 1; break;
+		case 'p': program = optarg; break;
+		case 'h': return cli_help(usage);
+		default: return CLI_EXIT_USAGE;
+		}
 	}
 	if (argc - optind > 1)
 		return cli_usage_error(usage, "too many arguments");
+	if (!server && (http || chat_only || program))
+		return cli_usage_error(usage, "--http, --chat-only and --program go with --server");
+	if (server && optind == argc)
+		return cli_usage_error(usage, "--server needs the repository's DIR");
 	if (optind < argc)
 		dir = argv[optind];
+	if (server)
+		return init_server(dir, program, http, chat_only);
 	if (gitchat_store_init(&store, dir) < 0)
 		return cli_fatal_lib();
 	fprintf(stderr, "git-chat store ready in %s\n",

@@ -19,6 +19,7 @@ static const cli_command commands[] = {
 	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in" },
 	{ "remote", cmd_remote, "add, list or remove the remotes sync uses" },
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
+	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)" },
 	{ NULL, NULL, NULL }
 };
 

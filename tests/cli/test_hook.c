@@ -1,0 +1,569 @@
+/*
+ * The pre-receive hook through stock `git push` to a local path: git runs
+ * receive-pack, which runs hooks/pre-receive (installed by `git chat init
+ * --server`) with the pushed objects in its quarantine. Each refused case
+ * checks that the server is unchanged and that the pusher sees the reason.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_hook_forge.h"
+
+typedef struct {
+	char *dir, *server, *client;
+	char *alice, *bob, *mallory;     /* key files */
+	char *aref, *bref;               /* their refs in room general */
+	char *a1;                        /* alice's first message, on the server */
+} world;
+
+static t_run push(const char *client, const char *server, const char *refspec)
+{
+	return hk_git(client, "push '%s' '%s'", server, refspec);
+}
+
+static void push_ok(const char *client, const char *server, const char *refspec)
+{
+	t_run r = push(client, server, refspec);
+	cr_assert_eq(r.status, 0, "push %s failed:\n%s", refspec, r.err);
+	cr_assert(strstr(r.err, "remote: git-chat: "), "the hook did not run:\n%s", r.err);
+	t_run_free(&r);
+}
+
+static void setup(world *w)
+{
+	w->dir = hk_own(strdup(t_scratch()));
+	w->server = hk_server(w->dir, "server.git", NULL);
+	w->client = hk_store(w->dir, "client.git");
+	w->alice = hk_keygen(w->dir, "alice", 1);
+	w->bob = hk_keygen(w->dir, "bob", 1);
+	w->mallory = hk_keygen(w->dir, "mallory", 0);
+	w->aref = hk_ref("general", w->alice);
+	w->bref = hk_ref("general", w->bob);
+	w->a1 = hk_send(w->client, w->alice, "general", "hello from alice");
+	push_ok(w->client, w->server, w->aref);
+}
+
+/* Pushes `refspec`, expects a refusal naming `dst` and `reason`, and the
+ * server exactly as before (refs, and `forged` not stored). */
+static void refused(const world *w, const char *refspec, const char *dst, const char *forged,
+                    const char *reason)
+{
+	char *before = hk_refs(w->server), *after, line[512];
+	t_run r = push(w->client, w->server, refspec);
+
+	cr_assert_neq(r.status, 0, "push %s was accepted:\n%s", refspec, r.err);
+	snprintf(line, sizeof(line), "remote: error: refusing %s: ", dst);
+	cr_assert(strstr(r.err, line), "no refusal line for %s:\n%s", dst, r.err);
+	cr_assert(strstr(r.err, reason), "reason '%s' not shown:\n%s", reason, r.err);
+	cr_assert(strstr(r.err, "pre-receive hook declined"), "%s", r.err);
+	after = hk_refs(w->server);
+	cr_assert_str_eq(after, before, "the server's refs changed");
+	if (forged)
+		cr_assert(!hk_has_object(w->server, forged), "refused object %s was stored", forged);
+	t_run_free(&r);
+}
+
+static char *spec(const char *src, const char *dst)
+{
+	char *s = NULL;
+	s = hk_fmt("%s:%s", src, dst);
+	return s;
+}
+
+Test(hook, valid_pushes_land)
+{
+	world w;
+	char *bob_store, *a2, *b1, *b1_parent;
+	t_run r;
+
+	setup(&w);
+	/* Bob has alice's log and answers: his first commit's parent is her head. */
+	bob_store = hk_store(w.dir, "bob.git");
+	r = hk_git(bob_store, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	b1 = hk_send(bob_store, w.bob, "general", "hello alice");
+	r = hk_git(bob_store, "rev-parse %s^1", b1);
+	cr_assert_eq(r.status, 0, "bob's message has no parent: %s", r.err);
+	b1_parent = hk_strndup(r.out, 40);
+	cr_assert_str_eq(b1_parent, w.a1);
+	t_run_free(&r);
+	push_ok(bob_store, w.server, w.bref);
+	/* A fast-forward of alice's log. */
+	a2 = hk_send(w.client, w.alice, "general", "second");
+	push_ok(w.client, w.server, w.aref);
+	r = hk_git(w.server, "rev-parse '%s' '%s'", w.aref, w.bref);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strncmp(r.out, a2, 40) == 0 && strncmp(r.out + 41, b1, 40) == 0, "%s", r.out);
+	t_run_free(&r);
+	{
+		const char *args[] = { "verify", NULL };
+		r = t_chat(w.server, NULL, args);
+		cr_assert_eq(r.status, 0, "verify on the server: %s%s", r.out, r.err);
+		t_run_free(&r);
+	}
+}
+
+Test(hook, several_rooms_and_dependent_refs_in_one_push)
+{
+	world w;
+	char *rref, *a2, *b1, *r1;
+	t_run r;
+
+	setup(&w);
+	/* Bob answers alice's new message before either is on the server. */
+	a2 = hk_send(w.client, w.alice, "general", "new from alice");
+	r1 = hk_send(w.client, w.alice, "random", "in another room");
+	b1 = hk_send(w.client, w.bob, "general", "answer to the new one");
+	r = hk_git(w.client, "rev-parse %s^1", b1);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strncmp(r.out, a2, 40) == 0, "%s", r.out);
+	t_run_free(&r);
+	rref = hk_ref("random", w.alice);
+	r = push(w.client, w.server, "refs/chat/*:refs/chat/*");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "3 chat log updates verified"), "%s", r.err);
+	t_run_free(&r);
+	r = hk_git(w.server, "rev-parse '%s' '%s'", w.bref, rref);
+	cr_assert(strncmp(r.out, b1, 40) == 0 && strncmp(r.out + 41, r1, 40) == 0, "%s", r.out);
+	t_run_free(&r);
+}
+
+/* A fast-forward whose path to the old head runs through commits the server
+ * already has (another log's), not through the pushed ones: the hook cannot
+ * see it in the push and leaves the ancestry test to the library. */
+Test(hook, fast_forward_through_existing_commits)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "answering bob only", .time = 1764160000 };
+	char *bob_store, *b1, *id;
+	t_run r;
+
+	setup(&w);
+	bob_store = hk_store(w.dir, "bob.git");
+	r = hk_git(bob_store, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	t_run_free(&r);
+	b1 = hk_send(bob_store, w.bob, "general", "seen alice's first");   /* parent: a1 */
+	push_ok(bob_store, w.server, w.bref);
+	r = hk_git(w.client, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	t_run_free(&r);
+	c.parents[0] = b1;   /* alice's next message, with bob's as its only parent */
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	push_ok(w.client, w.server, spec(id, w.aref));
+	r = hk_git(w.server, "rev-parse '%s'", w.aref);
+	cr_assert(strncmp(r.out, id, 40) == 0, "%s", r.out);
+	t_run_free(&r);
+}
+
+Test(hook, signed_by_another_key)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "I am alice" };
+	char *id;
+
+	setup(&w);
+	c.parents[0] = w.a1;
+	c.signer = w.mallory;
+	id = hk_forge(w.client, &c);
+	refused(&w, spec(id, w.aref), w.aref, id, "not by the log's owner");
+}
+
+Test(hook, unsigned_commit)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "no signature" };
+	char *id;
+
+	setup(&w);
+	c.parents[0] = w.a1;
+	id = hk_forge(w.client, &c);
+	refused(&w, spec(id, w.aref), w.aref, id, "it is not signed");
+}
+
+Test(hook, unsigned_first_commit_of_a_new_log)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "no signature" };
+	char *id;
+
+	setup(&w);
+	id = hk_forge(w.client, &c);
+	refused(&w, spec(id, w.bref), w.bref, id, "it is not signed");
+}
+
+Test(hook, wrong_chat_room)
+{
+	world w;
+	hk_commit c = { .room = "random", .text = "replayed into general" };
+	char *id;
+
+	setup(&w);
+	c.parents[0] = w.a1;
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	refused(&w, spec(id, w.aref), w.aref, id, "its chat-room is 'random', not 'general'");
+}
+
+Test(hook, no_chat_room)
+{
+	world w;
+	hk_commit c = { .text = "no room at all" };
+	char *id;
+
+	setup(&w);
+	c.parents[0] = w.a1;
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	refused(&w, spec(id, w.aref), w.aref, id, "it has no chat-room header");
+}
+
+Test(hook, invalid_parent)
+{
+	world w;
+	hk_commit bad = { .room = "general", .text = "unsigned root" };
+	hk_commit c = { .room = "general", .text = "signed, on a bad parent" };
+	char *u, *id, reason[128];
+
+	setup(&w);
+	u = hk_forge(w.client, &bad);
+	c.parents[0] = w.a1;
+	c.parents[1] = u;
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	snprintf(reason, sizeof(reason), "its ancestor %s is invalid: it is not signed", u);
+	refused(&w, spec(id, w.aref), w.aref, id, reason);
+	cr_assert(!hk_has_object(w.server, u));
+}
+
+/* The parent is a valid message, already on the server, of another room:
+ * what the hook trusts is per room. */
+Test(hook, parent_from_another_room_on_the_server)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "pulls in another room" };
+	char *other, *rref, *id;
+
+	setup(&w);
+	other = hk_send(w.client, w.alice, "random", "in random");
+	rref = hk_ref("random", w.alice);
+	push_ok(w.client, w.server, rref);
+	c.parents[0] = w.a1;
+	c.parents[1] = other;
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	refused(&w, spec(id, w.aref), w.aref, id, "its chat-room is 'random', not 'general'");
+}
+
+Test(hook, forced_rewrite)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "a different second message" };
+	char *a2, *other, *s;
+
+	setup(&w);
+	a2 = hk_send(w.client, w.alice, "general", "second");
+	push_ok(w.client, w.server, w.aref);
+	/* Rewinding to an older head. */
+	s = hk_fmt("+%s:%s", w.a1, w.aref);
+	refused(&w, s, w.aref, NULL, "does not descend from the current head");
+	/* A valid, signed, but diverging continuation. */
+	c.parents[0] = w.a1;
+	c.signer = w.alice;
+	other = hk_forge(w.client, &c);
+	{
+		char *f = NULL;
+		f = hk_fmt("+%s:%s", other, w.aref);
+		refused(&w, f, w.aref, other, "(a history rewrite)");
+	}
+	(void)a2;
+}
+
+Test(hook, deletion)
+{
+	world w;
+	char *s;
+
+	setup(&w);
+	s = spec("", w.aref);
+	refused(&w, s, w.aref, NULL, "a chat log cannot be deleted");
+}
+
+Test(hook, bad_ref_names)
+{
+	world w;
+	char *hex, *s, *dst;
+	const char *rooms[] = { "Bad", "-dash", "_under",
+		"a1234567890123456789012345678901234567890123456789012345678901234" };
+
+	setup(&w);
+	hex = hk_key_hex(w.alice);
+	refused(&w, spec(w.a1, "refs/chat/general/notakey"), "refs/chat/general/notakey", NULL,
+	        "does not end in a key of 64 lowercase hex digits");
+	for (size_t i = 0; i < sizeof(rooms) / sizeof(*rooms); i++) {
+		dst = hk_fmt("refs/chat/%s/%s", rooms[i], hex);
+		refused(&w, spec(w.a1, dst), dst, NULL, strlen(rooms[i]) > 64
+		        ? "is not of the form refs/chat/<room>/<key>" : "names an invalid room");
+	}
+	dst = hk_fmt("refs/chat/general/%s/extra", hex);
+	refused(&w, spec(w.a1, dst), dst, NULL, "is not of the form refs/chat/<room>/<key>");
+	refused(&w, spec(w.a1, "refs/chat/general"), "refs/chat/general", NULL,
+	        "is not of the form refs/chat/<room>/<key>");
+	/* Upper-case hex names the same key, but not the same ref. */
+	for (char *p = hex; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	s = hk_fmt("refs/chat/general/%s", hex);
+	refused(&w, spec(w.a1, s), s, NULL, "64 lowercase hex digits");
+}
+
+Test(hook, message_over_the_limit)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "0123456789abcdef", .repeat = 4097 };
+	char *id;
+
+	setup(&w);
+	c.parents[0] = w.a1;
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	refused(&w, spec(id, w.aref), w.aref, id, "over the limit of 65536");
+}
+
+/* The server's own limit applies, whatever the client's was. */
+Test(hook, server_limit_from_its_config)
+{
+	world w;
+	char *id, big[300];
+	t_run r;
+
+	setup(&w);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	id = hk_send(w.client, w.alice, "general", big);
+	r = hk_git(w.server, "config chat.maxMessageBytes 100");
+	cr_assert_eq(r.status, 0);
+	t_run_free(&r);
+	refused(&w, w.aref, w.aref, id, "over the limit of 100");
+}
+
+Test(hook, one_bad_ref_refuses_the_whole_push)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "forged bob" };
+	char *a2, *forged, *refs, *before;
+	t_run r;
+
+	setup(&w);
+	a2 = hk_send(w.client, w.alice, "general", "good");
+	c.signer = w.mallory;
+	forged = hk_forge(w.client, &c);
+	hk_set_ref(w.client, w.bref, forged);
+	before = hk_refs(w.server);
+	r = push(w.client, w.server, "refs/chat/*:refs/chat/*");
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, w.bref) && strstr(r.err, "not by the log's owner"), "%s", r.err);
+	cr_assert(strstr(r.err, "1 of 2 ref updates are refused"), "%s", r.err);
+	cr_assert(strstr(r.err, "no ref was updated"), "%s", r.err);
+	refs = hk_refs(w.server);
+	cr_assert_str_eq(refs, before);
+	cr_assert(!hk_has_object(w.server, a2), "the good log's commit was stored");
+	t_run_free(&r);
+	/* Alone, the good log lands. */
+	push_ok(w.client, w.server, w.aref);
+}
+
+/* The hook trusts the room's current heads (it accepted them before) and
+ * verifies only what the push adds: an invalid commit that is already an
+ * ancestor of a chat head is not looked at again... */
+Test(hook, existing_heads_are_trusted)
+{
+	world w;
+	hk_commit bad = { .room = "general", .text = "planted unsigned", .time = 1764150001 };
+	hk_commit c = { .room = "general", .text = "on top", .time = 1764150002 };
+	char *u, *id;
+
+	setup(&w);
+	bad.parents[0] = w.a1;
+	u = hk_forge(w.server, &bad);
+	hk_set_ref(w.server, w.aref, u);      /* planted by the operator, bypassing the hook */
+	c.parents[0] = u;
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	hk_forge(w.client, &bad);
+	push_ok(w.client, w.server, spec(id, w.aref));
+}
+
+/* ...but an object the server holds outside the room's chat heads is not
+ * trusted: it is verified like a new one. */
+Test(hook, objects_outside_chat_heads_are_verified)
+{
+	world w;
+	hk_commit bad = { .room = "general", .text = "parked unsigned" };
+	hk_commit c = { .room = "general", .text = "on the parked one" };
+	char *u, *id, reason[128];
+
+	setup(&w);
+	bad.parents[0] = w.a1;
+	u = hk_forge(w.server, &bad);
+	hk_set_ref(w.server, "refs/heads/parked", u);
+	c.parents[0] = u;
+	c.signer = w.alice;
+	id = hk_forge(w.client, &c);
+	hk_forge(w.client, &bad);
+	snprintf(reason, sizeof(reason), "its ancestor %s is invalid: it is not signed", u);
+	refused(&w, spec(id, w.aref), w.aref, id, reason);
+}
+
+Test(hook, other_refs_allowed_by_default)
+{
+	world w;
+	char *s;
+	t_run r;
+
+	setup(&w);
+	s = spec(w.a1, "refs/heads/main");
+	r = push(w.client, w.server, s);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	r = hk_git(w.server, "rev-parse refs/heads/main");
+	cr_assert(strncmp(r.out, w.a1, 40) == 0);
+	t_run_free(&r);
+}
+
+Test(hook, other_refs_denied_on_a_chat_only_server)
+{
+	world w;
+	t_run r;
+
+	setup(&w);
+	r = hk_git(w.server, "config chat.hook.otherRefs deny");
+	t_run_free(&r);
+	refused(&w, spec(w.a1, "refs/heads/main"), "refs/heads/main", NULL,
+	        "this server takes only chat logs");
+	refused(&w, spec(w.a1, "refs/tags/v1"), "refs/tags/v1", NULL, "chat.hook.otherRefs deny");
+}
+
+Test(hook, other_refs_setting_must_be_known)
+{
+	world w;
+	char *before, *after;
+	t_run r;
+
+	setup(&w);
+	r = hk_git(w.server, "config chat.hook.otherRefs maybe");
+	t_run_free(&r);
+	before = hk_refs(w.server);
+	r = push(w.client, w.server, spec(w.a1, "refs/heads/main"));
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "chat.hook.otherRefs' is 'maybe'; set it to 'allow' or 'deny'"),
+	          "%s", r.err);
+	after = hk_refs(w.server);
+	cr_assert_str_eq(after, before);
+	t_run_free(&r);
+}
+
+static int dir_has_prefix(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	cr_assert(d != NULL, "%s", dir);
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+/* The hook writes nothing: no verify cache, nothing left in the quarantine. */
+Test(hook, leaves_no_files)
+{
+	world w;
+	hk_commit c = { .room = "general", .text = "unsigned" };
+	char *chatdir, *objects, *id;
+	struct stat st;
+	t_run r;
+
+	setup(&w);
+	hk_send(w.client, w.alice, "general", "accepted");
+	push_ok(w.client, w.server, w.aref);
+	c.parents[0] = w.a1;
+	id = hk_forge(w.client, &c);
+	r = push(w.client, w.server, spec(id, w.bref));
+	cr_assert_neq(r.status, 0);
+	t_run_free(&r);
+	chatdir = hk_path(w.server, "chat");
+	cr_assert(stat(chatdir, &st) < 0, "the hook wrote %s", chatdir);
+	objects = hk_path(w.server, "objects");
+	cr_assert(!dir_has_prefix(objects, "incoming-"), "a quarantine was left behind");
+	cr_assert(!dir_has_prefix(w.server, "tmp"), "temporary files were left behind");
+}
+
+/* Concurrent pushes: the hook holds no lock and shares no file, and git's
+ * compare-and-swap on each ref keeps racing updates of one log honest. */
+Test(hook, concurrent_pushes)
+{
+	world w;
+	enum { N = 6 };
+	char *stores[N], *keys[N], *refs[N], name[32];
+	gitchat_buf cmd = GITCHAT_BUF_INIT;
+	t_run r;
+
+	setup(&w);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "c%d.git", i);
+		stores[i] = hk_store(w.dir, name);
+		snprintf(name, sizeof(name), "k%d", i);
+		keys[i] = hk_keygen(w.dir, name, 1);
+		refs[i] = hk_ref("general", keys[i]);
+		for (int j = 0; j < 3; j++)
+			hk_send(stores[i], keys[i], "general", "busy");
+		gitchat_buf_printf(&cmd, "git --git-dir='%s' push -q '%s' '%s' & p%d=$!; ",
+		                   stores[i], w.server, refs[i], i);
+	}
+	gitchat_buf_puts(&cmd, "fail=0; ");
+	for (int i = 0; i < N; i++)
+		gitchat_buf_printf(&cmd, "wait $p%d || fail=1; ", i);
+	gitchat_buf_puts(&cmd, "exit $fail");
+	r = t_sh("%s", cmd.ptr);
+	cr_assert_eq(r.status, 0, "a concurrent push failed: %s", r.err);
+	t_run_free(&r);
+	for (int i = 0; i < N; i++) {
+		char *mine = NULL;
+		r = hk_git(stores[i], "rev-parse '%s'", refs[i]);
+		mine = hk_strndup(r.out, 40);
+		t_run_free(&r);
+		r = hk_git(w.server, "rev-parse '%s'", refs[i]);
+		cr_assert(strncmp(r.out, mine, 40) == 0, "log %d did not land", i);
+		t_run_free(&r);
+	}
+	/* Two racing updates of the same log from the same start: git lets at
+	 * most one through, and whatever lands is valid. */
+	{
+		char *s1 = hk_store(w.dir, "race1.git"), *s2;
+		r = hk_git(s1, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+		t_run_free(&r);
+		s2 = hk_store(w.dir, "race2.git");
+		r = hk_git(s2, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+		t_run_free(&r);
+		hk_send(s1, w.alice, "general", "from device one");
+		hk_send(s2, w.alice, "general", "from device two");
+		r = t_sh("git --git-dir='%s' push -q '%s' '%s' 2>/dev/null & p1=$!; "
+		         "git --git-dir='%s' push -q '%s' '%s' 2>/dev/null & p2=$!; "
+		         "a=0; wait $p1 && a=$((a+1)); wait $p2 && a=$((a+1)); echo $a",
+		         s1, w.server, w.aref, s2, w.server, w.aref);
+		cr_assert(r.out[0] == '1', "not exactly one of two diverging pushes landed: %s", r.out);
+		t_run_free(&r);
+	}
+	{
+		const char *args[] = { "verify", NULL };
+		r = t_chat(w.server, NULL, args);
+		cr_assert_eq(r.status, 0, "verify on the server: %s%s", r.out, r.err);
+		t_run_free(&r);
+	}
+	gitchat_buf_dispose(&cmd);
+}
