@@ -16,6 +16,7 @@
 #include "gitchat/send.h"
 #include "gitchat/conversation.h"
 #include "gitchat/render.h"
+#include "gitchat/view.h"
 #include "gitchat/identity.h"
 
 #define GITCHAT_VERSION "0.1.0"

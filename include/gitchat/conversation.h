@@ -25,10 +25,64 @@ typedef struct gitchat_conversation gitchat_conversation;
 
 /* Loads and orders `room`. Commits that do not verify are left out and
  * reported through `cb` (may be NULL), as are refs whose head is not
- * signed by the ref's key. */
+ * signed by the ref's key.
+ *
+ * The order is kept in an index, $GIT_DIR/chat/index/<room>: when the refs
+ * have not moved since it was written, loading maps it and reads no commit;
+ * when they have, only the new commits are read and verified. Beside it,
+ * <room>.text keeps a copy of each message, so that reading the whole room
+ * does not inflate every commit again. An index
+ * that is corrupt, truncated or written under other limits is rebuilt from
+ * the refs. The index is never trusted over the refs, and a store that
+ * cannot be written is ordered in memory. */
 GITCHAT_EXTERN(int) gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
                                               const char *room, gitchat_problem_cb cb,
                                               void *payload);
+
+typedef enum {
+	/* Neither read nor write the index: order the room from its refs, in
+	 * memory (what a replica computes from scratch). */
+	GITCHAT_CONVERSATION_NO_INDEX = 1u << 0,
+	/* Ignore the index and write a new one. */
+	GITCHAT_CONVERSATION_REBUILD = 1u << 1
+} gitchat_conversation_flags;
+
+typedef struct {
+	unsigned int version;
+	gitchat_problem_cb problem_cb;    /* may be NULL */
+	void *payload;
+	unsigned int flags;               /* gitchat_conversation_flags */
+} gitchat_conversation_options;
+
+#define GITCHAT_CONVERSATION_OPTIONS_VERSION 1
+#define GITCHAT_CONVERSATION_OPTIONS_INIT { GITCHAT_CONVERSATION_OPTIONS_VERSION }
+
+GITCHAT_EXTERN(int) gitchat_conversation_load_ext(gitchat_conversation **out,
+                                                  gitchat_store *store, const char *room,
+                                                  const gitchat_conversation_options *opts);
+
+/* How the last load (or a later repair) went: for tests, benchmarks and
+ * verbose output. */
+typedef enum {
+	GITCHAT_CONVERSATION_INDEX_NONE = 0,  /* ordered in memory, no index used */
+	GITCHAT_CONVERSATION_INDEX_WARM,      /* the index matched the refs */
+	GITCHAT_CONVERSATION_INDEX_UPDATED,   /* the refs had moved: new commits added */
+	GITCHAT_CONVERSATION_INDEX_BUILT,     /* none, of another version or limits, or ignored */
+	GITCHAT_CONVERSATION_INDEX_REBUILT    /* it was corrupt: rebuilt */
+} gitchat_conversation_index_state;
+
+typedef struct {
+	gitchat_conversation_index_state index;
+	int saved;                  /* 1 when the index file was written */
+	size_t commits_read;        /* commits read and parsed */
+	size_t invalid;             /* invalid commits reachable from the refs */
+	size_t messages_cached;     /* messages given from the message cache */
+	size_t messages_read;       /* messages read from git */
+} gitchat_conversation_stats;
+
+GITCHAT_EXTERN(void) gitchat_conversation_stats_get(gitchat_conversation_stats *out,
+                                                    const gitchat_conversation *conv);
+
 GITCHAT_EXTERN(size_t) gitchat_conversation_count(const gitchat_conversation *conv);
 
 #define GITCHAT_NO_INDEX ((size_t)-1)
@@ -45,13 +99,23 @@ typedef struct {
 	size_t reply_to;              /* index of the message replied to, or GITCHAT_NO_INDEX */
 } gitchat_conversation_entry;
 
-/* 0, or GITCHAT_ENOTFOUND past the end. */
+/* 0, or GITCHAT_ENOTFOUND past the end (or, rarely, another error when
+ * the index turned out corrupt and could not be rebuilt). */
 GITCHAT_EXTERN(int) gitchat_conversation_entry_get(gitchat_conversation_entry *out,
                                                    const gitchat_conversation *conv, size_t i);
 
-/* Loads the i-th message in order (caller frees with gitchat_message_free). */
+/* Loads the i-th message in order (caller frees with gitchat_message_free).
+ * Messages are read on demand: a conversation holds 52 bytes per message,
+ * mapped from the index, not the messages themselves. */
 GITCHAT_EXTERN(int) gitchat_conversation_message(gitchat_message **out,
                                                  gitchat_conversation *conv, size_t i);
+
+/* The edits, redactions and reactions whose target is message i, in
+ * conversation order: up to `max` of their indices into `out`; *total says
+ * how many there are. Lets a reader render a page without scanning the
+ * whole conversation. */
+GITCHAT_EXTERN(int) gitchat_conversation_related(size_t *total, const gitchat_conversation *conv,
+                                                 size_t i, size_t *out, size_t max);
 
 /* The index of message `id`, or GITCHAT_ENOTFOUND. */
 GITCHAT_EXTERN(int) gitchat_conversation_find(size_t *out, const gitchat_conversation *conv,

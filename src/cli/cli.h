@@ -25,6 +25,12 @@ int cmd_keygen(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_follow(int argc, char **argv);
+int cmd_rooms(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
+int cmd_redact(int argc, char **argv);
+int cmd_react(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_allowed_signers(int argc, char **argv);
 

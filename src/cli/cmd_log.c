@@ -1,30 +1,136 @@
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "reader.h"
 
 static const char usage[] =
-	"usage: git chat log [-r ROOM] [-n N] [--format=text|json]\n"
+	"usage: git chat log [-r ROOM] [-n N] [--since DATE] [--until DATE] [--author WHO]\n"
+	"                    [--grep PATTERN [-i] [-F]] [--unread] [--format=text|json]\n"
+	"                    [--color=auto|always|never] [--[no-]mark-read]\n"
 	"\n"
 	"Shows the conversation of ROOM, every replica in the same order. Only\n"
 	"verified messages are shown; anything skipped is reported on stderr.\n"
+	"Edits, redactions and reactions are shown at their target, not on their own.\n"
 	"\n"
 	"    -r, --room ROOM       the room (default: git config chat.room, else general)\n"
-	"    -n, --max-count N     only the last N messages\n"
-	"        --format FORMAT   text (default) or json (one object per line)\n";
+	"    -n, --max-count N     only the last N messages (after the filters below)\n"
+	"        --since DATE      only messages written at or after DATE\n"
+	"        --until DATE      only messages written at or before DATE\n"
+	"                          (YYYY-MM-DD, ISO 8601, @SECONDS, yesterday, 3 days ago)\n"
+	"        --author WHO      only messages by WHO: a key (hex prefix of 4 or more\n"
+	"                          digits, or its SHA256: fingerprint or a prefix of it),\n"
+	"                          or a name or email (whole, any case; names are claims)\n"
+	"        --grep PATTERN    only messages whose shown text matches PATTERN, a POSIX\n"
+	"                          extended regular expression\n"
+	"    -i, --ignore-case     match PATTERN in any case\n"
+	"    -F, --fixed-strings   PATTERN is a plain string, not a regular expression\n"
+	"        --unread          only messages after your read marker\n"
+	"        --format FORMAT   text (default) or json (one object per line)\n"
+	"        --color WHEN      auto (default: on a terminal), always or never;\n"
+	"                          NO_COLOR in the environment turns colour off always\n"
+	"        --mark-read       move the read marker to the end of the room when the\n"
+	"                          output reaches it (default only for text on a terminal)\n"
+	"        --no-mark-read    never move the read marker\n"
+	"        --key PATH        your identity (your own messages are never unread)\n"
+	"\n"
+	"The read marker is the local ref refs/chat-read/ROOM; it is never pushed.\n"
+	"On a terminal a '── new ──' line shows where unread messages begin.\n";
 
-static int report_skipped(const gitchat_problem *p, void *payload)
+typedef struct {
+	int64_t since, until;
+	int has_since, has_until;
+	const char *author;
+	int author_hex, author_fp;
+	const char *grep;
+	int icase, fixed;
+	regex_t re;
+	int has_re;
+	int unread_only;
+	size_t read_upto;
+	int has_me;
+	gitchat_pubkey me;
+} filter;
+
+static int needs_text(const filter *f)
 {
-	char hex[GIT_OID_HEXSZ + 1] = "";
+	return f->grep != NULL;
+}
 
-	(void)payload;
-	if (p->commit)
-		git_oid_tostr(hex, sizeof(hex), p->commit);
-	if (p->refname)
-		cli_warn("'%s' at %s: %s", p->refname, hex, p->reason);
-	else
-		cli_warn("skipping commit %s: %s", hex, p->reason);
+static int author_match_key(const filter *f, const gitchat_pubkey *key)
+{
+	char buf[GITCHAT_FINGERPRINT_SIZE > GITCHAT_PUBKEY_HEXSIZE ? GITCHAT_FINGERPRINT_SIZE
+	                                                           : GITCHAT_PUBKEY_HEXSIZE];
+	if (f->author_hex) {
+		gitchat_pubkey_hex(buf, key);
+		return !strncasecmp(buf, f->author, strlen(f->author));
+	}
+	if (f->author_fp) {
+		gitchat_pubkey_fingerprint(buf, key);
+		return !strncmp(buf, f->author, strlen(f->author));
+	}
+	return 0;
+}
+
+static int text_match(const filter *f, const gitchat_view_item *it)
+{
+	if (it->redacted)
+		return 0;
+	if (f->has_re)
+		return regexec(&f->re, it->text, 0, NULL, 0) == 0;
+	return (f->icase ? strcasestr(it->text, f->grep) : strstr(it->text, f->grep)) != NULL;
+}
+
+/* 1 when entry i passes every filter, 0 when not, <0 on error. */
+static int selected(const filter *f, gitchat_conversation *conv, gitchat_view *view, size_t i)
+{
+	gitchat_conversation_entry e;
+	gitchat_message *m = NULL;
+	gitchat_view_item *it = NULL;
+	int ok = 1;
+
+	if (gitchat_conversation_entry_get(&e, conv, i) < 0)
+		return -1;
+	if (e.kind != GITCHAT_MESSAGE_TEXT)
+		return 0;
+	if ((f->has_since && e.time < f->since) || (f->has_until && e.time > f->until))
+		return 0;
+	if (f->unread_only && (i < f->read_upto || (f->has_me && !gitchat_pubkey_cmp(&f->me, e.key))))
+		return 0;
+	if (f->author && !author_match_key(f, e.key)) {
+		if (gitchat_conversation_message(&m, conv, i) < 0)
+			return -1;
+		ok = !strcasecmp(m->author_name, f->author) || !strcasecmp(m->author_email, f->author);
+		gitchat_message_free(m);
+	}
+	if (ok && needs_text(f)) {
+		if (gitchat_view_item_load(&it, view, i) < 0)
+			return -1;
+		ok = text_match(f, it);
+		gitchat_view_item_free(it);
+	}
+	return ok;
+}
+
+static int parse_author(filter *f, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	f->author = s;
+	if (!n)
+		return -1;
+	if (!strncmp(s, "SHA256:", 7)) {
+		f->author_fp = 1;
+		return n > 7 ? 0 : -1;
+	}
+	for (i = 0; i < n && strchr("0123456789abcdefABCDEF", s[i]); i++)
+		;
+	/* Hex of 4+ digits is a key; "beef" the name is then also tried. */
+	f->author_hex = i == n && n >= 4 && n <= 64;
 	return 0;
 }
 
@@ -34,19 +140,38 @@ int cmd_log(int argc, char **argv)
 		{ "room", required_argument, NULL, 'r' },
 		{ "max-count", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "after", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "before", required_argument, NULL, 'U' },
+		{ "author", required_argument, NULL, 'a' },
+		{ "grep", required_argument, NULL, 'g' },
+		{ "ignore-case", no_argument, NULL, 'i' },
+		{ "fixed-strings", no_argument, NULL, 'F' },
+		{ "unread", no_argument, NULL, 'u' },
+		{ "color", required_argument, NULL, 'c' },
+		{ "colour", required_argument, NULL, 'c' },
+		{ "mark-read", no_argument, NULL, 'M' },
+		{ "no-mark-read", no_argument, NULL, 'N' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	gitchat_store *store = NULL;
 	gitchat_conversation *conv = NULL;
-	gitchat_buf out = GITCHAT_BUF_INIT;
-	const char *room_arg = NULL, *format = "text";
+	gitchat_view *view = NULL;
+	reader_printer pr;
+	filter f;
+	const char *room_arg = NULL, *format = "text", *color_mode = "auto", *keypath = NULL;
 	char *room = NULL, *end;
 	long long max = -1;
-	size_t i, count, start;
-	int c, json, ret;
+	size_t *idx = NULL, nidx = 0, cap = 0, i, count, last_visible = GITCHAT_NO_INDEX;
+	int c, json, color, mark = -1, ret = 0, shown_new = 0, r, has_marker;
+	int64_t now = (int64_t)time(NULL);
 
-	while ((c = cli_getopt(argc, argv, "r:n:h", opts, usage)) != 0) {
+	memset(&f, 0, sizeof(f));
+	memset(&pr, 0, sizeof(pr));
+	while ((c = cli_getopt(argc, argv, "r:n:iFh", opts, usage)) != 0) {
 		switch (c) {
 		case 'r': room_arg = optarg; break;
 		case 'n':
@@ -55,6 +180,28 @@ int cmd_log(int argc, char **argv)
 				return cli_usage_error(usage, "-n needs a count, not '%s'", optarg);
 			break;
 		case 'f': format = optarg; break;
+		case 'S':
+		case 'U': {
+			int64_t t;
+			if (gitchat_date_parse_human(&t, optarg, now) < 0)
+				return cli_usage_error(usage, "%s", gitchat_error_last()->message);
+			if (c == 'S') { f.since = t; f.has_since = 1; }
+			else { f.until = t; f.has_until = 1; }
+			break;
+		}
+		case 'a':
+			if (parse_author(&f, optarg) < 0)
+				return cli_usage_error(usage, "--author needs a key, fingerprint or name, "
+				                       "not '%s'", optarg);
+			break;
+		case 'g': f.grep = optarg; break;
+		case 'i': f.icase = 1; break;
+		case 'F': f.fixed = 1; break;
+		case 'u': f.unread_only = 1; break;
+		case 'c': color_mode = optarg; break;
+		case 'M': mark = 1; break;
+		case 'N': mark = 0; break;
+		case 'k': keypath = optarg; break;
 		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
@@ -63,35 +210,124 @@ int cmd_log(int argc, char **argv)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (strcmp(format, "text") && strcmp(format, "json"))
 		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
+	if (reader_color(&color, color_mode) < 0)
+		return cli_usage_error(usage, "unknown --color '%s'; use auto, always or never",
+		                       color_mode);
+	if ((f.icase || f.fixed) && !f.grep)
+		return cli_usage_error(usage, "-i and -F only apply to --grep");
+	if (f.grep && !f.fixed) {
+		int err = regcomp(&f.re, f.grep, REG_EXTENDED | REG_NOSUB | (f.icase ? REG_ICASE : 0));
+		if (err) {
+			char msg[256];
+			regerror(err, &f.re, msg, sizeof(msg));
+			return cli_usage_error(usage, "bad --grep pattern '%s': %s (use -F for a plain "
+			                       "string)", f.grep, msg);
+		}
+		f.has_re = 1;
+	}
 	json = !strcmp(format, "json");
+	if (json)
+		color = 0;
+	if (mark < 0)
+		mark = !json && isatty(1);
 	if ((ret = cli_open_store(&store)) != 0 ||
 	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
 		goto done;
-	if (gitchat_conversation_load(&conv, store, room, report_skipped, NULL) < 0) {
+	/* Only --grep reads texts while selecting, which needs the whole view;
+	 * otherwise the view starts at the first message shown. */
+	if (gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL) < 0 ||
+	    (needs_text(&f) && gitchat_view_new(&view, conv) < 0) ||
+	    gitchat_read_marker_get(&f.read_upto, store, conv, room) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}
+	has_marker = f.read_upto > 0;
+	f.has_me = reader_my_key(&f.me, gitchat_store_repository(store), keypath);
 	count = gitchat_conversation_count(conv);
-	start = max >= 0 && (size_t)max < count ? count - (size_t)max : 0;
-	for (i = start; i < count; i++) {
-		gitchat_message *m = NULL;
-		int error;
-		gitchat_buf_clear(&out);
-		if ((error = gitchat_conversation_message(&m, conv, i)) == 0)
-			error = json ? gitchat_render_json(&out, m) : gitchat_render_text(&out, m);
-		gitchat_message_free(m);
-		if (error < 0) {
+	for (i = count; i-- > 0;) {
+		gitchat_conversation_entry e;
+		if (gitchat_conversation_entry_get(&e, conv, i) == 0 && e.kind == GITCHAT_MESSAGE_TEXT) {
+			last_visible = i;
+			break;
+		}
+	}
+
+	/* The selection, as indices: with -n, from the end backwards. */
+	if (max >= 0) {
+		for (i = count; i-- > 0 && nidx < (size_t)max;) {
+			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
+			if (!r)
+				continue;
+			if (nidx == cap) {
+				cap = cap ? cap * 2 : 64;
+				if (!(idx = realloc(idx, cap * sizeof(*idx)))) { ret = cli_fatal("out of memory"); goto done; }
+			}
+			idx[nidx++] = i;
+		}
+		for (i = 0; i < nidx / 2; i++) {
+			size_t t = idx[i];
+			idx[i] = idx[nidx - 1 - i];
+			idx[nidx - 1 - i] = t;
+		}
+	} else {
+		for (i = 0; i < count; i++) {
+			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
+			if (!r)
+				continue;
+			if (nidx == cap) {
+				cap = cap ? cap * 2 : 64;
+				if (!(idx = realloc(idx, cap * sizeof(*idx)))) { ret = cli_fatal("out of memory"); goto done; }
+			}
+			idx[nidx++] = i;
+		}
+	}
+
+	if (!view && gitchat_view_new_from(&view, conv, nidx ? idx[0] : count) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	if ((ret = reader_printer_init(&pr, json, color, reader_width())) != 0 ||
+	    (ret = reader_printer_note(&pr, view, idx, nidx)) != 0)
+		goto done;
+	for (i = 0; i < nidx; i++) {
+		gitchat_view_item *it = NULL;
+		if (gitchat_view_item_load(&it, view, idx[i]) < 0) {
 			ret = cli_fatal_lib();
 			goto done;
 		}
-		if (cli_write_out(out.ptr, out.size) < 0)
-			break;   /* a closed pipe (| head) is not an error */
+		it->unread = idx[i] >= f.read_upto && !(f.has_me && !gitchat_pubkey_cmp(&f.me, &it->msg->key));
+		r = 0;
+		if (it->unread && has_marker && !shown_new && !f.unread_only) {
+			shown_new = 1;
+			r = reader_print_rule(&pr, "new");
+		}
+		if (r == 0)
+			r = reader_print(&pr, it);
+		gitchat_view_item_free(it);
+		if (r == CLI_EXIT_FATAL) { ret = r; goto done; }
+		if (r < 0)
+			goto done;   /* a closed pipe (| head) is not an error */
+	}
+
+	/* Read to the end: only when the output shows the room's last message
+	 * and no filter hid anything before it. */
+	if (mark && count > f.read_upto && !f.author && !f.grep && !f.has_since && !f.has_until &&
+	    (last_visible == GITCHAT_NO_INDEX || (nidx && idx[nidx - 1] == last_visible) ||
+	     last_visible < f.read_upto)) {
+		gitchat_conversation_entry e;
+		if (gitchat_conversation_entry_get(&e, conv, count - 1) < 0 ||
+		    gitchat_read_marker_set(store, room, e.id) < 0)
+			cli_warn("cannot move the read marker: %s", gitchat_error_last()->message);
 	}
 	ret = 0;
 done:
+	if (f.has_re)
+		regfree(&f.re);
+	reader_printer_dispose(&pr);
+	free(idx);
+	gitchat_view_free(view);
 	gitchat_conversation_free(conv);
 	gitchat_store_free(store);
-	gitchat_buf_dispose(&out);
 	free(room);
 	return ret;
 }

@@ -11,6 +11,11 @@ static const char usage[] =
 	"is signed by the key its ref names. Prints one line per problem\n"
 	"('REF COMMIT REASON'); exits 0 when all holds, 1 when something is invalid.\n"
 	"\n"
+	"Also warns ('REF COMMIT warning: REASON') about edits and redactions signed\n"
+	"by someone other than the author of the message they target: such commits\n"
+	"are valid (signed, in the right room), so they do not make verify fail, but\n"
+	"every reader ignores them. Warnings alone exit 0.\n"
+	"\n"
 	"    -r, --room ROOM       check only this room\n";
 
 static int print_problem(const gitchat_problem *p, void *payload)
@@ -24,6 +29,17 @@ static int print_problem(const gitchat_problem *p, void *payload)
 	return 0;
 }
 
+static int print_warning(const gitchat_problem *p, void *payload)
+{
+	char hex[GIT_OID_HEXSZ + 1] = "-";
+
+	(*(size_t *)payload)++;
+	if (p->commit)
+		git_oid_tostr(hex, sizeof(hex), p->commit);
+	printf("%s %s warning: %s\n", p->refname ? p->refname : "-", hex, p->reason);
+	return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -33,8 +49,8 @@ int cmd_verify(int argc, char **argv)
 	};
 	gitchat_store *store = NULL;
 	const char *room = NULL;
-	size_t problems = 0;
-	int c, ret, error;
+	size_t problems = 0, warnings = 0;
+	int c, ret, error, werror;
 
 	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0) {
 		switch (c) {
@@ -50,6 +66,12 @@ int cmd_verify(int argc, char **argv)
 	if ((ret = cli_open_store(&store)) != 0)
 		return ret;
 	error = gitchat_verify_store(store, room, print_problem, &problems);
+	/* A failure of the warning pass only matters when nothing else did. */
+	if ((error == 0 || error == GITCHAT_EVERIFY) &&
+	    (werror = gitchat_view_check(store, room, print_warning, &warnings)) < 0 && error == 0)
+		error = werror;
+	if (warnings)
+		fprintf(stderr, "%zu warning%s\n", warnings, warnings == 1 ? "" : "s");
 	if (error == GITCHAT_EVERIFY) {
 		fprintf(stderr, "%zu problem%s found\n", problems, problems == 1 ? "" : "s");
 		ret = CLI_EXIT_PROBLEM;

@@ -9,6 +9,12 @@ static const cli_command commands[] = {
 	{ "whoami", cmd_whoami, "print your public key and its fingerprint" },
 	{ "send", cmd_send, "append a signed message to your log in a room" },
 	{ "log", cmd_log, "show a room's conversation" },
+	{ "follow", cmd_follow, "show a room's new messages as they arrive" },
+	{ "rooms", cmd_rooms, "list the rooms with their unread messages" },
+	{ "edit", cmd_edit, "change the text of one of your messages" },
+	{ "redact", cmd_redact, "delete one of your messages from view" },
+	{ "react", cmd_react, "react to a message with an emoji" },
+	{ "export", cmd_export, "write a room as a self-contained HTML page" },
 	{ "verify", cmd_verify, "check every log of the store" },
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
 	{ NULL, NULL, NULL }

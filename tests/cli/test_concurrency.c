@@ -82,7 +82,7 @@ Test(concurrency, two_writers_one_log)
 	assert_in_order(log, 2, PER_WRITER);
 
 	assert_verify_clean(store);
-	const char *logargs[] = { "log", NULL };
+	const char *logargs[] = { "log", "--format=json", NULL };
 	t_run r = t_chat(store, NULL, logargs);
 	cr_assert_eq(r.status, 0);
 	cr_assert_eq(t_count_lines(r.out), 2 * PER_WRITER);
@@ -182,7 +182,7 @@ Test(concurrency, library_two_authors_one_room)
 	n = t_git(store, "rev-list --count --min-parents=2 %s %s", ra, rb);
 	cr_assert(atoi(n) > 0, "no message took the other author's head as a parent");
 	assert_verify_clean(store);
-	const char *logargs[] = { "log", NULL };
+	const char *logargs[] = { "log", "--format=json", NULL };
 	t_run r = t_chat(store, NULL, logargs);
 	cr_assert_eq(r.status, 0);
 	cr_assert_eq(t_count_lines(r.out), 300);

@@ -212,7 +212,7 @@ Test(verify, tampered_store)
 	t_run_free(&r);
 
 	/* The text format skips the same commits. */
-	const char *logtext[] = { "log", NULL };
+	const char *logtext[] = { "log", "--format=json", NULL };
 	r = t_chat(store, NULL, logtext);
 	cr_assert_eq(r.status, 0);
 	cr_assert_eq(t_count_lines(r.out), valid + 1);
@@ -224,7 +224,7 @@ Test(verify, log_keeps_earlier_messages_of_a_damaged_log)
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store");
 	author a;
-	const char *log[] = { "log", NULL };
+	const char *log[] = { "log", "--format=json", NULL };
 	const char *verify[] = { "verify", NULL };
 	t_run r;
 
@@ -240,8 +240,8 @@ Test(verify, log_keeps_earlier_messages_of_a_damaged_log)
 	r = t_chat(store, NULL, log);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(t_count_lines(r.out), 2, "%s", r.out);
-	t_assert_contains(r.out, "  a1\n");
-	t_assert_contains(r.out, "  a2\n");
+	t_assert_contains(r.out, "\"text\":\"a1\"");
+	t_assert_contains(r.out, "\"text\":\"a2\"");
 	cr_assert(!strstr(r.out, "A3") && !strstr(r.out, "a3"), "%s", r.out);
 	t_assert_contains(r.err, "skipping commit");
 	t_assert_contains(r.err, forged);

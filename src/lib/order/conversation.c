@@ -1,299 +1,487 @@
+/*
+ * A room's conversation: its order index (order/index.h), brought up to
+ * date with the refs, and messages read from the store on demand.
+ *
+ * Loading: list the room's refs; when the index was built from exactly
+ * these tips, map it and stop there. Otherwise load its compact graph,
+ * add what the refs reach that it lacks (order/graph.h: only new commits
+ * are read and verified), order the valid nodes (order/order.h) and write
+ * the index again. A damaged index found on the way is rebuilt from the
+ * refs; a damaged block found later (blocks are checked when first read)
+ * is repaired by rebuilding from the tips the index recorded, which gives
+ * the same messages in the same places.
+ */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gitchat/conversation.h"
 #include "message/commit.h"
+#include "order/graph.h"
+#include "order/index.h"
+#include "order/objects.h"
 #include "order/order.h"
+#include "order/text.h"
 #include "store/refs.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
-#include "util/oidmap.h"
-
-/* For now every message is held in memory; the entries are derived. */
-struct gitchat_conversation {
-	gitchat_message **messages;   /* in conversation order */
-	size_t count;
-	gitchat_oidmap index;         /* oid -> position */
-	size_t *target, *reply;       /* positions, GITCHAT_NO_INDEX when none */
-};
 
 typedef struct {
 	gitchat_store *store;
-	const char *room;
-	gitchat_problem_cb cb;
-	void *payload;
-	gitchat_oidmap seen;          /* oid -> index in msgs, or UINT32_MAX if invalid */
-	gitchat_message **msgs;
-	size_t n, cap;
-	git_oid *queue;
-	size_t qhead, qtail, qcap;
+	char room[65];
+	char *path;                    /* the index file; NULL: in memory only */
+	gitchat_index *ix;
+	gitchat_text_reader text;
+	gitchat_index **retired;       /* replaced after a repair; entries may point in */
+	size_t nretired;
+	gitchat_objects objs;
+	int objs_open;
 	gitchat_buf raw;
-} loader;
+	gitchat_conversation_stats stats;
+} conv_state;
 
-static int report(loader *l, const char *refname, const git_oid *id, const char *reason)
+struct gitchat_conversation {
+	conv_state *s;   /* const accessors may still repair the index */
+};
+
+static void refproblems_free(gitchat_index_refproblem *p, size_t n)
 {
-	gitchat_problem p = { refname, id, reason };
-	return l->cb ? l->cb(&p, l->payload) : 0;
+	for (size_t i = 0; i < n; i++)
+		free((char *)p[i].reason);
+	free(p);
 }
 
-static int enqueue(loader *l, const git_oid *id)
+/* Heads signed by another key than their ref's: a problem of the ref, not
+ * of the commit, which stays a message (DESIGN.md: every valid commit
+ * reachable). */
+static int ref_problems(gitchat_index_refproblem **out, size_t *n, const gitchat_graph *g,
+                        const gitchat_tips *tips)
 {
-	if (gitchat_oidmap_get(&l->seen, id, NULL))
-		return 0;
-	if (l->qtail == l->qcap) {
-		size_t cap = l->qcap ? l->qcap * 2 : 256;
-		git_oid *q = realloc(l->queue, cap * sizeof(*q));
-		if (!q)
-			return gitchat_error_oom();
-		l->queue = q;
-		l->qcap = cap;
-	}
-	l->queue[l->qtail++] = *id;
-	return gitchat_oidmap_set(&l->seen, id, UINT32_MAX - 1);
-}
-
-/* Loads one commit: keeps it when valid, walks on to its parents anyway,
- * since a valid message may be reachable only through an invalid one. */
-static int load_one(loader *l, const git_oid *id)
-{
-	gitchat_commit c;
-	gitchat_pubkey signer;
-	gitchat_message *m = NULL;
-	git_oid bad;
-	int error, valid;
-	size_t i;
-
-	if ((error = gitchat_commit_read_raw(&l->raw, l->store->repo, id)) < 0 ||
-	    (error = gitchat_commit_parse(&c, l->raw.ptr, l->raw.size)) < 0) {
-		if (error == GITCHAT_ENOMEM)
-			return error;
-		error = report(l, NULL, id, gitchat_error_last()->message);
-		gitchat_oidmap_set(&l->seen, id, UINT32_MAX);
-		return error;
-	}
-	error = gitchat_verify_commit(l->store, id, l->room, &bad);
-	valid = error == 0;
-	if (error == GITCHAT_EVERIFY) {
-		error = report(l, NULL, id, gitchat_error_last()->message);
-	} else if (error == 0) {
-		/* Verified (now or before, the cache says): the signer is the blob's key. */
-		if ((error = gitchat_commit_signer(&signer, l->store, id)) == 0)
-			error = gitchat_message_from_commit(&m, id, &c, &signer);
-	}
-	for (i = 0; error == 0 && i < c.parent_count; i++)
-		error = enqueue(l, &c.parents[i]);
-	gitchat_commit_dispose(&c);
-	if (error < 0) {
-		gitchat_message_free(m);
-		return error;
-	}
-	if (!valid)
-		return gitchat_oidmap_set(&l->seen, id, UINT32_MAX);
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		gitchat_message **nm = realloc(l->msgs, cap * sizeof(*nm));
-		if (!nm) {
-			gitchat_message_free(m);
-			return gitchat_error_oom();
-		}
-		l->msgs = nm;
-		l->cap = cap;
-	}
-	l->msgs[l->n] = m;
-	return gitchat_oidmap_set(&l->seen, id, (uint32_t)l->n++);
-}
-
-static int load_tips(loader *l)
-{
-	gitchat_tips tips;
-	gitchat_pubkey signer;
+	gitchat_index_refproblem *p = calloc(tips->count + 1, sizeof(*p));
 	char want[GITCHAT_FINGERPRINT_SIZE], got[GITCHAT_FINGERPRINT_SIZE];
 	gitchat_buf why = GITCHAT_BUF_INIT;
 	size_t i;
-	int error;
 
-	if ((error = gitchat_tips_list(&tips, NULL, l->store->repo, l->room)) < 0)
-		return error;
-	for (i = 0; i < tips.count && error == 0; i++) {
-		const gitchat_tip *t = &tips.tips[i];
-		/* A head signed by someone else is reported; its valid commits are
-		 * still messages (DESIGN.md: every valid commit reachable). */
-		if (gitchat_commit_signer(&signer, l->store, &t->id) == 0 &&
-		    gitchat_pubkey_cmp(&signer, &t->ref.key) != 0) {
-			gitchat_pubkey_fingerprint(want, &t->ref.key);
-			gitchat_pubkey_fingerprint(got, &signer);
-			gitchat_buf_clear(&why);
-			if ((error = gitchat_buf_printf(&why, "the head is signed by %s, not by the "
-			                                "log's owner %s", got, want)) < 0 ||
-			    (error = report(l, t->refname, &t->id, why.ptr)) != 0)
-				break;
-		}
-		gitchat_error_clear();
-		error = enqueue(l, &t->id);
-	}
-	gitchat_buf_dispose(&why);
-	gitchat_tips_dispose(&tips);
-	return error;
-}
-
-static int link_entries(gitchat_conversation *conv)
-{
-	size_t i;
-	uint32_t pos;
-	int error;
-
-	conv->target = malloc((conv->count + 1) * sizeof(size_t));
-	conv->reply = malloc((conv->count + 1) * sizeof(size_t));
-	if (!conv->target || !conv->reply)
+	*out = NULL;
+	*n = 0;
+	if (!p)
 		return gitchat_error_oom();
-	for (i = 0; i < conv->count; i++)
-		if ((error = gitchat_oidmap_set(&conv->index, &conv->messages[i]->id, (uint32_t)i)) < 0)
-			return error;
-	for (i = 0; i < conv->count; i++) {
-		const gitchat_message *m = conv->messages[i];
-		conv->target[i] = m->kind != GITCHAT_MESSAGE_TEXT &&
-		                  gitchat_oidmap_get(&conv->index, &m->target, &pos) ? pos : GITCHAT_NO_INDEX;
-		conv->reply[i] = m->has_reply && gitchat_oidmap_get(&conv->index, &m->reply_to, &pos)
-		                 ? pos : GITCHAT_NO_INDEX;
+	for (i = 0; i < tips->count; i++) {
+		const gitchat_tip *t = &tips->tips[i];
+		uint32_t v = gitchat_graph_find(g, &t->id), k;
+		if (v == GITCHAT_GRAPH_NONE || (k = g->nodes[v].key) == GITCHAT_GRAPH_NONE ||
+		    gitchat_pubkey_cmp(&g->keys[k], &t->ref.key) == 0)
+			continue;
+		gitchat_pubkey_fingerprint(want, &t->ref.key);
+		gitchat_pubkey_fingerprint(got, &g->keys[k]);
+		if (gitchat_buf_printf(&why, "the head is signed by %s, not by the log's owner %s",
+		                       got, want) < 0) {
+			refproblems_free(p, *n);
+			return GITCHAT_ENOMEM;
+		}
+		p[*n].refname = t->refname;
+		p[*n].id = t->id;
+		p[(*n)++].reason = gitchat_buf_detach(&why);
 	}
+	*out = p;
 	return 0;
 }
 
-static int build_order(gitchat_conversation *conv, loader *l)
-{
-	gitchat_order_node *nodes = calloc(l->n + 1, sizeof(*nodes));
-	uint32_t *parents = NULL, *order = malloc((l->n + 1) * sizeof(uint32_t));
-	size_t i, k, np = 0, total = 0;
-	int error = GITCHAT_ENOMEM;
+static const unsigned char no_text[GITCHAT_TEXT_ID_SIZE];
 
-	for (i = 0; i < l->n; i++)
-		total += l->msgs[i]->parent_count;
-	if (!nodes || !order || !(parents = malloc((total + 1) * sizeof(uint32_t))))
-		goto done;
-	for (i = 0; i < l->n; i++) {
-		gitchat_message *m = l->msgs[i];
-		nodes[i].id = m->id;
-		nodes[i].time = m->time;
-		nodes[i].key = m->key;
-		nodes[i].first_parent = (uint32_t)np;
-		for (k = 0; k < m->parent_count; k++) {
-			uint32_t idx;
-			/* A valid commit's parents are valid, hence loaded. */
-			if (gitchat_oidmap_get(&l->seen, &m->parents[k], &idx) && idx < l->n)
-				parents[np++] = idx;
+/* Files of other writers younger than this may still be in use. */
+#define SWEEP_AGE (10 * 60)
+
+/* Where the messages of new commits are copied: appended to the cache the
+ * old index uses, or a new cache (then the old nodes' copies are gone).
+ * NULL: no copies this time; *keep says whether the old cache still holds
+ * for the old nodes. */
+static gitchat_text_writer *text_start(gitchat_text_writer *tw, int *keep, conv_state *s,
+                                       gitchat_graph *g, gitchat_index *old)
+{
+	const unsigned char *id = old ? gitchat_index_text_id(old) : NULL;
+	int error;
+
+	*keep = 0;
+	if (!s->path)
+		return NULL;
+	if (id && memcmp(id, no_text, sizeof(no_text)) != 0) {
+		if ((error = gitchat_text_append(tw, s->path, id)) == 0)
+			return tw;
+		if (error == GITCHAT_EMODIFIED) {
+			gitchat_error_clear();
+			*keep = 1;
+			return NULL;
 		}
-		nodes[i].nparents = (uint32_t)(np - nodes[i].first_parent);
 	}
-	if ((error = gitchat_order_compute(order, nodes, l->n, parents)) < 0)
+	if (g->n)
+		memset(g->text, 0, g->n * sizeof(uint32_t));
+	if (gitchat_text_create(tw, s->path) == 0)
+		return tw;
+	gitchat_error_clear();   /* without a cache, messages come from git */
+	return NULL;
+}
+
+/* Orders the room reached by `tips`, starting from what `old` knows (may
+ * be NULL), and writes the index (in memory when it cannot be written).
+ * `prev_text` (may be NULL) is the message cache of the index replaced. */
+static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
+                 gitchat_index *old, const unsigned char *prev_text)
+{
+	gitchat_graph g;
+	gitchat_index_refproblem *problems = NULL;
+	gitchat_text_writer twbuf, *tw = NULL;
+	unsigned char text_id[GITCHAT_TEXT_ID_SIZE];
+	size_t nproblems = 0;
+	uint32_t *order = NULL;
+	int error, keep_text = 0;
+
+	*out = NULL;
+	memset(text_id, 0, sizeof(text_id));
+	gitchat_graph_init(&g);
+	if (old && (error = gitchat_index_load_graph(&g, old)) < 0) {
+		if (error != GITCHAT_EINVALID)
+			goto done;
+		gitchat_graph_dispose(&g);
+		gitchat_graph_init(&g);
+		old = NULL;
+		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+	}
+	gitchat_error_clear();
+	tw = text_start(&twbuf, &keep_text, s, &g, old);
+	if (keep_text)
+		memcpy(text_id, gitchat_index_text_id(old), sizeof(text_id));
+	if ((error = gitchat_graph_update(&g, s->store, s->room, tips, tw)) < 0)
 		goto done;
-	if (!(conv->messages = malloc((l->n + 1) * sizeof(gitchat_message *)))) {
+	s->stats.commits_read += g.parsed;
+	/* The cache is published before the index that points into it. */
+	if (tw) {
+		memcpy(text_id, tw->id, sizeof(text_id));
+		if (tw->failed || gitchat_text_finish(tw) < 0) {
+			memset(text_id, 0, sizeof(text_id));
+			gitchat_error_clear();
+		}
+		tw = NULL;
+	}
+	if ((error = ref_problems(&problems, &nproblems, &g, tips)) < 0)
+		goto done;
+	gitchat_graph_drop_lookup(&g);
+	if (!(order = malloc((g.nvalid + 1) * sizeof(uint32_t)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
-	for (i = 0; i < l->n; i++)
-		conv->messages[i] = l->msgs[order[i]];
-	conv->count = l->n;
-	l->n = 0;   /* ownership moved */
-	error = link_entries(conv);
+	error = gitchat_order_compute(order, g.nodes, g.nvalid, g.parents);
+	if (error == GITCHAT_EINVALID && old) {
+		/* Only a damaged index can make a cycle: start from the refs. */
+		free(order);
+		refproblems_free(problems, nproblems);
+		gitchat_graph_dispose(&g);
+		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+		return build(out, s, tips, NULL, prev_text);
+	}
+	if (error < 0)
+		goto done;
+	s->stats.saved = 0;
+	if (s->path) {
+		error = gitchat_index_write(out, s->path, &g, order, tips, problems, nproblems,
+		                            &s->store->limits, text_id);
+		if (error == 0) {
+			s->stats.saved = 1;
+			/* The cache the replaced index used, if another, is garbage
+			 * (a reader that mapped it keeps its pages). */
+			if (prev_text && memcmp(prev_text, no_text, sizeof(no_text)) &&
+			    memcmp(prev_text, text_id, sizeof(text_id)))
+				gitchat_text_remove(s->path, prev_text);
+			/* A new cache: sweep what older races and crashes left. */
+			if (!old)
+				gitchat_text_sweep(s->path, text_id, (int64_t)time(NULL) - SWEEP_AGE);
+		} else if (error == GITCHAT_ENOMEM) {
+			goto done;
+		}
+	}
+	/* The index only saves work: a store we cannot write is ordered in
+	 * memory. */
+	if (!*out)
+		error = gitchat_index_write(out, NULL, &g, order, tips, problems, nproblems,
+		                            &s->store->limits, text_id);
 done:
-	if (error == GITCHAT_ENOMEM && !gitchat_error_last()->code)
-		gitchat_error_oom();
-	free(nodes);
-	free(parents);
+	if (tw)
+		gitchat_text_abort(tw);
+	refproblems_free(problems, nproblems);
 	free(order);
+	gitchat_graph_dispose(&g);
+	return error;
+}
+
+/* A block of the index failed its sum after loading: rebuild from the tips
+ * it recorded (not from the refs, which may have moved meanwhile), so that
+ * every index handed out keeps meaning the same message. */
+static int repair(conv_state *s)
+{
+	gitchat_tips tips;
+	gitchat_index *fresh = NULL, **r;
+	int error;
+
+	if ((error = gitchat_index_tips(&tips, s->ix)) < 0)
+		return error;
+	error = build(&fresh, s, &tips, NULL, gitchat_index_text_id(s->ix));
+	gitchat_tips_dispose(&tips);
+	if (error < 0)
+		return error;
+	if (gitchat_index_count(fresh) != gitchat_index_count(s->ix)) {
+		gitchat_index_free(fresh);
+		return gitchat_error_set(GITCHAT_ERROR,
+			"the order index of room '%s' was damaged and rebuilding it changed the "
+			"room; run the command again", s->room);
+	}
+	if (!(r = realloc(s->retired, (s->nretired + 1) * sizeof(*r)))) {
+		gitchat_index_free(fresh);
+		return gitchat_error_oom();
+	}
+	s->retired = r;
+	r[s->nretired++] = s->ix;
+	s->ix = fresh;
+	s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+	gitchat_text_close(&s->text);
+	if (s->path)
+		gitchat_text_open(&s->text, s->path, gitchat_index_text_id(s->ix));
+	return 0;
+}
+
+static int node_at(gitchat_index_rec *nd, conv_state *s, size_t i)
+{
+	int error = gitchat_index_node(nd, s->ix, i);
+	if (error == GITCHAT_EINVALID && (error = repair(s)) == 0)
+		error = gitchat_index_node(nd, s->ix, i);
+	return error;
+}
+
+typedef struct {
+	gitchat_problem_cb cb;
+	void *payload;
+} report_ctx;
+
+static int report_one(const char *refname, const git_oid *id, const char *reason, void *payload)
+{
+	report_ctx *r = payload;
+	gitchat_problem p = { refname, id, reason };
+	return r->cb ? r->cb(&p, r->payload) : 0;
+}
+
+int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *store,
+                                  const char *room, const gitchat_conversation_options *opts)
+{
+	gitchat_conversation *conv = NULL;
+	conv_state *s = NULL;
+	gitchat_index *old = NULL;
+	unsigned char prev_text[GITCHAT_TEXT_ID_SIZE];
+	gitchat_tips tips = { 0 };
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	report_ctx rc = { NULL, NULL };
+	int error, m, have_prev = 0;
+
+	*out = NULL;
+	if (opts && opts->version != GITCHAT_CONVERSATION_OPTIONS_VERSION)
+		return gitchat_error_set(GITCHAT_EINVALID,
+		                         "gitchat_conversation_load: unknown options version");
+	if ((error = gitchat_room_validate(room)) < 0)
+		return error;
+	if (!(conv = calloc(1, sizeof(*conv))) || !(s = calloc(1, sizeof(*s)))) {
+		free(conv);
+		return gitchat_error_oom();
+	}
+	conv->s = s;
+	s->store = store;
+	strcpy(s->room, room);
+	if (opts) {
+		rc.cb = opts->problem_cb;
+		rc.payload = opts->payload;
+	}
+	if ((error = gitchat_tips_list(&tips, NULL, store->repo, room)) < 0)
+		goto done;
+	if (!opts || !(opts->flags & GITCHAT_CONVERSATION_NO_INDEX)) {
+		if ((error = gitchat_index_path(&path, store->repo, room)) < 0)
+			goto done;
+		s->path = gitchat_buf_detach(&path);
+	}
+	s->stats.index = s->path ? GITCHAT_CONVERSATION_INDEX_BUILT : GITCHAT_CONVERSATION_INDEX_NONE;
+	if (s->path && !(opts && (opts->flags & GITCHAT_CONVERSATION_REBUILD))) {
+		error = gitchat_index_open(&old, s->path, &store->limits);
+		if (error == GITCHAT_EINVALID)
+			s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+		if (error == 0) {
+			memcpy(prev_text, gitchat_index_text_id(old), sizeof(prev_text));
+			have_prev = 1;
+			if ((m = gitchat_index_tips_match(old, &tips)) == 1) {
+				s->ix = old;
+				old = NULL;
+				s->stats.index = GITCHAT_CONVERSATION_INDEX_WARM;
+			} else if (m < 0) {
+				gitchat_index_free(old);
+				old = NULL;
+				s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+			} else {
+				s->stats.index = GITCHAT_CONVERSATION_INDEX_UPDATED;
+			}
+		}
+		gitchat_error_clear();
+	} else if (s->path && gitchat_index_open(&old, s->path, &store->limits) == 0) {
+		/* Rebuilding anyway: only to know which message cache goes. */
+		memcpy(prev_text, gitchat_index_text_id(old), sizeof(prev_text));
+		have_prev = 1;
+		gitchat_index_free(old);
+		old = NULL;
+	}
+	gitchat_error_clear();
+	if (!s->ix && (error = build(&s->ix, s, &tips, old, have_prev ? prev_text : NULL)) < 0)
+		goto done;
+	gitchat_index_free(old);
+	old = NULL;
+	s->stats.invalid = gitchat_index_invalid(s->ix);
+	if (s->path)
+		gitchat_text_open(&s->text, s->path, gitchat_index_text_id(s->ix));
+	if ((error = gitchat_index_problems(s->ix, report_one, &rc)) != 0)
+		goto done;
+	*out = conv;
+	conv = NULL;
+done:
+	gitchat_index_free(old);
+	gitchat_tips_dispose(&tips);
+	gitchat_buf_dispose(&path);
+	gitchat_conversation_free(conv);
 	return error;
 }
 
 int gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store, const char *room,
                               gitchat_problem_cb cb, void *payload)
 {
-	gitchat_conversation *conv = calloc(1, sizeof(*conv));
-	loader l;
-	size_t i;
-	int error;
+	gitchat_conversation_options opts = GITCHAT_CONVERSATION_OPTIONS_INIT;
+	opts.problem_cb = cb;
+	opts.payload = payload;
+	return gitchat_conversation_load_ext(out, store, room, &opts);
+}
 
-	*out = NULL;
-	memset(&l, 0, sizeof(l));
-	l.store = store;
-	l.room = room;
-	l.cb = cb;
-	l.payload = payload;
-	if (!conv)
-		return gitchat_error_oom();
-	if ((error = gitchat_room_validate(room)) < 0 || (error = load_tips(&l)) != 0)
-		goto done;
-	while (l.qhead < l.qtail) {
-		git_oid id = l.queue[l.qhead++];
-		if ((error = load_one(&l, &id)) != 0)
-			goto done;
-	}
-	if ((error = build_order(conv, &l)) < 0)
-		goto done;
-	*out = conv;
-	conv = NULL;
-done:
-	for (i = 0; i < l.n; i++)
-		gitchat_message_free(l.msgs[i]);
-	free(l.msgs);
-	free(l.queue);
-	gitchat_oidmap_dispose(&l.seen);
-	gitchat_buf_dispose(&l.raw);
-	gitchat_conversation_free(conv);
-	return error;
+void gitchat_conversation_stats_get(gitchat_conversation_stats *out,
+                                    const gitchat_conversation *conv)
+{
+	*out = conv->s->stats;
 }
 
 size_t gitchat_conversation_count(const gitchat_conversation *conv)
 {
-	return conv->count;
+	return gitchat_index_count(conv->s->ix);
 }
 
 int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
                                    const gitchat_conversation *conv, size_t i)
 {
-	const gitchat_message *m;
+	conv_state *s = conv->s;
+	gitchat_index_rec nd = { 0 };
+	int error;
 
-	if (i >= conv->count)
+	if (i >= gitchat_index_count(s->ix))
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
-	m = conv->messages[i];
-	out->id = &m->id;
-	out->time = m->time;
-	out->key = &m->key;
-	out->kind = m->kind;
-	out->target = conv->target[i];
-	out->reply_to = conv->reply[i];
+	if ((error = node_at(&nd, s, i)) < 0)
+		return error;
+	out->id = nd.id;
+	out->time = nd.time;
+	out->key = gitchat_index_key(s->ix, nd.key);
+	out->kind = (gitchat_message_kind)nd.kind;
+	out->target = nd.target == GITCHAT_INDEX_NONE ? GITCHAT_NO_INDEX : nd.target;
+	out->reply_to = nd.reply == GITCHAT_INDEX_NONE ? GITCHAT_NO_INDEX : nd.reply;
 	return 0;
 }
 
 int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *conv, size_t i)
 {
+	conv_state *s = conv->s;
+	gitchat_index_rec nd = { 0 };
+	gitchat_commit c;
+	git_oid parents[64];
+	char hex[GIT_OID_HEXSZ + 1];
+	int error;
+
 	*out = NULL;
-	if (i >= conv->count)
+	if (i >= gitchat_index_count(s->ix))
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
-	return gitchat_message_dup(out, conv->messages[i]);
+	if ((error = node_at(&nd, s, i)) < 0)
+		return error;
+	/* From the message cache when it has a sound copy... */
+	if (nd.text && nd.nparents <= sizeof(parents) / sizeof(*parents) &&
+	    gitchat_index_parents(parents, s->ix, &nd) == 0) {
+		error = gitchat_text_message(out, &s->text, nd.text, nd.id, nd.time,
+		                             gitchat_index_key(s->ix, nd.key), s->room, parents,
+		                             nd.nparents);
+		if (error == 0) {
+			s->stats.messages_cached++;
+			return 0;
+		}
+		if (error != GITCHAT_ENOTFOUND)
+			return error;
+	}
+	gitchat_error_clear();
+	/* ... else from git. */
+	if (!s->objs_open) {
+		if ((error = gitchat_objects_open(&s->objs, s->store->repo)) < 0)
+			return error;
+		s->objs_open = 1;
+	}
+	if ((error = gitchat_objects_read_commit(&s->raw, &s->objs, nd.id)) < 0 ||
+	    (error = gitchat_commit_parse(&c, s->raw.ptr, s->raw.size)) < 0)
+		return error;
+	/* Verified when it entered the index; what we read must still be what
+	 * was verified (the id hashes it) and belong here. */
+	if (c.author.time != nd.time || c.room_len != strlen(s->room) ||
+	    memcmp(c.room, s->room, c.room_len) != 0)
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"message %s does not match the order index of room '%s'; remove '%s' "
+			"and run the command again", git_oid_tostr(hex, sizeof(hex), nd.id), s->room,
+			s->path ? s->path : "the index");
+	else
+		error = gitchat_message_from_commit(out, nd.id, &c, gitchat_index_key(s->ix, nd.key));
+	gitchat_commit_dispose(&c);
+	if (error == 0)
+		s->stats.messages_read++;
+	return error;
+}
+
+int gitchat_conversation_related(size_t *total, const gitchat_conversation *conv, size_t i,
+                                 size_t *out, size_t max)
+{
+	conv_state *s = conv->s;
+	int error = gitchat_index_related(total, s->ix, i, out, max);
+	if (error == GITCHAT_EINVALID && (error = repair(s)) == 0)
+		error = gitchat_index_related(total, s->ix, i, out, max);
+	return error;
 }
 
 int gitchat_conversation_find(size_t *out, const gitchat_conversation *conv, const git_oid *id)
 {
-	uint32_t pos;
-	char hex[GIT_OID_HEXSZ + 1];
-
-	if (!gitchat_oidmap_get(&conv->index, id, &pos))
-		return gitchat_error_set(GITCHAT_ENOTFOUND, "message %s is not in this conversation",
-		                         git_oid_tostr(hex, sizeof(hex), id));
-	*out = pos;
-	return 0;
+	conv_state *s = conv->s;
+	int error = gitchat_index_find(out, s->ix, id);
+	if (error == GITCHAT_EINVALID && (error = repair(s)) == 0)
+		error = gitchat_index_find(out, s->ix, id);
+	return error;
 }
 
 void gitchat_conversation_free(gitchat_conversation *conv)
 {
+	conv_state *s;
+
 	if (!conv)
 		return;
-	for (size_t i = 0; i < conv->count; i++)
-		gitchat_message_free(conv->messages[i]);
-	free(conv->messages);
-	free(conv->target);
-	free(conv->reply);
-	gitchat_oidmap_dispose(&conv->index);
+	if ((s = conv->s)) {
+		gitchat_index_free(s->ix);
+		for (size_t i = 0; i < s->nretired; i++)
+			gitchat_index_free(s->retired[i]);
+		free(s->retired);
+		if (s->objs_open)
+			gitchat_objects_close(&s->objs);
+		gitchat_buf_dispose(&s->raw);
+		gitchat_text_close(&s->text);
+		free(s->path);
+		free(s);
+	}
 	free(conv);
 }

@@ -56,7 +56,9 @@ static int oid_json(gitchat_buf *out, const git_oid *id)
 	return gitchat_buf_printf(out, "\"%s\"", git_oid_tostr(hex, sizeof(hex), id));
 }
 
-int gitchat_render_json(gitchat_buf *out, const gitchat_message *m)
+/* The fields every form shares, up to and including "parents"; no closing brace. */
+static int json_common(gitchat_buf *out, const gitchat_message *m, const char *text,
+                       size_t text_len)
 {
 	char key[GITCHAT_PUBKEY_HEXSIZE], fp[GITCHAT_FINGERPRINT_SIZE];
 	size_t i;
@@ -73,7 +75,7 @@ int gitchat_render_json(gitchat_buf *out, const gitchat_message *m)
 	    gitchat_buf_printf(out, ",\"key\":\"%s\",\"fingerprint\":\"%s\"},\"time\":\"", key, fp) < 0 ||
 	    gitchat_time_rfc3339(out, m->time) < 0 ||
 	    gitchat_buf_puts(out, "\",\"text\":") < 0 ||
-	    gitchat_json_string(out, m->text, m->text_len) < 0 ||
+	    (text ? gitchat_json_string(out, text, text_len) : gitchat_buf_puts(out, "null")) < 0 ||
 	    gitchat_buf_puts(out, ",\"reply_to\":") < 0)
 		return GITCHAT_ENOMEM;
 	if ((m->has_reply ? oid_json(out, &m->reply_to) : gitchat_buf_puts(out, "null")) < 0 ||
@@ -82,5 +84,39 @@ int gitchat_render_json(gitchat_buf *out, const gitchat_message *m)
 	for (i = 0; i < m->parent_count; i++)
 		if ((i && gitchat_buf_putc(out, ',') < 0) || oid_json(out, &m->parents[i]) < 0)
 			return GITCHAT_ENOMEM;
-	return gitchat_buf_puts(out, "]}\n");
+	return gitchat_buf_putc(out, ']');
+}
+
+int gitchat_render_json(gitchat_buf *out, const gitchat_message *m)
+{
+	if (json_common(out, m, m->text, m->text_len) < 0)
+		return GITCHAT_ENOMEM;
+	return gitchat_buf_puts(out, "}\n");
+}
+
+int gitchat_render_json_item(gitchat_buf *out, const gitchat_view_item *it)
+{
+	char key[GITCHAT_PUBKEY_HEXSIZE];
+	size_t i, k;
+
+	if (json_common(out, it->msg, it->redacted ? NULL : it->text, it->text_len) < 0 ||
+	    gitchat_buf_printf(out, ",\"edited\":%s,\"redacted\":%s,\"reactions\":{",
+	                       it->edited && !it->redacted ? "true" : "false",
+	                       it->redacted ? "true" : "false") < 0)
+		return GITCHAT_ENOMEM;
+	for (i = 0; i < it->reaction_count; i++) {
+		const gitchat_reaction *r = &it->reactions[i];
+		if ((i && gitchat_buf_putc(out, ',') < 0) ||
+		    gitchat_json_string(out, r->emoji, strlen(r->emoji)) < 0 ||
+		    gitchat_buf_puts(out, ":[") < 0)
+			return GITCHAT_ENOMEM;
+		for (k = 0; k < r->count; k++) {
+			gitchat_pubkey_hex(key, &r->keys[k]);
+			if (gitchat_buf_printf(out, "%s\"%s\"", k ? "," : "", key) < 0)
+				return GITCHAT_ENOMEM;
+		}
+		if (gitchat_buf_putc(out, ']') < 0)
+			return GITCHAT_ENOMEM;
+	}
+	return gitchat_buf_puts(out, "}}\n");
 }

@@ -1,51 +1,332 @@
+/*
+ * The text renderer: a conversation laid out for a terminal.
+ *
+ *   ── Wednesday 26 November 2025 ──────────────
+ *   10:00  Alice (SHA256:AbCdEfGh) (edited)
+ *     ↪ Bob: the first line of the message replied to
+ *     The **Markdown** text, wrapped to the width.
+ *     👍 2  🎉 1
+ */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gitchat/render.h"
+#include "render/ansi.h"
+#include "render/width.h"
 #include "util/buf.h"
 #include "util/date.h"
+#include "util/error.h"
 
-#define SHORT_FINGERPRINT 15   /* "SHA256:" and 8 characters */
+#define SHORT_FP 15       /* "SHA256:" and 8 characters */
+#define LONG_FP 23        /* and 16 when a name is shared */
+#define MAX_NAME_COLS 48
+#define BODY_INDENT "  "
 
-/* Terminal control bytes from untrusted text are shown, not obeyed. */
-static int put_safe(gitchat_buf *out, const char *p, size_t n)
+typedef struct {
+	char *name;
+	gitchat_pubkey key;
+	int shared;
+} author;
+
+struct gitchat_text_renderer {
+	gitchat_text_options opts;
+	author *authors;
+	size_t nauthors;
+	int64_t last_day;
+	int have_day;
+};
+
+int gitchat_text_renderer_new(gitchat_text_renderer **out, const gitchat_text_options *opts)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		int error = ((c < 0x20 && c != '\t') || c == 0x7f)
-			? gitchat_buf_printf(out, "^%c", c == 0x7f ? '?' : c + '@')
-			: gitchat_buf_putc(out, (char)c);
-		if (error < 0)
-			return error;
-	}
+	gitchat_text_renderer *r;
+	gitchat_text_options def = GITCHAT_TEXT_OPTIONS_INIT;
+
+	*out = NULL;
+	if (opts && opts->version != GITCHAT_TEXT_OPTIONS_VERSION)
+		return gitchat_error_set(GITCHAT_EINVALID, "unknown text renderer options version");
+	if (!(r = calloc(1, sizeof(*r))))
+		return gitchat_error_oom();
+	r->opts = opts ? *opts : def;
+	if (!r->opts.width)
+		r->opts.width = 80;
+	*out = r;
 	return 0;
 }
 
-int gitchat_render_text(gitchat_buf *out, const gitchat_message *m)
+void gitchat_text_renderer_free(gitchat_text_renderer *r)
 {
-	char fp[GITCHAT_FINGERPRINT_SIZE];
-	int64_t days = m->time >= 0 ? m->time / 86400 : -((-m->time + 86399) / 86400), y;
-	int64_t secs = m->time - days * 86400;
-	unsigned mo, d;
-	const char *p = m->text, *end = m->text + m->text_len;
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nauthors; i++)
+		free(r->authors[i].name);
+	free(r->authors);
+	free(r);
+}
 
-	gitchat_civil_from_days(days, &y, &mo, &d);
-	gitchat_pubkey_fingerprint(fp, &m->key);
-	fp[SHORT_FINGERPRINT] = '\0';
-	if (gitchat_buf_printf(out, "%04lld-%02u-%02u %02d:%02d  ", (long long)y, mo, d,
-	                       (int)(secs / 3600), (int)(secs / 60 % 60)) < 0 ||
-	    put_safe(out, m->author_name, strlen(m->author_name)) < 0 ||
-	    gitchat_buf_printf(out, " (%s)  ", fp) < 0)
+int gitchat_text_renderer_note_author(gitchat_text_renderer *r, const char *name,
+                                      const gitchat_pubkey *key)
+{
+	size_t i;
+	int shared = 0;
+	author *na;
+
+	for (i = 0; i < r->nauthors; i++) {
+		if (strcmp(r->authors[i].name, name))
+			continue;
+		if (gitchat_pubkey_cmp(&r->authors[i].key, key) == 0)
+			return 0;
+		shared = 1;
+	}
+	if (shared)
+		for (i = 0; i < r->nauthors; i++)
+			if (!strcmp(r->authors[i].name, name))
+				r->authors[i].shared = 1;
+	if (!(na = realloc(r->authors, (r->nauthors + 1) * sizeof(*na))))
+		return gitchat_error_oom();
+	r->authors = na;
+	if (!(na[r->nauthors].name = strdup(name)))
+		return gitchat_error_oom();
+	na[r->nauthors].key = *key;
+	na[r->nauthors].shared = shared;
+	r->nauthors++;
+	return 0;
+}
+
+static int name_shared(const gitchat_text_renderer *r, const char *name)
+{
+	for (size_t i = 0; i < r->nauthors; i++)
+		if (r->authors[i].shared && !strcmp(r->authors[i].name, name))
+			return 1;
+	return 0;
+}
+
+static unsigned author_color(const gitchat_pubkey *key)
+{
+	return 1 + key->bytes[0] % 6;   /* red .. cyan, never white */
+}
+
+static void split_time(const gitchat_text_renderer *r, int64_t t, struct tm *tm)
+{
+	time_t tt = (time_t)t;
+
+	if (r->opts.utc || !localtime_r(&tt, tm))
+		gmtime_r(&tt, tm);
+}
+
+static int styled(gitchat_buf *out, const gitchat_text_renderer *r, unsigned style,
+                  const char *s)
+{
+	if (r->opts.color && gitchat_ansi_sgr(out, style) < 0)
 		return GITCHAT_ENOMEM;
-	for (;;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (put_safe(out, p, n) < 0 || gitchat_buf_putc(out, '\n') < 0)
-			return GITCHAT_ENOMEM;
-		if (!nl)
+	if (gitchat_buf_puts(out, s) < 0)
+		return GITCHAT_ENOMEM;
+	if (r->opts.color && gitchat_ansi_sgr(out, 0) < 0)
+		return GITCHAT_ENOMEM;
+	return 0;
+}
+
+int gitchat_text_render_rule(gitchat_buf *out, gitchat_text_renderer *r, const char *label)
+{
+	gitchat_buf line = GITCHAT_BUF_INIT;
+	size_t w = 3 + gitchat_display_width(label, strlen(label)) + 1;
+	int error;
+
+	error = gitchat_buf_puts(&line, "── ") < 0 || gitchat_buf_puts(&line, label) < 0 ||
+	        gitchat_buf_putc(&line, ' ') < 0 ? GITCHAT_ENOMEM : 0;
+	for (; !error && w < r->opts.width && w < 80; w++)
+		error = gitchat_buf_puts(&line, "─");
+	if (!error)
+		error = styled(out, r, GITCHAT_STYLE_DIM, line.ptr);
+	if (!error)
+		error = gitchat_buf_putc(out, '\n');
+	gitchat_buf_dispose(&line);
+	return error < 0 ? gitchat_error_oom() : 0;
+}
+
+static int day_rule(gitchat_buf *out, gitchat_text_renderer *r, const struct tm *tm)
+{
+	static const char *days[] = { "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday",
+	                              "Friday", "Saturday" };
+	static const char *months[] = { "January", "February", "March", "April", "May", "June",
+	                                "July", "August", "September", "October", "November",
+	                                "December" };
+	char label[64];
+
+	snprintf(label, sizeof(label), "%s %d %s %d", days[tm->tm_wday % 7], tm->tm_mday,
+	         months[tm->tm_mon % 12], tm->tm_year + 1900);
+	return gitchat_text_render_rule(out, r, label);
+}
+
+/* A name cut to MAX_NAME_COLS columns, its controls escaped. */
+static int put_name(gitchat_buf *out, const gitchat_text_renderer *r, const char *name,
+                    unsigned style)
+{
+	size_t len = strlen(name), i = 0, cols = 0, w;
+	uint32_t cp;
+
+	while (i < len) {
+		size_t n = gitchat_utf8_decode(&cp, name + i, len - i);
+		char esc[12];
+		if (gitchat_cp_unsafe(cp)) {
+			gitchat_cp_escape(esc, cp);
+			w = strlen(esc);
+		} else {
+			w = (size_t)gitchat_cp_width(cp);
+		}
+		if (cols + w > MAX_NAME_COLS) {
+			if (gitchat_ansi_put_safe(out, name, i, r->opts.color, style, NULL) < 0 ||
+			    gitchat_buf_puts(out, "…") < 0)
+				return GITCHAT_ENOMEM;
+			return 0;
+		}
+		cols += w;
+		i += n;
+	}
+	return gitchat_ansi_put_safe(out, name, len, r->opts.color, style, NULL);
+}
+
+static int header(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_view_item *it,
+                  const struct tm *tm)
+{
+	const gitchat_message *m = it->msg;
+	char fp[GITCHAT_FINGERPRINT_SIZE], hm[16];
+	unsigned name_style = GITCHAT_STYLE_BOLD | GITCHAT_STYLE_COLOR(author_color(&m->key));
+	int color = r->opts.color;
+
+	gitchat_pubkey_fingerprint(fp, &m->key);
+	fp[name_shared(r, m->author_name) ? LONG_FP : SHORT_FP] = '\0';
+	snprintf(hm, sizeof(hm), "%02d:%02d", tm->tm_hour, tm->tm_min);
+	if (styled(out, r, GITCHAT_STYLE_DIM, hm) < 0 || gitchat_buf_puts(out, "  ") < 0 ||
+	    (color && gitchat_ansi_sgr(out, name_style) < 0) ||
+	    put_name(out, r, m->author_name, name_style) < 0 ||
+	    (color && gitchat_ansi_sgr(out, 0) < 0) || gitchat_buf_putc(out, ' ') < 0 ||
+	    gitchat_buf_putc(out, '(') < 0 || styled(out, r, GITCHAT_STYLE_DIM, fp) < 0 ||
+	    gitchat_buf_putc(out, ')') < 0)
+		return GITCHAT_ENOMEM;
+	if (it->edited && !it->redacted &&
+	    (gitchat_buf_putc(out, ' ') < 0 || styled(out, r, GITCHAT_STYLE_ITALIC, "(edited)") < 0))
+		return GITCHAT_ENOMEM;
+	return gitchat_buf_putc(out, '\n');
+}
+
+/* "  ↪ Name: first line…", one line, cut to the width. */
+static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_view_item *it)
+{
+	gitchat_buf line = GITCHAT_BUF_INIT;
+	char fp[GITCHAT_FINGERPRINT_SIZE];
+	gitchat_buf plain = GITCHAT_BUF_INIT;
+	size_t cols, limit = r->opts.width > 20 ? r->opts.width : 20, i;
+	uint32_t cp;
+	int error = GITCHAT_ENOMEM;
+
+	if (it->reply_redacted ? gitchat_buf_puts(&plain, "message deleted") < 0
+	                       : gitchat_markdown_plain(&plain, it->reply_text,
+	                                                strlen(it->reply_text), 4 * limit) < 0)
+		goto done;
+	if (gitchat_buf_puts(&line, BODY_INDENT "↪ ") < 0 ||
+	    gitchat_buf_puts(&line, it->reply_name) < 0)
+		goto done;
+	if (name_shared(r, it->reply_name)) {
+		gitchat_pubkey_fingerprint(fp, &it->reply_key);
+		fp[LONG_FP] = '\0';
+		if (gitchat_buf_printf(&line, " (%s)", fp) < 0)
+			goto done;
+	}
+	if (gitchat_buf_puts(&line, ": ") < 0 ||
+	    gitchat_buf_put(&line, plain.ptr ? plain.ptr : "", plain.size) < 0)
+		goto done;
+	/* Cut by display width, leaving a column for the ellipsis. */
+	for (i = 0, cols = 0; i < line.size;) {
+		char esc[12];
+		size_t n = gitchat_utf8_decode(&cp, line.ptr + i, line.size - i), w;
+		if (gitchat_cp_unsafe(cp)) {
+			gitchat_cp_escape(esc, cp);
+			w = strlen(esc);
+		} else {
+			w = (size_t)gitchat_cp_width(cp);
+		}
+		if (cols + w > limit - 1)
 			break;
-		p = nl + 1;
-		if (gitchat_buf_puts(out, "    ") < 0)
+		cols += w;
+		i += n;
+	}
+	if (r->opts.color && gitchat_ansi_sgr(out, GITCHAT_STYLE_DIM) < 0)
+		goto done;
+	if (gitchat_ansi_put_safe(out, line.ptr, i, r->opts.color, GITCHAT_STYLE_DIM, NULL) < 0 ||
+	    (i < line.size && gitchat_buf_puts(out, "…") < 0) ||
+	    (r->opts.color && gitchat_ansi_sgr(out, 0) < 0) || gitchat_buf_putc(out, '\n') < 0)
+		goto done;
+	error = 0;
+done:
+	gitchat_buf_dispose(&plain);
+	gitchat_buf_dispose(&line);
+	return error;
+}
+
+static int reactions_line(gitchat_buf *out, gitchat_text_renderer *r,
+                          const gitchat_view_item *it)
+{
+	size_t i;
+
+	if (!it->reaction_count)
+		return 0;
+	if (gitchat_buf_puts(out, BODY_INDENT) < 0)
+		return GITCHAT_ENOMEM;
+	for (i = 0; i < it->reaction_count; i++) {
+		const gitchat_reaction *re = &it->reactions[i];
+		if ((i && gitchat_buf_puts(out, "  ") < 0) ||
+		    gitchat_ansi_put_safe(out, re->emoji, strlen(re->emoji), r->opts.color, 0, NULL) < 0 ||
+		    gitchat_buf_printf(out, " %zu", re->count) < 0)
 			return GITCHAT_ENOMEM;
 	}
-	return 0;
+	return gitchat_buf_putc(out, '\n');
+}
+
+int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
+                             const gitchat_view_item *it)
+{
+	struct tm tm;
+	int64_t day;
+	int error;
+
+	split_time(r, it->msg->time, &tm);
+	day = gitchat_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+	                              (unsigned)tm.tm_mday);
+	if ((!r->have_day || day != r->last_day) && (error = day_rule(out, r, &tm)) < 0)
+		return error;
+	r->have_day = 1;
+	r->last_day = day;
+	if (header(out, r, it, &tm) < 0 || (it->has_reply && reply_line(out, r, it) < 0))
+		return gitchat_error_oom();
+	if (it->redacted) {
+		if (gitchat_buf_puts(out, BODY_INDENT) < 0 ||
+		    styled(out, r, GITCHAT_STYLE_DIM | GITCHAT_STYLE_ITALIC, "message deleted") < 0 ||
+		    gitchat_buf_putc(out, '\n') < 0)
+			return gitchat_error_oom();
+	} else if ((error = gitchat_render_markdown_text(out, it->text, it->text_len,
+	                                                 r->opts.width, BODY_INDENT,
+	                                                 r->opts.color)) < 0) {
+		return error;
+	}
+	return reactions_line(out, r, it) < 0 ? gitchat_error_oom() : 0;
+}
+
+int gitchat_render_text(gitchat_buf *out, const gitchat_message *msg)
+{
+	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
+	gitchat_text_renderer *r = NULL;
+	gitchat_view_item it;
+	int error;
+
+	memset(&it, 0, sizeof(it));
+	it.msg = (gitchat_message *)msg;
+	it.text = msg->text;
+	it.text_len = msg->text_len;
+	o.utc = 1;
+	if ((error = gitchat_text_renderer_new(&r, &o)) == 0)
+		error = gitchat_text_render_item(out, r, &it);
+	gitchat_text_renderer_free(r);
+	return error;
 }

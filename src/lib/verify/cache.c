@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,26 +12,34 @@
 #include "util/fs.h"
 #include "util/oidmap.h"
 
-#define CACHE_MAGIC "GCVRFY01"
+#define CACHE_MAGIC "GCVRFY02"
+#define CACHE_MAGIC_V1 "GCVRFY01"
 #define CACHE_HEADER 32
+#define REC GIT_OID_RAWSZ
 #define INVALID_BIT 0x80000000u
+#define VALID_VALUE 0u
+/* An appended tail this long is worth rewriting the file sorted. */
+#define COMPACT_AT 4096
 
 typedef struct {
 	char name[65];
-	int loaded;
-	gitchat_buf pending;   /* valid ids not yet appended to the file */
+	const unsigned char *sorted;   /* valid ids in ascending order */
+	size_t nsorted;
+	void *map;                     /* the file, mapped */
+	size_t maplen;
+	unsigned char *owned;          /* sorted ids merged in memory */
+	gitchat_oidmap mem;            /* the file's tail and this process's results */
+	gitchat_buf pending;           /* valid ids not yet appended to the file */
 } cache_room;
 
 typedef struct {
 	git_oid cause;
 	char *reason;
-	uint32_t room;         /* invalid for this room; another may differ */
 } cache_failure;
 
 struct gitchat_verify_cache {
 	char *dir;                 /* $GIT_DIR/chat/verified */
 	gitchat_limits limits;
-	gitchat_oidmap map;        /* value: room index, | INVALID_BIT + failure index */
 	cache_room *rooms;
 	size_t nrooms;
 	cache_failure *failures;
@@ -54,60 +63,186 @@ int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
 	return 0;
 }
 
-static void header(unsigned char h[CACHE_HEADER], const gitchat_limits *l)
+static void put_be32(unsigned char *p, uint32_t v)
 {
-	uint32_t v[3] = { (uint32_t)l->max_text, (uint32_t)l->max_tree, (uint32_t)l->max_parents };
-	memset(h, 0, CACHE_HEADER);
-	memcpy(h, CACHE_MAGIC, 8);
-	for (int i = 0; i < 3; i++) {
-		h[8 + 4 * i] = v[i] >> 24;
-		h[9 + 4 * i] = v[i] >> 16;
-		h[10 + 4 * i] = v[i] >> 8;
-		h[11 + 4 * i] = v[i];
-	}
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
 }
 
-static int room_load(gitchat_verify_cache *c, uint32_t idx)
+static uint32_t be32(const unsigned char *p)
 {
-	cache_room *r = &c->rooms[idx];
-	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
-	unsigned char h[CACHE_HEADER];
-	size_t off;
-	int error = 0;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
 
-	r->loaded = 1;
-	if (gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
+static void header(unsigned char h[CACHE_HEADER], const gitchat_limits *l, const char *magic,
+                   uint32_t nsorted)
+{
+	memset(h, 0, CACHE_HEADER);
+	memcpy(h, magic, 8);
+	put_be32(h + 8, (uint32_t)l->max_text);
+	put_be32(h + 12, (uint32_t)l->max_tree);
+	put_be32(h + 16, (uint32_t)l->max_parents);
+	if (!strcmp(magic, CACHE_MAGIC))
+		put_be32(h + 20, nsorted);
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, REC);
+}
+
+/* Sorts 20-byte ids: bucketed by their first two bytes (they are hash
+ * output, so buckets are even), then each small bucket sorted. */
+static int sort_ids(unsigned char *ids, size_t n)
+{
+	uint32_t *start;
+	unsigned char *tmp;
+	size_t i;
+
+	if (n < 1024) {
+		qsort(ids, n, REC, rec_cmp);
+		return 0;
+	}
+	start = calloc(65536 + 1, sizeof(uint32_t));
+	tmp = malloc(n * REC);
+	if (!start || !tmp) {
+		free(start);
+		free(tmp);
+		return gitchat_error_oom();
+	}
+	for (i = 0; i < n; i++)
+		start[((unsigned)ids[i * REC] << 8 | ids[i * REC + 1]) + 1]++;
+	for (i = 0; i < 65536; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < n; i++) {
+		unsigned b = (unsigned)ids[i * REC] << 8 | ids[i * REC + 1];
+		memcpy(tmp + (size_t)start[b]++ * REC, ids + i * REC, REC);
+	}
+	for (i = 0; i < 65536; i++) {
+		uint32_t b = i ? start[i - 1] : 0;
+		if (start[i] - b > 1)
+			qsort(tmp + (size_t)b * REC, start[i] - b, REC, rec_cmp);
+	}
+	memcpy(ids, tmp, n * REC);
+	free(start);
+	free(tmp);
+	return 0;
+}
+
+static int room_path(gitchat_buf *out, gitchat_verify_cache *c, const cache_room *r)
+{
+	return gitchat_buf_printf(out, "%s/%s", c->dir, r->name);
+}
+
+/* Merges the sorted part and the tail into one sorted array and rewrites
+ * the file with it. Failing to write only means doing this again later. */
+static int compact(gitchat_verify_cache *c, cache_room *r, const unsigned char *tail, size_t ntail)
+{
+	unsigned char *t = malloc(ntail * REC + 1), *all, h[CACHE_HEADER];
+	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
+	size_t i = 0, j = 0, n = 0;
+
+	if (!t)
+		return gitchat_error_oom();
+	memcpy(t, tail, ntail * REC);
+	if (sort_ids(t, ntail) < 0 || !(all = malloc((r->nsorted + ntail) * REC + 1))) {
+		free(t);
+		return gitchat_error_oom();
+	}
+	while (i < r->nsorted || j < ntail) {
+		const unsigned char *next;
+		if (j == ntail || (i < r->nsorted && memcmp(r->sorted + i * REC, t + j * REC, REC) <= 0))
+			next = r->sorted + i++ * REC;
+		else
+			next = t + j++ * REC;
+		if (n && memcmp(all + (n - 1) * REC, next, REC) == 0)
+			continue;
+		memcpy(all + n++ * REC, next, REC);
+	}
+	free(t);
+	if (r->map)
+		munmap(r->map, r->maplen);
+	r->map = NULL;
+	free(r->owned);
+	r->owned = all;
+	r->sorted = all;
+	r->nsorted = n;
+	gitchat_oidmap_dispose(&r->mem);   /* the tail is in `all` now */
+
+	header(h, &c->limits, CACHE_MAGIC, (uint32_t)n);
+	if (n < UINT32_MAX && room_path(&path, c, r) == 0 &&
+	    gitchat_buf_put(&data, h, CACHE_HEADER) == 0 && gitchat_buf_put(&data, all, n * REC) == 0)
+		gitchat_fs_write_new(path.ptr, data.ptr, data.size, 0644, 1);
+	gitchat_error_clear();
+	gitchat_buf_dispose(&path);
+	gitchat_buf_dispose(&data);
+	return 0;
+}
+
+static int room_load(gitchat_verify_cache *c, cache_room *r)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	unsigned char h1[CACHE_HEADER];
+	const unsigned char *d;
+	struct stat st;
+	size_t nrec, nsorted, i;
+	int fd = -1, error = 0;
+	void *map;
+
+	if (room_path(&path, c, r) < 0)
 		return GITCHAT_ENOMEM;
-	if (gitchat_fs_read(&data, path.ptr, (size_t)1 << 34) < 0) {
-		gitchat_error_clear();  /* absent or unreadable: start empty */
+	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 || fstat(fd, &st) < 0 ||
+	    st.st_size < CACHE_HEADER)
+		goto done;              /* absent or unreadable: start empty */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		goto done;
+	r->map = map;
+	r->maplen = (size_t)st.st_size;
+	d = map;
+	nrec = (r->maplen - CACHE_HEADER) / REC;   /* a torn last record is ignored */
+	header(h1, &c->limits, CACHE_MAGIC, 0);
+	nsorted = be32(d + 20);
+	if (memcmp(d, h1, 20) == 0 && nsorted <= nrec) {
+		/* ours */
+	} else if (header(h1, &c->limits, CACHE_MAGIC_V1, 0), memcmp(d, h1, CACHE_HEADER) == 0) {
+		nsorted = 0;            /* the unsorted first format: all tail */
+	} else {
+		munmap(r->map, r->maplen);
+		r->map = NULL;
+		unlink(path.ptr);       /* other limits or damaged: rebuild */
 		goto done;
 	}
-	header(h, &c->limits);
-	if (data.size < CACHE_HEADER || memcmp(data.ptr, h, CACHE_HEADER) != 0 ||
-	    (data.size - CACHE_HEADER) % GIT_OID_RAWSZ != 0) {
-		unlink(path.ptr);       /* stale limits or torn write: rebuild */
+	r->sorted = d + CACHE_HEADER;
+	r->nsorted = nsorted;
+	if (nrec - nsorted >= COMPACT_AT) {
+		error = compact(c, r, d + CACHE_HEADER + nsorted * REC, nrec - nsorted);
 		goto done;
 	}
-	for (off = CACHE_HEADER; off < data.size; off += GIT_OID_RAWSZ) {
+	for (i = nsorted; i < nrec; i++) {
 		git_oid id;
-		git_oid_fromraw(&id, (const unsigned char *)data.ptr + off);
-		if ((error = gitchat_oidmap_set(&c->map, &id, idx)) < 0)
+		git_oid_fromraw(&id, d + CACHE_HEADER + i * REC);
+		if ((error = gitchat_oidmap_set(&r->mem, &id, VALID_VALUE)) < 0)
 			break;
 	}
 done:
+	if (fd >= 0)
+		close(fd);
 	gitchat_buf_dispose(&path);
-	gitchat_buf_dispose(&data);
 	return error;
 }
 
-static int room_index(gitchat_verify_cache *c, const char *room, uint32_t *out)
+static int room_get(cache_room **out, gitchat_verify_cache *c, const char *room)
 {
 	size_t i;
 	cache_room *nr;
+	int error;
 
 	for (i = 0; i < c->nrooms; i++)
 		if (strcmp(c->rooms[i].name, room) == 0) {
-			*out = (uint32_t)i;
+			*out = &c->rooms[i];
 			return 0;
 		}
 	if (strlen(room) > 64 || !(nr = realloc(c->rooms, (c->nrooms + 1) * sizeof(*nr))))
@@ -115,89 +250,109 @@ static int room_index(gitchat_verify_cache *c, const char *room, uint32_t *out)
 	c->rooms = nr;
 	memset(&nr[c->nrooms], 0, sizeof(*nr));
 	strcpy(nr[c->nrooms].name, room);
-	*out = (uint32_t)c->nrooms++;
-	return room_load(c, *out);
+	*out = &nr[c->nrooms++];
+	if ((error = room_load(c, *out)) < 0)
+		return error;
+	return 0;
+}
+
+static int in_sorted(const cache_room *r, const git_oid *id)
+{
+	size_t lo = 0, hi = r->nsorted;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = memcmp(r->sorted + mid * REC, id->id, REC);
+		if (cmp == 0)
+			return 1;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 gitchat_vstate gitchat_verify_cache_get(gitchat_verify_cache *c, const char *room,
                                         const git_oid *id, const char **reason,
                                         git_oid *cause)
 {
-	uint32_t idx, v;
+	cache_room *r;
+	uint32_t v;
 
-	if (room_index(c, room, &idx) < 0 || !gitchat_oidmap_get(&c->map, id, &v))
+	if (room_get(&r, c, room) < 0) {
+		gitchat_error_clear();
 		return GITCHAT_VSTATE_UNKNOWN;
-	if (v & INVALID_BIT) {
-		cache_failure *f = &c->failures[v & ~INVALID_BIT];
-		/* A commit names one room: invalid for R says nothing of room S
-		 * (a message of S pointed to by a ref of R is still valid in S). */
-		if (f->room != idx)
-			return GITCHAT_VSTATE_UNKNOWN;
-		if (reason)
-			*reason = f->reason;
-		if (cause)
-			*cause = f->cause;
-		return GITCHAT_VSTATE_INVALID;
 	}
-	/* Valid for its own room only: a commit names exactly one chat-room. */
-	return v == idx ? GITCHAT_VSTATE_VALID : GITCHAT_VSTATE_UNKNOWN;
+	if (gitchat_oidmap_get(&r->mem, id, &v)) {
+		if (v & INVALID_BIT) {
+			cache_failure *f = &c->failures[v & ~INVALID_BIT];
+			if (reason)
+				*reason = f->reason;
+			if (cause)
+				*cause = f->cause;
+			return GITCHAT_VSTATE_INVALID;
+		}
+		return GITCHAT_VSTATE_VALID;
+	}
+	return in_sorted(r, id) ? GITCHAT_VSTATE_VALID : GITCHAT_VSTATE_UNKNOWN;
 }
 
 int gitchat_verify_cache_set_valid(gitchat_verify_cache *c, const char *room, const git_oid *id)
 {
-	uint32_t idx;
+	cache_room *r;
+	uint32_t v;
 	int error;
 
-	if ((error = room_index(c, room, &idx)) < 0 ||
-	    (error = gitchat_oidmap_set(&c->map, id, idx)) < 0)
+	if ((error = room_get(&r, c, room)) < 0)
 		return error;
-	return gitchat_buf_put(&c->rooms[idx].pending, id->id, GIT_OID_RAWSZ);
+	if ((gitchat_oidmap_get(&r->mem, id, &v) && v == VALID_VALUE) || in_sorted(r, id))
+		return 0;
+	if ((error = gitchat_oidmap_set(&r->mem, id, VALID_VALUE)) < 0)
+		return error;
+	return gitchat_buf_put(&r->pending, id->id, REC);
 }
 
 int gitchat_verify_cache_set_invalid(gitchat_verify_cache *c, const char *room,
                                      const git_oid *id, const git_oid *cause, const char *reason)
 {
 	cache_failure *nf;
-	uint32_t idx;
+	cache_room *r;
 	int error;
 
-	if ((error = room_index(c, room, &idx)) < 0)
+	if ((error = room_get(&r, c, room)) < 0)
 		return error;
 	if (!(nf = realloc(c->failures, (c->nfailures + 1) * sizeof(*nf))))
 		return gitchat_error_oom();
 	c->failures = nf;
 	nf[c->nfailures].cause = *cause;
-	nf[c->nfailures].room = idx;
 	if (!(nf[c->nfailures].reason = strdup(reason)))
 		return gitchat_error_oom();
-	return gitchat_oidmap_set(&c->map, id, INVALID_BIT | (uint32_t)c->nfailures++);
+	return gitchat_oidmap_set(&r->mem, id, INVALID_BIT | (uint32_t)c->nfailures++);
 }
 
 static void room_flush(gitchat_verify_cache *c, cache_room *r)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
 	unsigned char h[CACHE_HEADER];
-	struct stat st;
 	int fd;
 
 	if (!r->pending.size)
 		return;
-	if (gitchat_buf_printf(&path, "%s/%s", c->dir, r->name) < 0)
+	if (room_path(&path, c, r) < 0)
 		goto done;
-	/* The directory exists but for the first flush: mkdir only then. */
-	fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == ENOENT && gitchat_fs_mkdir_p(c->dir, 0755) == 0)
-		fd = open(path.ptr, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* The first flush: create the directory, and the file whole, header
+		 * included, so that no reader sees a file without one (losing that
+		 * race to another writer is fine). */
+		header(h, &c->limits, CACHE_MAGIC, 0);
+		if (gitchat_fs_mkdir_p(c->dir, 0755) == 0)
+			gitchat_fs_write_new(path.ptr, h, CACHE_HEADER, 0644, 0);
+		fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0)
 		goto done;
 	/* One write per flush: O_APPEND keeps concurrent writers' records whole. */
-	if (fstat(fd, &st) == 0 && st.st_size == 0) {
-		header(h, &c->limits);
-		if (write(fd, h, CACHE_HEADER) != CACHE_HEADER) {
-			close(fd);
-			goto done;
-		}
-	}
 	if (write(fd, r->pending.ptr, r->pending.size) < 0) { /* best effort */ }
 	close(fd);
 done:
@@ -219,13 +374,18 @@ void gitchat_verify_cache_free(gitchat_verify_cache *c)
 	if (!c)
 		return;
 	gitchat_verify_cache_flush(c);
-	for (i = 0; i < c->nrooms; i++)
-		gitchat_buf_dispose(&c->rooms[i].pending);
+	for (i = 0; i < c->nrooms; i++) {
+		cache_room *r = &c->rooms[i];
+		gitchat_buf_dispose(&r->pending);
+		gitchat_oidmap_dispose(&r->mem);
+		if (r->map)
+			munmap(r->map, r->maplen);
+		free(r->owned);
+	}
 	for (i = 0; i < c->nfailures; i++)
 		free(c->failures[i].reason);
 	free(c->failures);
 	free(c->rooms);
-	gitchat_oidmap_dispose(&c->map);
 	free(c->dir);
 	free(c);
 }

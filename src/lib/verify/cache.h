@@ -1,13 +1,22 @@
 /*
  * Internal: what has been verified, so that each commit is checked once.
  *
- * In memory: oid -> (room, valid or invalid and why). On disk, only valid
- * results: $GIT_DIR/chat/verified/<room>, a 32-byte header (magic
- * "GCVRFY01", u32 max_text, u32 max_tree, u32 max_parents, 12 zero bytes,
- * all big endian) followed by 20-byte commit ids, appended. A file whose
- * header names other limits, or whose length is not a whole number of
- * records, is ignored and rewritten. The file is local state, like the
- * refs themselves: whoever can write it can also write refs/chat.
+ * In memory, per room: oid -> valid, or invalid and why. On disk, only
+ * valid results: $GIT_DIR/chat/verified/<room>, a 32-byte header (magic
+ * "GCVRFY02", u32 max_text, u32 max_tree, u32 max_parents, u32 nsorted,
+ * 8 zero bytes, all big endian), then nsorted 20-byte commit ids in
+ * ascending order, then ids appended as they are verified (O_APPEND, one
+ * write per flush, so concurrent writers keep their records whole).
+ *
+ * Opening a room maps the file and binary-searches the sorted part, so a
+ * room of a million messages costs nothing until asked; only the appended
+ * tail is loaded, and once it is long the file is rewritten sorted (to a
+ * temporary file renamed over it: an append racing with that is lost, which
+ * only costs a check later). A file whose header names other limits or
+ * another format is ignored and rewritten (a "GCVRFY01" file of the same
+ * limits is read as all tail); a torn last record is ignored. The file is
+ * local state, like the refs themselves: whoever can write it can also
+ * write refs/chat.
  */
 #ifndef GITCHAT_VERIFY_CACHE_H
 #define GITCHAT_VERIFY_CACHE_H

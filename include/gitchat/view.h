@@ -1,0 +1,140 @@
+/*
+ * The reader's view of a conversation: what a person sees, as opposed to
+ * the commits the merger orders.
+ *
+ * - Edits, redactions and reactions are messages of their own (chat-edit,
+ *   chat-redact, chat-react headers) that apply to a target message and are
+ *   never shown on their own.
+ * - An edit or redaction counts only when it is signed by the key that
+ *   signed its target; others are ignored (and reported by
+ *   gitchat_view_check, so that `git chat verify` warns about them).
+ * - The latest valid edit (in conversation order) gives the text; a valid
+ *   redaction hides the text for good (git history still holds it).
+ * - Reactions are aggregated per emoji; a second identical reaction by the
+ *   same key toggles the first off.
+ *
+ * The view keeps two 32-bit links per message (no text): items load their
+ * message, and the few messages that modify it, on demand.
+ */
+#ifndef GITCHAT_VIEW_H
+#define GITCHAT_VIEW_H
+
+#include "gitchat/common.h"
+#include "gitchat/conversation.h"
+#include "gitchat/message.h"
+#include "gitchat/store.h"
+#include "gitchat/verify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gitchat_view gitchat_view;
+
+/* One reaction shown under a message: the emoji (the react message's text,
+ * trimmed) and the keys that currently hold it, in the order they reacted. */
+typedef struct {
+	char *emoji;
+	gitchat_pubkey *keys;
+	size_t count;
+} gitchat_reaction;
+
+/* One message as a reader sees it. */
+typedef struct {
+	size_t index;                  /* position in the conversation */
+	gitchat_message *msg;          /* the message as first sent */
+	const char *text;              /* what to show: the latest valid edit, or the */
+	size_t text_len;               /* original; "" when redacted */
+	int edited;
+	int redacted;
+	gitchat_reaction *reactions;   /* in order of first appearance */
+	size_t reaction_count;
+	/* The message replied to, when it is in the conversation. */
+	int has_reply;
+	char *reply_name;
+	gitchat_pubkey reply_key;
+	char *reply_text;              /* its shown text ("" when redacted) */
+	int reply_redacted;
+	int unread;                    /* set by the caller (see gitchat_read_marker_get) */
+} gitchat_view_item;
+
+/* Builds the view of `conv` (which must outlive the view). Reads only the
+ * conversation's entries. */
+GITCHAT_EXTERN(int) gitchat_view_new(gitchat_view **out, gitchat_conversation *conv);
+
+/* The same for a reader of entries `from` onwards (the latest page): reads
+ * only the entries from `from` on. A modifier descends from its target, so
+ * it comes after it; entries before `from` still load correctly, by a
+ * scan, which is slower. */
+GITCHAT_EXTERN(int) gitchat_view_new_from(gitchat_view **out, gitchat_conversation *conv,
+                                          size_t from);
+GITCHAT_EXTERN(void) gitchat_view_free(gitchat_view *view);
+GITCHAT_EXTERN(gitchat_conversation *) gitchat_view_conversation(const gitchat_view *view);
+
+/* 1 when entry i is shown as a message of its own (an ordinary message),
+ * 0 for edits, redactions and reactions. */
+GITCHAT_EXTERN(int) gitchat_view_visible(const gitchat_view *view, size_t i);
+
+/* Loads entry i as a reader sees it (caller frees with _item_free). */
+GITCHAT_EXTERN(int) gitchat_view_item_load(gitchat_view_item **out, gitchat_view *view, size_t i);
+GITCHAT_EXTERN(void) gitchat_view_item_free(gitchat_view_item *item);
+
+/* Edits and redactions signed by someone else than the target's author,
+ * and ones whose target is itself an edit, redaction or reaction, in room
+ * `room` (NULL: every room). Reported through `cb` with the modifying
+ * commit, its author's log ref and the reason; they do not make the store
+ * invalid (they are valid commits that the view ignores). Returns 0, or
+ * the callback's non-zero value, or a negative error. */
+GITCHAT_EXTERN(int) gitchat_view_check(gitchat_store *store, const char *room,
+                                       gitchat_problem_cb cb, void *payload);
+
+/* The rooms of the store: every room with a log under refs/chat/ or
+ * refs/chat-remotes/, sorted, each once. */
+typedef struct {
+	char **names;
+	size_t count;
+} gitchat_room_list;
+
+GITCHAT_EXTERN(int) gitchat_room_list_get(gitchat_room_list *out, gitchat_store *store);
+GITCHAT_EXTERN(void) gitchat_room_list_dispose(gitchat_room_list *list);
+
+/*
+ * Unread state: the position a user has read to in a room is the local ref
+ * refs/chat-read/<room>, pointing at the last read message's commit. It is
+ * never pushed (sync only pushes refs/chat/). Everything after that
+ * message in conversation order is unread; a message that arrives later
+ * but sorts before it counts as read.
+ */
+
+/* *out = number of leading entries that are read: the marker's index + 1,
+ * or 0 when there is no marker or its commit is not in `conv`. */
+GITCHAT_EXTERN(int) gitchat_read_marker_get(size_t *out, gitchat_store *store,
+                                            const gitchat_conversation *conv, const char *room);
+
+/* Moves refs/chat-read/<room> to `id` (any message of the room). */
+GITCHAT_EXTERN(int) gitchat_read_marker_set(gitchat_store *store, const char *room,
+                                            const git_oid *id);
+
+/* Summary of a room for `git chat rooms`. `me` (may be NULL): messages
+ * signed by this key never count as unread. */
+typedef struct {
+	size_t messages;       /* shown messages (edits etc. excluded) */
+	size_t authors;        /* distinct keys of shown messages */
+	int64_t last_time;     /* author time of the last shown message, 0 if none */
+	size_t unread;
+} gitchat_room_stats;
+
+GITCHAT_EXTERN(int) gitchat_room_stats_get(gitchat_room_stats *out, gitchat_store *store,
+                                           gitchat_view *view, const char *room,
+                                           const gitchat_pubkey *me);
+
+/* Parses a date for --since/--until: what GIT_AUTHOR_DATE accepts
+ * ("@SECONDS", ISO 8601, RFC 2822), a plain day "YYYY-MM-DD" (00:00 UTC),
+ * "now", "today", "yesterday" (00:00 UTC) and "N minutes|hours|days|weeks
+ * ago" relative to `now`. GITCHAT_EINVALID otherwise. */
+GITCHAT_EXTERN(int) gitchat_date_parse_human(int64_t *out, const char *s, int64_t now);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

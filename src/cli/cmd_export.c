@@ -1,0 +1,153 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+static const char usage[] =
+	"usage: git chat export [-r ROOM] -o FILE.html\n"
+	"\n"
+	"Writes the conversation of ROOM as one self-contained HTML page: inline CSS,\n"
+	"no scripts, nothing loaded from anywhere (a Content-Security-Policy says so\n"
+	"too). Markdown is rendered safely: raw HTML is shown as text, only http:,\n"
+	"https:, mailto: and relative links are kept, images become links. Every\n"
+	"name, email, text and reaction is escaped. Redacted messages show as\n"
+	"'message deleted' (git history still holds their text). Times are UTC.\n"
+	"\n"
+	"    -r, --room ROOM       the room (default: git config chat.room, else general)\n"
+	"    -o, --output FILE     where to write the page ('-': standard output);\n"
+	"                          written to a temporary file, then renamed\n";
+
+static int flush_page(FILE *f, gitchat_buf *page)
+{
+	if (page->size && fwrite(page->ptr, 1, page->size, f) != page->size)
+		return -1;
+	gitchat_buf_clear(page);
+	return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "room", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	gitchat_store *store = NULL;
+	gitchat_conversation *conv = NULL;
+	gitchat_view *view = NULL;
+	gitchat_html_renderer *html = NULL;
+	gitchat_buf page = GITCHAT_BUF_INIT;
+	const char *room_arg = NULL, *output = NULL;
+	char *room = NULL, *tmp = NULL;
+	FILE *f = NULL;
+	size_t i, n;
+	int c, fd, ret;
+
+	while ((c = cli_getopt(argc, argv, "r:o:h", opts, usage)) != 0) {
+		switch (c) {
+		case 'r': room_arg = optarg; break;
+		case 'o': output = optarg; break;
+		case 'h': return cli_help(usage);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!output)
+		return cli_usage_error(usage, "where to? give -o FILE.html (or -o - for stdout)");
+	if ((ret = cli_open_store(&store)) != 0 ||
+	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
+		goto done;
+	if (gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL) < 0 ||
+	    gitchat_view_new(&view, conv) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	if (!strcmp(output, "-")) {
+		f = stdout;
+	} else {
+		if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0) {
+			tmp = NULL;
+			ret = cli_fatal("out of memory");
+			goto done;
+		}
+		if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
+			ret = cli_fatal("cannot write '%s': %s; check that its directory exists "
+			                "and is writable", output, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			free(tmp);
+			tmp = NULL;
+			goto done;
+		}
+		{
+			/* mkstemp makes 0600; a page is a document like any other. */
+			mode_t um = umask(0);
+			umask(um);
+			if (fchmod(fd, 0666 & ~um) < 0) { /* keep 0600 */ }
+		}
+	}
+	if (gitchat_html_renderer_new(&html, &page, room) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	n = gitchat_conversation_count(conv);
+	for (i = 0; i < n; i++) {
+		gitchat_view_item *it = NULL;
+		if (!gitchat_view_visible(view, i))
+			continue;
+		if (gitchat_view_item_load(&it, view, i) < 0 ||
+		    gitchat_html_render_item(&page, html, it) < 0) {
+			gitchat_view_item_free(it);
+			ret = cli_fatal_lib();
+			goto done;
+		}
+		gitchat_view_item_free(it);
+		if (page.size > 1 << 20 && flush_page(f, &page) < 0)
+			break;
+	}
+	if (gitchat_html_renderer_finish(&page, html) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	if (flush_page(f, &page) < 0 || fflush(f) != 0 || (f != stdout && fsync(fileno(f)) < 0)) {
+		ret = cli_fatal("cannot write '%s': %s", output, strerror(errno));
+		goto done;
+	}
+	if (f != stdout) {
+		if (fclose(f) != 0) {
+			f = NULL;
+			ret = cli_fatal("cannot write '%s': %s", output, strerror(errno));
+			goto done;
+		}
+		f = NULL;
+		if (rename(tmp, output) < 0) {
+			ret = cli_fatal("cannot rename '%s' to '%s': %s", tmp, output, strerror(errno));
+			goto done;
+		}
+		free(tmp);
+		tmp = NULL;
+	}
+	ret = 0;
+done:
+	if (f && f != stdout)
+		fclose(f);
+	if (tmp) {
+		unlink(tmp);   /* no half-written page is left behind */
+		free(tmp);
+	}
+	gitchat_html_renderer_free(html);
+	gitchat_buf_dispose(&page);
+	gitchat_view_free(view);
+	gitchat_conversation_free(conv);
+	gitchat_store_free(store);
+	free(room);
+	return ret;
+}

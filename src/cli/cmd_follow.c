@@ -1,0 +1,415 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+/* The sync library arrives from another branch; until it is there, follow
+ * watches the local store only. */
+#if defined(__has_include)
+# if __has_include(<gitchat/sync.h>)
+#  include <gitchat/sync.h>
+#  define FOLLOW_SYNC 1
+# endif
+#endif
+
+static const char usage[] =
+	"usage: git chat follow [-r ROOM] [--interval SECONDS] [-n N] [--format=text|json]\n"
+	"                       [--color=auto|always|never] [--[no-]mark-read] [--key PATH]\n"
+	"\n"
+	"Shows the last N messages of ROOM, then new ones as they arrive, like\n"
+	"'tail -f': messages sent from this store, and messages that other stores\n"
+	"pushed to the configured remotes, synced (both ways) every interval. A\n"
+	"remote that is down is warned about once and tried again each interval.\n"
+	"Edits, redactions and reactions of a message already shown show that\n"
+	"message again, updated. Ctrl-C ends it.\n"
+	"\n"
+	"    -r, --room ROOM          the room (default: git config chat.room, else general)\n"
+	"        --interval SECONDS   how often to look for new messages (default 5;\n"
+	"                             fractions allowed); the local store is looked at\n"
+	"                             at least every second\n"
+	"    -n, --lines N            messages shown at the start (default 10)\n"
+	"        --format FORMAT      text (default) or json (one object per line)\n"
+	"        --color WHEN         auto (default), always or never (NO_COLOR wins)\n"
+	"        --mark-read          move the read marker as messages are shown\n"
+	"                             (default only for text on a terminal)\n"
+	"        --no-mark-read       never move the read marker\n"
+	"        --key PATH           your identity (your own messages are not 'new')\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* The room's refs and their targets, to notice any change cheaply. */
+static int refs_signature(gitchat_buf *out, git_repository *repo, const char *room)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *globs[] = { "refs/chat/*", "refs/chat-remotes/*" };
+	size_t i, rl = strlen(room);
+
+	gitchat_buf_clear(out);
+	for (i = 0; i < 2; i++) {
+		if (git_reference_iterator_glob_new(&it, repo, globs[i]) < 0)
+			return -1;
+		while (git_reference_next(&ref, it) == 0) {
+			const char *name = git_reference_name(ref), *slash = strrchr(name, '/');
+			const git_oid *id = git_reference_target(ref);
+			/* .../<room>/<key>: the component before the last. */
+			if (id && slash && (size_t)(slash - name) > rl &&
+			    !strncmp(slash - rl, room, rl) && slash[-(long)rl - 1] == '/')
+				gitchat_buf_printf(out, "%s %s\n", name, git_oid_tostr(hex, sizeof(hex), id));
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+	}
+	return 0;
+}
+
+typedef struct {
+	gitchat_store *store;
+	const char *room;
+	reader_printer pr;
+	int mark, has_me;
+	gitchat_pubkey me;
+} follower;
+
+static int mark_end(follower *f, gitchat_conversation *conv)
+{
+	gitchat_conversation_entry e;
+	size_t n = gitchat_conversation_count(conv);
+
+	if (!f->mark || !n)
+		return 0;
+	if (gitchat_conversation_entry_get(&e, conv, n - 1) < 0 ||
+	    gitchat_read_marker_set(f->store, f->room, e.id) < 0)
+		cli_warn("cannot move the read marker: %s", gitchat_error_last()->message);
+	return 0;
+}
+
+static int show(follower *f, gitchat_view *view, size_t i)
+{
+	gitchat_view_item *it = NULL;
+	int r;
+
+	if (gitchat_view_item_load(&it, view, i) < 0)
+		return cli_fatal_lib();
+	if (f->pr.text && gitchat_text_renderer_note_author(f->pr.text, it->msg->author_name,
+	                                                    &it->msg->key) < 0) {
+		gitchat_view_item_free(it);
+		return cli_fatal_lib();
+	}
+	r = reader_print(&f->pr, it);
+	gitchat_view_item_free(it);
+	return r;
+}
+
+/* The first screen: the last `lines` messages. */
+static int show_start(follower *f, gitchat_view *view, size_t lines)
+{
+	size_t n = gitchat_conversation_count(gitchat_view_conversation(view)), i, start = n, k = 0;
+	int r;
+
+	while (start > 0 && k < lines)
+		if (gitchat_view_visible(view, --start))
+			k++;
+	for (i = start; i < n; i++)
+		if (gitchat_view_visible(view, i) && (r = show(f, view, i)) != 0)
+			return r;
+	return 0;
+}
+
+/* What `now` has that `before` had not, in order: new messages, and the
+ * messages that new edits, redactions and reactions change. */
+static int show_new(follower *f, gitchat_conversation *before, gitchat_view *view)
+{
+	gitchat_conversation *now = gitchat_view_conversation(view);
+	gitchat_conversation_entry e, t;
+	size_t n = gitchat_conversation_count(now), i, pos, *again = NULL, nagain = 0, k;
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++) {
+		if (gitchat_conversation_entry_get(&e, now, i) < 0)
+			return cli_fatal_lib();
+		if (gitchat_conversation_find(&pos, before, e.id) == 0)
+			continue;
+		if (e.kind == GITCHAT_MESSAGE_TEXT) {
+			r = show(f, view, i);
+			continue;
+		}
+		/* A change to a message shown before: show it again, once. */
+		if (e.target == GITCHAT_NO_INDEX ||
+		    gitchat_conversation_entry_get(&t, now, e.target) < 0 ||
+		    gitchat_conversation_find(&pos, before, t.id) < 0 || t.kind != GITCHAT_MESSAGE_TEXT)
+			continue;
+		for (k = 0; k < nagain && again[k] != e.target; k++)
+			;
+		if (k < nagain)
+			continue;
+		{
+			size_t *na = realloc(again, (nagain + 1) * sizeof(*na));
+			if (!na) {
+				free(again);
+				return cli_fatal("out of memory");
+			}
+			again = na;
+			again[nagain++] = e.target;
+		}
+		r = show(f, view, e.target);
+	}
+	gitchat_error_clear();
+	free(again);
+	return r;
+}
+
+static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
+{
+	*conv = NULL;
+	*view = NULL;
+	if (gitchat_conversation_load(conv, f->store, f->room, reader_report_skipped, NULL) < 0 ||
+	    gitchat_view_new(view, *conv) < 0) {
+		gitchat_conversation_free(*conv);
+		*conv = NULL;
+		return cli_fatal_lib();
+	}
+	return 0;
+}
+
+/* Remotes that failed, so that each is warned about once while it is down. */
+typedef struct {
+	char **down;
+	size_t ndown;
+} sync_state;
+
+static void sync_state_dispose(sync_state *st)
+{
+	for (size_t i = 0; i < st->ndown; i++)
+		free(st->down[i]);
+	free(st->down);
+}
+
+#ifdef FOLLOW_SYNC
+static size_t down_find(const sync_state *st, const char *name)
+{
+	size_t i;
+	for (i = 0; i < st->ndown && strcmp(st->down[i], name); i++)
+		;
+	return i;
+}
+
+/* One sync of the room with every configured remote. A remote that is down
+ * gets one warning, and is tried again at the next interval. */
+static void follow_sync(follower *f, sync_state *st, double interval)
+{
+	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
+	gitchat_sync_result *res = NULL;
+	git_strarray names = { NULL, 0 };
+	const char *rooms[1];
+	size_t i, k;
+
+	if (git_remote_list(&names, gitchat_store_repository(f->store)) < 0 || !names.count) {
+		git_strarray_dispose(&names);
+		return;   /* nothing to sync with: the local store is all there is */
+	}
+	git_strarray_dispose(&names);
+	rooms[0] = f->room;
+	o.rooms = rooms;
+	o.rooms_count = 1;
+	o.flags = GITCHAT_SYNC_NO_PROMPT;
+	if (gitchat_sync(&res, f->store, NULL, 0, &o) < 0) {
+		if (down_find(st, "") == st->ndown) {
+			cli_warn("cannot sync: %s; still following the local store",
+			         gitchat_error_last()->message);
+			char **nd = realloc(st->down, (st->ndown + 1) * sizeof(*nd));
+			if (nd && (nd[st->ndown] = strdup("")) != NULL) {
+				st->down = nd;
+				st->ndown++;
+			} else if (nd) {
+				st->down = nd;
+			}
+		}
+		return;
+	}
+	for (i = 0; i < gitchat_sync_result_count(res); i++) {
+		const gitchat_sync_remote_result *r = gitchat_sync_result_get(res, i);
+		k = down_find(st, r->name);
+		if (r->failed && k == st->ndown) {
+			char **nd = realloc(st->down, (st->ndown + 1) * sizeof(*nd));
+			cli_warn("cannot sync with '%s' (%s); still following, trying again every %g s",
+			         r->name, r->error ? r->error : "unknown error", interval);
+			if (nd) {
+				st->down = nd;
+				if ((nd[st->ndown] = strdup(r->name)) != NULL)
+					st->ndown++;
+			}
+		} else if (!r->failed && k < st->ndown) {
+			fprintf(stderr, "'%s' is reachable again\n", r->name);
+			free(st->down[k]);
+			st->down[k] = st->down[--st->ndown];
+		}
+	}
+	gitchat_sync_result_free(res);
+}
+#endif
+
+/* Sleeps up to `secs`, waking early when asked to stop. */
+static void nap(double secs)
+{
+	struct timespec ts;
+	double slice;
+
+	while (secs > 0 && !stop_requested) {
+		slice = secs < 0.1 ? secs : 0.1;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(slice * 1e9);
+		nanosleep(&ts, NULL);
+		secs -= slice;
+	}
+}
+
+int cmd_follow(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "room", required_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "lines", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "color", required_argument, NULL, 'c' },
+		{ "colour", required_argument, NULL, 'c' },
+		{ "mark-read", no_argument, NULL, 'M' },
+		{ "no-mark-read", no_argument, NULL, 'N' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	follower f;
+	gitchat_conversation *conv = NULL, *next = NULL;
+	gitchat_view *view = NULL, *next_view = NULL;
+	gitchat_buf sig = GITCHAT_BUF_INIT, nsig = GITCHAT_BUF_INIT;
+	sync_state sst = { NULL, 0 };
+	struct sigaction sa;
+	const char *room_arg = NULL, *format = "text", *color_mode = "auto", *keypath = NULL;
+	char *room = NULL, *end;
+	double interval = 5, poll, since_sync = 0;
+	long long lines = 10;
+	int c, json, color, mark = -1, ret;
+
+	memset(&f, 0, sizeof(f));
+	while ((c = cli_getopt(argc, argv, "r:n:h", opts, usage)) != 0) {
+		switch (c) {
+		case 'r': room_arg = optarg; break;
+		case 'i':
+			interval = strtod(optarg, &end);
+			if (*end || end == optarg || !(interval >= 0.05 && interval <= 86400))
+				return cli_usage_error(usage, "--interval needs seconds (0.05 to 86400), "
+				                       "not '%s'", optarg);
+			break;
+		case 'n':
+			lines = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || lines < 0)
+				return cli_usage_error(usage, "-n needs a count, not '%s'", optarg);
+			break;
+		case 'f': format = optarg; break;
+		case 'c': color_mode = optarg; break;
+		case 'M': mark = 1; break;
+		case 'N': mark = 0; break;
+		case 'k': keypath = optarg; break;
+		case 'h': return cli_help(usage);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
+	if (reader_color(&color, color_mode) < 0)
+		return cli_usage_error(usage, "unknown --color '%s'; use auto, always or never",
+		                       color_mode);
+	json = !strcmp(format, "json");
+	f.mark = mark < 0 ? !json && isatty(1) : mark;
+
+	/* No SA_RESTART: a signal ends the nap at once. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((ret = cli_open_store(&f.store)) != 0 ||
+	    (ret = cli_room(&room, gitchat_store_repository(f.store), room_arg)) != 0)
+		goto done;
+	f.room = room;
+	f.has_me = reader_my_key(&f.me, gitchat_store_repository(f.store), keypath);
+	if ((ret = reader_printer_init(&f.pr, json, json ? 0 : color, reader_width())) != 0 ||
+	    refs_signature(&sig, gitchat_store_repository(f.store), room) < 0 ||
+	    (ret = load(&conv, &view, &f)) != 0)
+		goto done;
+	if ((ret = show_start(&f, view, (size_t)lines)) != 0)
+		goto done;
+	mark_end(&f, conv);
+	if (fflush(stdout) != 0)
+		goto done;
+	poll = interval < 1 ? interval : 1;
+	while (!stop_requested) {
+		nap(poll);
+		if (stop_requested)
+			break;
+		since_sync += poll;
+		if (since_sync >= interval - 1e-9) {
+			since_sync = 0;
+#ifdef FOLLOW_SYNC
+			follow_sync(&f, &sst, interval);
+#endif
+		}
+		if (refs_signature(&nsig, gitchat_store_repository(f.store), room) < 0) {
+			ret = cli_fatal("cannot list the refs of room '%s': %s", room,
+			                git_error_last() ? git_error_last()->message : "unknown error");
+			goto done;
+		}
+		if (nsig.size == sig.size && (!sig.size || !memcmp(nsig.ptr, sig.ptr, sig.size)))
+			continue;
+		if ((ret = load(&next, &next_view, &f)) != 0)
+			goto done;
+		ret = show_new(&f, conv, next_view);
+		gitchat_view_free(view);
+		gitchat_conversation_free(conv);
+		conv = next;
+		view = next_view;
+		next = NULL;
+		next_view = NULL;
+		{
+			gitchat_buf t = sig;
+			sig = nsig;
+			nsig = t;
+		}
+		if (ret != 0)
+			goto done;
+		mark_end(&f, conv);
+		if (fflush(stdout) != 0)
+			break;
+	}
+	ret = 0;
+done:
+	if (ret < 0)
+		ret = 0;   /* stdout went away: like tail -f | head, not an error */
+	fflush(stdout);
+	reader_printer_dispose(&f.pr);
+	gitchat_view_free(view);
+	gitchat_conversation_free(conv);
+	gitchat_store_free(f.store);
+	gitchat_buf_dispose(&sig);
+	gitchat_buf_dispose(&nsig);
+	sync_state_dispose(&sst);
+	free(room);
+	return ret;
+}

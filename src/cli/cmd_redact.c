@@ -1,0 +1,48 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "reader.h"
+
+static const char usage[] =
+	"usage: git chat redact [--key PATH] [-r ROOM] ID\n"
+	"\n"
+	"Deletes your message ID from the conversation as readers see it: appends a\n"
+	"signed redaction (a commit with a chat-redact header) to your log, and\n"
+	"'log', 'follow' and 'export' show 'message deleted' in its place. Only the\n"
+	"author of a message can redact it; redactions signed by anyone else are\n"
+	"ignored and reported by 'git chat verify'.\n"
+	"\n"
+	"This does NOT erase the text: the message is a signed git commit, and\n"
+	"git history still holds it (this store, every replica, every remote that\n"
+	"has it). Anyone with a copy can read it with 'git show ID'.\n"
+	"\n"
+	"    -r, --room ROOM       check that ID is in ROOM (default: ID's own room)\n"
+	"        --key PATH        your identity key\n";
+
+int cmd_redact(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "room", required_argument, NULL, 'r' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char text[] = "(redacted)";
+	const char *room = NULL, *keypath = NULL;
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0) {
+		switch (c) {
+		case 'r': room = optarg; break;
+		case 'k': keypath = optarg; break;
+		case 'h': return cli_help(usage);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(usage, "which message? give its ID");
+	if (optind + 1 < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
+	return reader_send_modifier(GITCHAT_MESSAGE_REDACT, argv[optind], room, keypath,
+	                            text, strlen(text), 1);
+}

@@ -1,0 +1,120 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "reader.h"
+
+static const char usage[] =
+	"usage: git chat rooms [--format=text|json] [--key PATH]\n"
+	"\n"
+	"Lists the rooms of the store, one line each: name, messages, authors, last\n"
+	"activity (local time) and unread messages. Edits, redactions and reactions\n"
+	"are not counted as messages; your own messages are never unread. The unread\n"
+	"count is what comes after your read marker (refs/chat-read/ROOM), which\n"
+	"'git chat log' and 'git chat follow' move on a terminal.\n"
+	"\n"
+	"    --format FORMAT   text (default) or json (one object per line)\n"
+	"    --key PATH        your identity (default: see 'git chat whoami')\n";
+
+static int plural(char *out, size_t size, size_t n, const char *what)
+{
+	return snprintf(out, size, "%zu %s%s", n, what, n == 1 ? "" : "s");
+}
+
+int cmd_rooms(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	gitchat_store *store = NULL;
+	gitchat_room_list rooms = { 0 };
+	gitchat_buf out = GITCHAT_BUF_INIT;
+	gitchat_pubkey me;
+	const char *format = "text", *keypath = NULL;
+	size_t i, namew = 4;
+	int c, json, has_me, ret = 0;
+
+	while ((c = cli_getopt(argc, argv, "h", opts, usage)) != 0) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'k': keypath = optarg; break;
+		case 'h': return cli_help(usage);
+		default: return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
+	json = !strcmp(format, "json");
+	if ((ret = cli_open_store(&store)) != 0)
+		return ret;
+	if (gitchat_room_list_get(&rooms, store) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	has_me = reader_my_key(&me, gitchat_store_repository(store), keypath);
+	for (i = 0; i < rooms.count; i++)
+		if (strlen(rooms.names[i]) > namew)
+			namew = strlen(rooms.names[i]);
+	for (i = 0; i < rooms.count; i++) {
+		gitchat_conversation *conv = NULL;
+		gitchat_view *view = NULL;
+		gitchat_room_stats st;
+		char msgs[32], auth[32], last[32] = "-", unread[32];
+		const char *room = rooms.names[i];
+		int error;
+
+		error = gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL);
+		if (!error && !(error = gitchat_view_new(&view, conv)))
+			error = gitchat_room_stats_get(&st, store, view, room, has_me ? &me : NULL);
+		gitchat_view_free(view);
+		gitchat_conversation_free(conv);
+		if (error < 0) {
+			ret = cli_fatal_lib();
+			goto done;
+		}
+		gitchat_buf_clear(&out);
+		if (json) {
+			if (gitchat_buf_puts(&out, "{\"room\":") < 0 ||
+			    gitchat_json_string(&out, room, strlen(room)) < 0 ||
+			    gitchat_buf_printf(&out, ",\"messages\":%zu,\"authors\":%zu,\"last\":",
+			                       st.messages, st.authors) < 0 ||
+			    (st.messages ? (gitchat_buf_puts(&out, "\"") < 0 ||
+			                    gitchat_time_rfc3339(&out, st.last_time) < 0 ||
+			                    gitchat_buf_puts(&out, "\"") < 0)
+			                 : gitchat_buf_puts(&out, "null") < 0) ||
+			    gitchat_buf_printf(&out, ",\"unread\":%zu}\n", st.unread) < 0) {
+				ret = cli_fatal("out of memory");
+				goto done;
+			}
+		} else {
+			if (st.messages) {
+				time_t t = (time_t)st.last_time;
+				struct tm tm;
+				localtime_r(&t, &tm);
+				strftime(last, sizeof(last), "%Y-%m-%d %H:%M", &tm);
+			}
+			plural(msgs, sizeof(msgs), st.messages, "message");
+			plural(auth, sizeof(auth), st.authors, "author");
+			snprintf(unread, sizeof(unread), "%zu unread", st.unread);
+			if (gitchat_buf_printf(&out, "%-*s  %14s  %11s  last %-16s  %s\n", (int)namew, room,
+			                       msgs, auth, last, unread) < 0) {
+				ret = cli_fatal("out of memory");
+				goto done;
+			}
+		}
+		if (cli_write_out(out.ptr, out.size) < 0)
+			break;
+	}
+	ret = 0;
+done:
+	gitchat_room_list_dispose(&rooms);
+	gitchat_buf_dispose(&out);
+	gitchat_store_free(store);
+	return ret;
+}

@@ -1,0 +1,212 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+int reader_color(int *out, const char *mode)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+	int forbidden = no && *no;
+
+	if (!strcmp(mode, "never"))
+		*out = 0;
+	else if (!strcmp(mode, "always"))
+		*out = !forbidden;
+	else if (!strcmp(mode, "auto"))
+		*out = !forbidden && isatty(1) && !(term && !strcmp(term, "dumb"));
+	else
+		return -1;
+	return 0;
+}
+
+unsigned reader_width(void)
+{
+	const char *cols = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+	long v;
+
+	if (cols && *cols) {
+		v = strtol(cols, &end, 10);
+		if (!*end && v > 0 && v < 10000)
+			return (unsigned)v;
+	}
+	if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	gitchat_key *key = NULL;
+	int found = 0;
+
+	if (gitchat_key_path(&path, repo, keypath) == 0 && gitchat_key_load(&key, path.ptr) == 0) {
+		*out = *gitchat_key_public(key);
+		found = 1;
+	}
+	gitchat_key_free(key);
+	gitchat_buf_dispose(&path);
+	gitchat_error_clear();
+	return found;
+}
+
+int reader_report_skipped(const gitchat_problem *p, void *payload)
+{
+	char hex[GIT_OID_HEXSZ + 1] = "";
+
+	(void)payload;
+	if (p->commit)
+		git_oid_tostr(hex, sizeof(hex), p->commit);
+	if (p->refname)
+		cli_warn("'%s' at %s: %s", p->refname, hex, p->reason);
+	else
+		cli_warn("skipping commit %s: %s", hex, p->reason);
+	return 0;
+}
+
+int reader_printer_init(reader_printer *p, int json, int color, unsigned width)
+{
+	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
+
+	memset(p, 0, sizeof(*p));
+	p->json = json;
+	o.color = color;
+	o.width = width;
+	if (!json && gitchat_text_renderer_new(&p->text, &o) < 0)
+		return cli_fatal_lib();
+	return 0;
+}
+
+void reader_printer_dispose(reader_printer *p)
+{
+	gitchat_text_renderer_free(p->text);
+	gitchat_buf_dispose(&p->out);
+}
+
+int reader_printer_note(reader_printer *p, gitchat_view *view, const size_t *idx, size_t n)
+{
+	gitchat_conversation *conv = gitchat_view_conversation(view);
+	size_t i;
+
+	if (p->json)
+		return 0;
+	for (i = 0; i < n; i++) {
+		gitchat_message *m = NULL;
+		if (gitchat_conversation_message(&m, conv, idx[i]) < 0 ||
+		    gitchat_text_renderer_note_author(p->text, m->author_name, &m->key) < 0) {
+			gitchat_message_free(m);
+			return cli_fatal_lib();
+		}
+		gitchat_message_free(m);
+	}
+	return 0;
+}
+
+int reader_print(reader_printer *p, gitchat_view_item *it)
+{
+	int error;
+
+	gitchat_buf_clear(&p->out);
+	error = p->json ? gitchat_render_json_item(&p->out, it)
+	                : gitchat_text_render_item(&p->out, p->text, it);
+	if (error < 0)
+		return cli_fatal_lib();
+	return cli_write_out(p->out.ptr, p->out.size);
+}
+
+int reader_print_rule(reader_printer *p, const char *label)
+{
+	if (p->json)
+		return 0;
+	gitchat_buf_clear(&p->out);
+	if (gitchat_text_render_rule(&p->out, p->text, label) < 0)
+		return cli_fatal_lib();
+	return cli_write_out(p->out.ptr, p->out.size);
+}
+
+int reader_target(gitchat_message **out, gitchat_store *store, const char *spec,
+                  const char *room_arg)
+{
+	git_oid id;
+	char hex[GIT_OID_HEXSZ + 1];
+	int ret;
+
+	*out = NULL;
+	if ((ret = cli_resolve_oid(&id, gitchat_store_repository(store), spec)) != 0)
+		return ret;
+	git_oid_tostr(hex, sizeof(hex), &id);
+	if (gitchat_message_read(out, store, &id, NULL) < 0)
+		return cli_fatal("'%s' is not a chat message: %s", spec, gitchat_error_last()->message);
+	if (room_arg && strcmp(room_arg, (*out)->room)) {
+		ret = cli_fatal("message %s is in room '%s', not '%s'; drop -r or name the right room",
+		                hex, (*out)->room, room_arg);
+		goto fail;
+	}
+	if (gitchat_verify_commit(store, &id, (*out)->room, NULL) < 0) {
+		ret = cli_fatal("message %s does not verify: %s", hex, gitchat_error_last()->message);
+		goto fail;
+	}
+	return 0;
+fail:
+	gitchat_message_free(*out);
+	*out = NULL;
+	return ret;
+}
+
+int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char *room_arg,
+                         const char *keypath, const char *text, size_t len, int own_only)
+{
+	static const char *what[] = { "message", "edit", "redaction", "reaction" };
+	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
+	gitchat_store *store = NULL;
+	gitchat_message *target = NULL;
+	gitchat_key *key = NULL;
+	char hex[GIT_OID_HEXSZ + 1], fp[GITCHAT_FINGERPRINT_SIZE];
+	git_oid id;
+	int ret;
+
+	if ((ret = cli_open_store(&store)) != 0)
+		return ret;
+	if (room_arg && gitchat_room_validate(room_arg) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	if ((ret = reader_target(&target, store, spec, room_arg)) != 0 ||
+	    (ret = cli_load_key(&key, gitchat_store_repository(store), keypath)) != 0)
+		goto done;
+	git_oid_tostr(hex, sizeof(hex), &target->id);
+	if (target->kind != GITCHAT_MESSAGE_TEXT) {
+		char orig[GIT_OID_HEXSZ + 1];
+		ret = cli_fatal("%s is itself a%s %s; act on the message it applies to (%s)", hex,
+		                target->kind == GITCHAT_MESSAGE_EDIT ? "n" : "", what[target->kind],
+		                git_oid_tostr(orig, sizeof(orig), &target->target));
+		goto done;
+	}
+	if (own_only && gitchat_pubkey_cmp(&target->key, gitchat_key_public(key)) != 0) {
+		gitchat_pubkey_fingerprint(fp, &target->key);
+		ret = cli_fatal("message %s was written by %s, not by you; only its author can "
+		                "change it", hex, fp);
+		goto done;
+	}
+	o.room = target->room;
+	o.kind = kind;
+	o.target = &target->id;
+	o.text = text;
+	o.text_len = len;
+	if (gitchat_send(&id, store, key, &o) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
+	ret = 0;
+done:
+	gitchat_message_free(target);
+	gitchat_key_free(key);
+	gitchat_store_free(store);
+	return ret;
+}

@@ -1,0 +1,123 @@
+/*
+ * Internal: the persistent index of a room's order, $GIT_DIR/chat/index/<room>,
+ * in the spirit of git's commit-graph: what the merger computed, so that a
+ * reader maps it instead of walking the room again.
+ *
+ * It holds the room's messages in conversation order (52 bytes each: author
+ * time, id, target and reply positions, parent list, key, kind, where the
+ * message cache (order/text.h) keeps a copy of the message), their
+ * parents as positions, the invalid commits met and why, the tips it was
+ * built from, the keys, the chat-* links by id (to re-resolve when the
+ * message they name arrives), the (target, source) pairs of edits,
+ * redactions and reactions, an oid lookup table, and strings.
+ *
+ * Layout, integers little endian:
+ *
+ *   header (176 bytes): magic "GCORDX01", block size, block count, file
+ *     size, the verification limits it was built under, counts, the body
+ *     offset, the offsets of the nine sections, the message cache's id
+ *   block sums: BLAKE2b-128 of each block of the body (64 KiB)
+ *   meta sum: BLAKE2b-256 of the header and the block sums
+ *   body, 8-aligned: NODES PARENTS KEYS TIPS LINKS PROBLEMS RELATED LOOKUP
+ *     STRINGS, each 8-aligned, in that order
+ *
+ * Trust: the index is local state, like refs/chat and the verification
+ * cache: whoever can write it can write those. It is never trusted over
+ * the refs: a reader compares the tips it records with the refs and
+ * updates it when they differ; limits other than the store's, a size or
+ * layout that does not add up, or a sum that does not match make it
+ * rebuilt. The header and block sums are checked when it is opened, each
+ * block of the body the first time it is read (the latest page reads a
+ * few blocks, not the whole file). It is written to a temporary file and
+ * renamed into place: readers keep the file they opened, writers never
+ * meet half a file. No fsync: a file torn by a crash fails its sums.
+ */
+#ifndef GITCHAT_ORDER_INDEX_H
+#define GITCHAT_ORDER_INDEX_H
+
+#include "gitchat/common.h"
+#include "gitchat/key.h"
+#include "gitchat/store.h"
+#include "order/graph.h"
+#include "store/refs.h"
+
+typedef struct gitchat_index gitchat_index;
+
+#define GITCHAT_INDEX_NONE UINT32_MAX
+
+typedef struct {
+	int64_t time;
+	const git_oid *id;
+	uint32_t target, reply;    /* positions, or NONE */
+	uint32_t first_parent;
+	uint32_t key;              /* index into the keys */
+	uint32_t nparents;
+	unsigned kind;
+	int invalid;
+	uint32_t text;             /* slot in the message cache, 0: none */
+} gitchat_index_rec;
+
+/* A problem with a ref rather than a commit (its head signed by another
+ * key than the ref's). */
+typedef struct {
+	const char *refname;
+	git_oid id;
+	const char *reason;
+} gitchat_index_refproblem;
+
+int gitchat_index_path(gitchat_buf *out, git_repository *repo, const char *room);
+
+/* GITCHAT_ENOTFOUND when there is none, GITCHAT_EINVALID (with the reason)
+ * when it is corrupt, truncated, of another format or built under other
+ * limits. */
+int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limits *limits);
+
+/* Writes the index of a graph laid out by gitchat_graph_update, ordered by
+ * `order` (its valid nodes in conversation order), to `path` (NULL: only in
+ * memory) and opens it. */
+int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_graph *g,
+                        const uint32_t *order, const gitchat_tips *tips,
+                        const gitchat_index_refproblem *problems, size_t nproblems,
+                        const gitchat_limits *limits, const unsigned char *text_id);
+
+/* The id of the message cache the text slots refer to (16 bytes; zeros:
+ * none). */
+const unsigned char *gitchat_index_text_id(const gitchat_index *ix);
+
+/* The ids of a message's parents, in commit order, into out (nparents). */
+int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_rec *nd);
+
+void gitchat_index_free(gitchat_index *ix);
+
+size_t gitchat_index_count(const gitchat_index *ix);
+/* Invalid commits the refs reach. */
+size_t gitchat_index_invalid(const gitchat_index *ix);
+/* Node at position i (< count: a message; up to the total: invalid
+ * commits). GITCHAT_EINVALID when its block is corrupt. */
+int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i);
+const gitchat_pubkey *gitchat_index_key(gitchat_index *ix, uint32_t k);
+/* 1 when the index was built from exactly these tips, 0 when not, or
+ * GITCHAT_EINVALID when corrupt. */
+int gitchat_index_tips_match(gitchat_index *ix, const gitchat_tips *tips);
+/* The tips the index was built from (for rebuilding exactly it). */
+int gitchat_index_tips(gitchat_tips *out, gitchat_index *ix);
+
+typedef int (*gitchat_index_problem_cb)(const char *refname, const git_oid *id,
+                                        const char *reason, void *payload);
+/* Calls cb for each recorded problem; stops at and returns a non-zero
+ * value from cb. */
+int gitchat_index_problems(gitchat_index *ix, gitchat_index_problem_cb cb, void *payload);
+
+/* Position of message `id`: 0, or GITCHAT_ENOTFOUND, or GITCHAT_EINVALID. */
+int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id);
+
+/* Positions of the edits, redactions and reactions of message `target`,
+ * in order: up to `max` into out; *total says how many there are. */
+int gitchat_index_related(size_t *total, gitchat_index *ix, size_t target, size_t *out,
+                          size_t max);
+
+/* Fills an empty graph with everything the index holds, checking every
+ * block. The index's pages are given back to the system as they are read. */
+int gitchat_index_load_graph(gitchat_graph *g, gitchat_index *ix);
+
+#endif

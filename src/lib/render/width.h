@@ -1,0 +1,30 @@
+/*
+ * Internal: what renderers need to know of Unicode — decoding UTF-8,
+ * display width in a terminal, and which code points must never reach a
+ * terminal raw.
+ */
+#ifndef GITCHAT_RENDER_WIDTH_H
+#define GITCHAT_RENDER_WIDTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes one code point at s (len > 0); returns its byte length (1 for a
+ * bad byte, decoded as U+FFFD). */
+size_t gitchat_utf8_decode(uint32_t *cp, const char *s, size_t len);
+
+/* Columns a code point takes: 0 (combining, zero-width), 1, or 2 (East
+ * Asian wide, emoji). Our own table, so that output does not depend on the
+ * locale or the C library's version. */
+int gitchat_cp_width(uint32_t cp);
+
+/* Code points that a terminal would obey rather than show: C0 and C1
+ * controls, DEL, and the bidirectional overrides and isolates (which can
+ * make text read differently from what it is). */
+int gitchat_cp_unsafe(uint32_t cp);
+
+/* The visible stand-in for an unsafe code point: "^[" for C0 controls and
+ * DEL, "<U+202E>" for the others. `out` holds at least 12 bytes. */
+void gitchat_cp_escape(char *out, uint32_t cp);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * `git chat follow`: the last messages first, then new ones as they arrive,
+ * changes to shown messages shown again, and a clean exit on SIGINT and
+ * SIGTERM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "test_features_common.h"
+
+#define ROOM "live"
+
+typedef struct {
+	pid_t pid;
+	int fd;
+	gitchat_buf out;
+} bg;
+
+static bg bg_start(const char *store, const char *const *args)
+{
+	int p[2];
+	bg b;
+
+	memset(&b, 0, sizeof(b));
+	cr_assert(pipe(p) == 0);
+	b.pid = fork();
+	cr_assert(b.pid >= 0);
+	if (b.pid == 0) {
+		const char *argv[24] = { GITCHAT_BIN };
+		size_t n = 1;
+		for (; *args && n < 23; args++)
+			argv[n++] = *args;
+		argv[n] = NULL;
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		setenv("GIT_DIR", store, 1);
+		execv(GITCHAT_BIN, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	b.fd = p[0];
+	return b;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reads until `needle` appears after offset `from` or `timeout` seconds. */
+static int bg_wait_for(bg *b, size_t from, const char *needle, double timeout)
+{
+	double end = now() + timeout;
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd pf = { b->fd, POLLIN, 0 };
+		double left = end - now();
+		ssize_t r;
+		if (b->out.size > from && strstr(b->out.ptr + from, needle))
+			return 1;
+		if (left <= 0)
+			return 0;
+		if (poll(&pf, 1, (int)(left * 1000) + 1) <= 0)
+			continue;
+		r = read(b->fd, buf, sizeof(buf));
+		if (r <= 0)
+			return b->out.size > from && strstr(b->out.ptr + from, needle) != NULL;
+		gitchat_buf_put(&b->out, buf, (size_t)r);
+	}
+}
+
+/* Sends `sig`, reads the rest of the output, returns the exit status. */
+static int bg_stop(bg *b, int sig)
+{
+	int status;
+	char buf[4096];
+	ssize_t r;
+
+	kill(b->pid, sig);
+	while ((r = read(b->fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR))
+		if (r > 0)
+			gitchat_buf_put(&b->out, buf, (size_t)r);
+	close(b->fd);
+	while (waitpid(b->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+Test(follow, shows_the_last_messages_then_new_ones_and_stops_on_sigterm)
+{
+	const char *dir = t_scratch();
+	char *store = fx_store(dir), *alice = fx_key(dir, "alice"), *bob = fx_key(dir, "bob");
+	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.2", "-n", "2",
+	                       "--color=never", "--no-mark-read", NULL };
+	char *m1, *m3;
+	size_t mark;
+	bg b;
+
+	setenv("TZ", "UTC", 1);
+	m1 = fx_send(store, ROOM, alice, "Alice", FX_T0, NULL, "too old to be shown");
+	free(fx_send(store, ROOM, bob, "Bob", FX_T0 + 60, NULL, "second message"));
+	m3 = fx_send(store, ROOM, alice, "Alice", FX_T0 + 120, NULL, "third message");
+	b = bg_start(store, args);
+	cr_assert(bg_wait_for(&b, 0, "third message", 10), "start: %s", b.out.ptr);
+	cr_assert(fx_contains(b.out.ptr, "second message"));
+	cr_assert(!fx_contains(b.out.ptr, "too old"), "-n 2 shows two: %s", b.out.ptr);
+
+	/* A message sent meanwhile by another process appears. */
+	mark = b.out.size;
+	free(fx_send(store, ROOM, bob, "Bob", FX_T0 + 180, m3, "fresh from bob"));
+	cr_assert(bg_wait_for(&b, mark, "fresh from bob", 10), "new message: %s", b.out.ptr);
+	cr_assert(bg_wait_for(&b, mark, "↪ Alice: third message", 1), "%s", b.out.ptr);
+
+	/* An edit of a shown message shows it again, edited; a reaction too. */
+	mark = b.out.size;
+	free(fx_act(store, "edit", alice, "Alice", FX_T0 + 240, m3, "third message, corrected"));
+	cr_assert(bg_wait_for(&b, mark, "(edited)\n  third message, corrected", 10), "%s", b.out.ptr);
+	mark = b.out.size;
+	free(fx_act(store, "react", bob, "Bob", FX_T0 + 250, m1, "👀"));
+	cr_assert(bg_wait_for(&b, mark, "too old to be shown\n  👀 1", 10), "%s", b.out.ptr);
+
+	cr_assert_eq(bg_stop(&b, SIGTERM), 0, "SIGTERM must end follow cleanly");
+	cr_assert_eq(count(b.out.ptr, "fresh from bob"), 1, "shown once: %s", b.out.ptr);
+	gitchat_buf_dispose(&b.out);
+	free(m1); free(m3); free(store); free(alice); free(bob);
+}
+
+Test(follow, sigint_exits_zero_and_json_works)
+{
+	const char *dir = t_scratch();
+	char *store = fx_store(dir), *alice = fx_key(dir, "alice");
+	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.2", "--format=json", NULL };
+	size_t mark;
+	bg b;
+
+	free(fx_send(store, ROOM, alice, "Alice", FX_T0, NULL, "hello"));
+	b = bg_start(store, args);
+	cr_assert(bg_wait_for(&b, 0, "\"text\":\"hello\"", 10), "%s", b.out.ptr);
+	mark = b.out.size;
+	free(fx_send(store, ROOM, alice, "Alice", FX_T0 + 1, NULL, "world"));
+	cr_assert(bg_wait_for(&b, mark, "\"text\":\"world\"", 10), "%s", b.out.ptr);
+	cr_assert_eq(bg_stop(&b, SIGINT), 0);
+	cr_assert_eq(t_count_lines(b.out.ptr), 2, "%s", b.out.ptr);
+	gitchat_buf_dispose(&b.out);
+	free(store); free(alice);
+}
+
+Test(follow, bad_usage)
+{
+	t_run r = fx_run(NULL, 129, NULL, "follow", "--interval", "0", NULL);
+	t_run_free(&r);
+	r = fx_run(NULL, 129, NULL, "follow", "--interval", "soon", NULL);
+	t_run_free(&r);
+	r = fx_run(NULL, 0, NULL, "follow", "--help", NULL);
+	cr_assert(fx_contains(r.out, "--interval"));
+	t_run_free(&r);
+}
+
+#if defined(__has_include)
+# if __has_include(<gitchat/sync.h>)
+/* Two people, two stores, one shared bare remote; a second remote is down.
+ * follow in one store shows what the other pushed, and warns about the
+ * dead remote once while it keeps going. */
+Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
+{
+	const char *dir = t_scratch();
+	char *a = t_path(dir, "a"), *b = t_path(dir, "b"), *shared = t_path(dir, "shared.git");
+	char *alice = fx_key(dir, "alice"), *bob = fx_key(dir, "bob");
+	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.5", "--color=never",
+	                       "--no-mark-read", NULL };
+	size_t mark;
+	bg b_follow;
+	t_run r;
+	double t0, waited;
+	int fds[2], errfd;
+
+	r = t_sh("'%s' init '%s' && '%s' init '%s' && '%s' init '%s' && "
+	         "git --git-dir='%s' remote add origin '%s' && "
+	         "git --git-dir='%s' remote add dead git://127.0.0.1:9/nothing.git && "
+	         "git --git-dir='%s' remote add origin '%s'",
+	         GITCHAT_BIN, a, GITCHAT_BIN, b, GITCHAT_BIN, shared, a, shared, a, b, shared);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	free(fx_send(a, ROOM, alice, "Alice", FX_T0, NULL, "alice was here first"));
+
+	/* follow in store a, with its stderr captured too. */
+	cr_assert(pipe(fds) == 0);
+	errfd = dup(2);
+	dup2(fds[1], 2);
+	b_follow = bg_start(a, args);
+	dup2(errfd, 2);
+	close(errfd);
+	close(fds[1]);
+	cr_assert(bg_wait_for(&b_follow, 0, "alice was here first", 10), "%s", b_follow.out.ptr);
+
+	/* Bob, in store b, sends and pushes to the shared remote. */
+	mark = b_follow.out.size;
+	free(fx_send(b, ROOM, bob, "Bob", FX_T0 + 60, NULL, "bob from afar"));
+	r = fx_run(b, 0, NULL, "sync", "origin", NULL);
+	t_run_free(&r);
+	t0 = now();
+	cr_assert(bg_wait_for(&b_follow, mark, "bob from afar", 10), "%s", b_follow.out.ptr);
+	waited = now() - t0;
+	/* Within an interval or two (0.5 s each), with room for a slow machine. */
+	cr_assert_lt(waited, 5.0, "took %.1f s", waited);
+	/* Let the dead remote fail several more times. */
+	bg_wait_for(&b_follow, b_follow.out.size, "never printed", 2.0);
+	cr_assert_eq(bg_stop(&b_follow, SIGTERM), 0);
+	{
+		char buf[8192];
+		ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fds[0]);
+		cr_assert_eq(count(buf, "cannot sync with 'dead'"), 1, "one warning:\n%s", buf);
+		cr_assert(!fx_contains(buf, "'origin'"), "%s", buf);
+	}
+	gitchat_buf_dispose(&b_follow.out);
+	free(a); free(b); free(shared); free(alice); free(bob);
+}
+# endif
+#endif
