@@ -152,8 +152,9 @@ Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
 	t_run_free(&r);
 	cr_assert_str_eq(tp_refs(repo, "refs/chat"), tp_refs(a.store, "refs/chat"));
-	cr_assert(tp_contains(t_read_file(calls, NULL), "get\nstore\n"),
-	          "helper calls: %s", t_read_file(calls, NULL));
+	char *seen = t_read_file(calls, NULL);
+	cr_assert(tp_contains(seen, "get\nstore\n"), "helper calls: %s", seen);
+	free(seen);
 
 	/* a wrong password: refused, the helper told to forget it ("erase") */
 	t_write_file(creds, "wrong", 5);
@@ -163,9 +164,10 @@ Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert(tp_contains(r.err, "refused the user name and password"), "%s", r.err);
 	t_run_free(&r);
-	cr_assert(tp_contains(t_read_file(calls, NULL), "erase"), "helper calls: %s",
-	          t_read_file(calls, NULL));
-	cr_assert(!tp_contains(t_read_file(calls, NULL), "store"));
+	seen = t_read_file(calls, NULL);
+	cr_assert(tp_contains(seen, "erase"), "helper calls: %s", seen);
+	cr_assert(!tp_contains(seen, "store"));
+	free(seen);
 	tp_store_sound(a.store);
 	unsetenv("GIT_TERMINAL_PROMPT");
 	auth_server_stop(&s);
