@@ -1,15 +1,15 @@
 #!/bin/sh
 # A real conversation: two identities, two stores, one bare repository
 # standing in for a server. Installs the dependencies, builds git-chat, then
-# runs Alice and Bob through keygen, send, sync-by-push/fetch, log, and a
+# runs Alice and Bob through keygen, send, sync, log, and a
 # stock `git verify-commit` of one message.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 .ci/install-deps
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGITCHAT_TESTS=OFF >/dev/null
-cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
-chat="$top/build/git-chat"
+cmake -S . -B build-demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGITCHAT_TESTS=OFF >/dev/null
+cmake --build build-demo -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+chat="$top/build-demo/git-chat"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/git-chat-demo.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -31,29 +31,23 @@ for who in alice bob; do
 	git --git-dir="$work/$who.git" remote add origin "$work/server.git"
 done
 
-# Replication is plain git until 'git chat sync' exists in this build.
-sync() {
-	store=$1
-	if "$chat" sync --help >/dev/null 2>&1; then
-		GIT_DIR="$store" "$chat" sync -q origin
-	else
-		git --git-dir="$store" fetch -q origin '+refs/chat/*:refs/chat-remotes/origin/*'
-		git --git-dir="$store" push -q origin 'refs/chat/*:refs/chat/*'
-	fi
+sync() { # sync WHO: verify and fast-forward what the server has, push what it lacks
+	say "$1: git chat sync origin"
+	GIT_DIR="$work/$1.git" "$chat" sync origin
 }
 
 say "alice: git chat send -m 'Hi Bob — is the **build** green?'"
 as alice Alice -- send -m 'Hi Bob — is the **build** green?' >/dev/null
-sync "$work/alice.git"
-sync "$work/bob.git"
+sync alice
+sync bob
 say "bob: git chat send -m 'Green since this morning. Shipping at 5.'"
 as bob Bob -- send -m 'Green since this morning. Shipping at 5.' >/dev/null
-sync "$work/bob.git"
-sync "$work/alice.git"
+sync bob
+sync alice
 say "alice: git chat send -m 'Great, thanks!'"
 last=$(as alice Alice -- send -m 'Great, thanks!')
-sync "$work/alice.git"
-sync "$work/bob.git"
+sync alice
+sync bob
 
 say "bob: git chat log"
 GIT_DIR="$work/bob.git" "$chat" log

@@ -130,9 +130,14 @@ int cli_read_fd(gitchat_buf *out, int fd, size_t max, const char *what)
 			return cli_fatal("cannot read %s: %s", what, strerror(errno));
 		if (n == 0)
 			return 0;
-		if (out->size + (size_t)n > max)
-			return cli_fatal("%s is over the limit of %zu bytes "
-			                 "(git config chat.maxMessageBytes)", what, max);
+		/* Reading stops just past the limit; the caller's own check then
+		 * says how large the text is and what the limit is. */
+		if (out->size + (size_t)n > max) {
+			n = (ssize_t)(max - out->size);
+			if (gitchat_buf_put(out, chunk, (size_t)n) < 0)
+				return cli_fatal("out of memory");
+			return 0;
+		}
 		if (gitchat_buf_put(out, chunk, (size_t)n) < 0)
 			return cli_fatal("out of memory");
 	}

@@ -58,7 +58,8 @@ int cli_open_store(gitchat_store **out);
 int cli_load_key(gitchat_key **out, git_repository *repo, const char *given);
 /* The room from -r, else git config chat.room, else "general"; validated. */
 int cli_room(char **out, git_repository *repo, const char *given);
-/* Reads all of `fd` up to `max` bytes (GITCHAT_EINVALID beyond). */
+/* Reads `fd` to its end, keeping at most `max` bytes (more is not an
+ * error here: read one byte past a limit and let the caller's check say so). */
 int cli_read_fd(gitchat_buf *out, int fd, size_t max, const char *what);
 /* Writes a buffer to stdout; 0 or -1 (EPIPE etc.). */
 int cli_write_out(const char *data, size_t len);

@@ -48,6 +48,10 @@ static int pre_receive(void)
 
 	if ((ret = cli_read_fd(&in, STDIN_FILENO, (size_t)256 << 20, "the ref updates on stdin")) != 0)
 		goto done;
+	if (in.size == (size_t)256 << 20) {
+		ret = cli_fatal("more than 256 MiB of ref updates on stdin; refusing the push");
+		goto done;
+	}
 	/* git computed the id of every pushed object from its bytes when it
 	 * received the pack; libgit2 would hash each object again on every
 	 * read. This process reads nothing else. */

@@ -81,11 +81,18 @@ int cmd_send(int argc, char **argv)
 		if (!file && isatty(0))
 			fprintf(stderr, "Type the message, then Ctrl-D:\n");
 		/* Read one byte past the limit so that "too long" is caught here. */
-		ret = cli_read_fd(&text, fd, max + 2, file ? file : "standard input");
+		ret = cli_read_fd(&text, fd, max + 2,
+		                  file && strcmp(file, "-") ? file : "standard input");
 		if (fd > 0)
 			close(fd);
 		if (ret != 0)
 			goto done;
+		if (text.size == max + 2) {
+			ret = cli_fatal("the message in %s is over the limit of %zu bytes "
+			                "(git config chat.maxMessageBytes)",
+			                file && strcmp(file, "-") ? file : "standard input", max);
+			goto done;
+		}
 	}
 	if ((ret = cli_load_key(&key, gitchat_store_repository(store), keypath)) != 0)
 		goto done;

@@ -60,8 +60,9 @@ Test(log, json_and_text_byte_for_byte)
 	r = log_run(store, NULL, NULL, NULL);
 	/* Text is rendered Markdown (tests/golden pins its bytes): check the
 	 * order and what each entry says. */
-	want = t_fmt("09:40  Alice (%.15s)\n  hello world\n"
-	             "09:23  Bob \"B\" (%.15s)\n  line one line two \"quoted\"\n", fa, fb);
+	want = t_fmt("09:40  Alice (%.15s)  %.8s\n  hello world\n"
+	             "09:23  Bob \"B\" (%.15s)  %.8s\n  line one line two \"quoted\"\n",
+	             fa, m1, fb, m2);
 	t_assert_contains(r.out, "Wednesday 26 November 2025");
 	t_assert_contains(r.out, want);
 	t_run_free(&r);

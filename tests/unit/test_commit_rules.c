@@ -101,8 +101,16 @@ Test(commit_rules, headers, .init = setup)
 	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> x +0000\n"
 	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nbad time\n",
 	               "malformed commit");
-	const char *no_blank = HEAD "chat-room general\n";
-	expect(write_raw(no_blank, strlen(no_blank)), "general", "malformed commit");
+	/* Broken framing, each after some headers were read (nothing leaks). */
+	const char *raw[] = {
+		HEAD "chat-room general\n",                         /* no blank line */
+		HEAD "chat-room general",                           /* header does not end */
+		HEAD "gpgsig -----BEGIN SSH SIGNATURE-----\n abc",  /* continuation does not end */
+		" tree " EMPTY_TREE "\n\nx\n",                     /* continuation first */
+		"",
+	};
+	for (size_t i = 0; i < sizeof(raw) / sizeof(*raw); i++)
+		expect(write_raw(raw[i], strlen(raw[i])), "general", "malformed commit");
 	expect_payload("tree 0123456789abcdef0123456789abcdef01234567\n"
 	               "author A <a@example.org> 1764150000 +0000\n"
 	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nno tree\n",

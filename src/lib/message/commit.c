@@ -80,9 +80,9 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 		int is_sig;
 
 		if (!eol)
-			return bad("the header does not end");
+			{ error = bad("the header does not end"); goto fail; }
 		if (*p == ' ')
-			return bad("a continuation line has no header");
+			{ error = bad("a continuation line has no header"); goto fail; }
 		sp = memchr(p, ' ', (size_t)(eol - p));
 		keylen = sp ? (size_t)(sp - p) : (size_t)(eol - p);
 		val = sp ? sp + 1 : eol;
@@ -91,7 +91,7 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 		while (next < end && *next == ' ') {       /* continuation lines */
 			const char *e2 = memchr(next, '\n', (size_t)(end - next));
 			if (!e2)
-				return bad("the header does not end");
+				{ error = bad("the header does not end"); goto fail; }
 			next = e2 + 1;
 		}
 		is_sig = key_is(p, keylen, "gpgsig");
@@ -167,7 +167,7 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 		p = next;
 	}
 	if (p >= end)
-		return bad("there is no blank line before the message");
+		{ error = bad("there is no blank line before the message"); goto fail; }
 	if (stage != 3)
 		{ error = bad("the author or committer line is missing"); goto fail; }
 	if ((error = gitchat_buf_put(&c->payload, p, (size_t)(end - p))) < 0)

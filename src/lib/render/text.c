@@ -2,7 +2,7 @@
  * The text renderer: a conversation laid out for a terminal.
  *
  *   ── Wednesday 26 November 2025 ──────────────
- *   10:00  Alice (SHA256:AbCdEfGh) (edited)
+ *   10:00  Alice (SHA256:AbCdEfGh)  1a2b3c4d (edited)
  *     ↪ Bob: the first line of the message replied to
  *     The **Markdown** text, wrapped to the width.
  *     👍 2  🎉 1
@@ -191,7 +191,7 @@ static int header(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_view
                   const struct tm *tm)
 {
 	const gitchat_message *m = it->msg;
-	char fp[GITCHAT_FINGERPRINT_SIZE], hm[16];
+	char fp[GITCHAT_FINGERPRINT_SIZE], hm[16], id[9];
 	unsigned name_style = GITCHAT_STYLE_BOLD | GITCHAT_STYLE_COLOR(author_color(&m->key));
 	int color = r->opts.color;
 
@@ -204,6 +204,10 @@ static int header(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_view
 	    (color && gitchat_ansi_sgr(out, 0) < 0) || gitchat_buf_putc(out, ' ') < 0 ||
 	    gitchat_buf_putc(out, '(') < 0 || styled(out, r, GITCHAT_STYLE_DIM, fp) < 0 ||
 	    gitchat_buf_putc(out, ')') < 0)
+		return GITCHAT_ENOMEM;
+	/* The short id: what reply, edit, react and redact take. */
+	git_oid_tostr(id, sizeof(id), &m->id);
+	if (gitchat_buf_puts(out, "  ") < 0 || styled(out, r, GITCHAT_STYLE_DIM, id) < 0)
 		return GITCHAT_ENOMEM;
 	if (it->edited && !it->redacted &&
 	    (gitchat_buf_putc(out, ' ') < 0 || styled(out, r, GITCHAT_STYLE_ITALIC, "(edited)") < 0))

@@ -146,6 +146,27 @@ static int fill_host(sync_remote *r)
 	return 0;
 }
 
+static int unknown_remote(git_repository *repo, const char *arg)
+{
+	git_strarray names = { 0 };
+	gitchat_buf list = GITCHAT_BUF_INIT;
+	size_t i;
+	int error;
+
+	if ((error = sync_remote_list_configured(&names, repo)) < 0)
+		return error;
+	for (i = 0; i < names.count; i++)
+		if (gitchat_buf_printf(&list, "%s'%s'", i ? ", " : "", names.strings[i]) < 0)
+			break;
+	error = gitchat_error_set(GITCHAT_ENOTFOUND,
+		"no remote named '%s' (%s%s); to create a new repository at that path, "
+		"write it as './%s'", arg, names.count ? "remotes: " : "no remotes configured",
+		list.ptr ? list.ptr : "", arg);
+	gitchat_buf_dispose(&list);
+	git_strarray_dispose(&names);
+	return error;
+}
+
 int sync_remote_resolve(sync_remote *r, const char *arg)
 {
 	git_remote *rem = NULL;
@@ -179,6 +200,12 @@ int sync_remote_resolve(sync_remote *r, const char *arg)
 		goto done;
 	}
 	git_error_clear();
+	/* A bare word that names neither a remote nor an existing path is a
+	 * typo far more often than a wish for a new repository here. */
+	if (!strchr(arg, '/') && !strchr(arg, ':') && access(arg, F_OK) != 0) {
+		error = unknown_remote(r->repo, arg);
+		goto done;
+	}
 	if ((error = canonical(&canon, arg)) < 0)
 		goto done;
 	r->local = is_local(arg);

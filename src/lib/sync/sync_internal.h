@@ -9,8 +9,10 @@
  *   local.c      ... directly between two repositories for local paths
  *                (libgit2's local transport would copy the objects of every
  *                ref, ignoring the rooms asked for)
+ *   pack.c       the objects one side lacks, as one pack written directly
  *   creds.c      credentials: ssh-agent, key files, git credential helpers
  *   knownhosts.c ssh host keys against known_hosts (hashed entries too)
+ *   sha1.c       SHA-1 and HMAC-SHA1 (hashed known_hosts, pack checksums)
  *   accept.c     verify what was fetched, fast-forward, record forks
  *   push.c       which logs to push, and pushing them one by one when a
  *                server declines a batch
