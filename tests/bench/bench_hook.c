@@ -184,6 +184,11 @@ int main(int argc, char **argv)
 
 	if (gitchat_init() < 0)
 		die("cannot initialise");
+	/* gitchat_init's small pack windows make libgit2 1.5's pack writer
+	 * fail on a pack of this size ("unexpected data at the end of the
+	 * pack"); a generator may map what it writes. */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)1 << 30);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)8 << 30);
 	if (argc == 7 && !strcmp(argv[1], "gen"))
 		ret = gen(argv[2], argv[3], atoi(argv[4]), atol(argv[5]), argv[6]);
 	else if (argc == 3 && !strcmp(argv[1], "sigs"))
