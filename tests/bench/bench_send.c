@@ -8,8 +8,9 @@
  * commits written with bare libgit2 (sign, git_commit_create_with_signature,
  * compare-and-swap ref update), without choosing parents or verifying.
  *
- * usage: bench_send [N] [DIR]   (DIR: where to create the store; default a
- * temporary directory, removed at the end)
+ * usage: bench_send [N] [DIR]   (DIR: where the stores go, kept so that
+ * another run continues them; default a temporary directory, removed at
+ * the end)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,11 @@ static int floor_loop(git_repository *repo, const gitchat_key *key, long n, doub
 
 	if (git_repository_odb(&odb, repo) < 0 || git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE) < 0)
 		goto done;
+	/* Continue the log of an earlier run in the same DIR. */
+	if (git_reference_name_to_id(&head, repo, "refs/chat/general/floor") == 0)
+		has_head = 1;
+	else
+		memset(&head, 0, sizeof(head));
 	for (long i = 0; i < n; i++) {
 		gitchat_buf sig = GITCHAT_BUF_INIT;
 		git_reference *ref = NULL;
@@ -65,9 +71,8 @@ static int floor_loop(git_repository *repo, const gitchat_key *key, long n, doub
 		gitchat_buf_dispose(&sig);
 		if (e < 0)
 			goto done;
-		e = has_head ? git_reference_create_matching(&ref, repo, "refs/chat/general/floor", &id, 1,
-		                                             &head, "bench")
-		             : git_reference_create(&ref, repo, "refs/chat/general/floor", &id, 0, "bench");
+		e = git_reference_create_matching(&ref, repo, "refs/chat/general/floor", &id, 1, &head,
+		                                  "bench");
 		git_reference_free(ref);
 		if (e < 0)
 			goto done;

@@ -175,12 +175,26 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	git_oid tree, old, commit_id;
 	unsigned int attempt, retries;
 	size_t text_len = 0;
-	int has_old, error;
+	char *saved_name = NULL, *saved_email = NULL;
+	const char *cur_name = NULL, *cur_email = NULL;
+	int has_old, ident_set = 0, error;
 
 	if ((error = check_options(store, opts, &text_len)) < 0 ||
 	    (error = ident_resolve(&id, store->repo, opts)) < 0 ||
 	    (error = gitchat_chatref_format(&refname, NULL, opts->room, gitchat_key_public(key))) < 0)
 		goto done;
+	/* Every ref update makes libgit2 work out a reflog identity, from the git
+	 * config (a fresh snapshot) unless the repository has one set: set the
+	 * author's, the right name for a reflog entry anyway, and put the
+	 * caller's back at the end. */
+	if (git_repository_ident(&cur_name, &cur_email, store->repo) == 0 &&
+	    ((cur_name && !(saved_name = strdup(cur_name))) ||
+	     (cur_email && !(saved_email = strdup(cur_email))))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	if (git_repository_set_ident(store->repo, id.name, id.email) == 0)
+		ident_set = 1;
 	if ((error = git_repository_odb(&odb, store->repo)) < 0 ||
 	    (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0) {
 		error = gitchat_error_from_git(error, "cannot write the empty tree");
@@ -252,6 +266,10 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	git_oid_cpy(out, &commit_id);
 	error = 0;
 done:
+	if (ident_set)
+		git_repository_set_ident(store->repo, saved_name, saved_email);
+	free(saved_name);
+	free(saved_email);
 	git_reference_free(ref);
 	git_reference_free(newref);
 	git_odb_free(odb);
