@@ -200,7 +200,7 @@ Test(concurrency, first_message_race)
 	int lost = 0;
 
 	cr_assert_eq(gitchat_init(), 0);
-	for (int round = 0; round < 40; round++) {
+	for (int round = 0; round < 25; round++) {
 		char *path = t_fmt("%s/s%d", dir, round);
 		gitchat_store *s = NULL;
 		int go[2];
@@ -231,5 +231,5 @@ Test(concurrency, first_message_race)
 		if (strcmp(n, "2") != 0)
 			lost++;
 	}
-	cr_assert_eq(lost, 0, "%d of 40 rounds lost a first message", lost);
+	cr_assert_eq(lost, 0, "%d of 25 rounds lost a first message", lost);
 }

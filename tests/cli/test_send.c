@@ -519,3 +519,72 @@ Test(send, finds_the_store_as_git_does)
 	cr_assert_str_eq(r.out, "");
 	t_run_free(&r);
 }
+
+/* The heads a message has seen are remembered next to the log
+ * ($GIT_DIR/chat/ancestors/), so that the next one needs no history walk.
+ * That is only a cache: with it removed, emptied, cut short or full of
+ * garbage before every message, the same messages get the same parents. */
+Test(send, remembered_ancestors_are_only_a_cache)
+{
+	const char *dir = t_scratch();
+	char *s1 = t_store(dir, "s1"), *s2 = t_store(dir, "s2"), *side = t_store(dir, "side");
+	char *keys[3] = { t_keygen(dir, "a", 1), t_keygen(dir, "b", 0), t_keygen(dir, "c", 1) };
+	const int who[] = { 0, 1, 2, 0, 0, 1, -1, 0, 2, 2, 0, 1, 0, -1, 1, 0 };
+	const char *damage[] = {   /* STORE: the second store */
+		"rm -rf 'STORE/chat/ancestors'",
+		"for f in 'STORE'/chat/ancestors/*/*; do : > \"$f\"; done",
+		"for f in 'STORE'/chat/ancestors/*/*; do head -c 60 \"$f\" > \"$f.x\" && mv \"$f.x\" \"$f\"; done",
+		"for f in 'STORE'/chat/ancestors/*/*; do echo zzzz >> \"$f\"; done",
+		"for f in 'STORE'/chat/ancestors/*/*; do printf '%040d\\n' 0 > \"$f\"; done",
+	};
+	int side_n = 0;
+
+	for (size_t i = 0; i < sizeof(who) / sizeof(*who); i++) {
+		char *date = t_fmt("GIT_AUTHOR_DATE=@%ld +0000", 1764150000L + (long)i * 60);
+		char *cdate = t_fmt("GIT_COMMITTER_DATE=@%ld +0000", 1764150000L + (long)i * 60);
+		const char *env[] = { date, cdate, NULL };
+		if (who[i] < 0) {
+			/* A head from elsewhere, older than what the room has seen. */
+			char *k = t_keygen(dir, t_fmt("d%d", side_n++), 0), *hex = t_key_hex(k);
+			t_send_env(side, k, "general", "from the side", env);
+			free(t_git(s1, "fetch -q '%s' 'refs/chat/general/%s:refs/chat/general/%s'",
+			           side, hex, hex));
+			free(t_git(s2, "fetch -q '%s' 'refs/chat/general/%s:refs/chat/general/%s'",
+			           side, hex, hex));
+			continue;
+		}
+		t_run r = t_sh("%s", t_replace(damage[i % 5], "STORE", s2));
+		t_run_free(&r);
+		char *text = t_fmt("message %zu", i);
+		char *m1 = t_send_env(s1, keys[who[i]], "general", text, env);
+		char *m2 = t_send_env(s2, keys[who[i]], "general", text, env);
+		cr_assert_str_eq(m1, m2, "message %zu: parents differ:\n%s\nvs\n%s", i,
+		                 t_git(s1, "show -s --format=%%P %s", m1),
+		                 t_git(s2, "show -s --format=%%P %s", m2));
+	}
+	cr_assert_str_eq(t_git(s1, "for-each-ref"), t_git(s2, "for-each-ref"));
+	/* (The first store did use what it remembered: one file per log.) */
+	t_run ls = t_sh("ls '%s/chat/ancestors/general' | wc -l", s1);
+	cr_assert_str_eq(ls.out, "3\n");
+	t_run_free(&ls);
+	/* And the parents are the rule's: no other parent is an ancestor of
+	 * another parent (the first, the own head, may be: it is kept anyway). */
+	char *all = t_git(s1, "rev-list --all --min-parents=2");
+	for (char *c = strtok(all, "\n"); c; c = strtok(NULL, "\n")) {
+		char *ps = t_git(s1, "show -s --format=%%P %s", c);
+		char *list[20];
+		int n = 0;
+		for (char *p = strtok_r(ps, " ", &ps); p && n < 20; p = strtok_r(NULL, " ", &ps))
+			list[n++] = p;
+		for (int x = 1; x < n; x++)
+			for (int y = 0; y < n; y++) {
+				if (x == y)
+					continue;
+				t_run r = t_sh("git --git-dir='%s' merge-base --is-ancestor %s %s", s1,
+				               list[x], list[y]);
+				cr_assert_neq(r.status, 0, "%s: parent %s is an ancestor of parent %s", c,
+				              list[x], list[y]);
+				t_run_free(&r);
+			}
+	}
+}

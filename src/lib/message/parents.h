@@ -12,12 +12,23 @@
 #include "gitchat/store.h"
 
 typedef struct {
-	git_oid *ids;
+	git_oid *ids;        /* the other parents, newest first */
 	size_t count;
+	git_oid *seen;       /* heads that will be ancestors of the new commit */
+	size_t nseen;
 } gitchat_parents;
 
+/* Deciding that a head is already an ancestor of the own head can mean
+ * walking the room's history back to it (an author silent for long), for
+ * every message. So each message records the heads it has seen (chosen or
+ * found to be ancestors) next to the log, keyed by the log's head:
+ * $GIT_DIR/chat/ancestors/<room>/<key>. The next message skips those
+ * heads without walking or reading them. */
 int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const char *room,
                            const char *own_ref, const git_oid *own_head);
+/* After `head` became the log's head: records p->seen for it. Best effort. */
+void gitchat_parents_remember(gitchat_store *store, const char *own_ref, const git_oid *head,
+                              const gitchat_parents *p);
 void gitchat_parents_dispose(gitchat_parents *p);
 
 #endif

@@ -253,8 +253,10 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 			memset(&old, 0, sizeof(old));
 		error = git_reference_create_matching(&newref, store->repo, refname.ptr, &commit_id, 1,
 		                                      &old, "git-chat: send");
-		if (error == 0)
+		if (error == 0) {
+			gitchat_parents_remember(store, refname.ptr, &commit_id, &others);
 			break;
+		}
 		if ((error == GIT_EMODIFIED || error == GIT_ELOCKED || error == GIT_EEXISTS) &&
 		    attempt < retries) {
 			backoff(attempt);

@@ -123,16 +123,25 @@ int gitchat_tips_list(gitchat_tips *out, gitchat_tips *bad, git_repository *repo
 {
 	int error;
 
+	gitchat_buf glob = GITCHAT_BUF_INIT;
+
 	memset(out, 0, sizeof(*out));
 	if (bad)
 		memset(bad, 0, sizeof(*bad));
-	if ((error = list_glob(out, bad, repo, GITCHAT_REFS_PREFIX "*", room)) < 0 ||
+	/* One room: only its directory of loose refs is read (every message
+	 * sent lists its room), not every room's. */
+	error = room ? gitchat_buf_printf(&glob, GITCHAT_REFS_PREFIX "%s/*", room)
+	             : gitchat_buf_puts(&glob, GITCHAT_REFS_PREFIX "*");
+	if (error < 0 ||
+	    (error = list_glob(out, bad, repo, glob.ptr, room)) < 0 ||
 	    (error = list_glob(out, bad, repo, GITCHAT_REMOTES_PREFIX "*", room)) < 0) {
+		gitchat_buf_dispose(&glob);
 		gitchat_tips_dispose(out);
 		if (bad)
 			gitchat_tips_dispose(bad);
 		return error;
 	}
+	gitchat_buf_dispose(&glob);
 	if (out->count)
 		qsort(out->tips, out->count, sizeof(*out->tips), tip_cmp);
 	return 0;
