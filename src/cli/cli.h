@@ -17,6 +17,7 @@ typedef struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	int network; /* talks to remotes: needs the CA certificates */
 } cli_command;
 
 /* Each subcommand's entry point. */
@@ -36,6 +37,12 @@ int cmd_allowed_signers(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_remote(int argc, char **argv);
+
+/* The CA certificates, loaded only by commands that use the network
+ * (tls.c says why): defer around gitchat_init, then load on demand. */
+void cli_tls_defer_begin(void);
+void cli_tls_defer_end(void);
+int cli_tls_load(void);
 
 /* Parses options with getopt_long; on an unknown option or a missing
  * argument prints the usage to stderr and returns -1 (exit 129). Returns

@@ -9,18 +9,18 @@ static const cli_command commands[] = {
 	{ "whoami", cmd_whoami, "print your public key and its fingerprint" },
 	{ "send", cmd_send, "append a signed message to your log in a room" },
 	{ "log", cmd_log, "show a room's conversation" },
-	{ "follow", cmd_follow, "show a room's new messages as they arrive" },
+	{ "follow", cmd_follow, "show a room's new messages as they arrive", 1 },
 	{ "rooms", cmd_rooms, "list the rooms with their unread messages" },
 	{ "edit", cmd_edit, "change the text of one of your messages" },
 	{ "redact", cmd_redact, "delete one of your messages from view" },
 	{ "react", cmd_react, "react to a message with an emoji" },
 	{ "export", cmd_export, "write a room as a self-contained HTML page" },
 	{ "verify", cmd_verify, "check every log of the store" },
-	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in" },
+	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in", 1 },
 	{ "remote", cmd_remote, "add, list or remove the remotes sync uses" },
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
 	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)" },
-	{ NULL, NULL, NULL }
+	{ NULL, NULL, NULL, 0 }
 };
 
 static void usage(FILE *f)
@@ -53,8 +53,15 @@ int main(int argc, char **argv)
 	for (const cli_command *c = commands; c->name; c++) {
 		if (strcmp(c->name, name) != 0)
 			continue;
-		if (gitchat_init() < 0)
+		cli_tls_defer_begin();
+		ret = gitchat_init();
+		cli_tls_defer_end();
+		if (ret < 0)
 			return cli_fatal_lib();
+		if (c->network && cli_tls_load() != 0) {
+			gitchat_shutdown();
+			return CLI_EXIT_FATAL;
+		}
 		ret = c->run(argc - 1, argv + 1);
 		if (fflush(stdout) != 0 && ret == 0)
 			ret = cli_fatal("cannot write the output");

@@ -1,0 +1,112 @@
+/*
+ * Loads the system's CA certificates only in commands that talk to a remote.
+ *
+ * Debian's libgit2 1.5 is built with mbedTLS, and git_libgit2_init parses
+ * the whole CA bundle (/etc/ssl/certs/ca-certificates.crt, ~140 PEM
+ * certificates) in every process: about 8 ms of CPU on our CI machines,
+ * more than everything else `git chat log -n 50` does with a warm order
+ * index. `log`, `send`, `verify` and the rest never open a connection.
+ *
+ * So the executable (not the library: programs linking libgitchat keep
+ * libgit2's behaviour) defines mbedTLS's two loading functions. The dynamic
+ * linker resolves libgit2's calls to them here first; while
+ * cli_tls_defer_begin() is in effect we only record what libgit2 asked for,
+ * and libgit2 installs an empty CA chain. An empty chain trusts nothing, so
+ * a connection made without cli_tls_load() fails its certificate check: the
+ * deferral can break HTTPS, never weaken it (tests/cli/test_tls.c checks
+ * both that `log` does not read the bundle and that `sync` does).
+ * cli_tls_load() hands the recorded location back to libgit2 through
+ * GIT_OPT_SET_SSL_CERT_LOCATIONS, which parses it with the real functions,
+ * found with dlsym(RTLD_NEXT).
+ *
+ * With a libgit2 built on OpenSSL these functions are never called and all
+ * of this is inert.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
+#include <dlfcn.h>
+#include <limits.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The signatures of mbedtls/x509_crt.h (2.x and 3.x); the chain is only
+ * passed through, so its type does not matter here. */
+int mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int mbedtls_x509_crt_parse_path(void *chain, const char *path);
+
+/* mbedTLS's "bad input data" code, for a lookup that cannot fail on a
+ * working system but must not crash if it does. */
+#define TLS_BAD_INPUT (-0x2800)
+
+static int deferring;
+static char deferred_file[PATH_MAX];
+static char deferred_dir[PATH_MAX];
+
+/* A path too long to keep is loaded at once rather than truncated. */
+static int remember(char *slot, const char *path)
+{
+	size_t len;
+
+	if (!deferring || !path || (len = strlen(path)) >= PATH_MAX)
+		return 0;
+	memcpy(slot, path, len + 1);
+	return 1;
+}
+
+typedef int (*parse_fn)(void *chain, const char *path);
+
+static int call_real(const char *name, void *chain, const char *path)
+{
+	parse_fn real;
+	void *sym = dlsym(RTLD_NEXT, name);
+
+	if (!sym)
+		return TLS_BAD_INPUT;
+	memcpy(&real, &sym, sizeof(real));
+	return real(chain, path);
+}
+
+int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+{
+	if (remember(deferred_file, path))
+		return 0;
+	return call_real("mbedtls_x509_crt_parse_file", chain, path);
+}
+
+int mbedtls_x509_crt_parse_path(void *chain, const char *path)
+{
+	if (remember(deferred_dir, path))
+		return 0;
+	return call_real("mbedtls_x509_crt_parse_path", chain, path);
+}
+
+void cli_tls_defer_begin(void)
+{
+	deferred_file[0] = deferred_dir[0] = '\0';
+	deferring = 1;
+}
+
+void cli_tls_defer_end(void)
+{
+	deferring = 0;
+}
+
+int cli_tls_load(void)
+{
+	const char *file = deferred_file[0] ? deferred_file : NULL;
+	const char *dir = deferred_dir[0] ? deferred_dir : NULL;
+
+	if (!file && !dir)
+		return 0;
+	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, dir) < 0) {
+		const git_error *e = git_error_last();
+
+		return cli_fatal("cannot load the CA certificates '%s': %s; "
+		                 "check the ca-certificates package",
+		                 file ? file : dir, e ? e->message : "unknown error");
+	}
+	deferred_file[0] = deferred_dir[0] = '\0';
+	return 0;
+}

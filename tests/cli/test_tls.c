@@ -1,0 +1,80 @@
+/*
+ * The CA bundle is read by the commands that talk to remotes, and only by
+ * them (src/cli/tls.c): `log` and friends skip the ~8 ms libgit2 would
+ * spend parsing it, `sync` and `follow` still get every certificate.
+ * Watched with strace: which files the real binary opens.
+ */
+#include <unistd.h>
+#include "testchat.h"
+
+/* The bundle Debian's libgit2 loads at init (GIT_DEFAULT_CERT_LOCATION). */
+#define BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+static void need_strace_and_bundle(void)
+{
+	t_run r = t_sh("command -v strace");
+	int have = r.status == 0;
+
+	t_run_free(&r);
+	cr_assert(have, "strace is missing: .ci/install-deps installs it");
+	if (access(BUNDLE, R_OK) != 0)
+		cr_skip_test("no CA bundle at " BUNDLE " on this machine");
+}
+
+/* How many times `git chat ARGS` (run in STORE) opened the CA bundle. */
+static int bundle_opens(const char *store, const char *args, int expect_status)
+{
+	char *trace = t_path(t_scratch(), "trace");
+	t_run r = t_sh("GIT_DIR='%s' strace -f -qq -e trace=open,openat -o '%s' '%s' %s",
+	               store, trace, GITCHAT_BIN, args);
+	char *text, *p;
+	int n = 0;
+
+	cr_assert_eq(r.status, expect_status, "git chat %s: %s", args, r.err);
+	t_run_free(&r);
+	text = t_keep(t_read_file(trace, NULL));
+	for (p = text; (p = strstr(p, "\"" BUNDLE "\"")); p++)
+		n++;
+	return n;
+}
+
+Test(tls, reading_commands_never_parse_the_bundle)
+{
+	const char *dir;
+	char *store, *key;
+
+	need_strace_and_bundle();
+	dir = t_scratch();
+	store = t_store(dir, "a.git");
+	key = t_keygen(dir, "alice", 1);
+	t_set_identity("Alice", "alice@example.org");
+	t_send(store, key, "general", "hello");
+
+	cr_assert_eq(bundle_opens(store, "log", 0), 0);
+	cr_assert_eq(bundle_opens(store, "log -n 1 --format=json", 0), 0);
+	cr_assert_eq(bundle_opens(store, "rooms", 0), 0);
+	cr_assert_eq(bundle_opens(store, "verify", 0), 0);
+	cr_assert_eq(bundle_opens(store, t_fmt("send --key '%s' -m again", key), 0), 0);
+}
+
+Test(tls, sync_parses_the_bundle_once)
+{
+	const char *dir;
+	char *store, *key, *remote;
+
+	need_strace_and_bundle();
+	dir = t_scratch();
+	store = t_store(dir, "a.git");
+	remote = t_path(dir, "remote.git");
+	key = t_keygen(dir, "alice", 1);
+	t_set_identity("Alice", "alice@example.org");
+	t_send(store, key, "general", "hello");
+
+	/* A local path: no TLS is used, but the command is one that may
+	 * connect, so the certificates are ready before any remote is read. */
+	cr_assert_eq(bundle_opens(store, t_fmt("sync '%s'", remote), 0), 1);
+	cr_assert_eq(bundle_opens(store, t_fmt("sync '%s'", remote), 0), 1);
+	/* And the message really went: the deferral changed nothing else. */
+	cr_assert_str_eq(t_git(remote, "for-each-ref --format='%%(refname)' refs/chat"),
+	                 t_ref("general", key));
+}
