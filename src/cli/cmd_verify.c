@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "reader.h"
 
 static const char usage[] =
 	"usage: git chat verify [-r ROOM]\n"
@@ -65,6 +65,10 @@ int cmd_verify(int argc, char **argv)
 		return cli_fatal_lib();
 	if ((ret = cli_open_store(&store)) != 0)
 		return ret;
+	if (room && (ret = reader_require_room(store, room)) != 0) {
+		gitchat_store_free(store);
+		return ret;
+	}
 	error = gitchat_verify_store(store, room, print_problem, &problems);
 	/* A failure of the warning pass only matters when nothing else did. */
 	if ((error == 0 || error == GITCHAT_EVERIFY) &&
