@@ -38,9 +38,12 @@ static const char usage[] =
 	"with ssh, or use ssh-keyscan); a changed host key is always refused.\n"
 	"http(s): passwords and tokens come from git's credential helpers.\n"
 	"\n"
-	"Prints one summary line per remote. Exit status: 0 when everything synced,\n"
-	"1 when a log was rejected, a push declined or a remote failed (the others\n"
-	"still sync), 128 on a store error, 129 on a usage error.\n";
+	"Prints one summary line per remote. It counts new messages, or, when edits,\n"
+	"redactions or reactions came too, new commits with their kinds ('git chat\n"
+	"rooms' counts messages only). A -r ROOM found nowhere is warned about.\n"
+	"Exit status: 0 when everything synced, 1 when a log was rejected, a push\n"
+	"declined or a remote failed (the others still sync), 128 on a store error,\n"
+	"129 on a usage error.\n";
 
 /* What the new commits of one room from one remote are. The library counts
  * commits; 'git chat rooms' counts messages without the edits, redactions
