@@ -116,6 +116,27 @@ static int selected(const filter *f, gitchat_conversation *conv, gitchat_view *v
 	return ok;
 }
 
+/* Appends entry i to the selection when it passes the filters; 0 or 128. */
+static int select_one(size_t **idx, size_t *nidx, size_t *cap, const filter *f,
+                      gitchat_conversation *conv, gitchat_view *view, size_t i)
+{
+	int r = selected(f, conv, view, i);
+
+	if (r < 0)
+		return cli_fatal_lib();
+	if (!r)
+		return 0;
+	if (*nidx == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64, *n = realloc(*idx, ncap * sizeof(*n));
+		if (!n)
+			return cli_fatal("out of memory");
+		*idx = n;
+		*cap = ncap;
+	}
+	(*idx)[(*nidx)++] = i;
+	return 0;
+}
+
 static int parse_author(filter *f, const char *s)
 {
 	size_t n = strlen(s), i;
@@ -239,32 +260,18 @@ int cmd_log(int argc, char **argv)
 
 	/* The selection, as indices: with -n, from the end backwards. */
 	if (max >= 0) {
-		for (i = count; i-- > 0 && nidx < (size_t)max;) {
-			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
-			if (!r)
-				continue;
-			if (nidx == cap) {
-				cap = cap ? cap * 2 : 64;
-				if (!(idx = realloc(idx, cap * sizeof(*idx)))) { ret = cli_fatal("out of memory"); goto done; }
-			}
-			idx[nidx++] = i;
-		}
+		for (i = count; i-- > 0 && nidx < (size_t)max;)
+			if ((ret = select_one(&idx, &nidx, &cap, &f, conv, view, i)) != 0)
+				goto done;
 		for (i = 0; i < nidx / 2; i++) {
 			size_t t = idx[i];
 			idx[i] = idx[nidx - 1 - i];
 			idx[nidx - 1 - i] = t;
 		}
 	} else {
-		for (i = 0; i < count; i++) {
-			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
-			if (!r)
-				continue;
-			if (nidx == cap) {
-				cap = cap ? cap * 2 : 64;
-				if (!(idx = realloc(idx, cap * sizeof(*idx)))) { ret = cli_fatal("out of memory"); goto done; }
-			}
-			idx[nidx++] = i;
-		}
+		for (i = 0; i < count; i++)
+			if ((ret = select_one(&idx, &nidx, &cap, &f, conv, view, i)) != 0)
+				goto done;
 	}
 
 	if (!view && gitchat_view_new_from(&view, conv, nidx ? idx[0] : count) < 0) {

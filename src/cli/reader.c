@@ -45,17 +45,44 @@ int reader_opts_finish(reader_opts *o, int argc, char **argv, const char *usage)
 	return 0;
 }
 
-int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage)
+static int parse_opts(reader_opts *o, int argc, char **argv, const char *usage,
+                      const struct option *opts)
 {
-	static const struct option opts[] = {
-		READER_OPT_ROOM, READER_OPT_KEY, READER_OPT_HELP, { NULL, 0, NULL, 0 }
-	};
 	int c;
 
 	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0)
 		if (!reader_opt(o, c, optarg))
 			return c == 'h' ? cli_help(usage) : CLI_EXIT_USAGE;
 	return -1;
+}
+
+int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage)
+{
+	static const struct option opts[] = {
+		READER_OPT_ROOM, READER_OPT_KEY, READER_OPT_HELP, { NULL, 0, NULL, 0 }
+	};
+
+	return parse_opts(o, argc, argv, usage, opts);
+}
+
+int reader_store_args(gitchat_store **store, const char **room, int argc, char **argv,
+                      const char *usage)
+{
+	static const struct option opts[] = {
+		READER_OPT_ROOM, READER_OPT_HELP, { NULL, 0, NULL, 0 }
+	};
+	reader_opts o = READER_OPTS_INIT;
+	int ret;
+
+	*store = NULL;
+	if ((ret = parse_opts(&o, argc, argv, usage, opts)) >= 0)
+		return ret;
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (o.room_arg && gitchat_room_validate(o.room_arg) < 0)
+		return cli_fatal_lib();
+	*room = o.room_arg;
+	return cli_open_store(store) != 0 ? CLI_EXIT_FATAL : -1;
 }
 
 int reader_room_exists(gitchat_store *store, const char *room, gitchat_buf *list)

@@ -106,4 +106,10 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
  * -1 to go on with the operands at argv[optind], else the exit code to
  * return (0 after --help). */
 int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage);
+
+/* The arguments of verify and allowed-signers (-r ROOM, --help, no operand;
+ * the room validated), then the store: -1 to go on with *store open and
+ * *room (NULL: every room), else the exit code to return. */
+int reader_store_args(gitchat_store **store, const char **room, int argc, char **argv,
+                      const char *usage);
 #endif
