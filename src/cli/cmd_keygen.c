@@ -57,7 +57,8 @@ static int check_target(const char *path, int force)
 	else if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
 		ret = cli_fatal("cannot write the key to '%s': '%s' is not a directory; choose "
 		                "another path with -f", path, dir);
-	else if (!force && lstat(path, &st) == 0)
+	/* A symbolic link: the library refuses it, and says so. */
+	else if (!force && lstat(path, &st) == 0 && !S_ISLNK(st.st_mode))
 		ret = cli_fatal("'%s' already exists; use --force to replace it (the old key is lost)",
 		                path);
 	free(copy);

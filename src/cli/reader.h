@@ -1,6 +1,7 @@
 /*
- * Helpers shared by the reading commands (log, follow, rooms, export) and
- * the commands that act on a message (edit, redact, react).
+ * Helpers shared by the reading commands (log, follow, rooms, export,
+ * verify, allowed-signers; sync for its room check) and the commands that
+ * act on a message (edit, redact, react).
  */
 #ifndef GITCHAT_CLI_READER_H
 #define GITCHAT_CLI_READER_H
