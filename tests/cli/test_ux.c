@@ -119,7 +119,11 @@ Test(ux, follow_waits_for_a_new_room)
 	t_assert_contains(r.out, "first words");
 	t_assert_contains(r.err, "room 'genral' has no messages yet; waiting");
 	t_assert_contains(r.err, "general, random");
-	cr_assert_eq(t_count_lines(r.err), 1, "one note only: %s", r.err);
+	{
+		/* Once, not at every look (a sanitizer build may add its own lines). */
+		const char *once = strstr(r.err, "has no messages yet");
+		cr_assert_eq(strstr(once + 1, "has no messages yet"), NULL, "%s", r.err);
+	}
 	t_run_free(&r);
 }
 
