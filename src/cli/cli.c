@@ -15,8 +15,18 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n\n%s", usage);
+	fputc('\n', stderr);
+	cli_print_synopsis(stderr, usage);
 	return CLI_EXIT_USAGE;
+}
+
+void cli_print_synopsis(FILE *f, const char *usage)
+{
+	/* Like git: a usage error shows the synopsis, the lines before the
+	 * first blank line; --help shows the rest. */
+	const char *end = strstr(usage, "\n\n");
+
+	fwrite(usage, 1, end ? (size_t)(end - usage) + 1 : strlen(usage), f);
 }
 
 int cli_help(const char *usage)
@@ -166,5 +176,16 @@ int cli_resolve_oid(git_oid *out, git_repository *repo, const char *spec)
 	}
 	git_oid_cpy(out, git_object_id(obj));
 	git_object_free(obj);
+	return 0;
+}
+
+int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options *o)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+
+	if (gitchat_send(&id, store, key, o) < 0)
+		return cli_fatal_lib();
+	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define GITCHAT_CLI_H
 
 #include <getopt.h>
+#include <stdio.h>
 #include <gitchat.h>
 
 #define CLI_EXIT_PROBLEM 1
@@ -45,13 +46,16 @@ void cli_tls_defer_end(void);
 int cli_tls_load(void);
 
 /* Parses options with getopt_long; on an unknown option or a missing
- * argument prints the usage to stderr and returns -1 (exit 129). Returns
+ * argument prints the error and the synopsis to stderr and returns -1 (exit 129). Returns
  * the option character, or 0 at the end, 'h' for --help. */
 int cli_getopt(int argc, char **argv, const char *shortopts,
                const struct option *longopts, const char *usage);
 
+/* "error: <message>" and the usage's synopsis (its lines before the first
+ * blank line) on stderr, like git; returns 129. */
 int cli_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void cli_print_synopsis(FILE *f, const char *usage);
 int cli_help(const char *usage);
 /* "fatal: <message>" on stderr; returns 128. */
 int cli_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -70,6 +74,9 @@ int cli_room(char **out, git_repository *repo, const char *given);
 int cli_read_fd(gitchat_buf *out, int fd, size_t max, const char *what);
 /* Writes a buffer to stdout; 0 or -1 (EPIPE etc.). */
 int cli_write_out(const char *data, size_t len);
+/* Appends the message `o` describes to the user's log and prints its id
+ * on stdout (what send, edit, redact and react print). 0 or 128. */
+int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options *o);
 /* A full or abbreviated commit id in the store. */
 int cli_resolve_oid(git_oid *out, git_repository *repo, const char *spec);
 

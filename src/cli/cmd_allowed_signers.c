@@ -1,6 +1,6 @@
 #include <stdio.h>
 
-#include "cli.h"
+#include "reader.h"
 
 static const char usage[] =
 	"usage: git chat allowed-signers [-r ROOM]\n"
@@ -17,29 +17,14 @@ static const char usage[] =
 
 int cmd_allowed_signers(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	gitchat_store *store = NULL;
 	gitchat_buf out = GITCHAT_BUF_INIT;
 	const char *room = NULL;
-	int c, ret;
+	int ret;
 
-	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0) {
-		switch (c) {
-		case 'r': room = optarg; break;
-		case 'h': return cli_help(usage);
-		default: return CLI_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (room && gitchat_room_validate(room) < 0)
-		return cli_fatal_lib();
-	if ((ret = cli_open_store(&store)) != 0)
+	if ((ret = reader_store_args(&store, &room, argc, argv, usage)) >= 0)
 		return ret;
+	ret = 0;
 	if (gitchat_allowed_signers(&out, store, room) < 0)
 		ret = cli_fatal_lib();
 	else if (out.size)

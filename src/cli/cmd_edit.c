@@ -24,21 +24,20 @@ int cmd_edit(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "message", required_argument, NULL, 'm' },
 		{ "file", required_argument, NULL, 'F' },
-		{ "room", required_argument, NULL, 'r' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
+		READER_OPT_ROOM, READER_OPT_KEY, READER_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
+	reader_opts o = READER_OPTS_INIT;
 	gitchat_buf text = GITCHAT_BUF_INIT;
-	const char *msg = NULL, *file = NULL, *room = NULL, *keypath = NULL, *id;
+	const char *msg = NULL, *file = NULL, *id;
 	int c, ret;
 
 	while ((c = cli_getopt(argc, argv, "m:F:r:h", opts, usage)) != 0) {
+		if (reader_opt(&o, c, optarg))
+			continue;
 		switch (c) {
 		case 'm': msg = optarg; break;
 		case 'F': file = optarg; break;
-		case 'r': room = optarg; break;
-		case 'k': keypath = optarg; break;
 		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
@@ -68,7 +67,7 @@ int cmd_edit(int argc, char **argv)
 			close(fd);
 	}
 	if (ret == 0)
-		ret = reader_send_modifier(GITCHAT_MESSAGE_EDIT, id, room, keypath,
+		ret = reader_send_modifier(GITCHAT_MESSAGE_EDIT, id, o.room_arg, o.keypath,
 		                           text.ptr ? text.ptr : "", text.size, 1);
 	gitchat_buf_dispose(&text);
 	return ret;

@@ -32,42 +32,47 @@ static int flush_page(FILE *f, gitchat_buf *page)
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
+		READER_OPT_ROOM,
 		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
+		READER_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
+	reader_opts ro = READER_OPTS_INIT;
 	gitchat_store *store = NULL;
 	gitchat_conversation *conv = NULL;
 	gitchat_view *view = NULL;
 	gitchat_html_renderer *html = NULL;
 	gitchat_buf page = GITCHAT_BUF_INIT;
-	const char *room_arg = NULL, *output = NULL;
+	const char *output = NULL;
 	char *room = NULL, *tmp = NULL;
 	FILE *f = NULL;
 	size_t i, n;
 	int c, fd, ret;
 
 	while ((c = cli_getopt(argc, argv, "r:o:h", opts, usage)) != 0) {
+		if (reader_opt(&ro, c, optarg))
+			continue;
 		switch (c) {
-		case 'r': room_arg = optarg; break;
 		case 'o': output = optarg; break;
 		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if ((ret = reader_opts_finish(&ro, argc, argv, usage)) != 0)
+		return ret;
 	if (!output)
 		return cli_usage_error(usage, "where to? give -o FILE.html (or -o - for stdout)");
 	if ((ret = cli_open_store(&store)) != 0 ||
-	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
+	    (ret = cli_room(&room, gitchat_store_repository(store), ro.room_arg)) != 0)
 		goto done;
 	if (gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL) < 0 ||
 	    gitchat_view_new(&view, conv) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}
+	/* Before any file is written: no page of a misspelt room. */
+	if (!gitchat_conversation_count(conv) && (ret = reader_require_room(store, room)) != 0)
+		goto done;
 	if (!strcmp(output, "-")) {
 		f = stdout;
 	} else {

@@ -261,6 +261,21 @@ static void follow_sync(follower *f, sync_state *st, double interval)
 }
 #endif
 
+/* Following a room nobody has written in yet is fine (someone may soon);
+ * one note says so, and names the rooms there are in case of a typo. */
+static void note_empty(gitchat_store *store, const char *room)
+{
+	gitchat_buf list = GITCHAT_BUF_INIT;
+
+	if (reader_room_exists(store, room, &list) == 0 && list.size)
+		fprintf(stderr, "room '%s' has no messages yet; waiting (rooms here: %s; "
+		        "'git chat rooms' lists them)\n", room, list.ptr);
+	else
+		fprintf(stderr, "room '%s' has no messages yet; waiting\n", room);
+	gitchat_error_clear();
+	gitchat_buf_dispose(&list);
+}
+
 /* Sleeps up to `secs`, waking early when asked to stop. */
 static void nap(double secs)
 {
@@ -279,34 +294,29 @@ static void nap(double secs)
 int cmd_follow(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
+		READER_OPT_ROOM,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "lines", required_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "color", required_argument, NULL, 'c' },
-		{ "colour", required_argument, NULL, 'c' },
-		{ "mark-read", no_argument, NULL, 'M' },
-		{ "no-mark-read", no_argument, NULL, 'N' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
+		READER_OPT_FORMAT, READER_OPT_COLOR, READER_OPT_MARK, READER_OPT_KEY, READER_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
+	reader_opts o = READER_OPTS_INIT;
 	follower f;
 	gitchat_conversation *conv = NULL, *next = NULL;
 	gitchat_view *view = NULL, *next_view = NULL;
 	gitchat_buf sig = GITCHAT_BUF_INIT, nsig = GITCHAT_BUF_INIT;
 	sync_state sst = { NULL, 0 };
 	struct sigaction sa;
-	const char *room_arg = NULL, *format = "text", *color_mode = "auto", *keypath = NULL;
 	char *room = NULL, *end;
 	double interval = 5, poll, since_sync = 0;
 	long long lines = 10;
-	int c, json, color, mark = -1, ret;
+	int c, ret;
 
 	memset(&f, 0, sizeof(f));
 	while ((c = cli_getopt(argc, argv, "r:n:h", opts, usage)) != 0) {
+		if (reader_opt(&o, c, optarg))
+			continue;
 		switch (c) {
-		case 'r': room_arg = optarg; break;
 		case 'i':
 			interval = strtod(optarg, &end);
 			if (*end || end == optarg || !(interval >= 0.05 && interval <= 86400))
@@ -318,24 +328,13 @@ int cmd_follow(int argc, char **argv)
 			if (*end || end == optarg || lines < 0)
 				return cli_usage_error(usage, "-n needs a count, not '%s'", optarg);
 			break;
-		case 'f': format = optarg; break;
-		case 'c': color_mode = optarg; break;
-		case 'M': mark = 1; break;
-		case 'N': mark = 0; break;
-		case 'k': keypath = optarg; break;
 		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
-	if (reader_color(&color, color_mode) < 0)
-		return cli_usage_error(usage, "unknown --color '%s'; use auto, always or never",
-		                       color_mode);
-	json = !strcmp(format, "json");
-	f.mark = mark < 0 ? !json && isatty(1) : mark;
+	if ((ret = reader_opts_finish(&o, argc, argv, usage)) != 0)
+		return ret;
+	f.mark = o.mark;
 
 	/* No SA_RESTART: a signal ends the nap at once. */
 	memset(&sa, 0, sizeof(sa));
@@ -346,14 +345,16 @@ int cmd_follow(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((ret = cli_open_store(&f.store)) != 0 ||
-	    (ret = cli_room(&room, gitchat_store_repository(f.store), room_arg)) != 0)
+	    (ret = cli_room(&room, gitchat_store_repository(f.store), o.room_arg)) != 0)
 		goto done;
 	f.room = room;
-	f.has_me = reader_my_key(&f.me, gitchat_store_repository(f.store), keypath);
-	if ((ret = reader_printer_init(&f.pr, json, json ? 0 : color, reader_width())) != 0 ||
+	f.has_me = reader_my_key(&f.me, gitchat_store_repository(f.store), o.keypath);
+	if ((ret = reader_printer_init(&f.pr, o.json, o.color, reader_width())) != 0 ||
 	    refs_signature(&sig, gitchat_store_repository(f.store), room) < 0 ||
 	    (ret = load(&conv, &view, &f)) != 0)
 		goto done;
+	if (!gitchat_conversation_count(conv))
+		note_empty(f.store, room);
 	if ((ret = show_start(&f, view, (size_t)lines)) != 0)
 		goto done;
 	mark_end(&f, conv);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,32 @@ static char *default_comment(void)
 	if (asprintf(&out, "%s@%s", user ? user : "git-chat", host) < 0)
 		return NULL;
 	return out;
+}
+
+/* What the user would be told too late, or about the wrong file: a
+ * missing directory (the library's error names its temporary file) and
+ * an existing key (the library checks the .pub first). */
+static int check_target(const char *path, int force)
+{
+	char *copy = strdup(path), *dir;
+	struct stat st;
+	int ret = 0;
+
+	if (!copy)
+		return cli_fatal("out of memory");
+	dir = dirname(copy);
+	if (stat(dir, &st) < 0 && errno == ENOENT)
+		ret = cli_fatal("cannot write the key to '%s': the directory '%s' does not exist; "
+		                "create it first, or choose another path with -f", path, dir);
+	else if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		ret = cli_fatal("cannot write the key to '%s': '%s' is not a directory; choose "
+		                "another path with -f", path, dir);
+	/* A symbolic link: the library refuses it, and says so. */
+	else if (!force && lstat(path, &st) == 0 && !S_ISLNK(st.st_mode))
+		ret = cli_fatal("'%s' already exists; use --force to replace it (the old key is lost)",
+		                path);
+	free(copy);
+	return ret;
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -86,6 +113,8 @@ int cmd_keygen(int argc, char **argv)
 			}
 		mkdir(cmd_dir, 0700);
 	}
+	if ((ret = check_target(path.ptr, force)) != 0)
+		goto done;
 	if (gitchat_key_generate(&key, comment) < 0 ||
 	    gitchat_key_write(key, path.ptr, force ? GITCHAT_KEY_WRITE_FORCE : 0) < 0 ||
 	    gitchat_pubkey_line(&line, gitchat_key_public(key), gitchat_key_comment(key)) < 0) {

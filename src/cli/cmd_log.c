@@ -116,6 +116,27 @@ static int selected(const filter *f, gitchat_conversation *conv, gitchat_view *v
 	return ok;
 }
 
+/* Appends entry i to the selection when it passes the filters; 0 or 128. */
+static int select_one(size_t **idx, size_t *nidx, size_t *cap, const filter *f,
+                      gitchat_conversation *conv, gitchat_view *view, size_t i)
+{
+	int r = selected(f, conv, view, i);
+
+	if (r < 0)
+		return cli_fatal_lib();
+	if (!r)
+		return 0;
+	if (*nidx == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64, *n = realloc(*idx, ncap * sizeof(*n));
+		if (!n)
+			return cli_fatal("out of memory");
+		*idx = n;
+		*cap = ncap;
+	}
+	(*idx)[(*nidx)++] = i;
+	return 0;
+}
+
 static int parse_author(filter *f, const char *s)
 {
 	size_t n = strlen(s), i;
@@ -137,9 +158,9 @@ static int parse_author(filter *f, const char *s)
 int cmd_log(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
+		READER_OPT_ROOM,
 		{ "max-count", required_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
+		READER_OPT_FORMAT,
 		{ "since", required_argument, NULL, 'S' },
 		{ "after", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },
@@ -149,37 +170,32 @@ int cmd_log(int argc, char **argv)
 		{ "ignore-case", no_argument, NULL, 'i' },
 		{ "fixed-strings", no_argument, NULL, 'F' },
 		{ "unread", no_argument, NULL, 'u' },
-		{ "color", required_argument, NULL, 'c' },
-		{ "colour", required_argument, NULL, 'c' },
-		{ "mark-read", no_argument, NULL, 'M' },
-		{ "no-mark-read", no_argument, NULL, 'N' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
+		READER_OPT_COLOR, READER_OPT_MARK, READER_OPT_KEY, READER_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
+	reader_opts o = READER_OPTS_INIT;
 	gitchat_store *store = NULL;
 	gitchat_conversation *conv = NULL;
 	gitchat_view *view = NULL;
 	reader_printer pr;
 	filter f;
-	const char *room_arg = NULL, *format = "text", *color_mode = "auto", *keypath = NULL;
 	char *room = NULL, *end;
 	long long max = -1;
 	size_t *idx = NULL, nidx = 0, cap = 0, i, count, last_visible = GITCHAT_NO_INDEX;
-	int c, json, color, mark = -1, ret = 0, shown_new = 0, r, has_marker;
+	int c, ret = 0, shown_new = 0, r, has_marker;
 	int64_t now = (int64_t)time(NULL);
 
 	memset(&f, 0, sizeof(f));
 	memset(&pr, 0, sizeof(pr));
 	while ((c = cli_getopt(argc, argv, "r:n:iFh", opts, usage)) != 0) {
+		if (reader_opt(&o, c, optarg))
+			continue;
 		switch (c) {
-		case 'r': room_arg = optarg; break;
 		case 'n':
 			max = strtoll(optarg, &end, 10);
 			if (*end || end == optarg || max < 0)
 				return cli_usage_error(usage, "-n needs a count, not '%s'", optarg);
 			break;
-		case 'f': format = optarg; break;
 		case 'S':
 		case 'U': {
 			int64_t t;
@@ -198,21 +214,12 @@ int cmd_log(int argc, char **argv)
 		case 'i': f.icase = 1; break;
 		case 'F': f.fixed = 1; break;
 		case 'u': f.unread_only = 1; break;
-		case 'c': color_mode = optarg; break;
-		case 'M': mark = 1; break;
-		case 'N': mark = 0; break;
-		case 'k': keypath = optarg; break;
 		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
-	if (reader_color(&color, color_mode) < 0)
-		return cli_usage_error(usage, "unknown --color '%s'; use auto, always or never",
-		                       color_mode);
+	if ((ret = reader_opts_finish(&o, argc, argv, usage)) != 0)
+		return ret;
 	if ((f.icase || f.fixed) && !f.grep)
 		return cli_usage_error(usage, "-i and -F only apply to --grep");
 	if (f.grep && !f.fixed) {
@@ -225,13 +232,8 @@ int cmd_log(int argc, char **argv)
 		}
 		f.has_re = 1;
 	}
-	json = !strcmp(format, "json");
-	if (json)
-		color = 0;
-	if (mark < 0)
-		mark = !json && isatty(1);
 	if ((ret = cli_open_store(&store)) != 0 ||
-	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
+	    (ret = cli_room(&room, gitchat_store_repository(store), o.room_arg)) != 0)
 		goto done;
 	/* Only --grep reads texts while selecting, which needs the whole view;
 	 * otherwise the view starts at the first message shown. */
@@ -241,9 +243,13 @@ int cmd_log(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
-	has_marker = f.read_upto > 0;
-	f.has_me = reader_my_key(&f.me, gitchat_store_repository(store), keypath);
 	count = gitchat_conversation_count(conv);
+	/* An empty conversation may be a misspelt room: say so, like git for
+	 * an unknown revision, instead of printing nothing. */
+	if (!count && (ret = reader_require_room(store, room)) != 0)
+		goto done;
+	has_marker = f.read_upto > 0;
+	f.has_me = reader_my_key(&f.me, gitchat_store_repository(store), o.keypath);
 	for (i = count; i-- > 0;) {
 		gitchat_conversation_entry e;
 		if (gitchat_conversation_entry_get(&e, conv, i) == 0 && e.kind == GITCHAT_MESSAGE_TEXT) {
@@ -254,39 +260,25 @@ int cmd_log(int argc, char **argv)
 
 	/* The selection, as indices: with -n, from the end backwards. */
 	if (max >= 0) {
-		for (i = count; i-- > 0 && nidx < (size_t)max;) {
-			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
-			if (!r)
-				continue;
-			if (nidx == cap) {
-				cap = cap ? cap * 2 : 64;
-				if (!(idx = realloc(idx, cap * sizeof(*idx)))) { ret = cli_fatal("out of memory"); goto done; }
-			}
-			idx[nidx++] = i;
-		}
+		for (i = count; i-- > 0 && nidx < (size_t)max;)
+			if ((ret = select_one(&idx, &nidx, &cap, &f, conv, view, i)) != 0)
+				goto done;
 		for (i = 0; i < nidx / 2; i++) {
 			size_t t = idx[i];
 			idx[i] = idx[nidx - 1 - i];
 			idx[nidx - 1 - i] = t;
 		}
 	} else {
-		for (i = 0; i < count; i++) {
-			if ((r = selected(&f, conv, view, i)) < 0) { ret = cli_fatal_lib(); goto done; }
-			if (!r)
-				continue;
-			if (nidx == cap) {
-				cap = cap ? cap * 2 : 64;
-				if (!(idx = realloc(idx, cap * sizeof(*idx)))) { ret = cli_fatal("out of memory"); goto done; }
-			}
-			idx[nidx++] = i;
-		}
+		for (i = 0; i < count; i++)
+			if ((ret = select_one(&idx, &nidx, &cap, &f, conv, view, i)) != 0)
+				goto done;
 	}
 
 	if (!view && gitchat_view_new_from(&view, conv, nidx ? idx[0] : count) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}
-	if ((ret = reader_printer_init(&pr, json, color, reader_width())) != 0 ||
+	if ((ret = reader_printer_init(&pr, o.json, o.color, reader_width())) != 0 ||
 	    (ret = reader_printer_note(&pr, view, idx, nidx)) != 0)
 		goto done;
 	for (i = 0; i < nidx; i++) {
@@ -311,7 +303,7 @@ int cmd_log(int argc, char **argv)
 
 	/* Read to the end: only when the output shows the room's last message
 	 * and no filter hid anything before it. */
-	if (mark && count > f.read_upto && !f.author && !f.grep && !f.has_since && !f.has_until &&
+	if (o.mark && count > f.read_upto && !f.author && !f.grep && !f.has_since && !f.has_until &&
 	    (last_visible == GITCHAT_NO_INDEX || (nidx && idx[nidx - 1] == last_visible) ||
 	     last_visible < f.read_upto)) {
 		gitchat_conversation_entry e;

@@ -18,24 +18,13 @@ static const char usage[] =
 
 int cmd_react(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *room = NULL, *keypath = NULL, *emoji;
+	reader_opts o = READER_OPTS_INIT;
+	const char *emoji;
 	size_t i, n;
-	int c;
+	int ret;
 
-	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0) {
-		switch (c) {
-		case 'r': room = optarg; break;
-		case 'k': keypath = optarg; break;
-		case 'h': return cli_help(usage);
-		default: return CLI_EXIT_USAGE;
-		}
-	}
+	if ((ret = reader_modifier_args(&o, argc, argv, usage)) >= 0)
+		return ret;
 	if (argc - optind != 2)
 		return cli_usage_error(usage, argc - optind < 2 ? "give the message ID and an EMOJI"
 		                                                : "too many arguments; quote the EMOJI");
@@ -47,5 +36,6 @@ int cmd_react(int argc, char **argv)
 	if (!n || n > MAX_EMOJI || i < n || emoji[0] == ' ' || emoji[n - 1] == ' ')
 		return cli_usage_error(usage, "the reaction must be 1 to %d bytes on one line, "
 		                       "without control characters or surrounding blanks", MAX_EMOJI);
-	return reader_send_modifier(GITCHAT_MESSAGE_REACT, argv[optind], room, keypath, emoji, n, 0);
+	return reader_send_modifier(GITCHAT_MESSAGE_REACT, argv[optind], o.room_arg, o.keypath, emoji,
+	                            n, 0);
 }

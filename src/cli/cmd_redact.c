@@ -21,28 +21,16 @@ static const char usage[] =
 
 int cmd_redact(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static const char text[] = "(redacted)";
-	const char *room = NULL, *keypath = NULL;
-	int c;
+	reader_opts o = READER_OPTS_INIT;
+	int ret;
 
-	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0) {
-		switch (c) {
-		case 'r': room = optarg; break;
-		case 'k': keypath = optarg; break;
-		case 'h': return cli_help(usage);
-		default: return CLI_EXIT_USAGE;
-		}
-	}
+	if ((ret = reader_modifier_args(&o, argc, argv, usage)) >= 0)
+		return ret;
 	if (optind >= argc)
 		return cli_usage_error(usage, "which message? give its ID");
 	if (optind + 1 < argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
-	return reader_send_modifier(GITCHAT_MESSAGE_REDACT, argv[optind], room, keypath,
+	return reader_send_modifier(GITCHAT_MESSAGE_REDACT, argv[optind], o.room_arg, o.keypath,
 	                            text, strlen(text), 1);
 }

@@ -48,9 +48,8 @@ int cmd_rooms(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (strcmp(format, "text") && strcmp(format, "json"))
-		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
-	json = !strcmp(format, "json");
+	if ((ret = reader_format(&json, format, usage)) != 0)
+		return ret;
 	if ((ret = cli_open_store(&store)) != 0)
 		return ret;
 	if (gitchat_room_list_get(&rooms, store) < 0) {

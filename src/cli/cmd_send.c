@@ -39,8 +39,7 @@ int cmd_send(int argc, char **argv)
 	gitchat_key *key = NULL;
 	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL;
 	char *room = NULL;
-	git_oid reply_id, id;
-	char hex[GIT_OID_HEXSZ + 1];
+	git_oid reply_id;
 	int c, have_m = 0, ret = CLI_EXIT_FATAL;
 	size_t max;
 
@@ -104,12 +103,7 @@ int cmd_send(int argc, char **argv)
 	o.room = room;
 	o.text = text.ptr ? text.ptr : "";
 	o.text_len = text.size;
-	if (gitchat_send(&id, store, key, &o) < 0) {
-		ret = cli_fatal_lib();
-		goto done;
-	}
-	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
-	ret = 0;
+	ret = cli_send(store, key, &o);
 done:
 	gitchat_key_free(key);
 	gitchat_store_free(store);

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "reader.h"
 
 static const char usage[] =
 	"usage: git chat sync [-r ROOM]... [--no-fetch] [--no-push] [-q | -v] [REMOTE|URL|PATH...]\n"
@@ -38,16 +38,110 @@ static const char usage[] =
 	"with ssh, or use ssh-keyscan); a changed host key is always refused.\n"
 	"http(s): passwords and tokens come from git's credential helpers.\n"
 	"\n"
-	"Prints one summary line per remote. Exit status: 0 when everything synced,\n"
-	"1 when a log was rejected, a push declined or a remote failed (the others\n"
-	"still sync), 128 on a store error, 129 on a usage error.\n";
+	"Prints one summary line per remote. It counts new messages, or, when edits,\n"
+	"redactions or reactions came too, new commits with their kinds ('git chat\n"
+	"rooms' counts messages only). A -r ROOM found nowhere is warned about.\n"
+	"Exit status: 0 when everything synced, 1 when a log was rejected, a push\n"
+	"declined or a remote failed (the others still sync), 128 on a store error,\n"
+	"129 on a usage error.\n";
+
+/* What the new commits of one room from one remote are. The library counts
+ * commits; 'git chat rooms' counts messages without the edits, redactions
+ * and reactions: the summary tells them apart, so the two agree. */
+typedef struct {
+	char *remote, *room;
+	size_t kinds[4];    /* by gitchat_message_kind */
+} recv_kinds;
 
 typedef struct {
 	int verbose, quiet, progress;
 	struct timespec last;
 	int line_open;
 	int width;          /* of the longest progress line so far */
+	gitchat_store *store;
+	recv_kinds *recv;
+	size_t nrecv;
 } sync_ui;
+
+static recv_kinds *kinds_for(sync_ui *ui, const char *remote, const char *room)
+{
+	recv_kinds *k;
+	size_t i;
+
+	for (i = 0; i < ui->nrecv; i++)
+		if (!strcmp(ui->recv[i].remote, remote) && !strcmp(ui->recv[i].room, room))
+			return &ui->recv[i];
+	if (!(k = realloc(ui->recv, (ui->nrecv + 1) * sizeof(*k))))
+		return NULL;
+	ui->recv = k;
+	k = &ui->recv[ui->nrecv];
+	memset(k, 0, sizeof(*k));
+	k->remote = strdup(remote);
+	k->room = strdup(room);
+	if (!k->remote || !k->room) {
+		free(k->remote);
+		free(k->room);
+		return NULL;
+	}
+	ui->nrecv++;
+	return k;
+}
+
+/* The commits a log gained (old..new): its own chain, first parent after
+ * first parent while the signer stays the log's key (DESIGN.md: the first
+ * parent is the author's own previous message, if any). */
+static void classify_log(sync_ui *ui, const gitchat_sync_event *e)
+{
+	recv_kinds *k = kinds_for(ui, e->remote, e->room);
+	git_oid id;
+
+	if (!k || !e->commit || !e->key)
+		return;
+	git_oid_cpy(&id, e->commit);
+	while (!(e->old && git_oid_equal(&id, e->old))) {
+		gitchat_message *m = NULL;
+		int own;
+
+		if (gitchat_message_read(&m, ui->store, &id, NULL) < 0)
+			break;
+		own = !gitchat_pubkey_cmp(&m->key, e->key);
+		if (own && (unsigned)m->kind < 4)
+			k->kinds[m->kind]++;
+		if (!own || !m->parent_count) {
+			gitchat_message_free(m);
+			break;
+		}
+		git_oid_cpy(&id, &m->parents[0]);
+		gitchat_message_free(m);
+	}
+	gitchat_error_clear();
+}
+
+/* "3 new messages", or for commits of other kinds "5 new commits" and, in
+ * `detail`, ": 3 messages, 1 edit, 1 reaction" (nothing when the kinds
+ * found do not add up to `count`). */
+static void describe_received(gitchat_buf *out, gitchat_buf *detail, size_t count,
+                              const size_t kinds[4])
+{
+	static const char *names[4][2] = {
+		{ "message", "messages" }, { "edit", "edits" },
+		{ "redaction", "redactions" }, { "reaction", "reactions" }
+	};
+	size_t sum = kinds[0] + kinds[1] + kinds[2] + kinds[3];
+	int i, n = 0;
+
+	if (sum == count && kinds[0] == count) {
+		gitchat_buf_printf(out, "%zu new message%s", count, count == 1 ? "" : "s");
+		return;
+	}
+	gitchat_buf_printf(out, "%zu new commit%s", count, count == 1 ? "" : "s");
+	if (sum != count)
+		return;   /* a fork or a commit outside the logs' chains: commits only */
+	for (i = 0; i < 4; i++)
+		if (kinds[i])
+			gitchat_buf_printf(detail, "%s%zu %s", n++ ? ", " : ": ", kinds[i],
+			                   names[i][kinds[i] != 1]);
+}
 
 static void short_oid(char out[12], const git_oid *id)
 {
@@ -145,11 +239,19 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 			fprintf(stderr, "created a new bare repository at '%s'\n", e->url);
 		break;
 	case GITCHAT_SYNC_EVENT_RECEIVED:
-		if (ui->verbose)
-			fprintf(stderr, "'%s': %zu new message%s in room '%s'\n", e->remote, e->count,
-			        e->count == 1 ? "" : "s", e->room);
+		if (ui->verbose) {
+			static const size_t none[4];
+			recv_kinds *k = kinds_for(ui, e->remote, e->room);
+			gitchat_buf what = GITCHAT_BUF_INIT, detail = GITCHAT_BUF_INIT;
+			describe_received(&what, &detail, e->count, k ? k->kinds : none);
+			fprintf(stderr, "'%s': %s in room '%s'%s\n", e->remote, what.ptr, e->room,
+			        detail.size ? detail.ptr : "");
+			gitchat_buf_dispose(&what);
+			gitchat_buf_dispose(&detail);
+		}
 		break;
 	case GITCHAT_SYNC_EVENT_UPDATED:
+		classify_log(ui, e);
 		if (ui->verbose)
 			fprintf(stderr, "'%s': %s %s..%s\n", e->remote, e->refname, b, a);
 		break;
@@ -171,10 +273,11 @@ static void part(gitchat_buf *out, int *n, size_t count, const char *one, const 
 		gitchat_buf_puts(out, one);
 }
 
-static void print_summary(const gitchat_sync_remote_result *r)
+static void print_summary(const gitchat_sync_remote_result *r, const sync_ui *ui)
 {
-	gitchat_buf line = GITCHAT_BUF_INIT;
-	int n = 0;
+	gitchat_buf line = GITCHAT_BUF_INIT, what = GITCHAT_BUF_INIT, detail = GITCHAT_BUF_INIT;
+	size_t kinds[4] = { 0 };
+	int n = 0, k;
 	size_t i;
 
 	gitchat_buf_printf(&line, "%s", r->name);
@@ -184,12 +287,16 @@ static void print_summary(const gitchat_sync_remote_result *r)
 	if (r->created)
 		part(&line, &n, 0, "created", NULL);
 	if (r->received) {
-		gitchat_buf_printf(&line, "%sreceived %zu new message%s (", n++ ? ", " : " ",
-		                   r->received, r->received == 1 ? "" : "s");
+		for (i = 0; i < ui->nrecv; i++)
+			if (!strcmp(ui->recv[i].remote, r->name))
+				for (k = 0; k < 4; k++)
+					kinds[k] += ui->recv[i].kinds[k];
+		describe_received(&what, &detail, r->received, kinds);
+		gitchat_buf_printf(&line, "%sreceived %s (", n++ ? ", " : " ", what.ptr);
 		for (i = 0; i < r->rooms_count; i++)
 			gitchat_buf_printf(&line, "%s%s: %zu", i ? ", " : "", r->rooms[i].room,
 			                   r->rooms[i].count);
-		gitchat_buf_puts(&line, ")");
+		gitchat_buf_printf(&line, ")%s", detail.size ? detail.ptr : "");
 	}
 	if (r->pushed)
 		part(&line, &n, r->pushed, "log pushed", "logs pushed");
@@ -206,6 +313,24 @@ static void print_summary(const gitchat_sync_remote_result *r)
 		gitchat_buf_puts(&line, " up to date");
 	printf("%s\n", line.ptr);
 	gitchat_buf_dispose(&line);
+	gitchat_buf_dispose(&what);
+	gitchat_buf_dispose(&detail);
+}
+
+/* A room only a remote has is what -r is for, so it is no error; a room
+ * that is nowhere after the sync is likely a typo: say so (docs/decisions.md). */
+static void note_unknown_room(gitchat_store *store, const char *room, int no_fetch)
+{
+	if (reader_room_exists(store, room, NULL) != 0) {
+		gitchat_error_clear();
+		return;
+	}
+	if (no_fetch)
+		cli_warn("room '%s' is not in this store, so nothing was pushed for it; "
+		         "'git chat rooms' lists the rooms here", room);
+	else
+		cli_warn("room '%s' is neither in this store nor on the remotes that answered; "
+		         "check the name ('git chat rooms' lists the rooms here)", room);
 }
 
 int cmd_sync(int argc, char **argv)
@@ -261,6 +386,7 @@ int cmd_sync(int argc, char **argv)
 		}
 	if ((ret = cli_open_store(&store)) != 0)
 		goto done;
+	ui.store = store;
 	/* A server that goes away mid-push must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 	ui.progress = !ui.quiet && isatty(2);
@@ -279,9 +405,16 @@ int cmd_sync(int argc, char **argv)
 	end_progress_line(&ui);
 	if (!ui.quiet)
 		for (i = 0; i < gitchat_sync_result_count(res); i++)
-			print_summary(gitchat_sync_result_get(res, i));
+			print_summary(gitchat_sync_result_get(res, i), &ui);
 	ret = gitchat_sync_result_problems(res) ? CLI_EXIT_PROBLEM : 0;
+	for (i = 0; i < nrooms; i++)
+		note_unknown_room(store, rooms[i], o.flags & GITCHAT_SYNC_NO_FETCH);
 done:
+	for (i = 0; i < ui.nrecv; i++) {
+		free(ui.recv[i].remote);
+		free(ui.recv[i].room);
+	}
+	free(ui.recv);
 	gitchat_sync_result_free(res);
 	gitchat_store_free(store);
 	free(rooms);

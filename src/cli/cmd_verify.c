@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "reader.h"
 
 static const char usage[] =
 	"usage: git chat verify [-r ROOM]\n"
@@ -42,29 +42,18 @@ static int print_warning(const gitchat_problem *p, void *payload)
 
 int cmd_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	gitchat_store *store = NULL;
 	const char *room = NULL;
 	size_t problems = 0, warnings = 0;
-	int c, ret, error, werror;
+	int ret, error, werror;
 
-	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0) {
-		switch (c) {
-		case 'r': room = optarg; break;
-		case 'h': return cli_help(usage);
-		default: return CLI_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (room && gitchat_room_validate(room) < 0)
-		return cli_fatal_lib();
-	if ((ret = cli_open_store(&store)) != 0)
+	if ((ret = reader_store_args(&store, &room, argc, argv, usage)) >= 0)
 		return ret;
+	ret = 0;
+	if (room && (ret = reader_require_room(store, room)) != 0) {
+		gitchat_store_free(store);
+		return ret;
+	}
 	error = gitchat_verify_store(store, room, print_problem, &problems);
 	/* A failure of the warning pass only matters when nothing else did. */
 	if ((error == 0 || error == GITCHAT_EVERIFY) &&

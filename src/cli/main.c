@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		gitchat_shutdown();
 		return ret;
 	}
-	fprintf(stderr, "error: '%s' is not a git-chat command\n\n", name);
-	usage(stderr);
+	/* A usage error shows the synopsis only, like git; --help lists all. */
+	fprintf(stderr, "error: '%s' is not a git-chat command; 'git chat --help' lists them\n"
+	                "usage: git chat <command> [<options>]\n", name);
 	return CLI_EXIT_USAGE;
 }

@@ -6,6 +6,125 @@
 
 #include "reader.h"
 
+int reader_opt(reader_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'r': o->room_arg = arg; return 1;
+	case 'k': o->keypath = arg; return 1;
+	case 'f': o->format = arg; return 1;
+	case 'c': o->color_mode = arg; return 1;
+	case 'M': o->mark = 1; return 1;
+	case 'N': o->mark = 0; return 1;
+	default: return 0;
+	}
+}
+
+int reader_format(int *json, const char *format, const char *usage)
+{
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
+	*json = !strcmp(format, "json");
+	return 0;
+}
+
+int reader_opts_finish(reader_opts *o, int argc, char **argv, const char *usage)
+{
+	int ret;
+
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if ((ret = reader_format(&o->json, o->format, usage)) != 0)
+		return ret;
+	if (reader_color(&o->color, o->color_mode) < 0)
+		return cli_usage_error(usage, "unknown --color '%s'; use auto, always or never",
+		                       o->color_mode);
+	if (o->json)
+		o->color = 0;
+	if (o->mark < 0)
+		o->mark = !o->json && isatty(1);
+	return 0;
+}
+
+static int parse_opts(reader_opts *o, int argc, char **argv, const char *usage,
+                      const struct option *opts)
+{
+	int c;
+
+	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0)
+		if (!reader_opt(o, c, optarg))
+			return c == 'h' ? cli_help(usage) : CLI_EXIT_USAGE;
+	return -1;
+}
+
+int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage)
+{
+	static const struct option opts[] = {
+		READER_OPT_ROOM, READER_OPT_KEY, READER_OPT_HELP, { NULL, 0, NULL, 0 }
+	};
+
+	return parse_opts(o, argc, argv, usage, opts);
+}
+
+int reader_store_args(gitchat_store **store, const char **room, int argc, char **argv,
+                      const char *usage)
+{
+	static const struct option opts[] = {
+		READER_OPT_ROOM, READER_OPT_HELP, { NULL, 0, NULL, 0 }
+	};
+	reader_opts o = READER_OPTS_INIT;
+	int ret;
+
+	*store = NULL;
+	if ((ret = parse_opts(&o, argc, argv, usage, opts)) >= 0)
+		return ret;
+	if (optind < argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (o.room_arg && gitchat_room_validate(o.room_arg) < 0)
+		return cli_fatal_lib();
+	*room = o.room_arg;
+	return cli_open_store(store) != 0 ? CLI_EXIT_FATAL : -1;
+}
+
+int reader_room_exists(gitchat_store *store, const char *room, gitchat_buf *list)
+{
+	gitchat_room_list rooms = { 0 };
+	size_t i;
+	int found = 0;
+
+	if (gitchat_room_list_get(&rooms, store) < 0)
+		return -1;
+	for (i = 0; i < rooms.count && !found; i++)
+		found = !strcmp(rooms.names[i], room);
+	if (!found && list) {
+		gitchat_buf_clear(list);
+		/* A store may have many rooms: a dozen names make the point. */
+		for (i = 0; i < rooms.count && i < 12; i++)
+			gitchat_buf_printf(list, "%s%s", i ? ", " : "", rooms.names[i]);
+		if (i < rooms.count)
+			gitchat_buf_printf(list, " and %zu more", rooms.count - i);
+	}
+	gitchat_room_list_dispose(&rooms);
+	return found;
+}
+
+int reader_require_room(gitchat_store *store, const char *room)
+{
+	gitchat_buf list = GITCHAT_BUF_INIT;
+	int r = reader_room_exists(store, room, &list), ret = 0;
+
+	if (r < 0)
+		ret = cli_fatal_lib();
+	else if (!r && list.size)
+		ret = cli_fatal("no room '%s' in this store; its rooms: %s "
+		                "('git chat rooms' lists them)", room, list.ptr);
+	else if (!r)
+		ret = cli_fatal("no room '%s' in this store: it has no rooms yet; 'git chat sync' "
+		                "fetches them, 'git chat send -r %s' starts this one, 'git chat "
+		                "rooms' lists them", room, room);
+	gitchat_buf_dispose(&list);
+	return ret;
+}
+
 int reader_color(int *out, const char *mode)
 {
 	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
@@ -167,7 +286,6 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 	gitchat_message *target = NULL;
 	gitchat_key *key = NULL;
 	char hex[GIT_OID_HEXSZ + 1], fp[GITCHAT_FINGERPRINT_SIZE];
-	git_oid id;
 	int ret;
 
 	if ((ret = cli_open_store(&store)) != 0)
@@ -198,12 +316,7 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 	o.target = &target->id;
 	o.text = text;
 	o.text_len = len;
-	if (gitchat_send(&id, store, key, &o) < 0) {
-		ret = cli_fatal_lib();
-		goto done;
-	}
-	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
-	ret = 0;
+	ret = cli_send(store, key, &o);
 done:
 	gitchat_message_free(target);
 	gitchat_key_free(key);

@@ -1,11 +1,62 @@
 /*
- * Helpers shared by the reading commands (log, follow, rooms, export) and
- * the commands that act on a message (edit, redact, react).
+ * Helpers shared by the reading commands (log, follow, rooms, export,
+ * verify, allowed-signers; sync for its room check) and the commands that
+ * act on a message (edit, redact, react).
  */
 #ifndef GITCHAT_CLI_READER_H
 #define GITCHAT_CLI_READER_H
 
 #include "cli.h"
+
+/*
+ * The options the reading commands (log, follow, rooms, export) and the
+ * commands that act on a message (edit, redact, react) share. Each command
+ * lists in its getopt table the ones it takes (the READER_OPT_* entries),
+ * hands every option to reader_opt() first, then checks the values with
+ * reader_opts_finish().
+ */
+typedef struct {
+	const char *room_arg;     /* -r, --room */
+	const char *keypath;      /* --key */
+	const char *format;       /* --format: "text" or "json" */
+	const char *color_mode;   /* --color, --colour */
+	int mark;                 /* --mark-read 1, --no-mark-read 0, else -1 */
+	/* Set by reader_opts_finish(): */
+	int json, color;
+} reader_opts;
+
+#define READER_OPTS_INIT { NULL, NULL, "text", "auto", -1, 0, 0 }
+
+#define READER_OPT_ROOM { "room", required_argument, NULL, 'r' }
+#define READER_OPT_KEY { "key", required_argument, NULL, 'k' }
+#define READER_OPT_HELP { "help", no_argument, NULL, 'h' }
+#define READER_OPT_FORMAT { "format", required_argument, NULL, 'f' }
+#define READER_OPT_COLOR { "color", required_argument, NULL, 'c' }, \
+	{ "colour", required_argument, NULL, 'c' }
+#define READER_OPT_MARK { "mark-read", no_argument, NULL, 'M' }, \
+	{ "no-mark-read", no_argument, NULL, 'N' }
+
+/* 1 when option `c` is one of the shared ones (now recorded in `o`), 0 when
+ * it is the command's own. */
+int reader_opt(reader_opts *o, int c, const char *arg);
+
+/* After the options: no operand is left, the format and the colour mode
+ * are known. Sets o->json, o->color (never with json) and o->mark (when not
+ * given: only for text on a terminal). 0, or the exit code of the usage
+ * error it printed. */
+int reader_opts_finish(reader_opts *o, int argc, char **argv, const char *usage);
+
+/* --format: 0 and *json, or the exit code of the usage error it printed. */
+int reader_format(int *json, const char *format, const char *usage);
+
+/* Whether `room` has a log in the store (refs/chat/ or refs/chat-remotes/):
+ * 1 or 0, and then, when `list` is not NULL, the rooms that do ("a, b";
+ * empty when there are none). Negative on a library error. */
+int reader_room_exists(gitchat_store *store, const char *room, gitchat_buf *list);
+
+/* For commands that read a room: 0 when it exists, else prints (like git
+ * for an unknown revision) what rooms there are and returns CLI_EXIT_FATAL. */
+int reader_require_room(gitchat_store *store, const char *room);
 
 /* --color=auto|always|never: colour only on a terminal (auto), and never
  * when NO_COLOR is set to anything non-empty, whatever the option says.
@@ -46,10 +97,20 @@ int reader_target(gitchat_message **out, gitchat_store *store, const char *spec,
                   const char *room_arg);
 
 
-
 /* Sends an edit, redaction or reaction of message `spec` with `text`:
  * checks that the target is an ordinary message of the room and, when
  * `own_only`, that it is signed by the user's key. Prints the new id. */
 int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char *room_arg,
                          const char *keypath, const char *text, size_t len, int own_only);
+
+/* Parses the options of redact and react (-r, --key, --help) into `o`:
+ * -1 to go on with the operands at argv[optind], else the exit code to
+ * return (0 after --help). */
+int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage);
+
+/* The arguments of verify and allowed-signers (-r ROOM, --help, no operand;
+ * the room validated), then the store: -1 to go on with *store open and
+ * *room (NULL: every room), else the exit code to return. */
+int reader_store_args(gitchat_store **store, const char **room, int argc, char **argv,
+                      const char *usage);
 #endif

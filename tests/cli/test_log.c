@@ -78,10 +78,16 @@ Test(log, json_and_text_byte_for_byte)
 	r = log_run(store, "-n", "0", NULL);
 	cr_assert_str_eq(r.out, "");
 	t_run_free(&r);
-	/* An empty room is not an error. */
-	r = log_run(store, "-r", "empty", NULL);
-	cr_assert_str_eq(r.out, "");
-	t_run_free(&r);
+	/* A room with no log is an error that names the rooms there are
+	 * (a misspelt room used to print nothing); tests/cli/test_ux.c has more. */
+	{
+		const char *args[] = { "log", "-r", "empty", NULL };
+		r = t_chat(store, NULL, args);
+		cr_assert_eq(r.status, 128, "%s", r.err);
+		cr_assert_str_eq(r.out, "");
+		t_assert_contains(r.err, "no room 'empty' in this store; its rooms: general");
+		t_run_free(&r);
+	}
 }
 
 Test(log, terminal_control_bytes_are_shown_not_obeyed)

@@ -360,7 +360,8 @@ Test(send, default_room_from_git_config)
 	t_assert_contains(r.out, "\"text\":\"in dev\"");
 	t_run_free(&r);
 	r = t_chat(store, NULL, log_general);
-	cr_assert_eq(r.status, 0);
+	cr_assert_eq(r.status, 128, "general has no log: %s", r.err);
+	t_assert_contains(r.err, "no room 'general'");
 	cr_assert_str_eq(r.out, "");
 	t_run_free(&r);
 
