@@ -1,0 +1,267 @@
+/*
+ * Sync over HTTPS (tests/lib/servers.h: lighttpd + mod_openssl with a
+ * throwaway CA): the CA comes from GIT_SSL_CAINFO / GIT_SSL_CAPATH or
+ * http.sslCAInfo / http.sslCAPath, as for git. Without it the certificate
+ * is not trusted and the sync fails with a clear message, leaving the store
+ * as it was; a missing or unreadable CA file is named; turning certificate
+ * checks off (http.sslVerify=false, GIT_SSL_NO_VERIFY) is refused.
+ */
+#include "test_sync_common.h"
+#include "servers.h"
+
+typedef struct {
+	char *dir;
+	t_server *srv;
+	char *repo;       /* the served bare repository */
+	char *url;        /* https://127.0.0.1:PORT/git/team.git */
+	tp_person a, b;
+} fx;
+
+static void clear_tls_env(void)
+{
+	unsetenv("GIT_SSL_CAINFO");
+	unsetenv("GIT_SSL_CAPATH");
+	unsetenv("GIT_SSL_NO_VERIFY");
+}
+
+static void setup(fx *f)
+{
+	char *root;
+
+	f->dir = tp_scratch();
+	clear_tls_env();
+	setenv("GIT_TERMINAL_PROMPT", "0", 1);
+	root = t_path(f->dir, "srv");
+	t_mkdir(root);
+	f->srv = t_server_start(T_SERVER_HTTPS, root);
+	f->repo = tp_keep(t_server_new_repo(f->srv, "team.git"));
+	f->url = tp_keep(t_server_url(f->srv, "team.git"));
+	tp_person_init(&f->a, f->dir, "Alice");
+	tp_person_init(&f->b, f->dir, "Bob");
+}
+
+static void teardown(fx *f)
+{
+	clear_tls_env();
+	t_server_stop(f->srv);
+}
+
+/* Everything under refs/, and the quarantine kept empty. */
+static char *all_refs(const char *gitdir)
+{
+	return tp_refs(gitdir, "refs/");
+}
+
+/* Alice pushes a message, Bob fetches it, it verifies; both as `git chat
+ * sync URL` with whatever CA settings the caller made. */
+static void round_trip(fx *f, const char *text)
+{
+	char *id = tp_send(&f->a, "general", text);
+	t_run r = tp_sync(&f->a, f->url, NULL);
+
+	cr_assert_eq(r.status, 0, "alice: %s%s", r.out, r.err);
+	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert(tp_contains(tp_refs(f->repo, "refs/chat"), id), "not on the server");
+	r = tp_sync(&f->b, f->url, NULL);
+	cr_assert_eq(r.status, 0, "bob: %s%s", r.out, r.err);
+	cr_assert(tp_contains(r.out, "received 1 new message"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert_str_eq(tp_ref(f->b.store, tp_logref(&f->a, "general")), id);
+	cr_assert(tp_contains(tp_log_json(&f->b, "general"), text));
+	tp_store_sound(f->b.store);
+	tp_verify_commits(f->b.store);
+}
+
+/* A sync by p that must fail with every one of `needles` in its error, and
+ * change nothing in p's store nor on the server. */
+static void sync_refused(fx *f, const tp_person *p, const char *const *needles)
+{
+	char *before = all_refs(p->store), *server = all_refs(f->repo);
+	t_run r = tp_sync(p, f->url, NULL);
+
+	cr_assert_eq(r.status, 1, "exit %d: %s%s", r.status, r.out, r.err);
+	for (; *needles; needles++)
+		cr_assert(tp_contains(r.err, *needles), "no '%s' in:\n%s", *needles, r.err);
+	t_run_free(&r);
+	cr_assert_str_eq(all_refs(p->store), before);
+	cr_assert_str_eq(all_refs(f->repo), server);
+}
+
+Test(sync_https, server_is_really_https, .timeout = 120)
+{
+	fx f;
+	t_run r;
+	char *plain;
+
+	setup(&f);
+	/* stock git: with the CA, yes; without, no; plain http on that port, no */
+	r = t_sh("GIT_SSL_CAINFO='%s' git ls-remote '%s'", t_server_ca_file(f.srv), f.url);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	r = t_sh("git ls-remote '%s'", f.url);
+	cr_assert_neq(r.status, 0, "stock git trusted the test CA without being told");
+	cr_assert(tp_contains(r.err, "certificate"), "%s", r.err);
+	t_run_free(&r);
+	plain = tp_strdup_printf("http://127.0.0.1:%d/git/team.git", t_server_port(f.srv));
+	r = t_sh("git ls-remote '%s'", plain);
+	cr_assert_neq(r.status, 0, "plain http worked on the https port");
+	t_run_free(&r);
+	/* and git-chat over plain http fails too, changing nothing */
+	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
+	tp_send(&f.a, "general", "hello");
+	{
+		char *before = all_refs(f.a.store);
+		r = tp_sync(&f.a, plain, NULL);
+		cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+		t_run_free(&r);
+		cr_assert_str_eq(all_refs(f.a.store), before);
+		cr_assert_str_eq(all_refs(f.repo), "");
+	}
+	teardown(&f);
+}
+
+Test(sync_https, ca_from_environment, .timeout = 120)
+{
+	fx f;
+
+	setup(&f);
+	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
+	round_trip(&f, "over https, CA from GIT_SSL_CAINFO");
+	/* the environment wins over the config, as in git */
+	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_path(f.dir, "no-such-ca.pem")));
+	tp_send(&f.a, "general", "second");
+	tp_sync_ok(&f.a, f.url);
+	teardown(&f);
+}
+
+Test(sync_https, ca_from_config, .timeout = 120)
+{
+	fx f;
+	char *capath;
+
+	setup(&f);
+	/* Alice names the file; Bob a directory holding it (http.sslCAPath) */
+	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
+	capath = t_path(f.dir, "cas");
+	t_mkdir(capath);
+	{
+		size_t len;
+		char *pem = tp_keep(t_read_file(t_server_ca_file(f.srv), &len));
+		t_write_file(t_path(capath, "test-ca.pem"), pem, len);
+	}
+	free(tp_git(f.b.store, "config http.sslCAPath '%s'", capath));
+	round_trip(&f, "over https, CA from http.sslCAInfo");
+	/* GIT_SSL_CAPATH does the same from the environment */
+	free(tp_git(f.b.store, "config --unset http.sslCAPath"));
+	setenv("GIT_SSL_CAPATH", capath, 1);
+	tp_send(&f.a, "general", "again");
+	tp_sync_ok(&f.a, f.url);
+	tp_sync_ok(&f.b, f.url);
+	cr_assert(tp_contains(tp_log_json(&f.b, "general"), "again"));
+	teardown(&f);
+}
+
+Test(sync_https, untrusted_certificate, .timeout = 120)
+{
+	fx f;
+	char *other;
+	t_run r;
+
+	setup(&f);
+	/* Something on the server for Bob to (not) fetch. */
+	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
+	tp_send(&f.a, "general", "first");
+	tp_sync_ok(&f.a, f.url);
+	unsetenv("GIT_SSL_CAINFO");
+	tp_send(&f.a, "general", "not sent");
+	tp_send(&f.b, "general", "bob's");
+
+	{
+		const char *n[] = { f.url, "127.0.0.1", "certificate", "not trusted",
+		                    "http.sslCAInfo", NULL };
+		sync_refused(&f, &f.a, n);
+		sync_refused(&f, &f.b, n);
+	}
+	/* a CA file that does not vouch for the server: same, naming the file */
+	other = t_path(f.dir, "other-ca.pem");
+	r = t_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	         "-keyout '%s.key' -out '%s' -days 2 -subj '/CN=other CA' 2>&1", other, other);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	t_run_free(&r);
+	free(tp_git(f.b.store, "config http.sslCAInfo '%s'", other));
+	{
+		const char *n[] = { "not trusted", other, "http.sslCAInfo", NULL };
+		sync_refused(&f, &f.b, n);
+	}
+	cr_assert_eq(tp_ref(f.b.store, tp_logref(&f.a, "general")), NULL);
+	tp_store_sound(f.b.store);
+	teardown(&f);
+}
+
+Test(sync_https, bad_ca_settings, .timeout = 120)
+{
+	fx f;
+	char *missing, *garbage, *nodir;
+
+	setup(&f);
+	tp_send(&f.a, "general", "hello");
+	missing = t_path(f.dir, "missing-ca.pem");
+	garbage = t_path(f.dir, "garbage.pem");
+	nodir = t_path(f.dir, "no-such-dir");
+	t_write_file(garbage, "not a certificate\n", 18);
+
+	setenv("GIT_SSL_CAINFO", missing, 1);
+	{
+		const char *n[] = { missing, "GIT_SSL_CAINFO", "does not exist", NULL };
+		sync_refused(&f, &f.a, n);
+	}
+	unsetenv("GIT_SSL_CAINFO");
+	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", missing));
+	{
+		const char *n[] = { missing, "http.sslCAInfo", "does not exist", NULL };
+		sync_refused(&f, &f.a, n);
+	}
+	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", garbage));
+	{
+		const char *n[] = { garbage, "http.sslCAInfo", "no certificate", NULL };
+		sync_refused(&f, &f.a, n);
+	}
+	free(tp_git(f.a.store, "config --unset http.sslCAInfo"));
+	free(tp_git(f.a.store, "config http.sslCAPath '%s'", nodir));
+	{
+		const char *n[] = { nodir, "http.sslCAPath", "does not exist", NULL };
+		sync_refused(&f, &f.a, n);
+	}
+	teardown(&f);
+}
+
+Test(sync_https, verification_cannot_be_turned_off, .timeout = 120)
+{
+	fx f;
+
+	setup(&f);
+	tp_send(&f.a, "general", "hello");
+	free(tp_git(f.a.store, "config http.sslVerify false"));
+	{
+		const char *n[] = { "http.sslVerify", "does not turn off certificate checks",
+		                    "http.sslCAInfo", NULL };
+		sync_refused(&f, &f.a, n);
+	}
+	/* even with a good CA: the setting is refused, not ignored */
+	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
+	{
+		const char *n[] = { "http.sslVerify", "does not turn off certificate checks", NULL };
+		sync_refused(&f, &f.a, n);
+	}
+	free(tp_git(f.a.store, "config http.sslVerify true"));
+	setenv("GIT_SSL_NO_VERIFY", "1", 1);
+	{
+		const char *n[] = { "GIT_SSL_NO_VERIFY", "does not turn off certificate checks",
+		                    NULL };
+		sync_refused(&f, &f.a, n);
+	}
+	unsetenv("GIT_SSL_NO_VERIFY");
+	tp_sync_ok(&f.a, f.url);
+	teardown(&f);
+}
