@@ -24,7 +24,8 @@ static void clear_tls_env(void)
 	unsetenv("GIT_SSL_NO_VERIFY");
 }
 
-static void setup(fx *f)
+/* The server, Alice, and Bob when `with_bob`. */
+static void setup(fx *f, int with_bob)
 {
 	char *root;
 
@@ -37,7 +38,8 @@ static void setup(fx *f)
 	f->repo = tp_keep(t_server_new_repo(f->srv, "team.git"));
 	f->url = tp_keep(t_server_url(f->srv, "team.git"));
 	tp_person_init(&f->a, f->dir, "Alice");
-	tp_person_init(&f->b, f->dir, "Bob");
+	if (with_bob)
+		tp_person_init(&f->b, f->dir, "Bob");
 }
 
 static void teardown(fx *f)
@@ -94,7 +96,7 @@ Test(sync_https, server_is_really_https, .timeout = 120)
 	t_run r;
 	char *plain;
 
-	setup(&f);
+	setup(&f, 0);
 	/* stock git: with the CA, yes; without, no; plain http on that port, no */
 	r = t_sh("GIT_SSL_CAINFO='%s' git ls-remote '%s'", t_server_ca_file(f.srv), f.url);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -125,7 +127,7 @@ Test(sync_https, ca_from_environment, .timeout = 120)
 {
 	fx f;
 
-	setup(&f);
+	setup(&f, 1);
 	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
 	round_trip(&f, "over https, CA from GIT_SSL_CAINFO");
 	/* the environment wins over the config, as in git */
@@ -140,7 +142,7 @@ Test(sync_https, ca_from_config, .timeout = 120)
 	fx f;
 	char *capath;
 
-	setup(&f);
+	setup(&f, 1);
 	/* Alice names the file; Bob a directory holding it (http.sslCAPath) */
 	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
 	capath = t_path(f.dir, "cas");
@@ -168,7 +170,7 @@ Test(sync_https, untrusted_certificate, .timeout = 120)
 	char *other;
 	t_run r;
 
-	setup(&f);
+	setup(&f, 1);
 	/* Something on the server for Bob to (not) fetch. */
 	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
 	tp_send(&f.a, "general", "first");
@@ -199,12 +201,12 @@ Test(sync_https, untrusted_certificate, .timeout = 120)
 	teardown(&f);
 }
 
-Test(sync_https, bad_ca_settings, .timeout = 120)
+Test(sync_https, bad_settings_refused, .timeout = 120)
 {
 	fx f;
 	char *missing, *garbage, *nodir;
 
-	setup(&f);
+	setup(&f, 0);
 	tp_send(&f.a, "general", "hello");
 	missing = t_path(f.dir, "missing-ca.pem");
 	garbage = t_path(f.dir, "garbage.pem");
@@ -233,15 +235,9 @@ Test(sync_https, bad_ca_settings, .timeout = 120)
 		const char *n[] = { nodir, "http.sslCAPath", "does not exist", NULL };
 		sync_refused(&f, &f.a, n);
 	}
-	teardown(&f);
-}
+	free(tp_git(f.a.store, "config --unset http.sslCAPath"));
 
-Test(sync_https, verification_cannot_be_turned_off, .timeout = 120)
-{
-	fx f;
-
-	setup(&f);
-	tp_send(&f.a, "general", "hello");
+	/* turning certificate checks off */
 	free(tp_git(f.a.store, "config http.sslVerify false"));
 	{
 		const char *n[] = { "http.sslVerify", "does not turn off certificate checks",
@@ -263,5 +259,39 @@ Test(sync_https, verification_cannot_be_turned_off, .timeout = 120)
 	}
 	unsetenv("GIT_SSL_NO_VERIFY");
 	tp_sync_ok(&f.a, f.url);
+	teardown(&f);
+}
+
+/* In one process (the library): libgit2's CA list is process-wide, so one
+ * store's http.sslCAInfo must not carry over to a store without it. */
+Test(sync_https, ca_setting_does_not_outlive_its_store, .timeout = 120)
+{
+	fx f;
+	gitchat_store *sa = NULL, *sb = NULL;
+	gitchat_sync_result *res = NULL;
+	const gitchat_sync_remote_result *rr;
+	const char *remotes[1];
+
+	setup(&f, 1);
+	remotes[0] = f.url;
+	tp_send(&f.a, "general", "in process");
+	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
+	cr_assert_eq(gitchat_store_open(&sa, f.a.store), 0);
+	cr_assert_eq(gitchat_store_open(&sb, f.b.store), 0);
+	for (int round = 0; round < 2; round++) {
+		cr_assert_eq(gitchat_sync(&res, sa, remotes, 1, NULL), 0);
+		rr = gitchat_sync_result_get(res, 0);
+		cr_assert_eq(rr->failed, 0, "round %d: %s", round, rr->error);
+		gitchat_sync_result_free(res);
+		cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, NULL), 0);
+		rr = gitchat_sync_result_get(res, 0);
+		cr_assert_eq(rr->failed, 1, "round %d: bob synced with alice's CA", round);
+		cr_assert(tp_contains(rr->error, "not trusted"), "%s", rr->error);
+		cr_assert(tp_contains(rr->error, "system's CA"), "%s", rr->error);
+		gitchat_sync_result_free(res);
+	}
+	cr_assert_eq(tp_ref(f.b.store, tp_logref(&f.a, "general")), NULL);
+	gitchat_store_free(sa);
+	gitchat_store_free(sb);
 	teardown(&f);
 }
