@@ -48,10 +48,18 @@ static void teardown(fx *f)
 	t_server_stop(f->srv);
 }
 
-/* Everything under refs/, and the quarantine kept empty. */
-static char *all_refs(const char *gitdir)
+/* Every ref of `gitdir`, then every ref of the served repository (one
+ * shell, two gits: this runs before and after each refusal). */
+static char *refs_both(const fx *f, const char *gitdir)
 {
-	return tp_refs(gitdir, "refs/");
+	t_run r = t_sh("git --git-dir='%s' for-each-ref && echo -- && git --git-dir='%s' for-each-ref",
+	               gitdir, f->repo);
+	char *out = r.out;
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	r.out = NULL;
+	t_run_free(&r);
+	return tp_keep(out);
 }
 
 /* Alice pushes a message, Bob fetches it, it verifies; both as `git chat
@@ -79,15 +87,14 @@ static void round_trip(fx *f, const char *text)
  * change nothing in p's store nor on the server. */
 static void sync_refused(fx *f, const tp_person *p, const char *const *needles)
 {
-	char *before = all_refs(p->store), *server = all_refs(f->repo);
+	char *before = refs_both(f, p->store);
 	t_run r = tp_sync(p, f->url, NULL);
 
 	cr_assert_eq(r.status, 1, "exit %d: %s%s", r.status, r.out, r.err);
 	for (; *needles; needles++)
 		cr_assert(tp_contains(r.err, *needles), "no '%s' in:\n%s", *needles, r.err);
 	t_run_free(&r);
-	cr_assert_str_eq(all_refs(p->store), before);
-	cr_assert_str_eq(all_refs(f->repo), server);
+	cr_assert_str_eq(refs_both(f, p->store), before);
 }
 
 Test(sync_https, server_is_really_https, .timeout = 120)
@@ -113,12 +120,13 @@ Test(sync_https, server_is_really_https, .timeout = 120)
 	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
 	tp_send(&f.a, "general", "hello");
 	{
-		char *before = all_refs(f.a.store);
+		char *before = refs_both(&f, f.a.store);
 		r = tp_sync(&f.a, plain, NULL);
 		cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
 		t_run_free(&r);
-		cr_assert_str_eq(all_refs(f.a.store), before);
-		cr_assert_str_eq(all_refs(f.repo), "");
+		cr_assert_str_eq(refs_both(&f, f.a.store), before);
+		cr_assert(tp_contains(before, "\n--\n") && !strstr(before, "\n--\n")[4],
+		          "the server has refs: %s", before);
 	}
 	teardown(&f);
 }
@@ -229,7 +237,17 @@ Test(sync_https, bad_settings_refused, .timeout = 120)
 		const char *n[] = { garbage, "http.sslCAInfo", "no certificate", NULL };
 		sync_refused(&f, &f.a, n);
 	}
+	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", f.dir));
+	{
+		const char *n[] = { f.dir, "http.sslCAInfo", "is a directory", NULL };
+		sync_refused(&f, &f.a, n);
+	}
 	free(tp_git(f.a.store, "config --unset http.sslCAInfo"));
+	free(tp_git(f.a.store, "config http.sslCAPath '%s'", garbage));
+	{
+		const char *n[] = { garbage, "http.sslCAPath", "not a directory", NULL };
+		sync_refused(&f, &f.a, n);
+	}
 	free(tp_git(f.a.store, "config http.sslCAPath '%s'", nodir));
 	{
 		const char *n[] = { nodir, "http.sslCAPath", "does not exist", NULL };
