@@ -191,8 +191,13 @@ static char *lighttpd_config(t_server *s, const char *path, const char *home)
 
 	t_mkdir(www);
 	t_mkdir(tmp);
+	/* No HTTP/2: stock git (curl) pushing more than 1 MiB over h2 to this
+	 * lighttpd (1.4.69, CGI) fails with "curl 92 Stream error in the
+	 * HTTP/2 framing layer" (test_servers large_push); libgit2 speaks
+	 * HTTP/1.1 only. */
 	if (https)
 		tls = xasprintf("%s"
+		                "server.feature-flags += (\"server.h2proto\" => \"disable\")\n"
 		                "ssl.engine = \"enable\"\n"
 		                "ssl.pemfile = \"%s\"\n"
 		                "ssl.privkey = \"%s\"\n",

@@ -38,6 +38,16 @@
  *   t_server_credentials_cb / t_server_certificate_check_cb implement these
  *   with the t_server as payload.
  *
+ * https (lighttpd with mod_openssl; HTTP/2 off, see servers.c): stock git
+ * needs GIT_SSL_CAINFO (t_server_git_env has it); libgit2 needs
+ * git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, t_server_ca_file(s),
+ * NULL) after git_libgit2_init, and then works as over http (pushes over
+ * 1 MiB, hooks' stderr through the sideband). Without the CA, libgit2
+ * calls certificate_check with valid = 0 and a git_cert_x509; returning
+ * GIT_PASSTHROUGH then fails the operation with GIT_ECERTIFICATE and
+ * mbedTLS's reason ("The certificate is not correctly signed by the
+ * trusted CA").
+ *
  * Server hooks see: daemon = the test process's environment; http = CGI
  * variables plus GIT_PROJECT_ROOT, GIT_HTTP_EXPORT_ALL, GIT_CONFIG_NOSYSTEM=1,
  * and the test's HOME and PATH; ssh = the sshd session's environment plus
