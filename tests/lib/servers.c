@@ -82,7 +82,7 @@ static char *log_tail(const t_server *s)
 	return tail;
 }
 
-static int free_port(void)
+int t_server_free_port(void)
 {
 	struct sockaddr_in a = { 0 };
 	socklen_t alen = sizeof(a);
@@ -143,7 +143,7 @@ static int pid_has_socket(pid_t pid, unsigned long inode)
 	return found;
 }
 
-static int can_connect(int port)
+int t_server_can_connect(int port)
 {
 	struct sockaddr_in a = { 0 };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
@@ -390,8 +390,8 @@ static int wait_ready(t_server *s, int *status)
 		}
 		inode = listening_inode(s->port);
 		/* The listening socket must be our server's: another process
-		 * may have taken the port between free_port() and bind(). */
-		if (inode && pid_has_socket(s->pid, inode) && can_connect(s->port))
+		 * may have taken the port between t_server_free_port() and bind(). */
+		if (inode && pid_has_socket(s->pid, inode) && t_server_can_connect(s->port))
 			return 1;
 		ms_sleep(20);
 	}
@@ -444,7 +444,7 @@ static void start_on(t_server *s, int fixed_port)
 	int status = 0, ready = 0;
 
 	for (int attempt = 0; attempt < START_ATTEMPTS && ready != 1; attempt++) {
-		s->port = fixed_port ? fixed_port : free_port();
+		s->port = fixed_port ? fixed_port : t_server_free_port();
 		write_config(s);
 		write_known_hosts(s);
 		spawn(s);

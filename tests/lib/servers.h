@@ -118,6 +118,12 @@ void t_server_install_known_hosts(const t_server *s);
  * = the test CA). For t_run_argv. */
 const char *const *t_server_git_env(const t_server *s);
 
+/* For tests that run a server of their own (a hosting recipe): a port on
+ * 127.0.0.1 free at the time of the call, and whether something accepts
+ * connections on one. */
+int t_server_free_port(void);
+int t_server_can_connect(int port);
+
 pid_t t_server_pid(const t_server *s);  /* the server process itself */
 int t_server_port(const t_server *s);
 const char *t_server_log(const t_server *s); /* path of the server's log */
