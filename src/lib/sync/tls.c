@@ -7,8 +7,9 @@
  *
  * As in git, either replaces the system's CAs. libgit2 keeps its CA list
  * for the whole process (GIT_OPT_SET_SSL_CERT_LOCATIONS), so it is set
- * before each https connection, and only when it changes: parsing a CA
- * file costs milliseconds, and a sync connects twice. When a sync with no
+ * before each https connection, and only when it changes (another path,
+ * or the file changed): parsing a CA file costs milliseconds, and a sync
+ * connects twice. When a sync with no
  * setting follows one with a setting in the same process, the system's
  * list is put back.
  *
@@ -38,7 +39,7 @@ typedef struct {
 } tls_setting;
 
 static pthread_mutex_t applied_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *applied_file, *applied_dir;   /* what this process set last */
+static char *applied_file, *applied_dir;   /* stamp() of what this process set last */
 static int applied;
 
 static int is_https(const char *url)
@@ -117,6 +118,23 @@ static int check_exists(const tls_setting *s, int want_dir)
 	return 0;
 }
 
+/* A path with its inode, size and mtime: a CA file edited (or a file
+ * added to the directory) while a program runs is loaded again. */
+static char *stamp(const char *path)
+{
+	gitchat_buf b = GITCHAT_BUF_INIT;
+	struct stat st;
+
+	if (!path)
+		return NULL;
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	gitchat_buf_printf(&b, "%s|%lu|%lld|%lld.%ld", path, (unsigned long)st.st_ino,
+	                   (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+	                   (long)st.st_mtim.tv_nsec);
+	return gitchat_buf_detach(&b);
+}
+
 static int same(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -150,6 +168,7 @@ static void forget_applied(void)
 static int apply(const tls_setting *file, const tls_setting *dir)
 {
 	const char *f = file->value, *d = dir->value;
+	char *fs = stamp(f), *ds = stamp(d);
 	int error = 0, restore = !f && !d;
 
 	pthread_mutex_lock(&applied_lock);
@@ -158,7 +177,7 @@ static int apply(const tls_setting *file, const tls_setting *dir)
 			goto done;     /* whatever the program chose: not ours to change */
 		f = access(SYSTEM_CA_FILE, R_OK) == 0 ? SYSTEM_CA_FILE : NULL;
 		d = f ? NULL : SYSTEM_CA_DIR;
-	} else if (applied && same(f, applied_file) && same(d, applied_dir)) {
+	} else if (applied && same(fs, applied_file) && same(ds, applied_dir)) {
 		goto done;
 	}
 	forget_applied();
@@ -173,13 +192,16 @@ static int apply(const tls_setting *file, const tls_setting *dir)
 		goto done;
 	}
 	if (!restore) {
-		/* A failed strdup compares unequal next time: set again. */
+		/* A failed stamp() compares unequal next time: set again. */
 		applied = 1;
-		applied_file = f ? strdup(f) : NULL;
-		applied_dir = d ? strdup(d) : NULL;
+		applied_file = fs;
+		applied_dir = ds;
+		fs = ds = NULL;
 	}
 done:
 	pthread_mutex_unlock(&applied_lock);
+	free(fs);
+	free(ds);
 	return error;
 }
 
