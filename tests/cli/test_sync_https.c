@@ -62,6 +62,18 @@ static char *refs_both(const fx *f, const char *gitdir)
 	return tp_keep(out);
 }
 
+/* A CA of its own, which the server's certificate does not come from. */
+static char *other_ca(const fx *f)
+{
+	char *path = t_path(f->dir, "other-ca.pem");
+	t_run r = t_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	               "-keyout '%s.key' -out '%s' -days 2 -subj '/CN=other CA' 2>&1", path, path);
+
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	t_run_free(&r);
+	return path;
+}
+
 /* Alice pushes a message, Bob fetches it, it verifies; both as `git chat
  * sync URL` with whatever CA settings the caller made. */
 static void round_trip(fx *f, const char *text)
@@ -176,7 +188,6 @@ Test(sync_https, untrusted_certificate, .timeout = 120)
 {
 	fx f;
 	char *other;
-	t_run r;
 
 	setup(&f, 1);
 	/* Something on the server for Bob to (not) fetch. */
@@ -194,11 +205,7 @@ Test(sync_https, untrusted_certificate, .timeout = 120)
 		sync_refused(&f, &f.b, n);
 	}
 	/* a CA file that does not vouch for the server: same, naming the file */
-	other = t_path(f.dir, "other-ca.pem");
-	r = t_sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-	         "-keyout '%s.key' -out '%s' -days 2 -subj '/CN=other CA' 2>&1", other, other);
-	cr_assert_eq(r.status, 0, "%s", r.out);
-	t_run_free(&r);
+	other = other_ca(&f);
 	free(tp_git(f.b.store, "config http.sslCAInfo '%s'", other));
 	{
 		const char *n[] = { "not trusted", other, "http.sslCAInfo", NULL };
@@ -281,7 +288,8 @@ Test(sync_https, bad_settings_refused, .timeout = 120)
 }
 
 /* In one process (the library): libgit2's CA list is process-wide, so one
- * store's http.sslCAInfo must not carry over to a store without it. */
+ * store's http.sslCAInfo must not carry over to a store without it, and a
+ * CA file changed on disk must be read again. */
 Test(sync_https, ca_setting_does_not_outlive_its_store, .timeout = 120)
 {
 	fx f;
@@ -309,6 +317,29 @@ Test(sync_https, ca_setting_does_not_outlive_its_store, .timeout = 120)
 		gitchat_sync_result_free(res);
 	}
 	cr_assert_eq(tp_ref(f.b.store, tp_logref(&f.a, "general")), NULL);
+
+	/* Bob's CA file, edited in place while the program runs: loaded again. */
+	{
+		char *file = t_path(f.dir, "bob-ca.pem"), *pem;
+		size_t len;
+		pem = tp_keep(t_read_file(other_ca(&f), &len));
+		t_write_file(file, pem, len);
+		free(tp_git(f.b.store, "config http.sslCAInfo '%s'", file));
+		gitchat_store_free(sb);
+		cr_assert_eq(gitchat_store_open(&sb, f.b.store), 0);
+		cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, NULL), 0);
+		rr = gitchat_sync_result_get(res, 0);
+		cr_assert_eq(rr->failed, 1, "trusted by the wrong CA");
+		cr_assert(tp_contains(rr->error, file), "%s", rr->error);
+		gitchat_sync_result_free(res);
+		pem = tp_keep(t_read_file(t_server_ca_file(f.srv), &len));
+		t_write_file(file, pem, len);
+		cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, NULL), 0);
+		rr = gitchat_sync_result_get(res, 0);
+		cr_assert_eq(rr->failed, 0, "the edited CA file was not loaded again: %s", rr->error);
+		gitchat_sync_result_free(res);
+	}
+	cr_assert_neq(tp_ref(f.b.store, tp_logref(&f.a, "general")), NULL);
 	gitchat_store_free(sa);
 	gitchat_store_free(sb);
 	teardown(&f);
