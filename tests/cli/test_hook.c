@@ -5,6 +5,7 @@
  * checks that the server is unchanged and that the pusher sees the reason.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -158,66 +159,59 @@ Test(hook, fast_forward_through_existing_commits)
 	t_run_free(&r);
 }
 
-Test(hook, signed_by_another_key)
-{
-	world w;
-	hk_commit c = { .room = "general", .text = "I am alice" };
-	char *id;
+/* One forged commit pushed onto a log, refused with its reason: the cases
+ * that differ only in what the commit says, who signs it and where it goes. */
+enum { UNSIGNED, BY_ALICE, BY_MALLORY };
+typedef struct {
+	const char *room, *text;
+	size_t repeat;
+	int on_a1;           /* parent: alice's first message (else a root commit) */
+	int signer;
+	int bobs_log;        /* pushed as bob's log (a new one), else onto alice's */
+	const char *reason;
+} forged_case;
 
-	setup(&w);
-	c.parents[0] = w.a1;
-	c.signer = w.mallory;
-	id = hk_forge(w.client, &c);
-	refused(&w, spec(id, w.aref), w.aref, id, "not by the log's owner");
+static const forged_case forged_cases[] = {
+	/* signed by another key */
+	{ "general", "I am alice", 0, 1, BY_MALLORY, 0, "not by the log's owner" },
+	/* unsigned */
+	{ "general", "no signature", 0, 1, UNSIGNED, 0, "it is not signed" },
+	/* the unsigned first commit of a new log */
+	{ "general", "no signature", 0, 0, UNSIGNED, 1, "it is not signed" },
+	/* the wrong chat-room */
+	{ "random", "replayed into general", 0, 1, BY_ALICE, 0,
+	  "its chat-room is 'random', not 'general'" },
+	/* no chat-room */
+	{ NULL, "no room at all", 0, 1, BY_ALICE, 0, "it has no chat-room header" },
+	/* a message over the limit */
+	{ "general", "0123456789abcdef", 4097, 1, BY_ALICE, 0, "over the limit of 65536" },
+};
+
+/* Indices, not the cases: Criterion's workers get copies of the
+ * parameters, and pointers in them need not survive that. */
+ParameterizedTestParameters(hook, forged_commit_refused)
+{
+	static size_t idx[sizeof(forged_cases) / sizeof(*forged_cases)];
+
+	for (size_t i = 0; i < sizeof(idx) / sizeof(*idx); i++)
+		idx[i] = i;
+	return cr_make_param_array(size_t, idx, sizeof(idx) / sizeof(*idx));
 }
 
-Test(hook, unsigned_commit)
+ParameterizedTest(size_t *i, hook, forged_commit_refused)
 {
+	const forged_case *fc = &forged_cases[*i];
+	hk_commit c = { .room = fc->room, .text = fc->text, .repeat = fc->repeat };
+	const char *ref;
 	world w;
-	hk_commit c = { .room = "general", .text = "no signature" };
 	char *id;
 
 	setup(&w);
-	c.parents[0] = w.a1;
+	ref = fc->bobs_log ? w.bref : w.aref;
+	c.parents[0] = fc->on_a1 ? w.a1 : NULL;
+	c.signer = fc->signer == BY_ALICE ? w.alice : fc->signer == BY_MALLORY ? w.mallory : NULL;
 	id = hk_forge(w.client, &c);
-	refused(&w, spec(id, w.aref), w.aref, id, "it is not signed");
-}
-
-Test(hook, unsigned_first_commit_of_a_new_log)
-{
-	world w;
-	hk_commit c = { .room = "general", .text = "no signature" };
-	char *id;
-
-	setup(&w);
-	id = hk_forge(w.client, &c);
-	refused(&w, spec(id, w.bref), w.bref, id, "it is not signed");
-}
-
-Test(hook, wrong_chat_room)
-{
-	world w;
-	hk_commit c = { .room = "random", .text = "replayed into general" };
-	char *id;
-
-	setup(&w);
-	c.parents[0] = w.a1;
-	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
-	refused(&w, spec(id, w.aref), w.aref, id, "its chat-room is 'random', not 'general'");
-}
-
-Test(hook, no_chat_room)
-{
-	world w;
-	hk_commit c = { .text = "no room at all" };
-	char *id;
-
-	setup(&w);
-	c.parents[0] = w.a1;
-	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
-	refused(&w, spec(id, w.aref), w.aref, id, "it has no chat-room header");
+	refused(&w, spec(id, ref), ref, id, fc->reason);
 }
 
 Test(hook, invalid_parent)
@@ -317,19 +311,6 @@ Test(hook, bad_ref_names)
 			*p = (char)(*p - 'a' + 'A');
 	s = hk_fmt("refs/chat/general/%s", hex);
 	refused(&w, spec(w.a1, s), s, NULL, "64 lowercase hex digits");
-}
-
-Test(hook, message_over_the_limit)
-{
-	world w;
-	hk_commit c = { .room = "general", .text = "0123456789abcdef", .repeat = 4097 };
-	char *id;
-
-	setup(&w);
-	c.parents[0] = w.a1;
-	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
-	refused(&w, spec(id, w.aref), w.aref, id, "over the limit of 65536");
 }
 
 /* The server's own limit applies, whatever the client's was. */

@@ -10,10 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,35 +19,6 @@
 #include "test_hook_forge.h"
 
 #define RECIPES GITCHAT_SOURCE_DIR "/contrib/hosting"
-
-static int free_port(void)
-{
-	struct sockaddr_in a = { 0 };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert(fd >= 0);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
-	cr_assert(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static int can_connect(int port)
-{
-	struct sockaddr_in a = { 0 };
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	close(fd);
-	return ok;
-}
 
 /* Starts argv in its own process group, output to `log`; returns its pid
  * once it accepts connections on `port`, or 0 if it exited first. */
@@ -74,7 +43,7 @@ static pid_t serve(const char *const *argv, int port, const char *log)
 	for (int waited = 0; waited < 10000; waited += 20) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return 0;
-		if (can_connect(port))
+		if (t_server_can_connect(port))
 			return pid;
 		usleep(20000);
 	}
@@ -167,7 +136,7 @@ Test(hook_recipes, git_daemon_sh, .timeout = 300)
 	t_mkdir(root);
 	rm = make_room(dir, root, NULL);
 	for (int attempt = 0; attempt < 3 && !pid; attempt++) {
-		port = free_port();
+		port = t_server_free_port();
 		const char *argv[] = { RECIPES "/git-daemon.sh", root, "--listen=127.0.0.1",
 		                       hk_fmt("--port=%d", port), NULL };
 		pid = serve(argv, port, hk_path(dir, "daemon.log"));
@@ -190,46 +159,25 @@ Test(hook_recipes, git_daemon_sh_usage)
 	t_run_free(&r);
 }
 
+/* The recipe included from a minimal lighttpd.conf (tests/lib/servers.h
+ * writes it: port, document root, the recipe's three variables). */
 Test(hook_recipes, lighttpd_conf, .timeout = 300)
 {
-	const char *dir = t_scratch();
-	char *root = hk_path(dir, "srv"), *conf = hk_path(dir, "lighttpd.conf");
-	char *users = hk_path(dir, "htpasswd"), *www = hk_path(dir, "www"), *tmp = hk_path(dir, "tmp");
+	const char *dir = hk_own(strdup(t_scratch()));
+	char *root = hk_path(dir, "srv");
 	const char *env[] = { "GIT_TERMINAL_PROMPT=0", NULL };
-	char *url = NULL, *authed = NULL, *before;
-	t_run r = t_sh("git --exec-path");
-	char *backend = hk_fmt("%.*s/git-http-backend", (int)strcspn(r.out, "\n"), r.out);
+	t_server_opts o = { .user = "alice", .password = "s3cret",
+	                    .include = RECIPES "/lighttpd-git-chat.conf" };
+	char *url, *authed, *before;
+	t_server *srv;
 	room rm;
-	pid_t pid = 0;
-	int port = 0;
+	t_run r;
 
-	t_run_free(&r);
 	t_mkdir(root);
-	t_mkdir(www);
-	t_mkdir(tmp);
 	rm = make_room(dir, root, NULL);   /* no --http: pushes need a user */
-	r = t_sh("printf 'alice:%%s\\n' \"$(openssl passwd -apr1 s3cret)\" > '%s'", users);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	t_run_free(&r);
-	for (int attempt = 0; attempt < 3 && !pid; attempt++) {
-		char *text;
-		port = free_port();
-		text = hk_fmt("server.document-root = \"%s\"\n"
-		              "server.bind = \"127.0.0.1\"\n"
-		              "server.port = %d\n"
-		              "server.upload-dirs = ( \"%s\" )\n"
-		              "var.git_chat_root = \"%s\"\n"
-		              "var.git_chat_backend = \"%s\"\n"
-		              "var.git_chat_users = \"%s\"\n"
-		              "include \"%s/lighttpd-git-chat.conf\"\n",
-		              www, port, tmp, root, backend, users, RECIPES);
-		t_write_file(conf, text, strlen(text));
-		const char *argv[] = { "lighttpd", "-D", "-f", conf, NULL };
-		pid = serve(argv, port, hk_path(dir, "lighttpd.log"));
-	}
-	cr_assert(pid > 0, "lighttpd did not start: %s", hk_read_file(hk_path(dir, "lighttpd.log")));
-	url = hk_fmt("http://127.0.0.1:%d/git/room.git", port);
-	authed = hk_fmt("http://alice:s3cret@127.0.0.1:%d/git/room.git", port);
+	srv = t_server_start_opts(T_SERVER_HTTP, root, &o);
+	url = hk_own(t_server_url(srv, "room.git"));
+	authed = hk_fmt("http://alice:s3cret@127.0.0.1:%d/git/room.git", t_server_port(srv));
 
 	/* Without a user, or with a wrong password, no push gets in. */
 	before = hk_refs(rm.repo);
@@ -237,7 +185,8 @@ Test(hook_recipes, lighttpd_conf, .timeout = 300)
 	cr_assert_neq(r.status, 0, "an anonymous push was taken:\n%s", r.err);
 	cr_assert(strstr(r.err, "could not read Username"), "not asked to log in:\n%s", r.err);
 	t_run_free(&r);
-	r = push(&rm, hk_fmt("http://alice:wrong@127.0.0.1:%d/git/room.git", port), rm.aref, env);
+	r = push(&rm, hk_fmt("http://alice:wrong@127.0.0.1:%d/git/room.git", t_server_port(srv)),
+	         rm.aref, env);
 	cr_assert_neq(r.status, 0, "a push with a wrong password was taken:\n%s", r.err);
 	cr_assert(strstr(r.err, "Authentication failed"), "%s", r.err);
 	t_run_free(&r);
@@ -245,7 +194,7 @@ Test(hook_recipes, lighttpd_conf, .timeout = 300)
 
 	good_and_bad(&rm, authed, env);
 	readable(&rm, dir, url, env);
-	stop(pid);
+	t_server_stop(srv);
 }
 
 Test(hook_recipes, ssh_git_shell, .timeout = 300)

@@ -1,7 +1,8 @@
 /*
  * The test-server harness (tests/lib/servers.h) against stock git and
  * libgit2: push, fetch, clone, server hooks and their stderr, stop/restart,
- * killing the server, ssh host-key checking.
+ * killing the server, ssh host-key checking. The cases that are the same
+ * for every kind of server are parameterized tests over the kinds.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <git2.h>
 
 #include "testlib.h"
@@ -22,7 +24,43 @@
 
 static const char *kind_name(t_server_kind k)
 {
-	return k == T_SERVER_DAEMON ? "daemon" : k == T_SERVER_HTTP ? "http" : "ssh";
+	return k == T_SERVER_DAEMON ? "daemon" : k == T_SERVER_HTTP ? "http" :
+	       k == T_SERVER_HTTPS ? "https" : "ssh";
+}
+
+/* The kinds a case runs against: each case below is one parameterized
+ * test, run once per kind (the kind is in every failure message). */
+static t_server_kind every_kind[] = { T_SERVER_DAEMON, T_SERVER_HTTP, T_SERVER_SSH,
+                                      T_SERVER_HTTPS };
+/* Starting and killing is the same lighttpd for http and https. */
+static t_server_kind process_kinds[] = { T_SERVER_DAEMON, T_SERVER_HTTP, T_SERVER_SSH };
+#define FOR_KINDS(kinds, suite, name) \
+	ParameterizedTestParameters(suite, name) \
+	{ \
+		return cr_make_param_array(t_server_kind, kinds, sizeof(kinds) / sizeof(*kinds)); \
+	} \
+	ParameterizedTest(t_server_kind *kind, suite, name)
+#define EVERY_KIND(suite, name) FOR_KINDS(every_kind, suite, name)
+
+/* A server of `kind` in a fresh scratch directory, serving `repo_name`. */
+typedef struct {
+	const char *dir;    /* the test's scratch directory (t_scratch's own is static) */
+	char *root;         /* dir/srv, served */
+	t_server *s;
+	char *repo, *url;
+} srv_fx;
+
+static srv_fx srv_setup(t_server_kind kind, const char *repo_name)
+{
+	srv_fx f;
+
+	f.dir = strdup(t_scratch());
+	f.root = t_path(f.dir, "srv");
+	t_mkdir(f.root);
+	f.s = t_server_start(kind, f.root);
+	f.repo = t_server_new_repo(f.s, repo_name);
+	f.url = t_server_url(f.s, repo_name);
+	return f;
 }
 
 /* Runs git with the server's env; args NULL-terminated after "git". */
@@ -63,14 +101,12 @@ static char *rev_parse(const char *gitdir, const char *rev)
 	return out;
 }
 
-static void stock_push_fetch_clone(t_server_kind kind)
+EVERY_KIND(servers, stock_git)
 {
-	const char *dir = t_scratch();
-	char *root = t_path(dir, "srv");
-	t_mkdir(root);
-	t_server *s = t_server_start(kind, root);
-	char *repo = t_server_new_repo(s, "room.git");
-	char *url = t_server_url(s, "room.git");
+	srv_fx f = srv_setup(*kind, "room.git");
+	const char *dir = f.dir;
+	t_server *s = f.s;
+	char *repo = f.repo, *url = f.url;
 	char *work = work_repo(dir, "hello");
 	char *clone = t_path(dir, "clone.git");
 	char *head = rev_parse(t_path(work, ".git"), "HEAD");
@@ -78,7 +114,7 @@ static void stock_push_fetch_clone(t_server_kind kind)
 
 	const char *push[] = { "push", url, "HEAD:refs/chat/x", "HEAD:refs/heads/main", NULL };
 	r = git(s, work, push);
-	cr_assert_eq(r.status, 0, "%s push failed: %s\nlog: %s", kind_name(kind), r.err,
+	cr_assert_eq(r.status, 0, "%s push failed: %s\nlog: %s", kind_name(*kind), r.err,
 	             t_read_file(t_server_log(s), NULL));
 	t_run_free(&r);
 	cr_assert_str_eq(rev_parse(repo, "refs/chat/x"), head);
@@ -91,20 +127,16 @@ static void stock_push_fetch_clone(t_server_kind kind)
 
 	const char *cl[] = { "clone", "-q", "--bare", url, clone, NULL };
 	r = git(s, NULL, cl);
-	cr_assert_eq(r.status, 0, "%s clone failed: %s", kind_name(kind), r.err);
+	cr_assert_eq(r.status, 0, "%s clone failed: %s", kind_name(*kind), r.err);
 	t_run_free(&r);
 	const char *fe[] = { "fetch", "-q", "origin", "refs/chat/*:refs/chat/*", NULL };
 	r = git(s, clone, fe);
-	cr_assert_eq(r.status, 0, "%s fetch failed: %s", kind_name(kind), r.err);
+	cr_assert_eq(r.status, 0, "%s fetch failed: %s", kind_name(*kind), r.err);
 	t_run_free(&r);
 	cr_assert_str_eq(rev_parse(clone, "refs/chat/x"), head);
 	cr_assert_str_eq(rev_parse(clone, "refs/heads/main"), head);
 	t_server_stop(s);
 }
-
-Test(servers, stock_git_daemon) { stock_push_fetch_clone(T_SERVER_DAEMON); }
-Test(servers, stock_git_http) { stock_push_fetch_clone(T_SERVER_HTTP); }
-Test(servers, stock_git_ssh) { stock_push_fetch_clone(T_SERVER_SSH); }
 
 /* libgit2 side: callbacks that delegate to the harness and record
  * per-ref push statuses and sideband text. */
@@ -164,62 +196,47 @@ static void lg_callbacks(lg_ctx *c, git_remote_callbacks *cbs)
 	cbs->payload = c;
 }
 
-/* Pushes refspec from the repository at `gitdir` to url with libgit2;
- * returns git_remote_push's result. */
-static int lg_push(const char *gitdir, const char *url, const char *refspec, lg_ctx *c)
+/* Pushes (push = 1) or fetches refspec between the repository at `gitdir`
+ * and url with libgit2; returns git_remote_push's or git_remote_fetch's
+ * result. libgit2 is initialised for the call alone: an https server's CA
+ * is set for it. */
+static int lg_transfer(int push, const char *gitdir, const char *url, const char *refspec,
+                       lg_ctx *c)
 {
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
-	git_push_options opts = GIT_PUSH_OPTIONS_INIT;
+	git_push_options po = GIT_PUSH_OPTIONS_INIT;
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	char *specs[1] = { (char *)refspec };
 	git_strarray arr = { specs, 1 };
 	int err;
 
 	cr_assert(git_libgit2_init() > 0);
+	if (t_server_ca_file(c->s))
+		cr_assert_eq(git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS,
+		                              t_server_ca_file(c->s), NULL), 0);
 	cr_assert_eq(git_repository_open(&repo, gitdir), 0, "%s", git_error_last()->message);
 	cr_assert_eq(git_remote_create_anonymous(&remote, repo, url), 0);
-	lg_callbacks(c, &opts.callbacks);
-	err = git_remote_push(remote, &arr, &opts);
+	lg_callbacks(c, push ? &po.callbacks : &fo.callbacks);
+	err = push ? git_remote_push(remote, &arr, &po) : git_remote_fetch(remote, &arr, &fo, NULL);
 	if (err < 0)
-		snprintf(c->status, sizeof(c->status), "push error %d: %s", err,
-		         git_error_last() ? git_error_last()->message : "?");
+		snprintf(c->status, sizeof(c->status), "%s error %d: %s", push ? "push" : "fetch",
+		         err, git_error_last() ? git_error_last()->message : "?");
 	git_remote_free(remote);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return err;
 }
 
-static int lg_fetch(const char *gitdir, const char *url, const char *refspec, lg_ctx *c)
-{
-	git_repository *repo = NULL;
-	git_remote *remote = NULL;
-	git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
-	char *specs[1] = { (char *)refspec };
-	git_strarray arr = { specs, 1 };
-	int err;
+#define lg_push(...) lg_transfer(1, __VA_ARGS__)
+#define lg_fetch(...) lg_transfer(0, __VA_ARGS__)
 
-	cr_assert(git_libgit2_init() > 0);
-	cr_assert_eq(git_repository_open(&repo, gitdir), 0, "%s", git_error_last()->message);
-	cr_assert_eq(git_remote_create_anonymous(&remote, repo, url), 0);
-	lg_callbacks(c, &opts.callbacks);
-	err = git_remote_fetch(remote, &arr, &opts, NULL);
-	if (err < 0)
-		snprintf(c->status, sizeof(c->status), "fetch error %d: %s", err,
-		         git_error_last() ? git_error_last()->message : "?");
-	git_remote_free(remote);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
-	return err;
-}
-
-static void libgit2_push_fetch(t_server_kind kind)
+EVERY_KIND(servers, libgit2)
 {
-	const char *dir = t_scratch();
-	char *root = t_path(dir, "srv");
-	t_mkdir(root);
-	t_server *s = t_server_start(kind, root);
-	char *repo = t_server_new_repo(s, "sub/room.git");
-	char *url = t_server_url(s, "sub/room.git");
+	srv_fx fx = srv_setup(*kind, "sub/room.git");
+	const char *dir = fx.dir;
+	t_server *s = fx.s;
+	char *repo = fx.repo, *url = fx.url;
 	char *work = work_repo(dir, "via libgit2");
 	char *gitdir = t_path(work, ".git");
 	char *head = rev_parse(gitdir, "HEAD");
@@ -227,7 +244,7 @@ static void libgit2_push_fetch(t_server_kind kind)
 	t_run r;
 
 	cr_assert_eq(lg_push(gitdir, url, "refs/heads/main:refs/chat/y", &c), 0,
-	             "%s: %s\nlog: %s", kind_name(kind), c.status,
+	             "%s: %s\nlog: %s", kind_name(*kind), c.status,
 	             t_read_file(t_server_log(s), NULL));
 	cr_assert_str_eq(c.status, "");
 	cr_assert_eq(c.updates, 1);
@@ -242,10 +259,6 @@ static void libgit2_push_fetch(t_server_kind kind)
 	cr_assert_str_eq(rev_parse(other, "refs/q/y"), head);
 	t_server_stop(s);
 }
-
-Test(servers, libgit2_daemon) { libgit2_push_fetch(T_SERVER_DAEMON); }
-Test(servers, libgit2_http) { libgit2_push_fetch(T_SERVER_HTTP); }
-Test(servers, libgit2_ssh) { libgit2_push_fetch(T_SERVER_SSH); }
 
 /* ssh host checking in libgit2 1.5 without a certificate_check callback:
  * $HOME/.ssh/known_hosts decides. */
@@ -348,14 +361,12 @@ static void install_hook(const char *repo, const char *body)
 	free(hook);
 }
 
-static void hooks(t_server_kind kind)
+EVERY_KIND(servers, hooks)
 {
-	const char *dir = t_scratch();
-	char *root = t_path(dir, "srv");
-	t_mkdir(root);
-	t_server *s = t_server_start(kind, root);
-	char *repo = t_server_new_repo(s, "room.git");
-	char *url = t_server_url(s, "room.git");
+	srv_fx f = srv_setup(*kind, "room.git");
+	const char *dir = f.dir;
+	t_server *s = f.s;
+	char *repo = f.repo, *url = f.url;
 	char *work = work_repo(dir, "hooked");
 	char *gitdir = t_path(work, ".git");
 	char *head = rev_parse(gitdir, "HEAD");
@@ -366,9 +377,9 @@ static void hooks(t_server_kind kind)
 	             "exit 0\n");
 	const char *push_ok[] = { "push", url, "HEAD:refs/chat/ok", NULL };
 	r = git(s, work, push_ok);
-	cr_assert_eq(r.status, 0, "%s: %s", kind_name(kind), r.err);
+	cr_assert_eq(r.status, 0, "%s: %s", kind_name(*kind), r.err);
 	cr_assert(strstr(r.err, "remote: hook-accepts refs/chat/ok"),
-	          "%s: hook stderr did not reach the client:\n%s", kind_name(kind), r.err);
+	          "%s: hook stderr did not reach the client:\n%s", kind_name(*kind), r.err);
 	t_run_free(&r);
 	cr_assert_str_eq(rev_parse(repo, "refs/chat/ok"), head);
 
@@ -377,9 +388,9 @@ static void hooks(t_server_kind kind)
 	             "exit 1\n");
 	const char *push_no[] = { "push", url, "HEAD:refs/chat/no", NULL };
 	r = git(s, work, push_no);
-	cr_assert_neq(r.status, 0, "%s: refused push succeeded", kind_name(kind));
+	cr_assert_neq(r.status, 0, "%s: refused push succeeded", kind_name(*kind));
 	cr_assert(strstr(r.err, "remote: hook-refuses refs/chat/no: not signed"),
-	          "%s: %s", kind_name(kind), r.err);
+	          "%s: %s", kind_name(*kind), r.err);
 	cr_assert(strstr(r.err, "pre-receive hook declined"), "%s", r.err);
 	t_run_free(&r);
 	r = t_sh("git --git-dir='%s' rev-parse -q --verify refs/chat/no", repo);
@@ -393,24 +404,18 @@ static void hooks(t_server_kind kind)
 	cr_assert_eq(c.updates, 1);
 	cr_assert(strstr(c.status, "refs/chat/lg: pre-receive hook declined"), "%s", c.status);
 	cr_assert(strstr(c.sideband, "hook-refuses refs/chat/lg: not signed"),
-	          "%s: sideband: '%s'", kind_name(kind), c.sideband);
+	          "%s: sideband: '%s'", kind_name(*kind), c.sideband);
 	t_server_stop(s);
 }
 
-Test(servers, hooks_daemon) { hooks(T_SERVER_DAEMON); }
-Test(servers, hooks_http) { hooks(T_SERVER_HTTP); }
-Test(servers, hooks_ssh) { hooks(T_SERVER_SSH); }
-
 /* Bigger than git's http.postBuffer (1 MiB): stock git and libgit2 send
  * chunked request bodies. Incompressible, so the pack really is that big. */
-static void large_push(t_server_kind kind)
+EVERY_KIND(servers, large_push)
 {
-	const char *dir = t_scratch();
-	char *root = t_path(dir, "srv");
-	t_mkdir(root);
-	t_server *s = t_server_start(kind, root);
-	char *repo = t_server_new_repo(s, "big.git");
-	char *url = t_server_url(s, "big.git");
+	srv_fx f = srv_setup(*kind, "big.git");
+	const char *dir = f.dir;
+	t_server *s = f.s;
+	char *repo = f.repo, *url = f.url;
 	char *work = t_path(dir, "work");
 	t_run r = t_sh("git init -q -b main '%s' && cd '%s' && head -c 6000000 /dev/urandom > a &&"
 	               " git add a && git commit -q -m a && head -c 6000000 /dev/urandom > b &&"
@@ -421,7 +426,7 @@ static void large_push(t_server_kind kind)
 
 	const char *push[] = { "push", url, "HEAD~1:refs/chat/big", NULL };
 	r = git(s, work, push);
-	cr_assert_eq(r.status, 0, "%s: %s\nlog: %s", kind_name(kind), r.err,
+	cr_assert_eq(r.status, 0, "%s: %s\nlog: %s", kind_name(*kind), r.err,
 	             t_read_file(t_server_log(s), NULL));
 	t_run_free(&r);
 	cr_assert_str_eq(rev_parse(repo, "refs/chat/big"), rev_parse(gitdir, "HEAD~1"));
@@ -433,10 +438,6 @@ static void large_push(t_server_kind kind)
 	cr_assert_str_eq(rev_parse(repo, "refs/chat/big"), rev_parse(gitdir, "HEAD"));
 	t_server_stop(s);
 }
-
-Test(servers, large_push_daemon) { large_push(T_SERVER_DAEMON); }
-Test(servers, large_push_http) { large_push(T_SERVER_HTTP); }
-Test(servers, large_push_ssh) { large_push(T_SERVER_SSH); }
 
 static int port_is_free(int port)
 {
@@ -452,13 +453,13 @@ static int port_is_free(int port)
 	return ok;
 }
 
-static void stop_start_kill(t_server_kind kind)
+FOR_KINDS(process_kinds, servers, stop_start_kill)
 {
-	const char *dir = t_scratch();
-	char *root = t_path(dir, "srv");
-	t_mkdir(root);
-	t_server *s = t_server_start(kind, root);
-	t_server_new_repo(s, "room.git");
+	t_server_kind k = *kind;
+	srv_fx f = srv_setup(k, "room.git");
+	const char *dir = f.dir;
+	char *root = f.root;
+	t_server *s = f.s;
 	char *work = work_repo(dir, "again");
 	pid_t pid = t_server_pid(s);
 	int port = t_server_port(s);
@@ -473,11 +474,11 @@ static void stop_start_kill(t_server_kind kind)
 	cr_assert(port_is_free(port), "port %d still in use after stop", port);
 
 	/* Again, on the same root. */
-	s = t_server_start(kind, root);
+	s = t_server_start(k, root);
 	url = t_server_url(s, "room.git");
 	const char *push[] = { "push", url, "HEAD:refs/chat/a", NULL };
 	r = git(s, work, push);
-	cr_assert_eq(r.status, 0, "%s after restart: %s", kind_name(kind), r.err);
+	cr_assert_eq(r.status, 0, "%s after restart: %s", kind_name(k), r.err);
 	t_run_free(&r);
 
 	/* Same port and keys after t_server_restart: the old URL and
@@ -487,7 +488,7 @@ static void stop_start_kill(t_server_kind kind)
 	cr_assert_eq(t_server_port(s), port);
 	const char *push2[] = { "push", url, "HEAD:refs/chat/b", NULL };
 	r = git(s, work, push2);
-	cr_assert_eq(r.status, 0, "%s after t_server_restart: %s", kind_name(kind), r.err);
+	cr_assert_eq(r.status, 0, "%s after t_server_restart: %s", kind_name(k), r.err);
 	t_run_free(&r);
 
 	/* Killed from the test: the client fails, stop still cleans up. */
@@ -497,17 +498,13 @@ static void stop_start_kill(t_server_kind kind)
 		usleep(10000);
 	const char *push3[] = { "push", url, "HEAD:refs/chat/c", NULL };
 	r = git(s, work, push3);
-	cr_assert_neq(r.status, 0, "%s: push to a killed server succeeded", kind_name(kind));
+	cr_assert_neq(r.status, 0, "%s: push to a killed server succeeded", kind_name(k));
 	t_run_free(&r);
 	t_server_stop(s);
 	cr_assert(kill(pid, 0) < 0 && errno == ESRCH);
 	cr_assert(port_is_free(port));
 	t_server_stop(NULL);
 }
-
-Test(servers, stop_start_kill_daemon) { stop_start_kill(T_SERVER_DAEMON); }
-Test(servers, stop_start_kill_http) { stop_start_kill(T_SERVER_HTTP); }
-Test(servers, stop_start_kill_ssh) { stop_start_kill(T_SERVER_SSH); }
 
 /* Alive and not a zombie (an orphan's zombie waits for init to reap it). */
 static int proc_alive(pid_t pid)

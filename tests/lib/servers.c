@@ -39,6 +39,8 @@ struct t_server {
 	pid_t pid;        /* 0 when not running */
 	pid_t owner;      /* the process that started it */
 	char *client_key, *known_hosts, *host_pubkey;
+	char *ca, *cert, *key;      /* HTTPS: the test CA, the server's cert and key */
+	char *users, *include;      /* lighttpd: htpasswd file, included config */
 	char *env_buf[3];
 	const char *env[4];
 	struct t_server *next;
@@ -80,7 +82,7 @@ static char *log_tail(const t_server *s)
 	return tail;
 }
 
-static int free_port(void)
+int t_server_free_port(void)
 {
 	struct sockaddr_in a = { 0 };
 	socklen_t alen = sizeof(a);
@@ -141,7 +143,7 @@ static int pid_has_socket(pid_t pid, unsigned long inode)
 	return found;
 }
 
-static int can_connect(int port)
+int t_server_can_connect(int port)
 {
 	struct sockaddr_in a = { 0 };
 	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
@@ -174,47 +176,100 @@ static void write_text(const char *path, const char *text)
 	t_write_file(path, text, strlen(text));
 }
 
+static int is_web(const t_server *s)
+{
+	return s->kind == T_SERVER_HTTP || s->kind == T_SERVER_HTTPS;
+}
+
+/* lighttpd: the built-in git setup, or the caller's file included. */
+static char *lighttpd_config(t_server *s, const char *path, const char *home)
+{
+	char *backend = exec_path_file("git-http-backend");
+	char *www = t_path(s->dir, "www"), *tmp = t_path(s->dir, "tmp");
+	char *tls = NULL, *auth = NULL, *text;
+	int https = s->kind == T_SERVER_HTTPS;
+
+	t_mkdir(www);
+	t_mkdir(tmp);
+	/* No HTTP/2: stock git (curl) pushing more than 1 MiB over h2 to this
+	 * lighttpd (1.4.69, CGI) fails with "curl 92 Stream error in the
+	 * HTTP/2 framing layer" (test_servers large_push); libgit2 speaks
+	 * HTTP/1.1 only. */
+	if (https)
+		tls = xasprintf("%s"
+		                "server.feature-flags += (\"server.h2proto\" => \"disable\")\n"
+		                "ssl.engine = \"enable\"\n"
+		                "ssl.pemfile = \"%s\"\n"
+		                "ssl.privkey = \"%s\"\n",
+		                s->include ? "server.modules += (\"mod_openssl\")\n" : "",
+		                s->cert, s->key);
+	if (s->include) {
+		text = xasprintf(
+			"server.document-root = \"%s\"\n"
+			"server.bind = \"127.0.0.1\"\n"
+			"server.port = %d\n"
+			"server.upload-dirs = (\"%s\")\n"
+			"%s"
+			"var.git_chat_root = \"%s\"\n"
+			"var.git_chat_backend = \"%s\"\n"
+			"var.git_chat_users = \"%s\"\n"
+			"include \"%s\"\n",
+			www, s->port, tmp, tls ? tls : "", s->root, backend,
+			s->users ? s->users : "", s->include);
+		goto done;
+	}
+	if (s->users)
+		auth = xasprintf(
+			"auth.backend = \"htpasswd\"\n"
+			"auth.backend.htpasswd.userfile = \"%s\"\n"
+			"auth.require = (\"/git\" => (\"method\" => \"basic\", \"realm\" => \"git-chat\",\n"
+			"                             \"require\" => \"valid-user\"))\n", s->users);
+	/* CGI children get no inherited environment: pass what hooks
+	 * need. The request body is buffered (CONTENT_LENGTH known to
+	 * http-backend even for chunked uploads); responses stream so
+	 * that sideband progress and hook output arrive as they come. */
+	text = xasprintf(
+		"server.modules = (\"mod_alias\", \"mod_setenv\", \"mod_cgi\"%s%s)\n"
+		"server.document-root = \"%s\"\n"
+		"server.bind = \"127.0.0.1\"\n"
+		"server.port = %d\n"
+		"server.upload-dirs = (\"%s\")\n"
+		"server.max-request-size = 2097152\n"
+		"server.stream-request-body = 0\n"
+		"server.stream-response-body = 1\n"
+		"server.max-read-idle = 600\n"
+		"server.max-write-idle = 600\n"
+		"%s%s"
+		"alias.url = (\"/git\" => \"%s\")\n"
+		"$HTTP[\"url\"] =~ \"^/git\" {\n"
+		"  cgi.assign = (\"\" => \"\")\n"
+		"  setenv.set-environment = (\n"
+		"    \"GIT_PROJECT_ROOT\" => \"%s\",\n"
+		"    \"GIT_HTTP_EXPORT_ALL\" => \"1\",\n"
+		"    \"GIT_CONFIG_NOSYSTEM\" => \"1\",\n"
+		"    \"HOME\" => \"%s\",\n"
+		"    \"PATH\" => \"%s\"\n"
+		"  )\n"
+		"}\n",
+		https ? ", \"mod_openssl\"" : "", auth ? ", \"mod_auth\", \"mod_authn_file\"" : "",
+		www, s->port, tmp, tls ? tls : "", auth ? auth : "", backend, s->root, home, path);
+done:
+	free(backend);
+	free(www);
+	free(tmp);
+	free(tls);
+	free(auth);
+	return text;
+}
+
 static void write_config(t_server *s)
 {
 	char *text = NULL;
 	const char *path = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
 	const char *home = getenv("HOME") ? getenv("HOME") : s->dir;
 
-	if (s->kind == T_SERVER_HTTP) {
-		char *backend = exec_path_file("git-http-backend");
-		char *www = t_path(s->dir, "www"), *tmp = t_path(s->dir, "tmp");
-		t_mkdir(www);
-		t_mkdir(tmp);
-		/* CGI children get no inherited environment: pass what hooks
-		 * need. The request body is buffered (CONTENT_LENGTH known to
-		 * http-backend even for chunked uploads); responses stream so
-		 * that sideband progress and hook output arrive as they come. */
-		text = xasprintf(
-			"server.modules = (\"mod_alias\", \"mod_setenv\", \"mod_cgi\")\n"
-			"server.document-root = \"%s\"\n"
-			"server.bind = \"127.0.0.1\"\n"
-			"server.port = %d\n"
-			"server.upload-dirs = (\"%s\")\n"
-			"server.max-request-size = 2097152\n"
-			"server.stream-request-body = 0\n"
-			"server.stream-response-body = 1\n"
-			"server.max-read-idle = 600\n"
-			"server.max-write-idle = 600\n"
-			"alias.url = (\"/git\" => \"%s\")\n"
-			"$HTTP[\"url\"] =~ \"^/git\" {\n"
-			"  cgi.assign = (\"\" => \"\")\n"
-			"  setenv.set-environment = (\n"
-			"    \"GIT_PROJECT_ROOT\" => \"%s\",\n"
-			"    \"GIT_HTTP_EXPORT_ALL\" => \"1\",\n"
-			"    \"GIT_CONFIG_NOSYSTEM\" => \"1\",\n"
-			"    \"HOME\" => \"%s\",\n"
-			"    \"PATH\" => \"%s\"\n"
-			"  )\n"
-			"}\n",
-			www, s->port, tmp, backend, s->root, home, path);
-		free(backend);
-		free(www);
-		free(tmp);
+	if (is_web(s)) {
+		text = lighttpd_config(s, path, home);
 	} else if (s->kind == T_SERVER_SSH) {
 		char *hostkey = t_path(s->dir, "ssh_host_ed25519_key");
 		char *auth = t_path(s->dir, "authorized_keys");
@@ -274,6 +329,7 @@ static void spawn(t_server *s)
 		argv[8] = "--verbose"; argv[9] = "--"; argv[10] = s->root; argv[11] = NULL;
 		break;
 	case T_SERVER_HTTP:
+	case T_SERVER_HTTPS:
 		argv[0] = "lighttpd"; argv[1] = "-D"; argv[2] = "-f"; argv[3] = s->config;
 		argv[4] = NULL;
 		break;
@@ -334,8 +390,8 @@ static int wait_ready(t_server *s, int *status)
 		}
 		inode = listening_inode(s->port);
 		/* The listening socket must be our server's: another process
-		 * may have taken the port between free_port() and bind(). */
-		if (inode && pid_has_socket(s->pid, inode) && can_connect(s->port))
+		 * may have taken the port between t_server_free_port() and bind(). */
+		if (inode && pid_has_socket(s->pid, inode) && t_server_can_connect(s->port))
 			return 1;
 		ms_sleep(20);
 	}
@@ -388,7 +444,7 @@ static void start_on(t_server *s, int fixed_port)
 	int status = 0, ready = 0;
 
 	for (int attempt = 0; attempt < START_ATTEMPTS && ready != 1; attempt++) {
-		s->port = fixed_port ? fixed_port : free_port();
+		s->port = fixed_port ? fixed_port : t_server_free_port();
 		write_config(s);
 		write_known_hosts(s);
 		spawn(s);
@@ -446,6 +502,54 @@ static void make_ssh_keys(t_server *s)
 	s->known_hosts = t_path(s->dir, "known_hosts");
 }
 
+/* A throwaway CA and a certificate it signs for 127.0.0.1 and localhost
+ * (EC P-256: quick to make, and mbedTLS and OpenSSL both take it).
+ * 127.0.0.1 is there twice: as an IP address, which OpenSSL (stock git)
+ * checks, and as a DNS name, which is all mbedTLS 2.28 (Debian's libgit2
+ * 1.5) compares the host with once a certificate has subjectAltNames. */
+static void make_tls(t_server *s)
+{
+	char *cakey = t_path(s->dir, "ca.key"), *csr = t_path(s->dir, "server.csr");
+	char *ext = t_path(s->dir, "server.ext");
+	const char *exts = "basicConstraints = critical, CA:FALSE\n"
+	                   "keyUsage = critical, digitalSignature\n"
+	                   "extendedKeyUsage = serverAuth\n"
+	                   "subjectAltName = IP:127.0.0.1, DNS:127.0.0.1, DNS:localhost\n";
+	t_run r;
+
+	s->ca = t_path(s->dir, "ca.pem");
+	s->cert = t_path(s->dir, "server.pem");
+	s->key = t_path(s->dir, "server.key");
+	write_text(ext, exts);
+	r = t_sh("set -e; ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes';"
+	         "openssl req -x509 $ec -keyout '%s' -out '%s' -days 2 -subj '/CN=git-chat test CA'"
+	         " -addext 'basicConstraints=critical,CA:TRUE'"
+	         " -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>&1;"
+	         "openssl req $ec -keyout '%s' -out '%s' -subj '/CN=127.0.0.1' 2>&1;"
+	         "openssl x509 -req -in '%s' -CA '%s' -CAkey '%s' -set_serial 2 -days 2"
+	         " -extfile '%s' -out '%s' 2>&1",
+	         cakey, s->ca, s->key, csr, csr, s->ca, cakey, ext, s->cert);
+	cr_assert_eq(r.status, 0, "making the test certificates failed (is openssl installed?): %s",
+	             r.out);
+	t_run_free(&r);
+	free(cakey);
+	free(csr);
+	free(ext);
+}
+
+/* An htpasswd file holding `user` with an apr1 hash of `password`. */
+static void make_users(t_server *s, const char *user, const char *password)
+{
+	t_run r;
+
+	cr_assert(!strchr(user, '\'') && !strchr(password, '\''), "quotes in a test password");
+	s->users = t_path(s->dir, "htpasswd");
+	r = t_sh("printf '%%s:%%s\\n' '%s' \"$(openssl passwd -apr1 '%s')\" > '%s'",
+	         user, password, s->users);
+	cr_assert_eq(r.status, 0, "openssl passwd: %s", r.err);
+	t_run_free(&r);
+}
+
 static void make_env(t_server *s)
 {
 	int n = 0;
@@ -457,6 +561,8 @@ static void make_env(t_server *s)
 			" -o BatchMode=yes -o UserKnownHostsFile='%s'"
 			" -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes",
 			s->client_key, s->known_hosts);
+	if (s->kind == T_SERVER_HTTPS)
+		s->env_buf[1] = xasprintf("GIT_SSL_CAINFO=%s", s->ca);
 	for (int i = 0; i < 3; i++)
 		if (s->env_buf[i])
 			s->env[n++] = s->env_buf[i];
@@ -464,6 +570,11 @@ static void make_env(t_server *s)
 }
 
 t_server *t_server_start(t_server_kind kind, const char *root)
+{
+	return t_server_start_opts(kind, root, NULL);
+}
+
+t_server *t_server_start_opts(t_server_kind kind, const char *root, const t_server_opts *opts)
 {
 	t_server *s = calloc(1, sizeof(*s));
 	static int registered;
@@ -478,10 +589,18 @@ t_server *t_server_start(t_server_kind kind, const char *root)
 	s->root = strdup(root);
 	s->dir = strdup(t_scratch());
 	s->log = t_path(s->dir, "server.log");
-	s->config = t_path(s->dir, kind == T_SERVER_HTTP ? "lighttpd.conf" : "sshd_config");
+	s->config = t_path(s->dir, is_web(s) ? "lighttpd.conf" : "sshd_config");
 	s->owner = getpid();
+	cr_assert(!opts || is_web(s) || (!opts->user && !opts->include),
+	          "t_server_start_opts: options are for HTTP(S) servers");
 	if (kind == T_SERVER_SSH)
 		make_ssh_keys(s);
+	if (kind == T_SERVER_HTTPS)
+		make_tls(s);
+	if (opts && opts->user)
+		make_users(s, opts->user, opts->password ? opts->password : "");
+	if (opts && opts->include)
+		s->include = strdup(opts->include);
 	make_env(s);
 
 	if (registered != getpid()) {
@@ -510,6 +629,8 @@ char *t_server_url(const t_server *s, const char *name)
 		return xasprintf("git://127.0.0.1:%d/%s", s->port, name);
 	case T_SERVER_HTTP:
 		return xasprintf("http://127.0.0.1:%d/git/%s", s->port, name);
+	case T_SERVER_HTTPS:
+		return xasprintf("https://127.0.0.1:%d/git/%s", s->port, name);
 	case T_SERVER_SSH:
 		return xasprintf("ssh://root@127.0.0.1:%d%s/%s", s->port, s->root, name);
 	}
@@ -519,6 +640,7 @@ char *t_server_url(const t_server *s, const char *name)
 const char *t_server_ssh_client_key(const t_server *s) { return s->client_key; }
 const char *t_server_known_hosts(const t_server *s) { return s->known_hosts; }
 const char *t_server_host_pubkey(const t_server *s) { return s->host_pubkey; }
+const char *t_server_ca_file(const t_server *s) { return s->ca; }
 const char *const *t_server_git_env(const t_server *s) { return s->env; }
 pid_t t_server_pid(const t_server *s) { return s->pid; }
 int t_server_port(const t_server *s) { return s->port; }
@@ -563,6 +685,11 @@ void t_server_stop(t_server *s)
 	free(s->client_key);
 	free(s->known_hosts);
 	free(s->host_pubkey);
+	free(s->ca);
+	free(s->cert);
+	free(s->key);
+	free(s->users);
+	free(s->include);
 	for (int i = 0; i < 3; i++)
 		free(s->env_buf[i]);
 	free(s);

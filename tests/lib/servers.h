@@ -1,14 +1,15 @@
 /*
  * Real git servers on 127.0.0.1 for the tests: `git daemon`, smart HTTP
- * (lighttpd + git-http-backend as CGI) and sshd. Each one serves the bare
+ * (lighttpd + git-http-backend as CGI), the same over HTTPS (mod_openssl,
+ * with a throwaway CA made for the server) and sshd. Each one serves the bare
  * repositories under an absolute directory `root`, runs as a child of the
  * test process in its own process group, and lives in a t_scratch()
  * directory (config, keys, log). Servers still running when the test process
  * exits are stopped by an atexit handler; if the test process dies from a
  * signal they get SIGKILL from the kernel (PR_SET_PDEATHSIG).
  *
- * Debian packages needed: git, lighttpd, openssh-server, openssh-client,
- * util-linux (unshare).
+ * Debian packages needed: git, lighttpd, lighttpd-mod-openssl, openssl,
+ * openssh-server, openssh-client, util-linux (unshare).
  *
  * Pushing with libgit2 (1.5.1 with libssh2 1.10; each point below is checked
  * by tests/cli/test_servers.c):
@@ -37,6 +38,16 @@
  *   t_server_credentials_cb / t_server_certificate_check_cb implement these
  *   with the t_server as payload.
  *
+ * https (lighttpd with mod_openssl; HTTP/2 off, see servers.c): stock git
+ * needs GIT_SSL_CAINFO (t_server_git_env has it); libgit2 needs
+ * git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, t_server_ca_file(s),
+ * NULL) after git_libgit2_init, and then works as over http (pushes over
+ * 1 MiB, hooks' stderr through the sideband). Without the CA, libgit2
+ * calls certificate_check with valid = 0 and a git_cert_x509; returning
+ * GIT_PASSTHROUGH then fails the operation with GIT_ECERTIFICATE and
+ * mbedTLS's reason ("The certificate is not correctly signed by the
+ * trusted CA").
+ *
  * Server hooks see: daemon = the test process's environment; http = CGI
  * variables plus GIT_PROJECT_ROOT, GIT_HTTP_EXPORT_ALL, GIT_CONFIG_NOSYSTEM=1,
  * and the test's HOME and PATH; ssh = the sshd session's environment plus
@@ -51,7 +62,20 @@
 #include <git2.h>
 
 typedef struct t_server t_server;
-typedef enum { T_SERVER_DAEMON, T_SERVER_HTTP, T_SERVER_SSH } t_server_kind;
+typedef enum { T_SERVER_DAEMON, T_SERVER_HTTP, T_SERVER_SSH, T_SERVER_HTTPS } t_server_kind;
+
+/* What else a lighttpd server (HTTP or HTTPS) does; zero: nothing. */
+typedef struct {
+	/* HTTP basic authentication: `user` with `password` (an htpasswd file
+	 * with an apr1 hash, made with `openssl passwd -apr1`). With the
+	 * built-in git setup every request under /git needs them. */
+	const char *user, *password;
+	/* A lighttpd config file included instead of the built-in git setup
+	 * (e.g. a hosting recipe). It sees var.git_chat_root (root),
+	 * var.git_chat_backend (git-http-backend) and var.git_chat_users
+	 * (the htpasswd file, when `user` is set). */
+	const char *include;
+} t_server_opts;
 
 /* Starts a server on 127.0.0.1 on a free port serving the bare repositories
  * under `root` (an absolute directory path). Fails the current Criterion test
@@ -59,10 +83,13 @@ typedef enum { T_SERVER_DAEMON, T_SERVER_HTTP, T_SERVER_SSH } t_server_kind;
  * once the server process itself listens on the port and accepts a
  * connection. */
 t_server *t_server_start(t_server_kind kind, const char *root);
+/* The same with options (HTTP and HTTPS only; opts may be NULL). */
+t_server *t_server_start_opts(t_server_kind kind, const char *root, const t_server_opts *opts);
 
 /* URL of repository `name` (a path relative to root, e.g. "room.git"):
  *   git://127.0.0.1:PORT/room.git
  *   http://127.0.0.1:PORT/git/room.git   (smart HTTP, push allowed)
+ *   https://127.0.0.1:PORT/git/room.git  (the same over TLS)
  *   ssh://root@127.0.0.1:PORT/<root>/room.git  (absolute path)
  * malloc'd, caller frees. */
 char *t_server_url(const t_server *s, const char *name);
@@ -75,14 +102,27 @@ const char *t_server_ssh_client_key(const t_server *s);
 const char *t_server_known_hosts(const t_server *s);
 const char *t_server_host_pubkey(const t_server *s);
 
+/* HTTPS only (NULL otherwise): the PEM file of the throwaway CA that signed
+ * the server's certificate (subjectAltName IP:127.0.0.1, DNS:127.0.0.1,
+ * DNS:localhost;
+ * an EC P-256 key). Nothing else trusts it. */
+const char *t_server_ca_file(const t_server *s);
+
 /* Appends the server's known_hosts line to $HOME/.ssh/known_hosts (SSH only),
  * which is what libgit2 checks when no certificate_check callback is set. */
 void t_server_install_known_hosts(const t_server *s);
 
 /* "NAME=value" entries, NULL-terminated, owned by s, that make stock git talk
  * to this server without prompting (ssh: GIT_SSH_COMMAND with the client key,
- * this known_hosts file and StrictHostKeyChecking=yes). For t_run_argv. */
+ * this known_hosts file and StrictHostKeyChecking=yes; https: GIT_SSL_CAINFO
+ * = the test CA). For t_run_argv. */
 const char *const *t_server_git_env(const t_server *s);
+
+/* For tests that run a server of their own (a hosting recipe): a port on
+ * 127.0.0.1 free at the time of the call, and whether something accepts
+ * connections on one. */
+int t_server_free_port(void);
+int t_server_can_connect(int port);
 
 pid_t t_server_pid(const t_server *s);  /* the server process itself */
 int t_server_port(const t_server *s);

@@ -228,9 +228,10 @@ int sync_certificate_cb(git_cert *cert, int valid, const char *host, void *paylo
 	const char *where = NULL;
 	int i, error;
 
-	(void)valid;
+	if (cert->cert_type == GIT_CERT_X509)
+		return sync_tls_certificate_check(r, cert, valid, host);
 	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2 || !(hk->type & GIT_CERT_SSH_RAW))
-		return GIT_PASSTHROUGH;     /* TLS: libgit2 checks the certificate chain */
+		return GIT_PASSTHROUGH;
 	blob = (const unsigned char *)hk->hostkey;
 	if (blob_type(type, sizeof(type), blob, hk->hostkey_len) < 0)
 		return refuse(r, "the ssh server sent a host key git-chat cannot read");

@@ -290,6 +290,7 @@ void sync_remote_dispose(sync_remote *r)
 	sync_transport_close(r);
 	sync_heads_dispose(&r->heads);
 	sync_creds_dispose(&r->creds);
+	free(r->ca_used);
 	gitchat_buf_dispose(&r->sideband);
 	gitchat_buf_dispose(&r->line);
 	gitchat_buf_dispose(&r->failure);

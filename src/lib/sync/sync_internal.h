@@ -12,6 +12,8 @@
  *   pack.c       the objects one side lacks, as one pack written directly
  *   creds.c      credentials: ssh-agent, key files, git credential helpers
  *   knownhosts.c ssh host keys against known_hosts (hashed entries too)
+ *   tls.c        https: git's CA settings, refusing to turn checks off, and
+ *                the message for a certificate that is not trusted
  *   sha1.c       SHA-1 and HMAC-SHA1 (hashed known_hosts, pack checksums)
  *   accept.c     verify what was fetched, fast-forward, record forks
  *   push.c       which logs to push, and pushing them one by one when a
@@ -82,6 +84,8 @@ typedef struct {
 	git_repository *peer;          /* local */
 	sync_heads heads;              /* what the remote advertised (refs/chat/ only) */
 	sync_creds creds;
+	char *ca_used;                 /* https: the CA settings in force, NULL: system's */
+	int tls_untrusted;             /* https: libgit2 found the certificate invalid */
 	gitchat_buf sideband;          /* text from the server during a push */
 	gitchat_buf line;              /* an incomplete sideband line */
 	gitchat_buf failure;           /* our explanation of a refused connection */
@@ -143,6 +147,17 @@ int sync_certificate_cb(git_cert *cert, int valid, const char *host, void *paylo
  * they gave worked (approve) or not (reject); clears the state. */
 void sync_creds_finish(sync_remote *r, int ok);
 void sync_creds_dispose(sync_creds *c);
+
+/* tls.c: before connecting to `url` (https only, else nothing): refuses
+ * http.sslVerify=false / GIT_SSL_NO_VERIFY, checks GIT_SSL_CAINFO /
+ * http.sslCAInfo and GIT_SSL_CAPATH / http.sslCAPath and hands them to
+ * libgit2 (process-wide). */
+int sync_tls_prepare(sync_remote *r, const char *url);
+/* certificate_check for X.509 certificates (called by sync_certificate_cb). */
+int sync_tls_certificate_check(sync_remote *r, git_cert *cert, int valid, const char *host);
+/* The error for an operation on `url` that failed because the certificate
+ * was not trusted (r->tls_untrusted), with libgit2's reason. */
+int sync_tls_error(sync_remote *r, const char *what, const char *url);
 
 /* knownhosts.c: looks up a host key in a known_hosts file. */
 typedef enum { KH_NOT_FOUND = 0, KH_MATCH, KH_CHANGED, KH_REVOKED } kh_result;

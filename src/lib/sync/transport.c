@@ -118,11 +118,13 @@ static int net_error(sync_remote *r, int code, const char *what)
 {
 	const git_error *ge = git_error_last();
 
+	if (code == GIT_ECERTIFICATE && r->tls_untrusted)
+		return sync_tls_error(r, what, r->remote && git_remote_url(r->remote)
+		                                   ? git_remote_url(r->remote) : r->url);
 	if (r->cancelled)
 		return gitchat_error_set(GITCHAT_ERROR, "%s '%s': cancelled by the caller", what, r->url);
 	if (r->failure.size)
 		return gitchat_error_set(GITCHAT_ENETWORK, "%s '%s': %s", what, r->url, r->failure.ptr);
-	(void)code;
 	return gitchat_error_set(GITCHAT_ENETWORK, "%s '%s': %s", what, r->url,
 	                         ge && ge->message ? ge->message : "unknown error");
 }
@@ -142,6 +144,8 @@ int sync_transport_connect(sync_remote *r, int direction)
 	gitchat_buf_clear(&r->failure);
 	sync_creds_finish(r, 0);   /* each connection offers every key again */
 	url = direction == GIT_DIRECTION_PUSH && r->pushurl ? r->pushurl : r->url;
+	if ((error = sync_tls_prepare(r, url)) < 0)
+		return error;
 	if ((error = git_remote_create_anonymous(&r->remote, r->repo, url)) < 0)
 		return gitchat_error_from_git(error, "cannot use the remote URL '%s'", url);
 	callbacks_init(&cb, r);
