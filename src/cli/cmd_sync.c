@@ -232,10 +232,10 @@ static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const cha
 		gitchat_message *m = NULL;
 		if (e->commit && gitchat_message_read(&m, ui->store, e->commit, NULL) == 0 &&
 		    m->author_name && m->author_name[0])
-			gitchat_buf_printf(&whose, "the log of %s (%s) in '%s' was not passed on",
+			gitchat_buf_printf(&whose, "the log of %s (%s) in '%s' is not passed on",
 			                   m->author_name, fp, e->room);
 		else
-			gitchat_buf_printf(&whose, "the log of %s in '%s' was not passed on", fp, e->room);
+			gitchat_buf_printf(&whose, "the log of %s in '%s' is not passed on", fp, e->room);
 		gitchat_message_free(m);
 		gitchat_error_clear();
 	}
@@ -244,8 +244,8 @@ static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const cha
 		count_words(&waits, e->count);
 		gitchat_buf_puts(&waits, e->count == 1 ? " stays here" : " stay here");
 	} else {
-		gitchat_buf_printf(&waits, "what %s in '%s' will stay here",
-		                   mine ? "you send" : "is written", e->room);
+		gitchat_buf_printf(&waits, mine ? "what you send in '%s' will stay here"
+		                                : "its next messages in '%s' will stay here", e->room);
 	}
 	switch (e->blocked) {
 	case GITCHAT_SYNC_BLOCKED_INVALID:
