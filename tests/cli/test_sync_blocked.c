@@ -208,3 +208,39 @@ Test(sync_blocked, path_sync_notes_a_hook_it_does_not_run, .timeout = 60)
 	cr_assert(!tp_contains(r.err, "pre-receive"), "%s", r.err);
 	t_run_free(&r);
 }
+
+/* A valid fork of one's own log (two devices): a warning, not an error;
+ * the next message joins the two and is pushed. */
+Test(sync_blocked, own_fork_is_a_warning_until_the_next_message, .timeout = 60)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "shared.git");
+	tp_person d1, d2;
+	char *ref, *heal;
+	t_run r;
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	tp_person_init(&d1, dir, "Alice");
+	t_mkdir(t_path(dir, "phone"));
+	tp_person_init_key(&d2, t_path(dir, "phone"), "Alice", &d1);
+	ref = tp_logref(&d1, "general");
+	tp_send(&d1, "general", "one");
+	tp_sync_ok(&d1, s);
+	tp_sync_ok(&d2, s);
+	tp_send(&d1, "general", "two, laptop");
+	tp_send(&d2, "general", "two, phone");
+	tp_sync_ok(&d2, s);
+	r = tp_sync(&d1, s, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(tp_contains(r.err, "warning: '"), "%s", r.err);
+	cr_assert(tp_contains(r.err, "your log in 'general' was not pushed"), "%s", r.err);
+	cr_assert(tp_contains(r.err, "a fork); your 1 new message stays here until your next "
+	                             "message in 'general' joins the two"), "%s", r.err);
+	cr_assert(!tp_contains(r.err, "error:"), "%s", r.err);
+	t_run_free(&r);
+	heal = tp_send(&d1, "general", "three, joins both");
+	r = tp_sync(&d1, s, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(!tp_contains(r.err, "not pushed"), "%s", r.err);
+	t_run_free(&r);
+	cr_assert_str_eq(tp_ref(s, ref), heal);
+}
