@@ -70,8 +70,37 @@ typedef enum {
 	/* The remote could not be synced; `reason` says why. */
 	GITCHAT_SYNC_EVENT_REMOTE_FAILED,
 	/* A new bare repository was created at the path `url` (sneakernet). */
-	GITCHAT_SYNC_EVENT_CREATED
+	GITCHAT_SYNC_EVENT_CREATED,
+	/* Our `refname`, at `commit`, was not pushed: the remote's copy, at
+	 * `old`, is not in our log, so the push would not be a fast-forward
+	 * (and pushes are never forced). `blocked` says what the remote's copy
+	 * is; `reason` why it is invalid (GITCHAT_SYNC_BLOCKED_INVALID).
+	 * `count`: the commits of the log's own chain (the key's messages, first
+	 * parent after first parent) that the remote lacks; `base`: the newest
+	 * commit of that chain the remote's copy holds (NULL: none, or unknown).
+	 * Told at every sync until the remote's copy is repaired or healed. */
+	GITCHAT_SYNC_EVENT_NOT_PUSHED,
+	/* `url` is a local path whose repository has a pre-receive hook
+	 * (`reason`: its path): syncing by path writes the repository directly
+	 * and runs no hook. Told when something is pushed there. */
+	GITCHAT_SYNC_EVENT_HOOK_NOT_RUN
 } gitchat_sync_event_type;
+
+/* What the remote's copy of a log that could not be pushed is. */
+typedef enum {
+	GITCHAT_SYNC_BLOCKED_NONE = 0,   /* (other events) */
+	/* It does not verify (bad data on the server: unsigned, signed by
+	 * another key, ...): only whoever administers the remote can put the
+	 * ref back (servers refuse deletes and non-fast-forwards). */
+	GITCHAT_SYNC_BLOCKED_INVALID,
+	/* It is valid but another continuation of the log (a fork, reported as
+	 * FORK too): the key's owner heals it with their next message, which
+	 * takes both heads as parents and is then pushed. */
+	GITCHAT_SYNC_BLOCKED_FORK,
+	/* This store does not have it (not fetched: --no-fetch, or the remote
+	 * moved since the fetch): it may be ahead of ours; sync again. */
+	GITCHAT_SYNC_BLOCKED_UNKNOWN
+} gitchat_sync_blocked;
 
 typedef struct {
 	gitchat_sync_event_type type;
@@ -86,6 +115,9 @@ typedef struct {
 	const char *fork_ref;         /* FORK: refs/chat-remotes/<remote>/<room>/<key> */
 	const char *reason;
 	size_t count;
+	/* NOT_PUSHED only (added in the same version; zero otherwise) */
+	gitchat_sync_blocked blocked;
+	const git_oid *base;
 } gitchat_sync_event;
 
 /* An ssh host key that is not simply known. */
@@ -163,6 +195,9 @@ typedef struct {
 	size_t rejected;              /* invalid logs of the remote */
 	size_t forks;                 /* forked logs seen */
 	size_t declined;              /* pushes the server declined */
+	/* Logs of ours not pushed because the remote's copy is not in them
+	 * (NOT_PUSHED events); those whose copy there is invalid are problems. */
+	size_t not_pushed;
 } gitchat_sync_remote_result;
 
 typedef struct gitchat_sync_result gitchat_sync_result;
@@ -170,8 +205,9 @@ typedef struct gitchat_sync_result gitchat_sync_result;
 GITCHAT_EXTERN(size_t) gitchat_sync_result_count(const gitchat_sync_result *result);
 GITCHAT_EXTERN(const gitchat_sync_remote_result *) gitchat_sync_result_get(
 	const gitchat_sync_result *result, size_t i);
-/* Remotes that failed, plus logs rejected and pushes declined: 0 when
- * everything synced. Forks are not problems (they are kept and healed). */
+/* Remotes that failed, plus logs rejected, pushes declined and logs not
+ * pushed because the remote's copy is invalid: 0 when everything synced.
+ * Forks are not problems (they are kept and healed). */
 GITCHAT_EXTERN(size_t) gitchat_sync_result_problems(const gitchat_sync_result *result);
 GITCHAT_EXTERN(void) gitchat_sync_result_free(gitchat_sync_result *result);
 

@@ -41,9 +41,12 @@ static const char usage[] =
 	"Prints one summary line per remote. It counts new messages, or, when edits,\n"
 	"redactions or reactions came too, new commits with their kinds ('git chat\n"
 	"rooms' counts messages only). A -r ROOM found nowhere is warned about.\n"
+	"A log of yours that cannot be pushed (the remote holds a commit that is not\n"
+	"in it: invalid data, or a fork) is named at every sync, with what waits\n"
+	"here and how to unblock it. Syncing by path runs no hook of that repository.\n"
 	"Exit status: 0 when everything synced, 1 when a log was rejected, a push\n"
-	"declined or a remote failed (the others still sync), 128 on a store error,\n"
-	"129 on a usage error.\n";
+	"declined, a log held back by invalid data on the remote or a remote failed\n"
+	"(the others still sync), 128 on a store error, 129 on a usage error.\n";
 
 /* What the new commits of one room from one remote are. The library counts
  * commits; 'git chat rooms' counts messages without the edits, redactions
@@ -61,6 +64,8 @@ typedef struct {
 	gitchat_store *store;
 	recv_kinds *recv;
 	size_t nrecv;
+	int me_known;       /* 0: not looked up, 1: found, -1: no key */
+	gitchat_pubkey me;
 } sync_ui;
 
 static recv_kinds *kinds_for(sync_ui *ui, const char *remote, const char *room)
@@ -193,6 +198,84 @@ static int on_progress(const gitchat_sync_progress *p, void *payload)
 	return 0;
 }
 
+/* Is this log the user's own (their key signs it)? */
+static int is_mine(sync_ui *ui, const gitchat_pubkey *key)
+{
+	if (!ui->me_known)
+		ui->me_known = reader_my_key(&ui->me, gitchat_store_repository(ui->store), NULL) ? 1
+		                                                                                 : -1;
+	return key && ui->me_known == 1 && !gitchat_pubkey_cmp(&ui->me, key);
+}
+
+/* "n new messages" of a log's own chain, "1 new message". */
+static void count_words(gitchat_buf *out, size_t n)
+{
+	gitchat_buf_printf(out, "%zu new message%s", n, n == 1 ? "" : "s");
+}
+
+/* A log the remote's copy keeps from being pushed (never forced): say
+ * whose, what the remote holds, what waits here and who can unblock it. */
+static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const char *fp)
+{
+	char theirs[GIT_OID_HEXSZ + 1] = "-", base[GIT_OID_HEXSZ + 1] = "";
+	gitchat_buf whose = GITCHAT_BUF_INIT, waits = GITCHAT_BUF_INIT;
+	int mine = is_mine(ui, e->key);
+	const char *level = e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? "error" : "warning";
+
+	if (e->old)
+		git_oid_tostr(theirs, sizeof(theirs), e->old);
+	if (e->base)
+		git_oid_tostr(base, sizeof(base), e->base);
+	if (mine) {
+		gitchat_buf_printf(&whose, "your log in '%s' was not pushed", e->room);
+	} else {
+		gitchat_message *m = NULL;
+		if (e->commit && gitchat_message_read(&m, ui->store, e->commit, NULL) == 0 &&
+		    m->author_name && m->author_name[0])
+			gitchat_buf_printf(&whose, "the log of %s (%s) in '%s' is not passed on",
+			                   m->author_name, fp, e->room);
+		else
+			gitchat_buf_printf(&whose, "the log of %s in '%s' is not passed on", fp, e->room);
+		gitchat_message_free(m);
+		gitchat_error_clear();
+	}
+	if (e->count) {
+		gitchat_buf_puts(&waits, mine ? "your " : "its ");
+		count_words(&waits, e->count);
+		gitchat_buf_puts(&waits, e->count == 1 ? " stays here" : " stay here");
+	} else {
+		gitchat_buf_printf(&waits, mine ? "what you send in '%s' will stay here"
+		                                : "its next messages in '%s' will stay here", e->room);
+	}
+	switch (e->blocked) {
+	case GITCHAT_SYNC_BLOCKED_INVALID:
+		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, which is not valid (%s) and "
+		        "not in %s log; %s until the server's copy is repaired: ask its admin to run ",
+		        level, e->remote, whose.ptr, e->refname, theirs,
+		        e->reason ? e->reason : "it does not verify", mine ? "your" : "this",
+		        waits.ptr);
+		if (e->base)
+			fprintf(stderr, "'git update-ref %s %s %s'", e->refname, base, theirs);
+		else
+			fprintf(stderr, "'git update-ref -d %s %s'", e->refname, theirs);
+		fprintf(stderr, " in that repository ('git chat verify' there shows what is wrong)\n");
+		break;
+	case GITCHAT_SYNC_BLOCKED_FORK:
+		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, another continuation of "
+		        "this log (a fork); %s until %s next message in '%s' joins the two\n", level,
+		        e->remote, whose.ptr, e->refname, theirs, waits.ptr,
+		        mine ? "your" : "its author's", e->room);
+		break;
+	default:
+		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, which this store has not "
+		        "fetched; sync again (without --no-fetch) to fetch and check it\n", level,
+		        e->remote, whose.ptr, e->refname, theirs);
+		break;
+	}
+	gitchat_buf_dispose(&whose);
+	gitchat_buf_dispose(&waits);
+}
+
 static int on_event(const gitchat_sync_event *e, void *payload)
 {
 	sync_ui *ui = payload;
@@ -233,6 +316,15 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 	case GITCHAT_SYNC_EVENT_REMOTE_MESSAGE:
 		if (ui->verbose)
 			fprintf(stderr, "remote: %s\n", e->reason);
+		break;
+	case GITCHAT_SYNC_EVENT_NOT_PUSHED:
+		print_not_pushed(ui, e, fp);
+		break;
+	case GITCHAT_SYNC_EVENT_HOOK_NOT_RUN:
+		if (!ui->quiet)
+			fprintf(stderr, "note: '%s' has a pre-receive hook (%s); syncing by path writes "
+			        "the repository directly and does not run it (serve it over ssh, http(s) "
+			        "or git daemon for the hook to check pushes)\n", e->url, e->reason);
 		break;
 	case GITCHAT_SYNC_EVENT_CREATED:
 		if (!ui->quiet)
@@ -305,6 +397,8 @@ static void print_summary(const gitchat_sync_remote_result *r, const sync_ui *ui
 	if (r->declined)
 		part(&line, &n, r->declined, "push declined by the server",
 		     "pushes declined by the server");
+	if (r->not_pushed)
+		part(&line, &n, r->not_pushed, "log not pushed", "logs not pushed");
 	if (r->forks)
 		part(&line, &n, r->forks, "fork", "forks");
 	if (r->failed)

@@ -3,14 +3,16 @@
  * the missing objects are copied as one new pack (pack.c), and the
  * remote's refs are moved with a compare-and-swap, as a push would. Only
  * the asked logs travel (libgit2's own local transport sends the objects
- * of every ref of the remote). Like libgit2's and git's local transports
- * this runs no hooks of the remote repository.
+ * of every ref of the remote). Unlike `git push PATH` (which runs
+ * receive-pack, and so the hooks, there) this runs no hook of the remote
+ * repository; sync_local_note_hooks says so when one is installed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sync/sync_internal.h"
 #include "util/error.h"
@@ -177,4 +179,40 @@ void sync_local_close(sync_remote *r)
 {
 	git_repository_free(r->peer);
 	r->peer = NULL;
+}
+
+/* Syncing by path writes the other repository's files directly, as anyone
+ * who can write them could: its hooks do not run (git's own `git push
+ * PATH` would run them, through receive-pack). A team that relies on a
+ * pre-receive hook serves the repository over ssh, http(s) or git daemon;
+ * this tells whoever pushes by path that the hook was not run. */
+void sync_local_note_hooks(sync_remote *r)
+{
+	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_HOOK_NOT_RUN };
+	git_config *cfg = NULL;
+	git_buf hooks = GIT_BUF_INIT;
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	struct stat st;
+	int error;
+
+	if (!r->peer || r->created)
+		return;
+	/* core.hooksPath (relative: to the repository, bare as ours are), else
+	 * hooks/ in the repository. */
+	if (git_repository_config_snapshot(&cfg, r->peer) == 0 &&
+	    git_config_get_path(&hooks, cfg, "core.hooksPath") == 0 && hooks.size)
+		error = hooks.ptr[0] == '/' ? gitchat_buf_printf(&path, "%s/pre-receive", hooks.ptr)
+		      : gitchat_buf_printf(&path, "%s%s/pre-receive", git_repository_path(r->peer),
+		                           hooks.ptr);
+	else
+		error = gitchat_buf_printf(&path, "%shooks/pre-receive", git_repository_path(r->peer));
+	if (error == 0 && stat(path.ptr, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path.ptr, X_OK) == 0) {
+		ev.reason = path.ptr;
+		sync_emit(r, &ev);
+	}
+	git_buf_dispose(&hooks);
+	git_config_free(cfg);
+	gitchat_buf_dispose(&path);
+	git_error_clear();
 }

@@ -3,6 +3,9 @@
  * asked for) that the remote lacks or is behind on, ours or anyone's
  * (gossip), as explicit "ref:ref" refspecs, never forced.
  *
+ * A log whose copy on the remote is not in ours cannot be pushed; each such
+ * log is told at every sync (blocked.c) rather than skipped in silence.
+ *
  * A server hook that dislikes one ref declines the whole push (git's
  * pre-receive sees all refs at once), and libgit2 reports that per ref
  * while returning 0. So when a batch is declined, each declined ref is
@@ -39,9 +42,11 @@ static int odb_has(git_repository *repo, const git_oid *id)
 }
 
 /* Which local logs to push, given r->heads. With `verify`, each is checked
- * first (cheap: the verify cache holds our own logs). */
-static int plan(sync_update **out, size_t *nout, sync_remote *r, const gitchat_tips *local,
-                int verify)
+ * first (cheap: the verify cache holds our own logs). The logs that cannot
+ * be pushed because the remote's copy is not in ours go to `blocked`
+ * (indexes into local), to be told (sync_blocked_report). */
+static int plan(sync_update **out, size_t *nout, size_t *blocked, size_t *nblocked,
+                sync_remote *r, const gitchat_tips *local, int verify)
 {
 	sync_update *u = NULL;
 	size_t i, n = 0;
@@ -49,6 +54,7 @@ static int plan(sync_update **out, size_t *nout, sync_remote *r, const gitchat_t
 
 	*out = NULL;
 	*nout = 0;
+	*nblocked = 0;
 	if (local->count && !(u = calloc(local->count, sizeof(*u))))
 		return gitchat_error_oom();
 	for (i = 0; i < local->count; i++) {
@@ -61,6 +67,7 @@ static int plan(sync_update **out, size_t *nout, sync_remote *r, const gitchat_t
 		if (h && (!odb_has(r->repo, &h->id) ||
 		          git_graph_descendant_of(r->repo, &t->id, &h->id) != 1)) {
 			git_error_clear();
+			blocked[(*nblocked)++] = i;
 			continue;
 		}
 		if (verify) {
@@ -168,25 +175,53 @@ static int push_some(sync_remote *r, sync_update *u, size_t n)
 	return error;
 }
 
+/* Tells each log that cannot be pushed, from the latest listing. */
+static int report_blocked(sync_remote *r, const gitchat_tips *local, const size_t *blocked,
+                          size_t nblocked)
+{
+	for (size_t i = 0; i < nblocked && !r->cancelled; i++) {
+		const gitchat_tip *t = &local->tips[blocked[i]];
+		const sync_head *h = sync_heads_find(&r->heads, t->refname);
+		int error;
+		if (h && (error = sync_blocked_report(r, t, &h->id)) < 0)
+			return error;
+	}
+	return 0;
+}
+
 int sync_push_phase(sync_remote *r, int have_heads)
 {
 	gitchat_tips local;
 	sync_update *u = NULL;
-	size_t n = 0, i, declined = 0;
+	size_t *blocked = NULL;
+	size_t n = 0, i, declined = 0, nblocked = 0;
 	int error;
 
 	if ((error = local_logs(&local, r)) < 0)
 		return error;
+	if (local.count && !(blocked = calloc(local.count, sizeof(*blocked)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
 	if (have_heads) {
 		/* What the fetch listed says whether a push is needed at all. */
-		if ((error = plan(&u, &n, r, &local, 0)) < 0 || n == 0)
+		if ((error = plan(&u, &n, blocked, &nblocked, r, &local, 0)) < 0)
 			goto done;
+		if (n == 0) {
+			error = report_blocked(r, &local, blocked, nblocked);
+			goto done;
+		}
 		updates_dispose(u, n);
 		u = NULL;
 		n = 0;
 	}
 	if ((error = sync_transport_connect(r, GIT_DIRECTION_PUSH)) < 0 ||
-	    (error = plan(&u, &n, r, &local, 1)) < 0 || n == 0)
+	    (error = plan(&u, &n, blocked, &nblocked, r, &local, 1)) < 0 ||
+	    (error = report_blocked(r, &local, blocked, nblocked)) < 0 || n == 0)
+		goto done;
+	if (r->local)
+		sync_local_note_hooks(r);
+	if (r->cancelled)
 		goto done;
 	if ((error = push_some(r, u, n)) < 0)
 		goto done;
@@ -242,6 +277,7 @@ int sync_push_phase(sync_remote *r, int have_heads)
 done:
 	sync_transport_close(r);
 	updates_dispose(u, n);
+	free(blocked);
 	gitchat_tips_dispose(&local);
 	return error;
 }

@@ -283,7 +283,7 @@ size_t gitchat_sync_result_problems(const gitchat_sync_result *result)
 
 	for (size_t i = 0; result && i < result->n; i++)
 		n += (size_t)result->v[i].pub.failed + result->v[i].pub.rejected +
-		     result->v[i].pub.declined;
+		     result->v[i].pub.declined + result->v[i].blocked_invalid;
 	return n;
 }
 

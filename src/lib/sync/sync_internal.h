@@ -18,6 +18,8 @@
  *   accept.c     verify what was fetched, fast-forward, record forks
  *   push.c       which logs to push, and pushing them one by one when a
  *                server declines a batch
+ *   blocked.c    the logs that cannot be pushed because the remote's copy
+ *                is not in ours: what it is, what the remote lacks
  *   sync.c       the whole run and its result
  */
 #ifndef GITCHAT_SYNC_INTERNAL_H
@@ -190,6 +192,12 @@ int sync_fetch_phase(sync_remote *r);
 /* push.c: the push half. `have_heads`: r->heads is fresh from a fetch. */
 int sync_push_phase(sync_remote *r, int have_heads);
 
+/* blocked.c: our log `t` cannot be pushed: the remote's copy `theirs` is
+ * not in it. Finds out why and what the remote lacks; emits NOT_PUSHED. */
+int sync_blocked_report(sync_remote *r, const gitchat_tip *t, const git_oid *theirs);
+/* local.c: emits HOOK_NOT_RUN when the local remote has a pre-receive hook. */
+void sync_local_note_hooks(sync_remote *r);
+
 /* The result entry a sync_remote fills. */
 struct gitchat_sync_remote_result_internal {
 	gitchat_sync_remote_result pub;
@@ -197,6 +205,7 @@ struct gitchat_sync_remote_result_internal {
 	gitchat_sync_room_count *rooms;
 	char **room_names;
 	size_t nrooms;
+	size_t blocked_invalid;        /* NOT_PUSHED with BLOCKED_INVALID: problems */
 };
 
 #endif

@@ -1,0 +1,246 @@
+/*
+ * A log that cannot be pushed (docs/sync.md, "What if the server holds a bad
+ * commit on my log"): someone writes an unsigned commit on top of Alice's
+ * log in the shared repository. Her sync rejects it (right), and then must
+ * also say, at every sync, that her own log is not pushed: the ref, the
+ * remote's commit, how many of her messages wait, and the command that
+ * repairs the server. Once the admin runs it, the next sync pushes what
+ * waited and says nothing more. Through a path and through git daemon.
+ *
+ * Also: syncing by path to a repository with a pre-receive hook says that
+ * the hook does not run.
+ */
+#include <sys/stat.h>
+#include <unistd.h>
+#include "test_sync_common.h"
+#include "servers.h"
+
+/* The forgery of the report: a commit with the log's tree, on top of it,
+ * not signed. Returns its id. */
+static char *forge(const char *gitdir, const char *refname)
+{
+	char *tree = tp_git(gitdir, "rev-parse '%s^{tree}'", refname);
+	char *fake;
+
+	tree[40] = '\0';
+	fake = tp_git(gitdir, "commit-tree %s -p '%s' -m 'FORGED: alice never wrote this'", tree,
+	              refname);
+	fake[40] = '\0';
+	free(tp_git(gitdir, "update-ref '%s' %s", refname, fake));
+	return fake;
+}
+
+static int server_has(const char *gitdir, const char *id)
+{
+	char *out = tp_git_x(1, gitdir, "cat-file -t %s 2>/dev/null", id);
+	return tp_contains(out, "commit");
+}
+
+/* The whole story against `remote` (a path or URL) served from `gitdir`. */
+static void blocked_then_repaired(const char *dir, const char *remote, const char *gitdir)
+{
+	tp_person a, b;
+	char *ref, *last, *fake, *m1, *m2, *repair;
+	t_run r;
+
+	tp_person_init(&a, dir, "Alice");
+	tp_person_init(&b, dir, "Bob");
+	ref = tp_logref(&a, "general");
+	tp_send(&a, "general", "a one");
+	last = tp_send(&a, "general", "a two");
+	tp_send(&b, "general", "b one");
+	tp_sync_ok(&a, remote);
+	tp_sync_ok(&b, remote);
+	cr_assert_str_eq(tp_ref(gitdir, ref), last);
+
+	fake = forge(gitdir, ref);
+	repair = tp_strdup_printf("git update-ref %s %s %s", ref, last, fake);
+
+	/* Nothing of hers waits yet, but she is told that nothing can go. */
+	r = tp_sync(&a, remote, NULL);
+	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_assert(tp_contains(r.err, "it is not signed"), "%s", r.err);
+	cr_assert(tp_contains(r.err, "your log in 'general' was not pushed"), "%s", r.err);
+	cr_assert(tp_contains(r.err, "what you send in 'general' will stay here"), "%s", r.err);
+	cr_assert(tp_contains(r.err, repair), "the repair command: %s", r.err);
+	cr_assert(tp_contains(r.out, "1 log not pushed"), "%s", r.out);
+	t_run_free(&r);
+
+	/* Each message she sends waits, and each sync says so, with the count. */
+	m1 = tp_send(&a, "general", "alice after forgery");
+	r = tp_sync(&a, "-v", remote, NULL);
+	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_assert(tp_contains(r.err, "error: '"), "%s", r.err);
+	cr_assert(tp_contains(r.err, "your log in 'general' was not pushed: the remote's"), "%s",
+	          r.err);
+	cr_assert(tp_contains(r.err, ref), "names the log: %s", r.err);
+	cr_assert(tp_contains(r.err, tp_strdup_printf("is at %s, which is not valid (it is not "
+	                                              "signed)", fake)), "%s", r.err);
+	cr_assert(tp_contains(r.err, "your 1 new message stays here"), "%s", r.err);
+	cr_assert(tp_contains(r.err, repair), "%s", r.err);
+	cr_assert(tp_contains(r.err, "'git chat verify' there"), "%s", r.err);
+	t_run_free(&r);
+	cr_assert(!server_has(gitdir, m1), "nothing was pushed");
+	cr_assert_str_eq(tp_ref(gitdir, ref), fake);
+
+	m2 = tp_send(&a, "general", "and again");
+	r = tp_sync(&a, "--no-fetch", remote, NULL);
+	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_assert(tp_contains(r.err, "your 2 new messages stay here"), "%s", r.err);
+	t_run_free(&r);
+
+	/* Bob relays her log too (gossip): his line names her, not "your". */
+	r = tp_sync(&b, remote, NULL);
+	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_assert(!tp_contains(r.err, "your log"), "%s", r.err);
+	cr_assert(tp_contains(r.err, tp_strdup_printf("the log of Alice (%s) in 'general' is not "
+	                                              "passed on", a.fp)), "%s", r.err);
+	cr_assert(tp_contains(r.err, "its next messages in 'general' will stay here"), "%s", r.err);
+	cr_assert(tp_contains(r.err, repair), "%s", r.err);
+	t_run_free(&r);
+
+	/* The admin runs the command given; the next sync delivers and is quiet. */
+	free(tp_git(gitdir, "%s", repair + strlen("git ")));
+	r = tp_sync(&a, remote, NULL);
+	cr_assert_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
+	cr_assert(!tp_contains(r.err, "not pushed"), "%s", r.err);
+	cr_assert(!tp_contains(r.err, "error:"), "%s", r.err);
+	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	cr_assert(!tp_contains(r.out, "not pushed"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert_str_eq(tp_ref(gitdir, ref), m2);
+	cr_assert(server_has(gitdir, m1));
+	tp_sync_ok(&b, remote);
+	cr_assert_str_eq(tp_ref(b.store, ref), m2, "the waiting messages reach Bob");
+	r = tp_sync(&a, remote, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(tp_contains(r.out, "up to date"), "%s", r.out);
+	t_run_free(&r);
+}
+
+Test(sync_blocked, forged_commit_on_own_log_by_path, .timeout = 120)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "shared.git");
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	blocked_then_repaired(dir, s, s);
+}
+
+Test(sync_blocked, forged_commit_on_own_log_git_daemon, .timeout = 120)
+{
+	char *dir = tp_scratch(), *root = t_path(dir, "srv");
+	t_server *daemon;
+	char *gitdir, *url;
+
+	t_mkdir(root);
+	daemon = t_server_start(T_SERVER_DAEMON, root);
+	gitdir = tp_keep(t_server_new_repo(daemon, "shared.git"));
+	url = tp_keep(t_server_url(daemon, "shared.git"));
+	blocked_then_repaired(dir, url, gitdir);
+	t_server_stop(daemon);
+}
+
+/* When no commit of the log's own chain is left under the forgery, the
+ * repair is a deletion: the next push makes the log again. */
+Test(sync_blocked, replaced_log_is_repaired_by_deleting_the_ref, .timeout = 120)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "shared.git");
+	tp_person a;
+	char *ref, *fake, *m1, *repair;
+	t_run r;
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	tp_person_init(&a, dir, "Alice");
+	ref = tp_logref(&a, "general");
+	tp_send(&a, "general", "a one");
+	tp_sync_ok(&a, s);
+	fake = tp_craft(s, NULL, "general", NULL, "a whole other log", 0);
+	free(tp_git(s, "update-ref '%s' %s", ref, fake));
+	m1 = tp_send(&a, "general", "a two");
+	r = tp_sync(&a, s, NULL);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	repair = tp_strdup_printf("git update-ref -d %s %s", ref, fake);
+	cr_assert(tp_contains(r.err, "your 2 new messages stay here"), "%s", r.err);
+	cr_assert(tp_contains(r.err, repair), "%s", r.err);
+	t_run_free(&r);
+	free(tp_git(s, "%s", repair + strlen("git ")));
+	tp_sync_ok(&a, s);
+	cr_assert_str_eq(tp_ref(s, ref), m1);
+}
+
+/* A path sync writes the repository directly: a pre-receive hook there
+ * does not run, and the sync says so when it pushes; without a hook,
+ * nothing is said. */
+Test(sync_blocked, path_sync_notes_a_hook_it_does_not_run, .timeout = 60)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "hooked.git"), *plain = t_path(dir, "plain.git");
+	char *hook = tp_strdup_printf("%s/hooks/pre-receive", s), *ran = t_path(dir, "hook-ran");
+	tp_person a;
+	t_run r;
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	free(tp_git(dir, "init -q --bare '%s'", plain));
+	{
+		char *script = tp_strdup_printf("#!/bin/sh\ntouch '%s'\nexit 1\n", ran);
+		t_write_file(hook, script, strlen(script));
+		cr_assert_eq(chmod(hook, 0755), 0);
+	}
+	tp_person_init(&a, dir, "Alice");
+	tp_send(&a, "general", "one");
+
+	r = tp_sync(&a, s, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(tp_contains(r.err, tp_strdup_printf("note: '%s' has a pre-receive hook", s)),
+	          "%s", r.err);
+	cr_assert(tp_contains(r.err, "does not run it"), "%s", r.err);
+	t_run_free(&r);
+	cr_assert(access(ran, F_OK) != 0, "the note is true: the hook did not run");
+	cr_assert(tp_ref(s, tp_logref(&a, "general")) != NULL);
+
+	/* nothing to push: nothing to say */
+	r = tp_sync(&a, s, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!tp_contains(r.err, "pre-receive"), "%s", r.err);
+	t_run_free(&r);
+
+	r = tp_sync(&a, plain, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!tp_contains(r.err, "pre-receive"), "%s", r.err);
+	t_run_free(&r);
+}
+
+/* A valid fork of one's own log (two devices): a warning, not an error;
+ * the next message joins the two and is pushed. */
+Test(sync_blocked, own_fork_is_a_warning_until_the_next_message, .timeout = 60)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "shared.git");
+	tp_person d1, d2;
+	char *ref, *heal;
+	t_run r;
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	tp_person_init(&d1, dir, "Alice");
+	t_mkdir(t_path(dir, "phone"));
+	tp_person_init_key(&d2, t_path(dir, "phone"), "Alice", &d1);
+	ref = tp_logref(&d1, "general");
+	tp_send(&d1, "general", "one");
+	tp_sync_ok(&d1, s);
+	tp_sync_ok(&d2, s);
+	tp_send(&d1, "general", "two, laptop");
+	tp_send(&d2, "general", "two, phone");
+	tp_sync_ok(&d2, s);
+	r = tp_sync(&d1, s, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(tp_contains(r.err, "warning: '"), "%s", r.err);
+	cr_assert(tp_contains(r.err, "your log in 'general' was not pushed"), "%s", r.err);
+	cr_assert(tp_contains(r.err, "a fork); your 1 new message stays here until your next "
+	                             "message in 'general' joins the two"), "%s", r.err);
+	cr_assert(!tp_contains(r.err, "error:"), "%s", r.err);
+	t_run_free(&r);
+	heal = tp_send(&d1, "general", "three, joins both");
+	r = tp_sync(&d1, s, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(!tp_contains(r.err, "not pushed"), "%s", r.err);
+	t_run_free(&r);
+	cr_assert_str_eq(tp_ref(s, ref), heal);
+}
