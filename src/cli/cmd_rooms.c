@@ -51,7 +51,7 @@ int cmd_rooms(int argc, char **argv)
 	gitchat_room_stats *stats = NULL;
 	size_t i, namew = 4;
 	/* 5 and 3 keep the columns of the usual stores where they always were. */
-	int c, json, has_me, ret = 0, msgw = 5, authw = 3;
+	int c, json, has_me, ret = 0, msgw = 5, authw = 3, unreadw = 1;
 
 	while ((c = cli_getopt(argc, argv, "h", opts, usage)) != 0) {
 		switch (c) {
@@ -99,6 +99,8 @@ int cmd_rooms(int argc, char **argv)
 			msgw = digits(stats[i].messages);
 		if (digits(stats[i].authors) > authw)
 			authw = digits(stats[i].authors);
+		if (digits(stats[i].unread) > unreadw)
+			unreadw = digits(stats[i].unread);
 	}
 	for (i = 0; i < rooms.count; i++) {
 		const gitchat_room_stats *st = &stats[i];
@@ -128,7 +130,7 @@ int cmd_rooms(int argc, char **argv)
 			}
 			column(msgs, sizeof(msgs), st->messages, msgw, "message");
 			column(auth, sizeof(auth), st->authors, authw, "author");
-			snprintf(unread, sizeof(unread), "%zu unread", st->unread);
+			snprintf(unread, sizeof(unread), "%*zu unread", unreadw, st->unread);
 			if (gitchat_buf_printf(&out, "%-*s  %s  %s  last %-16s  %s\n", (int)namew, room,
 			                       msgs, auth, last, unread) < 0) {
 				ret = cli_fatal("out of memory");
