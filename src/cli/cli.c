@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -97,10 +98,17 @@ int cli_open_store(gitchat_store **out)
 int cli_load_key(gitchat_key **out, git_repository *repo, const char *given)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
+	struct stat st;
 	int error;
 
 	if ((error = gitchat_key_path(&path, repo, given)) == 0)
 		error = gitchat_key_load(out, path.ptr);
+	/* ssh refuses a private key others can read; we only warn, because a
+	 * key from a checkout or a copied test fixture is often 0644. */
+	if (error == 0 && stat(path.ptr, &st) == 0 && (st.st_mode & 077))
+		cli_warn("the private key '%s' is open to other users (mode %04o), and ssh "
+		         "refuses such a key; run 'chmod 600 %s'", path.ptr, (unsigned)(st.st_mode & 07777),
+		         path.ptr);
 	gitchat_buf_dispose(&path);
 	return error < 0 ? cli_fatal_lib() : 0;
 }

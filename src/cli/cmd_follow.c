@@ -26,7 +26,9 @@ static const char usage[] =
 	"pushed to the configured remotes, synced (both ways) every interval. A\n"
 	"remote that is down is warned about once and tried again each interval.\n"
 	"Edits, redactions and reactions of a message already shown show that\n"
-	"message again, updated. Ctrl-C ends it.\n"
+	"message again, updated, marked '(updated)' at the start of its header line\n"
+	"(in JSON, \"update\": true; false on a message's first appearance).\n"
+	"Ctrl-C ends it.\n"
 	"\n"
 	"    -r, --room ROOM          the room (default: git config chat.room, else general)\n"
 	"        --interval SECONDS   how often to look for new messages (default 5;\n"
@@ -96,7 +98,7 @@ static int mark_end(follower *f, gitchat_conversation *conv)
 	return 0;
 }
 
-static int show(follower *f, gitchat_view *view, size_t i)
+static int show(follower *f, gitchat_view *view, size_t i, int update)
 {
 	gitchat_view_item *it = NULL;
 	int r;
@@ -108,7 +110,7 @@ static int show(follower *f, gitchat_view *view, size_t i)
 		gitchat_view_item_free(it);
 		return cli_fatal_lib();
 	}
-	r = reader_print(&f->pr, it);
+	r = reader_print_follow(&f->pr, it, update);
 	gitchat_view_item_free(it);
 	return r;
 }
@@ -123,7 +125,7 @@ static int show_start(follower *f, gitchat_view *view, size_t lines)
 		if (gitchat_view_visible(view, --start))
 			k++;
 	for (i = start; i < n; i++)
-		if (gitchat_view_visible(view, i) && (r = show(f, view, i)) != 0)
+		if (gitchat_view_visible(view, i) && (r = show(f, view, i, 0)) != 0)
 			return r;
 	return 0;
 }
@@ -143,7 +145,7 @@ static int show_new(follower *f, gitchat_conversation *before, gitchat_view *vie
 		if (gitchat_conversation_find(&pos, before, e.id) == 0)
 			continue;
 		if (e.kind == GITCHAT_MESSAGE_TEXT) {
-			r = show(f, view, i);
+			r = show(f, view, i, 0);
 			continue;
 		}
 		/* A change to a message shown before: show it again, once. */
@@ -164,7 +166,7 @@ static int show_new(follower *f, gitchat_conversation *before, gitchat_view *vie
 			again = na;
 			again[nagain++] = e.target;
 		}
-		r = show(f, view, e.target);
+		r = show(f, view, e.target, 1);
 	}
 	gitchat_error_clear();
 	free(again);

@@ -39,7 +39,8 @@ static const char usage[] =
 	"        --key PATH        your identity (your own messages are never unread)\n"
 	"\n"
 	"The read marker is the local ref refs/chat-read/ROOM; it is never pushed.\n"
-	"On a terminal a '── new ──' line shows where unread messages begin.\n";
+	"In text on a terminal, or with --mark-read, a '── new ──' line shows where\n"
+	"the unread messages begin; piped output has none unless --mark-read is given.\n";
 
 typedef struct {
 	int64_t since, until;
@@ -182,7 +183,7 @@ int cmd_log(int argc, char **argv)
 	char *room = NULL, *end;
 	long long max = -1;
 	size_t *idx = NULL, nidx = 0, cap = 0, i, count, last_visible = GITCHAT_NO_INDEX;
-	int c, ret = 0, shown_new = 0, r, has_marker;
+	int c, ret = 0, shown_new = 0, r, has_marker, show_rule;
 	int64_t now = (int64_t)time(NULL);
 
 	memset(&f, 0, sizeof(f));
@@ -218,6 +219,9 @@ int cmd_log(int argc, char **argv)
 		default: return CLI_EXIT_USAGE;
 		}
 	}
+	/* The rule shows where what this run reads begins: on a terminal, or
+	 * when --mark-read asks to read; never in a pipe otherwise. */
+	show_rule = o.mark == 1 || isatty(1);
 	if ((ret = reader_opts_finish(&o, argc, argv, usage)) != 0)
 		return ret;
 	if ((f.icase || f.fixed) && !f.grep)
@@ -289,7 +293,7 @@ int cmd_log(int argc, char **argv)
 		}
 		it->unread = idx[i] >= f.read_upto && !(f.has_me && !gitchat_pubkey_cmp(&f.me, &it->msg->key));
 		r = 0;
-		if (it->unread && has_marker && !shown_new && !f.unread_only) {
+		if (it->unread && has_marker && !shown_new && !f.unread_only && show_rule) {
 			shown_new = 1;
 			r = reader_print_rule(&pr, "new");
 		}

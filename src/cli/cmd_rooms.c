@@ -17,9 +17,22 @@ static const char usage[] =
 	"    --format FORMAT   text (default) or json (one object per line)\n"
 	"    --key PATH        your identity (default: see 'git chat whoami')\n";
 
-static int plural(char *out, size_t size, size_t n, const char *what)
+/* "  1 message " and "  2 messages": the count right-aligned in `numw`
+ * columns, the word padded to its plural, so that the columns line up
+ * whatever the counts are. */
+static int column(char *out, size_t size, size_t n, int numw, const char *what)
 {
-	return snprintf(out, size, "%zu %s%s", n, what, n == 1 ? "" : "s");
+	return snprintf(out, size, "%*zu %s%s", numw, n, what, n == 1 ? " " : "s");
+}
+
+static int digits(size_t n)
+{
+	int d = 1;
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
 }
 
 int cmd_rooms(int argc, char **argv)
@@ -35,8 +48,10 @@ int cmd_rooms(int argc, char **argv)
 	gitchat_buf out = GITCHAT_BUF_INIT;
 	gitchat_pubkey me;
 	const char *format = "text", *keypath = NULL;
+	gitchat_room_stats *stats = NULL;
 	size_t i, namew = 4;
-	int c, json, has_me, ret = 0;
+	/* 5 and 3 keep the columns of the usual stores where they always were. */
+	int c, json, has_me, ret = 0, msgw = 5, authw = 3, unreadw = 1;
 
 	while ((c = cli_getopt(argc, argv, "h", opts, usage)) != 0) {
 		switch (c) {
@@ -57,51 +72,66 @@ int cmd_rooms(int argc, char **argv)
 		goto done;
 	}
 	has_me = reader_my_key(&me, gitchat_store_repository(store), keypath);
-	for (i = 0; i < rooms.count; i++)
-		if (strlen(rooms.names[i]) > namew)
-			namew = strlen(rooms.names[i]);
+	if (rooms.count && !(stats = calloc(rooms.count, sizeof(*stats)))) {
+		ret = cli_fatal("out of memory");
+		goto done;
+	}
+	/* All the counts first: their widths set the columns. */
 	for (i = 0; i < rooms.count; i++) {
 		gitchat_conversation *conv = NULL;
 		gitchat_view *view = NULL;
-		gitchat_room_stats st;
-		char msgs[32], auth[32], last[32] = "-", unread[32];
-		const char *room = rooms.names[i];
 		int error;
 
-		error = gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL);
+		if (strlen(rooms.names[i]) > namew)
+			namew = strlen(rooms.names[i]);
+		error = gitchat_conversation_load(&conv, store, rooms.names[i], reader_report_skipped,
+		                                  NULL);
 		if (!error && !(error = gitchat_view_new(&view, conv)))
-			error = gitchat_room_stats_get(&st, store, view, room, has_me ? &me : NULL);
+			error = gitchat_room_stats_get(&stats[i], store, view, rooms.names[i],
+			                               has_me ? &me : NULL);
 		gitchat_view_free(view);
 		gitchat_conversation_free(conv);
 		if (error < 0) {
 			ret = cli_fatal_lib();
 			goto done;
 		}
+		if (digits(stats[i].messages) > msgw)
+			msgw = digits(stats[i].messages);
+		if (digits(stats[i].authors) > authw)
+			authw = digits(stats[i].authors);
+		if (digits(stats[i].unread) > unreadw)
+			unreadw = digits(stats[i].unread);
+	}
+	for (i = 0; i < rooms.count; i++) {
+		const gitchat_room_stats *st = &stats[i];
+		char msgs[48], auth[48], last[32] = "-", unread[32];
+		const char *room = rooms.names[i];
+
 		gitchat_buf_clear(&out);
 		if (json) {
 			if (gitchat_buf_puts(&out, "{\"room\":") < 0 ||
 			    gitchat_json_string(&out, room, strlen(room)) < 0 ||
 			    gitchat_buf_printf(&out, ",\"messages\":%zu,\"authors\":%zu,\"last\":",
-			                       st.messages, st.authors) < 0 ||
-			    (st.messages ? (gitchat_buf_puts(&out, "\"") < 0 ||
-			                    gitchat_time_rfc3339(&out, st.last_time) < 0 ||
-			                    gitchat_buf_puts(&out, "\"") < 0)
-			                 : gitchat_buf_puts(&out, "null") < 0) ||
-			    gitchat_buf_printf(&out, ",\"unread\":%zu}\n", st.unread) < 0) {
+			                       st->messages, st->authors) < 0 ||
+			    (st->messages ? (gitchat_buf_puts(&out, "\"") < 0 ||
+			                     gitchat_time_rfc3339(&out, st->last_time) < 0 ||
+			                     gitchat_buf_puts(&out, "\"") < 0)
+			                  : gitchat_buf_puts(&out, "null") < 0) ||
+			    gitchat_buf_printf(&out, ",\"unread\":%zu}\n", st->unread) < 0) {
 				ret = cli_fatal("out of memory");
 				goto done;
 			}
 		} else {
-			if (st.messages) {
-				time_t t = (time_t)st.last_time;
+			if (st->messages) {
+				time_t t = (time_t)st->last_time;
 				struct tm tm;
 				localtime_r(&t, &tm);
 				strftime(last, sizeof(last), "%Y-%m-%d %H:%M", &tm);
 			}
-			plural(msgs, sizeof(msgs), st.messages, "message");
-			plural(auth, sizeof(auth), st.authors, "author");
-			snprintf(unread, sizeof(unread), "%zu unread", st.unread);
-			if (gitchat_buf_printf(&out, "%-*s  %14s  %11s  last %-16s  %s\n", (int)namew, room,
+			column(msgs, sizeof(msgs), st->messages, msgw, "message");
+			column(auth, sizeof(auth), st->authors, authw, "author");
+			snprintf(unread, sizeof(unread), "%*zu unread", unreadw, st->unread);
+			if (gitchat_buf_printf(&out, "%-*s  %s  %s  last %-16s  %s\n", (int)namew, room,
 			                       msgs, auth, last, unread) < 0) {
 				ret = cli_fatal("out of memory");
 				goto done;
@@ -112,6 +142,7 @@ int cmd_rooms(int argc, char **argv)
 	}
 	ret = 0;
 done:
+	free(stats);
 	gitchat_room_list_dispose(&rooms);
 	gitchat_buf_dispose(&out);
 	gitchat_store_free(store);

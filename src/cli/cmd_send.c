@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "reader.h"
 
 static const char usage[] =
 	"usage: git chat send [-r ROOM] [-m TEXT | -F FILE] [--reply ID] [--key PATH]\n"
@@ -34,13 +34,13 @@ int cmd_send(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
-	gitchat_buf text = GITCHAT_BUF_INIT;
+	gitchat_buf text = GITCHAT_BUF_INIT, rooms = GITCHAT_BUF_INIT;
 	gitchat_store *store = NULL;
 	gitchat_key *key = NULL;
 	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL;
 	char *room = NULL;
 	git_oid reply_id;
-	int c, have_m = 0, ret = CLI_EXIT_FATAL;
+	int c, have_m = 0, is_new, ret = CLI_EXIT_FATAL;
 	size_t max;
 
 	while ((c = cli_getopt(argc, argv, "r:m:F:h", opts, usage)) != 0) {
@@ -100,11 +100,24 @@ int cmd_send(int argc, char **argv)
 			goto done;
 		o.reply_to = &reply_id;
 	}
+	/* A typo in -r would become a room for good once synced (servers refuse
+	 * deletes): creating one is allowed, but said, with the rooms there are. */
+	if ((is_new = reader_room_exists(store, room, &rooms)) < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	is_new = !is_new;
 	o.room = room;
 	o.text = text.ptr ? text.ptr : "";
 	o.text_len = text.size;
-	ret = cli_send(store, key, &o);
+	if ((ret = cli_send(store, key, &o)) == 0 && is_new) {
+		if (rooms.size)
+			fprintf(stderr, "note: '%s' is a new room (rooms here: %s)\n", room, rooms.ptr);
+		else
+			fprintf(stderr, "note: '%s' is a new room (the first in this store)\n", room);
+	}
 done:
+	gitchat_buf_dispose(&rooms);
 	gitchat_key_free(key);
 	gitchat_store_free(store);
 	gitchat_buf_dispose(&text);

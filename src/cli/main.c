@@ -32,6 +32,44 @@ static void usage(FILE *f)
 	fprintf(f, "\n'git chat <command> --help' describes a command.\n");
 }
 
+/* Levenshtein distance, capped: names are short, so two rows suffice. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[2][32];
+
+	if (la >= 32 || lb >= 32)
+		return 32;
+	for (j = 0; j <= lb; j++)
+		row[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t *prev = row[(i - 1) & 1], *cur = row[i & 1];
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]), del = prev[j] + 1;
+			size_t ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+	}
+	return row[la & 1][lb];
+}
+
+/* Like git: an unknown command names the closest one when it is near. */
+static void unknown_command(const char *name)
+{
+	const cli_command *best = NULL;
+	size_t d, best_d = 3;
+
+	fprintf(stderr, "error: '%s' is not a git-chat command; 'git chat -h' lists them\n", name);
+	for (const cli_command *c = commands; c->name; c++)
+		if ((d = edit_distance(name, c->name)) < best_d) {
+			best_d = d;
+			best = c;
+		}
+	if (best)
+		fprintf(stderr, "did you mean '%s'?\n", best->name);
+	fprintf(stderr, "usage: git chat <command> [<options>]\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *name;
@@ -68,8 +106,7 @@ int main(int argc, char **argv)
 		gitchat_shutdown();
 		return ret;
 	}
-	/* A usage error shows the synopsis only, like git; --help lists all. */
-	fprintf(stderr, "error: '%s' is not a git-chat command; 'git chat --help' lists them\n"
-	                "usage: git chat <command> [<options>]\n", name);
+	/* A usage error shows the synopsis only, like git; -h lists all. */
+	unknown_command(name);
 	return CLI_EXIT_USAGE;
 }

@@ -238,6 +238,52 @@ int reader_print(reader_printer *p, gitchat_view_item *it)
 	return cli_write_out(p->out.ptr, p->out.size);
 }
 
+int reader_print_follow(reader_printer *p, gitchat_view_item *it, int update)
+{
+	static const char mark[] = "(updated) ";
+	gitchat_buf marked = GITCHAT_BUF_INIT;
+	char id[9];
+	const char *at;
+	size_t pos;
+	int error, r;
+
+	gitchat_buf_clear(&p->out);
+	error = p->json ? gitchat_render_json_item(&p->out, it)
+	                : gitchat_text_render_item(&p->out, p->text, it);
+	if (error < 0)
+		return cli_fatal_lib();
+	if (p->json) {
+		/* One object and a newline: the field goes before the last brace. */
+		if (p->out.size < 2 || p->out.ptr[p->out.size - 2] != '}')
+			return cli_fatal("unexpected JSON from the renderer");
+		pos = p->out.size - 2;
+		error = gitchat_buf_put(&marked, p->out.ptr, pos) < 0 ||
+		        gitchat_buf_puts(&marked, update ? ",\"update\":true}\n"
+		                                         : ",\"update\":false}\n") < 0;
+	} else if (update) {
+		/* The header is the first line with the short id (a day rule may
+		 * come before it). */
+		git_oid_tostr(id, sizeof(id), &it->msg->id);
+		if (!(at = strstr(p->out.ptr, id)))
+			return cli_write_out(p->out.ptr, p->out.size);
+		while (at > p->out.ptr && at[-1] != '\n')
+			at--;
+		pos = (size_t)(at - p->out.ptr);
+		error = gitchat_buf_put(&marked, p->out.ptr, pos) < 0 ||
+		        gitchat_buf_puts(&marked, mark) < 0 ||
+		        gitchat_buf_put(&marked, p->out.ptr + pos, p->out.size - pos) < 0;
+	} else {
+		return cli_write_out(p->out.ptr, p->out.size);
+	}
+	if (error) {
+		gitchat_buf_dispose(&marked);
+		return cli_fatal("out of memory");
+	}
+	r = cli_write_out(marked.ptr, marked.size);
+	gitchat_buf_dispose(&marked);
+	return r;
+}
+
 int reader_print_rule(reader_printer *p, const char *label)
 {
 	if (p->json)
@@ -277,6 +323,45 @@ fail:
 	return ret;
 }
 
+/* An edit or a redaction of a message already redacted would be a commit
+ * that changes nothing anyone sees: refused before anything is written.
+ * The state is the view's, so it is what 'log' shows. */
+static int check_not_redacted(gitchat_store *store, const gitchat_message *target,
+                              gitchat_message_kind kind)
+{
+	gitchat_conversation *conv = NULL;
+	gitchat_view *view = NULL;
+	gitchat_view_item *it = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int ret = 0, error;
+
+	git_oid_tostr(hex, 9, &target->id);
+	error = gitchat_conversation_load(&conv, store, target->room, NULL, NULL);
+	if (error == 0 && (error = gitchat_conversation_find(&i, conv, &target->id)) < 0) {
+		/* A valid message the room does not show (not reachable from
+		 * its logs): nothing to check against. */
+		if (error == GITCHAT_ENOTFOUND)
+			error = 0;
+		gitchat_error_clear();
+		goto done;
+	}
+	/* The target's modifiers come after it: the view from it on has them. */
+	if (error == 0 && (error = gitchat_view_new_from(&view, conv, i)) == 0)
+		error = gitchat_view_item_load(&it, view, i);
+	if (error < 0)
+		ret = cli_fatal_lib();
+	else if (it->redacted && kind == GITCHAT_MESSAGE_REDACT)
+		ret = cli_fatal("message %s is already deleted; nothing to do", hex);
+	else if (it->redacted)
+		ret = cli_fatal("message %s was deleted; an edit would not be shown", hex);
+done:
+	gitchat_view_item_free(it);
+	gitchat_view_free(view);
+	gitchat_conversation_free(conv);
+	return ret;
+}
+
 int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char *room_arg,
                          const char *keypath, const char *text, size_t len, int own_only)
 {
@@ -311,6 +396,8 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 		                "change it", hex, fp);
 		goto done;
 	}
+	if (kind != GITCHAT_MESSAGE_REACT && (ret = check_not_redacted(store, target, kind)) != 0)
+		goto done;
 	o.room = target->room;
 	o.kind = kind;
 	o.target = &target->id;

@@ -88,6 +88,11 @@ int reader_printer_note(reader_printer *p, gitchat_view *view, const size_t *idx
 /* Renders and writes; 0, -1 when stdout is gone (a closed pipe), or
  * CLI_EXIT_FATAL after printing the error. */
 int reader_print(reader_printer *p, gitchat_view_item *it);
+/* What follow prints: in JSON an "update" field (true when the message was
+ * shown before and is shown again because of an edit, redaction or
+ * reaction), in text a leading "(updated) " on the header line of such a
+ * message. */
+int reader_print_follow(reader_printer *p, gitchat_view_item *it, int update);
 int reader_print_rule(reader_printer *p, const char *label);
 
 /* A message of the store named by a (possibly abbreviated) id, verified,

@@ -290,7 +290,7 @@ Test(ux, usage_errors_show_the_synopsis_only)
 
 	r = chat(store, "frobnicate");
 	cr_assert_eq(r.status, 129);
-	cr_assert_str_eq(r.err, "error: 'frobnicate' is not a git-chat command; 'git chat --help' "
+	cr_assert_str_eq(r.err, "error: 'frobnicate' is not a git-chat command; 'git chat -h' "
 	                        "lists them\nusage: git chat <command> [<options>]\n");
 	t_run_free(&r);
 }
