@@ -318,16 +318,6 @@ done:
 	return error;
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 int gitchat_message_from_commit(gitchat_message **out, const git_oid *id,
                                 const gitchat_commit *c, const gitchat_pubkey *signer)
 {
@@ -343,10 +333,10 @@ int gitchat_message_from_commit(gitchat_message **out, const git_oid *id,
 		goto oom;
 	if (c->parent_count)
 		memcpy(m->parents, c->parents, c->parent_count * sizeof(git_oid));
-	if (!(m->author_name = dup_n(c->author.name, c->author.name_len)) ||
-	    !(m->author_email = dup_n(c->author.email, c->author.email_len)) ||
-	    !(m->room = dup_n(c->room ? c->room : "", c->room_len)) ||
-	    !(m->text = dup_n(c->text, c->text_len)))
+	if (!(m->author_name = gitchat_memdup_str(c->author.name, c->author.name_len)) ||
+	    !(m->author_email = gitchat_memdup_str(c->author.email, c->author.email_len)) ||
+	    !(m->room = gitchat_memdup_str(c->room ? c->room : "", c->room_len)) ||
+	    !(m->text = gitchat_memdup_str(c->text, c->text_len)))
 		goto oom;
 	m->text_len = c->text_len;
 	m->time = c->author.time;
@@ -380,7 +370,7 @@ int gitchat_message_dup(gitchat_message **out, const gitchat_message *src)
 		memcpy(m->parents, src->parents, src->parent_count * sizeof(git_oid));
 	if (!(m->author_name = strdup(src->author_name)) ||
 	    !(m->author_email = strdup(src->author_email)) || !(m->room = strdup(src->room)) ||
-	    !(m->text = dup_n(src->text, src->text_len)))
+	    !(m->text = gitchat_memdup_str(src->text, src->text_len)))
 		goto oom;
 	*out = m;
 	return 0;

@@ -317,16 +317,6 @@ void gitchat_text_close(gitchat_text_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static char *dup_n(const unsigned char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t slot,
                          const git_oid *id, int64_t time, const gitchat_pubkey *key,
                          const char *room, const git_oid *parents, size_t nparents)
@@ -384,9 +374,9 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 	}
 	m->parent_count = nparents;
 	if ((nparents && !(m->parents = malloc(nparents * sizeof(git_oid)))) ||
-	    !(m->author_name = dup_n(v, le16(p + 50))) ||
-	    !(m->author_email = dup_n(v + le16(p + 50), le16(p + 52))) ||
-	    !(m->text = dup_n(v + le16(p + 50) + le16(p + 52), le32(p + 56))) ||
+	    !(m->author_name = gitchat_memdup_str(v, le16(p + 50))) ||
+	    !(m->author_email = gitchat_memdup_str(v + le16(p + 50), le16(p + 52))) ||
+	    !(m->text = gitchat_memdup_str(v + le16(p + 50) + le16(p + 52), le32(p + 56))) ||
 	    !(m->room = strdup(room))) {
 		gitchat_message_free(m);
 		return gitchat_error_oom();

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sync/sync_internal.h"
+#include "util/buf.h"
 #include "util/error.h"
 
 int sync_url_is_remote(const char *arg)
@@ -14,16 +15,6 @@ int sync_url_is_remote(const char *arg)
 	colon = strchr(arg, ':');
 	slash = strchr(arg, '/');
 	return colon && colon != arg && (!slash || colon < slash);
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
 }
 
 static int default_port(const char *scheme)
@@ -50,12 +41,12 @@ static int split_hostport(sync_url *u, const char *s, size_t n)
 		const char *close = memchr(s, ']', n);
 		if (!close)
 			return -1;
-		u->host = dup_n(s + 1, (size_t)(close - s - 1));
+		u->host = gitchat_memdup_str(s + 1, (size_t)(close - s - 1));
 		if (close + 1 < end && close[1] == ':')
 			portp = close + 2;
 	} else {
 		const char *colon = memchr(s, ':', n);
-		u->host = dup_n(s, colon ? (size_t)(colon - s) : n);
+		u->host = gitchat_memdup_str(s, colon ? (size_t)(colon - s) : n);
 		if (colon)
 			portp = colon + 1;
 	}
@@ -82,7 +73,7 @@ int sync_url_parse(sync_url *u, const char *url)
 
 	memset(u, 0, sizeof(*u));
 	if ((p = strstr(url, "://"))) {
-		if (!(u->scheme = dup_n(url, (size_t)(p - url))))
+		if (!(u->scheme = gitchat_memdup_str(url, (size_t)(p - url))))
 			goto oom;
 		p += 3;
 		path = p + strcspn(p, "/");
@@ -93,7 +84,7 @@ int sync_url_parse(sync_url *u, const char *url)
 				at = q;
 		if (at) {
 			const char *colon = memchr(p, ':', (size_t)(at - p));
-			if (!(u->user = dup_n(p, colon ? (size_t)(colon - p) : (size_t)(at - p))))
+			if (!(u->user = gitchat_memdup_str(p, colon ? (size_t)(colon - p) : (size_t)(at - p))))
 				goto oom;
 			p = at + 1;
 		}
@@ -113,11 +104,11 @@ int sync_url_parse(sync_url *u, const char *url)
 	p = url;
 	path = strchr(url, ':');
 	if ((at = memchr(url, '@', (size_t)(path - url)))) {
-		if (!(u->user = dup_n(url, (size_t)(at - url))))
+		if (!(u->user = gitchat_memdup_str(url, (size_t)(at - url))))
 			goto oom;
 		p = at + 1;
 	}
-	if (!(u->host = dup_n(p, (size_t)(path - p))) || !(u->path = strdup(path + 1)))
+	if (!(u->host = gitchat_memdup_str(p, (size_t)(path - p))) || !(u->path = strdup(path + 1)))
 		goto oom;
 	if (!*u->host)
 		goto bad;

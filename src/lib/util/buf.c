@@ -150,3 +150,15 @@ int gitchat_reader_expect(gitchat_reader *r, const char *expect)
 		return GITCHAT_EINVALID;
 	return 0;
 }
+
+char *gitchat_memdup_str(const void *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		if (n)
+			memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}

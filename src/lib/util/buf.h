@@ -14,6 +14,9 @@ int gitchat_buf_put_string(gitchat_buf *buf, const void *data, size_t len);
 void gitchat_buf_dispose_secure(gitchat_buf *buf);
 /* Hands ownership of the bytes to the caller; the buffer is reset. */
 char *gitchat_buf_detach(gitchat_buf *buf);
+/* A malloc'd copy of n bytes and a NUL after them (unlike strndup, NULs
+ * inside are copied too); NULL when out of memory. */
+char *gitchat_memdup_str(const void *s, size_t n);
 
 /* A bounded reader over untrusted bytes: every get fails cleanly at the end. */
 typedef struct {
