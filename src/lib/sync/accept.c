@@ -68,7 +68,7 @@ static int is_ancestor(git_repository *repo, const git_oid *a, const git_oid *d)
 	return 0;
 }
 
-static int odb_has(git_repository *repo, const git_oid *id)
+int sync_odb_has(git_repository *repo, const git_oid *id)
 {
 	git_odb *odb = NULL;
 	int has = 0;
@@ -429,7 +429,7 @@ static int classify(candidate **out, size_t *nout, sync_remote *r)
 				goto done;
 			continue;
 		}
-		if (has_local && odb_has(r->repo, &h->id) && is_ancestor(r->repo, &h->id, &local))
+		if (has_local && sync_odb_has(r->repo, &h->id) && is_ancestor(r->repo, &h->id, &local))
 			continue;   /* behind: nothing to fetch */
 		n++;
 	}
@@ -456,7 +456,7 @@ static int fetch_missing(sync_remote *r, candidate *c, size_t n)
 		goto done;
 	}
 	for (i = 0; i < n; i++)
-		if (!odb_has(r->repo, &c[i].head->id)) {
+		if (!sync_odb_has(r->repo, &c[i].head->id)) {
 			ids[k] = c[i].head->id;
 			names[k++] = c[i].head->refname;
 		}
@@ -485,7 +485,7 @@ int sync_fetch_phase(sync_remote *r)
 	/* Quarantine: what arrived is held by refs outside refs/chat/ until
 	 * verified, so that nothing prunes it and nothing shows it. */
 	for (i = 0; i < n; i++) {
-		if (!odb_has(r->repo, &c[i].head->id)) {
+		if (!sync_odb_has(r->repo, &c[i].head->id)) {
 			if ((error = reject(r, c[i].head->refname, c[i].room, &c[i].ref.key,
 			                    &c[i].head->id, "the remote advertised this commit but did "
 			                    "not send it")) < 0)

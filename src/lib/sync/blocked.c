@@ -16,17 +16,6 @@
 #include "util/error.h"
 #include "util/oidmap.h"
 
-static int odb_has(git_repository *repo, const git_oid *id)
-{
-	git_odb *odb = NULL;
-	int has = 0;
-
-	if (git_repository_odb(&odb, repo) == 0)
-		has = git_odb_exists(odb, id);
-	git_odb_free(odb);
-	return has;
-}
-
 /* The commits of `ours` that `theirs` does not reach. 0, or -1 when the
  * walk failed (a commit missing): then nothing can be said. */
 static int missing_there(gitchat_oidmap *out, git_repository *repo, const git_oid *ours,
@@ -104,7 +93,7 @@ int sync_blocked_report(sync_remote *r, const gitchat_tip *t, const git_oid *the
 	ev.commit = &t->id;
 	ev.old = theirs;
 	ev.blocked = GITCHAT_SYNC_BLOCKED_UNKNOWN;
-	if (odb_has(r->repo, theirs)) {
+	if (sync_odb_has(r->repo, theirs)) {
 		/* Checked again at each sync: an invalid commit is not cached. */
 		git_oid_cpy(&bad, theirs);
 		error = gitchat_verify_ref_update(r->store, t->refname, NULL, theirs, &bad);

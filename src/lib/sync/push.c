@@ -30,17 +30,6 @@ static void updates_dispose(sync_update *u, size_t n)
 	free(u);
 }
 
-static int odb_has(git_repository *repo, const git_oid *id)
-{
-	git_odb *odb = NULL;
-	int has = 0;
-
-	if (git_repository_odb(&odb, repo) == 0)
-		has = git_odb_exists(odb, id);
-	git_odb_free(odb);
-	return has;
-}
-
 /* Which local logs to push, given r->heads. With `verify`, each is checked
  * first (cheap: the verify cache holds our own logs). The logs that cannot
  * be pushed because the remote's copy is not in ours go to `blocked`
@@ -64,7 +53,7 @@ static int plan(sync_update **out, size_t *nout, size_t *blocked, size_t *nblock
 		if (h && git_oid_equal(&h->id, &t->id))
 			continue;
 		/* The remote's must be ours or an ancestor: a fast-forward. */
-		if (h && (!odb_has(r->repo, &h->id) ||
+		if (h && (!sync_odb_has(r->repo, &h->id) ||
 		          git_graph_descendant_of(r->repo, &t->id, &h->id) != 1)) {
 			git_error_clear();
 			blocked[(*nblocked)++] = i;

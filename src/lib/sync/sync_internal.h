@@ -98,6 +98,10 @@ typedef struct {
 } sync_remote;
 
 /* remote.c */
+/* 1 when the object database holds `id` (a head named by a remote may not
+ * have been fetched). */
+int sync_odb_has(git_repository *repo, const git_oid *id);
+
 int sync_remote_resolve(sync_remote *r, const char *arg);
 int sync_remote_list_configured(git_strarray *out, git_repository *repo);
 void sync_remote_dispose(sync_remote *r);
