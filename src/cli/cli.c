@@ -107,7 +107,7 @@ int cli_load_key(gitchat_key **out, git_repository *repo, const char *given)
 	 * key from a checkout or a copied test fixture is often 0644. */
 	if (error == 0 && stat(path.ptr, &st) == 0 && (st.st_mode & 077))
 		cli_warn("the private key '%s' is open to other users (mode %04o), and ssh "
-		         "refuses such a key; run 'chmod 600 %s'", path.ptr, (unsigned)(st.st_mode & 07777),
+		         "refuses such a key; to fix it: chmod 600 '%s'", path.ptr, (unsigned)(st.st_mode & 07777),
 		         path.ptr);
 	gitchat_buf_dispose(&path);
 	return error < 0 ? cli_fatal_lib() : 0;

@@ -43,7 +43,8 @@ int cmd_remote(int argc, char **argv);
  * (tls.c says why): defer around gitchat_init, then load on demand. */
 void cli_tls_defer_begin(void);
 void cli_tls_defer_end(void);
-int cli_tls_load(void);
+/* A bundle that cannot be loaded is a warning: only https needs it. */
+void cli_tls_load(void);
 
 /* Parses options with getopt_long; on an unknown option or a missing
  * argument prints the error and the synopsis to stderr and returns -1 (exit 129). Returns

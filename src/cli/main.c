@@ -96,10 +96,8 @@ int main(int argc, char **argv)
 		cli_tls_defer_end();
 		if (ret < 0)
 			return cli_fatal_lib();
-		if (c->network && cli_tls_load() != 0) {
-			gitchat_shutdown();
-			return CLI_EXIT_FATAL;
-		}
+		if (c->network)
+			cli_tls_load();
 		ret = c->run(argc - 1, argv + 1);
 		if (fflush(stdout) != 0 && ret == 0)
 			ret = cli_fatal("cannot write the output");

@@ -340,10 +340,12 @@ static int check_not_redacted(gitchat_store *store, const gitchat_message *targe
 	error = gitchat_conversation_load(&conv, store, target->room, NULL, NULL);
 	if (error == 0 && (error = gitchat_conversation_find(&i, conv, &target->id)) < 0) {
 		/* A valid message the room does not show (not reachable from
-		 * its logs): nothing to check against. */
+		 * its logs): nothing to check against. Anything else is an error
+		 * (a damaged index must not let the check pass). */
 		if (error == GITCHAT_ENOTFOUND)
-			error = 0;
-		gitchat_error_clear();
+			gitchat_error_clear();
+		else
+			ret = cli_fatal_lib();
 		goto done;
 	}
 	/* The target's modifiers come after it: the view from it on has them. */

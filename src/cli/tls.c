@@ -28,17 +28,11 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <string.h>
+/* The exact prototypes (libgit2-dev depends on libmbedtls-dev), so that a
+ * change in them fails the build instead of the call. */
+#include <mbedtls/x509_crt.h>
 
 #include "cli.h"
-
-/* The signatures of mbedtls/x509_crt.h (2.x and 3.x); the chain is only
- * passed through, so its type does not matter here. */
-int mbedtls_x509_crt_parse_file(void *chain, const char *path);
-int mbedtls_x509_crt_parse_path(void *chain, const char *path);
-
-/* mbedTLS's "bad input data" code, for a lookup that cannot fail on a
- * working system but must not crash if it does. */
-#define TLS_BAD_INPUT (-0x2800)
 
 static int deferring;
 static char deferred_file[PATH_MAX];
@@ -55,27 +49,27 @@ static int remember(char *slot, const char *path)
 	return 1;
 }
 
-typedef int (*parse_fn)(void *chain, const char *path);
+typedef int (*parse_fn)(mbedtls_x509_crt *chain, const char *path);
 
-static int call_real(const char *name, void *chain, const char *path)
+static int call_real(const char *name, mbedtls_x509_crt *chain, const char *path)
 {
 	parse_fn real;
 	void *sym = dlsym(RTLD_NEXT, name);
 
 	if (!sym)
-		return TLS_BAD_INPUT;
+		return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
 	memcpy(&real, &sym, sizeof(real));
 	return real(chain, path);
 }
 
-int mbedtls_x509_crt_parse_file(void *chain, const char *path)
+int mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path)
 {
 	if (remember(deferred_file, path))
 		return 0;
 	return call_real("mbedtls_x509_crt_parse_file", chain, path);
 }
 
-int mbedtls_x509_crt_parse_path(void *chain, const char *path)
+int mbedtls_x509_crt_parse_path(mbedtls_x509_crt *chain, const char *path)
 {
 	if (remember(deferred_dir, path))
 		return 0;
@@ -93,20 +87,23 @@ void cli_tls_defer_end(void)
 	deferring = 0;
 }
 
-int cli_tls_load(void)
+void cli_tls_load(void)
 {
 	const char *file = deferred_file[0] ? deferred_file : NULL;
 	const char *dir = deferred_dir[0] ? deferred_dir : NULL;
 
 	if (!file && !dir)
-		return 0;
+		return;
+	/* As libgit2 itself does at init: a bundle that cannot be read costs
+	 * https remotes (they then fail their certificate check), not paths,
+	 * ssh or the git protocol. */
 	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, dir) < 0) {
 		const git_error *e = git_error_last();
 
-		return cli_fatal("cannot load the CA certificates '%s': %s; "
-		                 "check the ca-certificates package",
-		                 file ? file : dir, e ? e->message : "unknown error");
+		cli_warn("cannot load the CA certificates '%s' (%s): https remotes will not be "
+		         "trusted; check the ca-certificates package, or set http.sslCAInfo",
+		         file ? file : dir, e ? e->message : "unknown error");
+		git_error_clear();
 	}
 	deferred_file[0] = deferred_dir[0] = '\0';
-	return 0;
 }

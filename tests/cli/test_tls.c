@@ -80,3 +80,38 @@ Test(tls, sync_parses_the_bundle_once)
 	cr_assert_str_eq(t_git(remote, "for-each-ref --format='%%(refname)' refs/chat"),
 	                 t_ref("general", key));
 }
+
+/* A CA bundle that cannot be parsed costs https remotes only, as it did
+ * when libgit2 loaded it at init: a path sync still works (warned once).
+ * The bundle is replaced in a private mount namespace. */
+Test(tls, a_broken_bundle_only_warns)
+{
+	const char *dir;
+	char *store, *key, *remote, *empty;
+	t_run r;
+
+	need_strace_and_bundle();
+	dir = t_scratch();
+	store = t_store(dir, "a.git");
+	remote = t_path(dir, "remote.git");
+	empty = t_path(dir, "empty.crt");
+	t_write_file(empty, "not a certificate\n", 18);
+	key = t_keygen(dir, "alice", 1);
+	t_set_identity("Alice", "alice@example.org");
+	t_send(store, key, "general", "hello");
+
+	r = t_sh("unshare -m true");
+	if (r.status != 0) {
+		t_run_free(&r);
+		cr_skip_test("cannot make a mount namespace here (not root?)");
+	}
+	t_run_free(&r);
+	r = t_sh("unshare -m sh -c \"mount --bind '%s' " BUNDLE " && GIT_DIR='%s' '%s' sync '%s'\"",
+	         empty, store, GITCHAT_BIN, remote);
+	cr_assert_eq(r.status, 0, "a path sync failed over the CA bundle: %s", r.err);
+	t_assert_contains(r.err, "cannot load the CA certificates '" BUNDLE "'");
+	t_assert_contains(r.err, "https remotes will not be trusted");
+	t_run_free(&r);
+	cr_assert_str_eq(t_git(remote, "for-each-ref --format='%%(refname)' refs/chat"),
+	                 t_ref("general", key));
+}

@@ -289,7 +289,7 @@ Test(ux2, a_private_key_open_to_others_is_warned_about)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(strlen(r.out), 41, "%s", r.out);
 	t_assert_contains(r.err, t_fmt("warning: the private key '%s' %s", key, want));
-	t_assert_contains(r.err, t_fmt("chmod 600 %s", key));
+	t_assert_contains(r.err, t_fmt("chmod 600 '%s'", key));
 	cr_assert_eq(t_count_lines(r.err), 1, "%s", r.err);
 	t_run_free(&r);
 	/* The same for the commands that sign a change, and whoami. */
