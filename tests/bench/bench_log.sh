@@ -87,9 +87,11 @@ rm -f "$store/objects/info/commit-graph" "$store"/objects/info/commit-graphs/* 2
 git config core.commitGraph false
 
 # The floor every command pays: starting the process (libgit2 and its
-# dependencies), then initialising libgit2 (which loads the CA bundle).
+# dependencies), then initialising libgit2. Only the network commands also
+# parse the CA bundle (src/cli/tls.c): `sync -h` shows what that adds.
 t "floor: git chat --version" -- "$chat" --version
 t "floor: git chat log -h (init)" -- "$chat" log -h
+t "floor: git chat sync -h (init + CA)" -- "$chat" sync -h
 t "log -n 50, no index (cold)" -p "rm -f '$index' '$index'.text-*" -- "$chat" log -r "$room" -n 50
 t "log --format=json, no index (cold)" -p "rm -f '$index' '$index'.text-*" -- "$chat" log -r "$room" --format=json
 "$chat" log -r "$room" -n 1 >/dev/null
