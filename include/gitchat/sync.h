@@ -76,8 +76,13 @@ typedef enum {
 	 * (and pushes are never forced). `blocked` says what the remote's copy
 	 * is; `reason` why it is invalid (GITCHAT_SYNC_BLOCKED_INVALID).
 	 * `count`: the commits of the log's own chain (the key's messages, first
-	 * parent after first parent) that the remote lacks; `base`: the newest
-	 * commit of that chain the remote's copy holds (NULL: none, or unknown).
+	 * parent after first parent) that the remote lacks, 0 when nothing of
+	 * ours waits (our copy is the remote's last valid commit or behind it).
+	 * `base`: for a fork, the newest commit of our chain the remote's copy
+	 * holds; for an invalid copy, the newest valid commit of the log in the
+	 * remote's copy (its own last good state, which may be ahead of ours),
+	 * found by walking first parents down from `old`; `repair` tells
+	 * whether it was found. NULL: none, or unknown.
 	 * Told at every sync until the remote's copy is repaired or healed. */
 	GITCHAT_SYNC_EVENT_NOT_PUSHED,
 	/* `url` is a local path whose repository has a pre-receive hook
@@ -102,6 +107,22 @@ typedef enum {
 	GITCHAT_SYNC_BLOCKED_UNKNOWN
 } gitchat_sync_blocked;
 
+/* How the ref of a remote's invalid copy can be put back (NOT_PUSHED with
+ * GITCHAT_SYNC_BLOCKED_INVALID). */
+typedef enum {
+	GITCHAT_SYNC_REPAIR_NONE = 0,    /* (other events and other copies) */
+	/* Reset the ref from `old` to `base`, the newest valid commit of the
+	 * log that the remote's copy holds: nothing valid is lost. */
+	GITCHAT_SYNC_REPAIR_RESET,
+	/* Delete the ref: nothing in the remote's copy is signed by the log's
+	 * key (checked over all its ancestors). */
+	GITCHAT_SYNC_REPAIR_DELETE,
+	/* Could not be worked out (a commit of the remote's copy is missing
+	 * here, or something of the key is there but not on its first-parent
+	 * chain): the remote's admin should run 'git chat verify' there. */
+	GITCHAT_SYNC_REPAIR_UNKNOWN
+} gitchat_sync_repair;
+
 typedef struct {
 	gitchat_sync_event_type type;
 	const char *remote;           /* name */
@@ -118,6 +139,8 @@ typedef struct {
 	/* NOT_PUSHED only (added in the same version; zero otherwise) */
 	gitchat_sync_blocked blocked;
 	const git_oid *base;
+	/* NOT_PUSHED with GITCHAT_SYNC_BLOCKED_INVALID only (added later) */
+	gitchat_sync_repair repair;
 } gitchat_sync_event;
 
 /* An ssh host key that is not simply known. */

@@ -207,73 +207,99 @@ static int is_mine(sync_ui *ui, const gitchat_pubkey *key)
 	return key && ui->me_known == 1 && !gitchat_pubkey_cmp(&ui->me, key);
 }
 
-/* "n new messages" of a log's own chain, "1 new message". */
-static void count_words(gitchat_buf *out, size_t n)
-{
-	gitchat_buf_printf(out, "%zu new message%s", n, n == 1 ? "" : "s");
-}
-
 /* A log the remote's copy keeps from being pushed (never forced): say
- * whose, what the remote holds, what waits here and who can unblock it. */
-static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const char *fp)
+ * whose, what the remote holds, what waits here (only when something of
+ * ours does) and who can unblock it. Built in one buffer, every append
+ * checked: on OOM a short line still names the log. */
+static int describe_not_pushed(gitchat_buf *out, sync_ui *ui, const gitchat_sync_event *e,
+                               const char *fp)
 {
 	char theirs[GIT_OID_HEXSZ + 1] = "-", base[GIT_OID_HEXSZ + 1] = "";
-	gitchat_buf whose = GITCHAT_BUF_INIT, waits = GITCHAT_BUF_INIT;
-	int mine = is_mine(ui, e->key);
+	int mine = is_mine(ui, e->key), error;
 	const char *level = e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? "error" : "warning";
 
 	if (e->old)
 		git_oid_tostr(theirs, sizeof(theirs), e->old);
 	if (e->base)
 		git_oid_tostr(base, sizeof(base), e->base);
+	if ((error = gitchat_buf_printf(out, "%s: '%s': ", level, e->remote)) < 0)
+		return error;
 	if (mine) {
-		gitchat_buf_printf(&whose, "your log in '%s' was not pushed", e->room);
+		error = gitchat_buf_printf(out, "your log in '%s' was not pushed", e->room);
 	} else {
 		gitchat_message *m = NULL;
 		if (e->commit && gitchat_message_read(&m, ui->store, e->commit, NULL) == 0 &&
 		    m->author_name && m->author_name[0])
-			gitchat_buf_printf(&whose, "the log of %s (%s) in '%s' is not passed on",
-			                   m->author_name, fp, e->room);
+			error = gitchat_buf_printf(out, "the log of %s (%s) in '%s' is not passed on",
+			                           m->author_name, fp, e->room);
 		else
-			gitchat_buf_printf(&whose, "the log of %s in '%s' is not passed on", fp, e->room);
+			error = gitchat_buf_printf(out, "the log of %s in '%s' is not passed on", fp,
+			                           e->room);
 		gitchat_message_free(m);
 		gitchat_error_clear();
 	}
-	if (e->count) {
-		gitchat_buf_puts(&waits, mine ? "your " : "its ");
-		count_words(&waits, e->count);
-		gitchat_buf_puts(&waits, e->count == 1 ? " stays here" : " stay here");
-	} else {
-		gitchat_buf_printf(&waits, mine ? "what you send in '%s' will stay here"
-		                                : "its next messages in '%s' will stay here", e->room);
-	}
+	if (error < 0)
+		return error;
+	if ((error = gitchat_buf_printf(out, ": the remote's %s is at %s", e->refname, theirs)) < 0)
+		return error;
 	switch (e->blocked) {
 	case GITCHAT_SYNC_BLOCKED_INVALID:
-		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, which is not valid (%s) and "
-		        "not in %s log; %s until the server's copy is repaired: ask its admin to run ",
-		        level, e->remote, whose.ptr, e->refname, theirs,
-		        e->reason ? e->reason : "it does not verify", mine ? "your" : "this",
-		        waits.ptr);
-		if (e->base)
-			fprintf(stderr, "'git update-ref %s %s %s'", e->refname, base, theirs);
+		if ((error = gitchat_buf_printf(out, ", which is not valid (%s)",
+		                                e->reason ? e->reason : "it does not verify")) < 0)
+			return error;
+		if (e->count)
+			error = gitchat_buf_printf(out, " and not in %s log; %s%zu new message%s %s here "
+			                           "until the server's copy is repaired", mine ? "your" : "this",
+			                           mine ? "your " : "its ", e->count,
+			                           e->count == 1 ? "" : "s",
+			                           e->count == 1 ? "stays" : "stay");
 		else
-			fprintf(stderr, "'git update-ref -d %s %s'", e->refname, theirs);
-		fprintf(stderr, " in that repository ('git chat verify' there shows what is wrong)\n");
-		break;
+			error = gitchat_buf_puts(out, "; nothing of this log waits here, but the "
+			                              "server's copy needs repair");
+		if (error < 0)
+			return error;
+		if (e->repair == GITCHAT_SYNC_REPAIR_RESET && e->base)
+			error = gitchat_buf_printf(out, ": ask its admin to run 'git update-ref %s %s %s' "
+			                           "in that repository ('git chat verify' there shows "
+			                           "what is wrong)", e->refname, base, theirs);
+		else if (e->repair == GITCHAT_SYNC_REPAIR_DELETE)
+			error = gitchat_buf_printf(out, ": nothing in it is this log's, so ask its admin "
+			                           "to run 'git update-ref -d %s %s' in that repository "
+			                           "('git chat verify' there shows what is wrong)",
+			                           e->refname, theirs);
+		else
+			error = gitchat_buf_puts(out, ": could not work out where to reset it; ask its "
+			                              "admin to run 'git chat verify' in that repository");
+		return error;
 	case GITCHAT_SYNC_BLOCKED_FORK:
-		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, another continuation of "
-		        "this log (a fork); %s until %s next message in '%s' joins the two\n", level,
-		        e->remote, whose.ptr, e->refname, theirs, waits.ptr,
-		        mine ? "your" : "its author's", e->room);
-		break;
+		if (e->count)
+			error = gitchat_buf_printf(out, ", another continuation of this log (a fork); "
+			                           "%s%zu new message%s %s here until %s next message in "
+			                           "'%s' joins the two", mine ? "your " : "its ", e->count,
+			                           e->count == 1 ? "" : "s", e->count == 1 ? "stays" : "stay",
+			                           mine ? "your" : "its author's", e->room);
+		else
+			error = gitchat_buf_printf(out, ", another continuation of this log (a fork); "
+			                           "%s next message in '%s' joins the two",
+			                           mine ? "your" : "its author's", e->room);
+		return error;
 	default:
-		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, which this store has not "
-		        "fetched; sync again (without --no-fetch) to fetch and check it\n", level,
-		        e->remote, whose.ptr, e->refname, theirs);
-		break;
+		return gitchat_buf_puts(out, ", which this store has not fetched; sync again "
+		                             "(without --no-fetch) to fetch and check it");
 	}
-	gitchat_buf_dispose(&whose);
-	gitchat_buf_dispose(&waits);
+}
+
+static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const char *fp)
+{
+	gitchat_buf line = GITCHAT_BUF_INIT;
+
+	if (describe_not_pushed(&line, ui, e, fp) < 0)
+		fprintf(stderr, "%s: '%s': %s was not pushed (out of memory describing why)\n",
+		        e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? "error" : "warning", e->remote,
+		        e->refname);
+	else
+		fprintf(stderr, "%s\n", line.ptr);
+	gitchat_buf_dispose(&line);
 }
 
 static int on_event(const gitchat_sync_event *e, void *payload)
