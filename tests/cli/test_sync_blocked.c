@@ -322,3 +322,34 @@ Test(sync_blocked, unclear_repair_is_never_a_deletion, .timeout = 120)
 	cr_assert(!tp_contains(r.err, "update-ref"), "%s", r.err);
 	t_run_free(&r);
 }
+
+/* A signed commit on top of an unsigned one: the reason names the
+ * ancestor once ("its ancestor X is invalid: ..."), not twice, and the
+ * repair goes below both. */
+Test(sync_blocked, invalid_ancestor_is_named_once, .timeout = 60)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "srv.git");
+	tp_person a;
+	char *ref, *last, *unsigned_c, *top;
+	t_run r;
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	tp_person_init(&a, dir, "Alice");
+	ref = tp_logref(&a, "general");
+	last = tp_send(&a, "general", "one");
+	tp_sync_ok(&a, s);
+	unsigned_c = forge(s, ref);
+	top = tp_craft(s, a.key, "general", (const char *[]){ unsigned_c, NULL }, "on top", 0);
+	free(tp_git(s, "update-ref '%s' %s", ref, top));
+
+	r = tp_sync(&a, s, NULL);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(tp_contains(r.err, tp_strdup_printf("which is not valid (its ancestor %s is "
+	                                              "invalid: it is not signed)", unsigned_c)),
+	          "%s", r.err);
+	cr_assert(!tp_contains(r.err, tp_strdup_printf("its ancestor %s: ", unsigned_c)), "%s",
+	          r.err);
+	cr_assert(tp_contains(r.err, tp_strdup_printf("'git update-ref %s %s %s'", ref, last, top)),
+	          "%s", r.err);
+	t_run_free(&r);
+}
