@@ -65,7 +65,10 @@ typedef enum {
 	/* The server declined our push of `refname` at `commit`; `reason` is its
 	 * explanation (the ref status and what its hooks wrote). */
 	GITCHAT_SYNC_EVENT_PUSH_DECLINED,
-	/* Text the server sent (its hooks' output, "remote: ..." in git). */
+	/* Text the server sent (its hooks' output, "remote: ..." in git). With
+	 * `refname` set, a note of ours about that log instead: it was not
+	 * pushed and why could not be worked out (`reason`); counted in
+	 * not_pushed and as a problem. */
 	GITCHAT_SYNC_EVENT_REMOTE_MESSAGE,
 	/* The remote could not be synced; `reason` says why. */
 	GITCHAT_SYNC_EVENT_REMOTE_FAILED,

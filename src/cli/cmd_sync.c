@@ -340,7 +340,9 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 		fprintf(stderr, "error: '%s': %s\n", e->remote, e->reason);
 		break;
 	case GITCHAT_SYNC_EVENT_REMOTE_MESSAGE:
-		if (ui->verbose)
+		if (e->refname)   /* ours, about a log: always said */
+			fprintf(stderr, "error: '%s': %s\n", e->remote, e->reason);
+		else if (ui->verbose)
 			fprintf(stderr, "remote: %s\n", e->reason);
 		break;
 	case GITCHAT_SYNC_EVENT_NOT_PUSHED:

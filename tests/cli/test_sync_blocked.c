@@ -353,3 +353,34 @@ Test(sync_blocked, invalid_ancestor_is_named_once, .timeout = 60)
 	          "%s", r.err);
 	t_run_free(&r);
 }
+
+/* Working out why one log is held back may fail (here: the remote's
+ * commit is a corrupt object in our store); that must not keep the other
+ * logs from being pushed: the log is named, the others go out. */
+Test(sync_blocked, a_failed_report_does_not_block_other_logs, .timeout = 60)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "srv.git");
+	tp_person a;
+	char *fake, *other, *obj;
+	t_run r;
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	tp_person_init(&a, dir, "Alice");
+	tp_send(&a, "general", "one");
+	tp_send(&a, "other", "one");
+	tp_sync_ok(&a, s);
+	fake = forge(s, tp_logref(&a, "general"));
+	t_mkdir(tp_strdup_printf("%s/objects/%.2s", a.store, fake));
+	obj = tp_strdup_printf("%s/objects/%.2s/%s", a.store, fake, fake + 2);
+	t_write_file(obj, "not zlib at all", 15);
+	other = tp_send(&a, "other", "two");
+
+	r = tp_sync(&a, "--no-fetch", s, NULL);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(tp_contains(r.err, tp_strdup_printf("%s was not pushed", tp_logref(&a, "general"))),
+	          "%s", r.err);
+	cr_assert(!tp_contains(r.out, "failed"), "%s", r.out);
+	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert_str_eq(tp_ref(s, tp_logref(&a, "other")), other);
+}
