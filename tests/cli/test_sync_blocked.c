@@ -384,3 +384,46 @@ Test(sync_blocked, a_failed_report_does_not_block_other_logs, .timeout = 60)
 	t_run_free(&r);
 	cr_assert_str_eq(tp_ref(s, tp_logref(&a, "other")), other);
 }
+
+static size_t occurrences(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* follow syncs every interval: a log of ours that cannot be pushed is
+ * warned about once (not at every sync), and again when it changes. */
+Test(sync_blocked, follow_warns_once_per_blocked_log_and_again_on_change, .timeout = 60)
+{
+	char *dir = tp_scratch(), *s = t_path(dir, "srv.git"), *err = t_path(dir, "follow.err");
+	tp_person a;
+	char *ref, *fake, *fake2, *text;
+	t_run r;
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	tp_person_init(&a, dir, "Alice");
+	ref = tp_logref(&a, "general");
+	tp_send(&a, "general", "one");
+	tp_sync_ok(&a, s);
+	free(tp_git(a.store, "remote add origin '%s'", s));
+	fake = forge(s, ref);
+	/* a second forgery, on top of the first, to move the server's ref to */
+	fake2 = tp_git(s, "commit-tree '%s^{tree}' -p %s -m 'FORGED again'", ref, fake);
+	fake2[40] = '\0';
+
+	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' follow -r general --interval 0.2 -n 0 "
+	         "--no-mark-read --color=never >/dev/null 2>'%s' & pid=$!; sleep 2; "
+	         "git --git-dir='%s' update-ref '%s' %s; sleep 2; kill -TERM $pid; wait $pid",
+	         a.store, a.key, GITCHAT_BIN, err, s, ref, fake2);
+	text = t_read_file(err, NULL);
+	cr_assert_eq(r.status, 0, "%s\nfollow: %s", r.err, text);
+	t_run_free(&r);
+	cr_assert_eq(occurrences(text, "is not pushed"), 2, "%s", text);
+	cr_assert_eq(occurrences(text, tp_strdup_printf("%s is not pushed: the remote's copy, at %s, "
+	                                                "is not valid (it is not signed)", ref, fake)),
+	             1, "%s", text);
+	cr_assert_eq(occurrences(text, tp_strdup_printf("at %s, is not valid", fake2)), 1, "%s",
+	             text);
+}
