@@ -48,7 +48,8 @@ typedef struct {
  * the callback returns; absent fields are NULL or 0. */
 typedef enum {
 	/* `count` new messages arrived in `room` (commits that no log of the
-	 * room reached before). */
+	 * room reached before); `kinds` says how many of them are messages,
+	 * edits, redactions and reactions. */
 	GITCHAT_SYNC_EVENT_RECEIVED = 0,
 	/* The local log `refname` moved from `old` (NULL: created) to `commit`. */
 	GITCHAT_SYNC_EVENT_UPDATED,
@@ -144,6 +145,10 @@ typedef struct {
 	const git_oid *base;
 	/* NOT_PUSHED with GITCHAT_SYNC_BLOCKED_INVALID only (added later) */
 	gitchat_sync_repair repair;
+	/* RECEIVED only (added later): of `count`, how many are of each
+	 * gitchat_message_kind (text, edit, redact, react); they add up to
+	 * less than `count` only if a commit could not be read. */
+	size_t kinds[4];
 } gitchat_sync_event;
 
 /* An ssh host key that is not simply known. */
@@ -224,6 +229,8 @@ typedef struct {
 	/* Logs of ours not pushed because the remote's copy is not in them
 	 * (NOT_PUSHED events); those whose copy there is invalid are problems. */
 	size_t not_pushed;
+	/* (added later) `received` by gitchat_message_kind, as in RECEIVED */
+	size_t received_kinds[4];
 } gitchat_sync_remote_result;
 
 typedef struct gitchat_sync_result gitchat_sync_result;
