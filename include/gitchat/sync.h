@@ -15,6 +15,14 @@
  * loop); a remote that is down fails that remote only. As with libgit2,
  * callers should ignore SIGPIPE (a server may close the connection while
  * we write). docs/sync.md tells the whole story.
+ *
+ * Threads: gitchat_sync is NOT safe to run while another https connection
+ * is open or being made in the same process (another gitchat_sync, or any
+ * libgit2 or OpenSSL use of its own): libgit2's list of trusted CA
+ * certificates is process-wide, and each https sync sets it from the
+ * store's http.sslCAInfo / http.sslCAPath (GIT_SSL_CAINFO / _CAPATH),
+ * replacing the one before; a handshake in another thread could then use
+ * freed memory, or trust the other store's CA. Run syncs one at a time.
  */
 #ifndef GITCHAT_SYNC_H
 #define GITCHAT_SYNC_H
