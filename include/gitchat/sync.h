@@ -15,6 +15,14 @@
  * loop); a remote that is down fails that remote only. As with libgit2,
  * callers should ignore SIGPIPE (a server may close the connection while
  * we write). docs/sync.md tells the whole story.
+ *
+ * Threads: gitchat_sync is NOT safe to run while another https connection
+ * is open or being made in the same process (another gitchat_sync, or any
+ * libgit2 or OpenSSL use of its own): libgit2's list of trusted CA
+ * certificates is process-wide, and each https sync sets it from the
+ * store's http.sslCAInfo / http.sslCAPath (GIT_SSL_CAINFO / _CAPATH),
+ * replacing the one before; a handshake in another thread could then use
+ * freed memory, or trust the other store's CA. Run syncs one at a time.
  */
 #ifndef GITCHAT_SYNC_H
 #define GITCHAT_SYNC_H
@@ -48,7 +56,8 @@ typedef struct {
  * the callback returns; absent fields are NULL or 0. */
 typedef enum {
 	/* `count` new messages arrived in `room` (commits that no log of the
-	 * room reached before). */
+	 * room reached before); `kinds` says how many of them are messages,
+	 * edits, redactions and reactions. */
 	GITCHAT_SYNC_EVENT_RECEIVED = 0,
 	/* The local log `refname` moved from `old` (NULL: created) to `commit`. */
 	GITCHAT_SYNC_EVENT_UPDATED,
@@ -65,7 +74,10 @@ typedef enum {
 	/* The server declined our push of `refname` at `commit`; `reason` is its
 	 * explanation (the ref status and what its hooks wrote). */
 	GITCHAT_SYNC_EVENT_PUSH_DECLINED,
-	/* Text the server sent (its hooks' output, "remote: ..." in git). */
+	/* Text the server sent (its hooks' output, "remote: ..." in git). With
+	 * `refname` set, a note of ours about that log instead: it was not
+	 * pushed and why could not be worked out (`reason`); counted in
+	 * not_pushed and as a problem. */
 	GITCHAT_SYNC_EVENT_REMOTE_MESSAGE,
 	/* The remote could not be synced; `reason` says why. */
 	GITCHAT_SYNC_EVENT_REMOTE_FAILED,
@@ -76,8 +88,13 @@ typedef enum {
 	 * (and pushes are never forced). `blocked` says what the remote's copy
 	 * is; `reason` why it is invalid (GITCHAT_SYNC_BLOCKED_INVALID).
 	 * `count`: the commits of the log's own chain (the key's messages, first
-	 * parent after first parent) that the remote lacks; `base`: the newest
-	 * commit of that chain the remote's copy holds (NULL: none, or unknown).
+	 * parent after first parent) that the remote lacks, 0 when nothing of
+	 * ours waits (our copy is the remote's last valid commit or behind it).
+	 * `base`: for a fork, the newest commit of our chain the remote's copy
+	 * holds; for an invalid copy, the newest valid commit of the log in the
+	 * remote's copy (its own last good state, which may be ahead of ours),
+	 * found by walking first parents down from `old`; `repair` tells
+	 * whether it was found. NULL: none, or unknown.
 	 * Told at every sync until the remote's copy is repaired or healed. */
 	GITCHAT_SYNC_EVENT_NOT_PUSHED,
 	/* `url` is a local path whose repository has a pre-receive hook
@@ -102,6 +119,22 @@ typedef enum {
 	GITCHAT_SYNC_BLOCKED_UNKNOWN
 } gitchat_sync_blocked;
 
+/* How the ref of a remote's invalid copy can be put back (NOT_PUSHED with
+ * GITCHAT_SYNC_BLOCKED_INVALID). */
+typedef enum {
+	GITCHAT_SYNC_REPAIR_NONE = 0,    /* (other events and other copies) */
+	/* Reset the ref from `old` to `base`, the newest valid commit of the
+	 * log that the remote's copy holds: nothing valid is lost. */
+	GITCHAT_SYNC_REPAIR_RESET,
+	/* Delete the ref: nothing in the remote's copy is signed by the log's
+	 * key (checked over all its ancestors). */
+	GITCHAT_SYNC_REPAIR_DELETE,
+	/* Could not be worked out (a commit of the remote's copy is missing
+	 * here, or something of the key is there but not on its first-parent
+	 * chain): the remote's admin should run 'git chat verify' there. */
+	GITCHAT_SYNC_REPAIR_UNKNOWN
+} gitchat_sync_repair;
+
 typedef struct {
 	gitchat_sync_event_type type;
 	const char *remote;           /* name */
@@ -118,6 +151,12 @@ typedef struct {
 	/* NOT_PUSHED only (added in the same version; zero otherwise) */
 	gitchat_sync_blocked blocked;
 	const git_oid *base;
+	/* NOT_PUSHED with GITCHAT_SYNC_BLOCKED_INVALID only (added later) */
+	gitchat_sync_repair repair;
+	/* RECEIVED only (added later): of `count`, how many are of each
+	 * gitchat_message_kind (text, edit, redact, react); they add up to
+	 * less than `count` only if a commit could not be read. */
+	size_t kinds[4];
 } gitchat_sync_event;
 
 /* An ssh host key that is not simply known. */
@@ -198,6 +237,8 @@ typedef struct {
 	/* Logs of ours not pushed because the remote's copy is not in them
 	 * (NOT_PUSHED events); those whose copy there is invalid are problems. */
 	size_t not_pushed;
+	/* (added later) `received` by gitchat_message_kind, as in RECEIVED */
+	size_t received_kinds[4];
 } gitchat_sync_remote_result;
 
 typedef struct gitchat_sync_result gitchat_sync_result;

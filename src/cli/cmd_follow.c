@@ -24,7 +24,9 @@ static const char usage[] =
 	"Shows the last N messages of ROOM, then new ones as they arrive, like\n"
 	"'tail -f': messages sent from this store, and messages that other stores\n"
 	"pushed to the configured remotes, synced (both ways) every interval. A\n"
-	"remote that is down is warned about once and tried again each interval.\n"
+	"remote that is down is warned about once and tried again each interval;\n"
+	"a log that a remote's copy keeps from being pushed is warned about once\n"
+	"too, and again when that changes ('git chat sync' tells the repair).\n"
 	"Edits, redactions and reactions of a message already shown show that\n"
 	"message again, updated, marked '(updated)' at the start of its header line\n"
 	"(in JSON, \"update\": true; false on a message's first appearance).\n"
@@ -186,10 +188,34 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 	return 0;
 }
 
-/* Remotes that failed, so that each is warned about once while it is down. */
+/* A log that a remote's copy keeps from being pushed: "remote\nrefname",
+ * and what was said about it (warned again only when that changes). */
+typedef struct {
+	char *key, *said;
+} not_pushed;
+
+typedef struct {
+	not_pushed *v;
+	size_t n;
+} not_pushed_list;
+
+static void not_pushed_dispose(not_pushed_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].said);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Remotes that failed, so that each is warned about once while it is down;
+ * logs not pushed, each warned about once while it stays so. */
 typedef struct {
 	char **down;
 	size_t ndown;
+	not_pushed_list np;
 } sync_state;
 
 static void sync_state_dispose(sync_state *st)
@@ -197,6 +223,7 @@ static void sync_state_dispose(sync_state *st)
 	for (size_t i = 0; i < st->ndown; i++)
 		free(st->down[i]);
 	free(st->down);
+	not_pushed_dispose(&st->np);
 }
 
 #ifdef FOLLOW_SYNC
@@ -208,13 +235,121 @@ static size_t down_find(const sync_state *st, const char *name)
 	return i;
 }
 
+static size_t np_find(const not_pushed_list *l, const char *key)
+{
+	size_t i;
+	for (i = 0; i < l->n && strcmp(l->v[i].key, key); i++)
+		;
+	return i;
+}
+
+/* Collects this round's NOT_PUSHED events (and the notes of the library
+ * about a log it could not tell why), with the line to show for each. */
+static int follow_on_event(const gitchat_sync_event *e, void *payload)
+{
+	not_pushed_list *round = payload;
+	gitchat_buf key = GITCHAT_BUF_INIT, said = GITCHAT_BUF_INIT;
+	char theirs[GIT_OID_HEXSZ + 1] = "-";
+	not_pushed *nv;
+	int error;
+
+	if (!(e->type == GITCHAT_SYNC_EVENT_NOT_PUSHED ||
+	      (e->type == GITCHAT_SYNC_EVENT_REMOTE_MESSAGE && e->refname)))
+		return 0;
+	if (e->old)
+		git_oid_tostr(theirs, sizeof(theirs), e->old);
+	error = gitchat_buf_printf(&key, "%s\n%s", e->remote, e->refname);
+	if (error == 0 && e->type == GITCHAT_SYNC_EVENT_REMOTE_MESSAGE)
+		error = gitchat_buf_printf(&said, "'%s': %s", e->remote, e->reason);
+	else if (error == 0)
+		error = gitchat_buf_printf(
+			&said, "'%s': %s is not pushed: the remote's copy, at %s, %s%s%s%s; "
+			"'git chat sync' tells more", e->remote, e->refname, theirs,
+			e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? "is not valid (" :
+			e->blocked == GITCHAT_SYNC_BLOCKED_FORK ? "is a fork" :
+			                                          "is not fetched yet",
+			e->blocked == GITCHAT_SYNC_BLOCKED_INVALID && e->reason ? e->reason : "",
+			e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? ")" : "",
+			e->count ? (e->count == 1 ? ", and 1 new message waits here" :
+			                            ", and new messages wait here") : "");
+	if (error == 0 && (nv = realloc(round->v, (round->n + 1) * sizeof(*nv))) != NULL) {
+		round->v = nv;
+		nv[round->n].key = strdup(key.ptr);
+		nv[round->n].said = strdup(said.ptr);
+		if (nv[round->n].key && nv[round->n].said) {
+			round->n++;
+		} else {
+			free(nv[round->n].key);
+			free(nv[round->n].said);
+		}
+	}
+	gitchat_buf_dispose(&key);
+	gitchat_buf_dispose(&said);
+	return 0;   /* a warning lost to OOM must not stop the sync */
+}
+
+/* Warns about each log not pushed that is new or changed since the last
+ * round; forgets those of a remote that synced without them. */
+static void follow_not_pushed(sync_state *st, not_pushed_list *round,
+                              const gitchat_sync_result *res)
+{
+	size_t i, k;
+
+	for (i = 0; i < round->n; i++) {
+		k = np_find(&st->np, round->v[i].key);
+		if (k < st->np.n && !strcmp(st->np.v[k].said, round->v[i].said))
+			continue;
+		cli_warn("%s", round->v[i].said);
+		if (k < st->np.n) {
+			char *said = strdup(round->v[i].said);
+			if (said) {
+				free(st->np.v[k].said);
+				st->np.v[k].said = said;
+			}
+		} else {
+			not_pushed *nv = realloc(st->np.v, (st->np.n + 1) * sizeof(*nv));
+			if (!nv)
+				continue;
+			st->np.v = nv;
+			nv[st->np.n].key = strdup(round->v[i].key);
+			nv[st->np.n].said = strdup(round->v[i].said);
+			if (nv[st->np.n].key && nv[st->np.n].said) {
+				st->np.n++;
+			} else {
+				free(nv[st->np.n].key);
+				free(nv[st->np.n].said);
+			}
+		}
+	}
+	for (k = 0; k < st->np.n;) {
+		const char *remote = st->np.v[k].key;
+		size_t rl = strcspn(remote, "\n");
+		int keep = np_find(round, st->np.v[k].key) < round->n;
+		for (i = 0; !keep && i < gitchat_sync_result_count(res); i++) {
+			const gitchat_sync_remote_result *r = gitchat_sync_result_get(res, i);
+			/* a remote that failed said nothing: keep what we know */
+			if (r->failed && strlen(r->name) == rl && !strncmp(r->name, remote, rl))
+				keep = 1;
+		}
+		if (keep) {
+			k++;
+			continue;
+		}
+		free(st->np.v[k].key);
+		free(st->np.v[k].said);
+		st->np.v[k] = st->np.v[--st->np.n];
+	}
+}
+
 /* One sync of the room with every configured remote. A remote that is down
- * gets one warning, and is tried again at the next interval. */
+ * gets one warning, and is tried again at the next interval; so does each
+ * log of ours a remote's copy keeps from being pushed. */
 static void follow_sync(follower *f, sync_state *st, double interval)
 {
 	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
 	gitchat_sync_result *res = NULL;
 	git_strarray names = { NULL, 0 };
+	not_pushed_list round = { NULL, 0 };
 	const char *rooms[1];
 	size_t i, k;
 
@@ -227,7 +362,10 @@ static void follow_sync(follower *f, sync_state *st, double interval)
 	o.rooms = rooms;
 	o.rooms_count = 1;
 	o.flags = GITCHAT_SYNC_NO_PROMPT;
+	o.event_cb = follow_on_event;
+	o.payload = &round;
 	if (gitchat_sync(&res, f->store, NULL, 0, &o) < 0) {
+		not_pushed_dispose(&round);
 		if (down_find(st, "") == st->ndown) {
 			cli_warn("cannot sync: %s; still following the local store",
 			         gitchat_error_last()->message);
@@ -259,6 +397,8 @@ static void follow_sync(follower *f, sync_state *st, double interval)
 			st->down[k] = st->down[--st->ndown];
 		}
 	}
+	follow_not_pushed(st, &round, res);
+	not_pushed_dispose(&round);
 	gitchat_sync_result_free(res);
 }
 #endif
@@ -307,7 +447,7 @@ int cmd_follow(int argc, char **argv)
 	gitchat_conversation *conv = NULL, *next = NULL;
 	gitchat_view *view = NULL, *next_view = NULL;
 	gitchat_buf sig = GITCHAT_BUF_INIT, nsig = GITCHAT_BUF_INIT;
-	sync_state sst = { NULL, 0 };
+	sync_state sst = { NULL, 0, { NULL, 0 } };
 	struct sigaction sa;
 	char *room = NULL, *end;
 	double interval = 5, poll, since_sync = 0;

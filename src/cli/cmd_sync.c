@@ -48,104 +48,42 @@ static const char usage[] =
 	"declined, a log held back by invalid data on the remote or a remote failed\n"
 	"(the others still sync), 128 on a store error, 129 on a usage error.\n";
 
-/* What the new commits of one room from one remote are. The library counts
- * commits; 'git chat rooms' counts messages without the edits, redactions
- * and reactions: the summary tells them apart, so the two agree. */
-typedef struct {
-	char *remote, *room;
-	size_t kinds[4];    /* by gitchat_message_kind */
-} recv_kinds;
-
 typedef struct {
 	int verbose, quiet, progress;
 	struct timespec last;
 	int line_open;
 	int width;          /* of the longest progress line so far */
 	gitchat_store *store;
-	recv_kinds *recv;
-	size_t nrecv;
 	int me_known;       /* 0: not looked up, 1: found, -1: no key */
 	gitchat_pubkey me;
 } sync_ui;
 
-static recv_kinds *kinds_for(sync_ui *ui, const char *remote, const char *room)
-{
-	recv_kinds *k;
-	size_t i;
-
-	for (i = 0; i < ui->nrecv; i++)
-		if (!strcmp(ui->recv[i].remote, remote) && !strcmp(ui->recv[i].room, room))
-			return &ui->recv[i];
-	if (!(k = realloc(ui->recv, (ui->nrecv + 1) * sizeof(*k))))
-		return NULL;
-	ui->recv = k;
-	k = &ui->recv[ui->nrecv];
-	memset(k, 0, sizeof(*k));
-	k->remote = strdup(remote);
-	k->room = strdup(room);
-	if (!k->remote || !k->room) {
-		free(k->remote);
-		free(k->room);
-		return NULL;
-	}
-	ui->nrecv++;
-	return k;
-}
-
-/* The commits a log gained (old..new): its own chain, first parent after
- * first parent while the signer stays the log's key (DESIGN.md: the first
- * parent is the author's own previous message, if any). */
-static void classify_log(sync_ui *ui, const gitchat_sync_event *e)
-{
-	recv_kinds *k = kinds_for(ui, e->remote, e->room);
-	git_oid id;
-
-	if (!k || !e->commit || !e->key)
-		return;
-	git_oid_cpy(&id, e->commit);
-	while (!(e->old && git_oid_equal(&id, e->old))) {
-		gitchat_message *m = NULL;
-		int own;
-
-		if (gitchat_message_read(&m, ui->store, &id, NULL) < 0)
-			break;
-		own = !gitchat_pubkey_cmp(&m->key, e->key);
-		if (own && (unsigned)m->kind < 4)
-			k->kinds[m->kind]++;
-		if (!own || !m->parent_count) {
-			gitchat_message_free(m);
-			break;
-		}
-		git_oid_cpy(&id, &m->parents[0]);
-		gitchat_message_free(m);
-	}
-	gitchat_error_clear();
-}
-
 /* "3 new messages", or for commits of other kinds "5 new commits" and, in
  * `detail`, ": 3 messages, 1 edit, 1 reaction" (nothing when the kinds
- * found do not add up to `count`). */
-static void describe_received(gitchat_buf *out, gitchat_buf *detail, size_t count,
-                              const size_t kinds[4])
+ * the library read do not add up to `count`). 'git chat rooms' counts
+ * messages without edits, redactions and reactions: telling them apart
+ * keeps the two in agreement. */
+static int describe_received(gitchat_buf *out, gitchat_buf *detail, size_t count,
+                             const size_t kinds[4])
 {
 	static const char *names[4][2] = {
 		{ "message", "messages" }, { "edit", "edits" },
 		{ "redaction", "redactions" }, { "reaction", "reactions" }
 	};
 	size_t sum = kinds[0] + kinds[1] + kinds[2] + kinds[3];
-	int i, n = 0;
+	int i, n = 0, error;
 
-	if (sum == count && kinds[0] == count) {
-		gitchat_buf_printf(out, "%zu new message%s", count, count == 1 ? "" : "s");
-		return;
-	}
-	gitchat_buf_printf(out, "%zu new commit%s", count, count == 1 ? "" : "s");
+	if (sum == count && kinds[0] == count)
+		return gitchat_buf_printf(out, "%zu new message%s", count, count == 1 ? "" : "s");
+	if ((error = gitchat_buf_printf(out, "%zu new commit%s", count, count == 1 ? "" : "s")) < 0)
+		return error;
 	if (sum != count)
-		return;   /* a fork or a commit outside the logs' chains: commits only */
+		return 0;   /* a commit could not be read: commits only */
 	for (i = 0; i < 4; i++)
-		if (kinds[i])
-			gitchat_buf_printf(detail, "%s%zu %s", n++ ? ", " : ": ", kinds[i],
-			                   names[i][kinds[i] != 1]);
+		if (kinds[i] && (error = gitchat_buf_printf(detail, "%s%zu %s", n++ ? ", " : ": ",
+		                                            kinds[i], names[i][kinds[i] != 1])) < 0)
+			return error;
+	return 0;
 }
 
 static void short_oid(char out[12], const git_oid *id)
@@ -207,73 +145,99 @@ static int is_mine(sync_ui *ui, const gitchat_pubkey *key)
 	return key && ui->me_known == 1 && !gitchat_pubkey_cmp(&ui->me, key);
 }
 
-/* "n new messages" of a log's own chain, "1 new message". */
-static void count_words(gitchat_buf *out, size_t n)
-{
-	gitchat_buf_printf(out, "%zu new message%s", n, n == 1 ? "" : "s");
-}
-
 /* A log the remote's copy keeps from being pushed (never forced): say
- * whose, what the remote holds, what waits here and who can unblock it. */
-static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const char *fp)
+ * whose, what the remote holds, what waits here (only when something of
+ * ours does) and who can unblock it. Built in one buffer, every append
+ * checked: on OOM a short line still names the log. */
+static int describe_not_pushed(gitchat_buf *out, sync_ui *ui, const gitchat_sync_event *e,
+                               const char *fp)
 {
 	char theirs[GIT_OID_HEXSZ + 1] = "-", base[GIT_OID_HEXSZ + 1] = "";
-	gitchat_buf whose = GITCHAT_BUF_INIT, waits = GITCHAT_BUF_INIT;
-	int mine = is_mine(ui, e->key);
+	int mine = is_mine(ui, e->key), error;
 	const char *level = e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? "error" : "warning";
 
 	if (e->old)
 		git_oid_tostr(theirs, sizeof(theirs), e->old);
 	if (e->base)
 		git_oid_tostr(base, sizeof(base), e->base);
+	if ((error = gitchat_buf_printf(out, "%s: '%s': ", level, e->remote)) < 0)
+		return error;
 	if (mine) {
-		gitchat_buf_printf(&whose, "your log in '%s' was not pushed", e->room);
+		error = gitchat_buf_printf(out, "your log in '%s' was not pushed", e->room);
 	} else {
 		gitchat_message *m = NULL;
 		if (e->commit && gitchat_message_read(&m, ui->store, e->commit, NULL) == 0 &&
 		    m->author_name && m->author_name[0])
-			gitchat_buf_printf(&whose, "the log of %s (%s) in '%s' is not passed on",
-			                   m->author_name, fp, e->room);
+			error = gitchat_buf_printf(out, "the log of %s (%s) in '%s' is not passed on",
+			                           m->author_name, fp, e->room);
 		else
-			gitchat_buf_printf(&whose, "the log of %s in '%s' is not passed on", fp, e->room);
+			error = gitchat_buf_printf(out, "the log of %s in '%s' is not passed on", fp,
+			                           e->room);
 		gitchat_message_free(m);
 		gitchat_error_clear();
 	}
-	if (e->count) {
-		gitchat_buf_puts(&waits, mine ? "your " : "its ");
-		count_words(&waits, e->count);
-		gitchat_buf_puts(&waits, e->count == 1 ? " stays here" : " stay here");
-	} else {
-		gitchat_buf_printf(&waits, mine ? "what you send in '%s' will stay here"
-		                                : "its next messages in '%s' will stay here", e->room);
-	}
+	if (error < 0)
+		return error;
+	if ((error = gitchat_buf_printf(out, ": the remote's %s is at %s", e->refname, theirs)) < 0)
+		return error;
 	switch (e->blocked) {
 	case GITCHAT_SYNC_BLOCKED_INVALID:
-		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, which is not valid (%s) and "
-		        "not in %s log; %s until the server's copy is repaired: ask its admin to run ",
-		        level, e->remote, whose.ptr, e->refname, theirs,
-		        e->reason ? e->reason : "it does not verify", mine ? "your" : "this",
-		        waits.ptr);
-		if (e->base)
-			fprintf(stderr, "'git update-ref %s %s %s'", e->refname, base, theirs);
+		if ((error = gitchat_buf_printf(out, ", which is not valid (%s)",
+		                                e->reason ? e->reason : "it does not verify")) < 0)
+			return error;
+		if (e->count)
+			error = gitchat_buf_printf(out, " and not in %s log; %s%zu new message%s %s here "
+			                           "until the server's copy is repaired", mine ? "your" : "this",
+			                           mine ? "your " : "its ", e->count,
+			                           e->count == 1 ? "" : "s",
+			                           e->count == 1 ? "stays" : "stay");
 		else
-			fprintf(stderr, "'git update-ref -d %s %s'", e->refname, theirs);
-		fprintf(stderr, " in that repository ('git chat verify' there shows what is wrong)\n");
-		break;
+			error = gitchat_buf_puts(out, "; nothing of this log waits here, but the "
+			                              "server's copy needs repair");
+		if (error < 0)
+			return error;
+		if (e->repair == GITCHAT_SYNC_REPAIR_RESET && e->base)
+			error = gitchat_buf_printf(out, ": ask its admin to run 'git update-ref %s %s %s' "
+			                           "in that repository ('git chat verify' there shows "
+			                           "what is wrong)", e->refname, base, theirs);
+		else if (e->repair == GITCHAT_SYNC_REPAIR_DELETE)
+			error = gitchat_buf_printf(out, ": nothing in it is this log's, so ask its admin "
+			                           "to run 'git update-ref -d %s %s' in that repository "
+			                           "('git chat verify' there shows what is wrong)",
+			                           e->refname, theirs);
+		else
+			error = gitchat_buf_puts(out, ": could not work out where to reset it; ask its "
+			                              "admin to run 'git chat verify' in that repository");
+		return error;
 	case GITCHAT_SYNC_BLOCKED_FORK:
-		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, another continuation of "
-		        "this log (a fork); %s until %s next message in '%s' joins the two\n", level,
-		        e->remote, whose.ptr, e->refname, theirs, waits.ptr,
-		        mine ? "your" : "its author's", e->room);
-		break;
+		if (e->count)
+			error = gitchat_buf_printf(out, ", another continuation of this log (a fork); "
+			                           "%s%zu new message%s %s here until %s next message in "
+			                           "'%s' joins the two", mine ? "your " : "its ", e->count,
+			                           e->count == 1 ? "" : "s", e->count == 1 ? "stays" : "stay",
+			                           mine ? "your" : "its author's", e->room);
+		else
+			error = gitchat_buf_printf(out, ", another continuation of this log (a fork); "
+			                           "%s next message in '%s' joins the two",
+			                           mine ? "your" : "its author's", e->room);
+		return error;
 	default:
-		fprintf(stderr, "%s: '%s': %s: the remote's %s is at %s, which this store has not "
-		        "fetched; sync again (without --no-fetch) to fetch and check it\n", level,
-		        e->remote, whose.ptr, e->refname, theirs);
-		break;
+		return gitchat_buf_puts(out, ", which this store has not fetched; sync again "
+		                             "(without --no-fetch) to fetch and check it");
 	}
-	gitchat_buf_dispose(&whose);
-	gitchat_buf_dispose(&waits);
+}
+
+static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const char *fp)
+{
+	gitchat_buf line = GITCHAT_BUF_INIT;
+
+	if (describe_not_pushed(&line, ui, e, fp) < 0)
+		fprintf(stderr, "%s: '%s': %s was not pushed (out of memory describing why)\n",
+		        e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? "error" : "warning", e->remote,
+		        e->refname);
+	else
+		fprintf(stderr, "%s\n", line.ptr);
+	gitchat_buf_dispose(&line);
 }
 
 static int on_event(const gitchat_sync_event *e, void *payload)
@@ -314,7 +278,9 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 		fprintf(stderr, "error: '%s': %s\n", e->remote, e->reason);
 		break;
 	case GITCHAT_SYNC_EVENT_REMOTE_MESSAGE:
-		if (ui->verbose)
+		if (e->refname)   /* ours, about a log: always said */
+			fprintf(stderr, "error: '%s': %s\n", e->remote, e->reason);
+		else if (ui->verbose)
 			fprintf(stderr, "remote: %s\n", e->reason);
 		break;
 	case GITCHAT_SYNC_EVENT_NOT_PUSHED:
@@ -332,18 +298,18 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 		break;
 	case GITCHAT_SYNC_EVENT_RECEIVED:
 		if (ui->verbose) {
-			static const size_t none[4];
-			recv_kinds *k = kinds_for(ui, e->remote, e->room);
 			gitchat_buf what = GITCHAT_BUF_INIT, detail = GITCHAT_BUF_INIT;
-			describe_received(&what, &detail, e->count, k ? k->kinds : none);
-			fprintf(stderr, "'%s': %s in room '%s'%s\n", e->remote, what.ptr, e->room,
-			        detail.size ? detail.ptr : "");
+			if (describe_received(&what, &detail, e->count, e->kinds) < 0)
+				fprintf(stderr, "'%s': %zu new commits in room '%s'\n", e->remote,
+				        e->count, e->room);
+			else
+				fprintf(stderr, "'%s': %s in room '%s'%s\n", e->remote, what.ptr, e->room,
+				        detail.size ? detail.ptr : "");
 			gitchat_buf_dispose(&what);
 			gitchat_buf_dispose(&detail);
 		}
 		break;
 	case GITCHAT_SYNC_EVENT_UPDATED:
-		classify_log(ui, e);
 		if (ui->verbose)
 			fprintf(stderr, "'%s': %s %s..%s\n", e->remote, e->refname, b, a);
 		break;
@@ -356,59 +322,66 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 }
 
 /* "name: received 3 new messages (general: 3), 1 log pushed, 1 fork" */
-static void part(gitchat_buf *out, int *n, size_t count, const char *one, const char *many)
+static int part(gitchat_buf *out, int *n, size_t count, const char *one, const char *many)
 {
-	gitchat_buf_puts(out, (*n)++ ? ", " : " ");
+	int error = gitchat_buf_puts(out, (*n)++ ? ", " : " ");
+	if (error < 0)
+		return error;
 	if (count)
-		gitchat_buf_printf(out, "%zu %s", count, count == 1 ? one : many);
-	else
-		gitchat_buf_puts(out, one);
+		return gitchat_buf_printf(out, "%zu %s", count, count == 1 ? one : many);
+	return gitchat_buf_puts(out, one);
 }
 
-static void print_summary(const gitchat_sync_remote_result *r, const sync_ui *ui)
+static int summary_line(gitchat_buf *line, const gitchat_sync_remote_result *r)
 {
-	gitchat_buf line = GITCHAT_BUF_INIT, what = GITCHAT_BUF_INIT, detail = GITCHAT_BUF_INIT;
-	size_t kinds[4] = { 0 };
-	int n = 0, k;
+	gitchat_buf what = GITCHAT_BUF_INIT, detail = GITCHAT_BUF_INIT;
+	int n = 0, error;
 	size_t i;
 
-	gitchat_buf_printf(&line, "%s", r->name);
-	if (strcmp(r->name, r->url) != 0 && !strncmp(r->name, "url-", 4))
-		gitchat_buf_printf(&line, " (%s)", r->url);
-	gitchat_buf_puts(&line, ":");
-	if (r->created)
-		part(&line, &n, 0, "created", NULL);
+	if ((error = gitchat_buf_puts(line, r->name)) < 0 ||
+	    (strcmp(r->name, r->url) != 0 && !strncmp(r->name, "url-", 4) &&
+	     (error = gitchat_buf_printf(line, " (%s)", r->url)) < 0) ||
+	    (error = gitchat_buf_puts(line, ":")) < 0 ||
+	    (r->created && (error = part(line, &n, 0, "created", NULL)) < 0))
+		goto done;
 	if (r->received) {
-		for (i = 0; i < ui->nrecv; i++)
-			if (!strcmp(ui->recv[i].remote, r->name))
-				for (k = 0; k < 4; k++)
-					kinds[k] += ui->recv[i].kinds[k];
-		describe_received(&what, &detail, r->received, kinds);
-		gitchat_buf_printf(&line, "%sreceived %s (", n++ ? ", " : " ", what.ptr);
+		if ((error = describe_received(&what, &detail, r->received, r->received_kinds)) < 0 ||
+		    (error = gitchat_buf_printf(line, "%sreceived %s (", n++ ? ", " : " ",
+		                                what.ptr)) < 0)
+			goto done;
 		for (i = 0; i < r->rooms_count; i++)
-			gitchat_buf_printf(&line, "%s%s: %zu", i ? ", " : "", r->rooms[i].room,
-			                   r->rooms[i].count);
-		gitchat_buf_printf(&line, ")%s", detail.size ? detail.ptr : "");
+			if ((error = gitchat_buf_printf(line, "%s%s: %zu", i ? ", " : "",
+			                                r->rooms[i].room, r->rooms[i].count)) < 0)
+				goto done;
+		if ((error = gitchat_buf_printf(line, ")%s", detail.size ? detail.ptr : "")) < 0)
+			goto done;
 	}
-	if (r->pushed)
-		part(&line, &n, r->pushed, "log pushed", "logs pushed");
-	if (r->rejected)
-		part(&line, &n, r->rejected, "log rejected", "logs rejected");
-	if (r->declined)
-		part(&line, &n, r->declined, "push declined by the server",
-		     "pushes declined by the server");
-	if (r->not_pushed)
-		part(&line, &n, r->not_pushed, "log not pushed", "logs not pushed");
-	if (r->forks)
-		part(&line, &n, r->forks, "fork", "forks");
-	if (r->failed)
-		part(&line, &n, 0, "failed", NULL);
-	if (!n)
-		gitchat_buf_puts(&line, " up to date");
-	printf("%s\n", line.ptr);
-	gitchat_buf_dispose(&line);
+	if ((r->pushed && (error = part(line, &n, r->pushed, "log pushed", "logs pushed")) < 0) ||
+	    (r->rejected &&
+	     (error = part(line, &n, r->rejected, "log rejected", "logs rejected")) < 0) ||
+	    (r->declined && (error = part(line, &n, r->declined, "push declined by the server",
+	                                  "pushes declined by the server")) < 0) ||
+	    (r->not_pushed &&
+	     (error = part(line, &n, r->not_pushed, "log not pushed", "logs not pushed")) < 0) ||
+	    (r->forks && (error = part(line, &n, r->forks, "fork", "forks")) < 0) ||
+	    (r->failed && (error = part(line, &n, 0, "failed", NULL)) < 0) ||
+	    (!n && (error = gitchat_buf_puts(line, " up to date")) < 0))
+		goto done;
+done:
 	gitchat_buf_dispose(&what);
 	gitchat_buf_dispose(&detail);
+	return error;
+}
+
+static void print_summary(const gitchat_sync_remote_result *r)
+{
+	gitchat_buf line = GITCHAT_BUF_INIT;
+
+	if (summary_line(&line, r) < 0)
+		printf("%s: %s\n", r->name, r->failed ? "failed" : "synced (out of memory for the rest)");
+	else
+		printf("%s\n", line.ptr);
+	gitchat_buf_dispose(&line);
 }
 
 /* A room only a remote has is what -r is for, so it is no error; a room
@@ -499,16 +472,11 @@ int cmd_sync(int argc, char **argv)
 	end_progress_line(&ui);
 	if (!ui.quiet)
 		for (i = 0; i < gitchat_sync_result_count(res); i++)
-			print_summary(gitchat_sync_result_get(res, i), &ui);
+			print_summary(gitchat_sync_result_get(res, i));
 	ret = gitchat_sync_result_problems(res) ? CLI_EXIT_PROBLEM : 0;
 	for (i = 0; i < nrooms; i++)
 		note_unknown_room(store, rooms[i], o.flags & GITCHAT_SYNC_NO_FETCH);
 done:
-	for (i = 0; i < ui.nrecv; i++) {
-		free(ui.recv[i].remote);
-		free(ui.recv[i].room);
-	}
-	free(ui.recv);
 	gitchat_sync_result_free(res);
 	gitchat_store_free(store);
 	free(rooms);

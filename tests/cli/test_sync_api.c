@@ -10,7 +10,7 @@
 typedef struct {
 	size_t received, updated, pushed, rejected, forks, failed, created;
 	size_t recv_progress, send_progress, recv_done, send_done;
-	size_t last_count;
+	size_t last_count, kinds[4];
 	char last_room[65];
 	int cancel_on_update;
 } seen;
@@ -24,6 +24,8 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 	case GITCHAT_SYNC_EVENT_RECEIVED:
 		s->received++;
 		s->last_count = e->count;
+		for (int k = 0; k < 4; k++)
+			s->kinds[k] += e->kinds[k];
 		snprintf(s->last_room, sizeof(s->last_room), "%s", e->room);
 		break;
 	case GITCHAT_SYNC_EVENT_UPDATED:
@@ -96,6 +98,11 @@ Test(sync_api, events_progress_and_result)
 	cr_assert_null(gitchat_sync_result_get(res, 1));
 	cr_assert_eq(rr->failed, 0);
 	cr_assert_eq(rr->received, 4);
+	/* the kinds come with the counts: four plain messages */
+	cr_assert_eq(rr->received_kinds[GITCHAT_MESSAGE_TEXT], 4);
+	cr_assert_eq(rr->received_kinds[GITCHAT_MESSAGE_EDIT] + rr->received_kinds[2] +
+	             rr->received_kinds[3], 0);
+	cr_assert_eq(s.kinds[GITCHAT_MESSAGE_TEXT], 4);
 	cr_assert_eq(rr->rooms_count, 2);
 	cr_assert_str_eq(rr->rooms[0].room, "general");
 	cr_assert_eq(rr->rooms[0].count, 3);

@@ -46,6 +46,9 @@ Test(sync_fork, two_devices_sync_directly_then_heal)
 	cr_assert(tp_contains(r.err, d1.fp), "and her key: %s", r.err);
 	cr_assert(tp_contains(r.err, b2), "and the remote's commit: %s", r.err);
 	cr_assert(tp_contains(r.out, "1 fork"), "%s", r.out);
+	/* the fork's commit is a message too (the library tells the kinds of
+	 * all it received, not only of the logs it fast-forwarded) */
+	cr_assert(tp_contains(r.out, "received 1 new message (general: 1)"), "%s", r.out);
 	t_run_free(&r);
 	cr_assert_str_eq(tp_ref(d1.store, ref), a2);
 	cr_assert_str_eq(tp_ref(d2.store, ref), b2, "a fork must never be pushed over");

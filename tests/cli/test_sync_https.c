@@ -344,3 +344,31 @@ Test(sync_https, ca_setting_does_not_outlive_its_store, .timeout = 120)
 	gitchat_store_free(sb);
 	teardown(&f);
 }
+
+/* The CA settings and the sslVerify refusal follow the URL that is really
+ * used: git's url.<base>.insteadOf turns "tls:team.git" into https. */
+Test(sync_https, settings_apply_to_the_url_after_insteadof, .timeout = 120)
+{
+	fx f;
+	char *base, *id;
+	t_run r;
+
+	setup(&f, 0);
+	base = tp_strdup_printf("%s", f.url);
+	base[strlen(base) - strlen("team.git")] = '\0';
+	free(tp_git(f.a.store, "config 'url.%s.insteadOf' tls:", base));
+	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
+	id = tp_send(&f.a, "general", "through an insteadOf");
+	r = tp_sync(&f.a, "tls:team.git", NULL);
+	cr_assert_eq(r.status, 0, "exit %d: %s%s", r.status, r.out, r.err);
+	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert(tp_contains(tp_refs(f.repo, "refs/chat"), id));
+
+	free(tp_git(f.a.store, "config http.sslVerify false"));
+	r = tp_sync(&f.a, "tls:team.git", NULL);
+	cr_assert_eq(r.status, 1, "exit %d: %s%s", r.status, r.out, r.err);
+	cr_assert(tp_contains(r.err, "does not turn off certificate checks"), "%s", r.err);
+	t_run_free(&r);
+	teardown(&f);
+}

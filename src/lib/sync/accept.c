@@ -12,6 +12,7 @@
 
 #include "sync/sync_internal.h"
 #include "gitchat/verify.h"
+#include "message/commit.h"
 #include "util/error.h"
 
 #define ACCEPT_RETRIES 8
@@ -274,11 +275,30 @@ static int cand_cmp(const void *a, const void *b)
 	return d ? d : strcmp(x->head->refname, y->head->refname);
 }
 
-/* New messages in `room`: commits the new heads reach that none of the old
- * heads of the room (both namespaces) did. */
-static int count_new(size_t *out, sync_remote *r, const char *room, const git_oid *before_ids,
-                     size_t nbefore, const oid_list *tips)
+/* Adds the kind of the (verified) commit `id` to kinds[]; one that does
+ * not parse is left out, so the kinds then add up to less than the count. */
+static void count_kind(size_t kinds[4], git_repository *repo, const git_oid *id,
+                       gitchat_buf *raw)
 {
+	gitchat_commit c;
+
+	gitchat_buf_clear(raw);
+	if (gitchat_commit_read_raw(raw, repo, id) == 0 &&
+	    gitchat_commit_parse(&c, raw->ptr, raw->size) == 0) {
+		if ((unsigned)c.kind < 4)
+			kinds[c.kind]++;
+		gitchat_commit_dispose(&c);
+	}
+	gitchat_error_clear();
+}
+
+/* New messages in `room`: commits the new heads reach that none of the old
+ * heads of the room (both namespaces) did; kinds[] tells what they are
+ * (read here, where each is met anyway, so callers need not walk again). */
+static int count_new(size_t *out, size_t kinds[4], sync_remote *r, const char *room,
+                     const git_oid *before_ids, size_t nbefore, const oid_list *tips)
+{
+	gitchat_buf raw = GITCHAT_BUF_INIT;
 	git_revwalk *walk = NULL;
 	git_oid id;
 	size_t i;
@@ -293,8 +313,11 @@ static int count_new(size_t *out, sync_remote *r, const char *room, const git_oi
 	for (i = 0; i < nbefore; i++)
 		if (git_revwalk_hide(walk, &before_ids[i]) < 0)
 			git_error_clear();
-	while ((error = git_revwalk_next(&id, walk)) == 0)
+	while ((error = git_revwalk_next(&id, walk)) == 0) {
 		(*out)++;
+		count_kind(kinds, r->repo, &id, &raw);
+	}
+	gitchat_buf_dispose(&raw);
 	git_revwalk_free(walk);
 	git_error_clear();
 	return 0;
@@ -325,7 +348,7 @@ static int accept_room(sync_remote *r, candidate *c, size_t n)
 {
 	oid_list tips = { 0 };
 	git_oid *before = NULL;
-	size_t nbefore = 0, i, count = 0;
+	size_t nbefore = 0, i, count = 0, kinds[4] = { 0 };
 	int error;
 
 	if ((error = old_tips(&before, &nbefore, r->repo, c[0].room)) < 0)
@@ -334,13 +357,14 @@ static int accept_room(sync_remote *r, candidate *c, size_t n)
 		if ((error = accept_one(r, &c[i], &tips)) < 0)
 			goto done;
 	if (tips.n) {
-		if ((error = count_new(&count, r, c[0].room, before, nbefore, &tips)) < 0)
+		if ((error = count_new(&count, kinds, r, c[0].room, before, nbefore, &tips)) < 0)
 			goto done;
 		if (count) {
 			gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_RECEIVED };
 			ev.room = c[0].room;
 			ev.count = count;
-			sync_result_count_room(r, c[0].room, count);
+			memcpy(ev.kinds, kinds, sizeof(ev.kinds));
+			sync_result_count_room(r, c[0].room, count, kinds);
 			error = sync_emit(r, &ev);
 		}
 	}

@@ -5,8 +5,11 @@
  * server that holds a forged commit on top of someone's log refuses every
  * later push of it). So each sync tells, per log: what the remote's copy is
  * (invalid, a fork, or not fetched), how many commits of the log's own
- * chain the remote lacks, and the newest of them it holds, which is where
- * an admin can put the ref back.
+ * chain the remote lacks, and, for an invalid copy, where an admin can put
+ * the ref back: the newest valid commit of the log in the remote's own
+ * copy (not ours: a store that is behind would roll the server back past
+ * valid messages), a deletion only when nothing there is the log's, or
+ * "unknown" rather than a guess.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +48,8 @@ done:
 
 /* Walks the log's own chain from `ours` (first parent while the signer is
  * the log's key): *count = its commits in `missing`, *base = the first one
- * that is not (the newest the remote holds); *has_base = 0 when the chain
- * ends first. */
+ * that is not (the newest of ours the remote holds); *has_base = 0 when the
+ * chain ends first. */
 static void own_chain(size_t *count, git_oid *base, int *has_base, sync_remote *r,
                       const gitchat_tip *t, const gitchat_oidmap *missing)
 {
@@ -79,12 +82,89 @@ static void own_chain(size_t *count, git_oid *base, int *has_base, sync_remote *
 	gitchat_error_clear();
 }
 
+/* 1 when `from` or one of its ancestors is signed by `key`, 0 when none
+ * is, -1 when that cannot be told (a commit missing here). */
+static int any_signed_by(sync_remote *r, const git_oid *from, const gitchat_pubkey *key)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int error, found = 0;
+
+	if ((error = git_revwalk_new(&walk, r->repo)) < 0 ||
+	    (error = git_revwalk_push(walk, from)) < 0)
+		goto done;
+	while ((error = git_revwalk_next(&id, walk)) == 0) {
+		gitchat_pubkey signer;
+		int e = gitchat_commit_signer(&signer, r->store, &id);
+		if (e == 0 && !gitchat_pubkey_cmp(&signer, key)) {
+			found = 1;
+			break;
+		}
+		if (e < 0 && e != GITCHAT_EVERIFY) {
+			error = -1;
+			goto done;
+		}
+	}
+	error = found || error == GIT_ITEROVER ? 0 : -1;
+done:
+	git_revwalk_free(walk);
+	git_error_clear();
+	gitchat_error_clear();
+	return error < 0 ? -1 : found;
+}
+
+/* Where the remote's invalid copy `theirs` can be put back without losing
+ * anything valid: the newest commit on its first-parent chain that the ref
+ * may point at (valid, the log's key, its room), which may be ahead of our
+ * own copy (*base: REPAIR_RESET); a deletion only when nothing in it is
+ * signed by the log's key at all; else unknown (a commit of it missing
+ * here, say), never a guess. */
+static gitchat_sync_repair remote_base(git_oid *base, sync_remote *r, const gitchat_tip *t,
+                                       const git_oid *theirs)
+{
+	gitchat_sync_repair repair = GITCHAT_SYNC_REPAIR_UNKNOWN;
+	git_oid id = *theirs, bad;
+
+	for (;;) {
+		git_commit *c = NULL;
+		size_t parents;
+
+		if (!sync_odb_has(r->repo, &id))
+			break;
+		if (!git_oid_equal(&id, theirs)) {
+			int error = gitchat_verify_ref_update(r->store, t->refname, NULL, &id, &bad);
+			if (error == 0) {
+				*base = id;
+				repair = GITCHAT_SYNC_REPAIR_RESET;
+				break;
+			}
+			if (error != GITCHAT_EVERIFY)
+				break;
+		}
+		if (git_commit_lookup(&c, r->repo, &id) < 0)
+			break;
+		parents = git_commit_parentcount(c);
+		if (parents)
+			git_oid_cpy(&id, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		if (!parents) {
+			if (any_signed_by(r, theirs, &t->ref.key) == 0)
+				repair = GITCHAT_SYNC_REPAIR_DELETE;
+			break;
+		}
+	}
+	git_error_clear();
+	gitchat_error_clear();
+	return repair;
+}
+
 int sync_blocked_report(sync_remote *r, const gitchat_tip *t, const git_oid *theirs)
 {
 	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_NOT_PUSHED };
 	gitchat_oidmap missing = GITCHAT_OIDMAP_INIT;
 	gitchat_buf why = GITCHAT_BUF_INIT;
-	git_oid bad, base;
+	git_oid bad, base, ours_base;
+	const git_oid *hide = theirs;
 	int has_base = 0, error;
 
 	ev.refname = t->refname;
@@ -98,17 +178,18 @@ int sync_blocked_report(sync_remote *r, const gitchat_tip *t, const git_oid *the
 		git_oid_cpy(&bad, theirs);
 		error = gitchat_verify_ref_update(r->store, t->refname, NULL, theirs, &bad);
 		if (error == GITCHAT_EVERIFY) {
-			char hex[GIT_OID_HEXSZ + 1];
-			ev.blocked = GITCHAT_SYNC_BLOCKED_INVALID;
-			if (git_oid_equal(&bad, theirs))
-				error = gitchat_buf_puts(&why, gitchat_error_last()->message);
-			else
-				error = gitchat_buf_printf(&why, "its ancestor %s: %s",
-				                           git_oid_tostr(hex, sizeof(hex), &bad),
-				                           gitchat_error_last()->message);
-			if (error < 0)
+			/* The message names the ancestor to blame, if any. */
+			if ((error = gitchat_buf_puts(&why, gitchat_error_last()->message)) < 0)
 				goto done;
+			ev.blocked = GITCHAT_SYNC_BLOCKED_INVALID;
 			ev.reason = why.ptr;
+			/* The repair restores the remote's own last valid commit,
+			 * never ours: ours may be behind it. */
+			ev.repair = remote_base(&base, r, t, theirs);
+			if (ev.repair == GITCHAT_SYNC_REPAIR_RESET) {
+				ev.base = &base;
+				hide = &base;
+			}
 		} else if (error < 0) {
 			goto done;
 		} else if (git_graph_descendant_of(r->repo, theirs, &t->id) == 1) {
@@ -119,11 +200,12 @@ int sync_blocked_report(sync_remote *r, const gitchat_tip *t, const git_oid *the
 		} else {
 			ev.blocked = GITCHAT_SYNC_BLOCKED_FORK;
 		}
-		if ((error = missing_there(&missing, r->repo, &t->id, theirs)) == GITCHAT_ENOMEM)
+		if ((error = missing_there(&missing, r->repo, &t->id, hide)) == GITCHAT_ENOMEM)
 			goto done;
 		if (error == 0) {
-			own_chain(&ev.count, &base, &has_base, r, t, &missing);
-			ev.base = has_base ? &base : NULL;
+			own_chain(&ev.count, &ours_base, &has_base, r, t, &missing);
+			if (ev.blocked == GITCHAT_SYNC_BLOCKED_FORK)
+				ev.base = has_base ? &ours_base : NULL;
 		}
 	}
 	gitchat_error_clear();

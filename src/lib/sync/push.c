@@ -164,18 +164,40 @@ static int push_some(sync_remote *r, sync_update *u, size_t n)
 	return error;
 }
 
-/* Tells each log that cannot be pushed, from the latest listing. */
+/* Tells each log that cannot be pushed, from the latest listing. Called
+ * after the push: working out why one log is held back (its own I/O, a
+ * cache read, memory) must not keep the others from going out, so a
+ * report that fails is told as a remote message and counted, not fatal.
+ * Only a cancellation by the caller fails. */
 static int report_blocked(sync_remote *r, const gitchat_tips *local, const size_t *blocked,
                           size_t nblocked)
 {
 	for (size_t i = 0; i < nblocked && !r->cancelled; i++) {
 		const gitchat_tip *t = &local->tips[blocked[i]];
 		const sync_head *h = sync_heads_find(&r->heads, t->refname);
-		int error;
-		if (h && (error = sync_blocked_report(r, t, &h->id)) < 0)
-			return error;
+		gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_REMOTE_MESSAGE };
+		gitchat_buf why = GITCHAT_BUF_INIT;
+
+		if (!h || sync_blocked_report(r, t, &h->id) == 0 || r->cancelled)
+			continue;
+		/* Held back for a reason unknown: a problem, like an invalid copy. */
+		r->res->pub.not_pushed++;
+		r->res->blocked_invalid++;
+		if (gitchat_buf_printf(&why, "%s was not pushed (the remote's copy is not in it), "
+		                       "and why could not be worked out: %s", t->refname,
+		                       gitchat_error_last()->message) < 0)
+			gitchat_buf_clear(&why);
+		ev.refname = t->refname;
+		ev.room = t->ref.room;
+		ev.key = &t->ref.key;
+		ev.commit = &t->id;
+		ev.old = &h->id;
+		ev.reason = why.ptr ? why.ptr : "a log was not pushed (out of memory)";
+		gitchat_error_clear();
+		sync_emit(r, &ev);
+		gitchat_buf_dispose(&why);
 	}
-	return 0;
+	return r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller") : 0;
 }
 
 int sync_push_phase(sync_remote *r, int have_heads)
@@ -196,18 +218,17 @@ int sync_push_phase(sync_remote *r, int have_heads)
 		/* What the fetch listed says whether a push is needed at all. */
 		if ((error = plan(&u, &n, blocked, &nblocked, r, &local, 0)) < 0)
 			goto done;
-		if (n == 0) {
-			error = report_blocked(r, &local, blocked, nblocked);
-			goto done;
-		}
+		if (n == 0)
+			goto report;
 		updates_dispose(u, n);
 		u = NULL;
 		n = 0;
 	}
 	if ((error = sync_transport_connect(r, GIT_DIRECTION_PUSH)) < 0 ||
-	    (error = plan(&u, &n, blocked, &nblocked, r, &local, 1)) < 0 ||
-	    (error = report_blocked(r, &local, blocked, nblocked)) < 0 || n == 0)
+	    (error = plan(&u, &n, blocked, &nblocked, r, &local, 1)) < 0)
 		goto done;
+	if (n == 0)
+		goto report;
 	if (r->local)
 		sync_local_note_hooks(r);
 	if (r->cancelled)
@@ -262,7 +283,9 @@ int sync_push_phase(sync_remote *r, int have_heads)
 		if (sync_emit(r, &ev) != 0)
 			break;
 	}
-	error = 0;
+report:
+	/* After the push: a report cannot hold back the other logs. */
+	error = report_blocked(r, &local, blocked, nblocked);
 done:
 	sync_transport_close(r);
 	updates_dispose(u, n);

@@ -41,7 +41,8 @@ int sync_room_wanted(const sync_remote *r, const char *room)
 	return 0;
 }
 
-void sync_result_count_room(sync_remote *r, const char *room, size_t count)
+void sync_result_count_room(sync_remote *r, const char *room, size_t count,
+                            const size_t kinds[4])
 {
 	sync_result_entry *e = r->res;
 	size_t i;
@@ -49,6 +50,8 @@ void sync_result_count_room(sync_remote *r, const char *room, size_t count)
 	char **nn;
 
 	e->pub.received += count;
+	for (i = 0; i < 4; i++)
+		e->pub.received_kinds[i] += kinds[i];
 	for (i = 0; i < e->nrooms; i++)
 		if (!strcmp(e->room_names[i], room)) {
 			e->rooms[i].count += count;

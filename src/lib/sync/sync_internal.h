@@ -189,7 +189,9 @@ void sync_hmac_sha1(unsigned char out[20], const unsigned char *key, size_t key_
 int sync_emit(sync_remote *r, gitchat_sync_event *ev);
 int sync_progress(sync_remote *r, gitchat_sync_progress *p);
 int sync_room_wanted(const sync_remote *r, const char *room);
-void sync_result_count_room(sync_remote *r, const char *room, size_t count);
+/* Adds `count` new commits of `room`, kinds[] by gitchat_message_kind. */
+void sync_result_count_room(sync_remote *r, const char *room, size_t count,
+                            const size_t kinds[4]);
 
 /* accept.c: the fetch half (fetch, verify, fast-forward, forks). */
 int sync_fetch_phase(sync_remote *r);

@@ -144,10 +144,14 @@ int sync_transport_connect(sync_remote *r, int direction)
 	gitchat_buf_clear(&r->failure);
 	sync_creds_finish(r, 0);   /* each connection offers every key again */
 	url = direction == GIT_DIRECTION_PUSH && r->pushurl ? r->pushurl : r->url;
-	if ((error = sync_tls_prepare(r, url)) < 0)
-		return error;
 	if ((error = git_remote_create_anonymous(&r->remote, r->repo, url)) < 0)
 		return gitchat_error_from_git(error, "cannot use the remote URL '%s'", url);
+	/* The CA settings follow the URL libgit2 will use: it has applied
+	 * url.<base>.insteadOf by now (and connects only below). */
+	if (git_remote_url(r->remote))
+		url = git_remote_url(r->remote);
+	if ((error = sync_tls_prepare(r, url)) < 0)
+		return error;
 	callbacks_init(&cb, r);
 	proxy.type = GIT_PROXY_AUTO;
 	if ((error = git_remote_connect(r->remote, direction, &cb, &proxy, NULL)) < 0) {
