@@ -92,16 +92,22 @@ static int list_glob(gitchat_tips *out, gitchat_tips *bad, git_repository *repo,
 	while ((error = git_reference_next(&ref, it)) == 0) {
 		const char *name = git_reference_name(ref);
 		git_reference *resolved = NULL;
-		if (git_reference_resolve(&resolved, ref) < 0) {
+		const git_oid *target;
+		/* A direct ref is its own target; resolving it would read it again. */
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+			target = git_reference_target(ref);
+		} else if (git_reference_resolve(&resolved, ref) < 0) {
 			git_reference_free(ref);
 			continue;
+		} else {
+			target = git_reference_target(resolved);
 		}
 		if (gitchat_chatref_parse(&parsed, name) < 0) {
 			gitchat_error_clear();
-			if (bad && (error = tips_push(bad, name, git_reference_target(resolved), NULL)) < 0)
+			if (bad && (error = tips_push(bad, name, target, NULL)) < 0)
 				goto next_fail;
 		} else if (!room || strcmp(parsed.room, room) == 0) {
-			if ((error = tips_push(out, name, git_reference_target(resolved), &parsed)) < 0)
+			if ((error = tips_push(out, name, target, &parsed)) < 0)
 				goto next_fail;
 		}
 		git_reference_free(resolved);
