@@ -121,7 +121,8 @@ Test(send_lib, a_long_lived_store_sends_what_fresh_ones_send)
 	for (int i = 0; i < 14; i++) {
 		long t = 1764150000L + i * 60;
 		char *date = t_fmt("GIT_AUTHOR_DATE=@%ld +0000", t - 30);
-		const char *env[] = { date, NULL };
+		char *cdate = t_fmt("GIT_COMMITTER_DATE=@%ld +0000", t - 30);
+		const char *env[] = { date, cdate, NULL };
 		if (i % 3 == 1) {
 			/* b wrote elsewhere; both stores fetch it (another process). */
 			t_send_env(side, b, "general", t_fmt("b %d", i), env);
@@ -212,10 +213,21 @@ Test(send_lib, another_writer_of_the_same_log)
 	free(t_git(s, "update-ref %s %s", ref, m3));
 	char *m4 = lib_send(live, key, "four", 1764150180L);
 	cr_assert_str_eq(t_git(s, "show -s --format=%%P %s", m4), m3);
-	gitchat_store_free(live);
 	t_run v = t_chat(s, NULL, (const char *[]){ "verify", NULL });
 	cr_assert_eq(v.status, 0, "%s", v.err);
 	t_run_free(&v);
+
+	/* Its own head's object gone (a damaged store): what the store object
+	 * remembers does not stand in for it; nothing is written. */
+	t_run rm = t_sh("rm -f '%s/objects/%.2s/%s'", s, m4, m4 + 2);
+	cr_assert_eq(rm.status, 0);
+	t_run_free(&rm);
+	o.text = "five";
+	o.text_len = 4;
+	cr_assert_lt(gitchat_send(&id, live, key, &o), 0);
+	t_assert_contains(gitchat_error_last()->message, m4);
+	cr_assert_str_eq(t_git(s, "rev-parse %s", ref), m4);
+	gitchat_store_free(live);
 }
 
 /* gitchat_send builds the stored commit bytes itself (to verify exactly

@@ -200,8 +200,9 @@ static int build_object(gitchat_buf *out, const gitchat_buf *text, const gitchat
  * parents: the own head and the chosen ones were verified when read, so
  * the cache knows them), signed by the log's key, and its first parent
  * is the head it replaces. */
-static int verify_new(gitchat_store *store, const git_oid *id, const gitchat_buf *obj,
-                      const char *room, const gitchat_key *key, const git_oid *old)
+static int verify_new(gitchat_store *store, git_odb *odb, const git_oid *id,
+                      const gitchat_buf *obj, const char *room, const gitchat_key *key,
+                      const git_oid *old)
 {
 	gitchat_verify_cache *cache;
 	gitchat_commit c;
@@ -223,8 +224,14 @@ static int verify_new(gitchat_store *store, const git_oid *id, const gitchat_buf
 		                          git_oid_tostr(hex, sizeof(hex), old));
 		goto done;
 	}
+	/* (Stored parents, as libgit2 checks when it writes a commit: the
+	 * verification cache knows ids, not whether their objects are here.) */
 	for (i = 0; i < c.parent_count; i++)
-		if ((error = gitchat_verify_commit(store, &c.parents[i], room, NULL)) < 0) {
+		if (!git_odb_exists(odb, &c.parents[i])) {
+			error = gitchat_error_set(GITCHAT_EVERIFY, "its parent %s is missing from the store",
+			                          git_oid_tostr(hex, sizeof(hex), &c.parents[i]));
+			goto done;
+		} else if ((error = gitchat_verify_commit(store, &c.parents[i], room, NULL)) < 0) {
 			error = gitchat_error_set(GITCHAT_EVERIFY, "its parent %s is not valid: %s",
 			                          git_oid_tostr(hex, sizeof(hex), &c.parents[i]),
 			                          gitchat_error_last()->message);
@@ -331,7 +338,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		}
 		/* Never point refs/chat at anything unverified, not even our own:
 		 * checked from the bytes that are stored next. */
-		if ((error = verify_new(store, &expect, &obj, opts->room, key,
+		if ((error = verify_new(store, odb, &expect, &obj, opts->room, key,
 		                        has_old ? &old : NULL)) < 0) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
 				"the new message does not verify (%s); nothing was sent",
