@@ -262,3 +262,59 @@ Test(send_lib, stored_bytes_are_libgit2s)
 	gitchat_store_free(store);
 	free(t_git(s, "fsck --strict"));
 }
+
+static char *all_replaced(const char *s, const char *from, const char *to)
+{
+	char *r = t_fmt("%s", s);
+	while (strstr(r, from))
+		r = t_replace(r, from, to);
+	return r;
+}
+
+/* The room's refs are read straight from refs/chat/<room>/ when that is
+ * all there is, and by libgit2 otherwise. Whatever else the store holds
+ * there (a stale .lock, a subdirectory, packed refs, a symbolic ref), a
+ * message gets the same parents as in a store without it. */
+Test(send_lib, room_listing_in_every_ref_layout)
+{
+	const char *dir = t_scratch();
+	char *s1 = t_store(dir, "s1"), *s2 = t_store(dir, "s2");
+	char *mine = t_keygen(dir, "me", 1), *a = t_keygen(dir, "a", 1), *b = t_keygen(dir, "b", 0);
+	char *ahex = t_key_hex(a);
+	const char *damage[] = {   /* STORE: the first store */
+		"true",
+		"echo garbage > 'STORE/refs/chat/general/stale.lock'",
+		"mkdir -p 'STORE/refs/chat/general/sub' && "
+		"cp 'STORE/refs/chat/general/KEY' 'STORE/refs/chat/general/sub/x'",
+		"rm -rf 'STORE/refs/chat/general/sub' && git --git-dir='STORE' pack-refs --all",
+		"true",
+		"git --git-dir='STORE' symbolic-ref refs/chat/general/alias refs/chat/general/KEY",
+	};
+	gitchat_key *key = load_key(mine);
+
+	for (int i = 0; i < 6; i++) {
+		long t = 1764150000L + i * 60;
+		char *date = t_fmt("GIT_AUTHOR_DATE=@%ld +0000", t - 30);
+		char *cdate = t_fmt("GIT_COMMITTER_DATE=@%ld +0000", t - 30);
+		const char *env[] = { date, cdate, NULL };
+		char *other = i % 2 ? b : a;
+		cr_assert_str_eq(t_send_env(s1, other, "general", t_fmt("o %d", i), env),
+		                 t_send_env(s2, other, "general", t_fmt("o %d", i), env));
+		t_run r = t_sh("%s", all_replaced(all_replaced(damage[i], "STORE", s1), "KEY", ahex));
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		t_run_free(&r);
+		gitchat_store *st1 = NULL, *st2 = NULL;
+		cr_assert_eq(gitchat_store_open(&st1, s1), 0);
+		cr_assert_eq(gitchat_store_open(&st2, s2), 0);
+		char *m1 = lib_send(st1, key, t_fmt("m %d", i), t);
+		char *m2 = lib_send(st2, key, t_fmt("m %d", i), t);
+		gitchat_store_free(st1);
+		gitchat_store_free(st2);
+		cr_assert_str_eq(m1, m2, "message %d: parents differ:\n%s\nvs\n%s", i,
+		                 t_git(s1, "show -s --format=%%P %s", m1),
+		                 t_git(s2, "show -s --format=%%P %s", m2));
+	}
+	t_run p = t_sh("test -f '%s/packed-refs'", s1);
+	cr_assert_eq(p.status, 0);
+	t_run_free(&p);
+}
