@@ -31,6 +31,14 @@ static int memo_path(gitchat_buf *out, gitchat_store *store, const char *own_ref
 	                          own_ref + n);
 }
 
+struct gitchat_send_memo {
+	char *ref;           /* the log */
+	git_oid head;        /* its head, as this store object wrote it */
+	git_oid *seen;       /* heads known to be ancestors of `head` */
+	size_t nseen;
+	int dirty;           /* not yet in the file */
+};
+
 /* The heads known to be ancestors of own_head; none when the file is about
  * another head (or unreadable: it is a cache). Every line is a fact about
  * immutable commits, so a file cut short only knows less. */
@@ -38,12 +46,22 @@ static void memo_load(git_oid **out, size_t *n, gitchat_store *store, const char
                       const git_oid *own_head)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
+	struct gitchat_send_memo *m = store->memo;
 	git_oid head;
 	size_t i, count;
 
 	*out = NULL;
 	*n = 0;
-	if (!own_head || memo_path(&path, store, own_ref) < 0 ||
+	if (!own_head)
+		return;
+	if (m && strcmp(m->ref, own_ref) == 0 && git_oid_equal(&m->head, own_head)) {
+		if (m->nseen && (*out = malloc(m->nseen * sizeof(git_oid)))) {
+			memcpy(*out, m->seen, m->nseen * sizeof(git_oid));
+			*n = m->nseen;
+		}
+		return;
+	}
+	if (memo_path(&path, store, own_ref) < 0 ||
 	    gitchat_fs_read(&data, path.ptr, 1 << 22) < 0)
 		goto done;
 	if (data.size < MEMO_LINE || git_oid_fromstrn(&head, data.ptr, GIT_OID_HEXSZ) < 0 ||
@@ -72,19 +90,18 @@ static int memo_has(const git_oid *ids, size_t n, const git_oid *id)
 	return 0;
 }
 
-void gitchat_parents_remember(gitchat_store *store, const char *own_ref, const git_oid *head,
-                              const gitchat_parents *p)
+static void memo_write(gitchat_store *store, const struct gitchat_send_memo *m)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
 	size_t i;
 	int fd;
 
-	if (memo_path(&path, store, own_ref) < 0 ||
-	    gitchat_buf_printf(&data, "%s\n", git_oid_tostr(hex, sizeof(hex), head)) < 0)
+	if (memo_path(&path, store, m->ref) < 0 ||
+	    gitchat_buf_printf(&data, "%s\n", git_oid_tostr(hex, sizeof(hex), &m->head)) < 0)
 		goto done;
-	for (i = 0; i < p->nseen; i++)
-		if (gitchat_buf_printf(&data, "%s\n", git_oid_tostr(hex, sizeof(hex), &p->seen[i])) < 0)
+	for (i = 0; i < m->nseen; i++)
+		if (gitchat_buf_printf(&data, "%s\n", git_oid_tostr(hex, sizeof(hex), &m->seen[i])) < 0)
 			goto done;
 	/* Rewritten in place, not renamed into place: no new inode per message.
 	 * Two writers of one log mixing their lines is harmless: their heads are
@@ -110,6 +127,59 @@ done:
 	gitchat_buf_dispose(&data);
 }
 
+static void memo_release(gitchat_store *store)
+{
+	struct gitchat_send_memo *m = store->memo;
+
+	if (!m)
+		return;
+	if (m->dirty)
+		memo_write(store, m);
+	free(m->ref);
+	free(m->seen);
+	free(m);
+	store->memo = NULL;
+}
+
+void gitchat_parents_remember(gitchat_store *store, const char *own_ref, const git_oid *head,
+                              const gitchat_parents *p)
+{
+	struct gitchat_send_memo *m = store->memo;
+
+	/* Another log (another room or key): the old record goes to its file. */
+	if (m && strcmp(m->ref, own_ref) != 0) {
+		memo_release(store);
+		m = NULL;
+	}
+	if (!m) {
+		if (!(m = calloc(1, sizeof(*m))) || !(m->ref = strdup(own_ref))) {
+			free(m);
+			return;
+		}
+		store->memo = m;
+	}
+	free(m->seen);
+	m->seen = NULL;
+	m->nseen = 0;
+	if (p->nseen && (m->seen = malloc(p->nseen * sizeof(git_oid)))) {
+		memcpy(m->seen, p->seen, p->nseen * sizeof(git_oid));
+		m->nseen = p->nseen;
+	}
+	m->head = *head;
+	m->dirty = 1;
+}
+
+int gitchat_parents_wrote(gitchat_store *store, const char *own_ref, const git_oid *head)
+{
+	const struct gitchat_send_memo *m = store->memo;
+	return m && strcmp(m->ref, own_ref) == 0 && git_oid_equal(&m->head, head);
+}
+
+void gitchat_parents_memo_free(gitchat_store *store)
+{
+	memo_release(store);
+}
+
 static int newest_first(const void *a, const void *b)
 {
 	const candidate *x = a, *y = b;
@@ -124,26 +194,23 @@ static int is_ancestor(git_repository *repo, const git_oid *a, const git_oid *d)
 	return git_oid_equal(a, d) || git_graph_descendant_of(repo, d, a) == 1;
 }
 
-int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const char *room,
-                           const char *own_ref, const git_oid *own_head)
+int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const char *own_ref,
+                           const git_oid *own_head, const gitchat_tips *tips)
 {
-	gitchat_tips tips;
 	candidate *c = NULL;
 	git_oid *known = NULL;
 	size_t i, j, n = 0, nknown = 0, kept;
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = gitchat_tips_list(&tips, NULL, store->repo, room)) < 0)
-		return error;
 	memo_load(&known, &nknown, store, own_ref, own_head);
-	if (tips.count && (!(c = calloc(tips.count, sizeof(*c))) ||
-	                   !(out->seen = calloc(tips.count, sizeof(git_oid))))) {
+	if (tips->count && (!(c = calloc(tips->count, sizeof(*c))) ||
+	                   !(out->seen = calloc(tips->count, sizeof(git_oid))))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
-	for (i = 0; i < tips.count; i++) {
-		const gitchat_tip *t = &tips.tips[i];
+	for (i = 0; i < tips->count; i++) {
+		const gitchat_tip *t = &tips->tips[i];
 		git_commit *commit = NULL;
 		if (strcmp(t->refname, own_ref) == 0 || (own_head && git_oid_equal(&t->id, own_head)))
 			continue;
@@ -199,7 +266,6 @@ int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const cha
 done:
 	free(c);
 	free(known);
-	gitchat_tips_dispose(&tips);
 	return error;
 }
 

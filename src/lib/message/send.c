@@ -9,6 +9,7 @@
 #include "gitchat/verify.h"
 #include "message/commit.h"
 #include "message/parents.h"
+#include "verify/cache.h"
 #include "store/refs.h"
 #include "store/store_internal.h"
 #include "util/buf.h"
@@ -23,15 +24,19 @@ typedef struct {
 	int atz, ctz;
 } send_ident;
 
-static int ident_field(char **out, const char *given, const char *env, git_config *cfg,
-                       const char *key, const char *what)
+static int ident_field(char **out, const char *given, const char *env, git_repository *repo,
+                       git_config **cfg, const char *key, const char *what)
 {
 	const char *v = given;
 	git_buf cv = GIT_BUF_INIT;
+	int error;
 
 	if (!v)
 		v = getenv(env);
-	if (!v && git_config_get_string_buf(&cv, cfg, key) == 0)
+	/* The config only when needed: a snapshot stats every config file. */
+	if (!v && !*cfg && (error = git_repository_config_snapshot(cfg, repo)) < 0)
+		return gitchat_error_from_git(error, "cannot read the git config");
+	if (!v && git_config_get_string_buf(&cv, *cfg, key) == 0)
 		v = cv.ptr;
 	if (!v || !*v) {
 		git_buf_dispose(&cv);
@@ -71,11 +76,9 @@ static int ident_resolve(send_ident *id, git_repository *repo, const gitchat_sen
 	int64_t now = (int64_t)time(NULL);
 	int error;
 
-	if ((error = git_repository_config_snapshot(&cfg, repo)) < 0)
-		return gitchat_error_from_git(error, "cannot read the git config");
-	if ((error = ident_field(&id->name, o->author_name, "GIT_AUTHOR_NAME", cfg,
+	if ((error = ident_field(&id->name, o->author_name, "GIT_AUTHOR_NAME", repo, &cfg,
 	                         "user.name", "name")) < 0 ||
-	    (error = ident_field(&id->email, o->author_email, "GIT_AUTHOR_EMAIL", cfg,
+	    (error = ident_field(&id->email, o->author_email, "GIT_AUTHOR_EMAIL", repo, &cfg,
 	                         "user.email", "email")) < 0 ||
 	    (error = ident_date(&id->atime, &id->atz, o->author_date, "GIT_AUTHOR_DATE", now)) < 0 ||
 	    (error = ident_date(&id->ctime, &id->ctz, o->committer_date, "GIT_COMMITTER_DATE", now)) < 0)
@@ -164,15 +167,106 @@ static void backoff(unsigned int attempt)
 	usleep(randombytes_uniform(cap) + 100);
 }
 
+/* The commit object as git stores it: the signed text with the signature
+ * in a gpgsig header after the last header line, continuation lines
+ * starting with a space (what git_commit_create_with_signature makes of
+ * the same text and signature, and what git commit -S writes). */
+static int build_object(gitchat_buf *out, const gitchat_buf *text, const gitchat_buf *sig)
+{
+	size_t head = 0, i;
+
+	for (i = 0; i + 1 < text->size; i++)
+		if (text->ptr[i] == '\n' && text->ptr[i + 1] == '\n') {
+			head = i + 1;
+			break;
+		}
+	if (!head)
+		return gitchat_error_set(GITCHAT_EINVALID, "internal: a commit text without headers");
+	gitchat_buf_clear(out);
+	if (gitchat_buf_put(out, text->ptr, head) < 0 || gitchat_buf_puts(out, "gpgsig ") < 0)
+		return GITCHAT_ENOMEM;
+	for (i = 0; i < sig->size; i++)
+		if ((sig->ptr[i] == '\n' ? gitchat_buf_puts(out, "\n ") : gitchat_buf_putc(out, sig->ptr[i])) < 0)
+			return GITCHAT_ENOMEM;
+	if (gitchat_buf_putc(out, '\n') < 0 || gitchat_buf_put(out, text->ptr + head, text->size - head) < 0)
+		return GITCHAT_ENOMEM;
+	return 0;
+}
+
+/* Verifies the new commit from the very bytes about to be stored (their
+ * id is what the object database gets; the caller compares): what
+ * gitchat_verify_ref_update would check after reading it back. The commit
+ * is valid for the room (one good signature, the room, the limits, valid
+ * parents: the own head and the chosen ones were verified when read, so
+ * the cache knows them), signed by the log's key, and its first parent
+ * is the head it replaces. */
+static int verify_new(gitchat_store *store, git_odb *odb, const git_oid *id,
+                      const gitchat_buf *obj, const char *room, const gitchat_key *key,
+                      const git_oid *old)
+{
+	gitchat_verify_cache *cache;
+	gitchat_commit c;
+	gitchat_pubkey signer;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int error;
+
+	if ((error = gitchat_commit_parse(&c, obj->ptr, obj->size)) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	if ((error = gitchat_commit_check(&signer, &c, store->repo, room, &store->limits)) < 0)
+		goto done;
+	if (gitchat_pubkey_cmp(&signer, gitchat_key_public(key)) != 0) {
+		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed by the log's key");
+		goto done;
+	}
+	if (old && (c.parent_count == 0 || !git_oid_equal(&c.parents[0], old))) {
+		error = gitchat_error_set(GITCHAT_EVERIFY, "its first parent is not the current head %s",
+		                          git_oid_tostr(hex, sizeof(hex), old));
+		goto done;
+	}
+	/* (Stored parents, as libgit2 checks when it writes a commit: the
+	 * verification cache knows ids, not whether their objects are here.) */
+	for (i = 0; i < c.parent_count; i++)
+		if (!git_odb_exists(odb, &c.parents[i])) {
+			error = gitchat_error_set(GITCHAT_EVERIFY, "its parent %s is missing from the store",
+			                          git_oid_tostr(hex, sizeof(hex), &c.parents[i]));
+			goto done;
+		} else if ((error = gitchat_verify_commit(store, &c.parents[i], room, NULL)) < 0) {
+			error = gitchat_error_set(GITCHAT_EVERIFY, "its parent %s is not valid: %s",
+			                          git_oid_tostr(hex, sizeof(hex), &c.parents[i]),
+			                          gitchat_error_last()->message);
+			goto done;
+		}
+	if ((error = gitchat_store_cache(&cache, store)) == 0)
+		error = gitchat_verify_cache_set_valid(cache, room, id);
+done:
+	gitchat_commit_dispose(&c);
+	if (error < 0 && error != GITCHAT_ENOMEM)
+		error = gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	return error;
+}
+
+static const gitchat_tip *find_tip(const gitchat_tips *tips, const char *refname)
+{
+	for (size_t i = 0; i < tips->count; i++)
+		if (strcmp(tips->tips[i].refname, refname) == 0)
+			return &tips->tips[i];
+	return NULL;
+}
+
 int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
                  const gitchat_send_options *opts)
 {
 	send_ident id = { 0 };
 	gitchat_buf refname = GITCHAT_BUF_INIT, text = GITCHAT_BUF_INIT, sig = GITCHAT_BUF_INIT;
+	gitchat_buf obj = GITCHAT_BUF_INIT;
 	gitchat_parents others = { 0 };
-	git_reference *ref = NULL, *newref = NULL;
+	gitchat_tips tips = { 0 };
+	gitchat_verify_cache *cache;
+	const gitchat_tip *own;
+	git_reference *newref = NULL;
 	git_odb *odb = NULL;
-	git_oid tree, old, commit_id;
+	git_oid tree, old, expect, commit_id;
 	unsigned int attempt, retries;
 	size_t text_len = 0;
 	char *saved_name = NULL, *saved_email = NULL;
@@ -195,24 +289,29 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	}
 	if (git_repository_set_ident(store->repo, id.name, id.email) == 0)
 		ident_set = 1;
+	/* The empty tree is written once per store, not once per message
+	 * (writing an object that exists rewrites its file's times). */
 	if ((error = git_repository_odb(&odb, store->repo)) < 0 ||
-	    (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0) {
+	    (error = git_odb_hash(&tree, "", 0, GIT_OBJECT_TREE)) < 0 ||
+	    (!git_odb_exists(odb, &tree) &&
+	     (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0)) {
 		error = gitchat_error_from_git(error, "cannot write the empty tree");
 		goto done;
 	}
 	retries = opts->max_retries ? opts->max_retries : SEND_DEFAULT_RETRIES;
 	for (attempt = 0;; attempt++) {
-		git_reference_free(ref);
-		ref = NULL;
-		error = git_reference_lookup(&ref, store->repo, refname.ptr);
-		if (error < 0 && error != GIT_ENOTFOUND) {
-			error = gitchat_error_from_git(error, "cannot read '%s'", refname.ptr);
+		/* The room's refs, read once: the own head comes from the same
+		 * listing as the other authors' heads. */
+		gitchat_tips_dispose(&tips);
+		if ((error = gitchat_tips_list(&tips, NULL, store->repo, opts->room)) < 0)
 			goto done;
-		}
-		has_old = error == 0;
+		own = find_tip(&tips, refname.ptr);
+		has_old = own != NULL;
 		if (has_old) {
-			git_oid_cpy(&old, git_reference_target(ref));
-			if ((error = gitchat_verify_ref_update(store, refname.ptr, NULL, &old, NULL)) < 0) {
+			git_oid_cpy(&old, &own->id);
+			/* A head this store object wrote itself was verified then. */
+			if (!gitchat_parents_wrote(store, refname.ptr, &old) &&
+			    (error = gitchat_verify_ref_update(store, refname.ptr, NULL, &old, NULL)) < 0) {
 				error = gitchat_error_set(GITCHAT_EVERIFY,
 					"your own log '%s' is invalid (%s); run 'git chat verify' and repair "
 					"or remove that ref before sending", refname.ptr,
@@ -221,8 +320,8 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 			}
 		}
 		gitchat_parents_dispose(&others);
-		if ((error = gitchat_parents_choose(&others, store, opts->room, refname.ptr,
-		                                    has_old ? &old : NULL)) < 0 ||
+		if ((error = gitchat_parents_choose(&others, store, refname.ptr,
+		                                    has_old ? &old : NULL, &tips)) < 0 ||
 		    (error = build_text(&text, &tree, has_old ? &old : NULL, &others, &id, opts,
 		                        text_len)) < 0)
 			goto done;
@@ -231,16 +330,28 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 			goto done;
 		/* git stores the armor without its final newline. */
 		sig.ptr[--sig.size] = '\0';
-		if ((error = git_commit_create_with_signature(&commit_id, store->repo, text.ptr,
-		                                              sig.ptr, "gpgsig")) < 0) {
-			error = gitchat_error_from_git(error, "cannot write the message commit");
+		if ((error = build_object(&obj, &text, &sig)) < 0)
+			goto done;
+		if ((error = git_odb_hash(&expect, obj.ptr, obj.size, GIT_OBJECT_COMMIT)) < 0) {
+			error = gitchat_error_from_git(error, "cannot hash the message commit");
 			goto done;
 		}
-		/* Never point refs/chat at anything unverified, not even our own. */
-		if ((error = gitchat_verify_commit(store, &commit_id, opts->room, NULL)) < 0) {
+		/* Never point refs/chat at anything unverified, not even our own:
+		 * checked from the bytes that are stored next. */
+		if ((error = verify_new(store, odb, &expect, &obj, opts->room, key,
+		                        has_old ? &old : NULL)) < 0) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
 				"the new message does not verify (%s); nothing was sent",
 				gitchat_error_last()->message);
+			goto done;
+		}
+		if ((error = git_odb_write(&commit_id, odb, obj.ptr, obj.size, GIT_OBJECT_COMMIT)) < 0) {
+			error = gitchat_error_from_git(error, "cannot write the message commit");
+			goto done;
+		}
+		if (!git_oid_equal(&commit_id, &expect)) {
+			error = gitchat_error_set(GITCHAT_EVERIFY, "the stored message commit is not "
+			                          "the one verified; nothing was sent");
 			goto done;
 		}
 		git_reference_free(newref);
@@ -265,6 +376,11 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		error = gitchat_error_from_git(error, "cannot update '%s'", refname.ptr);
 		goto done;
 	}
+	/* The verification cache file gets this process's new commits in
+	 * batches (and the rest when the store is freed). */
+	if (gitchat_store_cache(&cache, store) == 0)
+		gitchat_verify_cache_flush_some(cache, 128);
+	gitchat_error_clear();
 	git_oid_cpy(out, &commit_id);
 	error = 0;
 done:
@@ -272,13 +388,14 @@ done:
 		git_repository_set_ident(store->repo, saved_name, saved_email);
 	free(saved_name);
 	free(saved_email);
-	git_reference_free(ref);
 	git_reference_free(newref);
 	git_odb_free(odb);
+	gitchat_tips_dispose(&tips);
 	gitchat_parents_dispose(&others);
 	gitchat_buf_dispose(&refname);
 	gitchat_buf_dispose(&text);
 	gitchat_buf_dispose(&sig);
+	gitchat_buf_dispose(&obj);
 	free(id.name);
 	free(id.email);
 	return error;

@@ -1,5 +1,10 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/refs.h"
 #include "util/buf.h"
@@ -92,16 +97,22 @@ static int list_glob(gitchat_tips *out, gitchat_tips *bad, git_repository *repo,
 	while ((error = git_reference_next(&ref, it)) == 0) {
 		const char *name = git_reference_name(ref);
 		git_reference *resolved = NULL;
-		if (git_reference_resolve(&resolved, ref) < 0) {
+		const git_oid *target;
+		/* A direct ref is its own target; resolving it would read it again. */
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+			target = git_reference_target(ref);
+		} else if (git_reference_resolve(&resolved, ref) < 0) {
 			git_reference_free(ref);
 			continue;
+		} else {
+			target = git_reference_target(resolved);
 		}
 		if (gitchat_chatref_parse(&parsed, name) < 0) {
 			gitchat_error_clear();
-			if (bad && (error = tips_push(bad, name, git_reference_target(resolved), NULL)) < 0)
+			if (bad && (error = tips_push(bad, name, target, NULL)) < 0)
 				goto next_fail;
 		} else if (!room || strcmp(parsed.room, room) == 0) {
-			if ((error = tips_push(out, name, git_reference_target(resolved), &parsed)) < 0)
+			if ((error = tips_push(out, name, target, &parsed)) < 0)
 				goto next_fail;
 		}
 		git_reference_free(resolved);
@@ -118,10 +129,88 @@ done:
 	return error;
 }
 
+/* One room's loose refs/chat/<room>/ read directly: every message sent
+ * lists its room, and libgit2's iterator costs five system calls and two
+ * walks of the whole path per ref; here it is openat/read/close relative
+ * to the directory. Only the plain case: no packed-refs file (checked after
+ * the scan: packing writes it before it prunes loose refs), every entry a
+ * regular file with a chat ref name holding 40 hex digits and a newline,
+ * ".lock" files aside (libgit2 skips them too). Anything else returns 0
+ * and the caller lists the room with libgit2, which knows every case. */
+static int list_room_loose(gitchat_tips *out, git_repository *repo, const char *room)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT, name = GITCHAT_BUF_INIT;
+	gitchat_chatref parsed;
+	struct dirent *e;
+	struct stat st;
+	DIR *d = NULL;
+	char data[64];
+	git_oid id;
+	size_t n;
+	int fd, plain = 0, error = 0;
+
+	if (gitchat_room_validate(room) < 0) {   /* never a path outside refs/chat/ */
+		gitchat_error_clear();
+		goto done;
+	}
+	if ((error = gitchat_buf_printf(&path, "%s" GITCHAT_REFS_PREFIX "%s",
+	                                git_repository_commondir(repo), room)) < 0)
+		goto done;
+	if (!(d = opendir(path.ptr))) {
+		plain = errno == ENOENT;   /* no loose refs in the room */
+		goto packed;
+	}
+	while ((e = readdir(d))) {
+		ssize_t got;
+		n = strlen(e->d_name);
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (n >= 5 && !strcmp(e->d_name + n - 5, ".lock"))
+			continue;
+		if (e->d_type != DT_REG)
+			goto done;
+		gitchat_buf_clear(&name);
+		if ((error = gitchat_buf_printf(&name, GITCHAT_REFS_PREFIX "%s/%s", room, e->d_name)) < 0)
+			goto done;
+		if (gitchat_chatref_parse(&parsed, name.ptr) < 0) {
+			gitchat_error_clear();
+			goto done;
+		}
+		if ((fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			goto done;
+		got = read(fd, data, sizeof(data));
+		close(fd);
+		if (got != GIT_OID_HEXSZ + 1 || data[GIT_OID_HEXSZ] != '\n' ||
+		    git_oid_fromstrn(&id, data, GIT_OID_HEXSZ) < 0) {
+			git_error_clear();
+			goto done;
+		}
+		if ((error = tips_push(out, name.ptr, &id, &parsed)) < 0)
+			goto done;
+	}
+	plain = 1;
+packed:
+	gitchat_buf_clear(&path);
+	if ((error = gitchat_buf_printf(&path, "%spacked-refs", git_repository_commondir(repo))) < 0)
+		goto done;
+	if (plain && !(stat(path.ptr, &st) < 0 && errno == ENOENT))
+		plain = 0;
+done:
+	if (d)
+		closedir(d);
+	gitchat_buf_dispose(&path);
+	gitchat_buf_dispose(&name);
+	if (error < 0)
+		return error;
+	if (!plain)
+		gitchat_tips_dispose(out);
+	return plain;
+}
+
 int gitchat_tips_list(gitchat_tips *out, gitchat_tips *bad, git_repository *repo,
                       const char *room)
 {
-	int error;
+	int error, fast = 0;
 
 	gitchat_buf glob = GITCHAT_BUF_INIT;
 
@@ -130,11 +219,16 @@ int gitchat_tips_list(gitchat_tips *out, gitchat_tips *bad, git_repository *repo
 		memset(bad, 0, sizeof(*bad));
 	/* One room: only its directory of loose refs is read (every message
 	 * sent lists its room), not every room's. */
+	if (room && (fast = list_room_loose(out, repo, room)) < 0) {
+		error = fast;
+		goto fail;
+	}
 	error = room ? gitchat_buf_printf(&glob, GITCHAT_REFS_PREFIX "%s/*", room)
 	             : gitchat_buf_puts(&glob, GITCHAT_REFS_PREFIX "*");
 	if (error < 0 ||
-	    (error = list_glob(out, bad, repo, glob.ptr, room)) < 0 ||
+	    (!fast && (error = list_glob(out, bad, repo, glob.ptr, room)) < 0) ||
 	    (error = list_glob(out, bad, repo, GITCHAT_REMOTES_PREFIX "*", room)) < 0) {
+fail:
 		gitchat_buf_dispose(&glob);
 		gitchat_tips_dispose(out);
 		if (bad)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "message/parents.h"
 #include "store/store_internal.h"
 #include "util/error.h"
 
@@ -154,6 +155,7 @@ void gitchat_store_free(gitchat_store *store)
 {
 	if (!store)
 		return;
+	gitchat_parents_memo_free(store);
 	gitchat_verify_cache_free(store->cache);
 	if (store->owns_repo)
 		git_repository_free(store->repo);

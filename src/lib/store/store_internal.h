@@ -10,6 +10,9 @@ struct gitchat_store {
 	int owns_repo;
 	gitchat_limits limits;
 	gitchat_verify_cache *cache;   /* lazily created */
+	/* What the last gitchat_send through this object wrote and saw
+	 * (message/parents.c); NULL before the first. */
+	struct gitchat_send_memo *memo;
 };
 
 /* The verification cache of the store, created on first use. */

@@ -381,6 +381,13 @@ void gitchat_verify_cache_flush(gitchat_verify_cache *c)
 		room_flush(c, &c->rooms[i]);
 }
 
+void gitchat_verify_cache_flush_some(gitchat_verify_cache *c, size_t min)
+{
+	for (size_t i = 0; c && i < c->nrooms; i++)
+		if (c->rooms[i].pending.size >= min * REC)
+			room_flush(c, &c->rooms[i]);
+}
+
 void gitchat_verify_cache_free(gitchat_verify_cache *c)
 {
 	size_t i;

@@ -52,5 +52,11 @@ int gitchat_verify_cache_set_invalid(gitchat_verify_cache *cache, const char *ro
 /* Appends new valid ids to the room files. Failure to write is not an
  * error for the caller: the cache only saves work. */
 void gitchat_verify_cache_flush(gitchat_verify_cache *cache);
+/* The same for rooms with at least `min` new ids only: a writer of many
+ * commits in one process (a loop of sends) appends them in batches rather
+ * than one write per commit; the rest waits for the next flush or for
+ * gitchat_verify_cache_free. Until then other processes check those
+ * commits themselves, which costs time, not correctness. */
+void gitchat_verify_cache_flush_some(gitchat_verify_cache *cache, size_t min);
 
 #endif
