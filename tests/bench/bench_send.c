@@ -8,9 +8,11 @@
  * commits written with bare libgit2 (sign, git_commit_create_with_signature,
  * compare-and-swap ref update), without choosing parents or verifying.
  *
- * usage: bench_send [N] [DIR]   (DIR: where the stores go, kept so that
- * another run continues them; default a temporary directory, removed at
- * the end)
+ * usage: bench_send [N] [DIR [KEY]]   (DIR: where the stores go, kept so
+ * that another run continues them; default a temporary directory, removed
+ * at the end. KEY: the private key to sign with, so that every run
+ * continues the same author's log, as the other methods do; default a new
+ * key per run)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +110,7 @@ int main(int argc, char **argv)
 	int ret = 1;
 
 	if (n <= 0)
-		return fprintf(stderr, "usage: bench_send [N] [DIR]\n"), 129;
+		return fprintf(stderr, "usage: bench_send [N] [DIR [KEY]]\n"), 129;
 	if (!dir && !(dir = mkdtemp(tmpl)))
 		return perror("mkdtemp"), 1;
 	snprintf(path, sizeof(path), "%s/lib.git", dir);
@@ -116,7 +118,8 @@ int main(int argc, char **argv)
 		return fail("init");
 	if (gitchat_store_init(&store, path) < 0)
 		return fail("store");
-	if (gitchat_key_generate(&key, "bench@example.org") < 0)
+	if (argc > 3 ? gitchat_key_load(&key, argv[3]) < 0
+	             : gitchat_key_generate(&key, "bench@example.org") < 0)
 		return fail("key");
 	o.room = "general";
 	o.author_name = "Bench";

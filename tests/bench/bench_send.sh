@@ -93,7 +93,7 @@ while [ $r -lt "$rounds" ]; do
 	t_unsigned=$(add "$t_unsigned" "$(add "$t1" "-$t0")")
 	t0=$(now); chat_loop $first $last; t1=$(now)
 	t_chat=$(add "$t_chat" "$(add "$t1" "-$t0")")
-	out=$("$lib" "$per" "$tmp/lib")
+	out=$("$lib" "$per" "$tmp/lib" "$key")
 	# "... N messages in S s: ... (CPU C ms/msg)" for the loop and the floor
 	s=$(echo "$out" | sed -n 's/^gitchat_send library loop: [0-9]* messages in \([0-9.]*\) s.*CPU \([0-9.]*\) ms.*/\1 \2/p')
 	f=$(echo "$out" | sed -n 's/^libgit2 floor.*messages in \([0-9.]*\) s.*CPU \([0-9.]*\) ms.*/\1 \2/p')
