@@ -18,7 +18,7 @@ typedef struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
-	int network; /* talks to remotes: needs the CA certificates */
+	int network; /* talks to remotes: needs the CA certificates, libssh2 */
 } cli_command;
 
 /* Each subcommand's entry point. */
@@ -39,12 +39,13 @@ int cmd_hook(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_remote(int argc, char **argv);
 
-/* The CA certificates, loaded only by commands that use the network
- * (tls.c says why): defer around gitchat_init, then load on demand. */
-void cli_tls_defer_begin(void);
-void cli_tls_defer_end(void);
+/* The network libraries (CA certificates, libssh2), set up only by the
+ * commands that use the network (netlibs.c says why): defer around
+ * gitchat_init, then load on demand. */
+void cli_net_defer_begin(void);
+void cli_net_defer_end(void);
 /* A bundle that cannot be loaded is a warning: only https needs it. */
-void cli_tls_load(void);
+void cli_net_load(void);
 
 /* Parses options with getopt_long; on an unknown option or a missing
  * argument prints the error and the synopsis to stderr and returns -1 (exit 129). Returns

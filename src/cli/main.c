@@ -91,13 +91,13 @@ int main(int argc, char **argv)
 	for (const cli_command *c = commands; c->name; c++) {
 		if (strcmp(c->name, name) != 0)
 			continue;
-		cli_tls_defer_begin();
+		cli_net_defer_begin();
 		ret = gitchat_init();
-		cli_tls_defer_end();
+		cli_net_defer_end();
 		if (ret < 0)
 			return cli_fatal_lib();
 		if (c->network)
-			cli_tls_load();
+			cli_net_load();
 		ret = c->run(argc - 1, argv + 1);
 		if (fflush(stdout) != 0 && ret == 0)
 			ret = cli_fatal("cannot write the output");

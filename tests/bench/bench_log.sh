@@ -88,7 +88,7 @@ git config core.commitGraph false
 
 # The floor every command pays: starting the process (libgit2 and its
 # dependencies), then initialising libgit2. Only the network commands also
-# parse the CA bundle (src/cli/tls.c): `sync -h` shows what that adds.
+# parse the CA bundle (src/cli/netlibs.c): `sync -h` shows what that adds.
 t "floor: git chat --version" -- "$chat" --version
 t "floor: git chat log -h (init)" -- "$chat" log -h
 t "floor: git chat sync -h (init + CA)" -- "$chat" sync -h

@@ -1,8 +1,9 @@
 /*
  * `cmake --install` into a prefix of one's own gives a working command:
- * git-chat finds the libgitchat installed beside it (no LD_LIBRARY_PATH,
- * no ldconfig), `git chat` works through PATH, and a program builds
- * against the installed header and library through pkg-config.
+ * git-chat starts without LD_LIBRARY_PATH or ldconfig (it carries the
+ * library's code; libgitchat.so is for other programs), `git chat` works
+ * through PATH, and a program builds against the installed header and
+ * library through pkg-config.
  */
 #include "testchat.h"
 

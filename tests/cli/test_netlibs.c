@@ -1,6 +1,6 @@
 /*
  * The CA bundle is read by the commands that talk to remotes, and only by
- * them (src/cli/tls.c): `log` and friends skip the ~8 ms libgit2 would
+ * them (src/cli/netlibs.c): `log` and friends skip the ~8 ms libgit2 would
  * spend parsing it, `sync` and `follow` still get every certificate.
  * Watched with strace: which files the real binary opens.
  */
@@ -40,7 +40,7 @@ static int bundle_opens(const char *store, const char *args, int expect_status)
 	return n;
 }
 
-Test(tls, reading_commands_never_parse_the_bundle)
+Test(netlibs, reading_commands_never_parse_the_bundle)
 {
 	const char *dir;
 	char *store, *key;
@@ -59,7 +59,7 @@ Test(tls, reading_commands_never_parse_the_bundle)
 	cr_assert_eq(bundle_opens(store, t_fmt("send --key '%s' -m again", key), 0), 0);
 }
 
-Test(tls, sync_parses_the_bundle_once)
+Test(netlibs, sync_parses_the_bundle_once)
 {
 	const char *dir;
 	char *store, *key, *remote;
@@ -84,7 +84,7 @@ Test(tls, sync_parses_the_bundle_once)
 /* A CA bundle that cannot be parsed costs https remotes only, as it did
  * when libgit2 loaded it at init: a path sync still works (warned once).
  * The bundle is replaced in a private mount namespace. */
-Test(tls, a_broken_bundle_only_warns)
+Test(netlibs, a_broken_bundle_only_warns)
 {
 	const char *dir;
 	char *store, *key, *remote, *empty;

@@ -1,5 +1,7 @@
 /*
- * Loads the system's CA certificates only in commands that talk to a remote.
+ * Initialises the network libraries only in commands that talk to a remote:
+ * the system's CA certificates (mbedTLS) and libssh2 (which initialises
+ * OpenSSL's libcrypto).
  *
  * Debian's libgit2 1.5 is built with mbedTLS, and git_libgit2_init parses
  * the whole CA bundle (/etc/ssl/certs/ca-certificates.crt, ~140 PEM
@@ -10,17 +12,22 @@
  * So the executable (not the library: programs linking libgitchat keep
  * libgit2's behaviour) defines mbedTLS's two loading functions. The dynamic
  * linker resolves libgit2's calls to them here first; while
- * cli_tls_defer_begin() is in effect we only record what libgit2 asked for,
+ * cli_net_defer_begin() is in effect we only record what libgit2 asked for,
  * and libgit2 installs an empty CA chain. An empty chain trusts nothing, so
- * a connection made without cli_tls_load() fails its certificate check: the
- * deferral can break HTTPS, never weaken it (tests/cli/test_tls.c checks
+ * a connection made without cli_net_load() fails its certificate check: the
+ * deferral can break HTTPS, never weaken it (tests/cli/test_netlibs.c checks
  * both that `log` does not read the bundle and that `sync` does).
- * cli_tls_load() hands the recorded location back to libgit2 through
+ * cli_net_load() hands the recorded location back to libgit2 through
  * GIT_OPT_SET_SSL_CERT_LOCATIONS, which parses it with the real functions,
  * found with dlsym(RTLD_NEXT).
  *
- * With a libgit2 built on OpenSSL these functions are never called and all
- * of this is inert.
+ * libgit2 also calls libssh2_init at init, which sets up OpenSSL (its
+ * providers, error strings, an exit handler): about 2 ms more per process
+ * here, for ssh:// only. The same deferral applies; libgit2's libssh2_exit at
+ * shutdown is a no-op for a libssh2 never initialised.
+ *
+ * With a libgit2 built on OpenSSL, or without ssh, these functions are never
+ * called and all of this is inert.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* RTLD_NEXT */
@@ -31,12 +38,14 @@
 /* The exact prototypes (libgit2-dev depends on libmbedtls-dev), so that a
  * change in them fails the build instead of the call. */
 #include <mbedtls/x509_crt.h>
+#include <libssh2.h>
 
 #include "cli.h"
 
 static int deferring;
 static char deferred_file[PATH_MAX];
 static char deferred_dir[PATH_MAX];
+static int ssh_wanted, ssh_flags;
 
 /* A path too long to keep is loaded at once rather than truncated. */
 static int remember(char *slot, const char *path)
@@ -50,6 +59,7 @@ static int remember(char *slot, const char *path)
 }
 
 typedef int (*parse_fn)(mbedtls_x509_crt *chain, const char *path);
+typedef int (*ssh_init_fn)(int flags);
 
 static int call_real(const char *name, mbedtls_x509_crt *chain, const char *path)
 {
@@ -60,6 +70,27 @@ static int call_real(const char *name, mbedtls_x509_crt *chain, const char *path
 		return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
 	memcpy(&real, &sym, sizeof(real));
 	return real(chain, path);
+}
+
+static int ssh_init_real(int flags)
+{
+	ssh_init_fn real;
+	void *sym = dlsym(RTLD_NEXT, "libssh2_init");
+
+	if (!sym)
+		return -1;
+	memcpy(&real, &sym, sizeof(real));
+	return real(flags);
+}
+
+int libssh2_init(int flags)
+{
+	if (deferring) {
+		ssh_wanted = 1;
+		ssh_flags = flags;
+		return 0;
+	}
+	return ssh_init_real(flags);
 }
 
 int mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path)
@@ -76,22 +107,26 @@ int mbedtls_x509_crt_parse_path(mbedtls_x509_crt *chain, const char *path)
 	return call_real("mbedtls_x509_crt_parse_path", chain, path);
 }
 
-void cli_tls_defer_begin(void)
+void cli_net_defer_begin(void)
 {
 	deferred_file[0] = deferred_dir[0] = '\0';
+	ssh_wanted = 0;
 	deferring = 1;
 }
 
-void cli_tls_defer_end(void)
+void cli_net_defer_end(void)
 {
 	deferring = 0;
 }
 
-void cli_tls_load(void)
+void cli_net_load(void)
 {
 	const char *file = deferred_file[0] ? deferred_file : NULL;
 	const char *dir = deferred_dir[0] ? deferred_dir : NULL;
 
+	if (ssh_wanted && ssh_init_real(ssh_flags) != 0)
+		cli_warn("cannot initialise libssh2: ssh:// remotes will fail");
+	ssh_wanted = 0;
 	if (!file && !dir)
 		return;
 	/* As libgit2 itself does at init: a bundle that cannot be read costs
