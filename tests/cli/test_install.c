@@ -50,8 +50,11 @@ Test(install, a_program_builds_against_the_installed_library)
 	 * rest went (it must not name the configured prefix). */
 	r = t_sh("cd '%s' && PKG_CONFIG_PATH=$(dirname \"$(find '%s' -name gitchat.pc)\") && "
 	         "export PKG_CONFIG_PATH && "
-	         "cc -o use use.c $(pkg-config --cflags --libs gitchat) && "
-	         "LD_LIBRARY_PATH=$(pkg-config --variable=libdir gitchat) ./use",
+	         "lib=$(pkg-config --variable=libdir gitchat) && "
+	         /* A sanitizer build's library needs the program built alike. */
+	         "san=$(ldd \"$lib/libgitchat.so\" | grep -q libasan && echo -fsanitize=address,undefined || :) && "
+	         "cc $san -o use use.c $(pkg-config --cflags --libs gitchat) && "
+	         "LD_LIBRARY_PATH=\"$lib\" ./use",
 	         dir, prefix);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "linked");
