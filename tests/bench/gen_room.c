@@ -32,6 +32,8 @@
 #include <git2/sys/odb_backend.h>
 #include <gitchat.h>
 
+#include "rng.h"
+
 #define MAX_AUTHORS 64
 #define EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 #define FLUSH_AT (4u << 20)
@@ -46,22 +48,9 @@ typedef struct {
 	int64_t nmsgs;
 } author;
 
-typedef struct {
-	uint64_t s;
-} rng;
-
-static uint64_t rnd(rng *r)
+static uint32_t rnd_below(t_rng *r, uint32_t n)
 {
-	/* splitmix64: fast, good enough, reproducible from the seed */
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint32_t rnd_below(rng *r, uint32_t n)
-{
-	return (uint32_t)(rnd(r) % n);
+	return (uint32_t)(t_rng_next(r) % n);
 }
 
 static void die(const char *what)
@@ -146,7 +135,7 @@ static const char *words[] = {
 static const char *emoji[] = { "\xf0\x9f\x91\x8d", "\xe2\x9d\xa4\xef\xb8\x8f", "\xf0\x9f\x98\x82",
                                "\xf0\x9f\x8e\x89", "\xf0\x9f\x91\x80" };
 
-static void random_text(gitchat_buf *out, rng *r)
+static void random_text(gitchat_buf *out, t_rng *r)
 {
 	uint32_t n = 2 + rnd_below(r, 24), i;
 	for (i = 0; i < n; i++) {
@@ -180,7 +169,7 @@ int main(int argc, char **argv)
 	int nauth = 8, opt, a, b, k;
 	const char *room = "general", *keydir = NULL, *path;
 	uint64_t seed = 42;
-	rng r;
+	t_rng r;
 	author *au;
 	git_repository *repo = NULL;
 	git_odb *odb = NULL;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "test_features_common.h"
+#include "testchat.h"
 
 #define ROOM "live"
 
@@ -94,14 +95,6 @@ static int bg_stop(bg *b, int sig)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static size_t count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
-}
-
 Test(follow, shows_the_last_messages_then_new_ones_and_stops_on_sigterm)
 {
 	const char *dir = t_scratch();
@@ -136,7 +129,7 @@ Test(follow, shows_the_last_messages_then_new_ones_and_stops_on_sigterm)
 	cr_assert(bg_wait_for(&b, mark, "too old to be shown\n  👀 1", 10), "%s", b.out.ptr);
 
 	cr_assert_eq(bg_stop(&b, SIGTERM), 0, "SIGTERM must end follow cleanly");
-	cr_assert_eq(count(b.out.ptr, "fresh from bob"), 1, "shown once: %s", b.out.ptr);
+	cr_assert_eq(t_count(b.out.ptr, "fresh from bob"), 1, "shown once: %s", b.out.ptr);
 	gitchat_buf_dispose(&b.out);
 	free(m1); free(m3); free(store); free(alice); free(bob);
 }
@@ -227,7 +220,7 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 		ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		close(fds[0]);
-		cr_assert_eq(count(buf, "cannot sync with 'dead'"), 1, "one warning:\n%s", buf);
+		cr_assert_eq(t_count(buf, "cannot sync with 'dead'"), 1, "one warning:\n%s", buf);
 		cr_assert(!fx_contains(buf, "'origin'"), "%s", buf);
 	}
 	gitchat_buf_dispose(&b_follow.out);

@@ -214,21 +214,30 @@ ParameterizedTest(size_t *i, hook, forged_commit_refused)
 	refused(&w, spec(id, ref), ref, id, fc->reason);
 }
 
+/* Alice signs `c`, whose ancestor `u` is unsigned: the push is refused,
+ * naming that ancestor. */
+static void refused_over_unsigned(world *w, hk_commit *c, const char *u)
+{
+	char reason[128], *id;
+
+	c->signer = w->alice;
+	id = hk_forge(w->client, c);
+	snprintf(reason, sizeof(reason), "its ancestor %s is invalid: it is not signed", u);
+	refused(w, spec(id, w->aref), w->aref, id, reason);
+}
+
 Test(hook, invalid_parent)
 {
 	world w;
 	hk_commit bad = { .room = "general", .text = "unsigned root" };
 	hk_commit c = { .room = "general", .text = "signed, on a bad parent" };
-	char *u, *id, reason[128];
+	char *u;
 
 	setup(&w);
 	u = hk_forge(w.client, &bad);
 	c.parents[0] = w.a1;
 	c.parents[1] = u;
-	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
-	snprintf(reason, sizeof(reason), "its ancestor %s is invalid: it is not signed", u);
-	refused(&w, spec(id, w.aref), w.aref, id, reason);
+	refused_over_unsigned(&w, &c, u);
 	cr_assert(!hk_has_object(w.server, u));
 }
 
@@ -384,18 +393,15 @@ Test(hook, objects_outside_chat_heads_are_verified)
 	world w;
 	hk_commit bad = { .room = "general", .text = "parked unsigned" };
 	hk_commit c = { .room = "general", .text = "on the parked one" };
-	char *u, *id, reason[128];
+	char *u;
 
 	setup(&w);
 	bad.parents[0] = w.a1;
 	u = hk_forge(w.server, &bad);
 	hk_set_ref(w.server, "refs/heads/parked", u);
-	c.parents[0] = u;
-	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
 	hk_forge(w.client, &bad);
-	snprintf(reason, sizeof(reason), "its ancestor %s is invalid: it is not signed", u);
-	refused(&w, spec(id, w.aref), w.aref, id, reason);
+	c.parents[0] = u;
+	refused_over_unsigned(&w, &c, u);
 }
 
 Test(hook, other_refs_allowed_by_default)

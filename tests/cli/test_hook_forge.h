@@ -16,39 +16,14 @@
 #include <git2.h>
 #include <gitchat.h>
 
-#include "testlib.h"
+#include "testchat.h"
 
 #define HK_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
-/* Test strings live until the process ends: kept reachable here, so that
- * LeakSanitizer reports only real leaks (the library's, git-chat's). */
-static void **hk_owned;
-static size_t hk_nowned;
-
-static inline void *hk_own(void *p)
-{
-	void **n;
-
-	if (!p)
-		return NULL;
-	n = realloc(hk_owned, (hk_nowned + 1) * sizeof(*n));
-	cr_assert(n != NULL);
-	hk_owned = n;
-	hk_owned[hk_nowned++] = p;
-	return p;
-}
-
-static inline char *hk_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline char *hk_fmt(const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&s, fmt, ap) >= 0);
-	va_end(ap);
-	return hk_own(s);
-}
+/* Test strings live until the process ends, kept reachable by testchat's
+ * t_keep so that LeakSanitizer reports only real leaks. */
+#define hk_own t_keep
+#define hk_fmt t_fmt
 
 static inline char *hk_path(const char *dir, const char *name) { return hk_own(t_path(dir, name)); }
 static inline char *hk_keygen(const char *dir, const char *name, int ours)

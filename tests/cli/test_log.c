@@ -9,14 +9,6 @@
 
 #include "testchat.h"
 
-static char *fingerprint(const char *key)
-{
-	t_run r = t_sh("ssh-keygen -l -f '%s' | cut -d' ' -f2", key);
-	char *fp = t_strndup(r.out, strcspn(r.out, "\n"));
-	t_run_free(&r);
-	return fp;
-}
-
 static t_run log_run(const char *store, const char *a1, const char *a2, const char *a3)
 {
 	const char *args[] = { "log", a1, a2, a3, NULL };
@@ -38,7 +30,7 @@ Test(log, json_and_text_byte_for_byte)
 	char *m1 = t_send_env(store, ka, "general", "hello *world*", ea);
 	/* Bob's clock is behind: his answer still comes after what he saw. */
 	char *m2 = t_send_env(store, kb, "general", "line one\nline two\t\"quoted\"", eb);
-	char *fa = fingerprint(ka), *fb = fingerprint(kb);
+	char *fa = t_fingerprint(ka), *fb = t_fingerprint(kb);
 	char *ha = t_key_hex(ka), *hb = t_key_hex(kb);
 	t_run r;
 

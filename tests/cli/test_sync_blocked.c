@@ -36,6 +36,20 @@ static int server_has(const char *gitdir, const char *id)
 	return tp_contains(out, "commit");
 }
 
+/* A fresh bare repository standing in for the server, and Alice, whose log
+ * in 'general' the tests forge there (*ref: that log's ref name, when
+ * asked for). */
+static char *server_and_alice(const char *dir, tp_person *a, char **ref)
+{
+	char *s = t_path(dir, "srv.git");
+
+	free(tp_git(dir, "init -q --bare '%s'", s));
+	tp_person_init(a, dir, "Alice");
+	if (ref)
+		*ref = tp_logref(a, "general");
+	return s;
+}
+
 /* The whole story against `remote` (a path or URL) served from `gitdir`. */
 static void blocked_then_repaired(const char *dir, const char *remote, const char *gitdir)
 {
@@ -129,14 +143,11 @@ Test(sync_blocked, forged_commit_on_own_log_by_path, .timeout = 120)
 
 Test(sync_blocked, forged_commit_on_own_log_git_daemon, .timeout = 120)
 {
-	char *dir = tp_scratch(), *root = t_path(dir, "srv");
+	char *dir = tp_scratch();
 	t_server *daemon;
 	char *gitdir, *url;
 
-	t_mkdir(root);
-	daemon = t_server_start(T_SERVER_DAEMON, root);
-	gitdir = tp_keep(t_server_new_repo(daemon, "shared.git"));
-	url = tp_keep(t_server_url(daemon, "shared.git"));
+	url = tp_daemon_repo(&daemon, dir, "shared.git", &gitdir);
 	blocked_then_repaired(dir, url, gitdir);
 	t_server_stop(daemon);
 }
@@ -145,14 +156,12 @@ Test(sync_blocked, forged_commit_on_own_log_git_daemon, .timeout = 120)
  * repair is a deletion: the next push makes the log again. */
 Test(sync_blocked, replaced_log_is_repaired_by_deleting_the_ref, .timeout = 120)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "shared.git");
+	char *dir = tp_scratch(), *s;
 	tp_person a;
 	char *ref, *fake, *m1, *repair;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(&a, dir, "Alice");
-	ref = tp_logref(&a, "general");
+	s = server_and_alice(dir, &a, &ref);
 	tp_send(&a, "general", "a one");
 	tp_sync_ok(&a, s);
 	fake = tp_craft(s, NULL, "general", NULL, "a whole other log", 0);
@@ -251,15 +260,13 @@ Test(sync_blocked, own_fork_is_a_warning_until_the_next_message, .timeout = 60)
  * commit (a3), and nothing of the reader's waits. */
 Test(sync_blocked, repair_keeps_what_the_server_has_beyond_a_store_behind, .timeout = 120)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "srv.git");
+	char *dir = tp_scratch(), *s;
 	tp_person a, b;
 	char *ref, *a1, *a3, *fake, *repair;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(&a, dir, "Alice");
+	s = server_and_alice(dir, &a, &ref);
 	tp_person_init(&b, dir, "Bob");
-	ref = tp_logref(&a, "general");
 	a1 = tp_send(&a, "general", "a1");
 	tp_sync_ok(&a, s);
 	tp_sync_ok(&b, s);
@@ -294,14 +301,12 @@ Test(sync_blocked, repair_keeps_what_the_server_has_beyond_a_store_behind, .time
  * neither a reset nor a deletion is safe: say so, never suggest -d. */
 Test(sync_blocked, unclear_repair_is_never_a_deletion, .timeout = 120)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "srv.git");
+	char *dir = tp_scratch(), *s;
 	tp_person a;
 	char *ref, *last, *tree, *junk, *fake;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(&a, dir, "Alice");
-	ref = tp_logref(&a, "general");
+	s = server_and_alice(dir, &a, &ref);
 	tp_send(&a, "general", "one");
 	last = tp_send(&a, "general", "two");
 	tp_sync_ok(&a, s);
@@ -328,14 +333,12 @@ Test(sync_blocked, unclear_repair_is_never_a_deletion, .timeout = 120)
  * repair goes below both. */
 Test(sync_blocked, invalid_ancestor_is_named_once, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "srv.git");
+	char *dir = tp_scratch(), *s;
 	tp_person a;
 	char *ref, *last, *unsigned_c, *top;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(&a, dir, "Alice");
-	ref = tp_logref(&a, "general");
+	s = server_and_alice(dir, &a, &ref);
 	last = tp_send(&a, "general", "one");
 	tp_sync_ok(&a, s);
 	unsigned_c = forge(s, ref);
@@ -359,13 +362,12 @@ Test(sync_blocked, invalid_ancestor_is_named_once, .timeout = 60)
  * logs from being pushed: the log is named, the others go out. */
 Test(sync_blocked, a_failed_report_does_not_block_other_logs, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "srv.git");
+	char *dir = tp_scratch(), *s;
 	tp_person a;
 	char *fake, *other, *obj;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(&a, dir, "Alice");
+	s = server_and_alice(dir, &a, NULL);
 	tp_send(&a, "general", "one");
 	tp_send(&a, "other", "one");
 	tp_sync_ok(&a, s);
@@ -397,14 +399,12 @@ static size_t occurrences(const char *hay, const char *needle)
  * warned about once (not at every sync), and again when it changes. */
 Test(sync_blocked, follow_warns_once_per_blocked_log_and_again_on_change, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "srv.git"), *err = t_path(dir, "follow.err");
+	char *dir = tp_scratch(), *s, *err = t_path(dir, "follow.err");
 	tp_person a;
 	char *ref, *fake, *fake2, *text;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(&a, dir, "Alice");
-	ref = tp_logref(&a, "general");
+	s = server_and_alice(dir, &a, &ref);
 	tp_send(&a, "general", "one");
 	tp_sync_ok(&a, s);
 	free(tp_git(a.store, "remote add origin '%s'", s));

@@ -16,33 +16,34 @@
 #include <sodium.h>
 #include <gitchat.h>
 
-#include "testlib.h"
+#include "testchat.h"
+#include "servers.h"
 
 /* Each test file uses some of these. */
 #define TP_FN static __attribute__((unused))
 
-/* Strings the helpers hand out live until the test process ends: they are
- * kept here, so that the sanitizer build sees them reachable rather than
- * leaked, and the tests can use them inline. */
-static void **tp_kept;
-static size_t tp_nkept, tp_capkept;
-
-TP_FN void *tp_keep(void *p)
-{
-	if (tp_nkept == tp_capkept) {
-		size_t cap = tp_capkept ? tp_capkept * 2 : 256;
-		void **n = realloc(tp_kept, cap * sizeof(*n));
-		cr_assert(n != NULL);
-		tp_kept = n;
-		tp_capkept = cap;
-	}
-	tp_kept[tp_nkept++] = p;
-	return p;
-}
+/* Strings the helpers hand out live until the test process ends, kept
+ * reachable by testchat's t_keep so that the sanitizer build sees them
+ * reachable rather than leaked, and the tests can use them inline. */
+#define tp_keep t_keep
 
 /* testlib's t_path, kept */
 #define t_path(dir, name) ((char *)tp_keep(t_path((dir), (name))))
 #define tp_scratch() ((char *)tp_keep(strdup(t_scratch())))
+
+/* git daemon serving a new bare repository `name` under DIR/srv: its URL,
+ * and where it lies (*gitdir, when asked for). Stop it with t_server_stop. */
+TP_FN char *tp_daemon_repo(t_server **daemon, const char *dir, const char *name, char **gitdir)
+{
+	char *root = t_path(dir, "srv"), *repo;
+
+	t_mkdir(root);
+	*daemon = t_server_start(T_SERVER_DAEMON, root);
+	repo = tp_keep(t_server_new_repo(*daemon, name));
+	if (gitdir)
+		*gitdir = repo;
+	return tp_keep(t_server_url(*daemon, name));
+}
 
 typedef struct {
 	char *name;       /* "Alice" */

@@ -118,15 +118,12 @@ Test(sync_fail, not_a_repository)
 
 Test(sync_fail, server_refuses_the_push)
 {
-	char *dir = tp_scratch(), *root = t_path(dir, "srv"), *repo, *url, *out;
+	char *dir = tp_scratch(), *repo, *url, *out;
 	t_server *daemon;
 	tp_person a, b, c;
 	t_run r;
 
-	t_mkdir(root);
-	daemon = t_server_start(T_SERVER_DAEMON, root);
-	repo = tp_keep(t_server_new_repo(daemon, "team.git"));
-	url = tp_keep(t_server_url(daemon, "team.git"));
+	url = tp_daemon_repo(&daemon, dir, "team.git", &repo);
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
 	tp_person_init(&c, dir, "Carol");
@@ -241,7 +238,7 @@ static int killing_relay(pid_t *child, int server_port, pid_t server_pgid, size_
 
 Test(sync_fail, transfer_killed_half_way, .timeout = 300)
 {
-	char *dir = tp_scratch(), *root = t_path(dir, "srv"), *repo, *url, *proxied, *head;
+	char *dir = tp_scratch(), *repo, *url, *proxied, *head;
 	t_server *daemon;
 	tp_person a, b;
 	pid_t relay;
@@ -249,10 +246,7 @@ Test(sync_fail, transfer_killed_half_way, .timeout = 300)
 	t_run r;
 	size_t pack_kib;
 
-	t_mkdir(root);
-	daemon = t_server_start(T_SERVER_DAEMON, root);
-	repo = tp_keep(t_server_new_repo(daemon, "big.git"));
-	url = tp_keep(t_server_url(daemon, "big.git"));
+	url = tp_daemon_repo(&daemon, dir, "big.git", &repo);
 	tp_person_init(&a, dir, "Alice");
 	tp_person_init(&b, dir, "Bob");
 	/* a big room: 3000 messages of 1 KiB that do not compress */

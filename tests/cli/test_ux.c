@@ -12,7 +12,6 @@
 
 #include "testchat.h"
 
-#define chat(store, ...) ({ const char *a_[] = { __VA_ARGS__, NULL }; t_chat((store), NULL, a_); })
 
 static int exists(const char *path)
 {
@@ -48,13 +47,13 @@ Test(ux, unknown_room_is_an_error_for_readers)
 	char *page = t_path(dir, "page.html");
 	t_run r;
 
-	assert_unknown_room(r = chat(store, "log", "-r", "genral"), "log");
+	assert_unknown_room(r = t_chatv(store, "log", "-r", "genral"), "log");
 	t_run_free(&r);
-	assert_unknown_room(r = chat(store, "log", "-r", "genral", "--format=json"), "log json");
+	assert_unknown_room(r = t_chatv(store, "log", "-r", "genral", "--format=json"), "log json");
 	t_run_free(&r);
-	assert_unknown_room(r = chat(store, "verify", "-r", "genral"), "verify");
+	assert_unknown_room(r = t_chatv(store, "verify", "-r", "genral"), "verify");
 	t_run_free(&r);
-	assert_unknown_room(r = chat(store, "export", "-r", "genral", "-o", page), "export");
+	assert_unknown_room(r = t_chatv(store, "export", "-r", "genral", "-o", page), "export");
 	t_run_free(&r);
 	/* No page, not even a temporary one, and the store as it was. */
 	{
@@ -68,17 +67,17 @@ Test(ux, unknown_room_is_an_error_for_readers)
 	cr_assert_str_eq(t_snapshot(store), snap);
 
 	/* The rooms that exist still read; a new room is created by send. */
-	r = chat(store, "log", "-r", "random");
+	r = t_chatv(store, "log", "-r", "random");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "elsewhere");
 	t_run_free(&r);
-	r = chat(store, "verify", "-r", "general");
+	r = t_chatv(store, "verify", "-r", "general");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = chat(store, "send", "--key", key, "-r", "genral", "-m", "a new room");
+	r = t_chatv(store, "send", "--key", key, "-r", "genral", "-m", "a new room");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = chat(store, "log", "-r", "genral");
+	r = t_chatv(store, "log", "-r", "genral");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "a new room");
 	t_run_free(&r);
@@ -100,7 +99,7 @@ Test(ux, unknown_room_in_an_empty_store_says_there_are_none)
 		t_run_free(&r);
 	}
 	/* verify of the whole (empty) store is not about a room: still fine. */
-	t_run r = chat(store, "verify");
+	t_run r = t_chatv(store, "verify");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 }
@@ -133,20 +132,20 @@ Test(ux, sync_room_only_on_the_remote_is_fine_nowhere_is_noted)
 	char *key, *a = two_rooms(dir, &key), *b = t_store(dir, "b");
 	t_run r;
 
-	r = chat(b, "sync", "-r", "random", a);
+	r = t_chatv(b, "sync", "-r", "random", a);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(strstr(r.err, "warning"), NULL, "%s", r.err);
 	t_assert_contains(r.out, "received 1 new message (random: 1)");
 	t_run_free(&r);
 
-	r = chat(b, "sync", "-r", "genral", a);
+	r = t_chatv(b, "sync", "-r", "genral", a);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.err, "warning: room 'genral' is neither in this store nor on the "
 	                         "remotes");
 	t_assert_contains(r.err, "'git chat rooms'");
 	t_run_free(&r);
 
-	r = chat(b, "sync", "-r", "genral", "--no-fetch", a);
+	r = t_chatv(b, "sync", "-r", "genral", "--no-fetch", a);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.err, "room 'genral' is not in this store, so nothing was pushed");
 	t_run_free(&r);
@@ -266,14 +265,14 @@ Test(ux, usage_errors_show_the_synopsis_only)
 	char *store = t_store(dir, "store");
 
 	for (size_t i = 0; i < n; i++) {
-		t_run h = chat(store, names[i], "--help"), r;
+		t_run h = t_chatv(store, names[i], "--help"), r;
 		char *blank = strstr(h.out, "\n\n"), *want;
 
 		cr_assert_eq(h.status, 0, "%s --help: %d", names[i], h.status);
 		cr_assert(blank, "%s --help has no synopsis: %s", names[i], h.out);
 		want = t_fmt("error: unknown option '--no-such-option'\n%.*s\n",
 		             (int)(blank - h.out), h.out);
-		r = chat(store, names[i], "--no-such-option");
+		r = t_chatv(store, names[i], "--no-such-option");
 		cr_assert_eq(r.status, 129, "%s: %d", names[i], r.status);
 		cr_assert_str_eq(r.err, want, "%s", names[i]);
 		cr_assert_str_eq(r.out, "");
@@ -281,14 +280,14 @@ Test(ux, usage_errors_show_the_synopsis_only)
 		t_run_free(&r);
 		t_run_free(&h);
 	}
-	t_run r = chat(store, "log", "-n", "many");
+	t_run r = t_chatv(store, "log", "-n", "many");
 	cr_assert_eq(r.status, 129);
 	cr_assert_eq(strncmp(r.err, "error: -n needs a count, not 'many'\nusage: git chat log ", 56),
 	             0, "%s", r.err);
 	cr_assert_eq(strstr(r.err, "Shows the conversation"), NULL, "%s", r.err);
 	t_run_free(&r);
 
-	r = chat(store, "frobnicate");
+	r = t_chatv(store, "frobnicate");
 	cr_assert_eq(r.status, 129);
 	cr_assert_str_eq(r.err, "error: 'frobnicate' is not a git-chat command; 'git chat -h' "
 	                        "lists them\nusage: git chat <command> [<options>]\n");
@@ -299,7 +298,7 @@ Test(ux, keygen_names_the_missing_directory)
 {
 	const char *dir = t_scratch();
 	char *path = t_path(dir, "missing/key");
-	t_run r = chat(NULL, "keygen", "-f", path);
+	t_run r = t_chatv(NULL, "keygen", "-f", path);
 
 	cr_assert_eq(r.status, 128, "%s", r.err);
 	t_assert_contains(r.err, t_fmt("'%s'", path));
@@ -311,7 +310,7 @@ Test(ux, keygen_names_the_missing_directory)
 
 	/* A file where the directory should be. */
 	t_write_file(t_path(dir, "plain"), "x", 1);
-	r = chat(NULL, "keygen", "-f", t_path(dir, "plain/key"));
+	r = t_chatv(NULL, "keygen", "-f", t_path(dir, "plain/key"));
 	cr_assert_eq(r.status, 128, "%s", r.err);
 	t_assert_contains(r.err, "is not a directory");
 	t_run_free(&r);
@@ -321,12 +320,12 @@ Test(ux, keygen_again_names_the_existing_private_key)
 {
 	const char *dir = t_scratch();
 	char *path = t_path(dir, "key"), *before, *after;
-	t_run r = chat(NULL, "keygen", "-f", path);
+	t_run r = t_chatv(NULL, "keygen", "-f", path);
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 	before = t_read_file(path, NULL);
-	r = chat(NULL, "keygen", "-f", path);
+	r = t_chatv(NULL, "keygen", "-f", path);
 	cr_assert_eq(r.status, 128);
 	cr_assert_str_eq(r.err, t_fmt("fatal: '%s' already exists; use --force to replace it "
 	                              "(the old key is lost)\n", path));
@@ -336,13 +335,13 @@ Test(ux, keygen_again_names_the_existing_private_key)
 
 	/* Only the public half left: that is the file named. */
 	unlink(path);
-	r = chat(NULL, "keygen", "-f", path);
+	r = t_chatv(NULL, "keygen", "-f", path);
 	cr_assert_eq(r.status, 128);
 	t_assert_contains(r.err, t_fmt("'%s.pub' already exists", path));
 	t_assert_contains(r.err, "--force");
 	t_run_free(&r);
 
-	r = chat(NULL, "keygen", "-f", path, "--force");
+	r = t_chatv(NULL, "keygen", "-f", path, "--force");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 }
@@ -355,32 +354,32 @@ Test(ux, sync_and_rooms_count_alike)
 	t_run r;
 
 	free(t_send(a, key, "general", "two"));
-	r = chat(a, "edit", "--key", key, first, "one, edited");
+	r = t_chatv(a, "edit", "--key", key, first, "one, edited");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = chat(a, "react", "--key", key, first, "+1");
+	r = t_chatv(a, "react", "--key", key, first, "+1");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 
-	r = chat(b, "sync", "-v", a);
+	r = t_chatv(b, "sync", "-v", a);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "received 4 new commits (general: 4): 2 messages, 1 edit, "
 	                         "1 reaction");
 	t_assert_contains(r.err, "4 new commits in room 'general': 2 messages, 1 edit, 1 reaction");
 	t_run_free(&r);
 
-	r = chat(b, "rooms", "--format=json");
+	r = t_chatv(b, "rooms", "--format=json");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "\"messages\":2,");
 	t_run_free(&r);
 
 	/* Messages only: said as before. */
 	free(t_send(a, key, "general", "three"));
-	r = chat(b, "sync", a);
+	r = t_chatv(b, "sync", a);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "received 1 new message (general: 1)\n");
 	t_run_free(&r);
-	r = chat(b, "rooms");
+	r = t_chatv(b, "rooms");
 	t_assert_contains(r.out, "3 messages");
 	t_run_free(&r);
 }

@@ -13,23 +13,6 @@
 
 #include "testchat.h"
 
-#define chat(store, ...) ({ const char *a_[] = { __VA_ARGS__, NULL }; t_chat((store), NULL, a_); })
-
-static char *fingerprint(const char *key)
-{
-	t_run r = t_sh("ssh-keygen -l -f '%s' | cut -d' ' -f2", key);
-	char *fp = t_strndup(r.out, strcspn(r.out, "\n"));
-	t_run_free(&r);
-	return fp;
-}
-
-static size_t count(const char *s, const char *needle)
-{
-	size_t n = 0;
-	for (; (s = strstr(s, needle)); s += strlen(needle))
-		n++;
-	return n;
-}
 
 Test(ux2, allowed_signers_warns_about_an_email_claimed_by_several_keys)
 {
@@ -46,7 +29,7 @@ Test(ux2, allowed_signers_warns_about_an_email_claimed_by_several_keys)
 	free(t_send_env(store, alice, "general", "hi, I am Alice", as_alice));
 	free(t_send_env(store, bob, "general", "hi, Bob here", as_bob));
 	/* One key per email: no warning. */
-	r = chat(store, "allowed-signers");
+	r = t_chatv(store, "allowed-signers");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(t_count_lines(r.out), 2, "%s", r.out);
 	cr_assert_eq(strstr(r.err, "warning"), NULL, "%s", r.err);
@@ -54,16 +37,16 @@ Test(ux2, allowed_signers_warns_about_an_email_claimed_by_several_keys)
 
 	/* Mallory claims Alice's email: stock git would call her commit Alice's. */
 	forged = t_send_env(store, mallory, "general", "send me your password", as_alice);
-	r = chat(store, "allowed-signers");
+	r = t_chatv(store, "allowed-signers");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	/* The file is unchanged in form: still one line per key and email. */
 	cr_assert_eq(t_count_lines(r.out), 3, "%s", r.out);
-	cr_assert_eq(count(r.out, "alice@example.org namespaces=\"git\" ssh-ed25519 "), 2, "%s",
+	cr_assert_eq(t_count(r.out, "alice@example.org namespaces=\"git\" ssh-ed25519 "), 2, "%s",
 	             r.out);
 	t_assert_contains(r.err, "warning: 2 keys claim the email 'alice@example.org'");
-	t_assert_contains(r.err, fingerprint(alice));
-	t_assert_contains(r.err, fingerprint(mallory));
-	cr_assert_eq(strstr(r.err, fingerprint(bob)), NULL, "%s", r.err);
+	t_assert_contains(r.err, t_fingerprint(alice));
+	t_assert_contains(r.err, t_fingerprint(mallory));
+	cr_assert_eq(strstr(r.err, t_fingerprint(bob)), NULL, "%s", r.err);
 	cr_assert_eq(strstr(r.err, "bob@example.org"), NULL, "%s", r.err);
 	t_assert_contains(r.err, "git will accept a signature by any of these keys");
 	t_assert_contains(r.err, "keep only the line of the key you know");
@@ -79,14 +62,14 @@ Test(ux2, allowed_signers_warns_about_an_email_claimed_by_several_keys)
 
 	/* -r on one room only counts that room's authors. */
 	free(t_send_env(store, bob, "random", "elsewhere", as_bob));
-	r = chat(store, "allowed-signers", "-r", "random");
+	r = t_chatv(store, "allowed-signers", "-r", "random");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(t_count_lines(r.out), 1, "%s", r.out);
 	cr_assert_eq(strstr(r.err, "warning"), NULL, "%s", r.err);
 	t_run_free(&r);
 
 	/* The help says it. */
-	r = chat(store, "allowed-signers", "--help");
+	r = t_chatv(store, "allowed-signers", "--help");
 	t_assert_contains(r.out, "several keys claim the same one");
 	t_run_free(&r);
 }
@@ -99,14 +82,14 @@ Test(ux2, allowed_signers_unknown_room_is_an_error)
 
 	free(t_send(store, key, "general", "hello"));
 	free(t_send(store, key, "random", "elsewhere"));
-	r = chat(store, "allowed-signers", "-r", "genral");
+	r = t_chatv(store, "allowed-signers", "-r", "genral");
 	cr_assert_eq(r.status, 128, "%d %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "");
 	t_assert_contains(r.err, "fatal: no room 'genral'");
 	t_assert_contains(r.err, "general, random");
 	t_assert_contains(r.err, "'git chat rooms'");
 	t_run_free(&r);
-	r = chat(store, "allowed-signers", "-r", "general");
+	r = t_chatv(store, "allowed-signers", "-r", "general");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(t_count_lines(r.out), 1, "%s", r.out);
 	t_run_free(&r);
@@ -119,30 +102,30 @@ Test(ux2, send_notes_a_new_room)
 	t_run r;
 
 	/* The first room of a store is new too. */
-	r = chat(store, "send", "--key", key, "-r", "general", "-m", "hello");
+	r = t_chatv(store, "send", "--key", key, "-r", "general", "-m", "hello");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.err, "note: 'general' is a new room (the first in this store)\n");
 	t_run_free(&r);
 	free(t_send(store, key, "dev", "code"));
 
 	/* A room that exists: nothing said. */
-	r = chat(store, "send", "--key", key, "-r", "general", "-m", "again");
+	r = t_chatv(store, "send", "--key", key, "-r", "general", "-m", "again");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.err, "");
 	t_run_free(&r);
 
 	/* A typo: sent all the same, and said, with the rooms there are. */
-	r = chat(store, "send", "--key", key, "-r", "genral", "-m", "oops");
+	r = t_chatv(store, "send", "--key", key, "-r", "genral", "-m", "oops");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(strlen(r.out), 41, "%s", r.out);
 	cr_assert_str_eq(r.err, "note: 'genral' is a new room (rooms here: dev, general)\n");
 	t_run_free(&r);
-	r = chat(store, "log", "-r", "genral");
+	r = t_chatv(store, "log", "-r", "genral");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "oops");
 	t_run_free(&r);
 	/* Once: the room exists now. */
-	r = chat(store, "send", "--key", key, "-r", "genral", "-m", "oops again");
+	r = t_chatv(store, "send", "--key", key, "-r", "genral", "-m", "oops again");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.err, "");
 	t_run_free(&r);
@@ -150,17 +133,17 @@ Test(ux2, send_notes_a_new_room)
 	/* A room that only a remote's copy has is not new. */
 	{
 		char *b = t_store(dir, "b");
-		r = chat(b, "sync", "-q", store);
+		r = t_chatv(b, "sync", "-q", store);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		t_run_free(&r);
-		r = chat(b, "send", "--key", key, "-r", "dev", "-m", "from b");
+		r = t_chatv(b, "send", "--key", key, "-r", "dev", "-m", "from b");
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		cr_assert_str_eq(r.err, "");
 		t_run_free(&r);
 	}
 
 	/* A failed send says nothing about rooms. */
-	r = chat(store, "send", "--key", t_path(dir, "no-such-key"), "-r", "other", "-m", "x");
+	r = t_chatv(store, "send", "--key", t_path(dir, "no-such-key"), "-r", "other", "-m", "x");
 	cr_assert_eq(r.status, 128);
 	cr_assert_eq(strstr(r.err, "new room"), NULL, "%s", r.err);
 	t_run_free(&r);
@@ -175,21 +158,21 @@ Test(ux2, redact_or_edit_of_a_deleted_message_is_refused)
 
 	snprintf(short_id, sizeof(short_id), "%.8s", id);
 	/* Editing, then redacting, a live message works. */
-	r = chat(store, "edit", "--key", key, id, "still regrettable");
+	r = t_chatv(store, "edit", "--key", key, id, "still regrettable");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = chat(store, "redact", "--key", key, id);
+	r = t_chatv(store, "redact", "--key", key, id);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 
 	snap = t_snapshot(store);
-	r = chat(store, "redact", "--key", key, id);
+	r = t_chatv(store, "redact", "--key", key, id);
 	cr_assert_eq(r.status, 128, "%d %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "");
 	cr_assert_str_eq(r.err, t_fmt("fatal: message %s is already deleted; nothing to do\n",
 	                              short_id));
 	t_run_free(&r);
-	r = chat(store, "edit", "--key", key, "-m", "hidden anyway", short_id);
+	r = t_chatv(store, "edit", "--key", key, "-m", "hidden anyway", short_id);
 	cr_assert_eq(r.status, 128, "%d %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "");
 	cr_assert_str_eq(r.err, t_fmt("fatal: message %s was deleted; an edit would not be "
@@ -198,7 +181,7 @@ Test(ux2, redact_or_edit_of_a_deleted_message_is_refused)
 	cr_assert_str_eq(t_snapshot(store), snap, "a refused command wrote something");
 
 	/* The reader still shows the deletion, not the edit. */
-	r = chat(store, "log", "--format=json");
+	r = t_chatv(store, "log", "--format=json");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "\"redacted\":true");
 	cr_assert_eq(strstr(r.out, "hidden anyway"), NULL, "%s", r.out);
@@ -206,10 +189,10 @@ Test(ux2, redact_or_edit_of_a_deleted_message_is_refused)
 
 	/* Another message of the room is not affected. */
 	char *other = t_send(store, key, "general", "fine");
-	r = chat(store, "edit", "--key", key, other, "fine, edited");
+	r = t_chatv(store, "edit", "--key", key, other, "fine, edited");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = chat(store, "redact", "--key", key, other);
+	r = t_chatv(store, "redact", "--key", key, other);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 }
@@ -240,8 +223,8 @@ Test(ux2, follow_marks_a_message_shown_again_as_an_update)
 	cr_assert_eq(r.status, 0, "follow ended with %d: %s", r.status, r.err);
 	/* first, second, first again (updated), third: only the re-shown one
 	 * is marked, on its header line. */
-	cr_assert_eq(count(r.out, "first words"), 2, "%s", r.out);
-	cr_assert_eq(count(r.out, "(updated)"), 1, "%s", r.out);
+	cr_assert_eq(t_count(r.out, "first words"), 2, "%s", r.out);
+	cr_assert_eq(t_count(r.out, "(updated)"), 1, "%s", r.out);
 	line = strstr(r.out, "(updated) ");
 	cr_assert(line && (line == r.out || line[-1] == '\n'), "%s", r.out);
 	cr_assert(!strncmp(strchr(line, '\n') + 1, "  first words\n", 14), "%s", r.out);
@@ -265,7 +248,7 @@ Test(ux2, follow_marks_a_message_shown_again_as_an_update)
 	t_run_free(&r);
 
 	/* Documented. */
-	r = chat(store, "follow", "--help");
+	r = t_chatv(store, "follow", "--help");
 	t_assert_contains(r.out, "(updated)");
 	t_assert_contains(r.out, "\"update\": true");
 	t_run_free(&r);
@@ -285,7 +268,7 @@ Test(ux2, a_private_key_open_to_others_is_warned_about)
 	t_run r;
 
 	cr_assert_eq(chmod(key, 0644), 0);
-	r = chat(store, "send", "--key", key, "-m", "still works");
+	r = t_chatv(store, "send", "--key", key, "-m", "still works");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(strlen(r.out), 41, "%s", r.out);
 	t_assert_contains(r.err, t_fmt("warning: the private key '%s' %s", key, want));
@@ -293,29 +276,29 @@ Test(ux2, a_private_key_open_to_others_is_warned_about)
 	cr_assert_eq(t_count_lines(r.err), 1, "%s", r.err);
 	t_run_free(&r);
 	/* The same for the commands that sign a change, and whoami. */
-	r = chat(store, "react", "--key", key, id, "+1");
+	r = t_chatv(store, "react", "--key", key, id, "+1");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.err, want);
 	t_run_free(&r);
-	r = chat(store, "whoami", "--key", key);
+	r = t_chatv(store, "whoami", "--key", key);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.err, want);
 	t_run_free(&r);
 	/* Group-readable only is open too. */
 	cr_assert_eq(chmod(key, 0640), 0);
-	r = chat(store, "send", "--key", key, "-m", "group");
+	r = t_chatv(store, "send", "--key", key, "-m", "group");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.err, "(mode 0640)");
 	t_run_free(&r);
 
 	cr_assert_eq(chmod(key, 0600), 0);
-	r = chat(store, "send", "--key", key, "-m", "quiet now");
+	r = t_chatv(store, "send", "--key", key, "-m", "quiet now");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.err, "");
 	t_run_free(&r);
 	/* 0400 is private too. */
 	cr_assert_eq(chmod(key, 0400), 0);
-	r = chat(store, "send", "--key", key, "-m", "read-only key");
+	r = t_chatv(store, "send", "--key", key, "-m", "read-only key");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.err, "");
 	t_run_free(&r);
@@ -330,14 +313,14 @@ Test(ux2, new_messages_rule_only_on_a_terminal_or_when_asked)
 
 	free(t_send(store, alice, "general", "one"));
 	free(t_send(store, bob, "general", "two"));
-	r = chat(store, "log", "--key", alice, "--mark-read");
+	r = t_chatv(store, "log", "--key", alice, "--mark-read");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 	free(t_send(store, bob, "general", "three"));
 	free(t_send(store, bob, "general", "four"));
 
 	/* A pipe: no rule (and the marker stays). */
-	r = chat(store, "log", "--key", alice, "-n", "4", "--color=never");
+	r = t_chatv(store, "log", "--key", alice, "-n", "4", "--color=never");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "four");
 	cr_assert_eq(strstr(r.out, "── new"), NULL, "%s", r.out);
@@ -348,14 +331,14 @@ Test(ux2, new_messages_rule_only_on_a_terminal_or_when_asked)
 	cr_assert_eq(strstr(r.out, "── new"), NULL, "%s", r.out);
 	t_run_free(&r);
 	/* --mark-read asks to read: the rule shows what it reads, before "three". */
-	r = chat(store, "log", "--key", alice, "-n", "4", "--color=never", "--mark-read");
+	r = t_chatv(store, "log", "--key", alice, "-n", "4", "--color=never", "--mark-read");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "  two\n── new ─");
 	cr_assert(strstr(r.out, "── new") < strstr(r.out, "three"), "%s", r.out);
 	t_run_free(&r);
 
 	/* The help and the docs say when. */
-	r = chat(store, "log", "--help");
+	r = t_chatv(store, "log", "--help");
 	t_assert_contains(r.out, "piped output has none unless --mark-read");
 	t_run_free(&r);
 }
@@ -375,7 +358,7 @@ Test(ux2, rooms_columns_line_up)
 	free(t_send(store, b, "general", "y"));
 	for (i = 0; i < 11; i++)
 		free(t_send(store, a, "z-long-name", "many"));
-	r = chat(store, "rooms");
+	r = t_chatv(store, "rooms");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(t_count_lines(r.out), 3, "%s", r.out);
 	for (i = 0, p = r.out; i < 3; i++) {
@@ -410,7 +393,7 @@ Test(ux2, unknown_command_suggests_the_closest)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		t_run r = chat(NULL, cases[i].typed);
+		t_run r = t_chatv(NULL, cases[i].typed);
 		char *want = t_fmt("error: '%s' is not a git-chat command; 'git chat -h' lists them\n"
 		                   "%s%s%s"
 		                   "usage: git chat <command> [<options>]\n", cases[i].typed,
@@ -423,7 +406,7 @@ Test(ux2, unknown_command_suggests_the_closest)
 		t_run_free(&r);
 	}
 	/* What it points to does list them. */
-	t_run r = chat(NULL, "-h");
+	t_run r = t_chatv(NULL, "-h");
 	t_assert_contains(r.out, "allowed-signers");
 	t_run_free(&r);
 }

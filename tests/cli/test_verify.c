@@ -33,14 +33,6 @@ static void send_n(author *a, const char *store, const char *name, int n)
 	}
 }
 
-static char *fingerprint(const char *key)
-{
-	t_run r = t_sh("ssh-keygen -l -f '%s' | cut -d' ' -f2", key);
-	char *fp = t_strndup(r.out, strcspn(r.out, "\n"));
-	t_run_free(&r);
-	return fp;
-}
-
 static void set_ref(const char *store, const char *ref, const char *oid)
 {
 	free(t_git(store, "update-ref %s %s", ref, oid));
@@ -161,8 +153,8 @@ Test(verify, tampered_store)
 	t_assert_contains(r.err, "7 problems found");
 	assert_problem(r.out, a.ref, a_room, "its chat-room is 'other', not 'general'");
 	assert_problem(r.out, c.ref, c_mallory, "signed by");
-	assert_problem(r.out, c.ref, c_mallory, fingerprint(m.key));
-	assert_problem(r.out, c.ref, c_mallory, fingerprint(c.key));
+	assert_problem(r.out, c.ref, c_mallory, t_fingerprint(m.key));
+	assert_problem(r.out, c.ref, c_mallory, t_fingerprint(c.key));
 	assert_problem(r.out, d.ref, d_parent, "bad signature");
 	assert_problem(r.out, e.ref, e_other, "its chat-room is 'other', not 'general'");
 	assert_problem(r.out, e.ref, e_other, "ancestor");

@@ -377,3 +377,21 @@ char *t_replace(const char *s, const char *from, const char *to)
 	strcat(out, at + strlen(from));
 	return t_keep(out);
 }
+
+char *t_fingerprint(const char *key)
+{
+	t_run r = t_sh("ssh-keygen -l -f '%s' | cut -d' ' -f2", key);
+	char *fp = t_strndup(r.out, strcspn(r.out, "\n"));
+
+	t_run_free(&r);
+	return fp;
+}
+
+size_t t_count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}

@@ -19,6 +19,13 @@
 void *t_keep(void *p);
 char *t_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *t_strndup(const char *s, size_t n);
+/* git-chat with the arguments listed (t_chat with an inline argv). */
+#define t_chatv(store, ...) \
+	({ const char *t_args_[] = { __VA_ARGS__, NULL }; t_chat((store), NULL, t_args_); })
+/* The SHA256:... fingerprint of a key file, as ssh-keygen -l prints it. */
+char *t_fingerprint(const char *key);
+/* How many times needle occurs in hay (not overlapping). */
+size_t t_count(const char *hay, const char *needle);
 
 /* `git --git-dir=STORE ARGS...` through sh; asserts exit 0 and returns
  * stdout (malloc'd) with trailing newlines removed. */

@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 #include <git2.h>
 #include <gitchat.h>
+#include "rng.h"
 
 #define R_MAXP 8
 
@@ -84,21 +85,9 @@ static __attribute__((unused)) int r_reference(int *out, const rnode *n, int cou
 	return total;
 }
 
-typedef struct {
-	uint64_t s;
-} r_rng;
-
-static uint64_t r_next(r_rng *r)
+static __attribute__((unused)) int r_below(t_rng *r, int n)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static __attribute__((unused)) int r_below(r_rng *r, int n)
-{
-	return (int)(r_next(r) % (uint64_t)n);
+	return (int)(t_rng_next(r) % (uint64_t)n);
 }
 
 /* A random DAG in topological order (parents before children): several
@@ -106,7 +95,7 @@ static __attribute__((unused)) int r_below(r_rng *r, int n)
  * children of one own message), merging up to five other heads; times from
  * a small set (many ties), per-author clock skew, some messages stamped far
  * in the future or far in the past. Keys and ids are left to the caller. */
-static __attribute__((unused)) void r_random_dag(rnode *n, int count, int authors, r_rng *r)
+static __attribute__((unused)) void r_random_dag(rnode *n, int count, int authors, t_rng *r)
 {
 	int heads[16], i, k, a;
 	int64_t base = 1000;

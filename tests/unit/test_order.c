@@ -64,7 +64,7 @@ static void run_merger(int *out, const rnode *n, int count, const int *perm)
 	free(keys);
 }
 
-static void shuffle(int *p, int n, r_rng *r)
+static void shuffle(int *p, int n, t_rng *r)
 {
 	for (int i = 0; i < n; i++)
 		p[i] = i;
@@ -75,18 +75,18 @@ static void shuffle(int *p, int n, r_rng *r)
 	}
 }
 
-static void random_ids(rnode *n, int count, int authors, r_rng *r, int similar_keys)
+static void random_ids(rnode *n, int count, int authors, t_rng *r, int similar_keys)
 {
 	unsigned char keys[16][32];
 	int a, i, b;
 
 	for (a = 0; a < authors; a++)
 		for (b = 0; b < 32; b++)
-			keys[a][b] = similar_keys && b < 31 ? 0x42 : (unsigned char)r_next(r);
+			keys[a][b] = similar_keys && b < 31 ? 0x42 : (unsigned char)t_rng_next(r);
 	for (i = 0; i < count; i++) {
 		memcpy(n[i].key, keys[n[i].author], 32);
 		for (b = 0; b < 20; b++)
-			n[i].id[b] = (unsigned char)r_next(r);
+			n[i].id[b] = (unsigned char)t_rng_next(r);
 		/* ids that share a long prefix exercise the last tie-break */
 		if (r_below(r, 4) == 0)
 			memset(n[i].id, 0x17, 16);
@@ -98,7 +98,7 @@ static void check_seed(uint64_t seed, int count, int authors, int similar)
 	rnode *n = calloc((size_t)count + 1, sizeof(*n));
 	int *want = calloc((size_t)count + 1, sizeof(int)), *got = calloc((size_t)count + 1, sizeof(int));
 	int *perm = calloc((size_t)count + 1, sizeof(int));
-	r_rng r = { seed };
+	t_rng r = { seed };
 	int i, pass;
 
 	r_random_dag(n, count, authors, &r);

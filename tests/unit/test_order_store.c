@@ -94,7 +94,7 @@ Test(order_store, random_dags_match_the_reference_in_every_mode)
 		int count = 40 + (int)seed * 7, nauth = 2 + (int)(seed % 4);
 		rnode *n = calloc((size_t)count, sizeof(*n));
 		int *want = calloc((size_t)count, sizeof(int));
-		r_rng r = { seed * 7919 };
+		t_rng r = { seed * 7919 };
 		gitchat_conversation *conv;
 		gitchat_conversation_stats st;
 		gitchat_store *st2;
@@ -177,7 +177,7 @@ Test(order_store, arrival_order_and_ref_names_do_not_matter)
 	rnode *n = calloc((size_t)count, sizeof(*n));
 	int *want = calloc((size_t)count, sizeof(int)), tips[64], ntips;
 	unsigned char *in = calloc((size_t)count, 1);
-	r_rng r = { 4242 };
+	t_rng r = { 4242 };
 	git_reference_iterator *it;
 	git_reference *ref;
 	char *names[64];

@@ -73,7 +73,7 @@ static void write_cache(const fixture *f, const char *magic, uint32_t max_text, 
 {
 	size_t n = nsorted + ntail, len = 32 + n * 20 + torn, i;
 	unsigned char *d = calloc(len + 1, 1);
-	r_rng r = { n * 31 + 7 };
+	t_rng r = { n * 31 + 7 };
 
 	memcpy(d, magic, 8);
 	be32(d + 8, max_text);
@@ -82,7 +82,7 @@ static void write_cache(const fixture *f, const char *magic, uint32_t max_text, 
 	if (!strcmp(magic, "GCVRFY02"))
 		be32(d + 20, (uint32_t)nsorted);
 	for (i = 0; i < n * 20 + torn; i++)
-		d[32 + i] = (unsigned char)r_next(&r);
+		d[32 + i] = (unsigned char)t_rng_next(&r);
 	if (extra && extra_in_tail)
 		memcpy(d + 32 + (nsorted + ntail / 2) * 20, extra->id, 20);
 	else if (extra)

@@ -9,6 +9,7 @@
 
 #include "order/index.h"
 #include "util/buf.h"
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -45,30 +46,6 @@ struct gitchat_index {
 	const unsigned char *text_id;
 	uint8_t *checked;          /* per block: 0 not yet, 1 good, 2 bad */
 };
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
 
 static uint64_t align8(uint64_t v)
 {
@@ -169,27 +146,27 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 		return corrupt(ix, "it is not an order index");
 	if (memcmp(h, IX_MAGIC, 8) != 0)
 		return stale(ix, "it was written by another version");
-	if (le32(h + 8) != IX_BLOCK || le64(h + 16) != ix->size)
+	if (gitchat_le32(h + 8) != IX_BLOCK || gitchat_le64(h + 16) != ix->size)
 		return corrupt(ix, "it is truncated or was not written completely");
-	if (le32(h + 24) != (uint32_t)limits->max_text || le32(h + 28) != (uint32_t)limits->max_tree ||
-	    le32(h + 32) != (uint32_t)limits->max_parents)
+	if (gitchat_le32(h + 24) != (uint32_t)limits->max_text || gitchat_le32(h + 28) != (uint32_t)limits->max_tree ||
+	    gitchat_le32(h + 32) != (uint32_t)limits->max_parents)
 		return stale(ix, "it was built under other verification limits");
-	ix->c.nvalid = le32(h + 36);
-	ix->c.ntotal = le32(h + 40);
-	ix->c.nparents = le32(h + 44);
-	ix->c.nkeys = le32(h + 48);
-	ix->c.ntips = le32(h + 52);
-	ix->c.nlinks = le32(h + 56);
-	ix->c.nproblems = le32(h + 60);
-	ix->c.nrelated = le32(h + 64);
-	ix->c.strings = le32(h + 68);
+	ix->c.nvalid = gitchat_le32(h + 36);
+	ix->c.ntotal = gitchat_le32(h + 40);
+	ix->c.nparents = gitchat_le32(h + 44);
+	ix->c.nkeys = gitchat_le32(h + 48);
+	ix->c.ntips = gitchat_le32(h + 52);
+	ix->c.nlinks = gitchat_le32(h + 56);
+	ix->c.nproblems = gitchat_le32(h + 60);
+	ix->c.nrelated = gitchat_le32(h + 64);
+	ix->c.strings = gitchat_le32(h + 68);
 	if (ix->c.nvalid > ix->c.ntotal || ix->c.ntotal == NONE)
 		return corrupt(ix, "its counts do not add up");
 	end = layout(off, &body, &nblocks, &ix->c);
-	if (end != ix->size || le32(h + 12) != nblocks || le64(h + 72) != body)
+	if (end != ix->size || gitchat_le32(h + 12) != nblocks || gitchat_le64(h + 72) != body)
 		return corrupt(ix, "its size does not match its counts");
 	for (i = 0; i < NSECTIONS; i++)
-		if (le64(h + 80 + 8 * i) != off[i])
+		if (gitchat_le64(h + 80 + 8 * i) != off[i])
 			return corrupt(ix, "its sections are misplaced");
 	crypto_generichash(sum, sizeof(sum), h, IX_HEADER + (size_t)nblocks * IX_BLOCK_SUM, NULL, 0);
 	if (sodium_memcmp(sum, h + IX_HEADER + (size_t)nblocks * IX_BLOCK_SUM, sizeof(sum)) != 0)
@@ -302,7 +279,7 @@ int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_r
 	                   (uint64_t)nd->nparents * 4)) < 0)
 		return error;
 	for (k = 0; k < nd->nparents; k++) {
-		uint32_t pos = le32(parents + 4 * ((size_t)nd->first_parent + k));
+		uint32_t pos = gitchat_le32(parents + 4 * ((size_t)nd->first_parent + k));
 		if (pos >= ix->c.nvalid)
 			return corrupt(ix, "a parent is out of range");
 		if ((error = gitchat_index_node(&p, ix, pos)) < 0)
@@ -329,16 +306,16 @@ int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i)
 	if ((error = check(ix, off, NODE_SIZE)) < 0)
 		return error;
 	p = ix->data + off;
-	out->time = (int64_t)le64(p);
+	out->time = (int64_t)gitchat_le64(p);
 	out->id = (const git_oid *)(p + 8);
-	out->target = le32(p + 28);
-	out->reply = le32(p + 32);
-	out->first_parent = le32(p + 36);
-	out->key = le32(p + 40);
+	out->target = gitchat_le32(p + 28);
+	out->reply = gitchat_le32(p + 32);
+	out->first_parent = gitchat_le32(p + 36);
+	out->key = gitchat_le32(p + 40);
 	out->nparents = (uint32_t)p[44] | (uint32_t)p[45] << 8;
 	out->kind = p[46];
 	out->invalid = p[47] & 1;
-	out->text = le32(p + 48);
+	out->text = gitchat_le32(p + 48);
 	/* The sums make damage unlikely, not impossible: never index with a
 	 * value the counts do not allow. */
 	if (out->target >= ix->c.nvalid)
@@ -374,7 +351,7 @@ int gitchat_index_tips_match(gitchat_index *ix, const gitchat_tips *tips)
 		return 0;
 	for (i = 0; i < tips->count; i++) {
 		const unsigned char *p = ix->data + ix->off[S_TIPS] + i * TIP_SIZE;
-		const char *name = string_at(ix, le32(p + 20));
+		const char *name = string_at(ix, gitchat_le32(p + 20));
 		if (!name)
 			return corrupt(ix, "a tip has no name");
 		if (memcmp(p, tips->tips[i].id.id, GIT_OID_RAWSZ) != 0 ||
@@ -393,7 +370,7 @@ int gitchat_index_tips(gitchat_tips *out, gitchat_index *ix)
 		return gitchat_error_oom();
 	for (i = 0; i < ix->c.ntips; i++) {
 		const unsigned char *p = ix->data + ix->off[S_TIPS] + i * TIP_SIZE;
-		const char *name = string_at(ix, le32(p + 20));
+		const char *name = string_at(ix, gitchat_le32(p + 20));
 		gitchat_tip *t = &out->tips[out->count];
 		if (!name || gitchat_chatref_parse(&t->ref, name) < 0) {
 			gitchat_tips_dispose(out);
@@ -416,9 +393,9 @@ int gitchat_index_problems(gitchat_index *ix, gitchat_index_problem_cb cb, void 
 
 	for (i = 0; i < ix->c.nproblems; i++) {
 		const unsigned char *p = ix->data + ix->off[S_PROBLEMS] + i * PROBLEM_SIZE;
-		uint32_t name = le32(p);
+		uint32_t name = gitchat_le32(p);
 		const char *refname = name == NONE ? NULL : string_at(ix, name);
-		const char *reason = string_at(ix, le32(p + 28));
+		const char *reason = string_at(ix, gitchat_le32(p + 28));
 		git_oid id;
 		if ((name != NONE && !refname) || !reason)
 			return corrupt(ix, "a problem record is damaged");
@@ -440,8 +417,8 @@ int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
 
 	if ((error = check(ix, ix->off[S_LOOKUP], FANOUT * 4)) < 0)
 		return error;
-	lo = first ? le32(fan + 4 * (first - 1)) : 0;
-	hi = le32(fan + 4 * first);
+	lo = first ? gitchat_le32(fan + 4 * (first - 1)) : 0;
+	hi = gitchat_le32(fan + 4 * first);
 	if (lo > hi || hi > ix->c.nvalid)
 		return corrupt(ix, "its lookup table is damaged");
 	while (lo < hi) {
@@ -449,7 +426,7 @@ int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
 		int c;
 		if ((error = check(ix, (uint64_t)(pos + 4 * mid - ix->data), 4)) < 0)
 			return error;
-		p = le32(pos + 4 * mid);
+		p = gitchat_le32(pos + 4 * mid);
 		if (p >= ix->c.nvalid)
 			return corrupt(ix, "its lookup table is damaged");
 		if ((error = gitchat_index_node(&nd, ix, p)) < 0)
@@ -480,7 +457,7 @@ int gitchat_index_related(size_t *total, gitchat_index *ix, size_t target, size_
 		uint32_t mid = lo + (hi - lo) / 2;
 		if ((error = check(ix, ix->off[S_RELATED] + (uint64_t)mid * RELATED_SIZE, RELATED_SIZE)) < 0)
 			return error;
-		if (le32(rel + (size_t)mid * RELATED_SIZE) < target)
+		if (gitchat_le32(rel + (size_t)mid * RELATED_SIZE) < target)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -490,9 +467,9 @@ int gitchat_index_related(size_t *total, gitchat_index *ix, size_t target, size_
 		uint32_t src;
 		if ((error = check(ix, (uint64_t)(p - ix->data), RELATED_SIZE)) < 0)
 			return error;
-		if (le32(p) != target)
+		if (gitchat_le32(p) != target)
 			break;
-		src = le32(p + 4);
+		src = gitchat_le32(p + 4);
 		if (src >= ix->c.nvalid)
 			return corrupt(ix, "its related table is damaged");
 		if (n < max)
@@ -556,7 +533,7 @@ static int load_graph(gitchat_graph *g, gitchat_index *ix, uint32_t *pbuf)
 		if ((error = gitchat_index_node(&nd, ix, i)) < 0)
 			return error;
 		for (k = 0; k < nd.nparents; k++) {
-			pbuf[k] = le32(parents + 4 * ((size_t)nd.first_parent + k));
+			pbuf[k] = gitchat_le32(parents + 4 * ((size_t)nd.first_parent + k));
 			/* A valid message has only valid parents, placed before the
 			 * invalid commits. */
 			if (pbuf[k] >= (valid ? ix->c.nvalid : ix->c.ntotal))
@@ -576,16 +553,16 @@ static int load_graph(gitchat_graph *g, gitchat_index *ix, uint32_t *pbuf)
 	for (i = 0; i < ix->c.nlinks; i++) {
 		const unsigned char *p = ix->data + ix->off[S_LINKS] + i * LINK_SIZE;
 		git_oid id;
-		if (le32(p) >= ix->c.ntotal || le32(p + 4) > GITCHAT_LINK_REPLY)
+		if (gitchat_le32(p) >= ix->c.ntotal || gitchat_le32(p + 4) > GITCHAT_LINK_REPLY)
 			return corrupt(ix, "a link is damaged");
 		git_oid_fromraw(&id, p + 8);
-		if ((error = gitchat_graph_link_add(g, le32(p), le32(p + 4), &id)) < 0)
+		if ((error = gitchat_graph_link_add(g, gitchat_le32(p), gitchat_le32(p + 4), &id)) < 0)
 			return error;
 	}
 	for (i = 0; i < ix->c.nproblems; i++) {
 		const unsigned char *p = ix->data + ix->off[S_PROBLEMS] + i * PROBLEM_SIZE;
-		uint32_t node = le32(p + 4);
-		const char *reason = string_at(ix, le32(p + 28));
+		uint32_t node = gitchat_le32(p + 4);
+		const char *reason = string_at(ix, gitchat_le32(p + 28));
 		if (node == NONE)
 			continue;            /* ref problems are found again */
 		if (node < ix->c.nvalid || node >= ix->c.ntotal || !reason)
@@ -663,7 +640,7 @@ static void w_seek(ix_writer *w, uint64_t off)
 static void w_u32(ix_writer *w, uint32_t v)
 {
 	unsigned char b[4];
-	put32(b, v);
+	gitchat_put_le32(b, v);
 	w_put(w, b, 4);
 }
 
@@ -876,17 +853,17 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 			else
 				reply = to;
 		}
-		put64(rec, (uint64_t)nd->time);
+		gitchat_put_le64(rec, (uint64_t)nd->time);
 		memcpy(rec + 8, nd->id.id, GIT_OID_RAWSZ);
-		put32(rec + 28, target);
-		put32(rec + 32, reply);
-		put32(rec + 36, (uint32_t)nparents);
-		put32(rec + 40, nd->key);
+		gitchat_put_le32(rec + 28, target);
+		gitchat_put_le32(rec + 32, reply);
+		gitchat_put_le32(rec + 36, (uint32_t)nparents);
+		gitchat_put_le32(rec + 40, nd->key);
 		rec[44] = (unsigned char)nd->nparents;
 		rec[45] = (unsigned char)(nd->nparents >> 8);
 		rec[46] = g->kind[v];
 		rec[47] = i >= g->nvalid ? 1 : 0;
-		put32(rec + 48, g->text[v]);
+		gitchat_put_le32(rec + 48, g->text[v]);
 		w_put(&w, rec, NODE_SIZE);
 		nparents += nd->nparents;
 	}
@@ -974,24 +951,24 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 
 	memset(header, 0, sizeof(header));
 	memcpy(header, IX_MAGIC, 8);
-	put32(header + 8, IX_BLOCK);
-	put32(header + 12, nblocks);
-	put64(header + 16, size);
-	put32(header + 24, (uint32_t)limits->max_text);
-	put32(header + 28, (uint32_t)limits->max_tree);
-	put32(header + 32, (uint32_t)limits->max_parents);
-	put32(header + 36, c.nvalid);
-	put32(header + 40, c.ntotal);
-	put32(header + 44, c.nparents);
-	put32(header + 48, c.nkeys);
-	put32(header + 52, c.ntips);
-	put32(header + 56, c.nlinks);
-	put32(header + 60, c.nproblems);
-	put32(header + 64, c.nrelated);
-	put32(header + 68, c.strings);
-	put64(header + 72, body);
+	gitchat_put_le32(header + 8, IX_BLOCK);
+	gitchat_put_le32(header + 12, nblocks);
+	gitchat_put_le64(header + 16, size);
+	gitchat_put_le32(header + 24, (uint32_t)limits->max_text);
+	gitchat_put_le32(header + 28, (uint32_t)limits->max_tree);
+	gitchat_put_le32(header + 32, (uint32_t)limits->max_parents);
+	gitchat_put_le32(header + 36, c.nvalid);
+	gitchat_put_le32(header + 40, c.ntotal);
+	gitchat_put_le32(header + 44, c.nparents);
+	gitchat_put_le32(header + 48, c.nkeys);
+	gitchat_put_le32(header + 52, c.ntips);
+	gitchat_put_le32(header + 56, c.nlinks);
+	gitchat_put_le32(header + 60, c.nproblems);
+	gitchat_put_le32(header + 64, c.nrelated);
+	gitchat_put_le32(header + 68, c.strings);
+	gitchat_put_le64(header + 72, body);
 	for (i = 0; i < NSECTIONS; i++)
-		put64(header + 80 + 8 * i, off[i]);
+		gitchat_put_le64(header + 80 + 8 * i, off[i]);
 	if (text_id)
 		memcpy(header + 152, text_id, 16);
 	{

@@ -5,6 +5,7 @@
 #include "order/objects.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/bytes.h"
 
 int gitchat_objects_open(gitchat_objects *o, git_repository *repo)
 {
@@ -72,11 +73,6 @@ int gitchat_objects_read_commit(gitchat_buf *out, gitchat_objects *o, const git_
 	return error;
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 int gitchat_armor_signer(gitchat_pubkey *out, const char *armor, size_t len)
 {
 	/* "SSHSIG" u32(1) u32(51) u32(11) "ssh-ed25519" u32(32) pk32: the key
@@ -102,8 +98,8 @@ int gitchat_armor_signer(gitchat_pubkey *out, const char *armor, size_t len)
 	if (sodium_base642bin(bin, sizeof(bin), b64, n, NULL, &binlen, NULL,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0 || binlen != 66)
 		goto bad;
-	if (memcmp(bin, "SSHSIG", 6) != 0 || be32(bin + 6) != 1 || be32(bin + 10) != 51 ||
-	    be32(bin + 14) != 11 || memcmp(bin + 18, "ssh-ed25519", 11) != 0 || be32(bin + 29) != 32)
+	if (memcmp(bin, "SSHSIG", 6) != 0 || gitchat_be32(bin + 6) != 1 || gitchat_be32(bin + 10) != 51 ||
+	    gitchat_be32(bin + 14) != 11 || memcmp(bin + 18, "ssh-ed25519", 11) != 0 || gitchat_be32(bin + 29) != 32)
 		goto bad;
 	memcpy(out->bytes, bin + 33, GITCHAT_PUBKEY_SIZE);
 	return 0;

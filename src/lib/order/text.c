@@ -11,6 +11,7 @@
 
 #include "order/text.h"
 #include "util/buf.h"
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -31,12 +32,6 @@ static const git_oid empty_tree = { { 0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 
 /* SipHash under a fixed key: a check against damage, not a secret. */
 static const unsigned char sum_key[crypto_shorthash_KEYBYTES] = "gitchat-text-v1";
 
-static void put16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8); }
-static void put32(unsigned char *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
-static void put64(unsigned char *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const unsigned char *p) { return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16; }
-static uint64_t le64(const unsigned char *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
 
 static int text_path(gitchat_buf *out, const char *prefix,
                      const unsigned char id[GITCHAT_TEXT_ID_SIZE])
@@ -221,15 +216,15 @@ uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitch
 	    len > UINT32_MAX || w->pos / 8 >= SLOT_MAX)
 		return 0;
 	memset(fixed, 0, sizeof(fixed));
-	put32(fixed, (uint32_t)len);
+	gitchat_put_le32(fixed, (uint32_t)len);
 	memcpy(fixed + 16, id->id, GIT_OID_RAWSZ);
-	put64(fixed + 36, (uint64_t)c->committer.time);
-	put32(fixed + 44, (uint32_t)c->author.tz);
+	gitchat_put_le64(fixed + 36, (uint64_t)c->committer.time);
+	gitchat_put_le32(fixed + 44, (uint32_t)c->author.tz);
 	fixed[48] = (unsigned char)flags;
 	fixed[49] = (unsigned char)c->kind;
-	put16(fixed + 50, (uint16_t)c->author.name_len);
-	put16(fixed + 52, (uint16_t)c->author.email_len);
-	put32(fixed + 56, (uint32_t)c->text_len);
+	gitchat_put_le16(fixed + 50, (uint16_t)c->author.name_len);
+	gitchat_put_le16(fixed + 52, (uint16_t)c->author.email_len);
+	gitchat_put_le32(fixed + 56, (uint32_t)c->text_len);
 	if (gitchat_buf_put(&w->buf, fixed, sizeof(fixed)) < 0 ||
 	    ((flags & F_REPLY) && gitchat_buf_put(&w->buf, c->reply_to.id, GIT_OID_RAWSZ) < 0) ||
 	    ((flags & F_TREE) && gitchat_buf_put(&w->buf, c->tree.id, GIT_OID_RAWSZ) < 0) ||
@@ -331,11 +326,11 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 	if (!r->data || !slot || off < TEXT_HEADER || off + REC_FIXED > r->size)
 		return GITCHAT_ENOTFOUND;
 	p = r->data + off;
-	len = le32(p);
+	len = gitchat_le32(p);
 	flags = p[48];
 	need = REC_FIXED + GIT_OID_RAWSZ * (size_t)(!!(flags & F_REPLY) + !!(flags & F_TREE) +
 	                                            !!(flags & F_TARGET)) +
-	       le16(p + 50) + le16(p + 52) + (size_t)le32(p + 56);
+	       gitchat_le16(p + 50) + gitchat_le16(p + 52) + (size_t)gitchat_le32(p + 56);
 	if (len != need || len > r->size - off || memcmp(p + 16, id->id, GIT_OID_RAWSZ) != 0 ||
 	    p[49] > GITCHAT_MESSAGE_REACT)
 		return GITCHAT_ENOTFOUND;
@@ -352,8 +347,8 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 		return gitchat_error_oom();
 	git_oid_cpy(&m->id, id);
 	m->time = time;
-	m->commit_time = (int64_t)le64(p + 36);
-	m->tz_offset = (int32_t)le32(p + 44);
+	m->commit_time = (int64_t)gitchat_le64(p + 36);
+	m->tz_offset = (int32_t)gitchat_le32(p + 44);
 	m->kind = (gitchat_message_kind)p[49];
 	m->key = *key;
 	v = p + REC_FIXED;
@@ -374,16 +369,16 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 	}
 	m->parent_count = nparents;
 	if ((nparents && !(m->parents = malloc(nparents * sizeof(git_oid)))) ||
-	    !(m->author_name = gitchat_memdup_str(v, le16(p + 50))) ||
-	    !(m->author_email = gitchat_memdup_str(v + le16(p + 50), le16(p + 52))) ||
-	    !(m->text = gitchat_memdup_str(v + le16(p + 50) + le16(p + 52), le32(p + 56))) ||
+	    !(m->author_name = gitchat_memdup_str(v, gitchat_le16(p + 50))) ||
+	    !(m->author_email = gitchat_memdup_str(v + gitchat_le16(p + 50), gitchat_le16(p + 52))) ||
+	    !(m->text = gitchat_memdup_str(v + gitchat_le16(p + 50) + gitchat_le16(p + 52), gitchat_le32(p + 56))) ||
 	    !(m->room = strdup(room))) {
 		gitchat_message_free(m);
 		return gitchat_error_oom();
 	}
 	if (nparents)
 		memcpy(m->parents, parents, nparents * sizeof(git_oid));
-	m->text_len = le32(p + 56);
+	m->text_len = gitchat_le32(p + 56);
 	*out = m;
 	return 0;
 }

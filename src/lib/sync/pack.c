@@ -27,6 +27,7 @@
 
 #include "sync/sync_internal.h"
 #include "util/error.h"
+#include "util/bytes.h"
 #include "util/oidmap.h"
 
 typedef struct {
@@ -236,14 +237,6 @@ static int collect(packer *p)
 	return 0;
 }
 
-static void be32(unsigned char *o, uint32_t v)
-{
-	o[0] = (unsigned char)(v >> 24);
-	o[1] = (unsigned char)(v >> 16);
-	o[2] = (unsigned char)(v >> 8);
-	o[3] = (unsigned char)v;
-}
-
 static int entry_cmp(const void *a, const void *b)
 {
 	return memcmp(((const pack_entry *)a)->id.id, ((const pack_entry *)b)->id.id,
@@ -258,8 +251,8 @@ static int finish_pack(packer *p, unsigned char sum[20])
 	ssize_t r;
 
 	memcpy(hdr, "PACK", 4);
-	be32(hdr + 4, 2);
-	be32(hdr + 8, (uint32_t)p->n);
+	gitchat_put_be32(hdr + 4, 2);
+	gitchat_put_be32(hdr + 8, (uint32_t)p->n);
 	if (pwrite(p->fd, hdr, 12, 0) != 12 || lseek(p->fd, 0, SEEK_SET) != 0)
 		return pack_fail(p, "write");
 	sync_sha1_init(&sha);
@@ -293,7 +286,7 @@ static int write_index(packer *p, const char *path, const unsigned char pack_sum
 	if (gitchat_buf_put(&idx, "\377tOc\0\0\0\2", 8) < 0)
 		goto done;
 	for (i = 0; i < 256; i++) {
-		be32(b, fanout[i]);
+		gitchat_put_be32(b, fanout[i]);
 		if (gitchat_buf_put(&idx, b, 4) < 0)
 			goto done;
 	}
@@ -301,13 +294,13 @@ static int write_index(packer *p, const char *path, const unsigned char pack_sum
 		if (gitchat_buf_put(&idx, p->entries[i].id.id, GIT_OID_RAWSZ) < 0)
 			goto done;
 	for (i = 0; i < p->n; i++) {
-		be32(b, p->entries[i].crc);
+		gitchat_put_be32(b, p->entries[i].crc);
 		if (gitchat_buf_put(&idx, b, 4) < 0)
 			goto done;
 	}
 	for (i = 0; i < p->n; i++) {
 		uint64_t off = p->entries[i].offset;
-		be32(b, off < 0x80000000u ? (uint32_t)off : 0x80000000u | large++);
+		gitchat_put_be32(b, off < 0x80000000u ? (uint32_t)off : 0x80000000u | large++);
 		if (gitchat_buf_put(&idx, b, 4) < 0)
 			goto done;
 	}
@@ -315,8 +308,8 @@ static int write_index(packer *p, const char *path, const unsigned char pack_sum
 		uint64_t off = p->entries[i].offset;
 		if (off < 0x80000000u)
 			continue;
-		be32(b, (uint32_t)(off >> 32));
-		be32(b + 4, (uint32_t)off);
+		gitchat_put_be32(b, (uint32_t)(off >> 32));
+		gitchat_put_be32(b + 4, (uint32_t)off);
 		if (gitchat_buf_put(&idx, b, 8) < 0)
 			goto done;
 	}

@@ -9,6 +9,7 @@
 #include "verify/cache.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/bytes.h"
 #include "util/fs.h"
 #include "util/oidmap.h"
 
@@ -75,29 +76,16 @@ int gitchat_verify_cache_open_memory(gitchat_verify_cache **out, const gitchat_l
 	return 0;
 }
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void header(unsigned char h[CACHE_HEADER], const gitchat_limits *l, const char *magic,
                    uint32_t nsorted)
 {
 	memset(h, 0, CACHE_HEADER);
 	memcpy(h, magic, 8);
-	put_be32(h + 8, (uint32_t)l->max_text);
-	put_be32(h + 12, (uint32_t)l->max_tree);
-	put_be32(h + 16, (uint32_t)l->max_parents);
+	gitchat_put_be32(h + 8, (uint32_t)l->max_text);
+	gitchat_put_be32(h + 12, (uint32_t)l->max_tree);
+	gitchat_put_be32(h + 16, (uint32_t)l->max_parents);
 	if (!strcmp(magic, CACHE_MAGIC))
-		put_be32(h + 20, nsorted);
+		gitchat_put_be32(h + 20, nsorted);
 }
 
 static int rec_cmp(const void *a, const void *b)
@@ -218,7 +206,7 @@ static int room_load(gitchat_verify_cache *c, cache_room *r)
 	d = map;
 	nrec = (r->maplen - CACHE_HEADER) / REC;   /* a torn last record is ignored */
 	header(h1, &c->limits, CACHE_MAGIC, 0);
-	nsorted = be32(d + 20);
+	nsorted = gitchat_be32(d + 20);
 	if (memcmp(d, h1, 20) == 0 && nsorted <= nrec) {
 		/* ours */
 	} else if (header(h1, &c->limits, CACHE_MAGIC_V1, 0), memcmp(d, h1, CACHE_HEADER) == 0) {
