@@ -23,7 +23,6 @@
 #include "order/order.h"
 #include "order/text.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -185,7 +184,7 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	s->stats.saved = 0;
 	if (s->path) {
 		error = gitchat_index_write(out, s->path, &g, order, tips, problems, nproblems,
-		                            &s->store->limits, text_id);
+		                            gitchat_store_limits(s->store), text_id);
 		if (error == 0) {
 			s->stats.saved = 1;
 			/* The cache the replaced index used, if another, is garbage
@@ -204,7 +203,7 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	 * memory. */
 	if (!*out)
 		error = gitchat_index_write(out, NULL, &g, order, tips, problems, nproblems,
-		                            &s->store->limits, text_id);
+		                            gitchat_store_limits(s->store), text_id);
 done:
 	if (tw)
 		gitchat_text_abort(tw);
@@ -323,16 +322,16 @@ static int load(gitchat_conversation **out, gitchat_store *store, const char *ro
 		rc.cb = opts->problem_cb;
 		rc.payload = opts->payload;
 	}
-	if ((error = gitchat_tips_list(&tips, NULL, store->repo, room)) < 0)
+	if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), room)) < 0)
 		goto done;
 	if (!opts || !(opts->flags & GITCHAT_CONVERSATION_NO_INDEX)) {
-		if ((error = gitchat_index_path(&path, store->repo, room)) < 0)
+		if ((error = gitchat_index_path(&path, gitchat_store_repository(store), room)) < 0)
 			goto done;
 		s->path = gitchat_buf_detach(&path);
 	}
 	s->stats.index = s->path ? GITCHAT_CONVERSATION_INDEX_BUILT : GITCHAT_CONVERSATION_INDEX_NONE;
 	if (s->path && !(opts && (opts->flags & GITCHAT_CONVERSATION_REBUILD))) {
-		error = gitchat_index_open(&old, s->path, &store->limits);
+		error = gitchat_index_open(&old, s->path, gitchat_store_limits(store));
 		if (error == GITCHAT_EINVALID)
 			s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
 		if (error == 0) {
@@ -351,7 +350,7 @@ static int load(gitchat_conversation **out, gitchat_store *store, const char *ro
 			}
 		}
 		gitchat_error_clear();
-	} else if (s->path && gitchat_index_open(&old, s->path, &store->limits) == 0) {
+	} else if (s->path && gitchat_index_open(&old, s->path, gitchat_store_limits(store)) == 0) {
 		/* Rebuilding anyway: only to know which message cache goes. */
 		memcpy(prev_text, gitchat_index_text_id(old), sizeof(prev_text));
 		have_prev = 1;
@@ -448,7 +447,7 @@ int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *co
 	gitchat_error_clear();
 	/* ... else from git. */
 	if (!s->objs_open) {
-		if ((error = gitchat_objects_open(&s->objs, s->store->repo)) < 0)
+		if ((error = gitchat_objects_open(&s->objs, gitchat_store_repository(s->store))) < 0)
 			return error;
 		s->objs_open = 1;
 	}

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "gitchat/verify.h"
-#include "message/parents.h"
+#include "send/parents.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
+#include "store/state.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -22,12 +22,12 @@ typedef struct {
 	int dropped;
 } candidate;
 
-static int memo_path(gitchat_buf *out, gitchat_store *store, const char *own_ref)
+static int memo_path(gitchat_buf *out, git_repository *repo, const char *own_ref)
 {
 	size_t n = strlen(GITCHAT_REFS_PREFIX);
 	if (strncmp(own_ref, GITCHAT_REFS_PREFIX, n) != 0)
 		return -1;
-	return gitchat_buf_printf(out, "%schat/ancestors/%s", git_repository_path(store->repo),
+	return gitchat_buf_printf(out, "%schat/ancestors/%s", git_repository_path(repo),
 	                          own_ref + n);
 }
 
@@ -39,6 +39,15 @@ struct gitchat_send_memo {
 	int dirty;           /* not yet in the file */
 };
 
+/* The memo is send/'s state in the store object (store/state.h); its
+ * address names it there. */
+static const char memo_key;
+
+static struct gitchat_send_memo *memo_of(gitchat_store *store)
+{
+	return gitchat_store_state(store, &memo_key);
+}
+
 /* The heads known to be ancestors of own_head; none when the file is about
  * another head (or unreadable: it is a cache). Every line is a fact about
  * immutable commits, so a file cut short only knows less. */
@@ -46,7 +55,7 @@ static void memo_load(git_oid **out, size_t *n, gitchat_store *store, const char
                       const git_oid *own_head)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
-	struct gitchat_send_memo *m = store->memo;
+	struct gitchat_send_memo *m = memo_of(store);
 	git_oid head;
 	size_t i, count;
 
@@ -61,7 +70,7 @@ static void memo_load(git_oid **out, size_t *n, gitchat_store *store, const char
 		}
 		return;
 	}
-	if (memo_path(&path, store, own_ref) < 0 ||
+	if (memo_path(&path, gitchat_store_repository(store), own_ref) < 0 ||
 	    gitchat_fs_read(&data, path.ptr, 1 << 22) < 0)
 		goto done;
 	if (data.size < MEMO_LINE || git_oid_fromstrn(&head, data.ptr, GIT_OID_HEXSZ) < 0 ||
@@ -90,14 +99,14 @@ static int memo_has(const git_oid *ids, size_t n, const git_oid *id)
 	return 0;
 }
 
-static void memo_write(gitchat_store *store, const struct gitchat_send_memo *m)
+static void memo_write(git_repository *repo, const struct gitchat_send_memo *m)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
 	size_t i;
 	int fd;
 
-	if (memo_path(&path, store, m->ref) < 0 ||
+	if (memo_path(&path, repo, m->ref) < 0 ||
 	    gitchat_buf_printf(&data, "%s\n", git_oid_tostr(hex, sizeof(hex), &m->head)) < 0)
 		goto done;
 	for (i = 0; i < m->nseen; i++)
@@ -127,36 +136,36 @@ done:
 	gitchat_buf_dispose(&data);
 }
 
-static void memo_release(gitchat_store *store)
+/* Writes the record to its file and frees it: when the store object is
+ * freed or moves to another log. */
+static void memo_release(void *state, git_repository *repo)
 {
-	struct gitchat_send_memo *m = store->memo;
+	struct gitchat_send_memo *m = state;
 
-	if (!m)
-		return;
 	if (m->dirty)
-		memo_write(store, m);
+		memo_write(repo, m);
 	free(m->ref);
 	free(m->seen);
 	free(m);
-	store->memo = NULL;
 }
 
 void gitchat_parents_remember(gitchat_store *store, const char *own_ref, const git_oid *head,
                               const gitchat_parents *p)
 {
-	struct gitchat_send_memo *m = store->memo;
+	struct gitchat_send_memo *m = memo_of(store);
 
-	/* Another log (another room or key): the old record goes to its file. */
-	if (m && strcmp(m->ref, own_ref) != 0) {
-		memo_release(store);
-		m = NULL;
-	}
-	if (!m) {
+	/* Another log (another room or key): the old record goes to its file
+	 * (gitchat_store_state_set releases it). */
+	if (!m || strcmp(m->ref, own_ref) != 0) {
 		if (!(m = calloc(1, sizeof(*m))) || !(m->ref = strdup(own_ref))) {
 			free(m);
+			gitchat_error_clear();
 			return;
 		}
-		store->memo = m;
+		if (gitchat_store_state_set(store, &memo_key, m, memo_release) < 0) {
+			gitchat_error_clear();
+			return;
+		}
 	}
 	free(m->seen);
 	m->seen = NULL;
@@ -171,13 +180,8 @@ void gitchat_parents_remember(gitchat_store *store, const char *own_ref, const g
 
 int gitchat_parents_wrote(gitchat_store *store, const char *own_ref, const git_oid *head)
 {
-	const struct gitchat_send_memo *m = store->memo;
+	const struct gitchat_send_memo *m = memo_of(store);
 	return m && strcmp(m->ref, own_ref) == 0 && git_oid_equal(&m->head, head);
-}
-
-void gitchat_parents_memo_free(gitchat_store *store)
-{
-	memo_release(store);
 }
 
 static int newest_first(const void *a, const void *b)
@@ -228,7 +232,7 @@ int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const cha
 			gitchat_error_clear();
 			continue;
 		}
-		if (git_commit_lookup(&commit, store->repo, &t->id) < 0)
+		if (git_commit_lookup(&commit, gitchat_store_repository(store), &t->id) < 0)
 			continue;
 		c[n].id = t->id;
 		c[n].time = git_commit_author(commit)->when.time;
@@ -238,12 +242,12 @@ int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const cha
 	if (n)
 		qsort(c, n, sizeof(*c), newest_first);
 	for (i = 0; i < n; i++) {
-		if (own_head && is_ancestor(store->repo, &c[i].id, own_head)) {
+		if (own_head && is_ancestor(gitchat_store_repository(store), &c[i].id, own_head)) {
 			c[i].dropped = ANCESTOR_OF_OWN;
 			continue;
 		}
 		for (j = 0; j < n && !c[i].dropped; j++)
-			if (j != i && !c[j].dropped && is_ancestor(store->repo, &c[i].id, &c[j].id))
+			if (j != i && !c[j].dropped && is_ancestor(gitchat_store_repository(store), &c[i].id, &c[j].id))
 				c[i].dropped = ANCESTOR_OF_OTHER;
 	}
 	if (n && !(out->ids = calloc(n, sizeof(git_oid)))) {

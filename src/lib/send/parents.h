@@ -5,8 +5,8 @@
  * copy of our own log that forked from ours is such a head too, which is
  * how the next message heals a fork.
  */
-#ifndef GITCHAT_MESSAGE_PARENTS_H
-#define GITCHAT_MESSAGE_PARENTS_H
+#ifndef GITCHAT_SEND_PARENTS_H
+#define GITCHAT_SEND_PARENTS_H
 
 #include <git2.h>
 #include "gitchat/store.h"
@@ -27,7 +27,7 @@ typedef struct {
  * heads without walking or reading them.
  *
  * The store object keeps the last record in memory too (a loop of sends
- * reads no file) and writes it to the file when it moves to another log
+ * reads no file: send/'s state in the store, store/state.h) and writes it to the file when it moves to another log
  * or when the store is freed: the file is a cache keyed by the head, so a
  * record written late or never only costs a walk.
  *
@@ -43,8 +43,6 @@ void gitchat_parents_remember(gitchat_store *store, const char *own_ref, const g
  * there (so it was verified as an update of that ref): a fact about an
  * immutable commit, whatever moved the ref since. */
 int gitchat_parents_wrote(gitchat_store *store, const char *own_ref, const git_oid *head);
-/* Writes the in-memory record to its file and frees it (gitchat_store_free). */
-void gitchat_parents_memo_free(gitchat_store *store);
 void gitchat_parents_dispose(gitchat_parents *p);
 
 #endif

@@ -8,10 +8,9 @@
 #include "gitchat/sshsig.h"
 #include "gitchat/verify.h"
 #include "message/commit.h"
-#include "message/parents.h"
+#include "send/parents.h"
 #include "verify/cache.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/date.h"
 #include "util/error.h"
@@ -140,7 +139,7 @@ static int check_options(gitchat_store *store, const gitchat_send_options *o, si
 	/* The commit's message ends in exactly one newline; trailing ones are not text. */
 	for (n = o->text_len; n && (o->text[n - 1] == '\n' || o->text[n - 1] == '\r'); n--)
 		;
-	if ((error = gitchat_text_check(o->text, n ? n : o->text_len, &store->limits)) < 0)
+	if ((error = gitchat_text_check(o->text, n ? n : o->text_len, gitchat_store_limits(store))) < 0)
 		return error;
 	*text_len = n;
 	if (o->kind != GITCHAT_MESSAGE_TEXT && (!o->target || o->kind > GITCHAT_MESSAGE_REACT))
@@ -213,7 +212,7 @@ static int verify_new(gitchat_store *store, git_odb *odb, const git_oid *id,
 
 	if ((error = gitchat_commit_parse(&c, obj->ptr, obj->size)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
-	if ((error = gitchat_commit_check(&signer, &c, store->repo, room, &store->limits)) < 0)
+	if ((error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room, gitchat_store_limits(store))) < 0)
 		goto done;
 	if (gitchat_pubkey_cmp(&signer, gitchat_key_public(key)) != 0) {
 		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed by the log's key");
@@ -237,7 +236,7 @@ static int verify_new(gitchat_store *store, git_odb *odb, const git_oid *id,
 			                          gitchat_error_last()->message);
 			goto done;
 		}
-	if ((error = gitchat_store_cache(&cache, store)) == 0)
+	if ((error = gitchat_verify_cache_of(&cache, store)) == 0)
 		error = gitchat_verify_cache_set_valid(cache, room, id);
 done:
 	gitchat_commit_dispose(&c);
@@ -274,24 +273,24 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	int has_old, ident_set = 0, error;
 
 	if ((error = check_options(store, opts, &text_len)) < 0 ||
-	    (error = ident_resolve(&id, store->repo, opts)) < 0 ||
+	    (error = ident_resolve(&id, gitchat_store_repository(store), opts)) < 0 ||
 	    (error = gitchat_chatref_format(&refname, NULL, opts->room, gitchat_key_public(key))) < 0)
 		goto done;
 	/* Every ref update makes libgit2 work out a reflog identity, from the git
 	 * config (a fresh snapshot) unless the repository has one set: set the
 	 * author's, the right name for a reflog entry anyway, and put the
 	 * caller's back at the end. */
-	if (git_repository_ident(&cur_name, &cur_email, store->repo) == 0 &&
+	if (git_repository_ident(&cur_name, &cur_email, gitchat_store_repository(store)) == 0 &&
 	    ((cur_name && !(saved_name = strdup(cur_name))) ||
 	     (cur_email && !(saved_email = strdup(cur_email))))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
-	if (git_repository_set_ident(store->repo, id.name, id.email) == 0)
+	if (git_repository_set_ident(gitchat_store_repository(store), id.name, id.email) == 0)
 		ident_set = 1;
 	/* The empty tree is written once per store, not once per message
 	 * (writing an object that exists rewrites its file's times). */
-	if ((error = git_repository_odb(&odb, store->repo)) < 0 ||
+	if ((error = git_repository_odb(&odb, gitchat_store_repository(store))) < 0 ||
 	    (error = git_odb_hash(&tree, "", 0, GIT_OBJECT_TREE)) < 0 ||
 	    (!git_odb_exists(odb, &tree) &&
 	     (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0)) {
@@ -303,7 +302,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		/* The room's refs, read once: the own head comes from the same
 		 * listing as the other authors' heads. */
 		gitchat_tips_dispose(&tips);
-		if ((error = gitchat_tips_list(&tips, NULL, store->repo, opts->room)) < 0)
+		if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), opts->room)) < 0)
 			goto done;
 		own = find_tip(&tips, refname.ptr);
 		has_old = own != NULL;
@@ -362,7 +361,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		 * id is compared under the lock. */
 		if (!has_old)
 			memset(&old, 0, sizeof(old));
-		error = git_reference_create_matching(&newref, store->repo, refname.ptr, &commit_id, 1,
+		error = git_reference_create_matching(&newref, gitchat_store_repository(store), refname.ptr, &commit_id, 1,
 		                                      &old, "git-chat: send");
 		if (error == 0) {
 			gitchat_parents_remember(store, refname.ptr, &commit_id, &others);
@@ -378,14 +377,14 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	}
 	/* The verification cache file gets this process's new commits in
 	 * batches (and the rest when the store is freed). */
-	if (gitchat_store_cache(&cache, store) == 0)
+	if (gitchat_verify_cache_of(&cache, store) == 0)
 		gitchat_verify_cache_flush_some(cache, 128);
 	gitchat_error_clear();
 	git_oid_cpy(out, &commit_id);
 	error = 0;
 done:
 	if (ident_set)
-		git_repository_set_ident(store->repo, saved_name, saved_email);
+		git_repository_set_ident(gitchat_store_repository(store), saved_name, saved_email);
 	free(saved_name);
 	free(saved_email);
 	git_reference_free(newref);

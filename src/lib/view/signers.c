@@ -5,7 +5,6 @@
 #include "gitchat/conversation.h"
 #include "gitchat/verify.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -70,7 +69,7 @@ int gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store, const char *
 	size_t i, j, r;
 	int error;
 
-	if ((error = gitchat_tips_list(&tips, NULL, store->repo, room)) < 0)
+	if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), room)) < 0)
 		return error;
 	for (r = 0; r < tips.count; r++) {
 		gitchat_conversation *conv = NULL;
