@@ -51,13 +51,6 @@ GITCHAT_EXTERN(int) gitchat_verify_ref_update(gitchat_store *store, const char *
 GITCHAT_EXTERN(int) gitchat_verify_store(gitchat_store *store, const char *room,
                                          gitchat_problem_cb cb, void *payload);
 
-/* Appends an allowed-signers file (ssh-keygen ALLOWED SIGNERS) for every
- * author of `room` (NULL: all rooms): one line per distinct key and email,
- * 'EMAIL namespaces="git" ssh-ed25519 ...', sorted. Emails are claims;
- * one that is not a plain address becomes "key-" and 16 hex digits. */
-GITCHAT_EXTERN(int) gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store,
-                                            const char *room);
-
 #ifdef __cplusplus
 }
 #endif
