@@ -87,6 +87,48 @@ done:
 	return error;
 }
 
+/* Moves `refname` from `old` (zero: no such ref yet) to `id` under the
+ * ref's lock: the compare-and-swap, also for the first message (two first
+ * messages must not both pass a "no such ref" check made before the lock).
+ * A transaction, not git_reference_create_matching: it takes the reflog
+ * identity as an argument (the author), where the latter works one out from
+ * the repository, that is from an identity set on the caller's repository
+ * or from a fresh config snapshot on every update. GIT_EMODIFIED when the
+ * ref is not at `old`, GIT_ELOCKED when another writer holds it. */
+static int ref_swap(git_repository *repo, const char *refname, const git_oid *old,
+                    const git_oid *id, const send_ident *who)
+{
+	git_transaction *tx = NULL;
+	git_signature *sig = NULL;
+	git_oid cur;
+	int error;
+
+	/* A name git refuses in a signature: libgit2 picks its own for the reflog. */
+	if (git_signature_new(&sig, who->name, who->email, who->ctime, who->ctz) < 0)
+		git_error_clear();
+	if ((error = git_transaction_new(&tx, repo)) < 0 ||
+	    (error = git_transaction_lock_ref(tx, refname)) < 0)
+		goto done;
+	error = git_reference_name_to_id(&cur, repo, refname);
+	if (error == GIT_ENOTFOUND) {
+		memset(&cur, 0, sizeof(cur));
+		error = 0;
+	}
+	if (error < 0)
+		goto done;
+	if (!git_oid_equal(&cur, old)) {
+		git_error_set_str(GIT_ERROR_REFERENCE, "the ref moved while the message was written");
+		error = GIT_EMODIFIED;
+		goto done;
+	}
+	if ((error = git_transaction_set_target(tx, refname, id, sig, "git-chat: send")) == 0)
+		error = git_transaction_commit(tx);
+done:
+	git_transaction_free(tx);
+	git_signature_free(sig);
+	return error;
+}
+
 static int build_text(gitchat_buf *out, const git_oid *tree, const git_oid *old,
                       const gitchat_parents *others, const send_ident *id,
                       const gitchat_send_options *o, size_t text_len)
@@ -263,31 +305,16 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	gitchat_tips tips = { 0 };
 	gitchat_verify_cache *cache;
 	const gitchat_tip *own;
-	git_reference *newref = NULL;
 	git_odb *odb = NULL;
 	git_oid tree, old, expect, commit_id;
 	unsigned int attempt, retries;
 	size_t text_len = 0;
-	char *saved_name = NULL, *saved_email = NULL;
-	const char *cur_name = NULL, *cur_email = NULL;
-	int has_old, ident_set = 0, error;
+	int has_old, error;
 
 	if ((error = check_options(store, opts, &text_len)) < 0 ||
 	    (error = ident_resolve(&id, gitchat_store_repository(store), opts)) < 0 ||
 	    (error = gitchat_chatref_format(&refname, NULL, opts->room, gitchat_key_public(key))) < 0)
 		goto done;
-	/* Every ref update makes libgit2 work out a reflog identity, from the git
-	 * config (a fresh snapshot) unless the repository has one set: set the
-	 * author's, the right name for a reflog entry anyway, and put the
-	 * caller's back at the end. */
-	if (git_repository_ident(&cur_name, &cur_email, gitchat_store_repository(store)) == 0 &&
-	    ((cur_name && !(saved_name = strdup(cur_name))) ||
-	     (cur_email && !(saved_email = strdup(cur_email))))) {
-		error = gitchat_error_oom();
-		goto done;
-	}
-	if (git_repository_set_ident(gitchat_store_repository(store), id.name, id.email) == 0)
-		ident_set = 1;
 	/* The empty tree is written once per store, not once per message
 	 * (writing an object that exists rewrites its file's times). */
 	if ((error = git_repository_odb(&odb, gitchat_store_repository(store))) < 0 ||
@@ -353,16 +380,9 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 			                          "the one verified; nothing was sent");
 			goto done;
 		}
-		git_reference_free(newref);
-		newref = NULL;
-		/* The compare-and-swap, also for the first message: libgit2 checks
-		 * "no such ref" (force 0) before taking the lock, so two first
-		 * messages could both pass and one overwrite the other. A zero old
-		 * id is compared under the lock. */
 		if (!has_old)
 			memset(&old, 0, sizeof(old));
-		error = git_reference_create_matching(&newref, gitchat_store_repository(store), refname.ptr, &commit_id, 1,
-		                                      &old, "git-chat: send");
+		error = ref_swap(gitchat_store_repository(store), refname.ptr, &old, &commit_id, &id);
 		if (error == 0) {
 			gitchat_parents_remember(store, refname.ptr, &commit_id, &others);
 			break;
@@ -383,11 +403,6 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	git_oid_cpy(out, &commit_id);
 	error = 0;
 done:
-	if (ident_set)
-		git_repository_set_ident(gitchat_store_repository(store), saved_name, saved_email);
-	free(saved_name);
-	free(saved_email);
-	git_reference_free(newref);
 	git_odb_free(odb);
 	gitchat_tips_dispose(&tips);
 	gitchat_parents_dispose(&others);
