@@ -179,8 +179,14 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 {
 	*conv = NULL;
 	*view = NULL;
-	if (gitchat_conversation_load(conv, f->store, f->room, reader_report_skipped, NULL) < 0 ||
-	    gitchat_view_new(view, *conv) < 0) {
+	int error;
+
+	/* Small pack windows while reading, the defaults again for the sync's
+	 * fetch (packwin.c). */
+	cli_pack_windows_small(1);
+	error = gitchat_conversation_load(conv, f->store, f->room, reader_report_skipped, NULL);
+	cli_pack_windows_small(0);
+	if (error < 0 || gitchat_view_new(view, *conv) < 0) {
 		gitchat_conversation_free(*conv);
 		*conv = NULL;
 		return cli_fatal_lib();

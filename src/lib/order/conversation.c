@@ -268,33 +268,10 @@ static int report_one(const char *refname, const git_oid *id, const char *reason
 	return r->cb ? r->cb(&p, r->payload) : 0;
 }
 
-static int load(gitchat_conversation **out, gitchat_store *store, const char *room,
-                const gitchat_conversation_options *opts);
-
+/* libgit2's pack windows are process-wide: the caller chooses them
+ * (gitchat/conversation.h). */
 int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *store,
                                   const char *room, const gitchat_conversation_options *opts)
-{
-	size_t window = 0, limit = 0;
-	int error;
-
-	/* Building the order reads every commit of the room, touching every
-	 * page of its packs: libgit2 maps them in windows of up to 1 GiB and
-	 * keeps up to 8 GiB mapped, all of it resident once read. Small windows,
-	 * few at a time, keep a reader of a million messages within a few dozen
-	 * MiB of pack. Only here: libgit2 1.5's pack writer (fetch) fails on
-	 * large packs with such windows, so the defaults come back after. */
-	git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &window);
-	git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &limit);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
-	error = load(out, store, room, opts);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, window);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, limit);
-	return error;
-}
-
-static int load(gitchat_conversation **out, gitchat_store *store, const char *room,
-                const gitchat_conversation_options *opts)
 {
 	gitchat_conversation *conv = NULL;
 	conv_state *s = NULL;
