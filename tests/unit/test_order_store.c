@@ -438,18 +438,25 @@ static int stop_at_first(const gitchat_problem *p, void *payload)
 	return 42;
 }
 
+/* A room of one log whose only message has a bad signature: one problem. */
+static void one_bad_log(r_store *s, r_author *au)
+{
+	r_extra bad = { 0, NULL, NULL, "tampered", 1 };
+	git_oid x;
+
+	r_authors(au, 1);
+	x = r_commit(s->repo, &au[0], ROOM, NULL, 0, 100, &bad);
+	r_ref(s->repo, NULL, ROOM, au[0].key, &x);
+}
+
 Test(order_store, a_problem_callback_can_stop_the_load)
 {
 	r_store s = store_new();
 	r_author au[1];
-	r_extra bad = { 0, NULL, NULL, "tampered", 1 };
-	git_oid x;
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	gitchat_conversation *conv = NULL;
 
-	r_authors(au, 1);
-	x = r_commit(s.repo, &au[0], ROOM, NULL, 0, 100, &bad);
-	r_ref(s.repo, NULL, ROOM, au[0].key, &x);
+	one_bad_log(&s, au);
 	o.problem_cb = stop_at_first;
 	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 42);
 	cr_assert_null(conv);
@@ -475,15 +482,11 @@ Test(order_store, a_load_leaves_the_process_wide_pack_windows_alone)
 {
 	r_store s = store_new();
 	r_author au[1];
-	r_extra bad = { 0, NULL, NULL, "tampered", 1 };
-	git_oid x;
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	gitchat_conversation *conv = NULL;
 	size_t seen[2] = { 0, 0 }, window = 0, limit = 0;
 
-	r_authors(au, 1);
-	x = r_commit(s.repo, &au[0], ROOM, NULL, 0, 100, &bad);
-	r_ref(s.repo, NULL, ROOM, au[0].key, &x);
+	one_bad_log(&s, au);
 	/* The program's own choice, neither libgit2's defaults nor git-chat's. */
 	git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &window);
 	git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &limit);
