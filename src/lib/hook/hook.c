@@ -99,7 +99,8 @@ int gitchat_hook_new(gitchat_hook **out, const char *path, const gitchat_hook_op
 		goto fail;
 	hook->other_refs = opts ? opts->other_refs : GITCHAT_HOOK_OTHER_REFS_CONFIG;
 	if (hook->other_refs == GITCHAT_HOOK_OTHER_REFS_CONFIG &&
-	    (error = other_refs_from_config(&hook->other_refs, gitchat_store_repository(hook->store))) < 0)
+	    (error = other_refs_from_config(&hook->other_refs,
+	                                    gitchat_store_repository(hook->store))) < 0)
 		goto fail;
 	*out = hook;
 	return 0;

@@ -109,7 +109,8 @@ int gitchat_server_init(gitchat_store **out, const char *path, const gitchat_ser
 	}
 	if ((error = refuse_hooks_path(gitchat_store_repository(store))) < 0)
 		goto done;
-	if (gitchat_buf_printf(&hooks, "%shooks", git_repository_path(gitchat_store_repository(store))) < 0 ||
+	if (gitchat_buf_printf(&hooks, "%shooks",
+	                       git_repository_path(gitchat_store_repository(store))) < 0 ||
 	    gitchat_buf_printf(&hook, "%s/pre-receive", hooks.ptr) < 0) {
 		error = gitchat_error_oom();
 		goto done;

@@ -15,7 +15,8 @@ int gitchat_message_read(gitchat_message **out, gitchat_store *store, const git_
 		goto done;
 	if ((error = gitchat_commit_parse(&c, raw.ptr, raw.size)) < 0)
 		goto done;
-	if ((error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room, gitchat_store_limits(store))) == 0)
+	if ((error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room,
+	                                  gitchat_store_limits(store))) == 0)
 		error = gitchat_message_from_commit(out, id, &c, &signer);
 	gitchat_commit_dispose(&c);
 done:

@@ -201,6 +201,7 @@ static int is_ancestor(git_repository *repo, const git_oid *a, const git_oid *d)
 int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const char *own_ref,
                            const git_oid *own_head, const gitchat_tips *tips)
 {
+	git_repository *repo = gitchat_store_repository(store);
 	candidate *c = NULL;
 	git_oid *known = NULL;
 	size_t i, j, n = 0, nknown = 0, kept;
@@ -232,7 +233,7 @@ int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const cha
 			gitchat_error_clear();
 			continue;
 		}
-		if (git_commit_lookup(&commit, gitchat_store_repository(store), &t->id) < 0)
+		if (git_commit_lookup(&commit, repo, &t->id) < 0)
 			continue;
 		c[n].id = t->id;
 		c[n].time = git_commit_author(commit)->when.time;
@@ -242,12 +243,12 @@ int gitchat_parents_choose(gitchat_parents *out, gitchat_store *store, const cha
 	if (n)
 		qsort(c, n, sizeof(*c), newest_first);
 	for (i = 0; i < n; i++) {
-		if (own_head && is_ancestor(gitchat_store_repository(store), &c[i].id, own_head)) {
+		if (own_head && is_ancestor(repo, &c[i].id, own_head)) {
 			c[i].dropped = ANCESTOR_OF_OWN;
 			continue;
 		}
 		for (j = 0; j < n && !c[i].dropped; j++)
-			if (j != i && !c[j].dropped && is_ancestor(gitchat_store_repository(store), &c[i].id, &c[j].id))
+			if (j != i && !c[j].dropped && is_ancestor(repo, &c[i].id, &c[j].id))
 				c[i].dropped = ANCESTOR_OF_OTHER;
 	}
 	if (n && !(out->ids = calloc(n, sizeof(git_oid)))) {

@@ -27,9 +27,10 @@ typedef struct {
  * heads without walking or reading them.
  *
  * The store object keeps the last record in memory too (a loop of sends
- * reads no file: send/'s state in the store, store/state.h) and writes it to the file when it moves to another log
- * or when the store is freed: the file is a cache keyed by the head, so a
- * record written late or never only costs a walk.
+ * reads no file: send/'s state in the store, store/state.h) and writes it
+ * to the file when it moves to another log or when the store is freed:
+ * the file is a cache keyed by the head, so a record written late or never
+ * only costs a walk.
  *
  * `tips` is the room's listing (gitchat_tips_list), read once by the
  * caller, which took the own head from it too. */

@@ -181,7 +181,8 @@ static int check_options(gitchat_store *store, const gitchat_send_options *o, si
 	/* The commit's message ends in exactly one newline; trailing ones are not text. */
 	for (n = o->text_len; n && (o->text[n - 1] == '\n' || o->text[n - 1] == '\r'); n--)
 		;
-	if ((error = gitchat_text_check(o->text, n ? n : o->text_len, gitchat_store_limits(store))) < 0)
+	if ((error = gitchat_text_check(o->text, n ? n : o->text_len,
+	                                gitchat_store_limits(store))) < 0)
 		return error;
 	*text_len = n;
 	if (o->kind != GITCHAT_MESSAGE_TEXT && (!o->target || o->kind > GITCHAT_MESSAGE_REACT))
@@ -254,7 +255,8 @@ static int verify_new(gitchat_store *store, git_odb *odb, const git_oid *id,
 
 	if ((error = gitchat_commit_parse(&c, obj->ptr, obj->size)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
-	if ((error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room, gitchat_store_limits(store))) < 0)
+	if ((error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room,
+	                                  gitchat_store_limits(store))) < 0)
 		goto done;
 	if (gitchat_pubkey_cmp(&signer, gitchat_key_public(key)) != 0) {
 		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed by the log's key");
@@ -329,7 +331,8 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		/* The room's refs, read once: the own head comes from the same
 		 * listing as the other authors' heads. */
 		gitchat_tips_dispose(&tips);
-		if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), opts->room)) < 0)
+		if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store),
+		                               opts->room)) < 0)
 			goto done;
 		own = find_tip(&tips, refname.ptr);
 		has_old = own != NULL;

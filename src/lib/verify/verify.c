@@ -79,7 +79,8 @@ static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
 	}
 	if ((error = gitchat_commit_parse(&c, raw->ptr, raw->size)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
-	error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room, gitchat_store_limits(store));
+	error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room,
+	                             gitchat_store_limits(store));
 	if (error == 0) {
 		*parents = c.parents;
 		*nparents = c.parent_count;
