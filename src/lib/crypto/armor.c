@@ -39,9 +39,8 @@ done:
 	return error;
 }
 
-static const char *find_mem(const char *hay, size_t haylen, const char *needle)
+static const char *find_mem(const char *hay, size_t haylen, const char *needle, size_t n)
 {
-	size_t n = strlen(needle);
 	const char *end = hay + haylen;
 	for (; hay + n <= end; hay++)
 		if (*hay == *needle && memcmp(hay, needle, n) == 0)
@@ -57,30 +56,78 @@ static int only_space(const char *p, const char *end)
 	return 1;
 }
 
-int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
-                         const char *text, size_t len, int secret)
+/* The layout gitchat_armor_encode writes between the BEGIN and END lines:
+ * lines of ARMOR_COLUMNS characters, the last one 1 to ARMOR_COLUMNS, each
+ * ended by "\n". (Which characters: the base64 decoder checks that.) */
+static int exact_lines(const char *p, size_t len)
+{
+	size_t i, col = 0;
+
+	if (len == 0 || p[len - 1] != '\n')
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (p[i] != '\n') {
+			if (++col > ARMOR_COLUMNS)
+				return 0;
+		} else if (col == 0 || (col != ARMOR_COLUMNS && i + 1 != len)) {
+			return 0;
+		} else {
+			col = 0;
+		}
+	}
+	return 1;
+}
+
+/* Where the base64 lies: [*body, *bodyend). Exact: the block is the whole
+ * text, lines as encoded. Else: only whitespace around the block. */
+static int find_block(const char **body, const char **bodyend, const char *label,
+                      const char *text, size_t len, int exact)
 {
 	char begin[96], end[96];
-	const char *b, *e, *body;
+	const char *b, *e, *tend = text + len;
+	size_t blen, elen;
+
+	snprintf(begin, sizeof(begin), "-----BEGIN %s-----\n", label);
+	snprintf(end, sizeof(end), "-----END %s-----\n", label);
+	blen = strlen(begin);
+	elen = strlen(end);
+	if (exact) {
+		if (len < blen + elen || memcmp(text, begin, blen) != 0 ||
+		    memcmp(tend - elen, end, elen) != 0 || !exact_lines(text + blen, len - blen - elen))
+			return -1;
+		*body = text + blen;
+		*bodyend = tend - elen;
+		return 0;
+	}
+	blen--;   /* without its "\n": any whitespace may follow */
+	elen--;
+	if (!(b = find_mem(text, len, begin, blen)) || !only_space(text, b))
+		return -1;
+	*body = b + blen;
+	if (!(e = find_mem(*body, (size_t)(tend - *body), end, elen)) || !only_space(e + elen, tend))
+		return -1;
+	*bodyend = e;
+	return 0;
+}
+
+int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
+                         const char *text, size_t len, unsigned int flags)
+{
+	int secret = (flags & GITCHAT_ARMOR_SECRET) != 0, exact = (flags & GITCHAT_ARMOR_EXACT) != 0;
+	const char *body, *e, *b64end = NULL;
 	unsigned char *bin = NULL;
 	size_t maxlen, binlen = 0;
-	const char *b64end = NULL;
 
 	*out = NULL;
-	snprintf(begin, sizeof(begin), "-----BEGIN %s-----", label);
-	snprintf(end, sizeof(end), "-----END %s-----", label);
-	if (!(b = find_mem(text, len, begin)) || !only_space(text, b))
-		return GITCHAT_EINVALID;
-	body = b + strlen(begin);
-	if (!(e = find_mem(body, (size_t)(text + len - body), end)))
-		return GITCHAT_EINVALID;
-	if (!only_space(e + strlen(end), text + len))
+	if (find_block(&body, &e, label, text, len, exact) < 0)
 		return GITCHAT_EINVALID;
 	maxlen = (size_t)(e - body) / 4 * 3 + 3;
-	if (!(bin = secret ? sodium_malloc(maxlen ? maxlen : 1) : malloc(maxlen ? maxlen : 1)))
+	if (!(bin = secret ? sodium_malloc(maxlen) : malloc(maxlen)))
 		return gitchat_error_oom();
-	if (sodium_base642bin(bin, maxlen, body, (size_t)(e - body), " \t\r\n", &binlen,
-	                      &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	/* libsodium refuses non-zero padding bits and missing or extra '=':
+	 * with the line layout checked, one encoding per byte string. */
+	if (sodium_base642bin(bin, maxlen, body, (size_t)(e - body), exact ? "\n" : " \t\r\n",
+	                      &binlen, &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    b64end != e || binlen == 0) {
 		gitchat_armor_free(bin, secret);
 		return GITCHAT_EINVALID;
