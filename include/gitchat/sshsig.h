@@ -27,10 +27,12 @@ GITCHAT_EXTERN(int) gitchat_sshsig_verify(gitchat_pubkey *signer, const char *ar
                                           size_t armored_len, const char *ns,
                                           const void *data, size_t len);
 
-/* The key an armored signature names, read as gitchat_sshsig_verify reads
- * it (the same function: any armor one accepts, the other reads the same
- * way) but without checking the signature: only for signatures verified
- * before. GITCHAT_EVERIFY with the reason when it does not parse. */
+/* The key an armored signature names, read by the same function as
+ * gitchat_sshsig_verify reads it, without checking the signature: only for
+ * signatures verified before. The whole armor's layout is checked as for
+ * verification (so both refuse the same armors), but only the blob's head
+ * up to the key is decoded: the merger reads the signers of many commits.
+ * GITCHAT_EVERIFY with the reason when it does not parse. */
 GITCHAT_EXTERN(int) gitchat_sshsig_signer(gitchat_pubkey *signer, const char *armored,
                                           size_t armored_len);
 

@@ -61,25 +61,34 @@ static int only_space(const char *p, const char *end)
  * ended by "\n". (Which characters: the base64 decoder checks that.) */
 static int exact_lines(const char *p, size_t len)
 {
-	size_t i, col = 0;
+	const char *end = p + len, *nl;
 
-	if (len == 0 || p[len - 1] != '\n')
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (p[i] != '\n') {
-			if (++col > ARMOR_COLUMNS)
-				return 0;
-		} else if (col == 0 || (col != ARMOR_COLUMNS && i + 1 != len)) {
+	while (p < end) {
+		size_t left = (size_t)(end - p);
+		nl = memchr(p, '\n', left < ARMOR_COLUMNS + 1 ? left : ARMOR_COLUMNS + 1);
+		/* A full line, or a shorter (non-empty) last one. */
+		if (!nl || nl == p || (nl - p != ARMOR_COLUMNS && nl + 1 != end))
 			return 0;
-		} else {
-			col = 0;
-		}
+		p = nl + 1;
 	}
-	return 1;
+	return len != 0;
+}
+
+/* Does the line "-----<word> <label>-----\n" start at p (p < end)? */
+static int is_line(const char *p, const char *end, const char *word, const char *label)
+{
+	size_t w = strlen(word), l = strlen(label);
+
+	if ((size_t)(end - p) < 5 + w + 1 + l + 6)
+		return 0;
+	return memcmp(p, "-----", 5) == 0 && memcmp(p + 5, word, w) == 0 && p[5 + w] == ' ' &&
+	       memcmp(p + 6 + w, label, l) == 0 && memcmp(p + 6 + w + l, "-----\n", 6) == 0;
 }
 
 /* Where the base64 lies: [*body, *bodyend). Exact: the block is the whole
- * text, lines as encoded. Else: only whitespace around the block. */
+ * text, lines as encoded (checked without formatting strings: the merger
+ * reads the signers of many commits through here). Else: only whitespace
+ * around the block. */
 static int find_block(const char **body, const char **bodyend, const char *label,
                       const char *text, size_t len, int exact)
 {
@@ -87,20 +96,21 @@ static int find_block(const char **body, const char **bodyend, const char *label
 	const char *b, *e, *tend = text + len;
 	size_t blen, elen;
 
-	snprintf(begin, sizeof(begin), "-----BEGIN %s-----\n", label);
-	snprintf(end, sizeof(end), "-----END %s-----\n", label);
-	blen = strlen(begin);
-	elen = strlen(end);
 	if (exact) {
-		if (len < blen + elen || memcmp(text, begin, blen) != 0 ||
-		    memcmp(tend - elen, end, elen) != 0 || !exact_lines(text + blen, len - blen - elen))
+		blen = strlen("-----BEGIN ") + strlen(label) + strlen("-----\n");
+		elen = blen - 2;
+		if (len < blen + elen || !is_line(text, tend, "BEGIN", label) ||
+		    !is_line(tend - elen, tend, "END", label) ||
+		    !exact_lines(text + blen, len - blen - elen))
 			return -1;
 		*body = text + blen;
 		*bodyend = tend - elen;
 		return 0;
 	}
-	blen--;   /* without its "\n": any whitespace may follow */
-	elen--;
+	snprintf(begin, sizeof(begin), "-----BEGIN %s-----", label);
+	snprintf(end, sizeof(end), "-----END %s-----", label);
+	blen = strlen(begin);
+	elen = strlen(end);
 	if (!(b = find_mem(text, len, begin, blen)) || !only_space(text, b))
 		return -1;
 	*body = b + blen;
@@ -134,6 +144,26 @@ int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
 	}
 	*out = bin;
 	*outlen = binlen;
+	return 0;
+}
+
+int gitchat_armor_decode_head(unsigned char *out, size_t want, const char *label,
+                              const char *text, size_t len)
+{
+	const char *body, *e, *b64end = NULL;
+	size_t nchars = (want + 2) / 3 * 4, binlen = 0;
+	size_t span = nchars + (nchars - 1) / ARMOR_COLUMNS;   /* with the line ends */
+	unsigned char buf[96];
+
+	if (want == 0 || nchars > sizeof(buf) / 3 * 4 ||
+	    find_block(&body, &e, label, text, len, 1) < 0 || span > (size_t)(e - body))
+		return GITCHAT_EINVALID;
+	/* Whole quads only: no padding can occur in them when more follows. */
+	if (sodium_base642bin(buf, sizeof(buf), body, span, "\n", &binlen, &b64end,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    b64end != body + span || binlen < want)
+		return GITCHAT_EINVALID;
+	memcpy(out, buf, want);
 	return 0;
 }
 

@@ -25,6 +25,12 @@ int gitchat_armor_encode(gitchat_buf *out, const char *label,
  * was for. */
 int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
                          const char *text, size_t len, unsigned int flags);
+/* The first `want` bytes (at most 96) of what gitchat_armor_decode with
+ * GITCHAT_ARMOR_EXACT returns, after the same check of the whole layout,
+ * decoding only the lines they lie in: for readers of a leading field of
+ * many blobs verified before. */
+int gitchat_armor_decode_head(unsigned char *out, size_t want, const char *label,
+                              const char *text, size_t len);
 void gitchat_armor_free(unsigned char *bin, int secret);
 
 #endif

@@ -88,28 +88,41 @@ typedef struct {
 	const unsigned char *sig;   /* crypto_sign_BYTES */
 } sshsig_parts;
 
-/* Reads the blob: every field, each exactly as ssh-keygen writes it (a
- * byte changed in a field the signature does not cover, such as the
- * reserved string, would give a second encoding of the same signature). */
-static int parse_blob(sshsig_parts *out, const unsigned char *bin, size_t binlen)
+/* The blob's head: magic, version, the signer's key. The key blob of an
+ * ed25519 key is 51 bytes, so the head is the first SSHSIG_HEAD bytes. */
+#define SSHSIG_HEAD (6 + 4 + 4 + 51)
+
+static int parse_head(sshsig_parts *out, gitchat_reader *r)
 {
-	gitchat_reader r = { bin, binlen }, sr;
-	const unsigned char *magic, *pubblob, *reserved, *halg, *sigblob;
-	size_t publen, reslen, halglen, sigbloblen, siglen;
+	const unsigned char *magic, *pubblob;
+	size_t publen;
 	uint32_t version;
 
-	if (gitchat_reader_bytes(&r, &magic, 6) < 0 || memcmp(magic, SSHSIG_MAGIC, 6) != 0)
+	if (gitchat_reader_bytes(r, &magic, 6) < 0 || memcmp(magic, SSHSIG_MAGIC, 6) != 0)
 		return fail("the signature does not start with 'SSHSIG'");
-	if (gitchat_reader_u32(&r, &version) < 0 || version != SSHSIG_VERSION)
+	if (gitchat_reader_u32(r, &version) < 0 || version != SSHSIG_VERSION)
 		return fail("the signature has an unknown SSHSIG version");
-	if (gitchat_reader_string(&r, &pubblob, &publen) < 0 ||
-	    gitchat_reader_string(&r, &out->ns, &out->nslen) < 0 ||
-	    gitchat_reader_string(&r, &reserved, &reslen) < 0 ||
-	    gitchat_reader_string(&r, &halg, &halglen) < 0 ||
-	    gitchat_reader_string(&r, &sigblob, &sigbloblen) < 0 || r.left != 0)
+	if (gitchat_reader_string(r, &pubblob, &publen) < 0)
 		return fail("the signature blob is truncated or has trailing data");
 	if (gitchat_pubkey_parse_blob(&out->key, pubblob, publen) < 0)
 		return fail("the signature is not made with an ed25519 key");
+	return 0;
+}
+
+/* The rest of the blob: every field exactly as ssh-keygen writes it (a
+ * byte changed in a field the signature does not cover, such as the
+ * reserved string, would give a second encoding of the same signature). */
+static int parse_rest(sshsig_parts *out, gitchat_reader *r)
+{
+	const unsigned char *reserved, *halg, *sigblob;
+	size_t reslen, halglen, sigbloblen, siglen;
+	gitchat_reader sr;
+
+	if (gitchat_reader_string(r, &out->ns, &out->nslen) < 0 ||
+	    gitchat_reader_string(r, &reserved, &reslen) < 0 ||
+	    gitchat_reader_string(r, &halg, &halglen) < 0 ||
+	    gitchat_reader_string(r, &sigblob, &sigbloblen) < 0 || r->left != 0)
+		return fail("the signature blob is truncated or has trailing data");
 	if (reslen != 0)
 		return fail("the signature's reserved field is not empty");
 	if (!(halglen == 6 && (memcmp(halg, "sha512", 6) == 0 || memcmp(halg, "sha256", 6) == 0)))
@@ -126,31 +139,43 @@ static int parse_blob(sshsig_parts *out, const unsigned char *bin, size_t binlen
 }
 
 /* The one SSHSIG reader: verification and gitchat_sshsig_signer both go
- * through it, so that nothing can read a signature another way. *bin holds
- * the blob the parts point into; the caller frees it. */
+ * through it, so that nothing reads a signature another way. Whole: the
+ * armor and every field, *bin holds the blob the parts point into (the
+ * caller frees it). Head only (bin NULL): the same check of the armor's
+ * layout, then only the lines that hold the key are decoded, since the
+ * merger reads the signers of many commits verified before. */
 static int parse(sshsig_parts *out, unsigned char **bin, const char *armored, size_t len)
 {
+	unsigned char head[SSHSIG_HEAD];
+	gitchat_reader r;
 	size_t binlen = 0;
+	int error;
 
-	*bin = NULL;
 	if (len > SSHSIG_ARMOR_MAX)
 		return fail("the signature is too large to be an ed25519 SSH signature");
-	if (gitchat_armor_decode(bin, &binlen, SSHSIG_LABEL, armored, len, GITCHAT_ARMOR_EXACT) < 0)
+	error = bin ? gitchat_armor_decode(bin, &binlen, SSHSIG_LABEL, armored, len,
+	                                   GITCHAT_ARMOR_EXACT)
+	            : gitchat_armor_decode_head(head, sizeof(head), SSHSIG_LABEL, armored, len);
+	if (error == GITCHAT_ENOMEM)
+		return error;
+	if (error < 0)
 		return fail("the signature is not armored exactly as ssh-keygen writes it "
 		            "('-----BEGIN SSH SIGNATURE-----', base64 in lines of 70 columns, "
 		            "'-----END SSH SIGNATURE-----', nothing else)");
-	return parse_blob(out, *bin, binlen);
+	r.p = bin ? *bin : head;
+	r.left = bin ? binlen : sizeof(head);
+	if ((error = parse_head(out, &r)) < 0 || !bin)
+		return error;
+	return parse_rest(out, &r);
 }
 
 int gitchat_sshsig_signer(gitchat_pubkey *signer, const char *armored, size_t armored_len)
 {
 	sshsig_parts parts;
-	unsigned char *bin;
-	int error = parse(&parts, &bin, armored, armored_len);
+	int error = parse(&parts, NULL, armored, armored_len);
 
 	if (error == 0)
 		*signer = parts.key;
-	gitchat_armor_free(bin, 0);
 	return error;
 }
 
@@ -158,7 +183,7 @@ int gitchat_sshsig_verify(gitchat_pubkey *signer, const char *armored, size_t ar
                           const char *ns, const void *data, size_t len)
 {
 	sshsig_parts parts;
-	unsigned char *bin;
+	unsigned char *bin = NULL;
 	gitchat_buf tosign = GITCHAT_BUF_INIT;
 	int error;
 
