@@ -12,6 +12,7 @@
 #include "gitchat/common.h"
 #include "gitchat/key.h"
 #include "gitchat/store.h"
+#include "gitchat/message.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,10 +34,6 @@ typedef int (*gitchat_problem_cb)(const gitchat_problem *problem, void *payload)
  * Results are cached in the store; each commit is checked once. */
 GITCHAT_EXTERN(int) gitchat_verify_commit(gitchat_store *store, const git_oid *id,
                                           const char *room, git_oid *bad);
-
-/* The signer of a commit whose signature parses (no verification). */
-GITCHAT_EXTERN(int) gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store,
-                                          const git_oid *id);
 
 /* May `refname` (refs/chat/R/K or refs/chat-remotes/X/R/K) move from `old`
  * (NULL: creation) to `new_id`? 0 when yes, GITCHAT_EVERIFY with the reason

@@ -23,3 +23,18 @@ done:
 	gitchat_buf_dispose(&raw);
 	return error;
 }
+
+int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_oid *id)
+{
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	gitchat_commit c;
+	int error;
+
+	if ((error = gitchat_commit_read_raw(&raw, gitchat_store_repository(store), id)) == 0 &&
+	    (error = gitchat_commit_parse(&c, raw.ptr, raw.size)) == 0) {
+		error = gitchat_commit_key(out, &c);
+		gitchat_commit_dispose(&c);
+	}
+	gitchat_buf_dispose(&raw);
+	return error;
+}

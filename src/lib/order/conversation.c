@@ -19,7 +19,7 @@
 #include "message/commit.h"
 #include "order/graph.h"
 #include "order/index.h"
-#include "order/objects.h"
+#include "message/objects.h"
 #include "order/order.h"
 #include "order/text.h"
 #include "store/refs.h"

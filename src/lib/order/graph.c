@@ -4,7 +4,7 @@
 #include "gitchat/verify.h"
 #include "message/commit.h"
 #include "order/graph.h"
-#include "order/objects.h"
+#include "message/objects.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "verify/cache.h"
@@ -287,7 +287,7 @@ static int parse_new(gitchat_graph *g, uint32_t v, gitchat_objects *objs, gitcha
 			return error;
 		return gitchat_graph_fail(g, v, gitchat_error_last()->message);
 	}
-	if (gitchat_armor_signer(&signer, c.signature.ptr, c.signature.size) == 0 &&
+	if (gitchat_commit_key(&signer, &c) == 0 &&
 	    (error = gitchat_graph_key(&key, g, &signer)) < 0)
 		goto done;
 	gitchat_error_clear();

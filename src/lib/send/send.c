@@ -8,6 +8,7 @@
 #include "gitchat/sshsig.h"
 #include "gitchat/verify.h"
 #include "message/commit.h"
+#include "message/objects.h"
 #include "send/parents.h"
 #include "verify/cache.h"
 #include "store/refs.h"
@@ -235,57 +236,24 @@ static int build_object(gitchat_buf *out, const gitchat_buf *text, const gitchat
 	return 0;
 }
 
-/* Verifies the new commit from the very bytes about to be stored (their
- * id is what the object database gets; the caller compares): what
- * gitchat_verify_ref_update would check after reading it back. The commit
- * is valid for the room (one good signature, the room, the limits, valid
- * parents: the own head and the chosen ones were verified when read, so
- * the cache knows them), signed by the log's key, and its first parent
- * is the head it replaces. */
-static int verify_new(gitchat_store *store, git_odb *odb, const git_oid *id,
-                      const gitchat_buf *obj, const char *room, const gitchat_key *key,
-                      const git_oid *old)
+/* libgit2 refuses to write a commit whose parents are not stored; the
+ * verification cache, which decides the rest, knows ids, not objects. */
+static int parents_stored(git_repository *repo, const git_oid *old, const gitchat_parents *others)
 {
-	gitchat_verify_cache *cache;
-	gitchat_commit c;
-	gitchat_pubkey signer;
+	gitchat_objects o;
 	char hex[GIT_OID_HEXSZ + 1];
 	size_t i;
 	int error;
 
-	if ((error = gitchat_commit_parse(&c, obj->ptr, obj->size)) < 0)
-		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
-	if ((error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room,
-	                                  gitchat_store_limits(store))) < 0)
-		goto done;
-	if (gitchat_pubkey_cmp(&signer, gitchat_key_public(key)) != 0) {
-		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed by the log's key");
-		goto done;
-	}
-	if (old && (c.parent_count == 0 || !git_oid_equal(&c.parents[0], old))) {
-		error = gitchat_error_set(GITCHAT_EVERIFY, "its first parent is not the current head %s",
-		                          git_oid_tostr(hex, sizeof(hex), old));
-		goto done;
-	}
-	/* (Stored parents, as libgit2 checks when it writes a commit: the
-	 * verification cache knows ids, not whether their objects are here.) */
-	for (i = 0; i < c.parent_count; i++)
-		if (!git_odb_exists(odb, &c.parents[i])) {
+	if ((error = gitchat_objects_open(&o, repo)) < 0)
+		return error;
+	for (i = 0; i <= others->count && error == 0; i++) {
+		const git_oid *p = i < others->count ? &others->ids[i] : old;
+		if (p && !gitchat_objects_exists(&o, p))
 			error = gitchat_error_set(GITCHAT_EVERIFY, "its parent %s is missing from the store",
-			                          git_oid_tostr(hex, sizeof(hex), &c.parents[i]));
-			goto done;
-		} else if ((error = gitchat_verify_commit(store, &c.parents[i], room, NULL)) < 0) {
-			error = gitchat_error_set(GITCHAT_EVERIFY, "its parent %s is not valid: %s",
-			                          git_oid_tostr(hex, sizeof(hex), &c.parents[i]),
-			                          gitchat_error_last()->message);
-			goto done;
-		}
-	if ((error = gitchat_verify_cache_of(&cache, store)) == 0)
-		error = gitchat_verify_cache_set_valid(cache, room, id);
-done:
-	gitchat_commit_dispose(&c);
-	if (error < 0 && error != GITCHAT_ENOMEM)
-		error = gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+			                          git_oid_tostr(hex, sizeof(hex), p));
+	}
+	gitchat_objects_close(&o);
 	return error;
 }
 
@@ -308,7 +276,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	gitchat_verify_cache *cache;
 	const gitchat_tip *own;
 	git_odb *odb = NULL;
-	git_oid tree, old, expect, commit_id;
+	git_oid tree, old, commit_id;
 	unsigned int attempt, retries;
 	size_t text_len = 0;
 	int has_old, error;
@@ -361,14 +329,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		sig.ptr[--sig.size] = '\0';
 		if ((error = build_object(&obj, &text, &sig)) < 0)
 			goto done;
-		if ((error = git_odb_hash(&expect, obj.ptr, obj.size, GIT_OBJECT_COMMIT)) < 0) {
-			error = gitchat_error_from_git(error, "cannot hash the message commit");
-			goto done;
-		}
-		/* Never point refs/chat at anything unverified, not even our own:
-		 * checked from the bytes that are stored next. */
-		if ((error = verify_new(store, odb, &expect, &obj, opts->room, key,
-		                        has_old ? &old : NULL)) < 0) {
+		if ((error = parents_stored(gitchat_store_repository(store), has_old ? &old : NULL, &others)) < 0) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
 				"the new message does not verify (%s); nothing was sent",
 				gitchat_error_last()->message);
@@ -378,9 +339,15 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 			error = gitchat_error_from_git(error, "cannot write the message commit");
 			goto done;
 		}
-		if (!git_oid_equal(&commit_id, &expect)) {
-			error = gitchat_error_set(GITCHAT_EVERIFY, "the stored message commit is not "
-			                          "the one verified; nothing was sent");
+		/* Never point refs/chat at anything unverified, not even our own:
+		 * the stored commit is checked as any update of the ref is, by the
+		 * same function (a refused object nothing points to is harmless). */
+		if ((error = gitchat_verify_ref_update(store, refname.ptr, has_old ? &old : NULL,
+		                                       &commit_id, NULL)) < 0) {
+			if (error != GITCHAT_ENOMEM)
+				error = gitchat_error_set(GITCHAT_EVERIFY,
+					"the new message does not verify (%s); nothing was sent",
+					gitchat_error_last()->message);
 			goto done;
 		}
 		if (!has_old)

@@ -1,10 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "gitchat/verify.h"
-#include "crypto/pubkey.h"
-#include "crypto/armor.h"
 #include "message/commit.h"
 #include "store/refs.h"
 #include "util/buf.h"
@@ -188,41 +185,6 @@ int gitchat_verify_commit(gitchat_store *store, const git_oid *id, const char *r
 done:
 	free(w.frames);
 	free(w.parents);
-	gitchat_buf_dispose(&raw);
-	return error;
-}
-
-int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_oid *id)
-{
-	gitchat_buf raw = GITCHAT_BUF_INIT;
-	gitchat_commit c;
-	unsigned char *bin = NULL;
-	size_t binlen;
-	gitchat_reader r;
-	const unsigned char *magic, *pub;
-	size_t publen;
-	uint32_t version;
-	int error;
-
-	if ((error = gitchat_commit_read_raw(&raw, gitchat_store_repository(store), id)) < 0)
-		goto done;
-	if ((error = gitchat_commit_parse(&c, raw.ptr, raw.size)) < 0)
-		goto done;
-	error = gitchat_armor_decode(&bin, &binlen, "SSH SIGNATURE", c.signature.ptr, c.signature.size, 0);
-	gitchat_commit_dispose(&c);
-	if (error < 0) {
-		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed with an SSH signature");
-		goto done;
-	}
-	r.p = bin;
-	r.left = binlen;
-	if (gitchat_reader_bytes(&r, &magic, 6) < 0 || memcmp(magic, "SSHSIG", 6) ||
-	    gitchat_reader_u32(&r, &version) < 0 || gitchat_reader_string(&r, &pub, &publen) < 0 ||
-	    gitchat_pubkey_parse_blob(out, pub, publen) < 0)
-		error = gitchat_error_set(GITCHAT_EVERIFY, "its signature carries no ed25519 key");
-done:
-	if (bin)
-		gitchat_armor_free(bin, 0);
 	gitchat_buf_dispose(&raw);
 	return error;
 }
