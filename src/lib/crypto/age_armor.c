@@ -84,7 +84,8 @@ static int decode_lines(gitchat_buf *bin, const unsigned char *in, size_t *pos,
 		short_seen = n < COLUMNS;
 		if (gitchat_buf_grow(bin, n / 4 * 3) < 0)
 			return GITCHAT_ENOMEM;
-		if (sodium_base642bin((unsigned char *)bin->ptr + bin->size, n / 4 * 3, (const char *)line,
+		if (!age_b64_alphabet((const char *)line, n, 1) ||
+		    sodium_base642bin((unsigned char *)bin->ptr + bin->size, n / 4 * 3, (const char *)line,
 		                      n, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 		    end != (const char *)line + n)
 			return bad_armor(*lineno, "is not canonical padded base64");

@@ -74,6 +74,8 @@ void age_hkdf(unsigned char *out, size_t out_len, const unsigned char *salt,
 /* Unpadded standard base64 (age's header encoding): encode appends;
  * decode is strict (canonical, no padding, no whitespace) and wants
  * exactly `len` bytes unless `got` is given (then at most len). */
+/* 1 when s holds only base64 characters ('=' too when `padding`). */
+int age_b64_alphabet(const char *s, size_t n, int padding);
 int age_b64_put(gitchat_buf *out, const unsigned char *data, size_t len);
 int age_b64_decode(unsigned char *out, size_t len, size_t *got, const char *s, size_t slen);
 

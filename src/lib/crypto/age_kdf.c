@@ -13,8 +13,14 @@ void age_hkdf(unsigned char *out, size_t out_len, const unsigned char *salt,
 	 * same block as an empty key. */
 	unsigned char prk[crypto_auth_hmacsha256_BYTES], t[crypto_auth_hmacsha256_BYTES];
 	crypto_auth_hmacsha256_state st;
+	static const unsigned char none[1];
 	const unsigned char one = 1;
 
+	/* libsodium's pointers are non-null even for empty inputs. */
+	if (!salt)
+		salt = none;
+	if (!ikm)
+		ikm = none;
 	crypto_auth_hmacsha256_init(&st, salt, salt_len);
 	crypto_auth_hmacsha256_update(&st, ikm, ikm_len);
 	crypto_auth_hmacsha256_final(&st, prk);
@@ -42,6 +48,20 @@ int age_b64_put(gitchat_buf *out, const unsigned char *data, size_t len)
 	return 0;
 }
 
+int age_b64_alphabet(const char *s, size_t n, int padding)
+{
+	/* libsodium 1.0.18 reads each byte as a signed char, so a byte with the
+	 * high bit set can decode as '+' or '/': a second encoding of the same
+	 * bytes. Only the alphabet itself gets to the decoder. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || (padding && c == '=')))
+			return 0;
+	}
+	return 1;
+}
+
 int age_b64_decode(unsigned char *out, size_t len, size_t *got, const char *s, size_t slen)
 {
 	const char *end = NULL;
@@ -49,7 +69,8 @@ int age_b64_decode(unsigned char *out, size_t len, size_t *got, const char *s, s
 
 	/* libsodium refuses padding in this variant and non-zero trailing
 	 * bits, so one string decodes from one encoding only. */
-	if (sodium_base642bin(out, len, s, slen, NULL, &n, &end,
+	if (!age_b64_alphabet(s, slen, 0) ||
+	    sodium_base642bin(out, len, s, slen, NULL, &n, &end,
 	                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
 	    end != s + slen || (got ? n > len : n != len))
 		return GITCHAT_EINVALID;

@@ -200,7 +200,8 @@ static int parse_ssh_line(gitchat_age_recipient **out, const char *s, size_t len
 	end = memchr(b64, ' ', len - (size_t)(b64 - s));
 	if (!end)
 		end = s + len;
-	if (sodium_base642bin(blob, sizeof(blob), b64, (size_t)(end - b64), NULL, &n, NULL,
+	if (!age_b64_alphabet(b64, (size_t)(end - b64), 1) ||
+	    sodium_base642bin(blob, sizeof(blob), b64, (size_t)(end - b64), NULL, &n, NULL,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    gitchat_pubkey_parse_blob(&pk, blob, n) < 0)
 		return gitchat_error_set(GITCHAT_EINVALID,
