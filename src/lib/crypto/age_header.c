@@ -82,8 +82,8 @@ static int parse_body(age_stanza *s, line_reader *r, size_t index)
 {
 	gitchat_buf body = GITCHAT_BUF_INIT;
 	unsigned char bin[BODY_COLUMNS / 4 * 3];
-	const char *line;
-	size_t n, got;
+	const char *line = NULL;
+	size_t n = 0, got;
 	int error;
 
 	do {
@@ -140,8 +140,8 @@ static int add_stanza(age_header *h, line_reader *r, const char *line, size_t n)
 int age_header_parse(age_header *h, const unsigned char *in, size_t len)
 {
 	line_reader r = { in, 0, len };
-	const char *line;
-	size_t n, start;
+	const char *line = NULL;
+	size_t n = 0, start;
 	int error;
 
 	memset(h, 0, sizeof(*h));
