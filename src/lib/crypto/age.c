@@ -28,7 +28,7 @@ static int write_file(gitchat_buf *out, const gitchat_age_recipient *const *reci
 	if ((error = gitchat_buf_puts(out, AGE_VERSION_LINE "\n")) < 0)
 		goto done;
 	for (i = 0; i < n; i++)
-		if ((error = age_stanza_wrap(out, recipients[i], k->file_key)) < 0)
+		if ((error = age_stanza_wrap(out, recipients[i], k)) < 0)
 			goto done;
 	if ((error = age_header_finish(out, start, k)) == 0)
 		error = age_stream_encrypt(out, k, plain, len);
@@ -94,7 +94,7 @@ static int find_file_key(age_secrets *k, gitchat_age_failure *failure, const age
 			"invalid age header: an scrypt stanza must be the only one"));
 	for (i = 0; i < n; i++)
 		for (j = 0; j < h->n; j++) {
-			error = age_stanza_unwrap(k->file_key, ids[i], &h->stanzas[j]);
+			error = age_stanza_unwrap(k, ids[i], &h->stanzas[j]);
 			if (error == 0)
 				return 0;
 			if (error != GITCHAT_ENOTFOUND)

@@ -4,16 +4,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/armor.h"
 #include "crypto/age_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 
 #define COLUMNS 64
 
+static const char alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Ciphertext, not a secret: a plain table encoder, several times faster
+ * than libsodium's constant-time one on large files. */
+static char *encode_group(char *o, const unsigned char *d, size_t n)
+{
+	unsigned v = (unsigned)d[0] << 16 | (n > 1 ? (unsigned)d[1] << 8 : 0) | (n > 2 ? d[2] : 0);
+
+	o[0] = alphabet[v >> 18];
+	o[1] = alphabet[(v >> 12) & 63];
+	o[2] = n > 1 ? alphabet[(v >> 6) & 63] : '=';
+	o[3] = n > 2 ? alphabet[v & 63] : '=';
+	return o + 4;
+}
+
 int age_armor_encode(gitchat_buf *out, const unsigned char *data, size_t len)
 {
-	return gitchat_armor_encode_columns(out, "AGE ENCRYPTED FILE", data, len, 0, COLUMNS);
+	size_t groups = (len + 2) / 3, lines = (groups * 4 + COLUMNS - 1) / COLUMNS, i;
+	char *o;
+	int error;
+
+	if (groups > (SIZE_MAX - 128) / 5)
+		return gitchat_error_oom();
+	if ((error = gitchat_buf_grow(out, groups * 4 + lines + 128)) < 0)
+		return error;
+	o = out->ptr + out->size;
+	memcpy(o, AGE_ARMOR_BEGIN "\n", strlen(AGE_ARMOR_BEGIN) + 1);
+	o += strlen(AGE_ARMOR_BEGIN) + 1;
+	for (i = 0; i < len; i += 3) {
+		o = encode_group(o, data + i, len - i < 3 ? len - i : 3);
+		if ((i / 3 + 1) % (COLUMNS / 4) == 0 || i + 3 >= len)
+			*o++ = '\n';
+	}
+	memcpy(o, AGE_ARMOR_END "\n", strlen(AGE_ARMOR_END) + 1);
+	o += strlen(AGE_ARMOR_END) + 1;
+	out->size = (size_t)(o - out->ptr);
+	out->ptr[out->size] = '\0';
+	return 0;
 }
 
 static int is_space(unsigned char c)
@@ -64,7 +99,6 @@ static int decode_lines(gitchat_buf *bin, const unsigned char *in, size_t *pos,
 {
 	const unsigned char *line;
 	size_t n, got;
-	const char *end;
 	int eol, short_seen = 0;
 
 	for (;; (*lineno)++) {
@@ -84,10 +118,8 @@ static int decode_lines(gitchat_buf *bin, const unsigned char *in, size_t *pos,
 		short_seen = n < COLUMNS;
 		if (gitchat_buf_grow(bin, n / 4 * 3) < 0)
 			return GITCHAT_ENOMEM;
-		if (!age_b64_alphabet((const char *)line, n, 1) ||
-		    sodium_base642bin((unsigned char *)bin->ptr + bin->size, n / 4 * 3, (const char *)line,
-		                      n, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-		    end != (const char *)line + n)
+		if (age_b64_decode_padded((unsigned char *)bin->ptr + bin->size, &got,
+		                          (const char *)line, n) < 0)
 			return bad_armor(*lineno, "is not canonical padded base64");
 		bin->size += got;
 		if (got < n / 4 * 3)

@@ -76,24 +76,35 @@ void age_hkdf(unsigned char *out, size_t out_len, const unsigned char *salt,
  * exactly `len` bytes unless `got` is given (then at most len). */
 /* 1 when s holds only base64 characters ('=' too when `padding`). */
 int age_b64_alphabet(const char *s, size_t n, int padding);
+/* Strict padded base64 (armor lines): a whole number of groups, '=' only
+ * at the end, canonical; *got bytes written to out (room for n / 4 * 3). */
+int age_b64_decode_padded(unsigned char *out, size_t *got, const char *s, size_t n);
 int age_b64_put(gitchat_buf *out, const unsigned char *data, size_t len);
 int age_b64_decode(unsigned char *out, size_t len, size_t *got, const char *s, size_t slen);
 
-/* Wraps the file key for one recipient, appending the stanza. */
-int age_stanza_wrap(gitchat_buf *header, const gitchat_age_recipient *r,
-                    const unsigned char file_key[AGE_FILE_KEY_SIZE]);
-/* Tries one identity on one stanza: 0 and the file key when it opens,
- * GITCHAT_ENOTFOUND when the stanza is not for it, GITCHAT_EINVALID (with
- * a message) when the stanza is malformed. */
-int age_stanza_unwrap(unsigned char file_key[AGE_FILE_KEY_SIZE],
-                      const gitchat_age_identity *id, const age_stanza *s);
+/* The secrets of one age file, in one sodium_malloc block (one
+ * allocation per file: sodium_malloc costs several system calls). */
+typedef struct {
+	unsigned char ephemeral[AGE_KEY_SIZE];
+	unsigned char shared[AGE_KEY_SIZE];
+	unsigned char tweak[AGE_KEY_SIZE];
+	unsigned char wrap_key[AGE_KEY_SIZE];
+	unsigned char salt[2 * AGE_KEY_SIZE];
+} age_stanza_secrets;
 
-/* The secrets of one age file, in one sodium_malloc block. */
 typedef struct {
 	unsigned char file_key[AGE_FILE_KEY_SIZE];
 	unsigned char mac_key[AGE_KEY_SIZE];
 	unsigned char payload_key[AGE_KEY_SIZE];
+	age_stanza_secrets stanza;   /* scratch of a wrap or unwrap */
 } age_secrets;
+
+/* Wraps the file key for one recipient, appending the stanza. */
+int age_stanza_wrap(gitchat_buf *header, const gitchat_age_recipient *r, age_secrets *k);
+/* Tries one identity on one stanza: 0 and the file key when it opens,
+ * GITCHAT_ENOTFOUND when the stanza is not for it, GITCHAT_EINVALID (with
+ * a message) when the stanza is malformed. The key goes to k->file_key. */
+int age_stanza_unwrap(age_secrets *k, const gitchat_age_identity *id, const age_stanza *s);
 
 /* Parses the header at the start of `in` (bounded by the GITCHAT_AGE_MAX_*
  * limits). GITCHAT_EINVALID with a message when malformed. */

@@ -11,15 +11,6 @@
 #define BODY_COLUMNS 64
 #define WRAPPED_SIZE (AGE_FILE_KEY_SIZE + AGE_TAG_SIZE)
 
-/* Every secret of one wrap or unwrap, in one sodium_malloc block. */
-typedef struct {
-	unsigned char ephemeral[AGE_KEY_SIZE];
-	unsigned char shared[AGE_KEY_SIZE];
-	unsigned char tweak[AGE_KEY_SIZE];
-	unsigned char wrap_key[AGE_KEY_SIZE];
-	unsigned char salt[2 * AGE_KEY_SIZE];
-} stanza_secrets;
-
 static const unsigned char zero_nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
 
 /* The 4-byte tag of an ssh key: which key a stanza is for. */
@@ -33,7 +24,7 @@ static int ssh_tag(gitchat_buf *out, const unsigned char blob[AGE_SSH_BLOB_SIZE]
 
 /* ssh-ed25519 multiplies the shared point by a tweak bound to the whole
  * ssh key, so that a stanza names one ssh key and not only its X25519 half. */
-static int ssh_tweak(stanza_secrets *k, const unsigned char blob[AGE_SSH_BLOB_SIZE])
+static int ssh_tweak(age_stanza_secrets *k, const unsigned char blob[AGE_SSH_BLOB_SIZE])
 {
 	unsigned char tweaked[AGE_KEY_SIZE];
 	int ok;
@@ -59,15 +50,12 @@ static int put_body(gitchat_buf *out, const unsigned char *body, size_t len)
 	return error;
 }
 
-int age_stanza_wrap(gitchat_buf *header, const gitchat_age_recipient *r,
-                    const unsigned char file_key[AGE_FILE_KEY_SIZE])
+int age_stanza_wrap(gitchat_buf *header, const gitchat_age_recipient *r, age_secrets *secrets)
 {
-	stanza_secrets *k = sodium_malloc(sizeof(*k));
+	age_stanza_secrets *k = &secrets->stanza;
 	unsigned char share[AGE_KEY_SIZE], body[WRAPPED_SIZE];
 	int ssh = r->type == GITCHAT_AGE_SSH_ED25519, error;
 
-	if (!k)
-		return gitchat_error_oom();
 	randombytes_buf(k->ephemeral, AGE_KEY_SIZE);
 	crypto_scalarmult_base(share, k->ephemeral);
 	if (crypto_scalarmult(k->shared, k->ephemeral, r->public) != 0 ||
@@ -80,7 +68,7 @@ int age_stanza_wrap(gitchat_buf *header, const gitchat_age_recipient *r,
 	memcpy(k->salt + AGE_KEY_SIZE, r->public, AGE_KEY_SIZE);
 	age_hkdf(k->wrap_key, AGE_KEY_SIZE, k->salt, sizeof(k->salt), k->shared, AGE_KEY_SIZE,
 	         ssh ? SSH_LABEL : X25519_LABEL);
-	crypto_aead_chacha20poly1305_ietf_encrypt(body, NULL, file_key, AGE_FILE_KEY_SIZE,
+	crypto_aead_chacha20poly1305_ietf_encrypt(body, NULL, secrets->file_key, AGE_FILE_KEY_SIZE,
 	                                          NULL, 0, NULL, zero_nonce, k->wrap_key);
 	if ((error = gitchat_buf_puts(header, ssh ? "-> ssh-ed25519 " : "-> X25519 ")) < 0 ||
 	    (ssh && ((error = ssh_tag(header, r->ssh_blob)) < 0 ||
@@ -90,7 +78,7 @@ int age_stanza_wrap(gitchat_buf *header, const gitchat_age_recipient *r,
 		goto done;
 	error = put_body(header, body, sizeof(body));
 done:
-	sodium_free(k);
+	sodium_memzero(k, sizeof(*k));
 	return error;
 }
 
@@ -123,13 +111,12 @@ static int tag_matches(const age_stanza *s, const gitchat_age_identity *id)
 	return match;
 }
 
-int age_stanza_unwrap(unsigned char file_key[AGE_FILE_KEY_SIZE],
-                      const gitchat_age_identity *id, const age_stanza *s)
+int age_stanza_unwrap(age_secrets *secrets, const gitchat_age_identity *id, const age_stanza *s)
 {
 	int ssh = id->type == GITCHAT_AGE_SSH_ED25519, error;
 	const char *type = ssh ? "ssh-ed25519" : "X25519";
 	unsigned char share[AGE_KEY_SIZE];
-	stanza_secrets *k;
+	age_stanza_secrets *k = &secrets->stanza;
 
 	if (strcmp(s->args[0], type) != 0)
 		return GITCHAT_ENOTFOUND;
@@ -137,8 +124,6 @@ int age_stanza_unwrap(unsigned char file_key[AGE_FILE_KEY_SIZE],
 		return error;
 	if (ssh && !tag_matches(s, id))
 		return GITCHAT_ENOTFOUND;
-	if (!(k = sodium_malloc(sizeof(*k))))
-		return gitchat_error_oom();
 	if (crypto_scalarmult(k->shared, id->secret, share) != 0 ||
 	    (ssh && ssh_tweak(k, id->ssh_blob) != 0)) {
 		error = gitchat_error_set(GITCHAT_EINVALID,
@@ -149,11 +134,11 @@ int age_stanza_unwrap(unsigned char file_key[AGE_FILE_KEY_SIZE],
 	memcpy(k->salt + AGE_KEY_SIZE, id->public, AGE_KEY_SIZE);
 	age_hkdf(k->wrap_key, AGE_KEY_SIZE, k->salt, sizeof(k->salt), k->shared, AGE_KEY_SIZE,
 	         ssh ? SSH_LABEL : X25519_LABEL);
-	error = crypto_aead_chacha20poly1305_ietf_decrypt(file_key, NULL, NULL, s->body,
+	error = crypto_aead_chacha20poly1305_ietf_decrypt(secrets->file_key, NULL, NULL, s->body,
 	                                                  s->body_len, NULL, 0, zero_nonce,
 	                                                  k->wrap_key) == 0
 		? 0 : GITCHAT_ENOTFOUND;   /* sealed to another key */
 done:
-	sodium_free(k);
+	sodium_memzero(k, sizeof(*k));
 	return error;
 }

@@ -11,13 +11,6 @@
 int gitchat_armor_encode(gitchat_buf *out, const char *label,
                          const unsigned char *data, size_t len, int secret)
 {
-	return gitchat_armor_encode_columns(out, label, data, len, secret, ARMOR_COLUMNS);
-}
-
-int gitchat_armor_encode_columns(gitchat_buf *out, const char *label,
-                                 const unsigned char *data, size_t len, int secret,
-                                 size_t columns)
-{
 	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
 	/* sodium_malloc costs several system calls: only for key material. */
 	char *b64 = secret ? sodium_malloc(b64len) : malloc(b64len);
@@ -30,8 +23,8 @@ int gitchat_armor_encode_columns(gitchat_buf *out, const char *label,
 	n = strlen(b64);
 	if (gitchat_buf_printf(out, "-----BEGIN %s-----\n", label) < 0)
 		goto done;
-	for (i = 0; i < n; i += columns) {
-		size_t chunk = n - i < columns ? n - i : columns;
+	for (i = 0; i < n; i += ARMOR_COLUMNS) {
+		size_t chunk = n - i < ARMOR_COLUMNS ? n - i : ARMOR_COLUMNS;
 		if (gitchat_buf_put(out, b64 + i, chunk) < 0 || gitchat_buf_putc(out, '\n') < 0)
 			goto done;
 	}

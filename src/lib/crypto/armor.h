@@ -9,10 +9,6 @@
  * memory (which costs system calls; signatures are public and do not). */
 int gitchat_armor_encode(gitchat_buf *out, const char *label,
                          const unsigned char *data, size_t len, int secret);
-/* The same at another width (age's armor has 64 columns). */
-int gitchat_armor_encode_columns(gitchat_buf *out, const char *label,
-                                 const unsigned char *data, size_t len, int secret,
-                                 size_t columns);
 
 /* Decodes the first armored block with `label` into a new buffer (from
  * sodium_malloc when `secret`, else malloc), which the caller releases with
