@@ -45,7 +45,9 @@ GITCHAT_EXTERN(int) gitchat_age_identity_parse(gitchat_age_identity **out,
 GITCHAT_EXTERN(int) gitchat_age_identity_from_key(gitchat_age_identity **out,
                                                   const gitchat_key *key);
 /* Appends `AGE-SECRET-KEY-1...` (no newline) to `out`, which then holds a
- * secret: release it with gitchat_age_buf_wipe. X25519 identities only. */
+ * secret: give an empty buffer (growing one leaves copies behind) and
+ * release it with gitchat_age_buf_wipe. X25519 identities only; to seal
+ * identities, gitchat_age_encrypt_identities keeps them out of malloc. */
 GITCHAT_EXTERN(int) gitchat_age_identity_format(gitchat_buf *out,
                                                 const gitchat_age_identity *id);
 /* The recipient that encrypts to this identity. */

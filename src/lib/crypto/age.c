@@ -126,6 +126,8 @@ static int payload_into(age_sink *sink, gitchat_age_failure *failure, age_secret
 	error = age_stream_decrypt(dst, &got, k, in, len);
 	if (error < 0 && !(flags & GITCHAT_AGE_KEEP_PARTIAL))
 		got = 0;
+	if (error < 0)   /* what is not handed out does not stay behind either */
+		sodium_memzero(dst + got, len - got);
 	if (sink->buf) {
 		sink->buf->size += got;
 		sink->buf->ptr[sink->buf->size] = '\0';
