@@ -170,6 +170,17 @@ Test(age, bad_strings_are_refused_with_their_reason)
 	refused(GITCHAT_EINVALID, "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcacbo", 0, "Bech32");
 	refused(GITCHAT_EINVALID, "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg\xc3\xa9sfn9aqmcac8p", 0,
 	        "printable");
+	/* a NUL byte is not whitespace */
+	{
+		gitchat_age_recipient *r;
+		char nul[80];
+		size_t n = strlen(good_r);
+		memcpy(nul, good_r, n);
+		nul[n] = '\0';
+		cr_assert_eq(gitchat_age_recipient_parse(&r, nul, n + 1), GITCHAT_EINVALID);
+		cr_assert_eq(gitchat_age_recipient_parse(&r, nul, n), 0);
+		gitchat_age_recipient_free(r);
+	}
 	/* plugins and other key types */
 	refused(GITCHAT_EUNSUPPORTED, "age1yubikey1qwt50d05nh5vutpdzmlg5wn80xq5negm4uj9ghv0snvdd3yysf5yw3rhl3t", 0,
 	        "plugin");

@@ -12,11 +12,16 @@
 #define RECIPIENT_HRP "age"
 #define BLOB_PK_OFFSET (AGE_SSH_BLOB_SIZE - GITCHAT_PUBKEY_SIZE)
 
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static void trim(const char **s, size_t *len)
 {
-	while (*len && strchr(" \t\r\n", (*s)[0]))
+	while (*len && is_space((*s)[0]))
 		(*s)++, (*len)--;
-	while (*len && strchr(" \t\r\n", (*s)[*len - 1]))
+	while (*len && is_space((*s)[*len - 1]))
 		(*len)--;
 }
 
