@@ -123,9 +123,8 @@ int cmd_rooms(int argc, char **argv)
 			}
 		} else {
 			if (st->messages) {
-				time_t t = (time_t)st->last_time;
 				struct tm tm;
-				localtime_r(&t, &tm);
+				gitchat_time_split(&tm, st->last_time, 1);
 				strftime(last, sizeof(last), "%Y-%m-%d %H:%M", &tm);
 			}
 			column(msgs, sizeof(msgs), st->messages, msgw, "message");

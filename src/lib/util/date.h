@@ -3,11 +3,22 @@
 #define GITCHAT_UTIL_DATE_H
 
 #include <stdint.h>
+#include <time.h>
+
+/* The times git-chat accepts anywhere (commits, dates typed by people, the
+ * order index): 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z. Within them
+ * gmtime_r/localtime_r cannot fail and tm_year + 1900 cannot overflow. */
+#define GITCHAT_TIME_MIN INT64_C(0)
+#define GITCHAT_TIME_MAX INT64_C(253402300799)
+#define GITCHAT_TIME_VALID(t) ((t) >= GITCHAT_TIME_MIN && (t) <= GITCHAT_TIME_MAX)
 
 /* "@1764150000 +0000", "1764150000 +0000", ISO 8601
  * ("2025-11-26T10:00:00Z", "2025-11-26 10:00:00 +01:00") and RFC 2822
  * ("Wed, 26 Nov 2025 10:00:00 +0000"). 0, or GITCHAT_EINVALID. */
 int gitchat_date_parse(int64_t *time, int *tz, const char *s);
+
+/* Floor division of a time into days, for any int64_t (INT64_MIN too). */
+int64_t gitchat_time_days(int64_t t);
 
 /* Days since the epoch to a civil date and back (proleptic Gregorian). */
 int64_t gitchat_days_from_civil(int64_t y, unsigned m, unsigned d);
