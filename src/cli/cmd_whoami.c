@@ -1,5 +1,8 @@
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -17,12 +20,21 @@ static int listing_comment(gitchat_buf *out, const char *path, const char *own)
 {
 	gitchat_buf pub = GITCHAT_BUF_INIT;
 	char line[8192];
+	struct stat st;
 	FILE *f;
-	int error;
+	int fd, error;
 
 	if (gitchat_buf_printf(&pub, "%s.pub", path) < 0)
 		return -1;
-	if (!(f = fopen(pub.ptr, "r"))) {
+	/* O_NONBLOCK and a regular file only: a FIFO there must not hang. */
+	fd = open(pub.ptr, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		if (fd >= 0)
+			close(fd);
 		gitchat_buf_dispose(&pub);
 		return gitchat_buf_puts(out, own);
 	}

@@ -161,14 +161,11 @@ unsigned reader_width(void)
 int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
-	gitchat_key *key = NULL;
 	int found = 0;
 
-	if (gitchat_key_path(&path, repo, keypath) == 0 && gitchat_key_load(&key, path.ptr) == 0) {
-		*out = *gitchat_key_public(key);
+	/* Readers never open the private key: its .pub says who we are. */
+	if (gitchat_key_path(&path, repo, keypath) == 0 && gitchat_pubkey_load(out, path.ptr) == 0)
 		found = 1;
-	}
-	gitchat_key_free(key);
 	gitchat_buf_dispose(&path);
 	gitchat_error_clear();
 	return found;

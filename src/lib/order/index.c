@@ -248,10 +248,12 @@ int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limi
 	int fd, error;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		if (errno == ENOENT)
+	/* Not a regular file: EINVALID, rebuilt (and renamed over) like a
+	 * damaged one. */
+	if ((error = gitchat_fs_open_regular(&fd, NULL, path, O_RDONLY | O_NOFOLLOW, 0)) < 0) {
+		if (error == GITCHAT_ENOTFOUND)
 			return gitchat_error_set(GITCHAT_ENOTFOUND, "there is no order index '%s'", path);
-		return gitchat_error_set(GITCHAT_EIO, "cannot open '%s': %s", path, strerror(errno));
+		return error;
 	}
 	error = open_fd(out, fd, path, limits);
 	close(fd);

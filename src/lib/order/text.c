@@ -142,9 +142,8 @@ int gitchat_text_append(gitchat_text_writer *w, const char *prefix,
 	if (text_path(&path, prefix, id) < 0)
 		return gitchat_error_oom();
 	w->path = gitchat_buf_detach(&path);
-	if ((w->fd = open(w->path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		int error = gitchat_error_set(errno == ENOENT ? GITCHAT_ENOTFOUND : GITCHAT_EIO,
-		                              "cannot open the message cache '%s'", w->path);
+	if (gitchat_fs_open_regular(&w->fd, NULL, w->path, O_RDWR | O_APPEND | O_NOFOLLOW, 0) < 0) {
+		int error = gitchat_error_last()->code;
 		gitchat_text_abort(w);
 		return error;
 	}
@@ -288,7 +287,10 @@ void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
 	memset(r, 0, sizeof(*r));
 	if (text_path(&path, prefix, id) < 0)
 		return;
-	fd = open(path.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Anything but a regular file is no cache: read from git instead. */
+	if (gitchat_fs_open_regular(&fd, NULL, path.ptr, O_RDONLY | O_NOFOLLOW, 0) < 0)
+		fd = -1;
+	gitchat_error_clear();
 	gitchat_buf_dispose(&path);
 	if (fd < 0)
 		return;

@@ -195,9 +195,11 @@ static int room_load(gitchat_verify_cache *c, cache_room *r)
 		return 0;
 	if (room_path(&path, c, r) < 0)
 		return GITCHAT_ENOMEM;
-	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 || fstat(fd, &st) < 0 ||
-	    st.st_size < CACHE_HEADER)
-		goto done;              /* absent or unreadable: start empty */
+	if (gitchat_fs_open_regular(&fd, &st, path.ptr, O_RDONLY | O_NOFOLLOW, 0) < 0 ||
+	    st.st_size < CACHE_HEADER) {
+		gitchat_error_clear();
+		goto done;              /* absent, unreadable or no file: start empty */
+	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
 		goto done;
@@ -336,21 +338,22 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
 	unsigned char h[CACHE_HEADER];
-	int fd;
+	int fd, error;
 
 	if (!r->pending.size)
 		return;
 	if (!c->dir || room_path(&path, c, r) < 0)
 		goto done;
-	fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
+	error = gitchat_fs_open_regular(&fd, NULL, path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
+	if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID) {
 		/* The first flush: create the directory, and the file whole, header
 		 * included, so that no reader sees a file without one (losing that
-		 * race to another writer is fine). */
+		 * race to another writer is fine). What is not a regular file (a
+		 * FIFO, a link) is replaced: the cache is ours to rebuild. */
 		header(h, &c->limits, CACHE_MAGIC, 0);
 		if (gitchat_fs_mkdir_p(c->dir, 0755) == 0)
-			gitchat_fs_write_new(path.ptr, h, CACHE_HEADER, 0644, 0);
-		fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+			gitchat_fs_write_new(path.ptr, h, CACHE_HEADER, 0644, error == GITCHAT_EINVALID);
+		gitchat_fs_open_regular(&fd, NULL, path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
 	}
 	if (fd < 0)
 		goto done;
