@@ -186,7 +186,7 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 	/* Small pack windows while reading, the defaults again for the sync's
 	 * fetch (packwin.c). */
 	cli_pack_windows_small(1);
-	error = gitchat_conversation_load(conv, f->store, f->room, reader_report_skipped, NULL);
+	error = reader_load(conv, f->store, f->room);
 	cli_pack_windows_small(0);
 	if (error < 0 || gitchat_view_new(view, *conv) < 0) {
 		gitchat_conversation_free(*conv);

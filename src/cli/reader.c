@@ -171,11 +171,16 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 	return found;
 }
 
+/* Enough to see what is wrong; `git chat verify` lists them all. */
+#define SKIPPED_SHOWN 10
+
 int reader_report_skipped(const gitchat_problem *p, void *payload)
 {
 	char hex[GIT_OID_HEXSZ + 1] = "";
+	size_t *seen = payload;
 
-	(void)payload;
+	if (seen && ++*seen > SKIPPED_SHOWN)
+		return 0;
 	if (p->commit)
 		git_oid_tostr(hex, sizeof(hex), p->commit);
 	if (p->refname)
@@ -183,6 +188,18 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 	else
 		cli_warn("skipping commit %s: %s", hex, p->reason);
 	return 0;
+}
+
+int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
+{
+	size_t seen = 0;
+	int error = gitchat_conversation_load(out, store, room, reader_report_skipped, &seen);
+
+	if (seen > SKIPPED_SHOWN)
+		cli_warn("... and %zu more invalid commit%s in '%s'; run 'git chat verify -r %s' "
+		         "for all", seen - SKIPPED_SHOWN, seen - SKIPPED_SHOWN == 1 ? "" : "s",
+		         room, room);
+	return error;
 }
 
 int reader_printer_init(reader_printer *p, int json, int color, unsigned width)

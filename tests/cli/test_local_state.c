@@ -254,3 +254,51 @@ Test(local_state, a_name_that_is_not_utf8_still_gives_json)
 	t_assert_contains(r.out, "Al<U+FFFD><U+FFFD>ce <U+FFFD>");
 	t_run_free(&r);
 }
+
+/* Thousands of invalid commits (here unsigned ones, under one chat ref,
+ * written by git fast-import): readers warn about the first few and sum up
+ * the rest; verify lists them all. */
+Test(local_state, many_invalid_commits_are_summarised)
+{
+	const char *dir = t_scratch();
+	char *store = fx_store(dir), *key = fx_key(dir, "alice");
+	const size_t n = 5000;
+	gitchat_buf in = GITCHAT_BUF_INIT;
+	const char *fi[] = { "git", "--git-dir", store, "fast-import", "--quiet", NULL };
+	struct timespec t0, t1;
+	t_run r;
+
+	fx_at(FX_T0);
+	free(fx_run(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "first words", NULL).out);
+	for (size_t i = 0; i < n; i++) {
+		char msg[32];
+		int len = snprintf(msg, sizeof(msg), "m%zu\n", i);
+		cr_assert_eq(gitchat_buf_printf(&in, "commit refs/chat/" ROOM "/%064d\nmark :%zu\n"
+		             "committer M <m@example.org> %lld +0000\ndata %d\n%s", 0, i + 1,
+		             FX_T0 + (long long)i, len, msg), 0);
+		if (i)
+			cr_assert_eq(gitchat_buf_printf(&in, "from :%zu\n", i), 0);
+		cr_assert_eq(gitchat_buf_puts(&in, "\n"), 0);
+	}
+	r = t_run_argv(NULL, fi, in.ptr, in.size, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	gitchat_buf_dispose(&in);
+
+	const char *log[] = { "log", "-r", ROOM, NULL };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = bounded(store, log);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.out, "first words");
+	cr_assert_leq(t_count_lines(r.err), 11, "%zu lines of warnings", t_count_lines(r.err));
+	t_assert_contains(r.err, "... and 4990 more invalid commits in 'general'; "
+	                         "run 'git chat verify -r general' for all");
+	cr_assert_lt((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, 30.0);
+	t_run_free(&r);
+
+	const char *verify[] = { "verify", "-r", ROOM, NULL };
+	r = bounded(store, verify);
+	cr_assert_neq(r.status, 0);
+	t_run_free(&r);
+}

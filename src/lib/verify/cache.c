@@ -44,7 +44,7 @@ struct gitchat_verify_cache {
 	cache_room *rooms;
 	size_t nrooms;
 	cache_failure *failures;
-	size_t nfailures;
+	size_t nfailures, cfailures;   /* doubling: a room may hold 200,000 */
 };
 
 int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
@@ -325,9 +325,14 @@ int gitchat_verify_cache_set_invalid(gitchat_verify_cache *c, const char *room,
 
 	if ((error = room_get(&r, c, room)) < 0)
 		return error;
-	if (!(nf = realloc(c->failures, (c->nfailures + 1) * sizeof(*nf))))
-		return gitchat_error_oom();
-	c->failures = nf;
+	if (c->nfailures == c->cfailures) {
+		size_t cap = c->cfailures ? c->cfailures * 2 : 64;
+		if (c->nfailures >= INVALID_BIT - 1 || !(nf = realloc(c->failures, cap * sizeof(*nf))))
+			return gitchat_error_oom();
+		c->failures = nf;
+		c->cfailures = cap;
+	}
+	nf = c->failures;
 	nf[c->nfailures].cause = *cause;
 	if (!(nf[c->nfailures].reason = strdup(reason)))
 		return gitchat_error_oom();
