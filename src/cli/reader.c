@@ -192,9 +192,16 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
 {
+	gitchat_conversation_stats st;
 	size_t seen = 0;
 	int error = gitchat_conversation_load(out, store, room, reader_report_skipped, &seen);
 
+	if (error == 0) {
+		gitchat_conversation_stats_get(&st, *out);
+		if (st.index == GITCHAT_CONVERSATION_INDEX_REBUILT)
+			cli_warn("the order index of room '%s' was damaged or not a file; "
+			         "rebuilt it from the refs", room);
+	}
 	if (seen > SKIPPED_SHOWN)
 		cli_warn("... and %zu more invalid commit%s in '%s'; run 'git chat verify -r %s' "
 		         "for all", seen - SKIPPED_SHOWN, seen - SKIPPED_SHOWN == 1 ? "" : "s",

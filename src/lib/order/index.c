@@ -10,6 +10,7 @@
 #include "order/index.h"
 #include "util/buf.h"
 #include "util/bytes.h"
+#include "util/date.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -324,7 +325,8 @@ int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i)
 		out->target = NONE;
 	if (out->reply >= ix->c.nvalid)
 		out->reply = NONE;
-	if ((!out->invalid && (out->key >= ix->c.nkeys || out->kind > 3)) ||
+	if ((!out->invalid && (out->key >= ix->c.nkeys || out->kind > 3 ||
+	                       !GITCHAT_TIME_VALID(out->time))) ||
 	    (uint64_t)out->first_parent + out->nparents > ix->c.nparents ||
 	    out->invalid != (i >= ix->c.nvalid))
 		return corrupt(ix, "a message record is inconsistent");

@@ -11,10 +11,10 @@ int gitchat_time_rfc3339(gitchat_buf *out, int64_t t)
 	int64_t days, y, secs;
 	unsigned m, d;
 
-	/* Valid messages are within the calendar; anything else (an API
-	 * caller's, never a message's) is clamped, never overflowed. */
-	if (!GITCHAT_TIME_VALID(t))
-		t = t < GITCHAT_TIME_MIN ? GITCHAT_TIME_MIN : GITCHAT_TIME_MAX;
+	/* Valid messages are within 1970..9999; anything else (an API
+	 * caller's, never a message's) is clamped to the four-digit years
+	 * RFC 3339 has, never overflowed. */
+	t = GITCHAT_SHOWN(t);
 	days = gitchat_time_days(t);
 	secs = t - days * 86400;
 	gitchat_civil_from_days(days, &y, &m, &d);

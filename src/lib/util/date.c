@@ -58,11 +58,10 @@ static void split_utc(struct tm *tm, int64_t t)
 
 int gitchat_time_split(struct tm *out, int64_t t, int local)
 {
-	int clamped = !GITCHAT_TIME_VALID(t);
+	int clamped = GITCHAT_SHOWN(t) != t;
 	time_t tt;
 
-	if (clamped)
-		t = t < GITCHAT_TIME_MIN ? GITCHAT_TIME_MIN : GITCHAT_TIME_MAX;
+	t = GITCHAT_SHOWN(t);
 	tt = (time_t)t;
 	if (!(local && localtime_r(&tt, out)) && !gmtime_r(&tt, out))
 		split_utc(out, t);

@@ -11,6 +11,11 @@
 #define GITCHAT_TIME_MIN INT64_C(0)
 #define GITCHAT_TIME_MAX INT64_C(253402300799)
 #define GITCHAT_TIME_VALID(t) ((t) >= GITCHAT_TIME_MIN && (t) <= GITCHAT_TIME_MAX)
+/* What the renderers show, for any int64_t they are given: clamped to the
+ * four-digit years, 0000-01-01T00:00:00Z to GITCHAT_TIME_MAX. */
+#define GITCHAT_SHOWN_MIN INT64_C(-62167219200)
+#define GITCHAT_SHOWN(t) ((t) < GITCHAT_SHOWN_MIN ? GITCHAT_SHOWN_MIN : \
+                          (t) > GITCHAT_TIME_MAX ? GITCHAT_TIME_MAX : (t))
 
 /* "@1764150000 +0000", "1764150000 +0000", ISO 8601
  * ("2025-11-26T10:00:00Z", "2025-11-26 10:00:00 +01:00") and RFC 2822
