@@ -177,22 +177,25 @@ Test(local_state, a_key_whose_halves_disagree_is_refused)
 	cr_assert_str_eq(t_snapshot(store), before, "send wrote something");
 }
 
-/* The size limit the error states is the real one. */
+/* The size limit the error states is the real one, whatever the size. */
 Test(local_state, the_key_size_error_states_the_limit)
 {
 	const char *dir = t_scratch();
 	char *store = fx_store(dir), *big = t_path(dir, "big");
-	char *data = malloc(65537);
+	const size_t sizes[] = { 65537, 65538, 200000 };
 
-	memset(data, 'x', 65537);
-	t_write_file(big, data, 65537);
-	free(data);
-	const char *whoami[] = { "whoami", "--key", big, NULL };
-	t_run r = bounded(store, whoami);
-	cr_assert_eq(r.status, 128);
-	t_assert_contains(r.err, "larger than 65536 bytes");
-	cr_assert(!strstr(r.err, "65537"), "%s", r.err);
-	t_run_free(&r);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
+		char *data = malloc(sizes[i]);
+		memset(data, 'x', sizes[i]);
+		t_write_file(big, data, sizes[i]);
+		free(data);
+		const char *whoami[] = { "whoami", "--key", big, NULL };
+		t_run r = bounded(store, whoami);
+		cr_assert_eq(r.status, 128);
+		t_assert_contains(r.err, "larger than 65536 bytes");
+		cr_assert(!strstr(r.err, "65537"), "%zu bytes: %s", sizes[i], r.err);
+		t_run_free(&r);
+	}
 }
 
 /* Dates are refused, not clamped, outside the calendar. */
