@@ -14,7 +14,10 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-#define IX_MAGIC "GCORDX01"
+/* The index records verdicts (which commits are valid): a new version
+ * with every change of the rules of validity (02: identities as git fsck
+ * takes them, times within 1970..9999). */
+#define IX_MAGIC "GCORDX02"
 #define IX_HEADER 176
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16

@@ -12,6 +12,7 @@
 #include "order/text.h"
 #include "util/buf.h"
 #include "util/bytes.h"
+#include "util/date.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -338,6 +339,11 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 		return GITCHAT_ENOTFOUND;
 	crypto_shorthash((unsigned char *)&sum, p + 16, len - 16, sum_key);
 	if (memcmp(&sum, p + 8, 8) != 0)
+		return GITCHAT_ENOTFOUND;
+	/* Data on disk: what validity bounds is bounded here too (else git). */
+	if (!GITCHAT_TIME_VALID((int64_t)gitchat_le64(p + 36)) ||
+	    (int32_t)gitchat_le32(p + 44) < -GITCHAT_TZ_MAX ||
+	    (int32_t)gitchat_le32(p + 44) > GITCHAT_TZ_MAX)
 		return GITCHAT_ENOTFOUND;
 	/* Sequential reads of a large room would keep the whole file resident:
 	 * give the pages back now and then (they stay in the page cache). */

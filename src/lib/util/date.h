@@ -11,6 +11,9 @@
 #define GITCHAT_TIME_MIN INT64_C(0)
 #define GITCHAT_TIME_MAX INT64_C(253402300799)
 #define GITCHAT_TIME_VALID(t) ((t) >= GITCHAT_TIME_MIN && (t) <= GITCHAT_TIME_MAX)
+/* A zone as git writes it: four digits, so at most 99 h 99 min away. */
+#define GITCHAT_TZ_MAX (99 * 60 + 99)
+
 /* What the renderers show, for any int64_t they are given: clamped to the
  * four-digit years, 0000-01-01T00:00:00Z to GITCHAT_TIME_MAX. */
 #define GITCHAT_SHOWN_MIN INT64_C(-62167219200)

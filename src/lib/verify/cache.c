@@ -13,8 +13,10 @@
 #include "util/fs.h"
 #include "util/oidmap.h"
 
-#define CACHE_MAGIC "GCVRFY02"
-#define CACHE_MAGIC_V1 "GCVRFY01"
+/* Bumped whenever the rules of validity change: a verdict is only as good
+ * as the rules it was reached under. 03: identities as git fsck takes
+ * them, times within 1970..9999. Older files are rebuilt. */
+#define CACHE_MAGIC "GCVRFY03"
 #define CACHE_HEADER 32
 #define REC GIT_OID_RAWSZ
 #define INVALID_BIT 0x80000000u
@@ -209,14 +211,10 @@ static int room_load(gitchat_verify_cache *c, cache_room *r)
 	nrec = (r->maplen - CACHE_HEADER) / REC;   /* a torn last record is ignored */
 	header(h1, &c->limits, CACHE_MAGIC, 0);
 	nsorted = gitchat_be32(d + 20);
-	if (memcmp(d, h1, 20) == 0 && nsorted <= nrec) {
-		/* ours */
-	} else if (header(h1, &c->limits, CACHE_MAGIC_V1, 0), memcmp(d, h1, CACHE_HEADER) == 0) {
-		nsorted = 0;            /* the unsorted first format: all tail */
-	} else {
+	if (memcmp(d, h1, 20) != 0 || nsorted > nrec) {
 		munmap(r->map, r->maplen);
 		r->map = NULL;
-		unlink(path.ptr);       /* other limits or damaged: rebuild */
+		unlink(path.ptr);       /* other rules, other limits or damaged: rebuild */
 		goto done;
 	}
 	r->sorted = d + CACHE_HEADER;
