@@ -621,7 +621,7 @@ static void poke(const char *path, int section, uint64_t off, uint64_t v, int le
 
 	cr_assert_leq(at + (uint64_t)len, flen);
 	for (int i = 0; i < len; i++)
-		d[at + (uint64_t)i] = (unsigned char)(v >> (8 * i));
+		d[at + (uint64_t)i] = i < 8 ? (unsigned char)(v >> (8 * i)) : 0;
 	t_write_file(path, (char *)d, flen);
 	free(d);
 	resum(path);
