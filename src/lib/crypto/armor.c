@@ -56,11 +56,11 @@ static int only_space(const char *p, const char *end)
 	return 1;
 }
 
-static int is_b64(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/';
-}
+/* base64's alphabet, without '=' (a table: the merger checks the armors of
+ * many commits). */
+static const unsigned char b64_alphabet[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['+'] = 1, ['/'] = 1,
+};
 
 /* The layout gitchat_armor_encode writes between the BEGIN and END lines:
  * lines of ARMOR_COLUMNS characters of base64's alphabet, the last one 1 to
@@ -82,7 +82,7 @@ static int exact_lines(const char *p, size_t len)
 			for (int i = 0; i < 2 && q > p && q[-1] == '='; i++)
 				q--;
 		for (; p < q; p++)
-			if (!is_b64((unsigned char)*p))
+			if (!b64_alphabet[(unsigned char)*p])
 				return 0;
 		p = nl + 1;
 	}
