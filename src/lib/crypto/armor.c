@@ -56,12 +56,20 @@ static int only_space(const char *p, const char *end)
 	return 1;
 }
 
+/* base64's alphabet, without '=' (a table: the merger checks the armors of
+ * many commits). */
+static const unsigned char b64_alphabet[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1, ['+'] = 1, ['/'] = 1,
+};
+
 /* The layout gitchat_armor_encode writes between the BEGIN and END lines:
- * lines of ARMOR_COLUMNS characters, the last one 1 to ARMOR_COLUMNS, each
- * ended by "\n". (Which characters: the base64 decoder checks that.) */
+ * lines of ARMOR_COLUMNS characters of base64's alphabet, the last one 1 to
+ * ARMOR_COLUMNS ending in at most two '=', each ended by "\n". The alphabet
+ * is checked here: libsodium 1.0.18's decoder reads some other bytes (0xaf
+ * as '/', 0xab as '+'), which would be a second encoding of one signature. */
 static int exact_lines(const char *p, size_t len)
 {
-	const char *end = p + len, *nl;
+	const char *end = p + len, *nl, *q;
 
 	while (p < end) {
 		size_t left = (size_t)(end - p);
@@ -69,6 +77,13 @@ static int exact_lines(const char *p, size_t len)
 		/* A full line, or a shorter (non-empty) last one. */
 		if (!nl || nl == p || (nl - p != ARMOR_COLUMNS && nl + 1 != end))
 			return 0;
+		q = nl;
+		if (nl + 1 == end)   /* the padding */
+			for (int i = 0; i < 2 && q > p && q[-1] == '='; i++)
+				q--;
+		for (; p < q; p++)
+			if (!b64_alphabet[(unsigned char)*p])
+				return 0;
 		p = nl + 1;
 	}
 	return len != 0;
