@@ -15,9 +15,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -141,7 +141,12 @@ static int run_git_credential(sync_remote *r, const char *action, const char *in
 	pid_t pid;
 	char chunk[4096];
 
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0)
+	/* git's standard input is a socket, not a pipe: git may exit before
+	 * reading it, and send(MSG_NOSIGNAL) then fails with EPIPE where a
+	 * write to a pipe would raise SIGPIPE, whose disposition belongs to the
+	 * program, not to this library. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0 ||
+	    pipe2(outp, O_CLOEXEC) < 0)
 		goto done;
 	if ((pid = fork()) < 0)
 		goto done;
@@ -157,21 +162,13 @@ static int run_git_credential(sync_remote *r, const char *action, const char *in
 	close(in[0]);
 	close(outp[1]);
 	in[0] = outp[1] = -1;
-	{
-		/* git may fail before reading its input: do not die of SIGPIPE. */
-		struct sigaction ign, old;
-		memset(&ign, 0, sizeof(ign));
-		ign.sa_handler = SIG_IGN;
-		sigaction(SIGPIPE, &ign, &old);
-		while (written < len) {
-			ssize_t w = write(in[1], input + written, len - written);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			written += (size_t)w;
-		}
-		sigaction(SIGPIPE, &old, NULL);
+	while (written < len) {
+		ssize_t w = send(in[1], input + written, len - written, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		written += (size_t)w;
 	}
 	close(in[1]);
 	in[1] = -1;

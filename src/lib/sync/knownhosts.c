@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "sync/sync_internal.h"
 #include "util/error.h"
@@ -58,7 +60,9 @@ static int hashed_match(const char *field, size_t n, const char *name)
 	if (b64_decode(s, sizeof(s), &slen, salt, (size_t)(bar - salt)) < 0 ||
 	    b64_decode(h, sizeof(h), &hlen, hash, (size_t)(field + n - hash)) < 0 || hlen != 20)
 		return 0;
-	sync_hmac_sha1(mac, s, slen, (const unsigned char *)name, strlen(name));
+	/* OpenSSH's HashKnownHosts: HMAC-SHA1 keyed with the salt. */
+	if (!HMAC(EVP_sha1(), s, (int)slen, (const unsigned char *)name, strlen(name), mac, NULL))
+		return 0;
 	return sodium_memcmp(mac, h, 20) == 0;
 }
 

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <openssl/evp.h>
 
 #include "sync/sync_internal.h"
 #include "util/error.h"
@@ -247,26 +248,37 @@ static int entry_cmp(const void *a, const void *b)
 static int finish_pack(packer *p, unsigned char sum[20])
 {
 	unsigned char hdr[12], buf[65536];
-	sync_sha1_ctx sha;
+	EVP_MD_CTX *sha = NULL;
 	ssize_t r;
+	int error = 0;
 
 	memcpy(hdr, "PACK", 4);
 	gitchat_put_be32(hdr + 4, 2);
 	gitchat_put_be32(hdr + 8, (uint32_t)p->n);
 	if (pwrite(p->fd, hdr, 12, 0) != 12 || lseek(p->fd, 0, SEEK_SET) != 0)
 		return pack_fail(p, "write");
-	sync_sha1_init(&sha);
+	if (!(sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(sha, EVP_sha1(), NULL)) {
+		error = gitchat_error_set(GITCHAT_ERROR, "cannot compute SHA-1 (libcrypto)");
+		goto done;
+	}
 	while ((r = read(p->fd, buf, sizeof(buf))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return pack_fail(p, "read");
-		sync_sha1_update(&sha, buf, (size_t)r);
+		if (r < 0) {
+			error = pack_fail(p, "read");
+			goto done;
+		}
+		EVP_DigestUpdate(sha, buf, (size_t)r);
 	}
-	sync_sha1_final(&sha, sum);
+	if (!EVP_DigestFinal_ex(sha, sum, NULL)) {
+		error = gitchat_error_set(GITCHAT_ERROR, "cannot compute SHA-1 (libcrypto)");
+		goto done;
+	}
 	if (write_all(p->fd, sum, 20) < 0 || fsync(p->fd) < 0)
-		return pack_fail(p, "write");
-	return 0;
+		error = pack_fail(p, "write");
+done:
+	EVP_MD_CTX_free(sha);
+	return error;
 }
 
 static int write_index(packer *p, const char *path, const unsigned char pack_sum[20])
@@ -274,7 +286,6 @@ static int write_index(packer *p, const char *path, const unsigned char pack_sum
 	gitchat_buf idx = GITCHAT_BUF_INIT;
 	unsigned char b[8], sum[20];
 	uint32_t fanout[256] = { 0 }, large = 0;
-	sync_sha1_ctx sha;
 	size_t i;
 	int fd = -1, error = GITCHAT_ENOMEM;
 
@@ -315,9 +326,10 @@ static int write_index(packer *p, const char *path, const unsigned char pack_sum
 	}
 	if (gitchat_buf_put(&idx, pack_sum, 20) < 0)
 		goto done;
-	sync_sha1_init(&sha);
-	sync_sha1_update(&sha, idx.ptr, idx.size);
-	sync_sha1_final(&sha, sum);
+	if (!EVP_Digest(idx.ptr, idx.size, sum, NULL, EVP_sha1(), NULL)) {
+		error = gitchat_error_set(GITCHAT_ERROR, "cannot compute SHA-1 (libcrypto)");
+		goto done;
+	}
 	if (gitchat_buf_put(&idx, sum, 20) < 0)
 		goto done;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);

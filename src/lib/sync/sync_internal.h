@@ -14,7 +14,6 @@
  *   knownhosts.c ssh host keys against known_hosts (hashed entries too)
  *   tls.c        https: git's CA settings, refusing to turn checks off, and
  *                the message for a certificate that is not trusted
- *   sha1.c       SHA-1 and HMAC-SHA1 (hashed known_hosts, pack checksums)
  *   accept.c     verify what was fetched, fast-forward, record forks
  *   push.c       which logs to push, and pushing them one by one when a
  *                server declines a batch
@@ -170,19 +169,6 @@ typedef enum { KH_NOT_FOUND = 0, KH_MATCH, KH_CHANGED, KH_REVOKED } kh_result;
 int sync_known_hosts_check(kh_result *out, size_t *line, const char *path,
                            const char *lookup_name, const char *key_type,
                            const unsigned char *blob, size_t blob_len);
-
-/* sha1.c: for hashed known_hosts entries (HMAC-SHA1) and pack checksums. */
-typedef struct {
-	uint32_t h[5];
-	unsigned char block[64];
-	size_t used;
-	uint64_t total;
-} sync_sha1_ctx;
-void sync_sha1_init(sync_sha1_ctx *c);
-void sync_sha1_update(sync_sha1_ctx *c, const void *data, size_t len);
-void sync_sha1_final(sync_sha1_ctx *c, unsigned char out[20]);
-void sync_hmac_sha1(unsigned char out[20], const unsigned char *key, size_t key_len,
-                    const unsigned char *data, size_t len);
 
 /* sync.c: events and progress to the caller's callbacks. Non-zero from
  * the callback marks the remote cancelled. */
