@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sync/sync_internal.h"
+#include "sync/pack.h"
 #include "util/error.h"
 
 static int dir_is_empty(const char *path)
@@ -129,9 +130,22 @@ done:
 	return error;
 }
 
+static int pack_progress(const gitchat_sync_progress *p, void *payload)
+{
+	gitchat_sync_progress copy = *p;
+	return sync_progress(payload, &copy);
+}
+
+static int copy_objects(sync_remote *r, git_repository *from, git_repository *to,
+                        const git_oid *ids, size_t n, gitchat_sync_direction dir)
+{
+	sync_pack_how how = { dir, r->url, pack_progress, r };
+	return sync_pack_copy(from, to, ids, n, &how);
+}
+
 int sync_local_fetch(sync_remote *r, const git_oid *ids, size_t n)
 {
-	return sync_pack_copy(r, r->peer, r->repo, ids, n, GITCHAT_SYNC_RECEIVING);
+	return copy_objects(r, r->peer, r->repo, ids, n, GITCHAT_SYNC_RECEIVING);
 }
 
 int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
@@ -145,7 +159,7 @@ int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
 		return gitchat_error_oom();
 	for (i = 0; i < n; i++)
 		ids[i] = updates[i].id;
-	error = sync_pack_copy(r, r->repo, r->peer, ids, n, GITCHAT_SYNC_SENDING);
+	error = copy_objects(r, r->repo, r->peer, ids, n, GITCHAT_SYNC_SENDING);
 	free(ids);
 	if (error < 0)
 		return error;

@@ -139,11 +139,6 @@ int sync_local_fetch(sync_remote *r, const git_oid *ids, size_t n);
 int sync_local_push(sync_remote *r, sync_update *updates, size_t n);
 void sync_local_close(sync_remote *r);
 
-/* pack.c: copies what `to` lacks of the objects reachable from `tips` in
- * `from` as one new pack in `to` (no pack when nothing is missing). */
-int sync_pack_copy(sync_remote *r, git_repository *from, git_repository *to,
-                   const git_oid *tips, size_t n, gitchat_sync_direction dir);
-
 /* creds.c / knownhosts.c: libgit2 callbacks, payload = sync_remote. */
 int sync_credentials_cb(git_credential **out, const char *url, const char *username_from_url,
                         unsigned int allowed_types, void *payload);
