@@ -1,8 +1,8 @@
 /*
  * Internal: copying what one repository lacks of the objects reachable
- * from some commits of another (both on local paths), as one new pack
- * written by libgit2's packbuilder. Knows nothing of remotes or results:
- * progress goes to a callback.
+ * from some commits of another (both on local paths), as one new pack and
+ * its index written directly (pack.c says why not libgit2's packbuilder).
+ * Knows nothing of remotes or results: progress goes to a callback.
  */
 #ifndef GITCHAT_SYNC_PACK_H
 #define GITCHAT_SYNC_PACK_H
