@@ -9,7 +9,6 @@
 #include "sync/remote.h"
 #include "util/buf.h"
 #include "sync/url.h"
-#include "store/store_internal.h"
 #include "util/error.h"
 
 /* An absolute path with symlinks, "." and ".." resolved; for a path that

@@ -20,7 +20,6 @@
 #include "sync/remote.h"
 #include "sync/report.h"
 #include "sync/transport.h"
-#include "store/store_internal.h"
 #include "util/error.h"
 
 struct gitchat_sync_result {
