@@ -10,20 +10,42 @@
 #include "test_sync_common.h"
 #include "servers.h"
 
+/* A smart HTTP server wanting alice/secret, with team.git; Alice in `dir`. */
+static t_server *auth_server(const char *dir, tp_person *a, char **url, char **repo)
+{
+	char *srv = t_path(dir, "srv");
+	t_server_opts o = { .user = "alice", .password = "secret" };
+	t_server *s;
+
+	t_mkdir(srv);
+	s = t_server_start_opts(T_SERVER_HTTP, srv, &o);
+	*repo = tp_keep(t_server_new_repo(s, "team.git"));
+	*url = tp_keep(t_server_url(s, "team.git"));
+	tp_person_init(a, dir, "Alice");
+	return s;
+}
+
+/* A credential helper at `helper` that logs its action to `calls` and
+ * answers `get` with alice and the password `password_sh` (shell text). */
+static void write_helper(const char *helper, const char *calls, const char *password_sh)
+{
+	char *script = tp_strdup_printf(
+		"#!/bin/sh\necho \"$1\" >> '%s'\n"
+		"if [ \"$1\" = get ]; then echo username=alice; echo \"password=%s\"; fi\n",
+		calls, password_sh);
+
+	t_write_file(helper, script, strlen(script));
+	cr_assert_eq(chmod(helper, 0755), 0);
+}
+
 Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 {
-	char *dir = tp_scratch(), *srv = t_path(dir, "srv"), *url, *repo, *helper, *calls,
-	     *creds;
-	t_server_opts o = { .user = "alice", .password = "secret" };
+	char *dir = tp_scratch(), *url, *repo, *helper, *calls, *creds;
 	t_server *s;
 	tp_person a;
 	t_run r;
 
-	t_mkdir(srv);
-	s = t_server_start_opts(T_SERVER_HTTP, srv, &o);
-	repo = tp_keep(t_server_new_repo(s, "team.git"));
-	url = tp_keep(t_server_url(s, "team.git"));
-	tp_person_init(&a, dir, "Alice");
+	s = auth_server(dir, &a, &url, &repo);
 	tp_send(&a, "general", "behind a password");
 
 	/* no helper, no terminal: a clear error, nothing done */
@@ -40,14 +62,7 @@ Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 	creds = t_path(dir, "password");
 	t_write_file(creds, "secret", 6);
 	helper = t_path(dir, "helper.sh");
-	{
-		char *script = tp_strdup_printf(
-			"#!/bin/sh\necho \"$1\" >> '%s'\n"
-			"if [ \"$1\" = get ]; then echo username=alice; echo \"password=$(cat '%s')\"; fi\n",
-			calls, creds);
-		t_write_file(helper, script, strlen(script));
-		cr_assert_eq(chmod(helper, 0755), 0);
-	}
+	write_helper(helper, calls, tp_strdup_printf("$(cat '%s')", creds));
 	free(tp_git(a.store, "config credential.helper '%s'", helper));
 	r = tp_sync(&a, url, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -82,9 +97,7 @@ Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
  * change is the command's own, once. */
 Test(sync_http_auth, the_library_leaves_sigpipe_alone, .timeout = 120)
 {
-	char *dir = tp_scratch(), *srv = t_path(dir, "srv"), *url, *helper, *calls, *trace,
-	     *text, *p;
-	t_server_opts o = { .user = "alice", .password = "secret" };
+	char *dir = tp_scratch(), *url, *repo, *helper, *calls, *trace, *text, *p;
 	t_server *s;
 	tp_person a;
 	t_run r;
@@ -93,22 +106,11 @@ Test(sync_http_auth, the_library_leaves_sigpipe_alone, .timeout = 120)
 	r = t_sh("command -v strace");
 	cr_assert_eq(r.status, 0, "strace is missing: .ci/install-deps installs it");
 	t_run_free(&r);
-	t_mkdir(srv);
-	s = t_server_start_opts(T_SERVER_HTTP, srv, &o);
-	free(t_server_new_repo(s, "team.git"));
-	url = tp_keep(t_server_url(s, "team.git"));
-	tp_person_init(&a, dir, "Alice");
+	s = auth_server(dir, &a, &url, &repo);
 	tp_send(&a, "general", "hello");
 	calls = t_path(dir, "calls");
 	helper = t_path(dir, "helper.sh");
-	{
-		char *script = tp_strdup_printf(
-			"#!/bin/sh\necho \"$1\" >> '%s'\n"
-			"if [ \"$1\" = get ]; then echo username=alice; echo password=secret; fi\n",
-			calls);
-		t_write_file(helper, script, strlen(script));
-		cr_assert_eq(chmod(helper, 0755), 0);
-	}
+	write_helper(helper, calls, "secret");
 	free(tp_git(a.store, "config credential.helper '%s'", helper));
 	trace = t_path(dir, "trace");
 	/* LeakSanitizer cannot run under ptrace. */
