@@ -3,12 +3,18 @@
 
 #include "cli.h"
 
-static const char usage[] =
-	"usage: git chat whoami [--key PATH]\n"
-	"\n"
+const cli_usage usage_whoami = {
+	"whoami",
+	"usage: git chat whoami [--key PATH]\n",
 	"Prints your public key as 'ssh-keygen -y -f KEY' does and its fingerprint as\n"
 	"'ssh-keygen -l -f KEY' does. The key is found as for 'send': --key,\n"
-	"GIT_CHAT_KEY, git config chat.key, ~/.config/git-chat/id_ed25519.\n";
+	"GIT_CHAT_KEY, git config chat.key, ~/.config/git-chat/id_ed25519.\n",
+	(const cli_option[]){
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 /* What `ssh-keygen -l -f KEY` shows after the fingerprint: it reads KEY.pub
  * when there is one and shows its comment, or its path when the comment is
@@ -48,27 +54,25 @@ static int listing_comment(gitchat_buf *out, const char *path, const char *own)
 
 int cmd_whoami(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *given = NULL;
 	gitchat_store *store = NULL;
 	gitchat_key *key = NULL;
 	gitchat_buf line = GITCHAT_BUF_INIT, path = GITCHAT_BUF_INIT;
 	char fp[GITCHAT_FINGERPRINT_SIZE];
+	cli_parser p;
 	int c, ret;
 
-	while ((c = cli_getopt(argc, argv, "k:h", opts, usage)) != 0) {
+	cli_parser_init(&p, &usage_whoami, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
-		case 'k': given = optarg; break;
-		case 'h': return cli_help(usage);
+		case 'k': given = p.value; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return p.exit;
+	if (p.nargs)
+		return cli_usage_error(&usage_whoami, "unexpected argument '%s'", p.args[0]);
 	/* Inside a store its config may name the key; outside, the global one. */
 	if (gitchat_store_open(&store, NULL) < 0)
 		gitchat_error_clear();
