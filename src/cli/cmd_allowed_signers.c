@@ -24,7 +24,7 @@ const cli_usage usage_allowed_signers = {
 	"the fingerprint of each message's key and tells the keys apart.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
-		  "only the authors of ROOM (an unknown room is an error)", NULL },
+		  "only the authors of ROOM (an unknown room is an error)", "@room" },
 		CLI_OPT_END
 	},
 	NULL,

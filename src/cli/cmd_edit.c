@@ -17,11 +17,11 @@ const cli_usage usage_edit = {
 		{ 'm', 'm', "message", "TEXT",
 		  "the new text (or give it after ID)", NULL },
 		{ 'F', 'F', "file", "FILE",
-		  "read the new text from FILE ('-': standard input)", NULL },
+		  "read the new text from FILE ('-': standard input)", "@file" },
 		{ 'r', 'r', "room", "ROOM",
 		  "check that ID is in ROOM (default: ID's own room)", "@room" },
 		{ 'k', 0, "key", "PATH",
-		  "your identity key", NULL },
+		  "your identity key", "@file" },
 		CLI_OPT_END
 	},
 	NULL,

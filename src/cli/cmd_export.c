@@ -21,7 +21,7 @@ const cli_usage usage_export = {
 		  "the room (default: git config chat.room, else general)", "@room" },
 		{ 'o', 'o', "output", "FILE",
 		  "where to write the page ('-': standard output);\n"
-		  "written to a temporary file, then renamed", NULL },
+		  "written to a temporary file, then renamed", "@file" },
 		CLI_OPT_END
 	},
 	NULL,

@@ -29,7 +29,7 @@ const cli_usage usage_init = {
 		{ 'p', 0, "program", "PATH",
 		  "the git-chat the hook runs (git config chat.hook.program;\n"
 		  "default: this git-chat, by its absolute path; give\n"
-		  "'git-chat' to have the hook look it up on PATH)", NULL },
+		  "'git-chat' to have the hook look it up on PATH)", "@file" },
 		CLI_OPT_END
 	},
 	"See docs/hosting.md for git daemon, ssh and smart HTTP set-ups.\n",

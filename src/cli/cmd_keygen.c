@@ -16,7 +16,7 @@ const cli_usage usage_keygen = {
 	"git config chat.key, else ~/.config/git-chat/id_ed25519.\n",
 	(const cli_option[]){
 		{ 'f', 'f', "file", "PATH",
-		  "where to write the private key", NULL },
+		  "where to write the private key", "@file" },
 		{ 'C', 'C', "comment", "TEXT",
 		  "the key's comment (default: user.email, else user@host)", NULL },
 		{ 'F', 0, "force", NULL,

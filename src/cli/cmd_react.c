@@ -16,7 +16,7 @@ const cli_usage usage_react = {
 		{ 'r', 'r', "room", "ROOM",
 		  "check that ID is in ROOM (default: ID's own room)", "@room" },
 		{ 'k', 0, "key", "PATH",
-		  "your identity key", NULL },
+		  "your identity key", "@file" },
 		CLI_OPT_END
 	},
 	NULL,

@@ -15,9 +15,9 @@ const cli_usage usage_rooms = {
 	"'git chat log' and 'git chat follow' move on a terminal.\n",
 	(const cli_option[]){
 		{ 'f', 0, "format", "FORMAT",
-		  "text (default) or json (one object per line)", NULL },
+		  "text (default) or json (one object per line)", "text json" },
 		{ 'k', 0, "key", "PATH",
-		  "your identity (default: see 'git chat whoami')", NULL },
+		  "your identity (default: see 'git chat whoami')", "@file" },
 		CLI_OPT_END
 	},
 	NULL,

@@ -18,7 +18,7 @@ const cli_usage usage_send = {
 		{ 'm', 'm', "message", "TEXT",
 		  "the text; several -m are joined as paragraphs", NULL },
 		{ 'F', 'F', "file", "FILE",
-		  "read the text from FILE", NULL },
+		  "read the text from FILE", "@file" },
 		{ 'R', 0, "reply", "ID",
 		  "mark the message as a reply to message ID", NULL },
 		{ 'k', 0, "key", "PATH",

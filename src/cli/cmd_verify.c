@@ -17,7 +17,7 @@ const cli_usage usage_verify = {
 	"every reader ignores them. Warnings alone exit 0.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
-		  "check only this room", NULL },
+		  "check only this room", "@room" },
 		CLI_OPT_END
 	},
 	NULL,

@@ -10,6 +10,8 @@ const cli_usage usage_whoami = {
 	"'ssh-keygen -l -f KEY' does. The key is found as for 'send': --key,\n"
 	"GIT_CHAT_KEY, git config chat.key, ~/.config/git-chat/id_ed25519.\n",
 	(const cli_option[]){
+		{ 'k', 0, "key", "PATH",
+		  "the private key (or its .pub) to show", "@file" },
 		CLI_OPT_END
 	},
 	NULL,

@@ -261,6 +261,8 @@ static char *on_pty(const char *store, const char *const *args, const char *no_c
 		argv[n] = NULL;
 		setenv("GIT_DIR", store, 1);
 		setenv("TERM", "xterm", 1);
+		/* The colours as log writes them: the pager has its own test. */
+		setenv("GIT_PAGER", "cat", 1);
 		unsetenv("COLUMNS");
 		if (no_color)
 			setenv("NO_COLOR", no_color, 1);
