@@ -75,6 +75,13 @@ int cmd_rooms(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
+	/* An empty store is no error (as 'git branch' in a new repository),
+	 * but silence would look like a failure: say so on stderr. */
+	if (!rooms.count) {
+		fprintf(stderr, "note: no rooms in this store yet; 'git chat send -r ROOM' starts one, "
+		        "'git chat sync' fetches those of a remote\n");
+		goto done;
+	}
 	has_me = reader_my_key(&me, gitchat_store_repository(store), keypath);
 	if (rooms.count && !(stats = calloc(rooms.count, sizeof(*stats)))) {
 		ret = cli_fatal("out of memory");

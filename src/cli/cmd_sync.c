@@ -1,4 +1,7 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +52,8 @@ const cli_usage usage_sync = {
 	"rooms' counts messages only). A -r ROOM found nowhere is warned about.\n"
 	"A log of yours that cannot be pushed (the remote holds a commit that is not\n"
 	"in it: invalid data, or a fork) is named at every sync, with what waits\n"
-	"here and how to unblock it. Syncing by path runs no hook of that repository.\n"
+	"here and how to unblock it. Syncing by path runs no hook of that repository\n"
+	"(said once per repository; the store remembers it in chat/hook-notes).\n"
 	"Exit status: 0 when everything synced, 1 when a log was rejected, a push\n"
 	"declined, a log held back by invalid data on the remote or a remote failed\n"
 	"(the others still sync), 128 on a store error, 129 on a usage error.\n",
@@ -248,6 +252,43 @@ static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const cha
 	gitchat_buf_dispose(&line);
 }
 
+/* The note that a path sync runs no hook is said once per repository,
+ * not at every sync: the store remembers the URLs it was said for in
+ * $GIT_DIR/chat/hook-notes, one a line (local state, never synced). 1 when
+ * it was said before; else 0, and it is now recorded. */
+static int hook_note_given(gitchat_store *store, const char *url)
+{
+	git_repository *repo = gitchat_store_repository(store);
+	gitchat_buf path = GITCHAT_BUF_INIT, seen = GITCHAT_BUF_INIT;
+	size_t n = strlen(url);
+	const char *p;
+	int fd, given = 0;
+
+	if (strchr(url, '\n') || gitchat_buf_printf(&path, "%schat", git_repository_path(repo)) < 0)
+		goto done;
+	(void)mkdir(path.ptr, 0777);
+	if (gitchat_buf_puts(&path, "/hook-notes") < 0)
+		goto done;
+	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC)) >= 0) {
+		cli_read_fd(&seen, fd, 1 << 20, path.ptr);
+		close(fd);
+	}
+	for (p = seen.ptr; p && (p = strstr(p, url)); p += n)
+		if ((p == seen.ptr || p[-1] == '\n') && p[n] == '\n') {
+			given = 1;
+			goto done;
+		}
+	if ((fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666)) >= 0) {
+		if (write(fd, url, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
+			cli_warn("cannot write '%s': %s", path.ptr, strerror(errno));
+		close(fd);
+	}
+done:
+	gitchat_buf_dispose(&seen);
+	gitchat_buf_dispose(&path);
+	return given;
+}
+
 static int on_event(const gitchat_sync_event *e, void *payload)
 {
 	sync_ui *ui = payload;
@@ -295,7 +336,7 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 		print_not_pushed(ui, e, fp);
 		break;
 	case GITCHAT_SYNC_EVENT_HOOK_NOT_RUN:
-		if (!ui->quiet)
+		if (!ui->quiet && !hook_note_given(ui->store, e->url))
 			fprintf(stderr, "note: '%s' has a pre-receive hook (%s); syncing by path writes "
 			        "the repository directly and does not run it (serve it over ssh, http(s) "
 			        "or git daemon for the hook to check pushes)\n", e->url, e->reason);

@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "cli.h"
 
@@ -54,6 +55,72 @@ static int listing_comment(gitchat_buf *out, const char *path, const char *own)
 	return error;
 }
 
+/* The public half of a key from PATH.pub, as ssh-keygen writes it
+ * ("ssh-ed25519 BASE64 [COMMENT]"): what whoami shows for a key whose
+ * passphrase git-chat cannot use. 0, or -1 when there is no such .pub or
+ * it holds no ed25519 key. */
+static int read_pub(gitchat_pubkey *out, gitchat_buf *comment, const char *path)
+{
+	static const unsigned char head[] = "\0\0\0\x0bssh-ed25519\0\0\0\x20";
+	unsigned char blob[64];
+	char line[8192], *b64, *end;
+	size_t len = 0;
+	gitchat_buf pub = GITCHAT_BUF_INIT;
+	FILE *f = NULL;
+	int error = -1;
+
+	if (gitchat_buf_printf(&pub, "%s.pub", path) < 0 || !(f = fopen(pub.ptr, "r")) ||
+	    !fgets(line, sizeof(line), f) || strncmp(line, "ssh-ed25519 ", 12) != 0)
+		goto done;
+	line[strcspn(line, "\r\n")] = '\0';
+	b64 = line + 12;
+	end = b64 + strcspn(b64, " ");
+	if (sodium_base642bin(blob, sizeof(blob), b64, (size_t)(end - b64), NULL, &len, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len != sizeof(head) - 1 + GITCHAT_PUBKEY_SIZE || memcmp(blob, head, sizeof(head) - 1))
+		goto done;
+	memcpy(out->bytes, blob + sizeof(head) - 1, GITCHAT_PUBKEY_SIZE);
+	while (*end == ' ')
+		end++;
+	error = gitchat_buf_puts(comment, end) < 0 ? -1 : 0;
+done:
+	if (f)
+		fclose(f);
+	gitchat_buf_dispose(&pub);
+	return error;
+}
+
+/* whoami for a key with a passphrase: its .pub, said on stderr. */
+static int whoami_from_pub(const char *path)
+{
+	gitchat_buf comment = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
+	gitchat_pubkey pk;
+	char fp[GITCHAT_FINGERPRINT_SIZE];
+	int ret = CLI_EXIT_FATAL;
+
+	if (read_pub(&pk, &comment, path) < 0)
+		return cli_fatal_lib();   /* the passphrase error */
+	fprintf(stderr, "note: '%s' is protected by a passphrase, which git-chat cannot use to "
+	        "sign yet; this is its public key, from '%s.pub'\n", path, path);
+	if (gitchat_pubkey_line(&line, &pk, comment.ptr ? comment.ptr : "") < 0) {
+		ret = cli_fatal_lib();
+		goto done;
+	}
+	gitchat_pubkey_fingerprint(fp, &pk);
+	printf("%s\n", line.ptr);
+	gitchat_buf_clear(&line);
+	if (listing_comment(&line, path, comment.ptr ? comment.ptr : "") < 0) {
+		ret = cli_fatal("out of memory");
+		goto done;
+	}
+	printf("256 %s %s (ED25519)\n", fp, line.ptr);
+	ret = 0;
+done:
+	gitchat_buf_dispose(&comment);
+	gitchat_buf_dispose(&line);
+	return ret;
+}
+
 int cmd_whoami(int argc, char **argv)
 {
 	const char *given = NULL;
@@ -82,6 +149,13 @@ int cmd_whoami(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
+	if (gitchat_key_load(&key, path.ptr) < 0) {
+		ret = gitchat_error_last()->code == GITCHAT_EUNSUPPORTED ? whoami_from_pub(path.ptr)
+		                                                         : cli_fatal_lib();
+		goto done;
+	}
+	gitchat_key_free(key);
+	key = NULL;
 	if ((ret = cli_load_key(&key, NULL, path.ptr)) != 0)
 		goto done;
 	if (gitchat_pubkey_line(&line, gitchat_key_public(key), gitchat_key_comment(key)) < 0) {
