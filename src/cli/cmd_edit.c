@@ -18,10 +18,7 @@ const cli_usage usage_edit = {
 		  "the new text (or give it after ID)", NULL },
 		{ 'F', 'F', "file", "FILE",
 		  "read the new text from FILE ('-': standard input)", "@file" },
-		{ 'r', 'r', "room", "ROOM",
-		  "check that ID is in ROOM (default: ID's own room)", "@room" },
-		{ 'k', 0, "key", "PATH",
-		  "your identity key", "@file" },
+		READER_OPTS_MODIFIER,
 		CLI_OPT_END
 	},
 	NULL,

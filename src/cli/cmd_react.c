@@ -13,10 +13,7 @@ const cli_usage usage_react = {
 	"your log. Readers show reactions counted under the message ('👍 2').\n"
 	"Reacting again with the same EMOJI takes your reaction back.\n",
 	(const cli_option[]){
-		{ 'r', 'r', "room", "ROOM",
-		  "check that ID is in ROOM (default: ID's own room)", "@room" },
-		{ 'k', 0, "key", "PATH",
-		  "your identity key", "@file" },
+		READER_OPTS_MODIFIER,
 		CLI_OPT_END
 	},
 	NULL,

@@ -16,10 +16,7 @@ const cli_usage usage_redact = {
 	"git history still holds it (this store, every replica, every remote that\n"
 	"has it). Anyone with a copy can read it with 'git show ID'.\n",
 	(const cli_option[]){
-		{ 'r', 'r', "room", "ROOM",
-		  "check that ID is in ROOM (default: ID's own room)", "@room" },
-		{ 'k', 0, "key", "PATH",
-		  "your identity key", "@file" },
+		READER_OPTS_MODIFIER,
 		CLI_OPT_END
 	},
 	NULL,

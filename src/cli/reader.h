@@ -31,6 +31,10 @@ typedef struct {
  * words what -r and --key mean for it. */
 #define READER_OPT_ROOM(help) { 'r', 'r', "room", "ROOM", help, "@room" }
 #define READER_OPT_KEY(help) { 'k', 0, "key", "PATH", help, "@file" }
+/* The options of edit, redact and react. */
+#define READER_OPTS_MODIFIER \
+	READER_OPT_ROOM("check that ID is in ROOM (default: ID's own room)"), \
+	READER_OPT_KEY("your identity key")
 
 /* 1 when option `c` is one of the shared ones (now recorded in `o`), 0 when
  * it is the command's own. */

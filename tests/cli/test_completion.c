@@ -69,7 +69,10 @@ TestSuite(completion, .init = setup);
 
 Test(completion, installs_the_script_where_bash_completion_looks)
 {
-	char *s = t_read_file(t_fmt("%s/share/bash-completion/completions/git-chat", prefix), NULL);
+	char *path = t_fmt("%s/share/bash-completion/completions/git-chat", prefix), *s;
+
+	cr_assert_eq(access(path, R_OK), 0, "'%s' is not installed", path);
+	s = t_read_file(path, NULL);
 
 	t_assert_contains(s, "_git_chat ()");
 	/* The same script the tables give now. */

@@ -118,7 +118,7 @@ Test(pager, git_pager_gets_the_output_and_less_settings)
 	char *got;
 
 	cr_assert_eq(r.status, 0, "%s", r.tty);
-	got = t_read_file(t_fmt("%s.out", pager), NULL);
+	got = read_or_empty(t_fmt("%s.out", pager));
 	t_assert_contains(got, "LESS=FRX LV=-c");
 	t_assert_contains(got, "paged text");
 	cr_assert_null(strstr(r.tty, "paged text"), "on the terminal past the pager: %s", r.tty);
@@ -135,7 +135,7 @@ Test(pager, the_user_settings_of_less_are_kept)
 	pty_run r = on_pty(&f, env, args);
 
 	cr_assert_eq(r.status, 0, "%s", r.tty);
-	t_assert_contains(t_read_file(t_fmt("%s.out", pager), NULL), "LESS=-S LV=x");
+	t_assert_contains(read_or_empty(t_fmt("%s.out", pager)), "LESS=-S LV=x");
 }
 
 Test(pager, git_pager_then_core_pager_then_pager_then_less)
