@@ -27,7 +27,9 @@ const cli_command cli_commands[] = {
 	{ NULL, NULL, NULL, 0, NULL, 0 }
 };
 
-#define TOP_SYNOPSIS "usage: git chat <command> [<options>]\n   or: git chat (-P | --no-pager) <command> [<options>]\n"
+#define TOP_SYNOPSIS \
+	"usage: git chat <command> [<options>]\n" \
+	"   or: git chat (-P | --no-pager) <command> [<options>]\n"
 
 static void usage(FILE *f)
 {
