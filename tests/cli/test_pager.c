@@ -5,13 +5,10 @@
  * log runs on a real pseudo-terminal (forkpty); the pagers are scripts
  * that record what they got.
  */
-#include <errno.h>
-#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 
@@ -52,54 +49,11 @@ typedef struct {
 	char *tty;   /* what reached the terminal */
 } pty_run;
 
-/* git-chat ARGS on a terminal, with "NAME=value" (or "NAME" to unset)
- * environment changes; reads the terminal until git-chat has exited. */
 static pty_run on_pty(const fixture *f, const char *const *env, const char *const *args)
 {
-	gitchat_buf out = GITCHAT_BUF_INIT;
-	struct winsize ws = { 24, 100, 0, 0 };
 	pty_run r;
-	char buf[4096];
-	int master, st;
-	pid_t pid = forkpty(&master, NULL, NULL, &ws);
 
-	cr_assert(pid >= 0, "forkpty: %s", strerror(errno));
-	if (pid == 0) {
-		const char *argv[16] = { GITCHAT_BIN };
-		size_t n = 1;
-		for (; *args && n < 15; args++)
-			argv[n++] = *args;
-		argv[n] = NULL;
-		setenv("GIT_DIR", f->store, 1);
-		setenv("TERM", "dumb", 1);
-		unsetenv("GIT_PAGER");
-		unsetenv("PAGER");
-		unsetenv("LESS");
-		unsetenv("LV");
-		unsetenv("GIT_PAGER_IN_USE");
-		for (; env && *env; env++) {
-			const char *eq = strchr(*env, '=');
-			if (eq)
-				setenv(t_strndup(*env, (size_t)(eq - *env)), eq + 1, 1);
-			else
-				unsetenv(*env);
-		}
-		execv(GITCHAT_BIN, (char *const *)argv);
-		_exit(127);
-	}
-	for (;;) {
-		ssize_t n = read(master, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)   /* EIO: every process on the terminal has gone */
-			break;
-		gitchat_buf_put(&out, buf, (size_t)n);
-	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	close(master);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r.tty = t_keep(strdup(out.ptr ? out.ptr : ""));
-	gitchat_buf_dispose(&out);
+	r.tty = t_keep(t_chat_pty(f->store, env, args, &r.status));
 	return r;
 }
 
