@@ -60,6 +60,11 @@ void cli_net_defer_end(void);
 /* A bundle that cannot be loaded is a warning: only https needs it. */
 void cli_net_load(void);
 
+/* Small libgit2 pack windows (1) or libgit2's defaults (0), for the whole
+ * process (packwin.c says why): set by main for the commands that do not
+ * fetch. */
+void cli_pack_windows_small(int small);
+
 /* "error: <message>" and the usage's synopsis on stderr, like git;
  * returns 129. */
 int cli_usage_error(const cli_usage *usage, const char *fmt, ...)

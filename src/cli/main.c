@@ -90,6 +90,8 @@ static int run(const cli_command *c, int argc, char **argv)
 		return cli_fatal_lib();
 	if (c->network)
 		cli_net_load();
+	else
+		cli_pack_windows_small(1);
 	ret = c->run(argc, argv);
 	if (fflush(stdout) != 0 && ret == 0 && !cli_pager_active())
 		ret = cli_fatal("cannot write the output");
