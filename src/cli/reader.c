@@ -19,7 +19,7 @@ int reader_opt(reader_opts *o, int c, const char *arg)
 	}
 }
 
-int reader_format(int *json, const char *format, const char *usage)
+int reader_format(int *json, const char *format, const cli_usage *usage)
 {
 	if (strcmp(format, "text") && strcmp(format, "json"))
 		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
@@ -27,58 +27,48 @@ int reader_format(int *json, const char *format, const char *usage)
 	return 0;
 }
 
-int reader_opts_finish(reader_opts *o, int argc, char **argv, const char *usage)
+int reader_opts_finish(reader_opts *o, const cli_parser *p)
 {
 	int ret;
 
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if ((ret = reader_format(&o->json, o->format, usage)) != 0)
+	if (p->nargs)
+		return cli_usage_error(p->usage, "unexpected argument '%s'", p->args[0]);
+	if ((ret = reader_format(&o->json, o->format, p->usage)) != 0)
 		return ret;
 	if (reader_color(&o->color, o->color_mode) < 0)
-		return cli_usage_error(usage, "unknown --color '%s'; use auto, always or never",
+		return cli_usage_error(p->usage, "unknown --color '%s'; use auto, always or never",
 		                       o->color_mode);
 	if (o->json)
 		o->color = 0;
 	if (o->mark < 0)
-		o->mark = !o->json && isatty(1);
+		o->mark = !o->json && cli_stdout_is_tty();
 	return 0;
 }
 
-static int parse_opts(reader_opts *o, int argc, char **argv, const char *usage,
-                      const struct option *opts)
+int reader_modifier_args(reader_opts *o, cli_parser *p, int argc, char **argv,
+                         const cli_usage *usage)
 {
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0)
-		if (!reader_opt(o, c, optarg))
-			return c == 'h' ? cli_help(usage) : CLI_EXIT_USAGE;
-	return -1;
-}
-
-int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage)
-{
-	static const struct option opts[] = {
-		READER_OPT_ROOM, READER_OPT_KEY, READER_OPT_HELP, { NULL, 0, NULL, 0 }
-	};
-
-	return parse_opts(o, argc, argv, usage, opts);
+	cli_parser_init(p, usage, argc, argv);
+	while ((c = cli_parse_next(p)) > 0)
+		if (!reader_opt(o, c, p->value))
+			return cli_usage_error(usage, "option '%s' is not for this command", p->given);
+	return c < 0 ? p->exit : -1;
 }
 
 int reader_store_args(gitchat_store **store, const char **room, int argc, char **argv,
-                      const char *usage)
+                      const cli_usage *usage)
 {
-	static const struct option opts[] = {
-		READER_OPT_ROOM, READER_OPT_HELP, { NULL, 0, NULL, 0 }
-	};
 	reader_opts o = READER_OPTS_INIT;
+	cli_parser p;
 	int ret;
 
 	*store = NULL;
-	if ((ret = parse_opts(&o, argc, argv, usage, opts)) >= 0)
+	if ((ret = reader_modifier_args(&o, &p, argc, argv, usage)) >= 0)
 		return ret;
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (p.nargs)
+		return cli_usage_error(usage, "unexpected argument '%s'", p.args[0]);
 	if (o.room_arg && gitchat_room_validate(o.room_arg) < 0)
 		return cli_fatal_lib();
 	*room = o.room_arg;
@@ -135,7 +125,7 @@ int reader_color(int *out, const char *mode)
 	else if (!strcmp(mode, "always"))
 		*out = !forbidden;
 	else if (!strcmp(mode, "auto"))
-		*out = !forbidden && isatty(1) && !(term && !strcmp(term, "dumb"));
+		*out = !forbidden && cli_stdout_is_tty() && !(term && !strcmp(term, "dumb"));
 	else
 		return -1;
 	return 0;
