@@ -107,15 +107,15 @@ GITCHAT_EXTERN(int) gitchat_conversation_entry_get(gitchat_conversation_entry *o
 /* Loads the i-th message in order (caller frees with gitchat_message_free).
  * Messages are read on demand: a conversation holds 52 bytes per message,
  * mapped from the index, not the messages themselves. */
-GITCHAT_EXTERN(int) gitchat_conversation_message(gitchat_message **out,
-                                                 gitchat_conversation *conv, size_t i);
+GITCHAT_EXTERN(int) gitchat_conversation_message_load(gitchat_message **out,
+                                                      gitchat_conversation *conv, size_t i);
 
 /* The edits, redactions and reactions whose target is message i, in
  * conversation order: up to `max` of their indices into `out`; *total says
  * how many there are. Lets a reader render a page without scanning the
  * whole conversation. */
-GITCHAT_EXTERN(int) gitchat_conversation_related(size_t *total, const gitchat_conversation *conv,
-                                                 size_t i, size_t *out, size_t max);
+GITCHAT_EXTERN(int) gitchat_conversation_related_get(size_t *total, const gitchat_conversation *conv,
+                                                     size_t i, size_t *out, size_t max);
 
 /* The index of message `id`, or GITCHAT_ENOTFOUND. */
 GITCHAT_EXTERN(int) gitchat_conversation_find(size_t *out, const gitchat_conversation *conv,

@@ -22,17 +22,17 @@ extern "C" {
 
 /* One JSON object and a newline: id, room, author {name, email, key,
  * fingerprint}, time (RFC 3339, UTC), text, reply_to (or null), parents. */
-GITCHAT_EXTERN(int) gitchat_render_json(gitchat_buf *out, const gitchat_message *msg);
+GITCHAT_EXTERN(int) gitchat_json_render_message(gitchat_buf *out, const gitchat_message *msg);
 
 /* The same for a message as a reader sees it, plus edited (bool),
  * redacted (bool; text is then null), reactions ({emoji: [key hex, ...]}). */
-GITCHAT_EXTERN(int) gitchat_render_json_item(gitchat_buf *out, const gitchat_view_item *item);
+GITCHAT_EXTERN(int) gitchat_json_render_item(gitchat_buf *out, const gitchat_view_item *item);
 
 /* RFC 3339 in UTC: "2025-11-26T10:00:00Z". */
-GITCHAT_EXTERN(int) gitchat_time_rfc3339(gitchat_buf *out, int64_t time);
+GITCHAT_EXTERN(int) gitchat_time_format_rfc3339(gitchat_buf *out, int64_t time);
 
 /* A JSON string literal, quotes included, every control character escaped. */
-GITCHAT_EXTERN(int) gitchat_json_string(gitchat_buf *out, const char *s, size_t len);
+GITCHAT_EXTERN(int) gitchat_json_quote(gitchat_buf *out, const char *s, size_t len);
 
 /* ---- text (terminals) ---------------------------------------------- */
 
@@ -73,13 +73,13 @@ GITCHAT_EXTERN(int) gitchat_text_render_rule(gitchat_buf *out, gitchat_text_rend
 
 /* CommonMark to terminal text, wrapped to `width` columns with every line
  * starting with `indent`. */
-GITCHAT_EXTERN(int) gitchat_render_markdown_text(gitchat_buf *out, const char *md, size_t len,
+GITCHAT_EXTERN(int) gitchat_text_render_markdown(gitchat_buf *out, const char *md, size_t len,
                                                  unsigned int width, const char *indent,
                                                  int color);
 
 /* The compatibility form: one message with no view state, no colour,
  * 80 columns, times in UTC. */
-GITCHAT_EXTERN(int) gitchat_render_text(gitchat_buf *out, const gitchat_message *msg);
+GITCHAT_EXTERN(int) gitchat_text_render_message(gitchat_buf *out, const gitchat_message *msg);
 
 /* Columns that `s` takes in a terminal (UTF-8; East Asian wide and emoji
  * count 2, combining marks 0; control characters as their escaped form). */
@@ -102,7 +102,7 @@ GITCHAT_EXTERN(void) gitchat_html_renderer_free(gitchat_html_renderer *r);
 /* CommonMark to safe HTML: raw HTML is shown as text, links and images
  * keep only http:, https:, mailto: and relative targets, images become
  * links (a page loads nothing). */
-GITCHAT_EXTERN(int) gitchat_render_markdown_html(gitchat_buf *out, const char *md, size_t len);
+GITCHAT_EXTERN(int) gitchat_html_render_markdown(gitchat_buf *out, const char *md, size_t len);
 
 /* Text with & < > " ' escaped, control characters replaced by U+FFFD. */
 GITCHAT_EXTERN(int) gitchat_html_escape(gitchat_buf *out, const char *s, size_t len);

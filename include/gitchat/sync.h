@@ -265,7 +265,7 @@ GITCHAT_EXTERN(int) gitchat_sync(gitchat_sync_result **out, gitchat_store *store
 
 /* The names of the remotes configured in the store (remote.<name>.url),
  * what gitchat_sync uses when given none. Free with git_strarray_dispose. */
-GITCHAT_EXTERN(int) gitchat_sync_remotes(git_strarray *out, gitchat_store *store);
+GITCHAT_EXTERN(int) gitchat_sync_remote_list(git_strarray *out, gitchat_store *store);
 
 /* The name sync uses for `remote` under refs/chat-remotes/ (and in events):
  * a configured remote's own name; for a URL or a path the name of the

@@ -55,8 +55,8 @@ GITCHAT_EXTERN(int) gitchat_verify_store(gitchat_store *store, const char *room,
  * author of `room` (NULL: all rooms): one line per distinct key and email,
  * 'EMAIL namespaces="git" ssh-ed25519 ...', sorted. Emails are claims;
  * one that is not a plain address becomes "key-" and 16 hex digits. */
-GITCHAT_EXTERN(int) gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store,
-                                            const char *room);
+GITCHAT_EXTERN(int) gitchat_allowed_signers_format(gitchat_buf *out, gitchat_store *store,
+                                                   const char *room);
 
 #ifdef __cplusplus
 }

@@ -92,7 +92,7 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if (gitchat_key_path(&path, NULL, file) < 0) {
+	if (gitchat_key_path_find(&path, NULL, file) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}

@@ -110,11 +110,11 @@ int cmd_rooms(int argc, char **argv)
 		gitchat_buf_clear(&out);
 		if (json) {
 			if (gitchat_buf_puts(&out, "{\"room\":") < 0 ||
-			    gitchat_json_string(&out, room, strlen(room)) < 0 ||
+			    gitchat_json_quote(&out, room, strlen(room)) < 0 ||
 			    gitchat_buf_printf(&out, ",\"messages\":%zu,\"authors\":%zu,\"last\":",
 			                       st->messages, st->authors) < 0 ||
 			    (st->messages ? (gitchat_buf_puts(&out, "\"") < 0 ||
-			                     gitchat_time_rfc3339(&out, st->last_time) < 0 ||
+			                     gitchat_time_format_rfc3339(&out, st->last_time) < 0 ||
 			                     gitchat_buf_puts(&out, "\"") < 0)
 			                  : gitchat_buf_puts(&out, "null") < 0) ||
 			    gitchat_buf_printf(&out, ",\"unread\":%zu}\n", st->unread) < 0) {

@@ -164,7 +164,7 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 	gitchat_key *key = NULL;
 	int found = 0;
 
-	if (gitchat_key_path(&path, repo, keypath) == 0 && gitchat_key_load(&key, path.ptr) == 0) {
+	if (gitchat_key_path_find(&path, repo, keypath) == 0 && gitchat_key_load(&key, path.ptr) == 0) {
 		*out = *gitchat_key_public(key);
 		found = 1;
 	}
@@ -216,7 +216,7 @@ int reader_printer_note(reader_printer *p, gitchat_view *view, const size_t *idx
 		return 0;
 	for (i = 0; i < n; i++) {
 		gitchat_message *m = NULL;
-		if (gitchat_conversation_message(&m, conv, idx[i]) < 0 ||
+		if (gitchat_conversation_message_load(&m, conv, idx[i]) < 0 ||
 		    gitchat_text_renderer_note_author(p->text, m->author_name, &m->key) < 0) {
 			gitchat_message_free(m);
 			return cli_fatal_lib();
@@ -231,7 +231,7 @@ int reader_print(reader_printer *p, gitchat_view_item *it)
 	int error;
 
 	gitchat_buf_clear(&p->out);
-	error = p->json ? gitchat_render_json_item(&p->out, it)
+	error = p->json ? gitchat_json_render_item(&p->out, it)
 	                : gitchat_text_render_item(&p->out, p->text, it);
 	if (error < 0)
 		return cli_fatal_lib();
@@ -248,7 +248,7 @@ int reader_print_follow(reader_printer *p, gitchat_view_item *it, int update)
 	int error, r;
 
 	gitchat_buf_clear(&p->out);
-	error = p->json ? gitchat_render_json_item(&p->out, it)
+	error = p->json ? gitchat_json_render_item(&p->out, it)
 	                : gitchat_text_render_item(&p->out, p->text, it);
 	if (error < 0)
 		return cli_fatal_lib();

@@ -5,7 +5,7 @@
  *   bench_order_ids [-r ROOM] [-n LAST] [-m] [-x]
  *
  * -n prints only the last LAST; -m also reads every printed message
- * (gitchat_conversation_message), to tell reading from rendering; -x orders
+ * (gitchat_conversation_message_load), to tell reading from rendering; -x orders
  * in memory without the index (GITCHAT_CONVERSATION_NO_INDEX). The store
  * is found as git finds it (GIT_DIR).
  */
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		fwrite(hex, 1, GIT_OID_HEXSZ + 1, stdout);
 		if (read_messages) {
 			gitchat_message *m = NULL;
-			if (gitchat_conversation_message(&m, conv, i) < 0)
+			if (gitchat_conversation_message_load(&m, conv, i) < 0)
 				return fail("message");
 			gitchat_message_free(m);
 		}

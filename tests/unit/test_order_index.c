@@ -471,8 +471,8 @@ static gitchat_conversation_stats compare_messages(const room *r)
 	cr_assert_eq(gitchat_conversation_count(got), n);
 	for (i = 0; i < n; i++) {
 		gitchat_message *a = NULL, *b = NULL;
-		cr_assert_eq(gitchat_conversation_message(&a, git, i), 0);
-		cr_assert_eq(gitchat_conversation_message(&b, got, i), 0, "%s",
+		cr_assert_eq(gitchat_conversation_message_load(&a, git, i), 0);
+		cr_assert_eq(gitchat_conversation_message_load(&b, got, i), 0, "%s",
 		             gitchat_error_last()->message);
 		same_message(a, b, i);
 		gitchat_message_free(a);

@@ -514,19 +514,19 @@ Test(order_store, replies_edits_and_reactions_point_at_their_targets)
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, ireply), 0);
 	cr_assert_eq(e.reply_to, ib);
 	cr_assert_eq(e.target, GITCHAT_NO_INDEX);
-	cr_assert_eq(gitchat_conversation_related(&total, conv, ia, rel, 4), 0);
+	cr_assert_eq(gitchat_conversation_related_get(&total, conv, ia, rel, 4), 0);
 	cr_assert_eq(total, 2);
 	cr_assert_eq(rel[0], iedit);
 	cr_assert_eq(rel[1], ireact);
-	cr_assert_eq(gitchat_conversation_related(&total, conv, ia, rel, 1), 0);
+	cr_assert_eq(gitchat_conversation_related_get(&total, conv, ia, rel, 1), 0);
 	cr_assert_eq(total, 2, "the total, even when fewer fit");
-	cr_assert_eq(gitchat_conversation_related(&total, conv, ib, rel, 4), 0);
+	cr_assert_eq(gitchat_conversation_related_get(&total, conv, ib, rel, 4), 0);
 	cr_assert_eq(total, 0);
 	/* The last one answers a message we lack: no index for it. */
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, n - 1), 0);
 	cr_assert(git_oid_equal(e.id, &late));
 	cr_assert_eq(e.reply_to, GITCHAT_NO_INDEX);
-	cr_assert_eq(gitchat_conversation_message(&m, conv, iedit), 0);
+	cr_assert_eq(gitchat_conversation_message_load(&m, conv, iedit), 0);
 	cr_assert_str_eq(m->text, "new text");
 	cr_assert(git_oid_equal(&m->target, &a));
 	cr_assert_str_eq(m->author_name, "Author A");
@@ -536,7 +536,7 @@ Test(order_store, replies_edits_and_reactions_point_at_their_targets)
 	memset(&ghost, 0x5a, sizeof(ghost));
 	cr_assert_eq(gitchat_conversation_find(&ia, conv, &ghost), GITCHAT_ENOTFOUND);
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, n), GITCHAT_ENOTFOUND);
-	cr_assert_eq(gitchat_conversation_message(&m, conv, n), GITCHAT_ENOTFOUND);
+	cr_assert_eq(gitchat_conversation_message_load(&m, conv, n), GITCHAT_ENOTFOUND);
 	gitchat_conversation_free(conv);
 
 	/* The message it answers arrives: the reply now points at it. */

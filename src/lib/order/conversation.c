@@ -418,7 +418,7 @@ int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
 	return 0;
 }
 
-int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *conv, size_t i)
+int gitchat_conversation_message_load(gitchat_message **out, gitchat_conversation *conv, size_t i)
 {
 	conv_state *s = conv->s;
 	gitchat_index_rec nd = { 0 };
@@ -471,8 +471,8 @@ int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *co
 	return error;
 }
 
-int gitchat_conversation_related(size_t *total, const gitchat_conversation *conv, size_t i,
-                                 size_t *out, size_t max)
+int gitchat_conversation_related_get(size_t *total, const gitchat_conversation *conv, size_t i,
+                                     size_t *out, size_t max)
 {
 	conv_state *s = conv->s;
 	int error = gitchat_index_related(total, s->ix, i, out, max);

@@ -309,7 +309,7 @@ int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
 		    styled(out, r, GITCHAT_STYLE_DIM | GITCHAT_STYLE_ITALIC, "message deleted") < 0 ||
 		    gitchat_buf_putc(out, '\n') < 0)
 			return gitchat_error_oom();
-	} else if ((error = gitchat_render_markdown_text(out, it->text, it->text_len,
+	} else if ((error = gitchat_text_render_markdown(out, it->text, it->text_len,
 	                                                 r->opts.width, BODY_INDENT,
 	                                                 r->opts.color)) < 0) {
 		return error;
@@ -317,7 +317,7 @@ int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
 	return reactions_line(out, r, it) < 0 ? gitchat_error_oom() : 0;
 }
 
-int gitchat_render_text(gitchat_buf *out, const gitchat_message *msg)
+int gitchat_text_render_message(gitchat_buf *out, const gitchat_message *msg)
 {
 	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
 	gitchat_text_renderer *r = NULL;

@@ -301,7 +301,7 @@ void sync_remote_dispose(sync_remote *r)
 	free(r->host);
 }
 
-int gitchat_sync_remotes(git_strarray *out, gitchat_store *store)
+int gitchat_sync_remote_list(git_strarray *out, gitchat_store *store)
 {
 	return sync_remote_list_configured(out, gitchat_store_repository(store));
 }

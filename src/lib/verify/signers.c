@@ -63,7 +63,7 @@ static int add(signer_set *set, const gitchat_message *m)
 	return 0;
 }
 
-int gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store, const char *room)
+int gitchat_allowed_signers_format(gitchat_buf *out, gitchat_store *store, const char *room)
 {
 	gitchat_tips tips;
 	signer_set set = { NULL, 0 };
@@ -84,7 +84,7 @@ int gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store, const char *
 			goto done;
 		for (i = 0; error == 0 && i < gitchat_conversation_count(conv); i++) {
 			gitchat_message *m = NULL;
-			if ((error = gitchat_conversation_message(&m, conv, i)) == 0)
+			if ((error = gitchat_conversation_message_load(&m, conv, i)) == 0)
 				error = add(&set, m);
 			gitchat_message_free(m);
 		}
