@@ -23,22 +23,6 @@ extern "C" {
 
 typedef struct gitchat_conversation gitchat_conversation;
 
-/* Loads and orders `room`. Commits that do not verify are left out and
- * reported through `cb` (may be NULL), as are refs whose head is not
- * signed by the ref's key.
- *
- * The order is kept in an index, $GIT_DIR/chat/index/<room>: when the refs
- * have not moved since it was written, loading maps it and reads no commit;
- * when they have, only the new commits are read and verified. Beside it,
- * <room>.text keeps a copy of each message, so that reading the whole room
- * does not inflate every commit again. An index
- * that is corrupt, truncated or written under other limits is rebuilt from
- * the refs. The index is never trusted over the refs, and a store that
- * cannot be written is ordered in memory. */
-GITCHAT_EXTERN(int) gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
-                                              const char *room, gitchat_problem_cb cb,
-                                              void *payload);
-
 typedef enum {
 	/* Neither read nor write the index: order the room from its refs, in
 	 * memory (what a replica computes from scratch). */
@@ -57,9 +41,21 @@ typedef struct {
 #define GITCHAT_CONVERSATION_OPTIONS_VERSION 1
 #define GITCHAT_CONVERSATION_OPTIONS_INIT { GITCHAT_CONVERSATION_OPTIONS_VERSION }
 
-GITCHAT_EXTERN(int) gitchat_conversation_load_ext(gitchat_conversation **out,
-                                                  gitchat_store *store, const char *room,
-                                                  const gitchat_conversation_options *opts);
+/* Loads and orders `room` (`opts` may be NULL: no callback, the index
+ * used). Commits that do not verify are left out and reported through
+ * opts->problem_cb, as are refs whose head is not signed by the ref's key.
+ *
+ * The order is kept in an index, $GIT_DIR/chat/index/<room>: when the refs
+ * have not moved since it was written, loading maps it and reads no commit;
+ * when they have, only the new commits are read and verified. Beside it,
+ * <room>.text keeps a copy of each message, so that reading the whole room
+ * does not inflate every commit again. An index
+ * that is corrupt, truncated or written under other limits is rebuilt from
+ * the refs. The index is never trusted over the refs, and a store that
+ * cannot be written is ordered in memory. */
+GITCHAT_EXTERN(int) gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
+                                              const char *room,
+                                              const gitchat_conversation_options *opts);
 
 /* How the last load (or a later repair) went: for tests, benchmarks and
  * verbose output. */

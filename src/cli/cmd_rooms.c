@@ -84,8 +84,7 @@ int cmd_rooms(int argc, char **argv)
 
 		if (strlen(rooms.names[i]) > namew)
 			namew = strlen(rooms.names[i]);
-		error = gitchat_conversation_load(&conv, store, rooms.names[i], reader_report_skipped,
-		                                  NULL);
+		error = reader_conversation_load(&conv, store, rooms.names[i]);
 		if (!error && !(error = gitchat_view_new(&view, conv)))
 			error = gitchat_room_stats_get(&stats[i], store, view, rooms.names[i],
 			                               has_me ? &me : NULL);

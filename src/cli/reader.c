@@ -188,6 +188,14 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 	return 0;
 }
 
+int reader_conversation_load(gitchat_conversation **out, gitchat_store *store, const char *room)
+{
+	gitchat_conversation_options opts = GITCHAT_CONVERSATION_OPTIONS_INIT;
+
+	opts.problem_cb = reader_report_skipped;
+	return gitchat_conversation_load(out, store, room, &opts);
+}
+
 int reader_printer_init(reader_printer *p, int json, int color, unsigned width)
 {
 	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
@@ -337,7 +345,7 @@ static int check_not_redacted(gitchat_store *store, const gitchat_message *targe
 	int ret = 0, error;
 
 	git_oid_tostr(hex, 9, &target->id);
-	error = gitchat_conversation_load(&conv, store, target->room, NULL, NULL);
+	error = gitchat_conversation_load(&conv, store, target->room, NULL);
 	if (error == 0 && (error = gitchat_conversation_find(&i, conv, &target->id)) < 0) {
 		/* A valid message the room does not show (not reachable from
 		 * its logs): nothing to check against. Anything else is an error

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 		return fail("init");
 	if (gitchat_store_open(&store, NULL) < 0)
 		return fail("store");
-	if (gitchat_conversation_load_ext(&conv, store, room, &o) < 0)
+	if (gitchat_conversation_load(&conv, store, room, &o) < 0)
 		return fail("load");
 	n = gitchat_conversation_count(conv);
 	start = last >= 0 && (size_t)last < n ? n - (size_t)last : 0;

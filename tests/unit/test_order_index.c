@@ -370,7 +370,7 @@ static int child_loads(const room *r, const git_oid *want, size_t n, int rounds,
 		gitchat_conversation_entry e;
 		o.flags = flags;
 		if (gitchat_store_open(&st, r->path) < 0 ||
-		    gitchat_conversation_load_ext(&conv, st, ROOM, &o) < 0 ||
+		    gitchat_conversation_load(&conv, st, ROOM, &o) < 0 ||
 		    gitchat_conversation_count(conv) != n)
 			return 1;
 		for (size_t i = 0; i < n; i++)

@@ -382,7 +382,7 @@ Test(order_store, invalid_commits_are_left_out_and_reported_every_time)
 	memset(&first, 0, sizeof(first));
 	o.problem_cb = collect;
 	o.payload = &first;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 0);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), 0);
 	ids = r_ids(conv, &n);
 	cr_assert_eq(n, 3, "z, y and other are the messages");
 	cr_assert(git_oid_equal(&ids[0], &other) && git_oid_equal(&ids[1], &z) &&
@@ -415,7 +415,7 @@ Test(order_store, invalid_commits_are_left_out_and_reported_every_time)
 	st = reopen(&s);
 	memset(&again, 0, sizeof(again));
 	o.payload = &again;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, st, ROOM, &o), 0);
+	cr_assert_eq(gitchat_conversation_load(&conv, st, ROOM, &o), 0);
 	{
 		gitchat_conversation_stats stats;
 		gitchat_conversation_stats_get(&stats, conv);
@@ -451,11 +451,11 @@ Test(order_store, a_problem_callback_can_stop_the_load)
 	x = r_commit(s.repo, &au[0], ROOM, NULL, 0, 100, &bad);
 	r_ref(s.repo, NULL, ROOM, au[0].key, &x);
 	o.problem_cb = stop_at_first;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 42);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), 42);
 	cr_assert_null(conv);
 	o.version = 99;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), GITCHAT_EINVALID);
-	cr_assert_eq(gitchat_conversation_load(&conv, s.store, "Bad Room", NULL, NULL), GITCHAT_EINVALID);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), GITCHAT_EINVALID);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, "Bad Room", NULL), GITCHAT_EINVALID);
 	r_authors_free(au, 1);
 	store_free(&s);
 }

@@ -272,8 +272,8 @@ static int report_one(const char *refname, const git_oid *id, const char *reason
 static int load(gitchat_conversation **out, gitchat_store *store, const char *room,
                 const gitchat_conversation_options *opts);
 
-int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *store,
-                                  const char *room, const gitchat_conversation_options *opts)
+int gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
+                              const char *room, const gitchat_conversation_options *opts)
 {
 	size_t window = 0, limit = 0;
 	int error;
@@ -376,15 +376,6 @@ done:
 	gitchat_buf_dispose(&path);
 	gitchat_conversation_free(conv);
 	return error;
-}
-
-int gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store, const char *room,
-                              gitchat_problem_cb cb, void *payload)
-{
-	gitchat_conversation_options opts = GITCHAT_CONVERSATION_OPTIONS_INIT;
-	opts.problem_cb = cb;
-	opts.payload = payload;
-	return gitchat_conversation_load_ext(out, store, room, &opts);
 }
 
 void gitchat_conversation_stats_get(gitchat_conversation_stats *out,

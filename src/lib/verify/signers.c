@@ -80,7 +80,7 @@ int gitchat_allowed_signers_format(gitchat_buf *out, gitchat_store *store, const
 		if (j < r)
 			continue;
 		if ((error = gitchat_conversation_load(&conv, store, tips.tips[r].ref.room,
-		                                       NULL, NULL)) < 0)
+		                                       NULL)) < 0)
 			goto done;
 		for (i = 0; error == 0 && i < gitchat_conversation_count(conv); i++) {
 			gitchat_message *m = NULL;

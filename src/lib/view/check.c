@@ -33,7 +33,7 @@ static int check_room(gitchat_store *store, const char *room, gitchat_problem_cb
 	int error;
 
 	/* Invalid commits are gitchat_verify_store's to report. */
-	if ((error = gitchat_conversation_load(&conv, store, room, NULL, NULL)) < 0)
+	if ((error = gitchat_conversation_load(&conv, store, room, NULL)) < 0)
 		goto done;
 	n = gitchat_conversation_count(conv);
 	for (i = 0; i < n; i++) {
