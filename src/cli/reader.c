@@ -87,23 +87,23 @@ int reader_store_args(gitchat_store **store, const char **room, int argc, char *
 
 int reader_room_exists(gitchat_store *store, const char *room, gitchat_buf *list)
 {
-	gitchat_room_list rooms = { 0 };
+	git_strarray rooms = { 0 };
 	size_t i;
 	int found = 0;
 
-	if (gitchat_room_list_get(&rooms, store) < 0)
+	if (gitchat_room_list(&rooms, store) < 0)
 		return -1;
 	for (i = 0; i < rooms.count && !found; i++)
-		found = !strcmp(rooms.names[i], room);
+		found = !strcmp(rooms.strings[i], room);
 	if (!found && list) {
 		gitchat_buf_clear(list);
 		/* A store may have many rooms: a dozen names make the point. */
 		for (i = 0; i < rooms.count && i < 12; i++)
-			gitchat_buf_printf(list, "%s%s", i ? ", " : "", rooms.names[i]);
+			gitchat_buf_printf(list, "%s%s", i ? ", " : "", rooms.strings[i]);
 		if (i < rooms.count)
 			gitchat_buf_printf(list, " and %zu more", rooms.count - i);
 	}
-	gitchat_room_list_dispose(&rooms);
+	git_strarray_dispose(&rooms);
 	return found;
 }
 
