@@ -41,6 +41,11 @@ typedef struct {
 #define GITCHAT_CONVERSATION_OPTIONS_VERSION 1
 #define GITCHAT_CONVERSATION_OPTIONS_INIT { GITCHAT_CONVERSATION_OPTIONS_VERSION }
 
+/* Fills `opts` with the defaults of GITCHAT_CONVERSATION_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_conversation_options_init(gitchat_conversation_options *opts, unsigned int version);
+
 /* Loads and orders `room` (`opts` may be NULL: no callback, the index
  * used). Commits that do not verify are left out and reported through
  * opts->problem_cb, as are refs whose head is not signed by the ref's key.

@@ -46,6 +46,11 @@ typedef struct {
 #define GITCHAT_TEXT_OPTIONS_VERSION 1
 #define GITCHAT_TEXT_OPTIONS_INIT { GITCHAT_TEXT_OPTIONS_VERSION, 80, 0, 0 }
 
+/* Fills `opts` with the defaults of GITCHAT_TEXT_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_text_options_init(gitchat_text_options *opts, unsigned int version);
+
 typedef struct gitchat_text_renderer gitchat_text_renderer;
 
 GITCHAT_EXTERN(int) gitchat_text_renderer_new(gitchat_text_renderer **out,

@@ -214,6 +214,11 @@ typedef struct {
 #define GITCHAT_SYNC_OPTIONS_VERSION 1
 #define GITCHAT_SYNC_OPTIONS_INIT { GITCHAT_SYNC_OPTIONS_VERSION }
 
+/* Fills `opts` with the defaults of GITCHAT_SYNC_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_sync_options_init(gitchat_sync_options *opts, unsigned int version);
+
 /* What happened with one remote. Pointers live as long as the result. */
 typedef struct {
 	const char *room;

@@ -26,6 +26,7 @@
 #include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/options.h"
 
 typedef struct {
 	gitchat_store *store;
@@ -501,3 +502,5 @@ void gitchat_conversation_free(gitchat_conversation *conv)
 	}
 	free(conv);
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_conversation_options_init, gitchat_conversation_options, GITCHAT_CONVERSATION_OPTIONS_INIT, GITCHAT_CONVERSATION_OPTIONS_VERSION)

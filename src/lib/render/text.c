@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "util/date.h"
 #include "util/error.h"
+#include "util/options.h"
 
 #define SHORT_FP 15       /* "SHA256:" and 8 characters */
 #define LONG_FP 23        /* and 16 when a name is shared */
@@ -334,3 +335,5 @@ int gitchat_text_render_message(gitchat_buf *out, const gitchat_message *msg)
 	gitchat_text_renderer_free(r);
 	return error;
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_text_options_init, gitchat_text_options, GITCHAT_TEXT_OPTIONS_INIT, GITCHAT_TEXT_OPTIONS_VERSION)

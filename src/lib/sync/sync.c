@@ -4,6 +4,7 @@
 #include "sync/sync_internal.h"
 #include "store/store_internal.h"
 #include "util/error.h"
+#include "util/options.h"
 
 struct gitchat_sync_result {
 	sync_result_entry *v;
@@ -309,3 +310,5 @@ void gitchat_sync_result_free(gitchat_sync_result *result)
 	free(result->v);
 	free(result);
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_sync_options_init, gitchat_sync_options, GITCHAT_SYNC_OPTIONS_INIT, GITCHAT_SYNC_OPTIONS_VERSION)
