@@ -65,7 +65,7 @@ int cmd_export(int argc, char **argv)
 	if ((ret = cli_open_store(&store)) != 0 ||
 	    (ret = cli_room(&room, gitchat_store_repository(store), ro.room_arg)) != 0)
 		goto done;
-	if (reader_conversation_load(&conv, store, room) < 0 ||
+	if (reader_load(&conv, store, room) < 0 ||
 	    gitchat_view_new(&view, conv) < 0) {
 		ret = cli_fatal_lib();
 		goto done;

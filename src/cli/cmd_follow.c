@@ -179,7 +179,7 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 {
 	*conv = NULL;
 	*view = NULL;
-	if (reader_conversation_load(conv, f->store, f->room) < 0 ||
+	if (reader_load(conv, f->store, f->room) < 0 ||
 	    gitchat_view_new(view, *conv) < 0) {
 		gitchat_conversation_free(*conv);
 		*conv = NULL;

@@ -241,7 +241,7 @@ int cmd_log(int argc, char **argv)
 		goto done;
 	/* Only --grep reads texts while selecting, which needs the whole view;
 	 * otherwise the view starts at the first message shown. */
-	if (reader_conversation_load(&conv, store, room) < 0 ||
+	if (reader_load(&conv, store, room) < 0 ||
 	    (needs_text(&f) && gitchat_view_new(&view, conv) < 0) ||
 	    gitchat_read_marker_get(&f.read_upto, store, conv, room) < 0) {
 		ret = cli_fatal_lib();

@@ -84,7 +84,7 @@ int cmd_rooms(int argc, char **argv)
 
 		if (strlen(rooms.strings[i]) > namew)
 			namew = strlen(rooms.strings[i]);
-		error = reader_conversation_load(&conv, store, rooms.strings[i]);
+		error = reader_load(&conv, store, rooms.strings[i]);
 		if (!error && !(error = gitchat_view_new(&view, conv)))
 			error = gitchat_room_stats_get(&stats[i], store, view, rooms.strings[i],
 			                               has_me ? &me : NULL);

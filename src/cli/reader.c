@@ -188,7 +188,7 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 	return 0;
 }
 
-int reader_conversation_load(gitchat_conversation **out, gitchat_store *store, const char *room)
+int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
 {
 	gitchat_conversation_options opts = GITCHAT_CONVERSATION_OPTIONS_INIT;
 

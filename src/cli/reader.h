@@ -72,8 +72,8 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 
 /* Problem callback that warns about skipped commits on stderr. */
 int reader_report_skipped(const gitchat_problem *p, void *payload);
-/* gitchat_conversation_load with the skipped commits reported as above. */
-int reader_conversation_load(gitchat_conversation **out, gitchat_store *store, const char *room);
+/* Loads a room for a reader, warning about the commits it skips. */
+int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room);
 
 /* Output of messages as text or JSON lines. */
 typedef struct {
