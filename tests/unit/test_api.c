@@ -73,6 +73,63 @@ Test(api, every_declared_function_is_exported)
 	cr_assert_gt(exported_count, 80, "only %zu declarations found", exported_count);
 }
 
+/* The module (src/lib/<folder>/) whose public header each header is: a
+ * function is declared in a header of the module that defines it. send.h
+ * names two folders while send moves out of message/ (issue 10). */
+static const struct {
+	const char *header, *folders;
+} module_of[] = {
+	{ "common.h", " util " },
+	{ "key.h", " crypto " },
+	{ "sshsig.h", " crypto " },
+	{ "identity.h", " crypto " },
+	{ "age.h", " crypto " },
+	{ "store.h", " store " },
+	{ "message.h", " message " },
+	{ "verify.h", " verify " },
+	{ "send.h", " message send " },
+	{ "conversation.h", " order " },
+	{ "sync.h", " sync " },
+	{ "hook.h", " hook " },
+	{ "view.h", " view " },
+	{ "render.h", " render " },
+};
+
+static size_t placed;
+
+static void check_module(const char *name, const char *header)
+{
+	const char *folders = NULL;
+	t_run r;
+	char *line, *save = NULL;
+	size_t found = 0;
+
+	for (size_t i = 0; i < sizeof(module_of) / sizeof(*module_of); i++)
+		if (!strcmp(module_of[i].header, header))
+			folders = module_of[i].folders;
+	cr_assert_not_null(folders, "%s: which src/lib/ module's header is it? add it to module_of",
+	                   header);
+	/* A definition starts a line with its type (or is an options_init). */
+	r = t_sh("cd '%s/src/lib' && grep -lE "
+	         "'^[a-z][^;=]*[ *]%s\\(|^GITCHAT_OPTIONS_INIT_FUNCTION\\(%s,' */*.c",
+	         GITCHAT_SOURCE_DIR, name, name);
+	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *folder = t_fmt(" %.*s ", (int)strcspn(line, "/"), line);
+		cr_expect_not_null(strstr(folders, folder), "%s is declared in %s but defined in %s",
+		                   name, header, line);
+		found++;
+	}
+	cr_expect_eq(found, 1, "%s (%s): %zu definitions found under src/lib/", name, header, found);
+	t_run_free(&r);
+	placed++;
+}
+
+Test(api, each_function_is_declared_in_its_modules_header)
+{
+	each_header_match("^GITCHAT_EXTERN\\([^)]*\\)[ \t*]*([a-z0-9_]+)\\(", check_module);
+	cr_assert_gt(placed, 80);
+}
+
 static size_t init_macros;
 
 static void check_options_init(const char *upper, const char *header)
