@@ -68,6 +68,13 @@ GITCHAT_EXTERN(void) gitchat_buf_clear(gitchat_buf *buf);
 GITCHAT_EXTERN(int) gitchat_init(void);
 GITCHAT_EXTERN(void) gitchat_shutdown(void);
 
+/* Splits `time` into calendar fields, local (1) or UTC (0), every result
+ * checked: a time outside the years 0000..9999 (which no valid message
+ * has: they are within 1970..9999) is clamped to them and GITCHAT_EINVALID
+ * returned, *out filled all the same. */
+struct tm;
+GITCHAT_EXTERN(int) gitchat_time_split(struct tm *out, int64_t time, int local);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,9 +23,32 @@ extern "C" {
 
 typedef struct gitchat_conversation gitchat_conversation;
 
-/* Loads and orders `room`. Commits that do not verify are left out and
- * reported through `cb` (may be NULL), as are refs whose head is not
- * signed by the ref's key.
+typedef enum {
+	/* Neither read nor write the index: order the room from its refs, in
+	 * memory (what a replica computes from scratch). */
+	GITCHAT_CONVERSATION_NO_INDEX = 1u << 0,
+	/* Ignore the index and write a new one. */
+	GITCHAT_CONVERSATION_REBUILD = 1u << 1
+} gitchat_conversation_flags;
+
+typedef struct {
+	unsigned int version;
+	gitchat_problem_cb problem_cb;    /* may be NULL */
+	void *payload;
+	unsigned int flags;               /* gitchat_conversation_flags */
+} gitchat_conversation_options;
+
+#define GITCHAT_CONVERSATION_OPTIONS_VERSION 1
+#define GITCHAT_CONVERSATION_OPTIONS_INIT { GITCHAT_CONVERSATION_OPTIONS_VERSION }
+
+/* Fills `opts` with the defaults of GITCHAT_CONVERSATION_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_conversation_options_init(gitchat_conversation_options *opts, unsigned int version);
+
+/* Loads and orders `room` (`opts` may be NULL: no callback, the index
+ * used). Commits that do not verify are left out and reported through
+ * opts->problem_cb, as are refs whose head is not signed by the ref's key.
  *
  * The order is kept in an index, $GIT_DIR/chat/index/<room>: when the refs
  * have not moved since it was written, loading maps it and reads no commit;
@@ -46,30 +69,8 @@ typedef struct gitchat_conversation gitchat_conversation;
  * libgit2's defaults back before a fetch (libgit2 1.5's pack writer fails on
  * large packs with small windows). */
 GITCHAT_EXTERN(int) gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
-                                              const char *room, gitchat_problem_cb cb,
-                                              void *payload);
-
-typedef enum {
-	/* Neither read nor write the index: order the room from its refs, in
-	 * memory (what a replica computes from scratch). */
-	GITCHAT_CONVERSATION_NO_INDEX = 1u << 0,
-	/* Ignore the index and write a new one. */
-	GITCHAT_CONVERSATION_REBUILD = 1u << 1
-} gitchat_conversation_flags;
-
-typedef struct {
-	unsigned int version;
-	gitchat_problem_cb problem_cb;    /* may be NULL */
-	void *payload;
-	unsigned int flags;               /* gitchat_conversation_flags */
-} gitchat_conversation_options;
-
-#define GITCHAT_CONVERSATION_OPTIONS_VERSION 1
-#define GITCHAT_CONVERSATION_OPTIONS_INIT { GITCHAT_CONVERSATION_OPTIONS_VERSION }
-
-GITCHAT_EXTERN(int) gitchat_conversation_load_ext(gitchat_conversation **out,
-                                                  gitchat_store *store, const char *room,
-                                                  const gitchat_conversation_options *opts);
+                                              const char *room,
+                                              const gitchat_conversation_options *opts);
 
 /* How the last load (or a later repair) went: for tests, benchmarks and
  * verbose output. */
@@ -117,15 +118,15 @@ GITCHAT_EXTERN(int) gitchat_conversation_entry_get(gitchat_conversation_entry *o
 /* Loads the i-th message in order (caller frees with gitchat_message_free).
  * Messages are read on demand: a conversation holds 52 bytes per message,
  * mapped from the index, not the messages themselves. */
-GITCHAT_EXTERN(int) gitchat_conversation_message(gitchat_message **out,
-                                                 gitchat_conversation *conv, size_t i);
+GITCHAT_EXTERN(int) gitchat_conversation_message_load(gitchat_message **out,
+                                                      gitchat_conversation *conv, size_t i);
 
 /* The edits, redactions and reactions whose target is message i, in
  * conversation order: up to `max` of their indices into `out`; *total says
  * how many there are. Lets a reader render a page without scanning the
  * whole conversation. */
-GITCHAT_EXTERN(int) gitchat_conversation_related(size_t *total, const gitchat_conversation *conv,
-                                                 size_t i, size_t *out, size_t max);
+GITCHAT_EXTERN(int) gitchat_conversation_related_get(size_t *total, const gitchat_conversation *conv,
+                                                     size_t i, size_t *out, size_t max);
 
 /* The index of message `id`, or GITCHAT_ENOTFOUND. */
 GITCHAT_EXTERN(int) gitchat_conversation_find(size_t *out, const gitchat_conversation *conv,

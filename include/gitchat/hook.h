@@ -38,6 +38,11 @@ typedef struct {
 #define GITCHAT_HOOK_OPTIONS_VERSION 1
 #define GITCHAT_HOOK_OPTIONS_INIT { GITCHAT_HOOK_OPTIONS_VERSION }
 
+/* Fills `opts` with the defaults of GITCHAT_HOOK_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_hook_options_init(gitchat_hook_options *opts, unsigned int version);
+
 typedef struct gitchat_hook gitchat_hook;
 
 /* Opens the repository at `path`, or with NULL the way a hook must: from
@@ -81,6 +86,11 @@ typedef struct {
 
 #define GITCHAT_SERVER_OPTIONS_VERSION 1
 #define GITCHAT_SERVER_OPTIONS_INIT { GITCHAT_SERVER_OPTIONS_VERSION }
+
+/* Fills `opts` with the defaults of GITCHAT_SERVER_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_server_options_init(gitchat_server_options *opts, unsigned int version);
 
 /* Makes `path` a bare repository ready to host rooms: creates it (or takes
  * an existing bare repository), installs hooks/pre-receive and sets

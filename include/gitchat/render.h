@@ -22,26 +22,19 @@ extern "C" {
 
 /* One JSON object and a newline: id, room, author {name, email, key,
  * fingerprint}, time (RFC 3339, UTC), text, reply_to (or null), parents. */
-GITCHAT_EXTERN(int) gitchat_render_json(gitchat_buf *out, const gitchat_message *msg);
+GITCHAT_EXTERN(int) gitchat_json_render_message(gitchat_buf *out, const gitchat_message *msg);
 
 /* The same for a message as a reader sees it, plus edited (bool),
  * redacted (bool; text is then null), reactions ({emoji: [key hex, ...]}). */
-GITCHAT_EXTERN(int) gitchat_render_json_item(gitchat_buf *out, const gitchat_view_item *item);
+GITCHAT_EXTERN(int) gitchat_json_render_item(gitchat_buf *out, const gitchat_view_item *item);
 
 /* RFC 3339 in UTC: "2025-11-26T10:00:00Z"; clamped to the years 0000..9999. */
-GITCHAT_EXTERN(int) gitchat_time_rfc3339(gitchat_buf *out, int64_t time);
-
-/* Splits `time` into calendar fields, local (1) or UTC (0), every result
- * checked: a time outside the years 0000..9999 (which no valid message
- * has: they are within 1970..9999) is clamped to them and GITCHAT_EINVALID
- * returned, *out filled all the same. */
-struct tm;
-GITCHAT_EXTERN(int) gitchat_time_split(struct tm *out, int64_t time, int local);
+GITCHAT_EXTERN(int) gitchat_time_format_rfc3339(gitchat_buf *out, int64_t time);
 
 /* A JSON string literal, quotes included, every control character escaped,
  * every byte that is not UTF-8 replaced by U+FFFD (as the text and HTML
  * renderers show it), so that the output is always valid JSON. */
-GITCHAT_EXTERN(int) gitchat_json_string(gitchat_buf *out, const char *s, size_t len);
+GITCHAT_EXTERN(int) gitchat_json_quote(gitchat_buf *out, const char *s, size_t len);
 
 /* ---- text (terminals) ---------------------------------------------- */
 
@@ -54,6 +47,11 @@ typedef struct {
 
 #define GITCHAT_TEXT_OPTIONS_VERSION 1
 #define GITCHAT_TEXT_OPTIONS_INIT { GITCHAT_TEXT_OPTIONS_VERSION, 80, 0, 0 }
+
+/* Fills `opts` with the defaults of GITCHAT_TEXT_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_text_options_init(gitchat_text_options *opts, unsigned int version);
 
 typedef struct gitchat_text_renderer gitchat_text_renderer;
 
@@ -82,13 +80,13 @@ GITCHAT_EXTERN(int) gitchat_text_render_rule(gitchat_buf *out, gitchat_text_rend
 
 /* CommonMark to terminal text, wrapped to `width` columns with every line
  * starting with `indent`. */
-GITCHAT_EXTERN(int) gitchat_render_markdown_text(gitchat_buf *out, const char *md, size_t len,
+GITCHAT_EXTERN(int) gitchat_text_render_markdown(gitchat_buf *out, const char *md, size_t len,
                                                  unsigned int width, const char *indent,
                                                  int color);
 
 /* The compatibility form: one message with no view state, no colour,
  * 80 columns, times in UTC. */
-GITCHAT_EXTERN(int) gitchat_render_text(gitchat_buf *out, const gitchat_message *msg);
+GITCHAT_EXTERN(int) gitchat_text_render_message(gitchat_buf *out, const gitchat_message *msg);
 
 /* Columns that `s` takes in a terminal (UTF-8; East Asian wide and emoji
  * count 2, combining marks 0; control characters as their escaped form). */
@@ -111,7 +109,7 @@ GITCHAT_EXTERN(void) gitchat_html_renderer_free(gitchat_html_renderer *r);
 /* CommonMark to safe HTML: raw HTML is shown as text, links and images
  * keep only http:, https:, mailto: and relative targets, images become
  * links (a page loads nothing). */
-GITCHAT_EXTERN(int) gitchat_render_markdown_html(gitchat_buf *out, const char *md, size_t len);
+GITCHAT_EXTERN(int) gitchat_html_render_markdown(gitchat_buf *out, const char *md, size_t len);
 
 /* Text with & < > " ' escaped, control characters replaced by U+FFFD. */
 GITCHAT_EXTERN(int) gitchat_html_escape(gitchat_buf *out, const char *s, size_t len);

@@ -34,6 +34,11 @@ typedef struct {
 #define GITCHAT_SEND_OPTIONS_VERSION 1
 #define GITCHAT_SEND_OPTIONS_INIT { GITCHAT_SEND_OPTIONS_VERSION }
 
+/* Fills `opts` with the defaults of GITCHAT_SEND_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_send_options_init(gitchat_send_options *opts, unsigned int version);
+
 /* Writes the commit and moves refs/chat/<room>/<key> to it with a
  * compare-and-swap on the old head, retrying (new parents, new signature)
  * when another writer won the race, so that no message is lost. */

@@ -220,6 +220,11 @@ typedef struct {
 #define GITCHAT_SYNC_OPTIONS_VERSION 1
 #define GITCHAT_SYNC_OPTIONS_INIT { GITCHAT_SYNC_OPTIONS_VERSION }
 
+/* Fills `opts` with the defaults of GITCHAT_SYNC_OPTIONS_INIT, for callers that
+ * cannot use the macro (language bindings). GITCHAT_EINVALID when `version`
+ * is not the one these headers define. */
+GITCHAT_EXTERN(int) gitchat_sync_options_init(gitchat_sync_options *opts, unsigned int version);
+
 /* What happened with one remote. Pointers live as long as the result. */
 typedef struct {
 	const char *room;
@@ -271,7 +276,7 @@ GITCHAT_EXTERN(int) gitchat_sync(gitchat_sync_result **out, gitchat_store *store
 
 /* The names of the remotes configured in the store (remote.<name>.url),
  * what gitchat_sync uses when given none. Free with git_strarray_dispose. */
-GITCHAT_EXTERN(int) gitchat_sync_remotes(git_strarray *out, gitchat_store *store);
+GITCHAT_EXTERN(int) gitchat_sync_remote_list(git_strarray *out, gitchat_store *store);
 
 /* The name sync uses for `remote` under refs/chat-remotes/ (and in events):
  * a configured remote's own name; for a URL or a path the name of the

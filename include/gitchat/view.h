@@ -89,14 +89,9 @@ GITCHAT_EXTERN(int) gitchat_view_check(gitchat_store *store, const char *room,
                                        gitchat_problem_cb cb, void *payload);
 
 /* The rooms of the store: every room with a log under refs/chat/ or
- * refs/chat-remotes/, sorted, each once. */
-typedef struct {
-	char **names;
-	size_t count;
-} gitchat_room_list;
-
-GITCHAT_EXTERN(int) gitchat_room_list_get(gitchat_room_list *out, gitchat_store *store);
-GITCHAT_EXTERN(void) gitchat_room_list_dispose(gitchat_room_list *list);
+ * refs/chat-remotes/, sorted, each once. Free with git_strarray_dispose
+ * (the library's one list type, as for gitchat_sync_remote_list). */
+GITCHAT_EXTERN(int) gitchat_room_list(git_strarray *out, gitchat_store *store);
 
 /*
  * Unread state: the position a user has read to in a room is the local ref
@@ -138,7 +133,7 @@ GITCHAT_EXTERN(int) gitchat_date_parse_human(int64_t *out, const char *s, int64_
  * author (view/signers.c: the authors are read from the conversation) of `room` (NULL: all rooms): one line per distinct key and email,
  * 'EMAIL namespaces="git" ssh-ed25519 ...', sorted. Emails are claims;
  * one that is not a plain address becomes "key-" and 16 hex digits. */
-GITCHAT_EXTERN(int) gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store,
+GITCHAT_EXTERN(int) gitchat_allowed_signers_format(gitchat_buf *out, gitchat_store *store,
                                             const char *room);
 
 #ifdef __cplusplus

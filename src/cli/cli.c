@@ -60,7 +60,7 @@ int cli_load_key(gitchat_key **out, git_repository *repo, const char *given)
 	struct stat st;
 	int error;
 
-	if ((error = gitchat_key_path(&path, repo, given)) == 0)
+	if ((error = gitchat_key_path_find(&path, repo, given)) == 0)
 		error = gitchat_key_load(out, path.ptr);
 	/* ssh refuses a private key others can read; we only warn, because a
 	 * key from a checkout or a copied test fixture is often 0644. */

@@ -117,7 +117,7 @@ int cmd_allowed_signers(int argc, char **argv)
 		return ret;
 	}
 	ret = 0;
-	if (gitchat_allowed_signers(&out, store, room) < 0) {
+	if (gitchat_allowed_signers_format(&out, store, room) < 0) {
 		ret = cli_fatal_lib();
 	} else if (out.size) {
 		warn_shared(out.ptr, out.size);

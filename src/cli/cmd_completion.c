@@ -98,17 +98,17 @@ static int print_script(void)
 static int print_rooms(void)
 {
 	gitchat_store *store = NULL;
-	gitchat_room_list rooms = { 0 };
+	git_strarray rooms = { 0 };
 	size_t i;
 
 	/* Completion stays quiet: no store, no rooms. */
-	if (gitchat_store_open(&store, NULL) < 0 || gitchat_room_list_get(&rooms, store) < 0) {
+	if (gitchat_store_open(&store, NULL) < 0 || gitchat_room_list(&rooms, store) < 0) {
 		gitchat_store_free(store);
 		return 0;
 	}
 	for (i = 0; i < rooms.count; i++)
-		printf("%s\n", rooms.names[i]);
-	gitchat_room_list_dispose(&rooms);
+		printf("%s\n", rooms.strings[i]);
+	git_strarray_dispose(&rooms);
 	gitchat_store_free(store);
 	return 0;
 }

@@ -96,7 +96,7 @@ int cmd_keygen(int argc, char **argv)
 		return p.exit;
 	if (p.nargs)
 		return cli_usage_error(&usage_keygen, "unexpected argument '%s'", p.args[0]);
-	if (gitchat_key_path(&path, NULL, file) < 0) {
+	if (gitchat_key_path_find(&path, NULL, file) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}

@@ -125,7 +125,7 @@ static int selected(const filter *f, gitchat_conversation *conv, gitchat_view *v
 	if (f->unread_only && (i < f->read_upto || (f->has_me && !gitchat_pubkey_cmp(&f->me, e.key))))
 		return 0;
 	if (f->author && !author_match_key(f, e.key)) {
-		if (gitchat_conversation_message(&m, conv, i) < 0)
+		if (gitchat_conversation_message_load(&m, conv, i) < 0)
 			return -1;
 		ok = !strcasecmp(m->author_name, f->author) || !strcasecmp(m->author_email, f->author);
 		gitchat_message_free(m);

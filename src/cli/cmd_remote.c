@@ -60,7 +60,7 @@ static int remote_list(gitchat_store *store, int verbose)
 	git_strarray names = { NULL, 0 };
 	size_t i;
 
-	if (gitchat_sync_remotes(&names, store) < 0)
+	if (gitchat_sync_remote_list(&names, store) < 0)
 		return cli_fatal_lib();
 	for (i = 0; i < names.count; i++) {
 		git_remote *r = NULL;

@@ -45,7 +45,7 @@ static int digits(size_t n)
 int cmd_rooms(int argc, char **argv)
 {
 	gitchat_store *store = NULL;
-	gitchat_room_list rooms = { 0 };
+	git_strarray rooms = { 0 };
 	gitchat_buf out = GITCHAT_BUF_INIT;
 	gitchat_pubkey me;
 	const char *format = "text", *keypath = NULL;
@@ -71,7 +71,7 @@ int cmd_rooms(int argc, char **argv)
 		return ret;
 	if ((ret = cli_open_store(&store)) != 0)
 		return ret;
-	if (gitchat_room_list_get(&rooms, store) < 0) {
+	if (gitchat_room_list(&rooms, store) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}
@@ -93,11 +93,11 @@ int cmd_rooms(int argc, char **argv)
 		gitchat_view *view = NULL;
 		int error;
 
-		if (strlen(rooms.names[i]) > namew)
-			namew = strlen(rooms.names[i]);
-		error = reader_load(&conv, store, rooms.names[i]);
+		if (strlen(rooms.strings[i]) > namew)
+			namew = strlen(rooms.strings[i]);
+		error = reader_load(&conv, store, rooms.strings[i]);
 		if (!error && !(error = gitchat_view_new(&view, conv)))
-			error = gitchat_room_stats_get(&stats[i], store, view, rooms.names[i],
+			error = gitchat_room_stats_get(&stats[i], store, view, rooms.strings[i],
 			                               has_me ? &me : NULL);
 		gitchat_view_free(view);
 		gitchat_conversation_free(conv);
@@ -115,16 +115,16 @@ int cmd_rooms(int argc, char **argv)
 	for (i = 0; i < rooms.count; i++) {
 		const gitchat_room_stats *st = &stats[i];
 		char msgs[48], auth[48], last[32] = "-", unread[32];
-		const char *room = rooms.names[i];
+		const char *room = rooms.strings[i];
 
 		gitchat_buf_clear(&out);
 		if (json) {
 			if (gitchat_buf_puts(&out, "{\"room\":") < 0 ||
-			    gitchat_json_string(&out, room, strlen(room)) < 0 ||
+			    gitchat_json_quote(&out, room, strlen(room)) < 0 ||
 			    gitchat_buf_printf(&out, ",\"messages\":%zu,\"authors\":%zu,\"last\":",
 			                       st->messages, st->authors) < 0 ||
 			    (st->messages ? (gitchat_buf_puts(&out, "\"") < 0 ||
-			                     gitchat_time_rfc3339(&out, st->last_time) < 0 ||
+			                     gitchat_time_format_rfc3339(&out, st->last_time) < 0 ||
 			                     gitchat_buf_puts(&out, "\"") < 0)
 			                  : gitchat_buf_puts(&out, "null") < 0) ||
 			    gitchat_buf_printf(&out, ",\"unread\":%zu}\n", st->unread) < 0) {
@@ -152,7 +152,7 @@ int cmd_rooms(int argc, char **argv)
 	ret = 0;
 done:
 	free(stats);
-	gitchat_room_list_dispose(&rooms);
+	git_strarray_dispose(&rooms);
 	gitchat_buf_dispose(&out);
 	gitchat_store_free(store);
 	return ret;

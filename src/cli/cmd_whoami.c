@@ -157,7 +157,7 @@ int cmd_whoami(int argc, char **argv)
 	/* Inside a store its config may name the key; outside, the global one. */
 	if (gitchat_store_open(&store, NULL) < 0)
 		gitchat_error_clear();
-	if ((ret = gitchat_key_path(&path, store ? gitchat_store_repository(store) : NULL, given)) < 0) {
+	if ((ret = gitchat_key_path_find(&path, store ? gitchat_store_repository(store) : NULL, given)) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}

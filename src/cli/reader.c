@@ -77,23 +77,23 @@ int reader_store_args(gitchat_store **store, const char **room, int argc, char *
 
 int reader_room_exists(gitchat_store *store, const char *room, gitchat_buf *list)
 {
-	gitchat_room_list rooms = { 0 };
+	git_strarray rooms = { 0 };
 	size_t i;
 	int found = 0;
 
-	if (gitchat_room_list_get(&rooms, store) < 0)
+	if (gitchat_room_list(&rooms, store) < 0)
 		return -1;
 	for (i = 0; i < rooms.count && !found; i++)
-		found = !strcmp(rooms.names[i], room);
+		found = !strcmp(rooms.strings[i], room);
 	if (!found && list) {
 		gitchat_buf_clear(list);
 		/* A store may have many rooms: a dozen names make the point. */
 		for (i = 0; i < rooms.count && i < 12; i++)
-			gitchat_buf_printf(list, "%s%s", i ? ", " : "", rooms.names[i]);
+			gitchat_buf_printf(list, "%s%s", i ? ", " : "", rooms.strings[i]);
 		if (i < rooms.count)
 			gitchat_buf_printf(list, " and %zu more", rooms.count - i);
 	}
-	gitchat_room_list_dispose(&rooms);
+	git_strarray_dispose(&rooms);
 	return found;
 }
 
@@ -154,7 +154,7 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 	int found = 0;
 
 	/* Readers never open the private key: its .pub says who we are. */
-	if (gitchat_key_path(&path, repo, keypath) == 0 && gitchat_pubkey_load(out, path.ptr) == 0)
+	if (gitchat_key_path_find(&path, repo, keypath) == 0 && gitchat_pubkey_load(out, path.ptr) == 0)
 		found = 1;
 	gitchat_buf_dispose(&path);
 	gitchat_error_clear();
@@ -183,8 +183,13 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
 {
 	gitchat_conversation_stats st;
+	gitchat_conversation_options opts = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	size_t seen = 0;
-	int error = gitchat_conversation_load(out, store, room, reader_report_skipped, &seen);
+	int error;
+
+	opts.problem_cb = reader_report_skipped;
+	opts.payload = &seen;
+	error = gitchat_conversation_load(out, store, room, &opts);
 
 	if (error == 0) {
 		gitchat_conversation_stats_get(&st, *out);
@@ -227,7 +232,7 @@ int reader_printer_note(reader_printer *p, gitchat_view *view, const size_t *idx
 		return 0;
 	for (i = 0; i < n; i++) {
 		gitchat_message *m = NULL;
-		if (gitchat_conversation_message(&m, conv, idx[i]) < 0 ||
+		if (gitchat_conversation_message_load(&m, conv, idx[i]) < 0 ||
 		    gitchat_text_renderer_note_author(p->text, m->author_name, &m->key) < 0) {
 			gitchat_message_free(m);
 			return cli_fatal_lib();
@@ -242,7 +247,7 @@ int reader_print(reader_printer *p, gitchat_view_item *it)
 	int error;
 
 	gitchat_buf_clear(&p->out);
-	error = p->json ? gitchat_render_json_item(&p->out, it)
+	error = p->json ? gitchat_json_render_item(&p->out, it)
 	                : gitchat_text_render_item(&p->out, p->text, it);
 	if (error < 0)
 		return cli_fatal_lib();
@@ -259,7 +264,7 @@ int reader_print_follow(reader_printer *p, gitchat_view_item *it, int update)
 	int error, r;
 
 	gitchat_buf_clear(&p->out);
-	error = p->json ? gitchat_render_json_item(&p->out, it)
+	error = p->json ? gitchat_json_render_item(&p->out, it)
 	                : gitchat_text_render_item(&p->out, p->text, it);
 	if (error < 0)
 		return cli_fatal_lib();
@@ -348,7 +353,7 @@ static int check_not_redacted(gitchat_store *store, const gitchat_message *targe
 	int ret = 0, error;
 
 	git_oid_tostr(hex, 9, &target->id);
-	error = gitchat_conversation_load(&conv, store, target->room, NULL, NULL);
+	error = gitchat_conversation_load(&conv, store, target->room, NULL);
 	if (error == 0 && (error = gitchat_conversation_find(&i, conv, &target->id)) < 0) {
 		/* A valid message the room does not show (not reachable from
 		 * its logs): nothing to check against. Anything else is an error

@@ -73,6 +73,8 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 /* Problem callback that warns about skipped commits on stderr: `payload`
  * is a size_t counting them, NULL to warn about every one. */
 int reader_report_skipped(const gitchat_problem *p, void *payload);
+/* Loads a room for a reader, warning about the commits it skips. */
+int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room);
 
 /* Loads a room for a reader, warning about its first few invalid commits
  * and summing up the rest (a room can hold thousands). */

@@ -5,7 +5,7 @@
  *   bench_order_ids [-r ROOM] [-n LAST] [-m] [-x]
  *
  * -n prints only the last LAST; -m also reads every printed message
- * (gitchat_conversation_message), to tell reading from rendering; -x orders
+ * (gitchat_conversation_message_load), to tell reading from rendering; -x orders
  * in memory without the index (GITCHAT_CONVERSATION_NO_INDEX). The store
  * is found as git finds it (GIT_DIR).
  */
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
 	if (gitchat_store_open(&store, NULL) < 0)
 		return fail("store");
-	if (gitchat_conversation_load_ext(&conv, store, room, &o) < 0)
+	if (gitchat_conversation_load(&conv, store, room, &o) < 0)
 		return fail("load");
 	n = gitchat_conversation_count(conv);
 	start = last >= 0 && (size_t)last < n ? n - (size_t)last : 0;
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		fwrite(hex, 1, GIT_OID_HEXSZ + 1, stdout);
 		if (read_messages) {
 			gitchat_message *m = NULL;
-			if (gitchat_conversation_message(&m, conv, i) < 0)
+			if (gitchat_conversation_message_load(&m, conv, i) < 0)
 				return fail("message");
 			gitchat_message_free(m);
 		}

@@ -76,7 +76,7 @@ Test(render_wrap, lines_fit_and_controls_never_pass)
 
 		generate(&md);
 		gitchat_buf_clear(&out);
-		cr_assert_eq(gitchat_render_markdown_text(&out, md.ptr, md.size, width, "  ", color), 0);
+		cr_assert_eq(gitchat_text_render_markdown(&out, md.ptr, md.size, width, "  ", color), 0);
 		strip_sgr(&plain, out.ptr ? out.ptr : "", out.size, md.ptr);
 		for (i = 0; i < plain.size; i++) {
 			unsigned char c = (unsigned char)plain.ptr[i];
@@ -123,7 +123,7 @@ Test(render_wrap, deep_nesting)
 	for (i = 0; i < 200; i++)
 		gitchat_buf_puts(&md, i % 2 ? "- " : "> ");
 	gitchat_buf_puts(&md, "deep\n\nshallow again\n");
-	cr_assert_eq(gitchat_render_markdown_text(&out, md.ptr, md.size, 60, "  ", 0), 0);
+	cr_assert_eq(gitchat_text_render_markdown(&out, md.ptr, md.size, 60, "  ", 0), 0);
 	cr_assert(strstr(out.ptr, "deep") && strstr(out.ptr, "\n  shallow again\n"), "%s", out.ptr);
 	for (const char *p = out.ptr; *p; p = strchr(p, '\n') + 1) {
 		cr_assert(!strncmp(p, "  ", 2) || *p == '\n', "line without the indent: %.20s", p);

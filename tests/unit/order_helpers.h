@@ -249,7 +249,7 @@ static __attribute__((unused)) gitchat_conversation *r_load(gitchat_store *store
 	gitchat_conversation *conv = NULL;
 
 	o.flags = flags;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, store, room, &o), 0, "load: %s",
+	cr_assert_eq(gitchat_conversation_load(&conv, store, room, &o), 0, "load: %s",
 	             gitchat_error_last()->message);
 	if (stats)
 		gitchat_conversation_stats_get(stats, conv);

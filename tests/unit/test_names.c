@@ -101,7 +101,7 @@ Test(names, rfc3339_times)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		gitchat_buf b = GITCHAT_BUF_INIT;
-		cr_assert_eq(gitchat_time_rfc3339(&b, cases[i].t), 0);
+		cr_assert_eq(gitchat_time_format_rfc3339(&b, cases[i].t), 0);
 		cr_assert_str_eq(b.ptr, cases[i].want, "time %lld", (long long)cases[i].t);
 		/* ...and GNU date agrees. */
 		t_run r = t_sh("date -u -d @%lld +%%Y-%%m-%%dT%%H:%%M:%%SZ", (long long)cases[i].t);
@@ -126,7 +126,7 @@ Test(names, json_strings)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		gitchat_buf b = GITCHAT_BUF_INIT;
-		cr_assert_eq(gitchat_json_string(&b, cases[i].in, cases[i].len), 0);
+		cr_assert_eq(gitchat_json_quote(&b, cases[i].in, cases[i].len), 0);
 		cr_assert_str_eq(b.ptr, cases[i].want, "case %zu", i);
 		gitchat_buf_dispose(&b);
 	}

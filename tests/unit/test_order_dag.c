@@ -114,9 +114,11 @@ static int no_problem(const gitchat_problem *p, void *payload)
 static void load_order(dag *d, int *out)
 {
 	gitchat_conversation *conv = NULL;
+	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	size_t count;
 
-	cr_assert_eq(gitchat_conversation_load(&conv, d->store, ROOM, no_problem, NULL), 0,
+	o.problem_cb = no_problem;
+	cr_assert_eq(gitchat_conversation_load(&conv, d->store, ROOM, &o), 0,
 	             "%s", gitchat_error_last()->message);
 	count = gitchat_conversation_count(conv);
 	cr_assert_eq(count, d->n, "%zu messages loaded, %zu written", count, d->n);

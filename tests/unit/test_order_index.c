@@ -371,7 +371,7 @@ static int child_loads(const room *r, const git_oid *want, size_t n, int rounds,
 		gitchat_conversation_entry e;
 		o.flags = flags;
 		if (gitchat_store_open(&st, r->path) < 0 ||
-		    gitchat_conversation_load_ext(&conv, st, ROOM, &o) < 0 ||
+		    gitchat_conversation_load(&conv, st, ROOM, &o) < 0 ||
 		    gitchat_conversation_count(conv) != n)
 			return 1;
 		for (size_t i = 0; i < n; i++)
@@ -472,8 +472,8 @@ static gitchat_conversation_stats compare_messages(const room *r)
 	cr_assert_eq(gitchat_conversation_count(got), n);
 	for (i = 0; i < n; i++) {
 		gitchat_message *a = NULL, *b = NULL;
-		cr_assert_eq(gitchat_conversation_message(&a, git, i), 0);
-		cr_assert_eq(gitchat_conversation_message(&b, got, i), 0, "%s",
+		cr_assert_eq(gitchat_conversation_message_load(&a, git, i), 0);
+		cr_assert_eq(gitchat_conversation_message_load(&b, got, i), 0, "%s",
 		             gitchat_error_last()->message);
 		same_message(a, b, i);
 		gitchat_message_free(a);
@@ -659,7 +659,7 @@ static void resummed_and_expect(room *r, int section, uint64_t off, uint64_t v, 
 			continue;
 		cr_assert_eq(gitchat_view_item_load(&it, view, i), 0, "%s: item %zu: %s", what, i,
 		             gitchat_error_last()->message);
-		cr_assert_eq(gitchat_render_json_item(&out, it), 0);
+		cr_assert_eq(gitchat_json_render_item(&out, it), 0);
 		gitchat_view_item_free(it);
 		cr_assert(strstr(out.ptr, "\"time\":\"1970-01-01T"), "%s: %s", what, out.ptr);
 		gitchat_buf_dispose(&out);

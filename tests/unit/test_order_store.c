@@ -382,7 +382,7 @@ Test(order_store, invalid_commits_are_left_out_and_reported_every_time)
 	memset(&first, 0, sizeof(first));
 	o.problem_cb = collect;
 	o.payload = &first;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 0);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), 0);
 	ids = r_ids(conv, &n);
 	cr_assert_eq(n, 3, "z, y and other are the messages");
 	cr_assert(git_oid_equal(&ids[0], &other) && git_oid_equal(&ids[1], &z) &&
@@ -415,7 +415,7 @@ Test(order_store, invalid_commits_are_left_out_and_reported_every_time)
 	st = reopen(&s);
 	memset(&again, 0, sizeof(again));
 	o.payload = &again;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, st, ROOM, &o), 0);
+	cr_assert_eq(gitchat_conversation_load(&conv, st, ROOM, &o), 0);
 	{
 		gitchat_conversation_stats stats;
 		gitchat_conversation_stats_get(&stats, conv);
@@ -458,11 +458,11 @@ Test(order_store, a_problem_callback_can_stop_the_load)
 
 	one_bad_log(&s, au);
 	o.problem_cb = stop_at_first;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 42);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), 42);
 	cr_assert_null(conv);
 	o.version = 99;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), GITCHAT_EINVALID);
-	cr_assert_eq(gitchat_conversation_load(&conv, s.store, "Bad Room", NULL, NULL), GITCHAT_EINVALID);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), GITCHAT_EINVALID);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, "Bad Room", NULL), GITCHAT_EINVALID);
 	r_authors_free(au, 1);
 	store_free(&s);
 }
@@ -495,7 +495,7 @@ Test(order_store, a_load_leaves_the_process_wide_pack_windows_alone)
 	o.problem_cb = windows_seen;
 	o.payload = seen;
 	o.flags = GITCHAT_CONVERSATION_NO_INDEX;
-	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 0);
+	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), 0);
 	cr_assert_eq(seen[0], (size_t)3 << 20, "the window size was %zu during the load", seen[0]);
 	cr_assert_eq(seen[1], (size_t)77 << 20, "the mapped limit was %zu during the load", seen[1]);
 	gitchat_conversation_free(conv);
@@ -559,19 +559,19 @@ Test(order_store, replies_edits_and_reactions_point_at_their_targets)
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, ireply), 0);
 	cr_assert_eq(e.reply_to, ib);
 	cr_assert_eq(e.target, GITCHAT_NO_INDEX);
-	cr_assert_eq(gitchat_conversation_related(&total, conv, ia, rel, 4), 0);
+	cr_assert_eq(gitchat_conversation_related_get(&total, conv, ia, rel, 4), 0);
 	cr_assert_eq(total, 2);
 	cr_assert_eq(rel[0], iedit);
 	cr_assert_eq(rel[1], ireact);
-	cr_assert_eq(gitchat_conversation_related(&total, conv, ia, rel, 1), 0);
+	cr_assert_eq(gitchat_conversation_related_get(&total, conv, ia, rel, 1), 0);
 	cr_assert_eq(total, 2, "the total, even when fewer fit");
-	cr_assert_eq(gitchat_conversation_related(&total, conv, ib, rel, 4), 0);
+	cr_assert_eq(gitchat_conversation_related_get(&total, conv, ib, rel, 4), 0);
 	cr_assert_eq(total, 0);
 	/* The last one answers a message we lack: no index for it. */
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, n - 1), 0);
 	cr_assert(git_oid_equal(e.id, &late));
 	cr_assert_eq(e.reply_to, GITCHAT_NO_INDEX);
-	cr_assert_eq(gitchat_conversation_message(&m, conv, iedit), 0);
+	cr_assert_eq(gitchat_conversation_message_load(&m, conv, iedit), 0);
 	cr_assert_str_eq(m->text, "new text");
 	cr_assert(git_oid_equal(&m->target, &a));
 	cr_assert_str_eq(m->author_name, "Author A");
@@ -581,7 +581,7 @@ Test(order_store, replies_edits_and_reactions_point_at_their_targets)
 	memset(&ghost, 0x5a, sizeof(ghost));
 	cr_assert_eq(gitchat_conversation_find(&ia, conv, &ghost), GITCHAT_ENOTFOUND);
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, n), GITCHAT_ENOTFOUND);
-	cr_assert_eq(gitchat_conversation_message(&m, conv, n), GITCHAT_ENOTFOUND);
+	cr_assert_eq(gitchat_conversation_message_load(&m, conv, n), GITCHAT_ENOTFOUND);
 	gitchat_conversation_free(conv);
 
 	/* The message it answers arrives: the reply now points at it. */

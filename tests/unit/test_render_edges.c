@@ -67,7 +67,7 @@ static void expect_time(int64_t t, const char *day, const char *rfc3339, const c
 	gitchat_html_renderer_free(hr);
 
 	gitchat_buf_clear(&out);
-	cr_assert_eq(gitchat_render_json_item(&out, &it), 0);
+	cr_assert_eq(gitchat_json_render_item(&out, &it), 0);
 	t_assert_contains(out.ptr, rfc3339);
 	gitchat_buf_dispose(&out);
 	gitchat_buf_dispose(&page);
@@ -119,7 +119,7 @@ Test(render_edges, json_replaces_bytes_that_are_not_utf8)
 	gitchat_view_item it = item_of(&m);
 	gitchat_buf out = GITCHAT_BUF_INIT;
 
-	cr_assert_eq(gitchat_render_json_item(&out, &it), 0);
+	cr_assert_eq(gitchat_json_render_item(&out, &it), 0);
 	t_assert_contains(out.ptr, "\"name\":\"bad \\ufffd\\ufffd \\ufffd \\ufffd\\ufffd\\ufffd ok \xc3\xa9\"");
 	cr_assert(json_valid(out.ptr, out.size), "not JSON: %s", out.ptr);
 	gitchat_buf_dispose(&out);

@@ -6,7 +6,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-int gitchat_key_path(gitchat_buf *out, git_repository *repo, const char *given)
+int gitchat_key_path_find(gitchat_buf *out, git_repository *repo, const char *given)
 {
 	git_config *cfg = NULL;
 	git_buf v = GIT_BUF_INIT;

@@ -29,6 +29,7 @@
 #include "util/error.h"
 #include "util/oidmap.h"
 #include "verify/cache.h"
+#include "util/options.h"
 
 typedef struct {
 	git_oid old, new_id;
@@ -455,3 +456,5 @@ void gitchat_hook_free(gitchat_hook *hook)
 	gitchat_store_free(hook->store);
 	free(hook);
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_hook_options_init, gitchat_hook_options, GITCHAT_HOOK_OPTIONS_INIT, GITCHAT_HOOK_OPTIONS_VERSION)

@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/options.h"
 
 /* 0 when the hook can be written or is already ours, else why not. */
 static int hook_state(int *present, const char *path)
@@ -133,3 +134,5 @@ done:
 		*out = store;
 	return error;
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_server_options_init, gitchat_server_options, GITCHAT_SERVER_OPTIONS_INIT, GITCHAT_SERVER_OPTIONS_VERSION)

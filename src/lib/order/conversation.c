@@ -25,6 +25,7 @@
 #include "store/refs.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/options.h"
 
 typedef struct {
 	gitchat_store *store;
@@ -278,8 +279,8 @@ static int count_problems(const char *refname, const git_oid *id, const char *re
 
 /* libgit2's pack windows are process-wide: the caller chooses them
  * (gitchat/conversation.h). */
-int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *store,
-                                  const char *room, const gitchat_conversation_options *opts)
+int gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
+                              const char *room, const gitchat_conversation_options *opts)
 {
 	gitchat_conversation *conv = NULL;
 	conv_state *s = NULL;
@@ -373,15 +374,6 @@ done:
 	return error;
 }
 
-int gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store, const char *room,
-                              gitchat_problem_cb cb, void *payload)
-{
-	gitchat_conversation_options opts = GITCHAT_CONVERSATION_OPTIONS_INIT;
-	opts.problem_cb = cb;
-	opts.payload = payload;
-	return gitchat_conversation_load_ext(out, store, room, &opts);
-}
-
 void gitchat_conversation_stats_get(gitchat_conversation_stats *out,
                                     const gitchat_conversation *conv)
 {
@@ -415,7 +407,7 @@ int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
 
 static int message_at(gitchat_message **out, conv_state *s, size_t i);
 
-int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *conv, size_t i)
+int gitchat_conversation_message_load(gitchat_message **out, gitchat_conversation *conv, size_t i)
 {
 	conv_state *s = conv->s;
 	int error = message_at(out, s, i);
@@ -480,8 +472,8 @@ static int message_at(gitchat_message **out, conv_state *s, size_t i)
 	return error;
 }
 
-int gitchat_conversation_related(size_t *total, const gitchat_conversation *conv, size_t i,
-                                 size_t *out, size_t max)
+int gitchat_conversation_related_get(size_t *total, const gitchat_conversation *conv, size_t i,
+                                     size_t *out, size_t max)
 {
 	conv_state *s = conv->s;
 	int error = gitchat_index_related(total, s->ix, i, out, max);
@@ -519,3 +511,5 @@ void gitchat_conversation_free(gitchat_conversation *conv)
 	}
 	free(conv);
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_conversation_options_init, gitchat_conversation_options, GITCHAT_CONVERSATION_OPTIONS_INIT, GITCHAT_CONVERSATION_OPTIONS_VERSION)

@@ -600,7 +600,7 @@ int gitchat_markdown_plain(gitchat_buf *out, const char *md, size_t len, size_t 
 	return error < 0 ? gitchat_error_oom() : 0;
 }
 
-int gitchat_render_markdown_text(gitchat_buf *out, const char *md, size_t len,
+int gitchat_text_render_markdown(gitchat_buf *out, const char *md, size_t len,
                                  unsigned width, const char *indent, int color)
 {
 	cmark_node *doc;

@@ -160,7 +160,7 @@ static int tight_paragraph(cmark_node *node)
 /* Which links were refused, so that their closing tag matches. */
 #define MAX_LINK_DEPTH 64
 
-int gitchat_render_markdown_html(gitchat_buf *out, const char *md, size_t len)
+int gitchat_html_render_markdown(gitchat_buf *out, const char *md, size_t len)
 {
 	cmark_node *doc = cmark_parse_document(md, len, CMARK_OPT_DEFAULT);
 	cmark_iter *it;
@@ -326,7 +326,7 @@ static int item_header(gitchat_buf *page, const gitchat_view_item *it, const str
 	gitchat_pubkey_fingerprint(fp, &m->key);
 	if (gitchat_buf_printf(page, "<article class=\"msg\" id=\"m-%s\">\n<header>"
 	                       "<time datetime=\"", hex) < 0 ||
-	    gitchat_time_rfc3339(page, m->time) < 0 ||
+	    gitchat_time_format_rfc3339(page, m->time) < 0 ||
 	    gitchat_buf_printf(page, "\">%02d:%02d</time> <span class=\"author\"><bdi>",
 	                       tm->tm_hour, tm->tm_min) < 0 ||
 	    esc(page, m->author_name) < 0 ||
@@ -409,7 +409,7 @@ int gitchat_html_render_item(gitchat_buf *page, gitchat_html_renderer *r,
 	} else {
 		if (gitchat_buf_puts(page, "<div class=\"body\" dir=\"auto\">\n") < 0)
 			return gitchat_error_oom();
-		if ((error = gitchat_render_markdown_html(page, it->text, it->text_len)) < 0)
+		if ((error = gitchat_html_render_markdown(page, it->text, it->text_len)) < 0)
 			return error;
 		if (gitchat_buf_puts(page, "</div>\n") < 0)
 			return gitchat_error_oom();

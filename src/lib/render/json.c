@@ -6,7 +6,7 @@
 #include "util/error.h"
 #include "util/utf8.h"
 
-int gitchat_time_rfc3339(gitchat_buf *out, int64_t t)
+int gitchat_time_format_rfc3339(gitchat_buf *out, int64_t t)
 {
 	int64_t days, y, secs;
 	unsigned m, d;
@@ -22,7 +22,7 @@ int gitchat_time_rfc3339(gitchat_buf *out, int64_t t)
 	                          (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
-int gitchat_json_string(gitchat_buf *out, const char *s, size_t len)
+int gitchat_json_quote(gitchat_buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, n, run = 0;
@@ -75,15 +75,15 @@ static int json_common(gitchat_buf *out, const gitchat_message *m, const char *t
 	gitchat_pubkey_fingerprint(fp, &m->key);
 	if (gitchat_buf_puts(out, "{\"id\":") < 0 || oid_json(out, &m->id) < 0 ||
 	    gitchat_buf_puts(out, ",\"room\":") < 0 ||
-	    gitchat_json_string(out, m->room, strlen(m->room)) < 0 ||
+	    gitchat_json_quote(out, m->room, strlen(m->room)) < 0 ||
 	    gitchat_buf_puts(out, ",\"author\":{\"name\":") < 0 ||
-	    gitchat_json_string(out, m->author_name, strlen(m->author_name)) < 0 ||
+	    gitchat_json_quote(out, m->author_name, strlen(m->author_name)) < 0 ||
 	    gitchat_buf_puts(out, ",\"email\":") < 0 ||
-	    gitchat_json_string(out, m->author_email, strlen(m->author_email)) < 0 ||
+	    gitchat_json_quote(out, m->author_email, strlen(m->author_email)) < 0 ||
 	    gitchat_buf_printf(out, ",\"key\":\"%s\",\"fingerprint\":\"%s\"},\"time\":\"", key, fp) < 0 ||
-	    gitchat_time_rfc3339(out, m->time) < 0 ||
+	    gitchat_time_format_rfc3339(out, m->time) < 0 ||
 	    gitchat_buf_puts(out, "\",\"text\":") < 0 ||
-	    (text ? gitchat_json_string(out, text, text_len) : gitchat_buf_puts(out, "null")) < 0 ||
+	    (text ? gitchat_json_quote(out, text, text_len) : gitchat_buf_puts(out, "null")) < 0 ||
 	    gitchat_buf_puts(out, ",\"reply_to\":") < 0)
 		return GITCHAT_ENOMEM;
 	if ((m->has_reply ? oid_json(out, &m->reply_to) : gitchat_buf_puts(out, "null")) < 0 ||
@@ -95,14 +95,14 @@ static int json_common(gitchat_buf *out, const gitchat_message *m, const char *t
 	return gitchat_buf_putc(out, ']');
 }
 
-int gitchat_render_json(gitchat_buf *out, const gitchat_message *m)
+int gitchat_json_render_message(gitchat_buf *out, const gitchat_message *m)
 {
 	if (json_common(out, m, m->text, m->text_len) < 0)
 		return GITCHAT_ENOMEM;
 	return gitchat_buf_puts(out, "}\n");
 }
 
-int gitchat_render_json_item(gitchat_buf *out, const gitchat_view_item *it)
+int gitchat_json_render_item(gitchat_buf *out, const gitchat_view_item *it)
 {
 	char key[GITCHAT_PUBKEY_HEXSIZE];
 	size_t i, k;
@@ -115,7 +115,7 @@ int gitchat_render_json_item(gitchat_buf *out, const gitchat_view_item *it)
 	for (i = 0; i < it->reaction_count; i++) {
 		const gitchat_reaction *r = &it->reactions[i];
 		if ((i && gitchat_buf_putc(out, ',') < 0) ||
-		    gitchat_json_string(out, r->emoji, strlen(r->emoji)) < 0 ||
+		    gitchat_json_quote(out, r->emoji, strlen(r->emoji)) < 0 ||
 		    gitchat_buf_puts(out, ":[") < 0)
 			return GITCHAT_ENOMEM;
 		for (k = 0; k < r->count; k++) {

@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "util/date.h"
 #include "util/error.h"
+#include "util/options.h"
 
 #define SHORT_FP 15       /* "SHA256:" and 8 characters */
 #define LONG_FP 23        /* and 16 when a name is shared */
@@ -306,7 +307,7 @@ int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
 		    styled(out, r, GITCHAT_STYLE_DIM | GITCHAT_STYLE_ITALIC, "message deleted") < 0 ||
 		    gitchat_buf_putc(out, '\n') < 0)
 			return gitchat_error_oom();
-	} else if ((error = gitchat_render_markdown_text(out, it->text, it->text_len,
+	} else if ((error = gitchat_text_render_markdown(out, it->text, it->text_len,
 	                                                 r->opts.width, BODY_INDENT,
 	                                                 r->opts.color)) < 0) {
 		return error;
@@ -314,7 +315,7 @@ int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
 	return reactions_line(out, r, it) < 0 ? gitchat_error_oom() : 0;
 }
 
-int gitchat_render_text(gitchat_buf *out, const gitchat_message *msg)
+int gitchat_text_render_message(gitchat_buf *out, const gitchat_message *msg)
 {
 	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
 	gitchat_text_renderer *r = NULL;
@@ -331,3 +332,5 @@ int gitchat_render_text(gitchat_buf *out, const gitchat_message *msg)
 	gitchat_text_renderer_free(r);
 	return error;
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_text_options_init, gitchat_text_options, GITCHAT_TEXT_OPTIONS_INIT, GITCHAT_TEXT_OPTIONS_VERSION)

@@ -15,6 +15,7 @@
 #include "util/buf.h"
 #include "util/date.h"
 #include "util/error.h"
+#include "util/options.h"
 
 #define SEND_DEFAULT_RETRIES 10000
 
@@ -400,3 +401,5 @@ done:
 	free(id.email);
 	return error;
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_send_options_init, gitchat_send_options, GITCHAT_SEND_OPTIONS_INIT, GITCHAT_SEND_OPTIONS_VERSION)

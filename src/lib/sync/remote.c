@@ -294,7 +294,7 @@ void sync_target_dispose(sync_target *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int gitchat_sync_remotes(git_strarray *out, gitchat_store *store)
+int gitchat_sync_remote_list(git_strarray *out, gitchat_store *store)
 {
 	return sync_remote_list_configured(out, gitchat_store_repository(store));
 }

@@ -21,6 +21,7 @@
 #include "sync/report.h"
 #include "sync/transport.h"
 #include "util/error.h"
+#include "util/options.h"
 
 struct gitchat_sync_result {
 	sync_result_entry *v;
@@ -269,3 +270,5 @@ void gitchat_sync_result_free(gitchat_sync_result *result)
 	free(result->v);
 	free(result);
 }
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_sync_options_init, gitchat_sync_options, GITCHAT_SYNC_OPTIONS_INIT, GITCHAT_SYNC_OPTIONS_VERSION)

@@ -33,7 +33,7 @@ static int check_room(gitchat_store *store, const char *room, gitchat_problem_cb
 	int error;
 
 	/* Invalid commits are gitchat_verify_store's to report. */
-	if ((error = gitchat_conversation_load(&conv, store, room, NULL, NULL)) < 0)
+	if ((error = gitchat_conversation_load(&conv, store, room, NULL)) < 0)
 		goto done;
 	n = gitchat_conversation_count(conv);
 	for (i = 0; i < n; i++) {
@@ -75,16 +75,16 @@ done:
 int gitchat_view_check(gitchat_store *store, const char *room, gitchat_problem_cb cb,
                        void *payload)
 {
-	gitchat_room_list rooms;
+	git_strarray rooms = { NULL, 0 };
 	size_t i;
 	int error;
 
 	if (room)
 		return check_room(store, room, cb, payload);
-	if ((error = gitchat_room_list_get(&rooms, store)) < 0)
+	if ((error = gitchat_room_list(&rooms, store)) < 0)
 		return error;
 	for (i = 0; i < rooms.count && error == 0; i++)
-		error = check_room(store, rooms.names[i], cb, payload);
-	gitchat_room_list_dispose(&rooms);
+		error = check_room(store, rooms.strings[i], cb, payload);
+	git_strarray_dispose(&rooms);
 	return error;
 }

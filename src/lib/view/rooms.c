@@ -14,7 +14,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int gitchat_room_list_get(gitchat_room_list *out, gitchat_store *store)
+int gitchat_room_list(git_strarray *out, gitchat_store *store)
 {
 	gitchat_tips tips;
 	size_t i, n = 0;
@@ -23,37 +23,29 @@ int gitchat_room_list_get(gitchat_room_list *out, gitchat_store *store)
 	memset(out, 0, sizeof(*out));
 	if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), NULL)) < 0)
 		return error;
-	if (!(out->names = calloc(tips.count + 1, sizeof(char *)))) {
+	if (!(out->strings = calloc(tips.count + 1, sizeof(char *)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
 	for (i = 0; i < tips.count; i++)
-		if (!(out->names[n++] = strdup(tips.tips[i].ref.room))) {
+		if (!(out->strings[n++] = strdup(tips.tips[i].ref.room))) {
 			out->count = n;
 			error = gitchat_error_oom();
 			goto done;
 		}
-	qsort(out->names, n, sizeof(char *), cmp_str);
+	qsort(out->strings, n, sizeof(char *), cmp_str);
 	/* Unique, in place. */
 	for (i = 0; i < n; i++) {
-		if (out->count && !strcmp(out->names[out->count - 1], out->names[i]))
-			free(out->names[i]);
+		if (out->count && !strcmp(out->strings[out->count - 1], out->strings[i]))
+			free(out->strings[i]);
 		else
-			out->names[out->count++] = out->names[i];
+			out->strings[out->count++] = out->strings[i];
 	}
 done:
 	gitchat_tips_dispose(&tips);
 	if (error < 0)
-		gitchat_room_list_dispose(out);
+		git_strarray_dispose(out);
 	return error;
-}
-
-void gitchat_room_list_dispose(gitchat_room_list *list)
-{
-	for (size_t i = 0; i < list->count; i++)
-		free(list->names[i]);
-	free(list->names);
-	memset(list, 0, sizeof(*list));
 }
 
 int gitchat_read_marker_get(size_t *out, gitchat_store *store,

@@ -4,6 +4,7 @@
 
 #include "gitchat/conversation.h"
 #include "gitchat/verify.h"
+#include "gitchat/view.h"
 #include "store/refs.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -62,7 +63,7 @@ static int add(signer_set *set, const gitchat_message *m)
 	return 0;
 }
 
-int gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store, const char *room)
+int gitchat_allowed_signers_format(gitchat_buf *out, gitchat_store *store, const char *room)
 {
 	gitchat_tips tips;
 	signer_set set = { NULL, 0 };
@@ -79,11 +80,11 @@ int gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store, const char *
 		if (j < r)
 			continue;
 		if ((error = gitchat_conversation_load(&conv, store, tips.tips[r].ref.room,
-		                                       NULL, NULL)) < 0)
+		                                       NULL)) < 0)
 			goto done;
 		for (i = 0; error == 0 && i < gitchat_conversation_count(conv); i++) {
 			gitchat_message *m = NULL;
-			if ((error = gitchat_conversation_message(&m, conv, i)) == 0)
+			if ((error = gitchat_conversation_message_load(&m, conv, i)) == 0)
 				error = add(&set, m);
 			gitchat_message_free(m);
 		}

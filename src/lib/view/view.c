@@ -161,7 +161,7 @@ static int shown_text(char **text, size_t *len, int *edited, int *redacted,
 		src = "";
 		n = 0;
 	} else if (edit != NONE) {
-		if ((error = gitchat_conversation_message(&em, v->conv, edit)) < 0)
+		if ((error = gitchat_conversation_message_load(&em, v->conv, edit)) < 0)
 			return error;
 		src = em->text;
 		n = em->text_len;
@@ -248,7 +248,7 @@ static int load_reactions(gitchat_view_item *item, gitchat_view *v, size_t i)
 			break;
 		if (m.kind != GITCHAT_MESSAGE_REACT || t.kind != GITCHAT_MESSAGE_TEXT)
 			continue;
-		if ((error = gitchat_conversation_message(&rm, v->conv, j)) < 0)
+		if ((error = gitchat_conversation_message_load(&rm, v->conv, j)) < 0)
 			break;
 		if ((len = emoji_of(&emoji, rm)) > 0)
 			error = reaction_toggle(item, emoji, len, &rm->key);
@@ -274,7 +274,7 @@ static int load_reply(gitchat_view_item *item, gitchat_view *v, size_t target)
 	size_t len;
 	int edited, error;
 
-	if ((error = gitchat_conversation_message(&tm, v->conv, target)) < 0)
+	if ((error = gitchat_conversation_message_load(&tm, v->conv, target)) < 0)
 		return error;
 	if ((error = shown_text(&item->reply_text, &len, &edited, &item->reply_redacted,
 	                        v, target, tm)) == 0) {
@@ -300,7 +300,7 @@ int gitchat_view_item_load(gitchat_view_item **out, gitchat_view *v, size_t i)
 		return gitchat_error_oom();
 	item->index = i;
 	if ((error = gitchat_conversation_entry_get(&e, v->conv, i)) < 0 ||
-	    (error = gitchat_conversation_message(&item->msg, v->conv, i)) < 0 ||
+	    (error = gitchat_conversation_message_load(&item->msg, v->conv, i)) < 0 ||
 	    (error = shown_text(&text, &item->text_len, &item->edited, &item->redacted,
 	                        v, i, item->msg)) < 0 ||
 	    (error = load_reactions(item, v, i)) < 0)
