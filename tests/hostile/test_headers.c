@@ -1,0 +1,498 @@
+/*
+ * Hostile commit headers: times outside the calendar (issue 9, finding 3),
+ * author names git refuses or a terminal would obey, missing, repeated and
+ * oversized headers, encodings, mergetag, trees that are not empty.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <criterion/criterion.h>
+
+#include "hostile.h"
+
+static hx_spec on_heads(const hx_world *w, const char *text)
+{
+	hx_spec s = { .text = text };
+	s.parents[0] = w->a2;
+	s.parents[1] = w->b1;
+	return s;
+}
+
+static void refused_everywhere(const hx_world *w, const char *id, const char *hook_reason,
+                               const char *sync_reason)
+{
+	hx_hook_refuses(w, id, hook_reason);
+	hx_sync_refuses(w, id, sync_reason);
+	hx_readable(w->server, NULL, 0);
+	hx_readable(w->victim, NULL, 0);
+}
+
+static void shown_everywhere(const hx_world *w, const char *id, const char *text)
+{
+	const char *texts[] = { text, hx_honest_texts[0], hx_honest_texts[1],
+	                        hx_honest_texts[2], NULL };
+
+	hx_hook_accepts(w, id);
+	hx_sync_accepts(w, id);
+	hx_readable(w->server, texts, 0);
+	hx_readable(w->victim, texts, 0);
+}
+
+/* Mallory's message with author (and committer) time `when`. */
+static void at_time(const char *author, const char *committer, int valid)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "from another time");
+	s.author = author;
+	s.committer = committer ? committer : author;
+	id = hx_commit(w.attacker, w.mallory, &s);
+	if (valid)
+		shown_everywhere(&w, id, "from another time");
+	else
+		refused_everywhere(&w, id, "time|date|Date|author|committer", "time|date|author|committer");
+}
+
+/* Issue 9, reproduction 3. */
+Test(times, author_time_near_int64_max, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> 9223372036854775800 +0000", NULL, 0);
+}
+
+Test(times, author_time_6_8e16, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> 68000000000000000 +0000", NULL, 0);
+}
+
+Test(times, author_time_in_year_10000, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> 253402300800 +0000", NULL, 0);
+}
+
+Test(times, author_time_negative, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> -1 +0000", NULL, 0);
+}
+
+Test(times, committer_time_in_year_10000, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> 1764150000 +0000",
+	        "Mallory <m@example.org> 253402300800 +0000", 0);
+}
+
+Test(times, last_second_of_year_9999_is_shown, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> 253402300799 +0000", NULL, 1);
+}
+
+Test(times, epoch_with_the_lowest_timezone_is_shown, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> 0 -9959", NULL, 1);
+}
+
+Test(times, timezone_plus_9999_is_shown, .timeout = 120)
+{
+	at_time("Mallory <m@example.org> 1764150000 +9999", NULL, 1);
+}
+
+Test(names, invalid_utf8_in_the_author_name_gives_valid_json, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "my name is broken");
+	s.author = "Mal\xff\xfe\xc3 <m@example.org> 1764150000 +0000";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "my name is broken");
+}
+
+Test(names, nul_in_the_author_name, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "a NUL in my name");
+	s.author = "Mal@NUL@lory <m@example.org> 1764150000 +0000";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "nul|NUL", "NUL|nul");
+}
+
+/* ESC, bidi override, bell, backspace, CR in the name and the text: every
+ * output shows them inert. */
+Test(names, terminal_escapes_and_bidi_are_inert, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id, *log;
+	const char *texts[] = { "clear", NULL };
+	t_run r;
+
+	hx_setup(&w);
+	s = on_heads(&w, "clear\x1b[2J\x1b]0;pwned\x07 right\xe2\x80\xaeleft\r\x08\x08 done");
+	s.author = "Evil\x1b[31m\xe2\x80\xae <m@example.org> 1764150000 +0000";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	hx_hook_accepts(&w, id);
+	hx_sync_accepts(&w, id);
+	log = hx_readable(w.victim, texts, 0);
+	cr_assert(!strchr(log, '\x1b') && !strchr(log, '\x07') && !strchr(log, '\x08') &&
+	          !strchr(log, '\r') && !strstr(log, "\xe2\x80\xae"),
+	          "a control character reached the terminal:\n%s", log);
+	r = t_chatv(w.victim, "log", "-r", "general", "--color=always");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!strstr(r.out, "\x1b[2J") && !strstr(r.out, "\x1b]0;") &&
+	          !strstr(r.out, "\x1b[31m\xe2") && !strstr(r.out, "\xe2\x80\xae"),
+	          "the attacker's escapes reached the terminal:\n%s", r.out);
+	t_run_free(&r);
+	r = t_chatv(w.victim, "rooms");
+	cr_assert(!strchr(r.out, '\x1b') && !strstr(r.out, "\xe2\x80\xae"), "%s", r.out);
+	t_run_free(&r);
+	hx_readable(w.server, texts, 0);
+}
+
+Test(text, html_in_the_text_is_inert_in_export, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id, *page, *html;
+	t_run r;
+
+	hx_setup(&w);
+	s = on_heads(&w, "<script>alert(1)</script><img src=x onerror=alert(2)>");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "alert(1)");
+	html = t_keep(t_path(w.dir, "x.html"));
+	r = t_chatv(w.victim, "export", "-r", "general", "-o", html);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	page = t_keep(t_read_file(html, NULL));
+	cr_assert(!strstr(page, "<script>alert") && !strstr(page, "<img src=x"), "%s", page);
+}
+
+Test(headers, two_chat_room_headers, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "two rooms");
+	s.headers = "chat-room general\nchat-room random\n";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "more than one chat-room", "more than one chat-room");
+}
+
+Test(headers, no_chat_room_header, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "no room");
+	s.headers = "";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "no chat-room header", "no chat-room header");
+}
+
+Test(headers, chat_room_of_another_room, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "wrong room");
+	s.headers = "chat-room random\n";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "its chat-room is 'random', not 'general'",
+	                   "its chat-room is 'random', not 'general'");
+}
+
+Test(headers, chat_room_with_trailing_space, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "spaced room");
+	s.headers = "chat-room general \n";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "not 'general'", "not 'general'");
+}
+
+Test(headers, two_tree_lines, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "two trees");
+	s.tree = HX_EMPTY_TREE "\ntree " HX_EMPTY_TREE;
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "missingAuthor|tree", "tree");
+}
+
+Test(headers, two_author_lines, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "two authors");
+	s.author = "Mallory <m@example.org> 1764150000 +0000\n"
+	           "author Alice <a@example.org> 1764150000 +0000";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "author", "author");
+}
+
+Test(headers, oversized_unknown_header_is_kept_and_ignored, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *big = malloc(1024 * 1024 + 64), *id;
+
+	hx_setup(&w);
+	strcpy(big, "chat-room general\nchat-padding ");
+	memset(big + strlen(big), 'x', 1024 * 1024);
+	strcpy(big + strlen("chat-room general\nchat-padding ") + 1024 * 1024, "\n");
+	s = on_heads(&w, "with a big header");
+	s.headers = t_keep(big);
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "with a big header");
+}
+
+Test(headers, commit_over_16_mib, .timeout = 180)
+{
+	hx_world w;
+	hx_spec s;
+	size_t n = 17 * 1024 * 1024;
+	char *big = malloc(n + 64), *id;
+
+	hx_setup(&w);
+	strcpy(big, "chat-room general\nchat-padding ");
+	memset(big + strlen(big), 'x', n);
+	strcpy(big + strlen("chat-room general\nchat-padding ") + n, "\n");
+	s = on_heads(&w, "too big a commit");
+	s.headers = t_keep(big);
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "16 MiB|large", "16 MiB|large");
+}
+
+Test(headers, encoding_latin1, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "caf\xe9");
+	s.headers = "chat-room general\nencoding ISO-8859-1\n";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "encoding", "encoding");
+}
+
+Test(headers, encoding_utf8_is_shown, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "caf\xc3\xa9 with an encoding header");
+	s.headers = "chat-room general\nencoding UTF-8\n";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "caf\xc3\xa9 with an encoding header");
+}
+
+Test(headers, mergetag_is_kept_and_ignored, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "with a mergetag");
+	s.headers = t_fmt("chat-room general\nmergetag object %s\n type commit\n tag v1\n"
+	                  " tagger Mallory <m@example.org> 1764150000 +0000\n \n a tag\n",
+	                  w.a2);
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "with a mergetag");
+}
+
+Test(headers, continuation_line_without_header, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "stray continuation");
+	s.headers = "chat-room general\n stray\n";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	/* git reads " stray" as a continuation of chat-room: the room is then
+	 * "general\nstray", not general. */
+	refused_everywhere(&w, id, "not 'general'|continuation", "not 'general'|continuation");
+}
+
+Test(text, empty_text, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, " \t\r\n ");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "empty", "empty");
+}
+
+Test(text, over_the_64_kib_limit, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *big = malloc(65537 + 1), *id;
+
+	hx_setup(&w);
+	memset(big, 'y', 65537);
+	big[65537] = '\0';
+	s = on_heads(&w, t_keep(big));
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "over the limit of 65536", "over the limit of 65536");
+}
+
+Test(text, exactly_64_kib_is_shown, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *big = malloc(65536 + 1), *id;
+
+	hx_setup(&w);
+	memcpy(big, "sixty-four-", 11);
+	memset(big + 11, 'z', 65536 - 11);
+	big[65536] = '\0';
+	s = on_heads(&w, t_keep(big));
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "sixty-four-");
+}
+
+Test(text, invalid_utf8_text, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "bad \xc0\xaf bytes");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "UTF-8", "UTF-8");
+}
+
+Test(text, nul_in_text, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "before@NUL@after");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "NUL|nul", "NUL");
+}
+
+static char *tree_with(const hx_world *w, const char *mode, const char *name, git_object_t type,
+                       const char *data)
+{
+	git_oid oid;
+	char *blob = hx_write(w->attacker, data, strlen(data), type);
+	size_t ml = strlen(mode), nl = strlen(name);
+	char *entry = malloc(ml + nl + 2 + 20), *id;
+
+	git_oid_fromstr(&oid, blob);
+	memcpy(entry, mode, ml);
+	entry[ml] = ' ';
+	memcpy(entry + ml + 1, name, nl + 1);
+	memcpy(entry + ml + nl + 2, oid.id, 20);
+	id = hx_write(w->attacker, entry, ml + nl + 22, GIT_OBJECT_TREE);
+	free(entry);
+	return id;
+}
+
+Test(trees, attachment_file_is_shown, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "see the attachment");
+	s.tree = tree_with(&w, "100644", "notes.txt", GIT_OBJECT_BLOB, "some notes\n");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "see the attachment");
+}
+
+Test(trees, symlink_in_the_tree, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "a link");
+	s.tree = tree_with(&w, "120000", "passwd", GIT_OBJECT_BLOB, "/etc/passwd");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+}
+
+Test(trees, executable_in_the_tree, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "run me");
+	s.tree = tree_with(&w, "100755", "run.sh", GIT_OBJECT_BLOB, "#!/bin/sh\n");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+}
+
+Test(trees, subdirectory_in_the_tree, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *sub, *id;
+	git_oid oid;
+	char entry[64];
+
+	hx_setup(&w);
+	sub = tree_with(&w, "100644", "inner", GIT_OBJECT_BLOB, "x\n");
+	git_oid_fromstr(&oid, sub);
+	memcpy(entry, "40000 dir", 10);
+	memcpy(entry + 10, oid.id, 20);
+	s = on_heads(&w, "a directory");
+	s.tree = hx_write(w.attacker, entry, 30, GIT_OBJECT_TREE);
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+}
+
+Test(trees, tree_line_names_a_blob, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "a blob for a tree");
+	s.tree = hx_write(w.attacker, "not a tree\n", 11, GIT_OBJECT_BLOB);
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "tree", "tree");
+}
