@@ -125,8 +125,11 @@ int gitchat_sshsig_verify(gitchat_pubkey *signer, const char *armored, size_t ar
 			"the signature is for another namespace than '%s'", ns);
 		goto done;
 	}
-	if (!(halglen == 6 && (memcmp(halg, "sha512", 6) == 0 || memcmp(halg, "sha256", 6) == 0))) {
-		error = fail("the signature uses a hash other than sha512 or sha256");
+	/* DESIGN.md: sha512 only. ssh-keygen can also sign with sha256 (-O
+	 * hashalg=sha256): a second valid signature of the same payload, so a
+	 * second commit id for one message. */
+	if (!(halglen == 6 && memcmp(halg, "sha512", 6) == 0)) {
+		error = fail("the signature's hash is not sha512");
 		goto done;
 	}
 	memcpy(hashalg, halg, 6);
