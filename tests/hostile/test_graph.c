@@ -260,3 +260,26 @@ Test(targets, edit_and_react_in_one_commit, .timeout = 120)
 	id = hx_commit(w.attacker, w.mallory, &s);
 	refused_everywhere(&w, id, "more than one chat-edit", "more than one chat-edit");
 }
+
+/* Mallory edits her own message of room random from room general: the edit
+ * applies in neither room. */
+Test(targets, edit_across_rooms_is_ignored, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s, r = { .text = "mallory in random", .headers = "chat-room random\n" };
+	char *mr, *id;
+	t_run l;
+
+	hx_setup(&w);
+	mr = hx_commit(w.attacker, w.mallory, &r);
+	s = on_heads(&w, "rewritten from general");
+	s.headers = t_fmt("chat-room general\nchat-edit %s\n", mr);
+	id = hx_commit(w.attacker, w.mallory, &s);
+	t_git(w.attacker, "update-ref '%s' %s", t_ref("random", w.mallory), mr);
+	accepted(&w, id, hx_honest_texts[0], "rewritten from general");
+	l = t_chatv(w.victim, "log", "-r", "random");
+	cr_assert_eq(l.status, 0, "%s", l.err);
+	t_assert_contains(l.out, "mallory in random");
+	cr_assert(!strstr(l.out, "rewritten from general"), "%s", l.out);
+	t_run_free(&l);
+}

@@ -496,3 +496,91 @@ Test(trees, tree_line_names_a_blob, .timeout = 120)
 	id = hx_commit(w.attacker, w.mallory, &s);
 	refused_everywhere(&w, id, "tree", "tree");
 }
+
+/* Names git's fsck refuses in a tree (receive.fsckObjects on the server):
+ * a reader must not accept what a hooked server never could. */
+Test(trees, attachment_named_dotdot, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "dot dot");
+	s.tree = tree_with(&w, "100644", "..", GIT_OBJECT_BLOB, "x\n");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "hasDotdot|attachment", "attachment");
+}
+
+Test(trees, attachment_named_dotgit, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "dot git");
+	s.tree = tree_with(&w, "100644", ".GIT", GIT_OBJECT_BLOB, "x\n");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "hasDotgit|attachment", "attachment");
+}
+
+Test(trees, submodule_in_the_tree, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id, entry[64];
+	git_oid oid;
+
+	hx_setup(&w);
+	git_oid_fromstr(&oid, w.a1);
+	memcpy(entry, "160000 sub", 11);
+	memcpy(entry + 11, oid.id, 20);
+	s = on_heads(&w, "a submodule");
+	s.tree = hx_write(w.attacker, entry, 31, GIT_OBJECT_TREE);
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+}
+
+/* Two blob entries in one tree, written in the order given. */
+static char *tree_of_two(const hx_world *w, const char *first, const char *second)
+{
+	git_oid oid;
+	char *blob = hx_write(w->attacker, "x\n", 2, GIT_OBJECT_BLOB), buf[256];
+	size_t n = 0;
+
+	git_oid_fromstr(&oid, blob);
+	n += (size_t)sprintf(buf + n, "100644 %s", first) + 1;
+	memcpy(buf + n, oid.id, 20);
+	n += 20;
+	n += (size_t)sprintf(buf + n, "100644 %s", second) + 1;
+	memcpy(buf + n, oid.id, 20);
+	n += 20;
+	return hx_write(w->attacker, buf, n, GIT_OBJECT_TREE);
+}
+
+Test(trees, entries_out_of_order, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "unsorted");
+	s.tree = tree_of_two(&w, "b.txt", "a.txt");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "treeNotSorted|attachment", "attachment");
+}
+
+Test(trees, the_same_name_twice, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "duplicate");
+	s.tree = tree_of_two(&w, "a.txt", "a.txt");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, "duplicateEntries|treeNotSorted|attachment", "attachment");
+}

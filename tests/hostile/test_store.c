@@ -120,6 +120,14 @@ Test(many, three_thousand_invalid_commits, .timeout = 600)
 
 	hx_setup(&w);
 	tip = invalid_chain(w.attacker, w.a2, 3000);
+	/* The hook refuses the push in a few lines. */
+	{
+		t_run p = hx_push(&w, t_fmt("%s:%s", tip, w.mref));
+		cr_assert_neq(p.status, 0, "%s", p.err);
+		t_assert_contains(p.err, "it is not signed");
+		cr_assert(t_count(p.err, "remote: error:") <= 3, "%.2000s", p.err);
+		t_run_free(&p);
+	}
 	/* sync refuses the log in one line, not one per commit. */
 	hx_set_ref(w.attacker, w.mref, tip);
 	r = hx_sync(&w);
