@@ -110,6 +110,46 @@ Test(names, invalid_utf8_in_the_author_name_gives_valid_json, .timeout = 120)
 	shown_everywhere(&w, id, "my name is broken");
 }
 
+/* An author line git fsck refuses (receive.fsckObjects on a hooked server):
+ * a reader refuses it too, so that validity is the same everywhere. */
+static void fsck_ident(const char *author, const char *fsck_id)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = on_heads(&w, "a strange author line");
+	s.author = author;
+	id = hx_commit(w.attacker, w.mallory, &s);
+	refused_everywhere(&w, id, fsck_id, "author");
+}
+
+Test(names, no_space_before_the_email, .timeout = 120)
+{
+	fsck_ident("Mallory<m@example.org> 1764150000 +0000", "missingSpaceBeforeEmail");
+}
+
+Test(names, no_name_before_the_email, .timeout = 120)
+{
+	fsck_ident("<m@example.org> 1764150000 +0000", "missingNameBeforeEmail");
+}
+
+Test(names, greater_than_in_the_name, .timeout = 120)
+{
+	fsck_ident("Mal>lory <m@example.org> 1764150000 +0000", "badName");
+}
+
+Test(names, less_than_in_the_email, .timeout = 120)
+{
+	fsck_ident("Mallory <m<@example.org> 1764150000 +0000", "badEmail");
+}
+
+Test(names, zero_padded_date, .timeout = 120)
+{
+	fsck_ident("Mallory <m@example.org> 01764150000 +0000", "zeroPaddedDate");
+}
+
 Test(names, nul_in_the_author_name, .timeout = 120)
 {
 	hx_world w;
