@@ -192,7 +192,43 @@ Test(names, terminal_escapes_and_bidi_are_inert, .timeout = 120)
 	r = t_chatv(w.victim, "rooms");
 	cr_assert(!strchr(r.out, '\x1b') && !strstr(r.out, "\xe2\x80\xae"), "%s", r.out);
 	t_run_free(&r);
+	/* Quoted in a reply, the text stays inert. */
+	r = t_chatv(w.victim, "send", "--key", w.bob, "-r", "general", "--reply", id, "-m", "what?");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	r = t_chatv(w.victim, "log", "-r", "general", "--color=always");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.out, "what?");
+	cr_assert(!strstr(r.out, "\x1b[2J") && !strstr(r.out, "\x1b]0;") &&
+	          !strstr(r.out, "\xe2\x80\xae") && !strchr(r.out, '\x07'), "%s", r.out);
+	t_run_free(&r);
 	hx_readable(w.server, texts, 0);
+}
+
+/* Mallory calls herself Alice: the fingerprint beside the name tells them
+ * apart in every output. */
+Test(names, claiming_another_authors_name, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id, *log, *at, *line, *mfp, *afp;
+
+	hx_setup(&w);
+	s = on_heads(&w, "this is alice, really");
+	s.author = "Test User <test@example.org> 1764150000 +0000";
+	id = hx_commit(w.attacker, w.mallory, &s);
+	shown_everywhere(&w, id, "this is alice, really");
+	log = hx_readable(w.victim, NULL, 0);
+	at = strstr(log, "this is alice, really");
+	for (line = at; line > log && line[-1] != '\n'; line--)
+		;
+	for (line--; line > log && line[-1] != '\n'; line--)
+		;
+	line = t_strndup(line, (size_t)(at - line));
+	mfp = t_strndup(t_fingerprint(w.mallory), 15);
+	afp = t_strndup(t_fingerprint(w.alice), 15);
+	t_assert_contains(line, mfp);
+	cr_assert(!strstr(line, afp), "%s", line);
 }
 
 Test(text, html_in_the_text_is_inert_in_export, .timeout = 120)
