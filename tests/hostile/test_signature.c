@@ -345,3 +345,22 @@ Test(signature, unsigned_commit, .timeout = 120)
 	id = hx_commit(w.attacker, NULL, &s);
 	refused_everywhere(&w, id, "it is not signed", "it is not signed");
 }
+
+/* gpgsig is the last header in what git and ssh-keygen write; mallory's own
+ * message with it before chat-room is a second encoding. */
+Test(signature, own_gpgsig_before_chat_room, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *payload, *obj, *id;
+
+	hx_setup(&w);
+	s = on_heads(&w);
+	payload = hx_payload(&s);
+	obj = hx_object(t_replace(payload, "\nchat-room general\n", "\n"),
+	                hx_sign(w.mallory, payload));
+	obj = t_replace(obj, "-----END SSH SIGNATURE-----\n",
+	                "-----END SSH SIGNATURE-----\nchat-room general\n");
+	id = write_obj(&w, obj);
+	refused_everywhere(&w, id, "signature|gpgsig", "signature|gpgsig");
+}
