@@ -74,7 +74,14 @@ Test(fifos, at_the_key_path, .timeout = 120)
 	cr_assert_neq(r.status, 124, "whoami hangs on a FIFO key");
 	cr_assert_neq(r.status, 0, "whoami accepted a FIFO as a key");
 	t_run_free(&r);
-	log_does_not_hang(&w, t_fmt("log -r general --key '%s'", key));
+	/* log only reads: the messages, or a clear error naming the key. */
+	r = hx_chat_timed(w.victim, 30, t_fmt("log -r general --key '%s'", key));
+	cr_assert_neq(r.status, 124, "log hangs on a FIFO key");
+	if (r.status != 0)
+		t_assert_contains(r.err, key);
+	else
+		t_assert_contains(r.out, hx_honest_texts[0]);
+	t_run_free(&r);
 	/* The default key path. */
 	fifo_at(t_fmt("%s/git-chat/id_ed25519", getenv("XDG_CONFIG_HOME")));
 	r = hx_chat_timed(w.victim, 30, "whoami");
@@ -105,7 +112,7 @@ static double seconds_of(const char *store, const char *args)
 	r = hx_chat_timed(store, 300, args);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	cr_assert_eq(r.status, 0, "%s: %s", args, r.err);
-	cr_assert(t_count_lines(r.err) <= 10, "'%s' prints %zu lines of warnings:\n%.2000s", args,
+	cr_assert(t_count_lines(r.err) <= 15, "'%s' prints %zu lines of warnings:\n%.2000s", args,
 	          t_count_lines(r.err), r.err);
 	t_run_free(&r);
 	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
