@@ -341,6 +341,53 @@ char *hx_readable(const char *store, const char *const *texts, int verify_status
 	return log;
 }
 
+hx_spec hx_on_heads(const hx_world *w, const char *text)
+{
+	hx_spec s = { .text = text };
+
+	s.parents[0] = w->a2;
+	s.parents[1] = w->b1;
+	return s;
+}
+
+void hx_refused_everywhere(const hx_world *w, const char *id, const char *hook_reason,
+                           const char *sync_reason)
+{
+	hx_hook_refuses(w, id, hook_reason);
+	hx_sync_refuses(w, id, sync_reason);
+	hx_readable(w->server, NULL, 0);
+	hx_readable(w->victim, NULL, 0);
+}
+
+void hx_shown_everywhere(const hx_world *w, const char *id, const char *text)
+{
+	const char *texts[] = { text, hx_honest_texts[0], hx_honest_texts[1],
+	                        hx_honest_texts[2], NULL };
+
+	hx_hook_accepts(w, id);
+	hx_sync_accepts(w, id);
+	hx_readable(w->server, texts, 0);
+	hx_readable(w->victim, texts, 0);
+}
+
+void hx_case(const hx_spec *s, const char *hook_reason, const char *sync_reason)
+{
+	hx_world w;
+	hx_spec c = *s;
+	char *id;
+
+	hx_setup(&w);
+	if (!c.parents[0]) {
+		c.parents[0] = w.a2;
+		c.parents[1] = w.b1;
+	}
+	id = hx_commit(w.attacker, w.mallory, &c);
+	if (hook_reason)
+		hx_refused_everywhere(&w, id, hook_reason, sync_reason);
+	else
+		hx_shown_everywhere(&w, id, c.text);
+}
+
 t_run hx_chat_timed(const char *store, int seconds, const char *args)
 {
 	return t_sh("GIT_DIR='%s' timeout -k 5 %d '%s' %s", store, seconds, GITCHAT_BIN, args);

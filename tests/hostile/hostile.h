@@ -91,6 +91,19 @@ void hx_sync_accepts(const hx_world *w, const char *id);
  * verify must exit `verify_status`. Returns the text log's stdout. */
 char *hx_readable(const char *store, const char *const *texts, int verify_status);
 
+/* A spec with the honest heads (a2, b1) as parents. */
+hx_spec hx_on_heads(const hx_world *w, const char *text);
+/* Both ways in refuse `id` (hook_reason, sync_reason as above), and the
+ * room stays readable on the server and at the victim's. */
+void hx_refused_everywhere(const hx_world *w, const char *id, const char *hook_reason,
+                           const char *sync_reason);
+/* Both ways in accept `id`; both rooms show `text` and the honest ones. */
+void hx_shown_everywhere(const hx_world *w, const char *id, const char *text);
+/* A whole case: a world, mallory's message as `s` says (the honest heads as
+ * parents when it names none), refused with the reasons, or shown when
+ * hook_reason is NULL. */
+void hx_case(const hx_spec *s, const char *hook_reason, const char *sync_reason);
+
 /* Runs git-chat with a time limit (seconds) so that a hang fails the test. */
 t_run hx_chat_timed(const char *store, int seconds, const char *args);
 

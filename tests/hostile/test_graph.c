@@ -9,22 +9,7 @@
 
 #include "hostile.h"
 
-static hx_spec on_heads(const hx_world *w, const char *text)
-{
-	hx_spec s = { .text = text };
-	s.parents[0] = w->a2;
-	s.parents[1] = w->b1;
-	return s;
-}
 
-static void refused_everywhere(const hx_world *w, const char *id, const char *hook_reason,
-                               const char *sync_reason)
-{
-	hx_hook_refuses(w, id, hook_reason);
-	hx_sync_refuses(w, id, sync_reason);
-	hx_readable(w->server, NULL, 0);
-	hx_readable(w->victim, NULL, 0);
-}
 
 /* Accepted both ways; the room shows `texts` (plus the honest ones) and not
  * `hidden`. Returns the victim's log. */
@@ -50,13 +35,13 @@ Test(parents, eighteen_parents, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "many parents");
+	s = hx_on_heads(&w, "many parents");
 	for (int i = 2; i < 18; i++) {
 		root.text = t_fmt("root %d", i);
 		s.parents[i] = hx_commit(w.attacker, w.mallory, &root);
 	}
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "over the limit of 17", "over the limit of 17");
+	hx_refused_everywhere(&w, id, "over the limit of 17", "over the limit of 17");
 }
 
 Test(parents, seventeen_parents_is_the_limit, .timeout = 120)
@@ -66,7 +51,7 @@ Test(parents, seventeen_parents_is_the_limit, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "seventeen parents");
+	s = hx_on_heads(&w, "seventeen parents");
 	for (int i = 2; i < 17; i++) {
 		root.text = t_fmt("root %d", i);
 		s.parents[i] = hx_commit(w.attacker, w.mallory, &root);
@@ -82,7 +67,7 @@ Test(parents, the_same_parent_twice, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "twice the same parent");
+	s = hx_on_heads(&w, "twice the same parent");
 	s.parents[2] = w.a2;
 	id = hx_commit(w.attacker, w.mallory, &s);
 	/* Not against a rule of DESIGN.md: shown once. */
@@ -108,10 +93,10 @@ static void parent_object(git_object_t type)
 		obj = hx_write(w.attacker, tag, strlen(tag), GIT_OBJECT_TAG);
 	}
 	hx_write(w.attacker, "", 0, GIT_OBJECT_TREE);
-	s = on_heads(&w, "a parent that is not a commit");
+	s = hx_on_heads(&w, "a parent that is not a commit");
 	s.parents[2] = obj;
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "not a commit|tree|blob|tag|invalid|bad",
+	hx_refused_everywhere(&w, id, "not a commit|tree|blob|tag|invalid|bad",
 	                   "not a commit|invalid|missing");
 }
 
@@ -139,10 +124,10 @@ Test(parents, parent_in_another_room, .timeout = 120)
 	hx_setup(&w);
 	r1 = t_send(w.honest, w.alice, "random", "over in random");
 	t_git(w.attacker, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.honest);
-	s = on_heads(&w, "crossing rooms");
+	s = hx_on_heads(&w, "crossing rooms");
 	s.parents[2] = r1;
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "chat-room is 'random'", "chat-room is 'random'");
+	hx_refused_everywhere(&w, id, "chat-room is 'random'", "chat-room is 'random'");
 }
 
 /* A log of 2,000 valid messages, each the parent of the next. */
@@ -154,7 +139,7 @@ Test(parents, deep_chain_of_2000, .timeout = 600)
 	const char *texts[] = { "link 1999", "link 0", NULL };
 
 	hx_setup(&w);
-	s = on_heads(&w, "link 0");
+	s = hx_on_heads(&w, "link 0");
 	id = hx_commit(w.attacker, w.mallory, &s);
 	for (int i = 1; i < 2000; i++) {
 		hx_spec n = { .text = t_fmt("link %d", i) };
@@ -176,7 +161,7 @@ Test(targets, edit_of_someone_elses_message_is_ignored, .timeout = 120)
 	t_run r;
 
 	hx_setup(&w);
-	s = on_heads(&w, "alice says she is wrong");
+	s = hx_on_heads(&w, "alice says she is wrong");
 	s.headers = t_fmt("chat-room general\nchat-edit %s\n", w.a1);
 	id = hx_commit(w.attacker, w.mallory, &s);
 	accepted(&w, id, hx_honest_texts[0], "alice says she is wrong");
@@ -192,7 +177,7 @@ Test(targets, redaction_of_someone_elses_message_is_ignored, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "gone");
+	s = hx_on_heads(&w, "gone");
 	s.headers = t_fmt("chat-room general\nchat-redact %s\n", w.b1);
 	id = hx_commit(w.attacker, w.mallory, &s);
 	accepted(&w, id, hx_honest_texts[1], NULL);
@@ -214,7 +199,7 @@ static void pointing_at(const char *header, const char *target_kind)
 	} else {
 		target = HX_EMPTY_TREE;
 	}
-	s = on_heads(&w, "\xf0\x9f\x91\x8d");
+	s = hx_on_heads(&w, "\xf0\x9f\x91\x8d");
 	s.headers = t_fmt("chat-room general\n%s %s\n", header, target);
 	id = hx_commit(w.attacker, w.mallory, &s);
 	hx_hook_accepts(&w, id);
@@ -255,10 +240,10 @@ Test(targets, edit_and_react_in_one_commit, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "both");
+	s = hx_on_heads(&w, "both");
 	s.headers = t_fmt("chat-room general\nchat-edit %s\nchat-react %s\n", w.a1, w.b1);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "more than one chat-edit", "more than one chat-edit");
+	hx_refused_everywhere(&w, id, "more than one chat-edit", "more than one chat-edit");
 }
 
 /* Mallory edits her own message of room random from room general: the edit
@@ -272,7 +257,7 @@ Test(targets, edit_across_rooms_is_ignored, .timeout = 120)
 
 	hx_setup(&w);
 	mr = hx_commit(w.attacker, w.mallory, &r);
-	s = on_heads(&w, "rewritten from general");
+	s = hx_on_heads(&w, "rewritten from general");
 	s.headers = t_fmt("chat-room general\nchat-edit %s\n", mr);
 	id = hx_commit(w.attacker, w.mallory, &s);
 	t_git(w.attacker, "update-ref '%s' %s", t_ref("random", w.mallory), mr);

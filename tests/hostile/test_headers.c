@@ -9,50 +9,19 @@
 
 #include "hostile.h"
 
-static hx_spec on_heads(const hx_world *w, const char *text)
-{
-	hx_spec s = { .text = text };
-	s.parents[0] = w->a2;
-	s.parents[1] = w->b1;
-	return s;
-}
 
-static void refused_everywhere(const hx_world *w, const char *id, const char *hook_reason,
-                               const char *sync_reason)
-{
-	hx_hook_refuses(w, id, hook_reason);
-	hx_sync_refuses(w, id, sync_reason);
-	hx_readable(w->server, NULL, 0);
-	hx_readable(w->victim, NULL, 0);
-}
 
-static void shown_everywhere(const hx_world *w, const char *id, const char *text)
-{
-	const char *texts[] = { text, hx_honest_texts[0], hx_honest_texts[1],
-	                        hx_honest_texts[2], NULL };
-
-	hx_hook_accepts(w, id);
-	hx_sync_accepts(w, id);
-	hx_readable(w->server, texts, 0);
-	hx_readable(w->victim, texts, 0);
-}
 
 /* Mallory's message with author (and committer) time `when`. */
 static void at_time(const char *author, const char *committer, int valid)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "from another time", .author = author,
+	              .committer = committer ? committer : author };
 
-	hx_setup(&w);
-	s = on_heads(&w, "from another time");
-	s.author = author;
-	s.committer = committer ? committer : author;
-	id = hx_commit(w.attacker, w.mallory, &s);
 	if (valid)
-		shown_everywhere(&w, id, "from another time");
+		hx_case(&s, NULL, NULL);
 	else
-		refused_everywhere(&w, id, "time|date|Date|author|committer", "time|date|author|committer");
+		hx_case(&s, "time|date|Date|author|committer", "time|date|author|committer");
 }
 
 /* Issue 9, reproduction 3. */
@@ -99,30 +68,18 @@ Test(times, timezone_plus_9999_is_shown, .timeout = 120)
 
 Test(names, invalid_utf8_in_the_author_name_gives_valid_json, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "my name is broken", .author = "Mal\xff\xfe\xc3 <m@example.org> 1764150000 +0000" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "my name is broken");
-	s.author = "Mal\xff\xfe\xc3 <m@example.org> 1764150000 +0000";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "my name is broken");
+	hx_case(&s, NULL, NULL);
 }
 
 /* An author line git fsck refuses (receive.fsckObjects on a hooked server):
  * a reader refuses it too, so that validity is the same everywhere. */
 static void fsck_ident(const char *author, const char *fsck_id)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "a strange author line", .author = author };
 
-	hx_setup(&w);
-	s = on_heads(&w, "a strange author line");
-	s.author = author;
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, fsck_id, "author");
+	hx_case(&s, fsck_id, "author");
 }
 
 Test(names, no_space_before_the_email, .timeout = 120)
@@ -152,15 +109,9 @@ Test(names, zero_padded_date, .timeout = 120)
 
 Test(names, nul_in_the_author_name, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "a NUL in my name", .author = "Mal@NUL@lory <m@example.org> 1764150000 +0000" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "a NUL in my name");
-	s.author = "Mal@NUL@lory <m@example.org> 1764150000 +0000";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "nul|NUL", "NUL|nul");
+	hx_case(&s, "nul|NUL", "NUL|nul");
 }
 
 /* ESC, bidi override, bell, backspace, CR in the name and the text: every
@@ -174,7 +125,7 @@ Test(names, terminal_escapes_and_bidi_are_inert, .timeout = 120)
 	t_run r;
 
 	hx_setup(&w);
-	s = on_heads(&w, "clear\x1b[2J\x1b]0;pwned\x07 right\xe2\x80\xaeleft\r\x08\x08 done");
+	s = hx_on_heads(&w, "clear\x1b[2J\x1b]0;pwned\x07 right\xe2\x80\xaeleft\r\x08\x08 done");
 	s.author = "Evil\x1b[31m\xe2\x80\xae <m@example.org> 1764150000 +0000";
 	id = hx_commit(w.attacker, w.mallory, &s);
 	hx_hook_accepts(&w, id);
@@ -214,10 +165,10 @@ Test(names, claiming_another_authors_name, .timeout = 120)
 	char *id, *log, *at, *line, *mfp, *afp;
 
 	hx_setup(&w);
-	s = on_heads(&w, "this is alice, really");
+	s = hx_on_heads(&w, "this is alice, really");
 	s.author = "Test User <test@example.org> 1764150000 +0000";
 	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "this is alice, really");
+	hx_shown_everywhere(&w, id, "this is alice, really");
 	log = hx_readable(w.victim, NULL, 0);
 	at = strstr(log, "this is alice, really");
 	for (line = at; line > log && line[-1] != '\n'; line--)
@@ -239,9 +190,9 @@ Test(text, html_in_the_text_is_inert_in_export, .timeout = 120)
 	t_run r;
 
 	hx_setup(&w);
-	s = on_heads(&w, "<script>alert(1)</script><img src=x onerror=alert(2)>");
+	s = hx_on_heads(&w, "<script>alert(1)</script><img src=x onerror=alert(2)>");
 	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "alert(1)");
+	hx_shown_everywhere(&w, id, "alert(1)");
 	html = t_keep(t_path(w.dir, "x.html"));
 	r = t_chatv(w.victim, "export", "-r", "general", "-o", html);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -252,82 +203,47 @@ Test(text, html_in_the_text_is_inert_in_export, .timeout = 120)
 
 Test(headers, two_chat_room_headers, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "two rooms", .headers = "chat-room general\nchat-room random\n" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "two rooms");
-	s.headers = "chat-room general\nchat-room random\n";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "more than one chat-room", "more than one chat-room");
+	hx_case(&s, "more than one chat-room", "more than one chat-room");
 }
 
 Test(headers, no_chat_room_header, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "no room", .headers = "" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "no room");
-	s.headers = "";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "no chat-room header", "no chat-room header");
+	hx_case(&s, "no chat-room header", "no chat-room header");
 }
 
 Test(headers, chat_room_of_another_room, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "wrong room", .headers = "chat-room random\n" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "wrong room");
-	s.headers = "chat-room random\n";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "its chat-room is 'random', not 'general'",
-	                   "its chat-room is 'random', not 'general'");
+	hx_case(&s, "its chat-room is 'random', not 'general'",
+	        "its chat-room is 'random', not 'general'");
 }
 
 Test(headers, chat_room_with_trailing_space, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "spaced room", .headers = "chat-room general \n" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "spaced room");
-	s.headers = "chat-room general \n";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "not 'general'", "not 'general'");
+	hx_case(&s, "not 'general'", "not 'general'");
 }
 
 Test(headers, two_tree_lines, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "two trees", .tree = HX_EMPTY_TREE "\ntree " HX_EMPTY_TREE };
 
-	hx_setup(&w);
-	s = on_heads(&w, "two trees");
-	s.tree = HX_EMPTY_TREE "\ntree " HX_EMPTY_TREE;
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "missingAuthor|tree", "tree");
+	hx_case(&s, "missingAuthor|tree", "tree");
 }
 
 Test(headers, two_author_lines, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "two authors",
+	                .author = "Mallory <m@example.org> 1764150000 +0000\n"
+	                          "author Alice <a@example.org> 1764150000 +0000" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "two authors");
-	s.author = "Mallory <m@example.org> 1764150000 +0000\n"
-	           "author Alice <a@example.org> 1764150000 +0000";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "author", "author");
+	hx_case(&s, "author", "author");
 }
 
 Test(headers, oversized_unknown_header_is_kept_and_ignored, .timeout = 120)
@@ -340,10 +256,10 @@ Test(headers, oversized_unknown_header_is_kept_and_ignored, .timeout = 120)
 	strcpy(big, "chat-room general\nchat-padding ");
 	memset(big + strlen(big), 'x', 1024 * 1024);
 	strcpy(big + strlen("chat-room general\nchat-padding ") + 1024 * 1024, "\n");
-	s = on_heads(&w, "with a big header");
+	s = hx_on_heads(&w, "with a big header");
 	s.headers = t_keep(big);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "with a big header");
+	hx_shown_everywhere(&w, id, "with a big header");
 }
 
 Test(headers, commit_over_16_mib, .timeout = 180)
@@ -357,36 +273,24 @@ Test(headers, commit_over_16_mib, .timeout = 180)
 	strcpy(big, "chat-room general\nchat-padding ");
 	memset(big + strlen(big), 'x', n);
 	strcpy(big + strlen("chat-room general\nchat-padding ") + n, "\n");
-	s = on_heads(&w, "too big a commit");
+	s = hx_on_heads(&w, "too big a commit");
 	s.headers = t_keep(big);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "16 MiB|large", "16 MiB|large");
+	hx_refused_everywhere(&w, id, "16 MiB|large", "16 MiB|large");
 }
 
 Test(headers, encoding_latin1, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "caf\xe9", .headers = "chat-room general\nencoding ISO-8859-1\n" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "caf\xe9");
-	s.headers = "chat-room general\nencoding ISO-8859-1\n";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "encoding", "encoding");
+	hx_case(&s, "encoding", "encoding");
 }
 
 Test(headers, encoding_utf8_is_shown, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "caf\xc3\xa9 with an encoding header", .headers = "chat-room general\nencoding UTF-8\n" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "caf\xc3\xa9 with an encoding header");
-	s.headers = "chat-room general\nencoding UTF-8\n";
-	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "caf\xc3\xa9 with an encoding header");
+	hx_case(&s, NULL, NULL);
 }
 
 /* A mergetag header (git writes one when merging a signed tag): whether it
@@ -400,7 +304,7 @@ Test(headers, mergetag_hook_and_sync_agree, .timeout = 120)
 	t_run r;
 
 	hx_setup(&w);
-	s = on_heads(&w, "with a mergetag");
+	s = hx_on_heads(&w, "with a mergetag");
 	s.headers = t_fmt("chat-room general\nmergetag object %s\n type commit\n tag v1\n"
 	                  " tagger Mallory <m@example.org> 1764150000 +0000\n \n a tag\n",
 	                  w.a2);
@@ -428,25 +332,20 @@ Test(headers, continuation_line_without_header, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "stray continuation");
+	s = hx_on_heads(&w, "stray continuation");
 	s.headers = "chat-room general\n stray\n";
 	id = hx_commit(w.attacker, w.mallory, &s);
 	/* git reads " stray" as a continuation of chat-room: the room is then
 	 * "general\nstray", not general. */
-	refused_everywhere(&w, id, "not 'general'|continuation|second line",
+	hx_refused_everywhere(&w, id, "not 'general'|continuation|second line",
 	                   "not 'general'|continuation|second line");
 }
 
 Test(text, empty_text, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = " \t\r\n " };
 
-	hx_setup(&w);
-	s = on_heads(&w, " \t\r\n ");
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "empty", "empty");
+	hx_case(&s, "empty", "empty");
 }
 
 Test(text, over_the_64_kib_limit, .timeout = 120)
@@ -458,9 +357,9 @@ Test(text, over_the_64_kib_limit, .timeout = 120)
 	hx_setup(&w);
 	memset(big, 'y', 65537);
 	big[65537] = '\0';
-	s = on_heads(&w, t_keep(big));
+	s = hx_on_heads(&w, t_keep(big));
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "over the limit of 65536", "over the limit of 65536");
+	hx_refused_everywhere(&w, id, "over the limit of 65536", "over the limit of 65536");
 }
 
 Test(text, exactly_64_kib_is_shown, .timeout = 120)
@@ -473,33 +372,23 @@ Test(text, exactly_64_kib_is_shown, .timeout = 120)
 	memcpy(big, "sixty-four-", 11);
 	memset(big + 11, 'z', 65536 - 11);
 	big[65536] = '\0';
-	s = on_heads(&w, t_keep(big));
+	s = hx_on_heads(&w, t_keep(big));
 	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "sixty-four-");
+	hx_shown_everywhere(&w, id, "sixty-four-");
 }
 
 Test(text, invalid_utf8_text, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "bad \xc0\xaf bytes" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "bad \xc0\xaf bytes");
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "UTF-8", "UTF-8");
+	hx_case(&s, "UTF-8", "UTF-8");
 }
 
 Test(text, nul_in_text, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
+	hx_spec s = { .text = "before@NUL@after" };
 
-	hx_setup(&w);
-	s = on_heads(&w, "before@NUL@after");
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "NUL|nul", "NUL");
+	hx_case(&s, "NUL|nul", "NUL");
 }
 
 static char *tree_with(const hx_world *w, const char *mode, const char *name, git_object_t type,
@@ -520,43 +409,40 @@ static char *tree_with(const hx_world *w, const char *mode, const char *name, gi
 	return id;
 }
 
-Test(trees, attachment_file_is_shown, .timeout = 120)
+/* Mallory's message over a tree of one entry. */
+static void tree_case(const char *text, const char *mode, const char *name, git_object_t type,
+                      const char *data, const char *hook_reason, const char *sync_reason)
 {
 	hx_world w;
 	hx_spec s;
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "see the attachment");
-	s.tree = tree_with(&w, "100644", "notes.txt", GIT_OBJECT_BLOB, "some notes\n");
+	s = hx_on_heads(&w, text);
+	s.tree = tree_with(&w, mode, name, type, data);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	shown_everywhere(&w, id, "see the attachment");
+	if (hook_reason)
+		hx_refused_everywhere(&w, id, hook_reason, sync_reason);
+	else
+		hx_shown_everywhere(&w, id, text);
+}
+
+Test(trees, attachment_file_is_shown, .timeout = 120)
+{
+	tree_case("see the attachment", "100644", "notes.txt", GIT_OBJECT_BLOB, "some notes\n",
+	          NULL, NULL);
 }
 
 Test(trees, symlink_in_the_tree, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
-
-	hx_setup(&w);
-	s = on_heads(&w, "a link");
-	s.tree = tree_with(&w, "120000", "passwd", GIT_OBJECT_BLOB, "/etc/passwd");
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+	tree_case("a link", "120000", "passwd", GIT_OBJECT_BLOB, "/etc/passwd",
+	          "not a plain attachment file", "not a plain attachment file");
 }
 
 Test(trees, executable_in_the_tree, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
-
-	hx_setup(&w);
-	s = on_heads(&w, "run me");
-	s.tree = tree_with(&w, "100755", "run.sh", GIT_OBJECT_BLOB, "#!/bin/sh\n");
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+	tree_case("run me", "100755", "run.sh", GIT_OBJECT_BLOB, "#!/bin/sh\n",
+	          "not a plain attachment file", "not a plain attachment file");
 }
 
 Test(trees, subdirectory_in_the_tree, .timeout = 120)
@@ -572,10 +458,10 @@ Test(trees, subdirectory_in_the_tree, .timeout = 120)
 	git_oid_fromstr(&oid, sub);
 	memcpy(entry, "40000 dir", 10);
 	memcpy(entry + 10, oid.id, 20);
-	s = on_heads(&w, "a directory");
+	s = hx_on_heads(&w, "a directory");
 	s.tree = hx_write(w.attacker, entry, 30, GIT_OBJECT_TREE);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+	hx_refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
 }
 
 Test(trees, tree_line_names_a_blob, .timeout = 120)
@@ -585,38 +471,24 @@ Test(trees, tree_line_names_a_blob, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "a blob for a tree");
+	s = hx_on_heads(&w, "a blob for a tree");
 	s.tree = hx_write(w.attacker, "not a tree\n", 11, GIT_OBJECT_BLOB);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "tree", "tree");
+	hx_refused_everywhere(&w, id, "tree", "tree");
 }
 
 /* Names git's fsck refuses in a tree (receive.fsckObjects on the server):
  * a reader must not accept what a hooked server never could. */
 Test(trees, attachment_named_dotdot, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
-
-	hx_setup(&w);
-	s = on_heads(&w, "dot dot");
-	s.tree = tree_with(&w, "100644", "..", GIT_OBJECT_BLOB, "x\n");
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "hasDotdot|attachment", "attachment");
+	tree_case("dot dot", "100644", "..", GIT_OBJECT_BLOB, "x\n",
+	          "hasDotdot|attachment", "attachment");
 }
 
 Test(trees, attachment_named_dotgit, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
-
-	hx_setup(&w);
-	s = on_heads(&w, "dot git");
-	s.tree = tree_with(&w, "100644", ".GIT", GIT_OBJECT_BLOB, "x\n");
-	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "hasDotgit|attachment", "attachment");
+	tree_case("dot git", "100644", ".GIT", GIT_OBJECT_BLOB, "x\n",
+	          "hasDotgit|attachment", "attachment");
 }
 
 Test(trees, submodule_in_the_tree, .timeout = 120)
@@ -630,10 +502,10 @@ Test(trees, submodule_in_the_tree, .timeout = 120)
 	git_oid_fromstr(&oid, w.a1);
 	memcpy(entry, "160000 sub", 11);
 	memcpy(entry + 11, oid.id, 20);
-	s = on_heads(&w, "a submodule");
+	s = hx_on_heads(&w, "a submodule");
 	s.tree = hx_write(w.attacker, entry, 31, GIT_OBJECT_TREE);
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+	hx_refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
 }
 
 /* Two blob entries in one tree, written in the order given. */
@@ -660,10 +532,10 @@ Test(trees, entries_out_of_order, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "unsorted");
+	s = hx_on_heads(&w, "unsorted");
 	s.tree = tree_of_two(&w, "b.txt", "a.txt");
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "treeNotSorted|attachment", "attachment");
+	hx_refused_everywhere(&w, id, "treeNotSorted|attachment", "attachment");
 }
 
 Test(trees, the_same_name_twice, .timeout = 120)
@@ -673,8 +545,8 @@ Test(trees, the_same_name_twice, .timeout = 120)
 	char *id;
 
 	hx_setup(&w);
-	s = on_heads(&w, "duplicate");
+	s = hx_on_heads(&w, "duplicate");
 	s.tree = tree_of_two(&w, "a.txt", "a.txt");
 	id = hx_commit(w.attacker, w.mallory, &s);
-	refused_everywhere(&w, id, "duplicateEntries|treeNotSorted|attachment", "attachment");
+	hx_refused_everywhere(&w, id, "duplicateEntries|treeNotSorted|attachment", "attachment");
 }

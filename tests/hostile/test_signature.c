@@ -66,16 +66,6 @@ static hx_spec on_heads(const hx_world *w)
 	return s;
 }
 
-/* Both ways in refuse `id` (the hook with `hook_reason`, sync with
- * `sync_reason`), and the room stays readable on the server and the victim. */
-static void refused_everywhere(const hx_world *w, const char *id, const char *hook_reason,
-                               const char *sync_reason)
-{
-	hx_hook_refuses(w, id, hook_reason);
-	hx_sync_refuses(w, id, sync_reason);
-	hx_readable(w->server, NULL, 0);
-	hx_readable(w->victim, NULL, 0);
-}
 
 static char *sshkeygen_object(const hx_world *w, const char *payload)
 {
@@ -103,8 +93,9 @@ Test(signature, sshkeygen_canonical_is_accepted_and_shown, .timeout = 120)
 	hx_readable(w.victim, texts, 0);
 }
 
-/* Issue 9, reproduction 1. */
-Test(signature, continuation_lines_indented_two_spaces, .timeout = 120)
+/* ssh-keygen's signature of mallory's message with `from` replaced by `to`
+ * in its gpgsig header: refused both ways. */
+static void sshkeygen_mangled(const char *from, const char *to)
 {
 	hx_world w;
 	hx_spec s;
@@ -112,44 +103,29 @@ Test(signature, continuation_lines_indented_two_spaces, .timeout = 120)
 
 	hx_setup(&w);
 	s = on_heads(&w);
-	id = write_obj(&w, in_sig(sshkeygen_object(&w, hx_payload(&s)), "\n ", "\n  "));
-	refused_everywhere(&w, id, "signature", "signature");
+	id = write_obj(&w, in_sig(sshkeygen_object(&w, hx_payload(&s)), from, to));
+	hx_refused_everywhere(&w, id, "signature", "signature");
+}
+
+/* Issue 9, reproduction 1. */
+Test(signature, continuation_lines_indented_two_spaces, .timeout = 120)
+{
+	sshkeygen_mangled("\n ", "\n  ");
 }
 
 Test(signature, continuation_lines_with_a_tab, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
-
-	hx_setup(&w);
-	s = on_heads(&w);
-	id = write_obj(&w, in_sig(sshkeygen_object(&w, hx_payload(&s)), "\n ", "\n \t"));
-	refused_everywhere(&w, id, "signature", "signature");
+	sshkeygen_mangled("\n ", "\n \t");
 }
 
 Test(signature, continuation_lines_ending_in_cr, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
-
-	hx_setup(&w);
-	s = on_heads(&w);
-	id = write_obj(&w, in_sig(sshkeygen_object(&w, hx_payload(&s)), "\n ", "\r\n "));
-	refused_everywhere(&w, id, "signature", "signature");
+	sshkeygen_mangled("\n ", "\r\n ");
 }
 
 Test(signature, trailing_space_after_armor_line, .timeout = 120)
 {
-	hx_world w;
-	hx_spec s;
-	char *id;
-
-	hx_setup(&w);
-	s = on_heads(&w);
-	id = write_obj(&w, in_sig(sshkeygen_object(&w, hx_payload(&s)), "-----\n", "----- \n"));
-	refused_everywhere(&w, id, "signature", "signature");
+	sshkeygen_mangled("-----\n", "----- \n");
 }
 
 Test(signature, own_armor_rewrapped_at_76_columns, .timeout = 120)
@@ -162,7 +138,7 @@ Test(signature, own_armor_rewrapped_at_76_columns, .timeout = 120)
 	s = on_heads(&w);
 	payload = hx_payload(&s);
 	id = write_obj(&w, hx_object(payload, rewrap(hx_sign(w.mallory, payload), 76)));
-	refused_everywhere(&w, id, "signature", "signature");
+	hx_refused_everywhere(&w, id, "signature", "signature");
 }
 
 /* Issue 9, reproduction 2: alice's first message under a new id (its armor
@@ -175,7 +151,7 @@ static void replay_as_parent(const hx_world *w, const char *copy_obj)
 	cr_assert_str_neq(copy, w->a1);
 	s.parents[2] = copy;
 	id = hx_commit(w->attacker, w->mallory, &s);
-	refused_everywhere(w, id, "signature|gpgsig", "signature|gpgsig");
+	hx_refused_everywhere(w, id, "signature|gpgsig", "signature|gpgsig");
 	log = hx_readable(w->victim, NULL, 0);
 	cr_assert_eq(t_count(log, "hello from alice"), 1, "alice is shown twice:\n%s", log);
 }
@@ -239,7 +215,7 @@ Test(signature, signed_by_another_key_than_the_ref_names, .timeout = 120)
 	hx_setup(&w);
 	s = on_heads(&w);
 	id = hx_commit(w.attacker, w.bob, &s);
-	refused_everywhere(&w, id, "not by the log's owner", "not by the log's owner");
+	hx_refused_everywhere(&w, id, "not by the log's owner", "not by the log's owner");
 }
 
 Test(signature, sshsig_namespace_file_not_git, .timeout = 120)
@@ -253,7 +229,7 @@ Test(signature, sshsig_namespace_file_not_git, .timeout = 120)
 	payload = hx_payload(&s);
 	id = write_obj(&w, hx_object(payload, t_sign_sshkeygen(w.mallory, "file", payload,
 	                                                       strlen(payload))));
-	refused_everywhere(&w, id, "namespace", "namespace");
+	hx_refused_everywhere(&w, id, "namespace", "namespace");
 }
 
 Test(signature, sshsig_hash_sha256_not_sha512, .timeout = 120)
@@ -273,7 +249,7 @@ Test(signature, sshsig_hash_sha256_not_sha512, .timeout = 120)
 	t_run_free(&r);
 	sig = t_keep(t_read_file(t_fmt("%s.sig", file), NULL));
 	id = write_obj(&w, hx_object(payload, sig));
-	refused_everywhere(&w, id, "sha512", "sha512");
+	hx_refused_everywhere(&w, id, "sha512", "sha512");
 }
 
 Test(signature, garbage_after_the_armor, .timeout = 120)
@@ -287,7 +263,7 @@ Test(signature, garbage_after_the_armor, .timeout = 120)
 	payload = hx_payload(&s);
 	sig = t_fmt("%sgarbage after the armor\n", hx_sign(w.mallory, payload));
 	id = write_obj(&w, hx_object(payload, sig));
-	refused_everywhere(&w, id, "signature", "signature");
+	hx_refused_everywhere(&w, id, "signature", "signature");
 }
 
 Test(signature, truncated_armor, .timeout = 120)
@@ -301,7 +277,7 @@ Test(signature, truncated_armor, .timeout = 120)
 	payload = hx_payload(&s);
 	sig = t_replace(hx_sign(w.mallory, payload), "-----END SSH SIGNATURE-----\n", "");
 	id = write_obj(&w, hx_object(payload, sig));
-	refused_everywhere(&w, id, "signature", "signature");
+	hx_refused_everywhere(&w, id, "signature", "signature");
 }
 
 Test(signature, two_gpgsig_headers, .timeout = 120)
@@ -316,7 +292,7 @@ Test(signature, two_gpgsig_headers, .timeout = 120)
 	sig = hx_sign(w.mallory, payload);
 	obj = hx_object(hx_object(payload, sig), sig);
 	id = write_obj(&w, obj);
-	refused_everywhere(&w, id, "more than one signature|exactly one signature",
+	hx_refused_everywhere(&w, id, "more than one signature|exactly one signature",
 	                   "more than one signature|exactly one signature");
 }
 
@@ -332,7 +308,7 @@ Test(signature, gpgsig_sha256_header_beside_gpgsig, .timeout = 120)
 	obj = hx_object(payload, hx_sign(w.mallory, payload));
 	obj = t_replace(obj, "\ngpgsig ", "\ngpgsig-sha256 x\ngpgsig ");
 	id = write_obj(&w, obj);
-	refused_everywhere(&w, id, "more than one signature|exactly one signature",
+	hx_refused_everywhere(&w, id, "more than one signature|exactly one signature",
 	                   "more than one signature|exactly one signature");
 }
 
@@ -345,7 +321,7 @@ Test(signature, unsigned_commit, .timeout = 120)
 	hx_setup(&w);
 	s = on_heads(&w);
 	id = hx_commit(w.attacker, NULL, &s);
-	refused_everywhere(&w, id, "it is not signed", "it is not signed");
+	hx_refused_everywhere(&w, id, "it is not signed", "it is not signed");
 }
 
 /* gpgsig is the last header in what git and ssh-keygen write; mallory's own
@@ -364,5 +340,5 @@ Test(signature, own_gpgsig_before_chat_room, .timeout = 120)
 	obj = t_replace(obj, "-----END SSH SIGNATURE-----\n",
 	                "-----END SSH SIGNATURE-----\nchat-room general\n");
 	id = write_obj(&w, obj);
-	refused_everywhere(&w, id, "signature|gpgsig", "signature|gpgsig");
+	hx_refused_everywhere(&w, id, "signature|gpgsig", "signature|gpgsig");
 }
