@@ -101,13 +101,6 @@ Test(commit_rules, headers, .init = setup)
 	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> x +0000\n"
 	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nbad time\n",
 	               "malformed commit");
-	/* A header we read with a continuation line: git would read the room
-	 * as "general\nstray", so it is not half-read as "general". */
-	expect_payload(HEAD "chat-room general\n stray\n\nfolded room\n", "continuation lines");
-	expect_payload(HEAD "chat-room general\nchat-reply " EMPTY_TREE "\n x\n\nfolded reply\n",
-	               "continuation lines");
-	expect_payload(HEAD "chat-room general\nchat-extra a\n b\n\nunknown folded header\n",
-	               NULL);
 	/* Author lines git fsck refuses (fsck_ident). */
 	const char *idents[] = { "A<a@example.org> 1764150000 +0000", "<a@example.org> 1764150000 +0000",
 		"A>B <a@example.org> 1764150000 +0000", "A <a<b@example.org> 1764150000 +0000",

@@ -69,21 +69,6 @@ static int key_is(const char *line, size_t keylen, const char *key)
 	return keylen == strlen(key) && memcmp(line, key, keylen) == 0;
 }
 
-/* The headers whose value we read from their first line. Git reads a
- * continuation line as part of the value, so "chat-room general\n stray"
- * would be room "general" here and "general\nstray" to any other reader:
- * such a header is malformed, not half-read. */
-static int one_line_header(const char *line, size_t keylen)
-{
-	static const char *const keys[] = { "tree", "parent", "author", "committer",
-		"chat-room", "chat-reply", "chat-edit", "chat-redact", "chat-react", "encoding" };
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
-		if (key_is(line, keylen, keys[i]))
-			return 1;
-	return 0;
-}
-
 int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 {
 	const char *p = raw, *end = raw + len;
@@ -114,12 +99,6 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 			if (!e2)
 				{ error = bad("the header does not end"); goto fail; }
 			next = e2 + 1;
-		}
-		if (next != eol + 1 && one_line_header(p, keylen)) {
-			error = gitchat_error_set(GITCHAT_EINVALID,
-				"malformed commit: its %.*s header has continuation lines",
-				(int)keylen, p);
-			goto fail;
 		}
 		is_sig = key_is(p, keylen, "gpgsig");
 		if (is_sig || key_is(p, keylen, "gpgsig-sha256"))
