@@ -101,16 +101,6 @@ Test(commit_rules, headers, .init = setup)
 	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> x +0000\n"
 	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nbad time\n",
 	               "malformed commit");
-	/* Author lines git fsck refuses (fsck_ident). */
-	const char *idents[] = { "A<a@example.org> 1764150000 +0000", "<a@example.org> 1764150000 +0000",
-		"A>B <a@example.org> 1764150000 +0000", "A <a<b@example.org> 1764150000 +0000",
-		"A <a@example.org> 01764150000 +0000" };
-	for (size_t i = 0; i < sizeof(idents) / sizeof(*idents); i++)
-		expect_payload(t_fmt("tree " EMPTY_TREE "\nauthor %s\ncommitter %s\n"
-		                     "chat-room general\n\nident\n", idents[i], idents[i]),
-		               "malformed commit");
-	expect_payload("tree " EMPTY_TREE "\nauthor  <a@example.org> 0 +0000\n"
-	               "committer  <a@example.org> 0 +0000\nchat-room general\n\nno name\n", NULL);
 	/* Broken framing, each after some headers were read (nothing leaks). */
 	const char *raw[] = {
 		HEAD "chat-room general\n",                         /* no blank line */

@@ -31,11 +31,7 @@ static int parse_ident(gitchat_ident *id, const char *p, size_t len)
 	int64_t t = 0;
 	int sign, tz;
 
-	/* As git fsck reads it (fsck_ident), so that nothing a hooked server
-	 * (receive.fsckObjects) refuses is valid here: a name before " <" with
-	 * no '>' in it, an email with no '<', a date without leading zeros. */
-	if (!lt || lt == p || lt[-1] != ' ' || memchr(p, '>', (size_t)(lt - p)) ||
-	    !(gt = memchr(lt, '>', (size_t)(end - lt))) || memchr(lt + 1, '<', (size_t)(gt - lt - 1)))
+	if (!lt || !(gt = memchr(lt, '>', (size_t)(end - lt))))
 		return -1;
 	id->name = p;
 	id->name_len = (size_t)(lt - p);
@@ -44,8 +40,7 @@ static int parse_ident(gitchat_ident *id, const char *p, size_t len)
 	id->email = lt + 1;
 	id->email_len = (size_t)(gt - lt - 1);
 	q = gt + 1;
-	if (q >= end || *q++ != ' ' || q >= end || *q < '0' || *q > '9' ||
-	    (*q == '0' && q + 1 < end && q[1] != ' '))
+	if (q >= end || *q++ != ' ' || q >= end || *q < '0' || *q > '9')
 		return -1;
 	while (q < end && *q >= '0' && *q <= '9') {
 		if (t > (INT64_MAX - 9) / 10)
