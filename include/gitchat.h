@@ -20,6 +20,7 @@
 #include "gitchat/identity.h"
 #include "gitchat/hook.h"
 #include "gitchat/sync.h"
+#include "gitchat/age.h"
 
 #define GITCHAT_VERSION "0.1.0"
 

@@ -34,7 +34,17 @@ typedef struct gitchat_conversation gitchat_conversation;
  * does not inflate every commit again. An index
  * that is corrupt, truncated or written under other limits is rebuilt from
  * the refs. The index is never trusted over the refs, and a store that
- * cannot be written is ordered in memory. */
+ * cannot be written is ordered in memory.
+ *
+ * Memory: building the order reads every commit of the room, touching
+ * every page of its packs, and libgit2 maps packs in windows of up to 1 GiB,
+ * up to 8 GiB at once, resident once read. Its only way to change that is
+ * process-wide (git_libgit2_opts GIT_OPT_SET_MWINDOW_SIZE and
+ * GIT_OPT_SET_MWINDOW_MAPPED_LIMIT), which the library leaves to the
+ * program: a reader of large rooms sets small windows (git-chat uses 8 MiB
+ * and 32 MiB: a million messages within a few dozen MiB of pack), and puts
+ * libgit2's defaults back before a fetch (libgit2 1.5's pack writer fails on
+ * large packs with small windows). */
 GITCHAT_EXTERN(int) gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
                                               const char *room, gitchat_problem_cb cb,
                                               void *payload);

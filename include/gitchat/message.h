@@ -45,6 +45,10 @@ typedef struct {
 struct gitchat_store;
 GITCHAT_EXTERN(int) gitchat_message_read(gitchat_message **out, struct gitchat_store *store,
                                          const git_oid *id, const char *room);
+/* The signer of a commit whose signature parses, read as verification
+ * reads it, but not checked: for commits verified before. */
+GITCHAT_EXTERN(int) gitchat_commit_signer(gitchat_pubkey *out, struct gitchat_store *store,
+                                          const git_oid *id);
 GITCHAT_EXTERN(int) gitchat_message_dup(gitchat_message **out, const gitchat_message *msg);
 GITCHAT_EXTERN(void) gitchat_message_free(gitchat_message *msg);
 

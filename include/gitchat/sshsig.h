@@ -19,10 +19,22 @@ GITCHAT_EXTERN(int) gitchat_sshsig_sign(gitchat_buf *out, const gitchat_key *key
 
 /* Verifies an armored signature over `data` in namespace `ns`; on success
  * stores the signer's key in *signer. Fails with GITCHAT_EVERIFY (and a
- * reason) for anything but a good ed25519 signature. */
+ * reason) for anything but a good ed25519 signature armored exactly as
+ * `ssh-keygen -Y sign` writes it: base64 at 70 columns, "\n" line ends,
+ * nothing before or after (one encoding per signature, so that nobody can
+ * re-wrap a signature into a second signed object). */
 GITCHAT_EXTERN(int) gitchat_sshsig_verify(gitchat_pubkey *signer, const char *armored,
                                           size_t armored_len, const char *ns,
                                           const void *data, size_t len);
+
+/* The key an armored signature names, read by the same function as
+ * gitchat_sshsig_verify reads it, without checking the signature: only for
+ * signatures verified before. The whole armor's layout is checked as for
+ * verification (so both refuse the same armors), but only the blob's head
+ * up to the key is decoded: the merger reads the signers of many commits.
+ * GITCHAT_EVERIFY with the reason when it does not parse. */
+GITCHAT_EXTERN(int) gitchat_sshsig_signer(gitchat_pubkey *signer, const char *armored,
+                                          size_t armored_len);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 
 #include <git2.h>
 #include "gitchat/common.h"
+#include "gitchat/key.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,19 @@ GITCHAT_EXTERN(int) gitchat_store_wrap(gitchat_store **out, git_repository *repo
 GITCHAT_EXTERN(git_repository *) gitchat_store_repository(gitchat_store *store);
 GITCHAT_EXTERN(const gitchat_limits *) gitchat_store_limits(gitchat_store *store);
 GITCHAT_EXTERN(void) gitchat_store_free(gitchat_store *store);
+
+/* A chat ref name: refs/chat/<room>/<key> (our verified copy of a log) or
+ * refs/chat-remotes/<remote>/<room>/<key> (a remote's verified copy, kept
+ * when it forks from ours). */
+typedef struct {
+	char remote[256];      /* "" for refs/chat/ */
+	char room[65];
+	gitchat_pubkey key;
+} gitchat_chatref;
+
+/* Parses a full ref name of either namespace; GITCHAT_EINVALID with a
+ * reason when it is not of the form above (or its room name is invalid). */
+GITCHAT_EXTERN(int) gitchat_chatref_parse(gitchat_chatref *out, const char *refname);
 
 /* Validates a room name (DESIGN.md "Names"): 1-64 of a-z 0-9 . _ -,
  * starting with a letter or digit, no "..", not ending in ".lock" or ".". */

@@ -12,6 +12,7 @@
 #include "gitchat/common.h"
 #include "gitchat/key.h"
 #include "gitchat/store.h"
+#include "gitchat/message.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,10 +35,6 @@ typedef int (*gitchat_problem_cb)(const gitchat_problem *problem, void *payload)
 GITCHAT_EXTERN(int) gitchat_verify_commit(gitchat_store *store, const git_oid *id,
                                           const char *room, git_oid *bad);
 
-/* The signer of a commit whose signature parses (no verification). */
-GITCHAT_EXTERN(int) gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store,
-                                          const git_oid *id);
-
 /* May `refname` (refs/chat/R/K or refs/chat-remotes/X/R/K) move from `old`
  * (NULL: creation) to `new_id`? 0 when yes, GITCHAT_EVERIFY with the reason
  * (and *bad when a commit is to blame) when not. */
@@ -50,13 +47,6 @@ GITCHAT_EXTERN(int) gitchat_verify_ref_update(gitchat_store *store, const char *
  * reported, another negative code when the check itself failed. */
 GITCHAT_EXTERN(int) gitchat_verify_store(gitchat_store *store, const char *room,
                                          gitchat_problem_cb cb, void *payload);
-
-/* Appends an allowed-signers file (ssh-keygen ALLOWED SIGNERS) for every
- * author of `room` (NULL: all rooms): one line per distinct key and email,
- * 'EMAIL namespaces="git" ssh-ed25519 ...', sorted. Emails are claims;
- * one that is not a plain address becomes "key-" and 16 hex digits. */
-GITCHAT_EXTERN(int) gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store,
-                                            const char *room);
 
 #ifdef __cplusplus
 }

@@ -134,6 +134,13 @@ GITCHAT_EXTERN(int) gitchat_room_stats_get(gitchat_room_stats *out, gitchat_stor
  * ago" relative to `now`. GITCHAT_EINVALID otherwise. */
 GITCHAT_EXTERN(int) gitchat_date_parse_human(int64_t *out, const char *s, int64_t now);
 
+/* Appends an allowed-signers file (ssh-keygen ALLOWED SIGNERS) for every
+ * author (view/signers.c: the authors are read from the conversation) of `room` (NULL: all rooms): one line per distinct key and email,
+ * 'EMAIL namespaces="git" ssh-ed25519 ...', sorted. Emails are claims;
+ * one that is not a plain address becomes "key-" and 16 hex digits. */
+GITCHAT_EXTERN(int) gitchat_allowed_signers(gitchat_buf *out, gitchat_store *store,
+                                            const char *room);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,11 @@ void cli_net_defer_end(void);
 /* A bundle that cannot be loaded is a warning: only https needs it. */
 void cli_net_load(void);
 
+/* Small libgit2 pack windows (1) or libgit2's defaults (0), for the whole
+ * process (packwin.c says why): set by main for the commands that do not
+ * fetch. */
+void cli_pack_windows_small(int small);
+
 /* Parses options with getopt_long; on an unknown option or a missing
  * argument prints the error and the synopsis to stderr and returns -1 (exit 129). Returns
  * the option character, or 0 at the end, 'h' for --help. */

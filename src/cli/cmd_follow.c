@@ -59,18 +59,20 @@ static int refs_signature(gitchat_buf *out, git_repository *repo, const char *ro
 	git_reference *ref;
 	char hex[GIT_OID_HEXSZ + 1];
 	const char *globs[] = { "refs/chat/*", "refs/chat-remotes/*" };
-	size_t i, rl = strlen(room);
+	size_t i;
 
 	gitchat_buf_clear(out);
 	for (i = 0; i < 2; i++) {
 		if (git_reference_iterator_glob_new(&it, repo, globs[i]) < 0)
 			return -1;
 		while (git_reference_next(&ref, it) == 0) {
-			const char *name = git_reference_name(ref), *slash = strrchr(name, '/');
+			const char *name = git_reference_name(ref);
 			const git_oid *id = git_reference_target(ref);
-			/* .../<room>/<key>: the component before the last. */
-			if (id && slash && (size_t)(slash - name) > rl &&
-			    !strncmp(slash - rl, room, rl) && slash[-(long)rl - 1] == '/')
+			gitchat_chatref parsed;
+			/* A name that is not a log's is none of the room's. */
+			if (gitchat_chatref_parse(&parsed, name) < 0)
+				gitchat_error_clear();
+			else if (id && !strcmp(parsed.room, room))
 				gitchat_buf_printf(out, "%s %s\n", name, git_oid_tostr(hex, sizeof(hex), id));
 			git_reference_free(ref);
 		}
@@ -179,8 +181,14 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 {
 	*conv = NULL;
 	*view = NULL;
-	if (gitchat_conversation_load(conv, f->store, f->room, reader_report_skipped, NULL) < 0 ||
-	    gitchat_view_new(view, *conv) < 0) {
+	int error;
+
+	/* Small pack windows while reading, the defaults again for the sync's
+	 * fetch (packwin.c). */
+	cli_pack_windows_small(1);
+	error = gitchat_conversation_load(conv, f->store, f->room, reader_report_skipped, NULL);
+	cli_pack_windows_small(0);
+	if (error < 0 || gitchat_view_new(view, *conv) < 0) {
 		gitchat_conversation_free(*conv);
 		*conv = NULL;
 		return cli_fatal_lib();

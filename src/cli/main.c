@@ -107,6 +107,8 @@ int main(int argc, char **argv)
 			return cli_fatal_lib();
 		if (c->network)
 			cli_net_load();
+		else
+			cli_pack_windows_small(1);
 		ret = c->run(argc - 1, argv + 1);
 		if (fflush(stdout) != 0 && ret == 0)
 			ret = cli_fatal("cannot write the output");

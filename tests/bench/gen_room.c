@@ -14,7 +14,7 @@
  * past. About one message in twenty is a reply, some are reactions, edits
  * and redactions.
  *
- * Every message is a real commit, text laid out as src/lib/message/send.c
+ * Every message is a real commit, text laid out as src/lib/send/send.c
  * writes it, signed with gitchat_sshsig_sign, the signature inserted as
  * libgit2's git_commit_create_with_signature inserts it (checked on the
  * first messages). Objects go undeltified and zlib-compressed into a pack

@@ -45,6 +45,10 @@ int main(int argc, char **argv)
 	}
 	if (gitchat_init() < 0)
 		return fail("init");
+	/* The pack windows git-chat's reading commands use: a program's choice,
+	 * not the library's (gitchat/conversation.h). */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
 	if (gitchat_store_open(&store, NULL) < 0)
 		return fail("store");
 	if (gitchat_conversation_load_ext(&conv, store, room, &o) < 0)

@@ -282,7 +282,8 @@ char *t_commit_signature(const char *store, const char *oid)
 	return t_keep(out);
 }
 
-char *t_commit_with_signature(const char *payload, const char *armored)
+char *t_commit_with_signature_indent(const char *payload, const char *armored,
+                                     const char *indent)
 {
 	const char *blank = strstr(payload, "\n\n");
 	size_t hlen, n = strlen(armored);
@@ -290,18 +291,49 @@ char *t_commit_with_signature(const char *payload, const char *armored)
 
 	cr_assert(blank != NULL, "no blank line in the commit text");
 	hlen = (size_t)(blank - payload) + 1;
-	out = o = malloc(strlen(payload) + 2 * n + 16);
+	out = o = malloc(strlen(payload) + (1 + strlen(indent)) * n + 16);
 	memcpy(o, payload, hlen);
 	o += hlen;
 	o += sprintf(o, "gpgsig ");
 	for (size_t i = 0; i < n; i++) {
 		*o++ = armored[i];
 		if (armored[i] == '\n' && i + 1 < n)
-			*o++ = ' ';
+			o += sprintf(o, "%s", indent);
 	}
 	if (n && armored[n - 1] != '\n')
 		*o++ = '\n';
 	strcpy(o, payload + hlen);
+	return t_keep(out);
+}
+
+char *t_commit_with_signature(const char *payload, const char *armored)
+{
+	return t_commit_with_signature_indent(payload, armored, " ");
+}
+
+char *t_rewrap_armor(const char *armored, size_t width, const char *eol)
+{
+	const char *body = strchr(armored, '\n'), *end = strstr(armored, "-----END");
+	char *b64, *out, *o;
+	size_t n = 0;
+
+	cr_assert(body && end && body < end, "not an armor:\n%s", armored);
+	b64 = malloc((size_t)(end - body) + 1);
+	for (const char *p = body; p < end; p++)
+		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+			b64[n++] = *p;
+	out = o = malloc(strlen(armored) + (n / width + 2) * (strlen(eol) + 1) + 16);
+	memcpy(o, armored, (size_t)(body - armored));
+	o += body - armored;
+	o += sprintf(o, "%s", eol);
+	for (size_t i = 0; i < n; i += width) {
+		size_t k = n - i < width ? n - i : width;
+		memcpy(o, b64 + i, k);
+		o += k;
+		o += sprintf(o, "%s", eol);
+	}
+	strcpy(o, end);
+	free(b64);
 	return t_keep(out);
 }
 

@@ -58,6 +58,12 @@ char *t_commit_signature(const char *store, const char *oid);
 /* Inserts `armored` as the gpgsig header of `payload` (where git puts it:
  * after the other headers) and returns the commit text. */
 char *t_commit_with_signature(const char *payload, const char *armored);
+/* The same with `indent` before each continuation line (git: one space). */
+char *t_commit_with_signature_indent(const char *payload, const char *armored,
+                                     const char *indent);
+/* The armor with its base64 re-wrapped at `width` columns and `eol` line
+ * ends (ssh-keygen: 70 and "\n"); the BEGIN and END lines kept. */
+char *t_rewrap_armor(const char *armored, size_t width, const char *eol);
 /* Signs `payload` with KEY through libgitchat (ns "git"). */
 char *t_sign_ours(const char *key, const char *payload, size_t len);
 /* Signs `payload` with `ssh-keygen -Y sign -n NS -f KEY`; returns the .sig text. */

@@ -171,13 +171,89 @@ Test(commit_rules, signatures, .init = setup)
 	char *file_ns = t_commit_with_signature(p, fsig.ptr);
 	expect(write_raw(file_ns, strlen(file_ns)), "general", "namespace");
 	gitchat_buf_dispose(&fsig);
-	/* Where the gpgsig header sits does not matter (as for git): the payload
-	 * is the commit without it. Headers after it are signed all the same. */
-	char *moved = t_replace(once, "chat-room general\n", "");
-	moved = t_replace(moved, "\n\nsigned twice", "\nchat-room general\n\nsigned twice");
-	expect(write_raw(moved, strlen(moved)), "general", NULL);
-	char *changed = t_replace(moved, "\nchat-room general\n\n", "\nchat-room genera1\n\n");
-	expect(write_raw(changed, strlen(changed)), "genera1", "bad signature");
+}
+
+/* One encoding per signed commit (issue 9): a commit that carries the
+ * same signed payload and signature as a valid one, but laid out another
+ * way, is invalid, for verification and for every reader of its signer. */
+static void expect_other_encoding(const char *text, const char *why)
+{
+	git_oid id = write_raw(text, strlen(text)), bad;
+	gitchat_pubkey k;
+	char hex[GITCHAT_PUBKEY_HEXSIZE], *ref;
+
+	gitchat_pubkey_hex(hex, gitchat_key_public(key));
+	ref = t_fmt("refs/chat/general/%s", hex);
+
+	expect(id, "general", why);
+	cr_assert_lt(gitchat_commit_signer(&k, store, &id), 0, "the signer was read:\n%s", text);
+	cr_assert_eq(gitchat_verify_ref_update(store, ref, NULL, &id, &bad), GITCHAT_EVERIFY);
+	cr_assert(git_oid_equal(&bad, &id));
+}
+
+Test(commit_rules, one_encoding, .init = setup)
+{
+	const char *p = HEAD "chat-room general\nchat-reply " EMPTY_TREE "\n\nsaid once\n";
+	char *sig = armored(p), *good = t_commit_with_signature(p, sig);
+	git_oid id = write_raw(good, strlen(good));
+	gitchat_pubkey k;
+	const char *exact = "armored exactly as ssh-keygen writes it";
+
+	expect(id, "general", NULL);
+	cr_assert_eq(gitchat_commit_signer(&k, store, &id), 0);
+	/* The continuation lines: two spaces, a space and a tab, a tab. */
+	expect_other_encoding(t_commit_with_signature_indent(p, sig, "  "), exact);
+	expect_other_encoding(t_commit_with_signature_indent(p, sig, " \t"), exact);
+	expect_other_encoding(t_commit_with_signature_indent(p, sig, "\t"), "malformed commit");
+	/* The armor: CR, trailing blanks, other widths, a blank line, junk. */
+	expect_other_encoding(t_commit_with_signature(p, t_rewrap_armor(sig, 70, "\r\n")), exact);
+	expect_other_encoding(t_commit_with_signature(p, t_rewrap_armor(sig, 70, " \n")), exact);
+	expect_other_encoding(t_commit_with_signature(p, t_rewrap_armor(sig, 64, "\n")), exact);
+	expect_other_encoding(t_commit_with_signature(p, t_rewrap_armor(sig, 76, "\n")), exact);
+	expect_other_encoding(t_commit_with_signature(p, t_rewrap_armor(sig, 70, "\n\n")), exact);
+	expect_other_encoding(t_commit_with_signature(p, t_fmt("%sjunk\n", sig)), exact);
+	expect_other_encoding(t_replace(good, "gpgsig -----BEGIN", "gpgsig  -----BEGIN"), exact);
+	/* The gpgsig header before another one: git signs the same payload. */
+	char *moved = t_replace(good, "chat-reply " EMPTY_TREE "\n", "");
+	moved = t_replace(moved, "\n\nsaid once", "\nchat-reply " EMPTY_TREE "\n\nsaid once");
+	expect_other_encoding(moved, "a header follows the gpgsig header");
+	char *first = t_replace(good, "chat-room general\nchat-reply " EMPTY_TREE "\n", "");
+	first = t_replace(first, "\n\nsaid once",
+	                  "\nchat-room general\nchat-reply " EMPTY_TREE "\n\nsaid once");
+	expect_other_encoding(first, "a header follows the gpgsig header");
+	/* Headers we read a value from: once each, on one line (they are
+	 * signed, but git and we must read the same value). */
+	expect_payload(HEAD "chat-room general\nencoding UTF-8\nencoding ISO-8859-1\n\nx\n",
+	               "encoding header is repeated");
+	expect_payload(HEAD "chat-room general\n more\n\nfolded room\n", "continues on a second line");
+	expect_payload(HEAD "chat-room general\nchat-future a\n b\n\nunknown, folded\n", NULL);
+}
+
+/* The replay of issue 9: a re-wrapped copy of another author's message,
+ * used as a parent, makes the new message invalid. */
+Test(commit_rules, replayed_copy_as_parent, .init = setup)
+{
+	gitchat_key *bob = NULL;
+	cr_assert_eq(gitchat_key_generate(&bob, "bob"), 0);
+	const char *p = HEAD "chat-room general\n\nbob said this once\n";
+	gitchat_buf s = GITCHAT_BUF_INIT;
+	cr_assert_eq(gitchat_sshsig_sign(&s, bob, "git", p, strlen(p)), 0);
+	char *orig = t_commit_with_signature(p, s.ptr);
+	git_oid b = write_raw(orig, strlen(orig));
+	expect(b, "general", NULL);
+	char *copy_text = t_commit_with_signature(p, t_rewrap_armor(s.ptr, 64, "\n"));
+	git_oid copy = write_raw(copy_text, strlen(copy_text)), bad;
+	char hex[GIT_OID_HEXSZ + 1];
+	cr_assert(!git_oid_equal(&b, &copy));
+	git_oid_tostr(hex, sizeof(hex), &copy);
+	git_oid m = signed_commit(t_fmt("tree " EMPTY_TREE "\nparent %s\n"
+		"author M <m@example.org> 1764150060 +0000\ncommitter M <m@example.org> 1764150060 +0000\n"
+		"chat-room general\n\nmallory\n", hex));
+	cr_assert_eq(gitchat_verify_commit(store, &m, "general", &bad), GITCHAT_EVERIFY);
+	cr_assert(git_oid_equal(&bad, &copy));
+	t_assert_contains(gitchat_error_last()->message, "is invalid");
+	gitchat_buf_dispose(&s);
+	gitchat_key_free(bob);
 }
 
 Test(commit_rules, parents, .init = setup)

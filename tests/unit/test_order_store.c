@@ -438,24 +438,69 @@ static int stop_at_first(const gitchat_problem *p, void *payload)
 	return 42;
 }
 
+/* A room of one log whose only message has a bad signature: one problem. */
+static void one_bad_log(r_store *s, r_author *au)
+{
+	r_extra bad = { 0, NULL, NULL, "tampered", 1 };
+	git_oid x;
+
+	r_authors(au, 1);
+	x = r_commit(s->repo, &au[0], ROOM, NULL, 0, 100, &bad);
+	r_ref(s->repo, NULL, ROOM, au[0].key, &x);
+}
+
 Test(order_store, a_problem_callback_can_stop_the_load)
 {
 	r_store s = store_new();
 	r_author au[1];
-	r_extra bad = { 0, NULL, NULL, "tampered", 1 };
-	git_oid x;
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	gitchat_conversation *conv = NULL;
 
-	r_authors(au, 1);
-	x = r_commit(s.repo, &au[0], ROOM, NULL, 0, 100, &bad);
-	r_ref(s.repo, NULL, ROOM, au[0].key, &x);
+	one_bad_log(&s, au);
 	o.problem_cb = stop_at_first;
 	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 42);
 	cr_assert_null(conv);
 	o.version = 99;
 	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), GITCHAT_EINVALID);
 	cr_assert_eq(gitchat_conversation_load(&conv, s.store, "Bad Room", NULL, NULL), GITCHAT_EINVALID);
+	r_authors_free(au, 1);
+	store_free(&s);
+}
+
+/* What libgit2's process-wide pack windows are while the load runs: the
+ * problem callback is called in the middle of it. */
+static int windows_seen(const gitchat_problem *p, void *payload)
+{
+	size_t *seen = payload;
+	(void)p;
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &seen[0]);
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &seen[1]);
+	return 0;
+}
+
+Test(order_store, a_load_leaves_the_process_wide_pack_windows_alone)
+{
+	r_store s = store_new();
+	r_author au[1];
+	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
+	gitchat_conversation *conv = NULL;
+	size_t seen[2] = { 0, 0 }, window = 0, limit = 0;
+
+	one_bad_log(&s, au);
+	/* The program's own choice, neither libgit2's defaults nor git-chat's. */
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &window);
+	git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &limit);
+	cr_assert_eq(git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)3 << 20), 0);
+	cr_assert_eq(git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)77 << 20), 0);
+	o.problem_cb = windows_seen;
+	o.payload = seen;
+	o.flags = GITCHAT_CONVERSATION_NO_INDEX;
+	cr_assert_eq(gitchat_conversation_load_ext(&conv, s.store, ROOM, &o), 0);
+	cr_assert_eq(seen[0], (size_t)3 << 20, "the window size was %zu during the load", seen[0]);
+	cr_assert_eq(seen[1], (size_t)77 << 20, "the mapped limit was %zu during the load", seen[1]);
+	gitchat_conversation_free(conv);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, window);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, limit);
 	r_authors_free(au, 1);
 	store_free(&s);
 }

@@ -502,3 +502,60 @@ Test(sshsig, rejects_garbage_armor)
 	s = t_sign_sshkeygen(rsa, "git", f.data, f.len);
 	assert_rejected(s, "git", f.data, f.len, "ed25519");
 }
+
+/* One encoding per signature (issue 9): nothing but the exact bytes
+ * ssh-keygen writes verifies, and gitchat_sshsig_signer, which the order
+ * index reads keys with, refuses the same armor layouts (one reader; the
+ * blob past the key is verification's to check). */
+static void assert_not_canonical(const char *armored, const fixture *f, const char *why)
+{
+	gitchat_pubkey k;
+	assert_rejected(armored, "git", f->data, f->len, why);
+	cr_assert_eq(gitchat_sshsig_signer(&k, armored, strlen(armored)), GITCHAT_EVERIFY,
+	             "the signer reader accepted:\n%s", armored);
+}
+
+Test(sshsig, one_encoding_per_signature)
+{
+	fixture f;
+	gitchat_pubkey k;
+	setup(&f);
+	cr_assert_eq(gitchat_sshsig_signer(&k, f.sig, strlen(f.sig)), 0);
+	cr_assert_eq(gitchat_pubkey_cmp(&k, gitchat_key_public(f.key)), 0);
+	cr_assert_str_eq(t_rewrap_armor(f.sig, 70, "\n"), f.sig);
+
+	const char *exact = "armored exactly as ssh-keygen writes it";
+	assert_not_canonical(t_rewrap_armor(f.sig, 64, "\n"), &f, exact);
+	assert_not_canonical(t_rewrap_armor(f.sig, 76, "\n"), &f, exact);
+	assert_not_canonical(t_rewrap_armor(f.sig, 69, "\n"), &f, exact);
+	assert_not_canonical(t_rewrap_armor(f.sig, 70, "\r\n"), &f, exact);
+	assert_not_canonical(t_rewrap_armor(f.sig, 70, " \n"), &f, exact);
+	assert_not_canonical(t_rewrap_armor(f.sig, 70, "\t\n"), &f, exact);
+	assert_not_canonical(t_rewrap_armor(f.sig, 70, "\n\n"), &f, exact);
+	assert_not_canonical(t_replace(f.sig, "-----\n", "-----\n "), &f, exact);
+	assert_not_canonical(t_replace(f.sig, "-----\n", "-----\n\t"), &f, exact);
+	assert_not_canonical(t_replace(f.sig, "-----BEGIN", "\n-----BEGIN"), &f, exact);
+	assert_not_canonical(t_replace(f.sig, "-----BEGIN", " -----BEGIN"), &f, exact);
+	assert_not_canonical(t_replace(f.sig, "\n-----END", "\n\n-----END"), &f, exact);
+	assert_not_canonical(t_strndup(f.sig, strlen(f.sig) - 1), &f, exact);  /* no final "\n" */
+	assert_not_canonical(t_fmt("%s\n", f.sig), &f, exact);
+	assert_not_canonical(t_fmt("%s ", f.sig), &f, exact);
+
+	/* Padding bits that are not zero: another base64 text of the same blob. */
+	char *bits = t_strndup(f.sig, strlen(f.sig));
+	char *pad = strchr(bits, '=');
+	cr_assert(pad != NULL, "the blob length is a multiple of 3: no padding to test");
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	pad[-1] = b64[(strchr(b64, pad[-1]) - b64) ^ 1];
+	assert_rejected(bits, "git", f.data, f.len, exact);
+
+	/* The reserved string is not signed (OpenSSH ignores it): a byte there
+	 * would make a second blob over the same signature. */
+	size_t at = 6 + 4 + 4 + 51 + 4 + 3;   /* magic, version, pubkey, "git" */
+	unsigned char *blob = t_keep(malloc(f.bloblen + 1));
+	cr_assert_eq(f.blob[at + 3], 0, "not the reserved string");
+	memcpy(blob, f.blob, at);
+	memcpy(blob + at, "\0\0\0\1x", 5);
+	memcpy(blob + at + 5, f.blob + at + 4, f.bloblen - at - 4);
+	assert_rejected(armor(blob, f.bloblen + 1), "git", f.data, f.len, "reserved");
+}

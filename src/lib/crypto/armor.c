@@ -39,9 +39,8 @@ done:
 	return error;
 }
 
-static const char *find_mem(const char *hay, size_t haylen, const char *needle)
+static const char *find_mem(const char *hay, size_t haylen, const char *needle, size_t n)
 {
-	size_t n = strlen(needle);
 	const char *end = hay + haylen;
 	for (; hay + n <= end; hay++)
 		if (*hay == *needle && memcmp(hay, needle, n) == 0)
@@ -57,36 +56,114 @@ static int only_space(const char *p, const char *end)
 	return 1;
 }
 
-int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
-                         const char *text, size_t len, int secret)
+/* The layout gitchat_armor_encode writes between the BEGIN and END lines:
+ * lines of ARMOR_COLUMNS characters, the last one 1 to ARMOR_COLUMNS, each
+ * ended by "\n". (Which characters: the base64 decoder checks that.) */
+static int exact_lines(const char *p, size_t len)
+{
+	const char *end = p + len, *nl;
+
+	while (p < end) {
+		size_t left = (size_t)(end - p);
+		nl = memchr(p, '\n', left < ARMOR_COLUMNS + 1 ? left : ARMOR_COLUMNS + 1);
+		/* A full line, or a shorter (non-empty) last one. */
+		if (!nl || nl == p || (nl - p != ARMOR_COLUMNS && nl + 1 != end))
+			return 0;
+		p = nl + 1;
+	}
+	return len != 0;
+}
+
+/* Does the line "-----<word> <label>-----\n" start at p (p < end)? */
+static int is_line(const char *p, const char *end, const char *word, const char *label)
+{
+	size_t w = strlen(word), l = strlen(label);
+
+	if ((size_t)(end - p) < 5 + w + 1 + l + 6)
+		return 0;
+	return memcmp(p, "-----", 5) == 0 && memcmp(p + 5, word, w) == 0 && p[5 + w] == ' ' &&
+	       memcmp(p + 6 + w, label, l) == 0 && memcmp(p + 6 + w + l, "-----\n", 6) == 0;
+}
+
+/* Where the base64 lies: [*body, *bodyend). Exact: the block is the whole
+ * text, lines as encoded (checked without formatting strings: the merger
+ * reads the signers of many commits through here). Else: only whitespace
+ * around the block. */
+static int find_block(const char **body, const char **bodyend, const char *label,
+                      const char *text, size_t len, int exact)
 {
 	char begin[96], end[96];
-	const char *b, *e, *body;
-	unsigned char *bin = NULL;
-	size_t maxlen, binlen = 0;
-	const char *b64end = NULL;
+	const char *b, *e, *tend = text + len;
+	size_t blen, elen;
 
-	*out = NULL;
+	if (exact) {
+		blen = strlen("-----BEGIN ") + strlen(label) + strlen("-----\n");
+		elen = blen - 2;
+		if (len < blen + elen || !is_line(text, tend, "BEGIN", label) ||
+		    !is_line(tend - elen, tend, "END", label) ||
+		    !exact_lines(text + blen, len - blen - elen))
+			return -1;
+		*body = text + blen;
+		*bodyend = tend - elen;
+		return 0;
+	}
 	snprintf(begin, sizeof(begin), "-----BEGIN %s-----", label);
 	snprintf(end, sizeof(end), "-----END %s-----", label);
-	if (!(b = find_mem(text, len, begin)) || !only_space(text, b))
-		return GITCHAT_EINVALID;
-	body = b + strlen(begin);
-	if (!(e = find_mem(body, (size_t)(text + len - body), end)))
-		return GITCHAT_EINVALID;
-	if (!only_space(e + strlen(end), text + len))
+	blen = strlen(begin);
+	elen = strlen(end);
+	if (!(b = find_mem(text, len, begin, blen)) || !only_space(text, b))
+		return -1;
+	*body = b + blen;
+	if (!(e = find_mem(*body, (size_t)(tend - *body), end, elen)) || !only_space(e + elen, tend))
+		return -1;
+	*bodyend = e;
+	return 0;
+}
+
+int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
+                         const char *text, size_t len, unsigned int flags)
+{
+	int secret = (flags & GITCHAT_ARMOR_SECRET) != 0, exact = (flags & GITCHAT_ARMOR_EXACT) != 0;
+	const char *body, *e, *b64end = NULL;
+	unsigned char *bin = NULL;
+	size_t maxlen, binlen = 0;
+
+	*out = NULL;
+	if (find_block(&body, &e, label, text, len, exact) < 0)
 		return GITCHAT_EINVALID;
 	maxlen = (size_t)(e - body) / 4 * 3 + 3;
-	if (!(bin = secret ? sodium_malloc(maxlen ? maxlen : 1) : malloc(maxlen ? maxlen : 1)))
+	if (!(bin = secret ? sodium_malloc(maxlen) : malloc(maxlen)))
 		return gitchat_error_oom();
-	if (sodium_base642bin(bin, maxlen, body, (size_t)(e - body), " \t\r\n", &binlen,
-	                      &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	/* libsodium refuses non-zero padding bits and missing or extra '=':
+	 * with the line layout checked, one encoding per byte string. */
+	if (sodium_base642bin(bin, maxlen, body, (size_t)(e - body), exact ? "\n" : " \t\r\n",
+	                      &binlen, &b64end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    b64end != e || binlen == 0) {
 		gitchat_armor_free(bin, secret);
 		return GITCHAT_EINVALID;
 	}
 	*out = bin;
 	*outlen = binlen;
+	return 0;
+}
+
+int gitchat_armor_decode_head(unsigned char *out, size_t want, const char *label,
+                              const char *text, size_t len)
+{
+	const char *body, *e, *b64end = NULL;
+	size_t nchars = (want + 2) / 3 * 4, binlen = 0;
+	size_t span = nchars + (nchars - 1) / ARMOR_COLUMNS;   /* with the line ends */
+	unsigned char buf[96];
+
+	if (want == 0 || nchars > sizeof(buf) / 3 * 4 ||
+	    find_block(&body, &e, label, text, len, 1) < 0 || span > (size_t)(e - body))
+		return GITCHAT_EINVALID;
+	/* Whole quads only: no padding can occur in them when more follows. */
+	if (sodium_base642bin(buf, sizeof(buf), body, span, "\n", &binlen, &b64end,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    b64end != body + span || binlen < want)
+		return GITCHAT_EINVALID;
+	memcpy(out, buf, want);
 	return 0;
 }
 

@@ -10,13 +10,27 @@
 int gitchat_armor_encode(gitchat_buf *out, const char *label,
                          const unsigned char *data, size_t len, int secret);
 
-/* Decodes the first armored block with `label` into a new buffer (from
- * sodium_malloc when `secret`, else malloc), which the caller releases with
- * gitchat_armor_free. Only whitespace may surround the block. Returns
+/* How gitchat_armor_decode reads. */
+#define GITCHAT_ARMOR_SECRET 1  /* key material: the result is sodium_malloc memory */
+#define GITCHAT_ARMOR_EXACT  2  /* only the bytes gitchat_armor_encode writes */
+
+/* Decodes the armored block with `label` into a new buffer, which the
+ * caller releases with gitchat_armor_free. Without GITCHAT_ARMOR_EXACT,
+ * whitespace may surround the block and sit between the base64 characters
+ * (key files people have edited); with it, `text` must be exactly what
+ * gitchat_armor_encode writes for the data (and ssh-keygen too): the BEGIN
+ * line, base64 in lines of 70 columns (the last one shorter), canonical
+ * padding, the END line, each ended by one "\n", nothing else. Returns
  * GITCHAT_EINVALID with no message set; the caller knows what the block
  * was for. */
 int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
-                         const char *text, size_t len, int secret);
+                         const char *text, size_t len, unsigned int flags);
+/* The first `want` bytes (at most 96) of what gitchat_armor_decode with
+ * GITCHAT_ARMOR_EXACT returns, after the same check of the whole layout,
+ * decoding only the lines they lie in: for readers of a leading field of
+ * many blobs verified before. */
+int gitchat_armor_decode_head(unsigned char *out, size_t want, const char *label,
+                              const char *text, size_t len);
 void gitchat_armor_free(unsigned char *bin, int secret);
 
 #endif

@@ -180,7 +180,7 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"key '%s' is larger than %d bytes: it is not an ed25519 private key",
 			label, KEY_FILE_MAX);
-	if (gitchat_armor_decode(&bin, &binlen, KEY_LABEL, data, len, 1) < 0) {
+	if (gitchat_armor_decode(&bin, &binlen, KEY_LABEL, data, len, GITCHAT_ARMOR_SECRET) < 0) {
 		if (memmem(data, len, "-----BEGIN " KEY_LABEL "-----", strlen("-----BEGIN " KEY_LABEL "-----")))
 			return gitchat_error_set(GITCHAT_EINVALID,
 				"key '%s' is corrupt: its '-----BEGIN %s-----' block is truncated or "

@@ -26,9 +26,9 @@
 
 #include "gitchat/hook.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
 #include "util/error.h"
 #include "util/oidmap.h"
+#include "verify/cache.h"
 
 typedef struct {
 	git_oid old, new_id;
@@ -95,12 +95,12 @@ int gitchat_hook_new(gitchat_hook **out, const char *path, const gitchat_hook_op
 	if ((error = gitchat_store_open(&hook->store, path)) < 0)
 		goto fail;
 	/* Memory only: nothing about quarantined objects may outlive the push. */
-	if ((error = gitchat_verify_cache_open_memory(&hook->store->cache,
-	                                              &hook->store->limits)) < 0)
+	if ((error = gitchat_verify_cache_use_memory(hook->store)) < 0)
 		goto fail;
 	hook->other_refs = opts ? opts->other_refs : GITCHAT_HOOK_OTHER_REFS_CONFIG;
 	if (hook->other_refs == GITCHAT_HOOK_OTHER_REFS_CONFIG &&
-	    (error = other_refs_from_config(&hook->other_refs, hook->store->repo)) < 0)
+	    (error = other_refs_from_config(&hook->other_refs,
+	                                    gitchat_store_repository(hook->store))) < 0)
 		goto fail;
 	*out = hook;
 	return 0;
@@ -276,8 +276,8 @@ done:
  * from the room's current heads. */
 static int seed_room(gitchat_hook *hook, const char *room)
 {
-	git_repository *repo = hook->store->repo;
-	gitchat_verify_cache *cache = hook->store->cache;
+	git_repository *repo = gitchat_store_repository(hook->store);
+	gitchat_verify_cache *cache;
 	git_revwalk *walk = NULL;
 	gitchat_tips tips = { 0 };
 	gitchat_oidmap fresh = GITCHAT_OIDMAP_INIT;
@@ -286,6 +286,8 @@ static int seed_room(gitchat_hook *hook, const char *room)
 	uint32_t dummy;
 	int error;
 
+	if ((error = gitchat_verify_cache_of(&cache, hook->store)) < 0)
+		goto done;
 	if ((error = git_revwalk_new(&walk, repo)) < 0) {
 		error = gitchat_error_from_git(error, "cannot walk the pushed commits");
 		goto done;

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "gitchat/hook.h"
-#include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -102,15 +101,16 @@ int gitchat_server_init(gitchat_store **out, const char *path, const gitchat_ser
 			"the hook's program '%s' is empty or holds a newline", o.program);
 	if ((error = gitchat_store_init(&store, path)) < 0)
 		return error;
-	if (!git_repository_is_bare(store->repo)) {
+	if (!git_repository_is_bare(gitchat_store_repository(store))) {
 		error = gitchat_error_set(GITCHAT_EINVALID,
 			"'%s' is a repository with a working tree; a server repository must be bare: "
 			"choose a new path for 'git chat init --server'", path);
 		goto done;
 	}
-	if ((error = refuse_hooks_path(store->repo)) < 0)
+	if ((error = refuse_hooks_path(gitchat_store_repository(store))) < 0)
 		goto done;
-	if (gitchat_buf_printf(&hooks, "%shooks", git_repository_path(store->repo)) < 0 ||
+	if (gitchat_buf_printf(&hooks, "%shooks",
+	                       git_repository_path(gitchat_store_repository(store))) < 0 ||
 	    gitchat_buf_printf(&hook, "%s/pre-receive", hooks.ptr) < 0) {
 		error = gitchat_error_oom();
 		goto done;
@@ -118,7 +118,7 @@ int gitchat_server_init(gitchat_store **out, const char *path, const gitchat_ser
 	/* Everything that can refuse comes before the first write. */
 	if ((error = hook_state(&present, hook.ptr)) < 0)
 		goto done;
-	if ((error = set_config(store->repo, &o)) < 0)
+	if ((error = set_config(gitchat_store_repository(store), &o)) < 0)
 		goto done;
 	if (!present &&
 	    ((error = gitchat_fs_mkdir_p(hooks.ptr, 0755)) < 0 ||

@@ -64,12 +64,24 @@ static int key_is(const char *line, size_t keylen, const char *key)
 	return keylen == strlen(key) && memcmp(line, key, keylen) == 0;
 }
 
+/* The headers we read a value from: a continuation line would be part of
+ * the value for git and not for us. */
+static int known_header(const char *line, size_t keylen)
+{
+	static const char *const known[] = { "tree", "parent", "author", "committer", "encoding",
+		"chat-room", "chat-reply", "chat-edit", "chat-redact", "chat-react" };
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
+		if (key_is(line, keylen, known[i]))
+			return 1;
+	return 0;
+}
+
 int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 {
 	const char *p = raw, *end = raw + len;
 	size_t nparents = 0, capparents = 0;
 	int stage = 0; /* 0 tree, 1 parents, 2 committer expected, 3 after committer */
-	int error = 0;
+	int encodings = 0, error = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (len > COMMIT_MAX)
@@ -96,8 +108,19 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 			next = e2 + 1;
 		}
 		is_sig = key_is(p, keylen, "gpgsig");
-		if (is_sig || key_is(p, keylen, "gpgsig-sha256"))
+		if (is_sig || key_is(p, keylen, "gpgsig-sha256")) {
 			c->signature_count++;
+		} else if (c->signature_count) {
+			/* One encoding per signed commit: git signs the commit without
+			 * its gpgsig header wherever that sits, so a header moved past
+			 * it would make a second commit over the same signature. */
+			error = bad("a header follows the gpgsig header, which must be the last one "
+			            "(as git writes it)");
+			goto fail;
+		} else if (next != eol + 1 && known_header(p, keylen)) {
+			error = bad("a header other than gpgsig continues on a second line");
+			goto fail;
+		}
 		if (is_sig && c->signature_count == 1) {
 			/* Unfold: first line value, then each continuation minus its space. */
 			const char *q = val;
@@ -162,6 +185,8 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 			if (parse_oid(&c->target, val, vallen) < 0)
 				{ error = bad("a chat-edit/redact/react header is not an object id"); goto fail; }
 		} else if (key_is(p, keylen, "encoding")) {
+			if (encodings++)
+				{ error = bad("the encoding header is repeated"); goto fail; }
 			c->has_encoding = !(vallen == 5 && (memcmp(val, "UTF-8", 5) == 0 ||
 			                                    memcmp(val, "utf-8", 5) == 0));
 		}
@@ -323,31 +348,11 @@ int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
 	return 0;
 }
 
-int gitchat_commit_read_raw(gitchat_buf *raw, git_repository *repo, const git_oid *id)
+int gitchat_commit_key(gitchat_pubkey *out, const gitchat_commit *c)
 {
-	git_odb *odb = NULL;
-	git_odb_object *obj = NULL;
-	char hex[GIT_OID_HEXSZ + 1];
-	int error;
-
-	git_oid_tostr(hex, sizeof(hex), id);
-	if ((error = git_repository_odb(&odb, repo)) < 0)
-		return gitchat_error_from_git(error, "cannot open the object database");
-	if ((error = git_odb_read(&obj, odb, id)) < 0) {
-		error = gitchat_error_set(error == GIT_ENOTFOUND ? GITCHAT_ENOTFOUND : GITCHAT_EGIT,
-			"commit %s is missing from the store", hex);
-		goto done;
-	}
-	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
-		error = gitchat_error_set(GITCHAT_EINVALID, "object %s is not a commit", hex);
-		goto done;
-	}
-	gitchat_buf_clear(raw);
-	error = gitchat_buf_put(raw, git_odb_object_data(obj), git_odb_object_size(obj));
-done:
-	git_odb_object_free(obj);
-	git_odb_free(odb);
-	return error;
+	if (c->signature_count != 1)
+		return gitchat_error_set(GITCHAT_EVERIFY, "it does not carry exactly one signature");
+	return gitchat_sshsig_signer(out, c->signature.ptr, c->signature.size);
 }
 
 int gitchat_message_from_commit(gitchat_message **out, const git_oid *id,

@@ -6,6 +6,10 @@
  *   tree <oid>\n  parent <oid>\n*  author ...\n  committer ...\n
  *   chat-room <room>\n  chat-*...\n  gpgsig <armored, continuation lines
  *   start with a space>\n  \n  text\n
+ *
+ * One encoding per signed commit (docs/decisions.md): gpgsig is the last
+ * header, its armor is exactly ssh-keygen's, known headers appear once and
+ * on one line.
  */
 #ifndef GITCHAT_MESSAGE_COMMIT_H
 #define GITCHAT_MESSAGE_COMMIT_H
@@ -49,6 +53,11 @@ void gitchat_commit_dispose(gitchat_commit *c);
 int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
                          git_repository *repo, const char *room,
                          const gitchat_limits *limits);
+
+/* The key the commit's one signature names, read by the one SSHSIG reader
+ * (gitchat_sshsig_signer) without checking the signature: for commits
+ * verified before. GITCHAT_EVERIFY with the reason when there is none. */
+int gitchat_commit_key(gitchat_pubkey *out, const gitchat_commit *c);
 
 /* Checks message text given by a user or found in a commit. */
 int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limits);

@@ -19,11 +19,10 @@
 #include "message/commit.h"
 #include "order/graph.h"
 #include "order/index.h"
-#include "order/objects.h"
+#include "message/objects.h"
 #include "order/order.h"
 #include "order/text.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -185,7 +184,7 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	s->stats.saved = 0;
 	if (s->path) {
 		error = gitchat_index_write(out, s->path, &g, order, tips, problems, nproblems,
-		                            &s->store->limits, text_id);
+		                            gitchat_store_limits(s->store), text_id);
 		if (error == 0) {
 			s->stats.saved = 1;
 			/* The cache the replaced index used, if another, is garbage
@@ -204,7 +203,7 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	 * memory. */
 	if (!*out)
 		error = gitchat_index_write(out, NULL, &g, order, tips, problems, nproblems,
-		                            &s->store->limits, text_id);
+		                            gitchat_store_limits(s->store), text_id);
 done:
 	if (tw)
 		gitchat_text_abort(tw);
@@ -269,33 +268,10 @@ static int report_one(const char *refname, const git_oid *id, const char *reason
 	return r->cb ? r->cb(&p, r->payload) : 0;
 }
 
-static int load(gitchat_conversation **out, gitchat_store *store, const char *room,
-                const gitchat_conversation_options *opts);
-
+/* libgit2's pack windows are process-wide: the caller chooses them
+ * (gitchat/conversation.h). */
 int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *store,
                                   const char *room, const gitchat_conversation_options *opts)
-{
-	size_t window = 0, limit = 0;
-	int error;
-
-	/* Building the order reads every commit of the room, touching every
-	 * page of its packs: libgit2 maps them in windows of up to 1 GiB and
-	 * keeps up to 8 GiB mapped, all of it resident once read. Small windows,
-	 * few at a time, keep a reader of a million messages within a few dozen
-	 * MiB of pack. Only here: libgit2 1.5's pack writer (fetch) fails on
-	 * large packs with such windows, so the defaults come back after. */
-	git_libgit2_opts(GIT_OPT_GET_MWINDOW_SIZE, &window);
-	git_libgit2_opts(GIT_OPT_GET_MWINDOW_MAPPED_LIMIT, &limit);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
-	error = load(out, store, room, opts);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, window);
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, limit);
-	return error;
-}
-
-static int load(gitchat_conversation **out, gitchat_store *store, const char *room,
-                const gitchat_conversation_options *opts)
 {
 	gitchat_conversation *conv = NULL;
 	conv_state *s = NULL;
@@ -323,16 +299,16 @@ static int load(gitchat_conversation **out, gitchat_store *store, const char *ro
 		rc.cb = opts->problem_cb;
 		rc.payload = opts->payload;
 	}
-	if ((error = gitchat_tips_list(&tips, NULL, store->repo, room)) < 0)
+	if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), room)) < 0)
 		goto done;
 	if (!opts || !(opts->flags & GITCHAT_CONVERSATION_NO_INDEX)) {
-		if ((error = gitchat_index_path(&path, store->repo, room)) < 0)
+		if ((error = gitchat_index_path(&path, gitchat_store_repository(store), room)) < 0)
 			goto done;
 		s->path = gitchat_buf_detach(&path);
 	}
 	s->stats.index = s->path ? GITCHAT_CONVERSATION_INDEX_BUILT : GITCHAT_CONVERSATION_INDEX_NONE;
 	if (s->path && !(opts && (opts->flags & GITCHAT_CONVERSATION_REBUILD))) {
-		error = gitchat_index_open(&old, s->path, &store->limits);
+		error = gitchat_index_open(&old, s->path, gitchat_store_limits(store));
 		if (error == GITCHAT_EINVALID)
 			s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
 		if (error == 0) {
@@ -351,7 +327,7 @@ static int load(gitchat_conversation **out, gitchat_store *store, const char *ro
 			}
 		}
 		gitchat_error_clear();
-	} else if (s->path && gitchat_index_open(&old, s->path, &store->limits) == 0) {
+	} else if (s->path && gitchat_index_open(&old, s->path, gitchat_store_limits(store)) == 0) {
 		/* Rebuilding anyway: only to know which message cache goes. */
 		memcpy(prev_text, gitchat_index_text_id(old), sizeof(prev_text));
 		have_prev = 1;
@@ -448,7 +424,7 @@ int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *co
 	gitchat_error_clear();
 	/* ... else from git. */
 	if (!s->objs_open) {
-		if ((error = gitchat_objects_open(&s->objs, s->store->repo)) < 0)
+		if ((error = gitchat_objects_open(&s->objs, gitchat_store_repository(s->store))) < 0)
 			return error;
 		s->objs_open = 1;
 	}

@@ -4,10 +4,10 @@
 #include "gitchat/verify.h"
 #include "message/commit.h"
 #include "order/graph.h"
-#include "order/objects.h"
-#include "store/store_internal.h"
+#include "message/objects.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "verify/cache.h"
 
 #define NONE GITCHAT_GRAPH_NONE
 
@@ -287,7 +287,7 @@ static int parse_new(gitchat_graph *g, uint32_t v, gitchat_objects *objs, gitcha
 			return error;
 		return gitchat_graph_fail(g, v, gitchat_error_last()->message);
 	}
-	if (gitchat_armor_signer(&signer, c.signature.ptr, c.signature.size) == 0 &&
+	if (gitchat_commit_key(&signer, &c) == 0 &&
 	    (error = gitchat_graph_key(&key, g, &signer)) < 0)
 		goto done;
 	gitchat_error_clear();
@@ -373,7 +373,7 @@ static int decide_new(gitchat_graph *g, gitchat_store *store, const char *room,
 	size_t cap = 0, i, k;
 	int error;
 
-	if ((error = gitchat_store_cache(&cache, store)) < 0)
+	if ((error = gitchat_verify_cache_of(&cache, store)) < 0)
 		return error;
 	for (i = first_new; i < g->n; i++) {
 		const gitchat_order_node *nd = &g->nodes[i];
@@ -612,7 +612,7 @@ int gitchat_graph_update(gitchat_graph *g, gitchat_store *store, const char *roo
 
 	if (!g->nslots && (error = slots_rebuild(g, 1024)) < 0)
 		return error;
-	if ((error = gitchat_objects_open(&objs, store->repo)) < 0)
+	if ((error = gitchat_objects_open(&objs, gitchat_store_repository(store))) < 0)
 		return error;
 	for (i = 0; i < tips->count; i++)
 		if (gitchat_graph_find(g, &tips->tips[i].id) == NONE) {

@@ -14,15 +14,7 @@
 #define GITCHAT_REFS_PREFIX "refs/chat/"
 #define GITCHAT_REMOTES_PREFIX "refs/chat-remotes/"
 
-typedef struct {
-	char remote[256];      /* "" for refs/chat/ */
-	char room[65];
-	gitchat_pubkey key;
-} gitchat_chatref;
-
-/* Parses a full ref name of either namespace; GITCHAT_EINVALID with a
- * reason when it is not of the form above. */
-int gitchat_chatref_parse(gitchat_chatref *out, const char *refname);
+/* gitchat_chatref and gitchat_chatref_parse are public (gitchat/store.h). */
 
 int gitchat_chatref_format(gitchat_buf *out, const char *remote, const char *room,
                            const gitchat_pubkey *key);

@@ -4,9 +4,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "message/parents.h"
-#include "store/store_internal.h"
+#include "store/state.h"
 #include "util/error.h"
+
+typedef struct {
+	const void *key;
+	void *state;
+	gitchat_store_state_free_fn free_fn;
+} store_state;
+
+struct gitchat_store {
+	git_repository *repo;
+	int owns_repo;
+	gitchat_limits limits;
+	/* What modules above keep per store object (store/state.h); a few. */
+	store_state *states;
+	size_t nstates;
+};
 
 static int read_limit(git_config *cfg, const char *name, size_t *out)
 {
@@ -140,14 +154,40 @@ const gitchat_limits *gitchat_store_limits(gitchat_store *store)
 	return &store->limits;
 }
 
-int gitchat_store_cache(gitchat_verify_cache **out, gitchat_store *store)
+void *gitchat_store_state(gitchat_store *store, const void *key)
 {
-	int error;
+	for (size_t i = 0; i < store->nstates; i++)
+		if (store->states[i].key == key)
+			return store->states[i].state;
+	return NULL;
+}
 
-	if (!store->cache &&
-	    (error = gitchat_verify_cache_open(&store->cache, store->repo, &store->limits)) < 0)
-		return error;
-	*out = store->cache;
+int gitchat_store_state_set(gitchat_store *store, const void *key, void *state,
+                            gitchat_store_state_free_fn free_fn)
+{
+	store_state *s;
+	size_t i;
+
+	for (i = 0; i < store->nstates && store->states[i].key != key; i++)
+		;
+	if (i < store->nstates) {
+		s = &store->states[i];
+		if (s->state && s->state != state)
+			s->free_fn(s->state, store->repo);
+		s->state = state;
+		s->free_fn = free_fn;
+		return 0;
+	}
+	if (!(s = realloc(store->states, (store->nstates + 1) * sizeof(*s)))) {
+		if (state)
+			free_fn(state, store->repo);
+		return gitchat_error_oom();
+	}
+	store->states = s;
+	s[store->nstates].key = key;
+	s[store->nstates].state = state;
+	s[store->nstates].free_fn = free_fn;
+	store->nstates++;
 	return 0;
 }
 
@@ -155,8 +195,12 @@ void gitchat_store_free(gitchat_store *store)
 {
 	if (!store)
 		return;
-	gitchat_parents_memo_free(store);
-	gitchat_verify_cache_free(store->cache);
+	while (store->nstates--) {
+		store_state *s = &store->states[store->nstates];
+		if (s->state)
+			s->free_fn(s->state, store->repo);
+	}
+	free(store->states);
 	if (store->owns_repo)
 		git_repository_free(store->repo);
 	free(store);

@@ -6,7 +6,6 @@
 #include <sodium.h>
 
 #include "sync/sync_internal.h"
-#include "store/store_internal.h"
 #include "util/error.h"
 
 /* An absolute path with symlinks, "." and ".." resolved; for a path that

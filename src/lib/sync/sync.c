@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "sync/sync_internal.h"
-#include "store/store_internal.h"
 #include "util/error.h"
 
 struct gitchat_sync_result {

@@ -59,4 +59,10 @@ void gitchat_verify_cache_flush(gitchat_verify_cache *cache);
  * commits themselves, which costs time, not correctness. */
 void gitchat_verify_cache_flush_some(gitchat_verify_cache *cache, size_t min);
 
+/* The cache of a store object (verify/store_cache.c): the store keeps it
+ * for verify/ (store/state.h); the file cache, opened on first use, unless
+ * gitchat_verify_cache_use_memory chose a memory-only one before. */
+int gitchat_verify_cache_of(gitchat_verify_cache **out, gitchat_store *store);
+int gitchat_verify_cache_use_memory(gitchat_store *store);
+
 #endif

@@ -1,15 +1,12 @@
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "gitchat/verify.h"
-#include "crypto/key_internal.h"
-#include "crypto/armor.h"
 #include "message/commit.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "verify/cache.h"
 #include "util/oidmap.h"
 
 typedef struct {
@@ -72,14 +69,15 @@ static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
 
 	*parents = NULL;
 	*nparents = 0;
-	if ((error = gitchat_commit_read_raw(raw, store->repo, id)) < 0) {
+	if ((error = gitchat_commit_read_raw(raw, gitchat_store_repository(store), id)) < 0) {
 		if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID)
 			return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
 		return error;
 	}
 	if ((error = gitchat_commit_parse(&c, raw->ptr, raw->size)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
-	error = gitchat_commit_check(&signer, &c, store->repo, room, &store->limits);
+	error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room,
+	                             gitchat_store_limits(store));
 	if (error == 0) {
 		*parents = c.parents;
 		*nparents = c.parent_count;
@@ -114,7 +112,7 @@ int gitchat_verify_commit(gitchat_store *store, const git_oid *id, const char *r
 	gitchat_buf raw = GITCHAT_BUF_INIT;
 	int error;
 
-	if ((error = gitchat_store_cache(&cache, store)) < 0)
+	if ((error = gitchat_verify_cache_of(&cache, store)) < 0)
 		return error;
 	switch (gitchat_verify_cache_get(cache, room, id, NULL, NULL)) {
 	case GITCHAT_VSTATE_VALID: return 0;
@@ -191,41 +189,6 @@ done:
 	return error;
 }
 
-int gitchat_commit_signer(gitchat_pubkey *out, gitchat_store *store, const git_oid *id)
-{
-	gitchat_buf raw = GITCHAT_BUF_INIT;
-	gitchat_commit c;
-	unsigned char *bin = NULL;
-	size_t binlen;
-	gitchat_reader r;
-	const unsigned char *magic, *pub;
-	size_t publen;
-	uint32_t version;
-	int error;
-
-	if ((error = gitchat_commit_read_raw(&raw, store->repo, id)) < 0)
-		goto done;
-	if ((error = gitchat_commit_parse(&c, raw.ptr, raw.size)) < 0)
-		goto done;
-	error = gitchat_armor_decode(&bin, &binlen, "SSH SIGNATURE", c.signature.ptr, c.signature.size, 0);
-	gitchat_commit_dispose(&c);
-	if (error < 0) {
-		error = gitchat_error_set(GITCHAT_EVERIFY, "it is not signed with an SSH signature");
-		goto done;
-	}
-	r.p = bin;
-	r.left = binlen;
-	if (gitchat_reader_bytes(&r, &magic, 6) < 0 || memcmp(magic, "SSHSIG", 6) ||
-	    gitchat_reader_u32(&r, &version) < 0 || gitchat_reader_string(&r, &pub, &publen) < 0 ||
-	    gitchat_pubkey_parse_blob(out, pub, publen) < 0)
-		error = gitchat_error_set(GITCHAT_EVERIFY, "its signature carries no ed25519 key");
-done:
-	if (bin)
-		gitchat_armor_free(bin, 0);
-	gitchat_buf_dispose(&raw);
-	return error;
-}
-
 int gitchat_verify_ref_update(gitchat_store *store, const char *refname, const git_oid *old,
                               const git_oid *new_id, git_oid *bad)
 {
@@ -251,7 +214,7 @@ int gitchat_verify_ref_update(gitchat_store *store, const char *refname, const g
 			"it is signed by %s, not by the log's owner %s", got, want);
 	}
 	if (old && !git_oid_is_zero(old) && !git_oid_equal(old, new_id)) {
-		error = git_graph_descendant_of(store->repo, new_id, old);
+		error = git_graph_descendant_of(gitchat_store_repository(store), new_id, old);
 		if (error < 0)
 			return gitchat_error_from_git(error, "cannot compare the old and new heads");
 		if (error == 0) {
@@ -272,7 +235,7 @@ int gitchat_verify_store(gitchat_store *store, const char *room, gitchat_problem
 	size_t i;
 	int error, found = 0;
 
-	if ((error = gitchat_tips_list(&tips, &bad, store->repo, room)) < 0)
+	if ((error = gitchat_tips_list(&tips, &bad, gitchat_store_repository(store), room)) < 0)
 		return error;
 	for (i = 0; i < bad.count && !room; i++) {
 		found = 1;

@@ -4,7 +4,6 @@
 
 #include "gitchat/view.h"
 #include "store/refs.h"
-#include "store/store_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -22,7 +21,7 @@ int gitchat_room_list_get(gitchat_room_list *out, gitchat_store *store)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = gitchat_tips_list(&tips, NULL, store->repo, NULL)) < 0)
+	if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), NULL)) < 0)
 		return error;
 	if (!(out->names = calloc(tips.count + 1, sizeof(char *)))) {
 		error = gitchat_error_oom();
@@ -69,7 +68,7 @@ int gitchat_read_marker_get(size_t *out, gitchat_store *store,
 	if ((error = gitchat_room_validate(room)) < 0 ||
 	    (error = gitchat_buf_printf(&name, READ_PREFIX "%s", room)) < 0)
 		goto done;
-	error = git_reference_name_to_id(&id, store->repo, name.ptr);
+	error = git_reference_name_to_id(&id, gitchat_store_repository(store), name.ptr);
 	if (error == GIT_ENOTFOUND) {
 		error = 0;
 		goto done;
@@ -97,7 +96,7 @@ int gitchat_read_marker_set(gitchat_store *store, const char *room, const git_oi
 	if ((error = gitchat_room_validate(room)) < 0 ||
 	    (error = gitchat_buf_printf(&name, READ_PREFIX "%s", room)) < 0)
 		goto done;
-	if ((error = git_reference_create(&ref, store->repo, name.ptr, id, 1,
+	if ((error = git_reference_create(&ref, gitchat_store_repository(store), name.ptr, id, 1,
 	                                  "git-chat: read")) < 0)
 		error = gitchat_error_from_git(error, "cannot update the read marker '%s'", name.ptr);
 done:
