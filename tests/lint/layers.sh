@@ -37,6 +37,7 @@ public='common util
 key crypto
 sshsig crypto
 identity crypto
+age crypto
 store store
 message message
 verify verify
