@@ -125,8 +125,11 @@ static int parse_rest(sshsig_parts *out, gitchat_reader *r)
 		return fail("the signature blob is truncated or has trailing data");
 	if (reslen != 0)
 		return fail("the signature's reserved field is not empty");
-	if (!(halglen == 6 && (memcmp(halg, "sha512", 6) == 0 || memcmp(halg, "sha256", 6) == 0)))
-		return fail("the signature uses a hash other than sha512 or sha256");
+	/* DESIGN.md: sha512 only. ssh-keygen can also sign with sha256 (-O
+	 * hashalg=sha256): a second valid signature of one payload, so a second
+	 * commit id for one message. */
+	if (!(halglen == 6 && memcmp(halg, "sha512", 6) == 0))
+		return fail("the signature's hash is not sha512");
 	memcpy(out->hashalg, halg, 6);
 	out->hashalg[6] = '\0';
 	sr.p = sigblob;

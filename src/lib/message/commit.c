@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gitchat/sshsig.h"
 #include "message/commit.h"
@@ -272,6 +273,23 @@ int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limit
 	return 0;
 }
 
+/* The attachment names git fsck refuses (hasDot, hasDotdot, hasDotgit and
+ * its NTFS spellings), so that a reader accepts no tree that a hooked
+ * server (receive.fsckObjects) could never hold. */
+static int attachment_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcasecmp(name, "git~1"))
+		return 0;
+	if (n >= 4 && !strncasecmp(name, ".git", 4)) {
+		while (n > 4 && (name[n - 1] == '.' || name[n - 1] == ' '))
+			n--;
+		return n != 4;
+	}
+	return 1;
+}
+
 static int check_tree(git_repository *repo, const git_oid *tree_id, const gitchat_limits *limits)
 {
 	git_oid empty;
@@ -298,6 +316,20 @@ static int check_tree(git_repository *repo, const git_oid *tree_id, const gitcha
 		    type != GIT_OBJECT_BLOB) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
 				"its tree holds '%s', which is not a plain attachment file",
+				git_tree_entry_name(e));
+			goto done;
+		}
+		if (!attachment_name_ok(git_tree_entry_name(e))) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its tree holds '%s', which is not a valid attachment name",
+				git_tree_entry_name(e));
+			goto done;
+		}
+		/* Only files: git's tree order is then byte order, each name once. */
+		if (i && strcmp(git_tree_entry_name(git_tree_entry_byindex(tree, i - 1)),
+		                git_tree_entry_name(e)) >= 0) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its tree holds attachment '%s' twice or out of order",
 				git_tree_entry_name(e));
 			goto done;
 		}
