@@ -62,6 +62,19 @@ static int decode_table(unsigned char *out, size_t max, size_t *outlen, const ch
 	unsigned char c = BAD;
 
 	for (i = 0; i < n; i++) {
+		/* Whole groups of four in a row: the bulk of any text. */
+		while (k == 0 && n - i >= 4 && max - o >= 3) {
+			unsigned a = table[(unsigned char)s[i]], b = table[(unsigned char)s[i + 1]];
+			unsigned d = table[(unsigned char)s[i + 2]], e = table[(unsigned char)s[i + 3]];
+			if ((a | b | d | e) >= 64)
+				break;
+			out[o++] = (unsigned char)(a << 2 | b >> 4);
+			out[o++] = (unsigned char)(b << 4 | d >> 2);
+			out[o++] = (unsigned char)(d << 6 | e);
+			i += 4;
+		}
+		if (i == n)
+			break;
 		if ((c = table[(unsigned char)s[i]]) < 64) {
 			v[k++] = c;
 			if (k < 4)
