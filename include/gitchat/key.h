@@ -36,6 +36,13 @@ GITCHAT_EXTERN(int) gitchat_key_generate(gitchat_key **out, const char *comment)
  * (corrupt or not a private key). */
 GITCHAT_EXTERN(int) gitchat_key_load(gitchat_key **out, const char *path);
 
+/* Reads only the public half of the key at `keypath`, from `keypath`.pub
+ * ("ssh-ed25519 AAAA... comment", as keygen and ssh-keygen write it), for
+ * commands that only read and so never open the private key.
+ * GITCHAT_ENOTFOUND when there is no .pub, GITCHAT_EINVALID when it is not
+ * an ed25519 public key line. */
+GITCHAT_EXTERN(int) gitchat_pubkey_load(gitchat_pubkey *out, const char *keypath);
+
 /* Parses key file contents; `label` names the source in error messages. */
 GITCHAT_EXTERN(int) gitchat_key_parse(gitchat_key **out, const char *data,
                                       size_t len, const char *label);

@@ -28,10 +28,19 @@ GITCHAT_EXTERN(int) gitchat_render_json(gitchat_buf *out, const gitchat_message 
  * redacted (bool; text is then null), reactions ({emoji: [key hex, ...]}). */
 GITCHAT_EXTERN(int) gitchat_render_json_item(gitchat_buf *out, const gitchat_view_item *item);
 
-/* RFC 3339 in UTC: "2025-11-26T10:00:00Z". */
+/* RFC 3339 in UTC: "2025-11-26T10:00:00Z"; clamped to the years 0000..9999. */
 GITCHAT_EXTERN(int) gitchat_time_rfc3339(gitchat_buf *out, int64_t time);
 
-/* A JSON string literal, quotes included, every control character escaped. */
+/* Splits `time` into calendar fields, local (1) or UTC (0), every result
+ * checked: a time outside the years 0000..9999 (which no valid message
+ * has: they are within 1970..9999) is clamped to them and GITCHAT_EINVALID
+ * returned, *out filled all the same. */
+struct tm;
+GITCHAT_EXTERN(int) gitchat_time_split(struct tm *out, int64_t time, int local);
+
+/* A JSON string literal, quotes included, every control character escaped,
+ * every byte that is not UTF-8 replaced by U+FFFD (as the text and HTML
+ * renderers show it), so that the output is always valid JSON. */
 GITCHAT_EXTERN(int) gitchat_json_string(gitchat_buf *out, const char *s, size_t len);
 
 /* ---- text (terminals) ---------------------------------------------- */

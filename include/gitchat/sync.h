@@ -12,9 +12,15 @@
  * The library prints nothing: progress, per-log events and host-key
  * questions go to callbacks, and a result tells per remote what happened.
  * gitchat_sync may be called again and again in one process (a `follow`
- * loop); a remote that is down fails that remote only. As with libgit2,
- * callers should ignore SIGPIPE (a server may close the connection while
- * we write). docs/sync.md tells the whole story.
+ * loop); a remote that is down fails that remote only.
+ *
+ * SIGPIPE: the library never changes its disposition. Its own writes (to
+ * `git credential`) use a socket and MSG_NOSIGNAL, so a helper that exits
+ * early gives an error, not a signal. libgit2 1.5 writes to its network
+ * sockets without MSG_NOSIGNAL and offers no option for it, so a server that
+ * closes the connection while we push raises SIGPIPE in the caller's
+ * process: a program should ignore SIGPIPE itself (git-chat's CLI does, in
+ * cmd_sync.c and cmd_follow.c). docs/sync.md tells the whole story.
  *
  * Threads: gitchat_sync is NOT safe to run while another https connection
  * is open or being made in the same process (another gitchat_sync, or any

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-int cli_usage_error(const char *usage, const char *fmt, ...)
+int cli_usage_error(const cli_usage *usage, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -17,23 +17,8 @@ int cli_usage_error(const char *usage, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	cli_print_synopsis(stderr, usage);
+	cli_usage_print_synopsis(stderr, usage);
 	return CLI_EXIT_USAGE;
-}
-
-void cli_print_synopsis(FILE *f, const char *usage)
-{
-	/* Like git: a usage error shows the synopsis, the lines before the
-	 * first blank line; --help shows the rest. */
-	const char *end = strstr(usage, "\n\n");
-
-	fwrite(usage, 1, end ? (size_t)(end - usage) + 1 : strlen(usage), f);
-}
-
-int cli_help(const char *usage)
-{
-	fputs(usage, stdout);
-	return 0;
 }
 
 int cli_fatal(const char *fmt, ...)
@@ -62,32 +47,6 @@ void cli_warn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-int cli_getopt(int argc, char **argv, const char *shortopts,
-               const struct option *longopts, const char *usage)
-{
-	char spec[128];
-	int c;
-
-	/* '+': stop at the first operand; ':': tell a missing argument apart. */
-	snprintf(spec, sizeof(spec), "+:%s", shortopts);
-	opterr = 0;
-	c = getopt_long(argc, argv, spec, longopts, NULL);
-	if (c == -1)
-		return 0;
-	if (c == '?') {
-		if (optopt)
-			cli_usage_error(usage, "unknown option '-%c'", optopt);
-		else
-			cli_usage_error(usage, "unknown option '%s'", argv[optind - 1]);
-		return -1;
-	}
-	if (c == ':') {
-		cli_usage_error(usage, "option '%s' needs a value", argv[optind - 1]);
-		return -1;
-	}
-	return c;
 }
 
 int cli_open_store(gitchat_store **out)

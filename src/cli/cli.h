@@ -6,9 +6,10 @@
 #ifndef GITCHAT_CLI_H
 #define GITCHAT_CLI_H
 
-#include <getopt.h>
 #include <stdio.h>
 #include <gitchat.h>
+
+#include "options.h"
 
 #define CLI_EXIT_PROBLEM 1
 #define CLI_EXIT_FATAL 128
@@ -19,7 +20,12 @@ typedef struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 	int network; /* talks to remotes: needs the CA certificates, libssh2 */
+	const cli_usage *usage;
+	int hidden;  /* not listed (completion's helper) */
 } cli_command;
+
+/* The dispatch table (main.c), ending with a NULL name. */
+extern const cli_command cli_commands[];
 
 /* Each subcommand's entry point. */
 int cmd_init(int argc, char **argv);
@@ -38,6 +44,13 @@ int cmd_allowed_signers(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_remote(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
+
+/* Each subcommand's table (options and usage text). */
+extern const cli_usage usage_init, usage_keygen, usage_whoami, usage_send, usage_log,
+	usage_follow, usage_rooms, usage_edit, usage_redact, usage_react, usage_export,
+	usage_verify, usage_sync, usage_remote, usage_allowed_signers, usage_hook,
+	usage_completion;
 
 /* The network libraries (CA certificates, libssh2), set up only by the
  * commands that use the network (netlibs.c says why): defer around
@@ -52,23 +65,31 @@ void cli_net_load(void);
  * fetch. */
 void cli_pack_windows_small(int small);
 
-/* Parses options with getopt_long; on an unknown option or a missing
- * argument prints the error and the synopsis to stderr and returns -1 (exit 129). Returns
- * the option character, or 0 at the end, 'h' for --help. */
-int cli_getopt(int argc, char **argv, const char *shortopts,
-               const struct option *longopts, const char *usage);
-
-/* "error: <message>" and the usage's synopsis (its lines before the first
- * blank line) on stderr, like git; returns 129. */
-int cli_usage_error(const char *usage, const char *fmt, ...)
+/* "error: <message>" and the usage's synopsis on stderr, like git;
+ * returns 129. */
+int cli_usage_error(const cli_usage *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void cli_print_synopsis(FILE *f, const char *usage);
-int cli_help(const char *usage);
 /* "fatal: <message>" on stderr; returns 128. */
 int cli_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "fatal: <gitchat_error_last()>"; returns 128. */
 int cli_fatal_lib(void);
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The pager (pager.c): 'git chat --no-pager' sets NEVER. */
+enum { CLI_PAGER_AUTO, CLI_PAGER_NEVER };
+void cli_pager_set_mode(int mode);
+/* Sends stdout (and stderr, when it is a terminal) through the user's
+ * pager when stdout is a terminal: GIT_PAGER, core.pager of `repo`, PAGER,
+ * else less with LESS=FRX; "cat" or "" is none. A pager that cannot run is
+ * warned about and the output goes to stdout as it is. */
+void cli_pager_start(git_repository *repo);
+int cli_pager_active(void);
+/* Flushes, ends the pager's input and waits for the pager to exit. */
+void cli_pager_finish(void);
+/* Whether stdout ends on a terminal: it is one, or it is a pager's (ours,
+ * or git's: GIT_PAGER_IN_USE). What --color=auto and the defaults that
+ * depend on a terminal go by. */
+int cli_stdout_is_tty(void);
 
 /* The store: $GIT_DIR or the repository around the current directory. */
 int cli_open_store(gitchat_store **out);

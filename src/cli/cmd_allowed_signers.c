@@ -3,9 +3,9 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat allowed-signers [-r ROOM]\n"
-	"\n"
+const cli_usage usage_allowed_signers = {
+	"allowed-signers",
+	"usage: git chat allowed-signers [-r ROOM]\n",
 	"Prints an allowed-signers file for every author of the store (or of ROOM),\n"
 	"one line per key and email: 'EMAIL namespaces=\"git\" ssh-ed25519 ...'. With it,\n"
 	"stock git checks any message:\n"
@@ -21,9 +21,15 @@ static const char usage[] =
 	"warning on stderr names such an email and the keys' SHA256 fingerprints.\n"
 	"Keep only the line of the key you know is that person's (compare with\n"
 	"'git chat whoami' on their side), or read with 'git chat log', which shows\n"
-	"the fingerprint of each message's key and tells the keys apart.\n"
-	"\n"
-	"    -r, --room ROOM       only the authors of ROOM (an unknown room is an error)\n";
+	"the fingerprint of each message's key and tells the keys apart.\n",
+	(const cli_option[]){
+		{ 'r', 'r', "room", "ROOM",
+		  "only the authors of ROOM (an unknown room is an error)", "@room" },
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 /* The ed25519 key of an allowed-signers line ('P namespaces="git"
  * ssh-ed25519 BASE64'): the last 32 bytes of the decoded blob. */
@@ -104,7 +110,7 @@ int cmd_allowed_signers(int argc, char **argv)
 	const char *room = NULL;
 	int ret;
 
-	if ((ret = reader_store_args(&store, &room, argc, argv, usage)) >= 0)
+	if ((ret = reader_store_args(&store, &room, argc, argv, &usage_allowed_signers)) >= 0)
 		return ret;
 	if (room && (ret = reader_require_room(store, room)) != 0) {
 		gitchat_store_free(store);

@@ -5,55 +5,60 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat edit [--key PATH] [-r ROOM] ID [TEXT | -m TEXT | -F FILE]\n"
-	"\n"
+const cli_usage usage_edit = {
+	"edit",
+	"usage: git chat edit [--key PATH] [-r ROOM] ID [TEXT | -m TEXT | -F FILE]\n",
 	"Replaces the text of your message ID: appends a signed edit (a commit with a\n"
 	"chat-edit header) to your log. Readers show the latest edit at the place of\n"
 	"the original, marked '(edited)'. Only the author of a message can edit it;\n"
 	"edits signed by anyone else are ignored and reported by 'git chat verify'.\n"
-	"The original text stays in git history: anyone with a copy can read it.\n"
-	"\n"
-	"    -m, --message TEXT    the new text (or give it after ID)\n"
-	"    -F, --file FILE       read the new text from FILE ('-': standard input)\n"
-	"    -r, --room ROOM       check that ID is in ROOM (default: ID's own room)\n"
-	"        --key PATH        your identity key\n";
+	"The original text stays in git history: anyone with a copy can read it.\n",
+	(const cli_option[]){
+		{ 'm', 'm', "message", "TEXT",
+		  "the new text (or give it after ID)", NULL },
+		{ 'F', 'F', "file", "FILE",
+		  "read the new text from FILE ('-': standard input)", "@file" },
+		READER_OPTS_MODIFIER,
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 int cmd_edit(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		READER_OPT_ROOM, READER_OPT_KEY, READER_OPT_HELP,
-		{ NULL, 0, NULL, 0 }
-	};
 	reader_opts o = READER_OPTS_INIT;
 	gitchat_buf text = GITCHAT_BUF_INIT;
 	const char *msg = NULL, *file = NULL, *id;
+	cli_parser p;
 	int c, ret;
 
-	while ((c = cli_getopt(argc, argv, "m:F:r:h", opts, usage)) != 0) {
-		if (reader_opt(&o, c, optarg))
+	cli_parser_init(&p, &usage_edit, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
+		if (reader_opt(&o, c, p.value))
 			continue;
 		switch (c) {
-		case 'm': msg = optarg; break;
-		case 'F': file = optarg; break;
-		case 'h': return cli_help(usage);
+		case 'm': msg = p.value; break;
+		case 'F': file = p.value; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc)
-		return cli_usage_error(usage, "which message? give its ID");
-	id = argv[optind++];
-	if (optind < argc) {
+	if (c < 0)
+		return p.exit;
+	if (p.nargs < 1)
+		return cli_usage_error(&usage_edit, "which message? give its ID");
+	id = p.args[0];
+	if (p.nargs > 1) {
 		if (msg || file)
-			return cli_usage_error(usage, "give the new text once");
-		msg = argv[optind++];
+			return cli_usage_error(&usage_edit, "give the new text once, after ID or with "
+			                       "-m or -F");
+		msg = p.args[1];
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s' (quote the text)", argv[optind]);
+	if (p.nargs > 2)
+		return cli_usage_error(&usage_edit, "unexpected argument '%s' (quote the text)",
+		                       p.args[2]);
 	if (msg && file)
-		return cli_usage_error(usage, "-m and -F cannot be used together");
+		return cli_usage_error(&usage_edit, "-m and -F cannot be used together");
 	if (msg) {
 		ret = gitchat_buf_puts(&text, msg) < 0 ? cli_fatal("out of memory") : 0;
 	} else {

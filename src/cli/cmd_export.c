@@ -7,19 +7,26 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat export [-r ROOM] -o FILE.html\n"
-	"\n"
+const cli_usage usage_export = {
+	"export",
+	"usage: git chat export [-r ROOM] -o FILE.html\n",
 	"Writes the conversation of ROOM as one self-contained HTML page: inline CSS,\n"
 	"no scripts, nothing loaded from anywhere (a Content-Security-Policy says so\n"
 	"too). Markdown is rendered safely: raw HTML is shown as text, only http:,\n"
 	"https:, mailto: and relative links are kept, images become links. Every\n"
 	"name, email, text and reaction is escaped. Redacted messages show as\n"
-	"'message deleted' (git history still holds their text). Times are UTC.\n"
-	"\n"
-	"    -r, --room ROOM       the room (default: git config chat.room, else general)\n"
-	"    -o, --output FILE     where to write the page ('-': standard output);\n"
-	"                          written to a temporary file, then renamed\n";
+	"'message deleted' (git history still holds their text). Times are UTC.\n",
+	(const cli_option[]){
+		{ 'r', 'r', "room", "ROOM",
+		  "the room (default: git config chat.room, else general)", "@room" },
+		{ 'o', 'o', "output", "FILE",
+		  "where to write the page ('-': standard output);\n"
+		  "written to a temporary file, then renamed", "@file" },
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 static int flush_page(FILE *f, gitchat_buf *page)
 {
@@ -31,12 +38,6 @@ static int flush_page(FILE *f, gitchat_buf *page)
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		READER_OPT_ROOM,
-		{ "output", required_argument, NULL, 'o' },
-		READER_OPT_HELP,
-		{ NULL, 0, NULL, 0 }
-	};
 	reader_opts ro = READER_OPTS_INIT;
 	gitchat_store *store = NULL;
 	gitchat_conversation *conv = NULL;
@@ -47,25 +48,28 @@ int cmd_export(int argc, char **argv)
 	char *room = NULL, *tmp = NULL;
 	FILE *f = NULL;
 	size_t i, n;
+	cli_parser p;
 	int c, fd, ret;
 
-	while ((c = cli_getopt(argc, argv, "r:o:h", opts, usage)) != 0) {
-		if (reader_opt(&ro, c, optarg))
+	cli_parser_init(&p, &usage_export, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
+		if (reader_opt(&ro, c, p.value))
 			continue;
 		switch (c) {
-		case 'o': output = optarg; break;
-		case 'h': return cli_help(usage);
+		case 'o': output = p.value; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if ((ret = reader_opts_finish(&ro, argc, argv, usage)) != 0)
+	if (c < 0)
+		return p.exit;
+	if ((ret = reader_opts_finish(&ro, &p)) != 0)
 		return ret;
 	if (!output)
-		return cli_usage_error(usage, "where to? give -o FILE.html (or -o - for stdout)");
+		return cli_usage_error(&usage_export, "where to? give -o FILE.html (or -o - for stdout)");
 	if ((ret = cli_open_store(&store)) != 0 ||
 	    (ret = cli_room(&room, gitchat_store_repository(store), ro.room_arg)) != 0)
 		goto done;
-	if (gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL) < 0 ||
+	if (reader_load(&conv, store, room) < 0 ||
 	    gitchat_view_new(&view, conv) < 0) {
 		ret = cli_fatal_lib();
 		goto done;

@@ -17,10 +17,10 @@
 # endif
 #endif
 
-static const char usage[] =
+const cli_usage usage_follow = {
+	"follow",
 	"usage: git chat follow [-r ROOM] [--interval SECONDS] [-n N] [--format=text|json]\n"
-	"                       [--color=auto|always|never] [--[no-]mark-read] [--key PATH]\n"
-	"\n"
+	"                       [--color=auto|always|never] [--[no-]mark-read] [--key PATH]\n",
 	"Shows the last N messages of ROOM, then new ones as they arrive, like\n"
 	"'tail -f': messages sent from this store, and messages that other stores\n"
 	"pushed to the configured remotes, synced (both ways) every interval. A\n"
@@ -30,19 +30,33 @@ static const char usage[] =
 	"Edits, redactions and reactions of a message already shown show that\n"
 	"message again, updated, marked '(updated)' at the start of its header line\n"
 	"(in JSON, \"update\": true; false on a message's first appearance).\n"
-	"Ctrl-C ends it.\n"
-	"\n"
-	"    -r, --room ROOM          the room (default: git config chat.room, else general)\n"
-	"        --interval SECONDS   how often to look for new messages (default 5;\n"
-	"                             fractions allowed); the local store is looked at\n"
-	"                             at least every second\n"
-	"    -n, --lines N            messages shown at the start (default 10)\n"
-	"        --format FORMAT      text (default) or json (one object per line)\n"
-	"        --color WHEN         auto (default), always or never (NO_COLOR wins)\n"
-	"        --mark-read          move the read marker as messages are shown\n"
-	"                             (default only for text on a terminal)\n"
-	"        --no-mark-read       never move the read marker\n"
-	"        --key PATH           your identity (your own messages are not 'new')\n";
+	"Ctrl-C ends it.\n",
+	(const cli_option[]){
+		{ 'r', 'r', "room", "ROOM",
+		  "the room (default: git config chat.room, else general)", "@room" },
+		{ 'i', 0, "interval", "SECONDS",
+		  "how often to look for new messages (default 5;\n"
+		  "fractions allowed); the local store is looked at\n"
+		  "at least every second", NULL },
+		{ 'n', 'n', "lines", "N",
+		  "messages shown at the start (default 10)", NULL },
+		{ 'f', 0, "format", "FORMAT",
+		  "text (default) or json (one object per line)", "text json" },
+		{ 'c', 0, "color", "WHEN",
+		  "auto (default), always or never (NO_COLOR wins)", "auto always never" },
+		{ 'c', 0, "colour", "WHEN", NULL, "auto always never" },
+		{ 'M', 0, "mark-read", NULL,
+		  "move the read marker as messages are shown\n"
+		  "(default only for text on a terminal)", NULL },
+		{ 'N', 0, "no-mark-read", NULL,
+		  "never move the read marker", NULL },
+		{ 'k', 0, "key", "PATH",
+		  "your identity (your own messages are not 'new')", "@file" },
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -186,7 +200,7 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 	/* Small pack windows while reading, the defaults again for the sync's
 	 * fetch (packwin.c). */
 	cli_pack_windows_small(1);
-	error = gitchat_conversation_load(conv, f->store, f->room, reader_report_skipped, NULL);
+	error = reader_load(conv, f->store, f->room);
 	cli_pack_windows_small(0);
 	if (error < 0 || gitchat_view_new(view, *conv) < 0) {
 		gitchat_conversation_free(*conv);
@@ -443,13 +457,6 @@ static void nap(double secs)
 
 int cmd_follow(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		READER_OPT_ROOM,
-		{ "interval", required_argument, NULL, 'i' },
-		{ "lines", required_argument, NULL, 'n' },
-		READER_OPT_FORMAT, READER_OPT_COLOR, READER_OPT_MARK, READER_OPT_KEY, READER_OPT_HELP,
-		{ NULL, 0, NULL, 0 }
-	};
 	reader_opts o = READER_OPTS_INIT;
 	follower f;
 	gitchat_conversation *conv = NULL, *next = NULL;
@@ -460,29 +467,32 @@ int cmd_follow(int argc, char **argv)
 	char *room = NULL, *end;
 	double interval = 5, poll, since_sync = 0;
 	long long lines = 10;
+	cli_parser p;
 	int c, ret;
 
 	memset(&f, 0, sizeof(f));
-	while ((c = cli_getopt(argc, argv, "r:n:h", opts, usage)) != 0) {
-		if (reader_opt(&o, c, optarg))
+	cli_parser_init(&p, &usage_follow, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
+		if (reader_opt(&o, c, p.value))
 			continue;
 		switch (c) {
 		case 'i':
-			interval = strtod(optarg, &end);
-			if (*end || end == optarg || !(interval >= 0.05 && interval <= 86400))
-				return cli_usage_error(usage, "--interval needs seconds (0.05 to 86400), "
-				                       "not '%s'", optarg);
+			interval = strtod(p.value, &end);
+			if (*end || end == p.value || !(interval >= 0.05 && interval <= 86400))
+				return cli_usage_error(&usage_follow, "--interval needs seconds (0.05 to 86400), "
+				                       "not '%s'", p.value);
 			break;
 		case 'n':
-			lines = strtoll(optarg, &end, 10);
-			if (*end || end == optarg || lines < 0)
-				return cli_usage_error(usage, "-n needs a count, not '%s'", optarg);
+			lines = strtoll(p.value, &end, 10);
+			if (*end || end == p.value || lines < 0)
+				return cli_usage_error(&usage_follow, "-n needs a count, not '%s'", p.value);
 			break;
-		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if ((ret = reader_opts_finish(&o, argc, argv, usage)) != 0)
+	if (c < 0)
+		return p.exit;
+	if ((ret = reader_opts_finish(&o, &p)) != 0)
 		return ret;
 	f.mark = o.mark;
 

@@ -4,9 +4,9 @@
 
 #include "cli.h"
 
-static const char usage[] =
-	"usage: git chat hook pre-receive\n"
-	"\n"
+const cli_usage usage_hook = {
+	"hook",
+	"usage: git chat hook pre-receive\n",
 	"The server side of git-chat, run by a bare repository's hooks/pre-receive\n"
 	"(installed by 'git chat init --server'). Reads git's 'OLD NEW REFNAME' lines\n"
 	"on stdin and accepts the push only if every update under refs/chat/ is\n"
@@ -22,7 +22,13 @@ static const char usage[] =
 	"One refused ref refuses the whole push (git's pre-receive contract). Each\n"
 	"refused ref gets one line on stderr, which git relays to the pusher as\n"
 	"'remote: error: ...'. Exits 0 to accept, 1 to refuse, 128 when it cannot\n"
-	"check (which refuses the push too).\n";
+	"check (which refuses the push too).\n",
+	(const cli_option[]){
+		CLI_OPT_END
+	},
+	NULL,
+	"pre-receive"
+};
 
 static int report(const gitchat_problem *p, void *payload)
 {
@@ -92,24 +98,20 @@ done:
 
 int cmd_hook(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	cli_parser p;
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "h", opts, usage)) != 0) {
-		if (c < 0)
-			return CLI_EXIT_USAGE;
-		if (c == 'h')
-			return cli_help(usage);
-	}
-	if (optind >= argc)
-		return cli_usage_error(usage, "which hook? only 'pre-receive' exists");
-	if (strcmp(argv[optind], "pre-receive") != 0)
-		return cli_usage_error(usage, "'%s' is not a git-chat hook; only 'pre-receive' exists",
-		                       argv[optind]);
-	if (argc - optind > 1)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
+	cli_parser_init(&p, &usage_hook, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0)
+		;   /* no options of its own: -h, --help and unknown ones */
+	if (c < 0)
+		return p.exit;
+	if (p.nargs < 1)
+		return cli_usage_error(&usage_hook, "which hook? only 'pre-receive' exists");
+	if (strcmp(p.args[0], "pre-receive") != 0)
+		return cli_usage_error(&usage_hook, "'%s' is not a git-chat hook; only 'pre-receive' exists",
+		                       p.args[0]);
+	if (p.nargs > 1)
+		return cli_usage_error(&usage_hook, "unexpected argument '%s'", p.args[1]);
 	return pre_receive();
 }

@@ -5,29 +5,36 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const cli_usage usage_init = {
+	"init",
 	"usage: git chat init [DIR]\n"
-	"   or: git chat init --server [--http] [--chat-only] [--program PATH] DIR\n"
-	"\n"
+	"   or: git chat init --server [--http] [--chat-only] [--program PATH] DIR\n",
 	"Creates a git-chat store at DIR (default: the current directory): a bare\n"
 	"git repository whose refs/chat/ holds the logs. Running it again on a\n"
-	"store is harmless. DIR must be new, empty, or already a git repository.\n"
-	"\n"
-	"    --server          make DIR a repository for a git server that refuses\n"
-	"                      invalid logs: installs hooks/pre-receive (running\n"
-	"                      'git chat hook pre-receive') and sets\n"
-	"                      receive.denyNonFastForwards, receive.denyDeletes and\n"
-	"                      receive.fsckObjects. DIR must be new, empty or bare.\n"
-	"    --http            also set http.receivepack, so that 'git http-backend'\n"
-	"                      takes pushes from anyone the web server lets through\n"
-	"                      (without it, only from authenticated users)\n"
-	"    --chat-only       refuse pushes to refs outside refs/chat/\n"
-	"                      (git config chat.hook.otherRefs deny)\n"
-	"    --program PATH    the git-chat the hook runs (git config chat.hook.program;\n"
-	"                      default: this git-chat, by its absolute path; give\n"
-	"                      'git-chat' to have the hook look it up on PATH)\n"
-	"\n"
-	"See docs/hosting.md for git daemon, ssh and smart HTTP set-ups.\n";
+	"store is harmless. DIR must be new, empty, or already a git repository.\n",
+	(const cli_option[]){
+		{ 's', 0, "server", NULL,
+		  "make DIR a repository for a git server that refuses\n"
+		  "invalid logs: installs hooks/pre-receive (running\n"
+		  "'git chat hook pre-receive') and sets\n"
+		  "receive.denyNonFastForwards, receive.denyDeletes and\n"
+		  "receive.fsckObjects. DIR must be new, empty or bare.", NULL },
+		{ 'H', 0, "http", NULL,
+		  "also set http.receivepack, so that 'git http-backend'\n"
+		  "takes pushes from anyone the web server lets through\n"
+		  "(without it, only from authenticated users)", NULL },
+		{ 'c', 0, "chat-only", NULL,
+		  "refuse pushes to refs outside refs/chat/\n"
+		  "(git config chat.hook.otherRefs deny)", NULL },
+		{ 'p', 0, "program", "PATH",
+		  "the git-chat the hook runs (git config chat.hook.program;\n"
+		  "default: this git-chat, by its absolute path; give\n"
+		  "'git-chat' to have the hook look it up on PATH)", "@file" },
+		CLI_OPT_END
+	},
+	"See docs/hosting.md for git daemon, ssh and smart HTTP set-ups.\n",
+	NULL
+};
 
 static int init_server(const char *dir, const char *program, int http, int chat_only)
 {
@@ -57,36 +64,31 @@ static int init_server(const char *dir, const char *program, int http, int chat_
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "server", no_argument, NULL, 's' },
-		{ "http", no_argument, NULL, 'H' },
-		{ "chat-only", no_argument, NULL, 'c' },
-		{ "program", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	gitchat_store *store = NULL;
 	const char *dir = ".", *program = NULL;
+	cli_parser p;
 	int c, server = 0, http = 0, chat_only = 0;
 
-	while ((c = cli_getopt(argc, argv, "h", opts, usage)) != 0) {
+	cli_parser_init(&p, &usage_init, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
 		case 's': server = 1; break;
 		case 'H': http = 1; break;
 		case 'c': chat_only = 1; break;
-		case 'p': program = optarg; break;
-		case 'h': return cli_help(usage);
+		case 'p': program = p.value; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (argc - optind > 1)
-		return cli_usage_error(usage, "too many arguments");
+	if (c < 0)
+		return p.exit;
+	if (p.nargs > 1)
+		return cli_usage_error(&usage_init, "too many arguments");
 	if (!server && (http || chat_only || program))
-		return cli_usage_error(usage, "--http, --chat-only and --program go with --server");
-	if (server && optind == argc)
-		return cli_usage_error(usage, "--server needs the repository's DIR");
-	if (optind < argc)
-		dir = argv[optind];
+		return cli_usage_error(&usage_init, "--http, --chat-only and --program go with --server");
+	if (server && !p.nargs)
+		return cli_usage_error(&usage_init, "--server needs the repository's DIR");
+	if (p.nargs)
+		dir = p.args[0];
 	if (server)
 		return init_server(dir, program, http, chat_only);
 	if (gitchat_store_init(&store, dir) < 0)

@@ -8,16 +8,24 @@
 
 #include "cli.h"
 
-static const char usage[] =
-	"usage: git chat keygen [-f PATH] [-C COMMENT] [--force]\n"
-	"\n"
+const cli_usage usage_keygen = {
+	"keygen",
+	"usage: git chat keygen [-f PATH] [-C COMMENT] [--force]\n",
 	"Creates an ed25519 identity key in OpenSSH format (mode 0600) and its\n"
 	"PATH.pub. Without -f the key goes where git-chat looks for it: GIT_CHAT_KEY,\n"
-	"git config chat.key, else ~/.config/git-chat/id_ed25519.\n"
-	"\n"
-	"    -f, --file PATH       where to write the private key\n"
-	"    -C, --comment TEXT    the key's comment (default: user.email, else user@host)\n"
-	"        --force           replace an existing key (the old one is lost)\n";
+	"git config chat.key, else ~/.config/git-chat/id_ed25519.\n",
+	(const cli_option[]){
+		{ 'f', 'f', "file", "PATH",
+		  "where to write the private key", "@file" },
+		{ 'C', 'C', "comment", "TEXT",
+		  "the key's comment (default: user.email, else user@host)", NULL },
+		{ 'F', 0, "force", NULL,
+		  "replace an existing key (the old one is lost)", NULL },
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 static char *default_comment(void)
 {
@@ -67,31 +75,27 @@ static int check_target(const char *path, int force)
 
 int cmd_keygen(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "comment", required_argument, NULL, 'C' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *file = NULL, *comment = NULL;
 	char *comment_alloc = NULL, *dir = NULL;
 	gitchat_buf path = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
 	gitchat_key *key = NULL;
 	char fp[GITCHAT_FINGERPRINT_SIZE];
+	cli_parser p;
 	int c, force = 0, ret = CLI_EXIT_FATAL;
 
-	while ((c = cli_getopt(argc, argv, "f:C:h", opts, usage)) != 0) {
+	cli_parser_init(&p, &usage_keygen, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
-		case 'f': file = optarg; break;
-		case 'C': comment = optarg; break;
+		case 'f': file = p.value; break;
+		case 'C': comment = p.value; break;
 		case 'F': force = 1; break;
-		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (c < 0)
+		return p.exit;
+	if (p.nargs)
+		return cli_usage_error(&usage_keygen, "unexpected argument '%s'", p.args[0]);
 	if (gitchat_key_path(&path, NULL, file) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
@@ -105,11 +109,11 @@ int cmd_keygen(int argc, char **argv)
 		char *d = dirname(dir);
 		char cmd_dir[4096];
 		snprintf(cmd_dir, sizeof(cmd_dir), "%s", d);
-		for (char *p = cmd_dir + 1; *p; p++)
-			if (*p == '/') {
-				*p = '\0';
+		for (char *s = cmd_dir + 1; *s; s++)
+			if (*s == '/') {
+				*s = '\0';
 				mkdir(cmd_dir, 0700);
-				*p = '/';
+				*s = '/';
 			}
 		mkdir(cmd_dir, 0700);
 	}

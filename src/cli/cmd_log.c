@@ -8,39 +8,61 @@
 
 #include "reader.h"
 
-static const char usage[] =
+const cli_usage usage_log = {
+	"log",
 	"usage: git chat log [-r ROOM] [-n N] [--since DATE] [--until DATE] [--author WHO]\n"
 	"                    [--grep PATTERN [-i] [-F]] [--unread] [--format=text|json]\n"
-	"                    [--color=auto|always|never] [--[no-]mark-read]\n"
-	"\n"
+	"                    [--color=auto|always|never] [--[no-]mark-read]\n",
 	"Shows the conversation of ROOM, every replica in the same order. Only\n"
 	"verified messages are shown; anything skipped is reported on stderr.\n"
-	"Edits, redactions and reactions are shown at their target, not on their own.\n"
-	"\n"
-	"    -r, --room ROOM       the room (default: git config chat.room, else general)\n"
-	"    -n, --max-count N     only the last N messages (after the filters below)\n"
-	"        --since DATE      only messages written at or after DATE\n"
-	"        --until DATE      only messages written at or before DATE\n"
-	"                          (YYYY-MM-DD, ISO 8601, @SECONDS, yesterday, 3 days ago)\n"
-	"        --author WHO      only messages by WHO: a key (hex prefix of 4 or more\n"
-	"                          digits, or its SHA256: fingerprint or a prefix of it),\n"
-	"                          or a name or email (whole, any case; names are claims)\n"
-	"        --grep PATTERN    only messages whose shown text matches PATTERN, a POSIX\n"
-	"                          extended regular expression\n"
-	"    -i, --ignore-case     match PATTERN in any case\n"
-	"    -F, --fixed-strings   PATTERN is a plain string, not a regular expression\n"
-	"        --unread          only messages after your read marker\n"
-	"        --format FORMAT   text (default) or json (one object per line)\n"
-	"        --color WHEN      auto (default: on a terminal), always or never;\n"
-	"                          NO_COLOR in the environment turns colour off always\n"
-	"        --mark-read       move the read marker to the end of the room when the\n"
-	"                          output reaches it (default only for text on a terminal)\n"
-	"        --no-mark-read    never move the read marker\n"
-	"        --key PATH        your identity (your own messages are never unread)\n"
-	"\n"
+	"Edits, redactions and reactions are shown at their target, not on their own.\n",
+	(const cli_option[]){
+		{ 'r', 'r', "room", "ROOM",
+		  "the room (default: git config chat.room, else general)", "@room" },
+		{ 'n', 'n', "max-count", "N",
+		  "only the last N messages (after the filters below)", NULL },
+		{ 'S', 0, "since", "DATE",
+		  "only messages written at or after DATE", NULL },
+		{ 'S', 0, "after", "DATE",
+		  "the same as --since", NULL },
+		{ 'U', 0, "until", "DATE",
+		  "only messages written at or before DATE\n"
+		  "(YYYY-MM-DD, ISO 8601, @SECONDS, yesterday, 3 days ago)", NULL },
+		{ 'U', 0, "before", "DATE",
+		  "the same as --until", NULL },
+		{ 'a', 0, "author", "WHO",
+		  "only messages by WHO: a key (hex prefix of 4 or more\n"
+		  "digits, or its SHA256: fingerprint or a prefix of it),\n"
+		  "or a name or email (whole, any case; names are claims)", NULL },
+		{ 'g', 0, "grep", "PATTERN",
+		  "only messages whose shown text matches PATTERN, a POSIX\n"
+		  "extended regular expression", NULL },
+		{ 'i', 'i', "ignore-case", NULL,
+		  "match PATTERN in any case", NULL },
+		{ 'F', 'F', "fixed-strings", NULL,
+		  "PATTERN is a plain string, not a regular expression", NULL },
+		{ 'u', 0, "unread", NULL,
+		  "only messages after your read marker", NULL },
+		{ 'f', 0, "format", "FORMAT",
+		  "text (default) or json (one object per line)", "text json" },
+		{ 'c', 0, "color", "WHEN",
+		  "auto (default: on a terminal), always or never;\n"
+		  "NO_COLOR in the environment turns colour off always", "auto always never" },
+		{ 'c', 0, "colour", "WHEN", NULL, "auto always never" },
+		{ 'M', 0, "mark-read", NULL,
+		  "move the read marker to the end of the room when the\n"
+		  "output reaches it (default only for text on a terminal)", NULL },
+		{ 'N', 0, "no-mark-read", NULL,
+		  "never move the read marker", NULL },
+		{ 'k', 0, "key", "PATH",
+		  "your identity (your own messages are never unread)", "@file" },
+		CLI_OPT_END
+	},
 	"The read marker is the local ref refs/chat-read/ROOM; it is never pushed.\n"
 	"In text on a terminal, or with --mark-read, a '── new ──' line shows where\n"
-	"the unread messages begin; piped output has none unless --mark-read is given.\n";
+	"the unread messages begin; piped output has none unless --mark-read is given.\n",
+	NULL
+};
 
 typedef struct {
 	int64_t since, until;
@@ -158,22 +180,6 @@ static int parse_author(filter *f, const char *s)
 
 int cmd_log(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		READER_OPT_ROOM,
-		{ "max-count", required_argument, NULL, 'n' },
-		READER_OPT_FORMAT,
-		{ "since", required_argument, NULL, 'S' },
-		{ "after", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "before", required_argument, NULL, 'U' },
-		{ "author", required_argument, NULL, 'a' },
-		{ "grep", required_argument, NULL, 'g' },
-		{ "ignore-case", no_argument, NULL, 'i' },
-		{ "fixed-strings", no_argument, NULL, 'F' },
-		{ "unread", no_argument, NULL, 'u' },
-		READER_OPT_COLOR, READER_OPT_MARK, READER_OPT_KEY, READER_OPT_HELP,
-		{ NULL, 0, NULL, 0 }
-	};
 	reader_opts o = READER_OPTS_INIT;
 	gitchat_store *store = NULL;
 	gitchat_conversation *conv = NULL;
@@ -183,55 +189,58 @@ int cmd_log(int argc, char **argv)
 	char *room = NULL, *end;
 	long long max = -1;
 	size_t *idx = NULL, nidx = 0, cap = 0, i, count, last_visible = GITCHAT_NO_INDEX;
+	cli_parser p;
 	int c, ret = 0, shown_new = 0, r, has_marker, show_rule;
 	int64_t now = (int64_t)time(NULL);
 
 	memset(&f, 0, sizeof(f));
 	memset(&pr, 0, sizeof(pr));
-	while ((c = cli_getopt(argc, argv, "r:n:iFh", opts, usage)) != 0) {
-		if (reader_opt(&o, c, optarg))
+	cli_parser_init(&p, &usage_log, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
+		if (reader_opt(&o, c, p.value))
 			continue;
 		switch (c) {
 		case 'n':
-			max = strtoll(optarg, &end, 10);
-			if (*end || end == optarg || max < 0)
-				return cli_usage_error(usage, "-n needs a count, not '%s'", optarg);
+			max = strtoll(p.value, &end, 10);
+			if (*end || end == p.value || max < 0)
+				return cli_usage_error(&usage_log, "-n needs a count, not '%s'", p.value);
 			break;
 		case 'S':
 		case 'U': {
 			int64_t t;
-			if (gitchat_date_parse_human(&t, optarg, now) < 0)
-				return cli_usage_error(usage, "%s", gitchat_error_last()->message);
+			if (gitchat_date_parse_human(&t, p.value, now) < 0)
+				return cli_usage_error(&usage_log, "%s", gitchat_error_last()->message);
 			if (c == 'S') { f.since = t; f.has_since = 1; }
 			else { f.until = t; f.has_until = 1; }
 			break;
 		}
 		case 'a':
-			if (parse_author(&f, optarg) < 0)
-				return cli_usage_error(usage, "--author needs a key, fingerprint or name, "
-				                       "not '%s'", optarg);
+			if (parse_author(&f, p.value) < 0)
+				return cli_usage_error(&usage_log, "--author needs a key, fingerprint or name, "
+				                       "not '%s'", p.value);
 			break;
-		case 'g': f.grep = optarg; break;
+		case 'g': f.grep = p.value; break;
 		case 'i': f.icase = 1; break;
 		case 'F': f.fixed = 1; break;
 		case 'u': f.unread_only = 1; break;
-		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
 	}
+	if (c < 0)
+		return p.exit;
 	/* The rule shows where what this run reads begins: on a terminal, or
 	 * when --mark-read asks to read; never in a pipe otherwise. */
-	show_rule = o.mark == 1 || isatty(1);
-	if ((ret = reader_opts_finish(&o, argc, argv, usage)) != 0)
+	show_rule = o.mark == 1 || cli_stdout_is_tty();
+	if ((ret = reader_opts_finish(&o, &p)) != 0)
 		return ret;
 	if ((f.icase || f.fixed) && !f.grep)
-		return cli_usage_error(usage, "-i and -F only apply to --grep");
+		return cli_usage_error(&usage_log, "-i and -F only apply to --grep");
 	if (f.grep && !f.fixed) {
 		int err = regcomp(&f.re, f.grep, REG_EXTENDED | REG_NOSUB | (f.icase ? REG_ICASE : 0));
 		if (err) {
 			char msg[256];
 			regerror(err, &f.re, msg, sizeof(msg));
-			return cli_usage_error(usage, "bad --grep pattern '%s': %s (use -F for a plain "
+			return cli_usage_error(&usage_log, "bad --grep pattern '%s': %s (use -F for a plain "
 			                       "string)", f.grep, msg);
 		}
 		f.has_re = 1;
@@ -241,7 +250,7 @@ int cmd_log(int argc, char **argv)
 		goto done;
 	/* Only --grep reads texts while selecting, which needs the whole view;
 	 * otherwise the view starts at the first message shown. */
-	if (gitchat_conversation_load(&conv, store, room, reader_report_skipped, NULL) < 0 ||
+	if (reader_load(&conv, store, room) < 0 ||
 	    (needs_text(&f) && gitchat_view_new(&view, conv) < 0) ||
 	    gitchat_read_marker_get(&f.read_upto, store, conv, room) < 0) {
 		ret = cli_fatal_lib();
@@ -285,6 +294,9 @@ int cmd_log(int argc, char **argv)
 	if ((ret = reader_printer_init(&pr, o.json, o.color, reader_width())) != 0 ||
 	    (ret = reader_printer_note(&pr, view, idx, nidx)) != 0)
 		goto done;
+	/* Every check is done: what is left is output, which a terminal
+	 * reads through the pager, as 'git log'. */
+	cli_pager_start(gitchat_store_repository(store));
 	for (i = 0; i < nidx; i++) {
 		gitchat_view_item *it = NULL;
 		if (gitchat_view_item_load(&it, view, idx[i]) < 0) {

@@ -3,9 +3,9 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat redact [--key PATH] [-r ROOM] ID\n"
-	"\n"
+const cli_usage usage_redact = {
+	"redact",
+	"usage: git chat redact [--key PATH] [-r ROOM] ID\n",
 	"Deletes your message ID from the conversation as readers see it: appends a\n"
 	"signed redaction (a commit with a chat-redact header) to your log, and\n"
 	"'log', 'follow' and 'export' show 'message deleted' in its place. Only the\n"
@@ -14,23 +14,28 @@ static const char usage[] =
 	"\n"
 	"This does NOT erase the text: the message is a signed git commit, and\n"
 	"git history still holds it (this store, every replica, every remote that\n"
-	"has it). Anyone with a copy can read it with 'git show ID'.\n"
-	"\n"
-	"    -r, --room ROOM       check that ID is in ROOM (default: ID's own room)\n"
-	"        --key PATH        your identity key\n";
+	"has it). Anyone with a copy can read it with 'git show ID'.\n",
+	(const cli_option[]){
+		READER_OPTS_MODIFIER,
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 int cmd_redact(int argc, char **argv)
 {
 	static const char text[] = "(redacted)";
 	reader_opts o = READER_OPTS_INIT;
+	cli_parser p;
 	int ret;
 
-	if ((ret = reader_modifier_args(&o, argc, argv, usage)) >= 0)
+	if ((ret = reader_modifier_args(&o, &p, argc, argv, &usage_redact)) >= 0)
 		return ret;
-	if (optind >= argc)
-		return cli_usage_error(usage, "which message? give its ID");
-	if (optind + 1 < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
-	return reader_send_modifier(GITCHAT_MESSAGE_REDACT, argv[optind], o.room_arg, o.keypath,
+	if (p.nargs < 1)
+		return cli_usage_error(&usage_redact, "which message? give its ID");
+	if (p.nargs > 1)
+		return cli_usage_error(&usage_redact, "unexpected argument '%s'", p.args[1]);
+	return reader_send_modifier(GITCHAT_MESSAGE_REDACT, p.args[0], o.room_arg, o.keypath,
 	                            text, strlen(text), 1);
 }

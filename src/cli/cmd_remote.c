@@ -6,20 +6,26 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const cli_usage usage_remote = {
+	"remote",
 	"usage: git chat remote [-v]\n"
 	"   or: git chat remote add NAME URL\n"
 	"   or: git chat remote set-url NAME URL\n"
-	"   or: git chat remote remove NAME\n"
-	"\n"
+	"   or: git chat remote remove NAME\n",
 	"Manages the git remotes 'git chat sync' uses by default (they are plain\n"
 	"git remotes: 'git remote' sees the same). URL is any git URL (file://,\n"
 	"git://, http(s)://, ssh://, user@host:path) or a path; a relative path is\n"
 	"stored as an absolute one. A remote added here gets no fetch refspec:\n"
 	"chat logs must come in through 'git chat sync', which verifies them, not\n"
-	"through a plain 'git fetch'.\n"
-	"\n"
-	"    -v, --verbose         list the URLs too\n";
+	"through a plain 'git fetch'.\n",
+	(const cli_option[]){
+		{ 'v', 'v', "verbose", NULL,
+		  "list the URLs too", NULL },
+		CLI_OPT_END
+	},
+	NULL,
+	"add set-url remove"
+};
 
 static int is_url(const char *s)
 {
@@ -44,7 +50,7 @@ static int check_name(const char *name)
 	int valid = 0;
 
 	if (git_remote_name_is_valid(&valid, name) < 0 || !valid)
-		return cli_usage_error(usage, "'%s' is not a valid remote name", name);
+		return cli_usage_error(&usage_remote, "'%s' is not a valid remote name", name);
 	return 0;
 }
 
@@ -84,7 +90,7 @@ static int remote_add(git_repository *repo, const char *name, const char *url)
 	if ((ret = check_name(name)) != 0)
 		return ret;
 	if (!*url)
-		return cli_usage_error(usage, "the URL is empty");
+		return cli_usage_error(&usage_remote, "the URL is empty");
 	if (git_remote_lookup(&r, repo, name) == 0) {
 		git_remote_free(r);
 		return cli_fatal("remote '%s' already exists; change its URL with "
@@ -114,7 +120,7 @@ static int remote_set_url(git_repository *repo, const char *name, const char *ur
 		return cli_fatal("no remote '%s'; add it with 'git chat remote add %s URL'", name, name);
 	git_remote_free(r);
 	if (!*url)
-		return cli_usage_error(usage, "the URL is empty");
+		return cli_usage_error(&usage_remote, "the URL is empty");
 	if (absolute_url(&abs, url) < 0)
 		return cli_fatal("cannot read the current directory");
 	if (git_remote_set_url(repo, name, abs.ptr) < 0)
@@ -140,46 +146,44 @@ static int remote_remove(git_repository *repo, const char *name)
 
 int cmd_remote(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	gitchat_store *store = NULL;
 	git_repository *repo;
 	const char *sub;
+	cli_parser p;
 	int c, verbose = 0, ret, nargs;
 
-	while ((c = cli_getopt(argc, argv, "vh", opts, usage)) != 0) {
+	cli_parser_init(&p, &usage_remote, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
 		case 'v': verbose = 1; break;
-		case 'h': return cli_help(usage);
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	sub = optind < argc ? argv[optind] : "list";
-	nargs = optind < argc ? argc - optind - 1 : 0;
+	if (c < 0)
+		return p.exit;
+	sub = p.nargs ? p.args[0] : "list";
+	nargs = p.nargs ? p.nargs - 1 : 0;
 	if (!strcmp(sub, "add") || !strcmp(sub, "set-url")) {
 		if (nargs != 2)
-			return cli_usage_error(usage, "'%s' needs a NAME and a URL", sub);
+			return cli_usage_error(&usage_remote, "'%s' needs a NAME and a URL", sub);
 	} else if (!strcmp(sub, "remove") || !strcmp(sub, "rm")) {
 		if (nargs != 1)
-			return cli_usage_error(usage, "'%s' needs a NAME", sub);
+			return cli_usage_error(&usage_remote, "'%s' needs a NAME", sub);
 	} else if (!strcmp(sub, "list")) {
 		if (nargs != 0)
-			return cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
+			return cli_usage_error(&usage_remote, "unexpected argument '%s'", p.args[1]);
 	} else {
-		return cli_usage_error(usage, "unknown subcommand '%s'", sub);
+		return cli_usage_error(&usage_remote, "unknown subcommand '%s'", sub);
 	}
 	if ((ret = cli_open_store(&store)) != 0)
 		return ret;
 	repo = gitchat_store_repository(store);
 	if (!strcmp(sub, "add"))
-		ret = remote_add(repo, argv[optind + 1], argv[optind + 2]);
+		ret = remote_add(repo, p.args[1], p.args[2]);
 	else if (!strcmp(sub, "set-url"))
-		ret = remote_set_url(repo, argv[optind + 1], argv[optind + 2]);
+		ret = remote_set_url(repo, p.args[1], p.args[2]);
 	else if (!strcmp(sub, "remove") || !strcmp(sub, "rm"))
-		ret = remote_remove(repo, argv[optind + 1]);
+		ret = remote_remove(repo, p.args[1]);
 	else
 		ret = remote_list(store, verbose);
 	gitchat_store_free(store);

@@ -5,17 +5,24 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat rooms [--format=text|json] [--key PATH]\n"
-	"\n"
+const cli_usage usage_rooms = {
+	"rooms",
+	"usage: git chat rooms [--format=text|json] [--key PATH]\n",
 	"Lists the rooms of the store, one line each: name, messages, authors, last\n"
 	"activity (local time) and unread messages. Edits, redactions and reactions\n"
 	"are not counted as messages; your own messages are never unread. The unread\n"
 	"count is what comes after your read marker (refs/chat-read/ROOM), which\n"
-	"'git chat log' and 'git chat follow' move on a terminal.\n"
-	"\n"
-	"    --format FORMAT   text (default) or json (one object per line)\n"
-	"    --key PATH        your identity (default: see 'git chat whoami')\n";
+	"'git chat log' and 'git chat follow' move on a terminal.\n",
+	(const cli_option[]){
+		{ 'f', 0, "format", "FORMAT",
+		  "text (default) or json (one object per line)", "text json" },
+		{ 'k', 0, "key", "PATH",
+		  "your identity (default: see 'git chat whoami')", "@file" },
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 /* "  1 message " and "  2 messages": the count right-aligned in `numw`
  * columns, the word padded to its plural, so that the columns line up
@@ -37,12 +44,6 @@ static int digits(size_t n)
 
 int cmd_rooms(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	gitchat_store *store = NULL;
 	gitchat_room_list rooms = { 0 };
 	gitchat_buf out = GITCHAT_BUF_INIT;
@@ -51,24 +52,34 @@ int cmd_rooms(int argc, char **argv)
 	gitchat_room_stats *stats = NULL;
 	size_t i, namew = 4;
 	/* 5 and 3 keep the columns of the usual stores where they always were. */
+	cli_parser p;
 	int c, json, has_me, ret = 0, msgw = 5, authw = 3, unreadw = 1;
 
-	while ((c = cli_getopt(argc, argv, "h", opts, usage)) != 0) {
+	cli_parser_init(&p, &usage_rooms, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
-		case 'f': format = optarg; break;
-		case 'k': keypath = optarg; break;
-		case 'h': return cli_help(usage);
+		case 'f': format = p.value; break;
+		case 'k': keypath = p.value; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if ((ret = reader_format(&json, format, usage)) != 0)
+	if (c < 0)
+		return p.exit;
+	if (p.nargs)
+		return cli_usage_error(&usage_rooms, "unexpected argument '%s'", p.args[0]);
+	if ((ret = reader_format(&json, format, &usage_rooms)) != 0)
 		return ret;
 	if ((ret = cli_open_store(&store)) != 0)
 		return ret;
 	if (gitchat_room_list_get(&rooms, store) < 0) {
 		ret = cli_fatal_lib();
+		goto done;
+	}
+	/* An empty store is no error (as 'git branch' in a new repository),
+	 * but silence would look like a failure: say so on stderr. */
+	if (!rooms.count) {
+		fprintf(stderr, "note: no rooms in this store yet; 'git chat send -r ROOM' starts one, "
+		        "'git chat sync' fetches those of a remote\n");
 		goto done;
 	}
 	has_me = reader_my_key(&me, gitchat_store_repository(store), keypath);
@@ -84,8 +95,7 @@ int cmd_rooms(int argc, char **argv)
 
 		if (strlen(rooms.names[i]) > namew)
 			namew = strlen(rooms.names[i]);
-		error = gitchat_conversation_load(&conv, store, rooms.names[i], reader_report_skipped,
-		                                  NULL);
+		error = reader_load(&conv, store, rooms.names[i]);
 		if (!error && !(error = gitchat_view_new(&view, conv)))
 			error = gitchat_room_stats_get(&stats[i], store, view, rooms.names[i],
 			                               has_me ? &me : NULL);
@@ -123,9 +133,8 @@ int cmd_rooms(int argc, char **argv)
 			}
 		} else {
 			if (st->messages) {
-				time_t t = (time_t)st->last_time;
 				struct tm tm;
-				localtime_r(&t, &tm);
+				gitchat_time_split(&tm, st->last_time, 1);
 				strftime(last, sizeof(last), "%Y-%m-%d %H:%M", &tm);
 			}
 			column(msgs, sizeof(msgs), st->messages, msgw, "message");

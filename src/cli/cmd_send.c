@@ -6,33 +6,32 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat send [-r ROOM] [-m TEXT | -F FILE] [--reply ID] [--key PATH]\n"
-	"\n"
+const cli_usage usage_send = {
+	"send",
+	"usage: git chat send [-r ROOM] [-m TEXT | -F FILE] [--reply ID] [--key PATH]\n",
 	"Appends one signed message to your log in ROOM (refs/chat/ROOM/KEY) and\n"
 	"prints its commit id. The text comes from -m, -F FILE ('-' for stdin), or\n"
-	"stdin; it is CommonMark in UTF-8, at most chat.maxMessageBytes (64 KiB).\n"
-	"\n"
-	"    -r, --room ROOM       the room (default: git config chat.room, else general)\n"
-	"    -m, --message TEXT    the text; several -m are joined as paragraphs\n"
-	"    -F, --file FILE       read the text from FILE\n"
-	"        --reply ID        mark the message as a reply to message ID\n"
-	"        --key PATH        the identity key (default: see 'git chat whoami')\n"
-	"\n"
+	"stdin; it is CommonMark in UTF-8, at most chat.maxMessageBytes (64 KiB).\n",
+	(const cli_option[]){
+		{ 'r', 'r', "room", "ROOM",
+		  "the room (default: git config chat.room, else general)", "@room" },
+		{ 'm', 'm', "message", "TEXT",
+		  "the text; several -m are joined as paragraphs", NULL },
+		{ 'F', 'F', "file", "FILE",
+		  "read the text from FILE", "@file" },
+		{ 'R', 0, "reply", "ID",
+		  "mark the message as a reply to message ID", NULL },
+		{ 'k', 0, "key", "PATH",
+		  "the identity key (default: see 'git chat whoami')", "@file" },
+		CLI_OPT_END
+	},
 	"Author name, email and dates come from GIT_AUTHOR_NAME, GIT_AUTHOR_EMAIL,\n"
-	"GIT_AUTHOR_DATE, GIT_COMMITTER_DATE or git config user.name / user.email.\n";
+	"GIT_AUTHOR_DATE, GIT_COMMITTER_DATE or git config user.name / user.email.\n",
+	NULL
+};
 
 int cmd_send(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
-		{ "message", required_argument, NULL, 'm' },
-		{ "file", required_argument, NULL, 'F' },
-		{ "reply", required_argument, NULL, 'R' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
 	gitchat_buf text = GITCHAT_BUF_INIT, rooms = GITCHAT_BUF_INIT;
 	gitchat_store *store = NULL;
@@ -40,32 +39,37 @@ int cmd_send(int argc, char **argv)
 	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL;
 	char *room = NULL;
 	git_oid reply_id;
+	cli_parser p;
 	int c, have_m = 0, is_new, ret = CLI_EXIT_FATAL;
 	size_t max;
 
-	while ((c = cli_getopt(argc, argv, "r:m:F:h", opts, usage)) != 0) {
+	cli_parser_init(&p, &usage_send, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
-		case 'r': room_arg = optarg; break;
+		case 'r': room_arg = p.value; break;
 		case 'm':
 			if ((have_m++ && gitchat_buf_puts(&text, "\n\n") < 0) ||
-			    gitchat_buf_puts(&text, optarg) < 0)
+			    gitchat_buf_puts(&text, p.value) < 0)
 				return cli_fatal("out of memory");
 			break;
-		case 'F': file = optarg; break;
-		case 'R': reply = optarg; break;
-		case 'k': keypath = optarg; break;
-		case 'h': gitchat_buf_dispose(&text); return cli_help(usage);
+		case 'F': file = p.value; break;
+		case 'R': reply = p.value; break;
+		case 'k': keypath = p.value; break;
 		default: gitchat_buf_dispose(&text); return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
+	if (c < 0) {
 		gitchat_buf_dispose(&text);
-		return cli_usage_error(usage, "unexpected argument '%s' (quote the text and use -m)",
-		                       argv[optind]);
+		return p.exit;
+	}
+	if (p.nargs) {
+		gitchat_buf_dispose(&text);
+		return cli_usage_error(&usage_send, "unexpected argument '%s' (quote the text and use -m)",
+		                       p.args[0]);
 	}
 	if (have_m && file) {
 		gitchat_buf_dispose(&text);
-		return cli_usage_error(usage, "-m and -F cannot be used together");
+		return cli_usage_error(&usage_send, "-m and -F cannot be used together");
 	}
 	if ((ret = cli_open_store(&store)) != 0 ||
 	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)

@@ -1,4 +1,7 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +10,9 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat sync [-r ROOM]... [--no-fetch] [--no-push] [-q | -v] [REMOTE|URL|PATH...]\n"
-	"\n"
+const cli_usage usage_sync = {
+	"sync",
+	"usage: git chat sync [-r ROOM]... [--no-fetch] [--no-push] [-q | -v] [REMOTE|URL|PATH...]\n",
 	"Replicates the logs of the store through git remotes: for each remote,\n"
 	"fetches its refs/chat/*, verifies every new commit, fast-forwards the\n"
 	"local logs (a log that went another way is a fork: kept under\n"
@@ -23,16 +26,22 @@ static const char usage[] =
 	"git://, http(s)://, ssh://, user@host:path) or a path; a path that does\n"
 	"not exist yet becomes a new bare repository (a USB stick). A URL or path\n"
 	"that is no configured remote is named \"url-\" and 16 hex digits of the\n"
-	"SHA-256 of the URL (of the absolute path) under refs/chat-remotes/.\n"
-	"\n"
-	"    -r, --room ROOM       only this room (repeatable; default: git config\n"
-	"                          chat.rooms, else every room)\n"
-	"        --no-fetch        only push\n"
-	"        --no-push         only fetch\n"
-	"    -q, --quiet           no progress and no summary; errors still show\n"
-	"    -v, --verbose         also each log received or pushed and what the\n"
-	"                          server says\n"
-	"\n"
+	"SHA-256 of the URL (of the absolute path) under refs/chat-remotes/.\n",
+	(const cli_option[]){
+		{ 'r', 'r', "room", "ROOM",
+		  "only this room (repeatable; default: git config\n"
+		  "chat.rooms, else every room)", "@room" },
+		{ 'F', 0, "no-fetch", NULL,
+		  "only push", NULL },
+		{ 'P', 0, "no-push", NULL,
+		  "only fetch", NULL },
+		{ 'q', 'q', "quiet", NULL,
+		  "no progress and no summary; errors still show", NULL },
+		{ 'v', 'v', "verbose", NULL,
+		  "also each log received or pushed and what the\n"
+		  "server says", NULL },
+		CLI_OPT_END
+	},
 	"ssh: keys from ssh-agent, then git config chat.sshKey, ~/.ssh/id_ed25519\n"
 	"(id_ecdsa, id_rsa); host keys must be in ~/.ssh/known_hosts (connect once\n"
 	"with ssh, or use ssh-keyscan); a changed host key is always refused.\n"
@@ -43,10 +52,13 @@ static const char usage[] =
 	"rooms' counts messages only). A -r ROOM found nowhere is warned about.\n"
 	"A log of yours that cannot be pushed (the remote holds a commit that is not\n"
 	"in it: invalid data, or a fork) is named at every sync, with what waits\n"
-	"here and how to unblock it. Syncing by path runs no hook of that repository.\n"
+	"here and how to unblock it. Syncing by path runs no hook of that repository\n"
+	"(said once per repository; the store remembers it in chat/hook-notes).\n"
 	"Exit status: 0 when everything synced, 1 when a log was rejected, a push\n"
 	"declined, a log held back by invalid data on the remote or a remote failed\n"
-	"(the others still sync), 128 on a store error, 129 on a usage error.\n";
+	"(the others still sync), 128 on a store error, 129 on a usage error.\n",
+	"@remote"
+};
 
 typedef struct {
 	int verbose, quiet, progress;
@@ -240,6 +252,43 @@ static void print_not_pushed(sync_ui *ui, const gitchat_sync_event *e, const cha
 	gitchat_buf_dispose(&line);
 }
 
+/* The note that a path sync runs no hook is said once per repository,
+ * not at every sync: the store remembers the URLs it was said for in
+ * $GIT_DIR/chat/hook-notes, one a line (local state, never synced). 1 when
+ * it was said before; else 0, and it is now recorded. */
+static int hook_note_given(gitchat_store *store, const char *url)
+{
+	git_repository *repo = gitchat_store_repository(store);
+	gitchat_buf path = GITCHAT_BUF_INIT, seen = GITCHAT_BUF_INIT;
+	size_t n = strlen(url);
+	const char *p;
+	int fd, given = 0;
+
+	if (strchr(url, '\n') || gitchat_buf_printf(&path, "%schat", git_repository_path(repo)) < 0)
+		goto done;
+	(void)mkdir(path.ptr, 0777);
+	if (gitchat_buf_puts(&path, "/hook-notes") < 0)
+		goto done;
+	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC)) >= 0) {
+		cli_read_fd(&seen, fd, 1 << 20, path.ptr);
+		close(fd);
+	}
+	for (p = seen.ptr; p && (p = strstr(p, url)); p += n)
+		if ((p == seen.ptr || p[-1] == '\n') && p[n] == '\n') {
+			given = 1;
+			goto done;
+		}
+	if ((fd = open(path.ptr, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666)) >= 0) {
+		if (write(fd, url, n) != (ssize_t)n || write(fd, "\n", 1) != 1)
+			cli_warn("cannot write '%s': %s", path.ptr, strerror(errno));
+		close(fd);
+	}
+done:
+	gitchat_buf_dispose(&seen);
+	gitchat_buf_dispose(&path);
+	return given;
+}
+
 static int on_event(const gitchat_sync_event *e, void *payload)
 {
 	sync_ui *ui = payload;
@@ -287,7 +336,7 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 		print_not_pushed(ui, e, fp);
 		break;
 	case GITCHAT_SYNC_EVENT_HOOK_NOT_RUN:
-		if (!ui->quiet)
+		if (!ui->quiet && !hook_note_given(ui->store, e->url))
 			fprintf(stderr, "note: '%s' has a pre-receive hook (%s); syncing by path writes "
 			        "the repository directly and does not run it (serve it over ssh, http(s) "
 			        "or git daemon for the hook to check pushes)\n", e->url, e->reason);
@@ -400,58 +449,83 @@ static void note_unknown_room(gitchat_store *store, const char *room, int no_fet
 		         "check the name ('git chat rooms' lists the rooms here)", room);
 }
 
+/* Every argument is checked before any remote is touched: a misspelt
+ * remote name after a good one must not let the first one sync (push the
+ * user's messages) and then fail. The library names a bare word that is
+ * neither a remote nor an existing path as an error; resolving it here
+ * the same way (git_remote_lookup, then the path) catches it first. */
+static int check_remotes(gitchat_store *store, char **args, int n)
+{
+	git_repository *repo = gitchat_store_repository(store);
+	int i, valid;
+
+	for (i = 0; i < n; i++) {
+		const char *a = args[i];
+		git_remote *r = NULL;
+		if (strchr(a, '/') || strchr(a, ':') || access(a, F_OK) == 0)
+			continue;
+		if (git_remote_name_is_valid(&valid, a) == 0 && valid &&
+		    git_remote_lookup(&r, repo, a) == 0) {
+			git_remote_free(r);
+			continue;
+		}
+		git_error_clear();
+		return cli_fatal("no remote named '%s'; nothing was synced ('git chat remote' lists "
+		                 "the remotes; to create a new repository at that path, write it as "
+		                 "'./%s')", a, a);
+	}
+	return 0;
+}
+
 int cmd_sync(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "room", required_argument, NULL, 'r' },
-		{ "no-fetch", no_argument, NULL, 'F' },
-		{ "no-push", no_argument, NULL, 'P' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
 	gitchat_sync_result *res = NULL;
 	gitchat_store *store = NULL;
 	const char **rooms = NULL;
 	size_t nrooms = 0, i;
 	sync_ui ui = { 0 };
+	cli_parser p;
 	int c, ret;
 
 	if (!(rooms = calloc((size_t)argc + 1, sizeof(*rooms))))
 		return cli_fatal("out of memory");
-	while ((c = cli_getopt(argc, argv, "r:qvh", opts, usage)) != 0) {
+	cli_parser_init(&p, &usage_sync, argc, argv);
+	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
 		case 'r':
-			if (gitchat_room_validate(optarg) < 0) {
-				ret = cli_usage_error(usage, "%s", gitchat_error_last()->message);
+			if (gitchat_room_validate(p.value) < 0) {
+				ret = cli_usage_error(&usage_sync, "%s", gitchat_error_last()->message);
 				goto done;
 			}
-			rooms[nrooms++] = optarg;
+			rooms[nrooms++] = p.value;
 			break;
 		case 'F': o.flags |= GITCHAT_SYNC_NO_FETCH; break;
 		case 'P': o.flags |= GITCHAT_SYNC_NO_PUSH; break;
 		case 'q': ui.quiet = 1; break;
 		case 'v': ui.verbose = 1; break;
-		case 'h': ret = cli_help(usage); goto done;
 		default: ret = CLI_EXIT_USAGE; goto done;
 		}
 	}
+	if (c < 0) {
+		ret = p.exit;
+		goto done;
+	}
 	if (ui.quiet && ui.verbose) {
-		ret = cli_usage_error(usage, "-q and -v cannot be used together");
+		ret = cli_usage_error(&usage_sync, "-q and -v cannot be used together");
 		goto done;
 	}
 	if ((o.flags & GITCHAT_SYNC_NO_FETCH) && (o.flags & GITCHAT_SYNC_NO_PUSH)) {
-		ret = cli_usage_error(usage, "--no-fetch and --no-push leave nothing to do");
+		ret = cli_usage_error(&usage_sync, "--no-fetch and --no-push leave nothing to do");
 		goto done;
 	}
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		if (!argv[i][0]) {
-			ret = cli_usage_error(usage, "an empty remote name");
+	for (i = 0; i < (size_t)p.nargs; i++)
+		if (!p.args[i][0]) {
+			ret = cli_usage_error(&usage_sync, "an empty remote name");
 			goto done;
 		}
-	if ((ret = cli_open_store(&store)) != 0)
+	if ((ret = cli_open_store(&store)) != 0 ||
+	    (ret = check_remotes(store, p.args, p.nargs)) != 0)
 		goto done;
 	ui.store = store;
 	/* A server that goes away mid-push must not kill us with SIGPIPE. */
@@ -464,8 +538,7 @@ int cmd_sync(int argc, char **argv)
 	o.progress_cb = on_progress;
 	o.event_cb = on_event;
 	o.payload = &ui;
-	if (gitchat_sync(&res, store, (const char *const *)argv + optind, (size_t)(argc - optind),
-	                 &o) < 0) {
+	if (gitchat_sync(&res, store, (const char *const *)p.args, (size_t)p.nargs, &o) < 0) {
 		ret = cli_fatal_lib();
 		goto done;
 	}

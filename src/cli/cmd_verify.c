@@ -3,9 +3,9 @@
 
 #include "reader.h"
 
-static const char usage[] =
-	"usage: git chat verify [-r ROOM]\n"
-	"\n"
+const cli_usage usage_verify = {
+	"verify",
+	"usage: git chat verify [-r ROOM]\n",
 	"Checks every log of every room (or of ROOM) by the rules of DESIGN.md:\n"
 	"signatures, chat-room headers, parents, limits, and that each log's head\n"
 	"is signed by the key its ref names. Prints one line per problem\n"
@@ -14,9 +14,15 @@ static const char usage[] =
 	"Also warns ('REF COMMIT warning: REASON') about edits and redactions signed\n"
 	"by someone other than the author of the message they target: such commits\n"
 	"are valid (signed, in the right room), so they do not make verify fail, but\n"
-	"every reader ignores them. Warnings alone exit 0.\n"
-	"\n"
-	"    -r, --room ROOM       check only this room\n";
+	"every reader ignores them. Warnings alone exit 0.\n",
+	(const cli_option[]){
+		{ 'r', 'r', "room", "ROOM",
+		  "check only this room", "@room" },
+		CLI_OPT_END
+	},
+	NULL,
+	NULL
+};
 
 static int print_problem(const gitchat_problem *p, void *payload)
 {
@@ -47,7 +53,7 @@ int cmd_verify(int argc, char **argv)
 	size_t problems = 0, warnings = 0;
 	int ret, error, werror;
 
-	if ((ret = reader_store_args(&store, &room, argc, argv, usage)) >= 0)
+	if ((ret = reader_store_args(&store, &room, argc, argv, &usage_verify)) >= 0)
 		return ret;
 	ret = 0;
 	if (room && (ret = reader_require_room(store, room)) != 0) {

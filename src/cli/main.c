@@ -4,33 +4,41 @@
 
 #include "cli.h"
 
-static const cli_command commands[] = {
-	{ "init", cmd_init, "create a store (a bare git repository)" },
-	{ "keygen", cmd_keygen, "create an ed25519 identity key" },
-	{ "whoami", cmd_whoami, "print your public key and its fingerprint" },
-	{ "send", cmd_send, "append a signed message to your log in a room" },
-	{ "log", cmd_log, "show a room's conversation" },
-	{ "follow", cmd_follow, "show a room's new messages as they arrive", 1 },
-	{ "rooms", cmd_rooms, "list the rooms with their unread messages" },
-	{ "edit", cmd_edit, "change the text of one of your messages" },
-	{ "redact", cmd_redact, "delete one of your messages from view" },
-	{ "react", cmd_react, "react to a message with an emoji" },
-	{ "export", cmd_export, "write a room as a self-contained HTML page" },
-	{ "verify", cmd_verify, "check every log of the store" },
-	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in", 1 },
-	{ "remote", cmd_remote, "add, list or remove the remotes sync uses" },
-	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git" },
-	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)" },
-	{ NULL, NULL, NULL, 0 }
+const cli_command cli_commands[] = {
+	{ "init", cmd_init, "create a store (a bare git repository)", 0, &usage_init },
+	{ "keygen", cmd_keygen, "create an ed25519 identity key", 0, &usage_keygen },
+	{ "whoami", cmd_whoami, "print your public key and its fingerprint", 0, &usage_whoami },
+	{ "send", cmd_send, "append a signed message to your log in a room", 0, &usage_send },
+	{ "log", cmd_log, "show a room's conversation", 0, &usage_log },
+	{ "follow", cmd_follow, "show a room's new messages as they arrive", 1, &usage_follow },
+	{ "rooms", cmd_rooms, "list the rooms with their unread messages", 0, &usage_rooms },
+	{ "edit", cmd_edit, "change the text of one of your messages", 0, &usage_edit },
+	{ "redact", cmd_redact, "delete one of your messages from view", 0, &usage_redact },
+	{ "react", cmd_react, "react to a message with an emoji", 0, &usage_react },
+	{ "export", cmd_export, "write a room as a self-contained HTML page", 0, &usage_export },
+	{ "verify", cmd_verify, "check every log of the store", 0, &usage_verify },
+	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in", 1, &usage_sync },
+	{ "remote", cmd_remote, "add, list or remove the remotes sync uses", 0, &usage_remote },
+	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git", 0,
+	  &usage_allowed_signers },
+	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)", 0, &usage_hook },
+	{ "completion", cmd_completion, "(hidden) the bash completion script", 0, &usage_completion,
+	  1 },
+	{ NULL, NULL, NULL, 0, NULL, 0 }
 };
+
+#define TOP_SYNOPSIS \
+	"usage: git chat <command> [<options>]\n" \
+	"   or: git chat (-P | --no-pager) <command> [<options>]\n"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: git chat <command> [<options>]\n\n"
-	           "Serverless chat on signed git commits.\n\ncommands:\n");
-	for (const cli_command *c = commands; c->name; c++)
-		fprintf(f, "   %-16s %s\n", c->name, c->summary);
-	fprintf(f, "\n'git chat <command> --help' describes a command.\n");
+	fprintf(f, TOP_SYNOPSIS "\nServerless chat on signed git commits.\n\ncommands:\n");
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (!c->hidden)
+			fprintf(f, "   %-16s %s\n", c->name, c->summary);
+	fprintf(f, "\n    -P, --no-pager        do not page the output ('log' pages it on a terminal)\n"
+	           "\n'git chat <command> --help' describes a command.\n");
 }
 
 /* Levenshtein distance, capped: names are short, so two rows suffice. */
@@ -61,8 +69,8 @@ static void unknown_command(const char *name)
 	size_t d, best_d = 3;
 
 	fprintf(stderr, "error: '%s' is not a git-chat command; 'git chat -h' lists them\n", name);
-	for (const cli_command *c = commands; c->name; c++)
-		if ((d = edit_distance(name, c->name)) < best_d) {
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (!c->hidden && (d = edit_distance(name, c->name)) < best_d) {
 			best_d = d;
 			best = c;
 		}
@@ -71,10 +79,32 @@ static void unknown_command(const char *name)
 	fprintf(stderr, "usage: git chat <command> [<options>]\n");
 }
 
+static int run(const cli_command *c, int argc, char **argv)
+{
+	int ret;
+
+	cli_net_defer_begin();
+	ret = gitchat_init();
+	cli_net_defer_end();
+	if (ret < 0)
+		return cli_fatal_lib();
+	if (c->network)
+		cli_net_load();
+	else
+		cli_pack_windows_small(1);
+	ret = c->run(argc, argv);
+	if (fflush(stdout) != 0 && ret == 0 && !cli_pager_active())
+		ret = cli_fatal("cannot write the output");
+	/* Like git: the pager has the terminal until it ends. */
+	cli_pager_finish();
+	gitchat_shutdown();
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name;
-	int ret;
+	int i = 1;
 
 #ifdef M_MMAP_THRESHOLD
 	/* Large blocks (a room's graph and order: tens of MB at a million
@@ -84,11 +114,18 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
 
-	if (argc < 2) {
+	/* git's own options before the command: only the pager's. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--no-pager") || !strcmp(argv[i], "-P"))
+			cli_pager_set_mode(CLI_PAGER_NEVER);
+		else
+			break;
+	}
+	if (i >= argc) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	name = argv[1];
+	name = argv[i];
 	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
 		usage(stdout);
 		return 0;
@@ -97,24 +134,13 @@ int main(int argc, char **argv)
 		printf("git-chat %s\n", GITCHAT_VERSION);
 		return 0;
 	}
-	for (const cli_command *c = commands; c->name; c++) {
-		if (strcmp(c->name, name) != 0)
-			continue;
-		cli_net_defer_begin();
-		ret = gitchat_init();
-		cli_net_defer_end();
-		if (ret < 0)
-			return cli_fatal_lib();
-		if (c->network)
-			cli_net_load();
-		else
-			cli_pack_windows_small(1);
-		ret = c->run(argc - 1, argv + 1);
-		if (fflush(stdout) != 0 && ret == 0)
-			ret = cli_fatal("cannot write the output");
-		gitchat_shutdown();
-		return ret;
+	if (name[0] == '-') {
+		fprintf(stderr, "error: unknown option '%s'\n" TOP_SYNOPSIS, name);
+		return CLI_EXIT_USAGE;
 	}
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return run(c, argc - i, argv + i);
 	/* A usage error shows the synopsis only, like git; -h lists all. */
 	unknown_command(name);
 	return CLI_EXIT_USAGE;

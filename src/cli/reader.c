@@ -19,7 +19,7 @@ int reader_opt(reader_opts *o, int c, const char *arg)
 	}
 }
 
-int reader_format(int *json, const char *format, const char *usage)
+int reader_format(int *json, const char *format, const cli_usage *usage)
 {
 	if (strcmp(format, "text") && strcmp(format, "json"))
 		return cli_usage_error(usage, "unknown format '%s'; use text or json", format);
@@ -27,58 +27,48 @@ int reader_format(int *json, const char *format, const char *usage)
 	return 0;
 }
 
-int reader_opts_finish(reader_opts *o, int argc, char **argv, const char *usage)
+int reader_opts_finish(reader_opts *o, const cli_parser *p)
 {
 	int ret;
 
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	if ((ret = reader_format(&o->json, o->format, usage)) != 0)
+	if (p->nargs)
+		return cli_usage_error(p->usage, "unexpected argument '%s'", p->args[0]);
+	if ((ret = reader_format(&o->json, o->format, p->usage)) != 0)
 		return ret;
 	if (reader_color(&o->color, o->color_mode) < 0)
-		return cli_usage_error(usage, "unknown --color '%s'; use auto, always or never",
+		return cli_usage_error(p->usage, "unknown --color '%s'; use auto, always or never",
 		                       o->color_mode);
 	if (o->json)
 		o->color = 0;
 	if (o->mark < 0)
-		o->mark = !o->json && isatty(1);
+		o->mark = !o->json && cli_stdout_is_tty();
 	return 0;
 }
 
-static int parse_opts(reader_opts *o, int argc, char **argv, const char *usage,
-                      const struct option *opts)
+int reader_modifier_args(reader_opts *o, cli_parser *p, int argc, char **argv,
+                         const cli_usage *usage)
 {
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "r:h", opts, usage)) != 0)
-		if (!reader_opt(o, c, optarg))
-			return c == 'h' ? cli_help(usage) : CLI_EXIT_USAGE;
-	return -1;
-}
-
-int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage)
-{
-	static const struct option opts[] = {
-		READER_OPT_ROOM, READER_OPT_KEY, READER_OPT_HELP, { NULL, 0, NULL, 0 }
-	};
-
-	return parse_opts(o, argc, argv, usage, opts);
+	cli_parser_init(p, usage, argc, argv);
+	while ((c = cli_parse_next(p)) > 0)
+		if (!reader_opt(o, c, p->value))
+			return cli_usage_error(usage, "option '%s' is not for this command", p->given);
+	return c < 0 ? p->exit : -1;
 }
 
 int reader_store_args(gitchat_store **store, const char **room, int argc, char **argv,
-                      const char *usage)
+                      const cli_usage *usage)
 {
-	static const struct option opts[] = {
-		READER_OPT_ROOM, READER_OPT_HELP, { NULL, 0, NULL, 0 }
-	};
 	reader_opts o = READER_OPTS_INIT;
+	cli_parser p;
 	int ret;
 
 	*store = NULL;
-	if ((ret = parse_opts(&o, argc, argv, usage, opts)) >= 0)
+	if ((ret = reader_modifier_args(&o, &p, argc, argv, usage)) >= 0)
 		return ret;
-	if (optind < argc)
-		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (p.nargs)
+		return cli_usage_error(usage, "unexpected argument '%s'", p.args[0]);
 	if (o.room_arg && gitchat_room_validate(o.room_arg) < 0)
 		return cli_fatal_lib();
 	*room = o.room_arg;
@@ -135,7 +125,7 @@ int reader_color(int *out, const char *mode)
 	else if (!strcmp(mode, "always"))
 		*out = !forbidden;
 	else if (!strcmp(mode, "auto"))
-		*out = !forbidden && isatty(1) && !(term && !strcmp(term, "dumb"));
+		*out = !forbidden && cli_stdout_is_tty() && !(term && !strcmp(term, "dumb"));
 	else
 		return -1;
 	return 0;
@@ -161,24 +151,26 @@ unsigned reader_width(void)
 int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
-	gitchat_key *key = NULL;
 	int found = 0;
 
-	if (gitchat_key_path(&path, repo, keypath) == 0 && gitchat_key_load(&key, path.ptr) == 0) {
-		*out = *gitchat_key_public(key);
+	/* Readers never open the private key: its .pub says who we are. */
+	if (gitchat_key_path(&path, repo, keypath) == 0 && gitchat_pubkey_load(out, path.ptr) == 0)
 		found = 1;
-	}
-	gitchat_key_free(key);
 	gitchat_buf_dispose(&path);
 	gitchat_error_clear();
 	return found;
 }
 
+/* Enough to see what is wrong; `git chat verify` lists them all. */
+#define SKIPPED_SHOWN 10
+
 int reader_report_skipped(const gitchat_problem *p, void *payload)
 {
 	char hex[GIT_OID_HEXSZ + 1] = "";
+	size_t *seen = payload;
 
-	(void)payload;
+	if (seen && ++*seen > SKIPPED_SHOWN)
+		return 0;
 	if (p->commit)
 		git_oid_tostr(hex, sizeof(hex), p->commit);
 	if (p->refname)
@@ -186,6 +178,25 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 	else
 		cli_warn("skipping commit %s: %s", hex, p->reason);
 	return 0;
+}
+
+int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
+{
+	gitchat_conversation_stats st;
+	size_t seen = 0;
+	int error = gitchat_conversation_load(out, store, room, reader_report_skipped, &seen);
+
+	if (error == 0) {
+		gitchat_conversation_stats_get(&st, *out);
+		if (st.index == GITCHAT_CONVERSATION_INDEX_REBUILT)
+			cli_warn("the order index of room '%s' was damaged or not a file; "
+			         "rebuilt it from the refs", room);
+	}
+	if (seen > SKIPPED_SHOWN)
+		cli_warn("... and %zu more invalid commit%s in '%s'; run 'git chat verify -r %s' "
+		         "for all", seen - SKIPPED_SHOWN, seen - SKIPPED_SHOWN == 1 ? "" : "s",
+		         room, room);
+	return error;
 }
 
 int reader_printer_init(reader_printer *p, int json, int color, unsigned width)

@@ -27,14 +27,14 @@ typedef struct {
 
 #define READER_OPTS_INIT { NULL, NULL, "text", "auto", -1, 0, 0 }
 
-#define READER_OPT_ROOM { "room", required_argument, NULL, 'r' }
-#define READER_OPT_KEY { "key", required_argument, NULL, 'k' }
-#define READER_OPT_HELP { "help", no_argument, NULL, 'h' }
-#define READER_OPT_FORMAT { "format", required_argument, NULL, 'f' }
-#define READER_OPT_COLOR { "color", required_argument, NULL, 'c' }, \
-	{ "colour", required_argument, NULL, 'c' }
-#define READER_OPT_MARK { "mark-read", no_argument, NULL, 'M' }, \
-	{ "no-mark-read", no_argument, NULL, 'N' }
+/* The table entries of the shared options; each command says in its own
+ * words what -r and --key mean for it. */
+#define READER_OPT_ROOM(help) { 'r', 'r', "room", "ROOM", help, "@room" }
+#define READER_OPT_KEY(help) { 'k', 0, "key", "PATH", help, "@file" }
+/* The options of edit, redact and react. */
+#define READER_OPTS_MODIFIER \
+	READER_OPT_ROOM("check that ID is in ROOM (default: ID's own room)"), \
+	READER_OPT_KEY("your identity key")
 
 /* 1 when option `c` is one of the shared ones (now recorded in `o`), 0 when
  * it is the command's own. */
@@ -44,10 +44,10 @@ int reader_opt(reader_opts *o, int c, const char *arg);
  * are known. Sets o->json, o->color (never with json) and o->mark (when not
  * given: only for text on a terminal). 0, or the exit code of the usage
  * error it printed. */
-int reader_opts_finish(reader_opts *o, int argc, char **argv, const char *usage);
+int reader_opts_finish(reader_opts *o, const cli_parser *p);
 
 /* --format: 0 and *json, or the exit code of the usage error it printed. */
-int reader_format(int *json, const char *format, const char *usage);
+int reader_format(int *json, const char *format, const cli_usage *usage);
 
 /* Whether `room` has a log in the store (refs/chat/ or refs/chat-remotes/):
  * 1 or 0, and then, when `list` is not NULL, the rooms that do ("a, b";
@@ -70,8 +70,13 @@ unsigned reader_width(void);
  * *out, or 0 (no key is not an error for a reader). */
 int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath);
 
-/* Problem callback that warns about skipped commits on stderr. */
+/* Problem callback that warns about skipped commits on stderr: `payload`
+ * is a size_t counting them, NULL to warn about every one. */
 int reader_report_skipped(const gitchat_problem *p, void *payload);
+
+/* Loads a room for a reader, warning about its first few invalid commits
+ * and summing up the rest (a room can hold thousands). */
+int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room);
 
 /* Output of messages as text or JSON lines. */
 typedef struct {
@@ -109,13 +114,14 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
                          const char *keypath, const char *text, size_t len, int own_only);
 
 /* Parses the options of redact and react (-r, --key, --help) into `o`:
- * -1 to go on with the operands at argv[optind], else the exit code to
- * return (0 after --help). */
-int reader_modifier_args(reader_opts *o, int argc, char **argv, const char *usage);
+ * -1 to go on with the operands in p->args, else the exit code to return
+ * (0 after --help). */
+int reader_modifier_args(reader_opts *o, cli_parser *p, int argc, char **argv,
+                         const cli_usage *usage);
 
 /* The arguments of verify and allowed-signers (-r ROOM, --help, no operand;
  * the room validated), then the store: -1 to go on with *store open and
  * *room (NULL: every room), else the exit code to return. */
 int reader_store_args(gitchat_store **store, const char **room, int argc, char **argv,
-                      const char *usage);
+                      const cli_usage *usage);
 #endif

@@ -8,6 +8,10 @@
 #
 # usage: sh tests/bench/bench_sync.sh [BUILD_DIR] [RUNS] [BASE] [NEW]
 #        (defaults: build 5 100000 1000)
+#        OLD_BUILD=DIR also times DIR/git-chat (another version of this
+#        tree, say main's) in the same rounds, on a copy of its own, and
+#        prints new/old: how a change moves sync, with the load of the
+#        moment shared by both.
 #
 # Each run copies the prepared receiver twice (outside the timing) and times
 # `git --git-dir=R fetch -q URL '+refs/chat/*:refs/chat/*'` on one copy and
@@ -26,6 +30,11 @@ case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
 CHAT=$BUILD/git-chat
 GEN=$BUILD/tests/bench_sync_gen
 [ -x "$CHAT" ] && [ -x "$GEN" ] || { echo "build first: $CHAT, $GEN" >&2; exit 1; }
+OLD_CHAT=
+if [ -n "${OLD_BUILD:-}" ]; then
+	OLD_CHAT=$(cd "$OLD_BUILD" && pwd)/git-chat
+	[ -x "$OLD_CHAT" ] || { echo "build first: $OLD_CHAT" >&2; exit 1; }
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_sync.XXXXXX")
 DAEMON_PID=
@@ -68,12 +77,18 @@ want=$(git --git-dir="$SENDER" for-each-ref --format='%(objectname) %(refname)' 
 
 bench() {   # $1 = label, $2 = URL
 	: >"$WORK/t_fetch"; : >"$WORK/t_sync"; : >"$WORK/t_fetch0"; : >"$WORK/t_sync0"
+	: >"$WORK/t_old"; : >"$WORK/t_old0"
 	r=0
 	while [ $r -lt "$RUNS" ]; do
-		rm -rf "$WORK/f.git" "$WORK/s.git"
+		rm -rf "$WORK/f.git" "$WORK/s.git" "$WORK/o.git"
 		cp -a "$RECV" "$WORK/f.git"
 		cp -a "$RECV" "$WORK/s.git"
+		[ -z "$OLD_CHAT" ] || cp -a "$RECV" "$WORK/o.git"
 		sync 2>/dev/null || true
+		if [ -n "$OLD_CHAT" ] && [ $((r % 2)) = 0 ]; then
+			t=$(now_ms); GIT_DIR="$WORK/o.git" "$OLD_CHAT" sync -q "$2"
+			echo $(( $(now_ms) - t )) >>"$WORK/t_old"
+		fi
 		for which in a b; do
 			if { [ $which = a ] && [ $((r % 2)) = 0 ]; } || { [ $which = b ] && [ $((r % 2)) = 1 ]; }; then
 				t=$(now_ms); git --git-dir="$WORK/f.git" fetch -q "$2" '+refs/chat/*:refs/chat/*'
@@ -83,12 +98,20 @@ bench() {   # $1 = label, $2 = URL
 				echo $(( $(now_ms) - t )) >>"$WORK/t_sync"
 			fi
 		done
+		if [ -n "$OLD_CHAT" ] && [ $((r % 2)) = 1 ]; then
+			t=$(now_ms); GIT_DIR="$WORK/o.git" "$OLD_CHAT" sync -q "$2"
+			echo $(( $(now_ms) - t )) >>"$WORK/t_old"
+		fi
 		got=$(git --git-dir="$WORK/s.git" for-each-ref --format='%(objectname) %(refname)' refs/chat)
 		[ "$got" = "$want" ] || { echo "sync did not end with the sender's refs" >&2; exit 1; }
 		t=$(now_ms); git --git-dir="$WORK/f.git" fetch -q "$2" '+refs/chat/*:refs/chat/*'
 		echo $(( $(now_ms) - t )) >>"$WORK/t_fetch0"
 		t=$(now_ms); GIT_DIR="$WORK/s.git" "$CHAT" sync -q "$2"
 		echo $(( $(now_ms) - t )) >>"$WORK/t_sync0"
+		if [ -n "$OLD_CHAT" ]; then
+			t=$(now_ms); GIT_DIR="$WORK/o.git" "$OLD_CHAT" sync -q "$2"
+			echo $(( $(now_ms) - t )) >>"$WORK/t_old0"
+		fi
 		r=$((r + 1))
 	done
 	f=$(median <"$WORK/t_fetch"); s=$(median <"$WORK/t_sync")
@@ -97,6 +120,13 @@ bench() {   # $1 = label, $2 = URL
 		"$1" "$NEW" "$f" "$s" "$(echo "$s $f" | awk '{ printf "%.2f", $1 / $2 }')"
 	printf 'nothing new: git fetch %5s ms  git chat sync %5s ms  ratio %5s\n' \
 		"$f0" "$s0" "$(echo "$s0 $f0" | awk '{ printf "%.2f", $1 / $2 }')"
+	if [ -n "$OLD_CHAT" ]; then
+		o=$(median <"$WORK/t_old"); o0=$(median <"$WORK/t_old0")
+		printf '%-8s %6s new: old git chat sync %7s ms  new/old %5s   ' \
+			"$1" "$NEW" "$o" "$(echo "$s $o" | awk '{ printf "%.2f", $1 / $2 }')"
+		printf 'nothing new: old %5s ms  new/old %5s\n' \
+			"$o0" "$(echo "$s0 $o0" | awk '{ printf "%.2f", $1 / $2 }')"
+	fi
 }
 
 echo "room of $BASE messages, $NEW new, median of $RUNS runs (times in ms):"

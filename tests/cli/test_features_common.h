@@ -28,10 +28,11 @@ static inline char *fx_store(const char *dir)
 	return store;
 }
 
-/* A copy of tests/golden/keys/NAME, mode 0600 as a key file must be. */
+/* A copy of tests/golden/keys/NAME, mode 0600 as a key file must be, and
+ * of its NAME.pub (readers know who they are from it). */
 static inline char *fx_key(const char *dir, const char *name)
 {
-	char *src = NULL, *dst = t_path(dir, name), *data;
+	char *src = NULL, *dst = t_path(dir, name), *dstpub = NULL, *data;
 	size_t len;
 
 	cr_assert(asprintf(&src, "%s/tests/golden/keys/%s", GITCHAT_SOURCE_DIR, name) > 0);
@@ -41,6 +42,14 @@ static inline char *fx_key(const char *dir, const char *name)
 	cr_assert(chmod(dst, 0600) == 0);
 	free(data);
 	free(src);
+	cr_assert(asprintf(&src, "%s/tests/golden/keys/%s.pub", GITCHAT_SOURCE_DIR, name) > 0);
+	cr_assert(asprintf(&dstpub, "%s.pub", dst) > 0);
+	data = t_read_file(src, &len);
+	cr_assert(data != NULL, "missing %s", src);
+	t_write_file(dstpub, data, len);
+	free(data);
+	free(src);
+	free(dstpub);
 	return dst;
 }
 

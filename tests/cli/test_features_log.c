@@ -2,12 +2,9 @@
  * Reading: log filters (-n, --since/--until, --author, --grep), rooms and
  * unread counts, the read marker, and when colour is used.
  */
-#include <errno.h>
-#include <poll.h>
-#include <pty.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "test_features_common.h"
+#include "testchat.h"
 
 #define ROOM "filters"
 #define BOB_HEX "08d281fcc64fff81964e20b7a33faf16f045cfd37bdfd2b616ec70e1dac4ed24"
@@ -242,43 +239,17 @@ Test(rooms, counts_and_unread)
 	teardown(&f);
 }
 
-/* Runs git chat on a pseudo-terminal: stdout is a terminal. */
+/* Runs git chat on a pseudo-terminal: stdout is a terminal. The colours
+ * as log writes them: the pager has its own test (test_pager.c). */
 static char *on_pty(const char *store, const char *const *args, const char *no_color)
 {
-	int master, status;
-	pid_t pid;
-	gitchat_buf out = GITCHAT_BUF_INIT;
-	char buf[4096];
-	struct winsize ws = { 24, 100, 0, 0 };
+	const char *env[] = { "TERM=xterm", "GIT_PAGER=cat", no_color ? t_fmt("NO_COLOR=%s", no_color)
+	                                                              : "NO_COLOR", NULL };
+	int status;
+	char *out = t_chat_pty(store, env, args, &status);
 
-	pid = forkpty(&master, NULL, NULL, &ws);
-	cr_assert(pid >= 0, "forkpty: %s", strerror(errno));
-	if (pid == 0) {
-		const char *argv[16] = { GITCHAT_BIN };
-		size_t n = 1;
-		for (; *args && n < 15; args++)
-			argv[n++] = *args;
-		argv[n] = NULL;
-		setenv("GIT_DIR", store, 1);
-		setenv("TERM", "xterm", 1);
-		unsetenv("COLUMNS");
-		if (no_color)
-			setenv("NO_COLOR", no_color, 1);
-		execv(GITCHAT_BIN, (char *const *)argv);
-		_exit(127);
-	}
-	for (;;) {
-		ssize_t r = read(master, buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;   /* EIO once the child has gone */
-		gitchat_buf_put(&out, buf, (size_t)r);
-	}
-	close(master);
-	waitpid(pid, &status, 0);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit %d: %s", status, out.ptr);
-	return out.ptr ? out.ptr : strdup("");
+	cr_assert_eq(status, 0, "exit %d: %s", status, out);
+	return out;
 }
 
 Test(colour, only_on_a_terminal_and_never_with_no_color)

@@ -54,7 +54,7 @@ static t_run sync_to(const site *s)
 static void plant_valid(const char *store, const char *room, const char *id)
 {
 	char *dir = hk_path(store, "chat/verified"), *file = hk_path(dir, room);
-	unsigned char rec[20], h[32] = "GCVRFY02";   /* nsorted 0: all records are tail */
+	unsigned char rec[20], h[32] = "GCVRFY03";   /* nsorted 0: all records are tail */
 	uint32_t lim[3] = { 65536, 1048576, 17 };
 	git_oid oid;
 	int fd;

@@ -217,6 +217,15 @@ Test(sync_blocked, path_sync_notes_a_hook_it_does_not_run, .timeout = 60)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(!tp_contains(r.err, "pre-receive"), "%s", r.err);
 	t_run_free(&r);
+
+	/* Said once per repository: the next push there is quiet (the store
+	 * remembers it in chat/hook-notes), yet it pushes. */
+	tp_send(&a, "general", "two");
+	r = tp_sync(&a, s, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(!tp_contains(r.err, "pre-receive"), "said again: %s", r.err);
+	t_run_free(&r);
+	cr_assert_str_eq(tp_ref(s, tp_logref(&a, "general")), tp_ref(a.store, tp_logref(&a, "general")));
 }
 
 /* A valid fork of one's own log (two devices): a warning, not an error;

@@ -10,20 +10,42 @@
 #include "test_sync_common.h"
 #include "servers.h"
 
+/* A smart HTTP server wanting alice/secret, with team.git; Alice in `dir`. */
+static t_server *auth_server(const char *dir, tp_person *a, char **url, char **repo)
+{
+	char *srv = t_path(dir, "srv");
+	t_server_opts o = { .user = "alice", .password = "secret" };
+	t_server *s;
+
+	t_mkdir(srv);
+	s = t_server_start_opts(T_SERVER_HTTP, srv, &o);
+	*repo = tp_keep(t_server_new_repo(s, "team.git"));
+	*url = tp_keep(t_server_url(s, "team.git"));
+	tp_person_init(a, dir, "Alice");
+	return s;
+}
+
+/* A credential helper at `helper` that logs its action to `calls` and
+ * answers `get` with alice and the password `password_sh` (shell text). */
+static void write_helper(const char *helper, const char *calls, const char *password_sh)
+{
+	char *script = tp_strdup_printf(
+		"#!/bin/sh\necho \"$1\" >> '%s'\n"
+		"if [ \"$1\" = get ]; then echo username=alice; echo \"password=%s\"; fi\n",
+		calls, password_sh);
+
+	t_write_file(helper, script, strlen(script));
+	cr_assert_eq(chmod(helper, 0755), 0);
+}
+
 Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 {
-	char *dir = tp_scratch(), *srv = t_path(dir, "srv"), *url, *repo, *helper, *calls,
-	     *creds;
-	t_server_opts o = { .user = "alice", .password = "secret" };
+	char *dir = tp_scratch(), *url, *repo, *helper, *calls, *creds;
 	t_server *s;
 	tp_person a;
 	t_run r;
 
-	t_mkdir(srv);
-	s = t_server_start_opts(T_SERVER_HTTP, srv, &o);
-	repo = tp_keep(t_server_new_repo(s, "team.git"));
-	url = tp_keep(t_server_url(s, "team.git"));
-	tp_person_init(&a, dir, "Alice");
+	s = auth_server(dir, &a, &url, &repo);
 	tp_send(&a, "general", "behind a password");
 
 	/* no helper, no terminal: a clear error, nothing done */
@@ -40,14 +62,7 @@ Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 	creds = t_path(dir, "password");
 	t_write_file(creds, "secret", 6);
 	helper = t_path(dir, "helper.sh");
-	{
-		char *script = tp_strdup_printf(
-			"#!/bin/sh\necho \"$1\" >> '%s'\n"
-			"if [ \"$1\" = get ]; then echo username=alice; echo \"password=$(cat '%s')\"; fi\n",
-			calls, creds);
-		t_write_file(helper, script, strlen(script));
-		cr_assert_eq(chmod(helper, 0755), 0);
-	}
+	write_helper(helper, calls, tp_strdup_printf("$(cat '%s')", creds));
 	free(tp_git(a.store, "config credential.helper '%s'", helper));
 	r = tp_sync(&a, url, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -72,5 +87,44 @@ Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 	free(seen);
 	tp_store_sound(a.store);
 	unsetenv("GIT_TERMINAL_PROMPT");
+	t_server_stop(s);
+}
+
+/* The library leaves SIGPIPE's disposition to the program (sync.h): its
+ * writes to `git credential` go through a socket with MSG_NOSIGNAL, where
+ * they once swapped the process's handler around each write. Watched with
+ * strace on the main process (not the helpers: git sets its own): the only
+ * change is the command's own, once. */
+Test(sync_http_auth, the_library_leaves_sigpipe_alone, .timeout = 120)
+{
+	char *dir = tp_scratch(), *url, *repo, *helper, *calls, *trace, *text, *p;
+	t_server *s;
+	tp_person a;
+	t_run r;
+	int n = 0;
+
+	r = t_sh("command -v strace");
+	cr_assert_eq(r.status, 0, "strace is missing: .ci/install-deps installs it");
+	t_run_free(&r);
+	s = auth_server(dir, &a, &url, &repo);
+	tp_send(&a, "general", "hello");
+	calls = t_path(dir, "calls");
+	helper = t_path(dir, "helper.sh");
+	write_helper(helper, calls, "secret");
+	free(tp_git(a.store, "config credential.helper '%s'", helper));
+	trace = t_path(dir, "trace");
+	/* LeakSanitizer cannot run under ptrace. */
+	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' GIT_TERMINAL_PROMPT=0 "
+	         "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" "
+	         "strace -qq -e trace=rt_sigaction -o '%s' '%s' sync '%s'",
+	         a.store, a.key, trace, GITCHAT_BIN, url);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	text = tp_keep(t_read_file(calls, NULL));
+	cr_assert(tp_contains(text, "get\nstore\n"), "the helper was not asked: %s", text);
+	text = tp_keep(t_read_file(trace, NULL));
+	for (p = text; (p = strstr(p, "rt_sigaction(SIGPIPE")); p++)
+		n++;
+	cr_assert_leq(n, 1, "SIGPIPE's handler changed %d times:\n%s", n, text);
 	t_server_stop(s);
 }

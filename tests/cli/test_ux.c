@@ -159,7 +159,8 @@ static size_t dispatch_table(char names[][32], char summaries[][128], size_t max
 	char name[32], fn[64], summary[128];
 
 	while ((p = strstr(p, "{ \"")) && n < max) {
-		if (sscanf(p, "{ \"%31[^\"]\", %63[a-z_], \"%127[^\"]\" }", name, fn, summary) == 3) {
+		if (sscanf(p, "{ \"%31[^\"]\", %63[a-z_], \"%127[^\"]\"", name, fn, summary) == 3 &&
+		    strncmp(summary, "(hidden)", 8) != 0) {
 			strcpy(names[n], name);
 			strcpy(summaries[n], summary);
 			n++;

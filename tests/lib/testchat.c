@@ -1,8 +1,12 @@
 #include <dirent.h>
+#include <errno.h>
+#include <pty.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 
 #include "testchat.h"
@@ -426,4 +430,50 @@ size_t t_count(const char *hay, const char *needle)
 	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
 		n++;
 	return n;
+}
+
+char *t_chat_pty(const char *store, const char *const *env, const char *const *args,
+                 int *status)
+{
+	static const char *clean[] = { "GIT_PAGER", "PAGER", "LESS", "LV", "GIT_PAGER_IN_USE",
+	                               "COLUMNS" };
+	gitchat_buf out = GITCHAT_BUF_INIT;
+	struct winsize ws = { 24, 100, 0, 0 };
+	char buf[4096];
+	int master, st;
+	pid_t pid = forkpty(&master, NULL, NULL, &ws);
+
+	cr_assert(pid >= 0, "forkpty: %s", strerror(errno));
+	if (pid == 0) {
+		const char *argv[16] = { GITCHAT_BIN };
+		size_t n = 1, i;
+		for (; *args && n < 15; args++)
+			argv[n++] = *args;
+		argv[n] = NULL;
+		setenv("GIT_DIR", store, 1);
+		setenv("TERM", "dumb", 1);
+		for (i = 0; i < sizeof(clean) / sizeof(*clean); i++)
+			unsetenv(clean[i]);
+		for (; env && *env; env++) {
+			const char *eq = strchr(*env, '=');
+			if (eq)
+				setenv(t_strndup(*env, (size_t)(eq - *env)), eq + 1, 1);
+			else
+				unsetenv(*env);
+		}
+		execv(GITCHAT_BIN, (char *const *)argv);
+		_exit(127);
+	}
+	for (;;) {
+		ssize_t r = read(master, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;   /* EIO once every process on the terminal has gone */
+		gitchat_buf_put(&out, buf, (size_t)r);
+	}
+	close(master);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return out.ptr ? out.ptr : strdup("");
 }

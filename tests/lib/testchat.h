@@ -78,6 +78,14 @@ char *t_write_signed(const char *store, const char *key, const char *payload);
  * (asserts that there is one). */
 char *t_replace(const char *s, const char *from, const char *to);
 
+/* git-chat ARGS on a pseudo-terminal (100 columns), GIT_DIR=store, with
+ * no pager, COLUMNS or LESS settings from the test's environment and
+ * TERM=dumb; then `env`: "NAME=value" sets, "NAME" unsets. Reads the
+ * terminal until every process on it has gone. Returns what reached the
+ * terminal (malloc'd) and, in *status, the exit status. */
+char *t_chat_pty(const char *store, const char *const *env, const char *const *args,
+                 int *status);
+
 /* Asserts that s contains needle, printing both when not. */
 #define t_assert_contains(s, needle) \
 	cr_assert(strstr((s), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (s))

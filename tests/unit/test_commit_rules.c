@@ -337,3 +337,125 @@ Test(commit_rules, limits_come_from_the_store_config, .init = setup)
 	t_keep(store);
 	expect(id, "general", NULL);
 }
+
+/* The commit text of a payload of `len` bytes (NULs allowed), signed. */
+static char *signed_raw(size_t *rawlen, const char *payload, size_t len)
+{
+	gitchat_buf sig = GITCHAT_BUF_INIT, raw = GITCHAT_BUF_INIT;
+	const char *blank = memmem(payload, len, "\n\n", 2);
+	size_t hlen = (size_t)(blank - payload) + 1;
+
+	cr_assert_eq(gitchat_sshsig_sign(&sig, key, "git", payload, len), 0);
+	cr_assert_eq(gitchat_buf_put(&raw, payload, hlen), 0);
+	cr_assert_eq(gitchat_buf_puts(&raw, "gpgsig "), 0);
+	for (size_t i = 0; i < sig.size; i++) {
+		cr_assert_eq(gitchat_buf_put(&raw, &sig.ptr[i], 1), 0);
+		if (sig.ptr[i] == '\n' && i + 1 < sig.size)
+			cr_assert_eq(gitchat_buf_puts(&raw, " "), 0);
+	}
+	cr_assert_eq(gitchat_buf_put(&raw, payload + hlen, len - hlen), 0);
+	gitchat_buf_dispose(&sig);
+	*rawlen = raw.size;
+	return t_keep(raw.ptr);
+}
+
+/* What real `git fsck` says of the commit: 0 when it accepts it. */
+static int git_fsck(const char *raw, size_t len)
+{
+	char *dir = t_path(t_scratch(), "fsck.git");
+	const char *init[] = { "git", "init", "-q", "--bare", dir, NULL };
+	const char *put[] = { "git", "--git-dir", dir, "hash-object", "--literally", "-t", "commit",
+	                      "-w", "--stdin", NULL };
+	const char *fsck[] = { "git", "--git-dir", dir, "fsck", "--no-dangling", NULL };
+	t_run r;
+	int status;
+
+	r = t_run_argv(NULL, init, NULL, 0, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	r = t_run_argv(NULL, put, raw, len, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	r = t_run_argv(NULL, fsck, NULL, 0, NULL);
+	status = r.status;
+	t_run_free(&r);
+	free(t_sh("rm -rf '%s'", dir).out);
+	free(dir);
+	return status;
+}
+
+/* Identity lines: whatever git fsck (and so receive.fsckObjects) refuses is
+ * invalid for us too, and what it accepts is valid; each checked against
+ * the real git. */
+Test(commit_rules, identities_agree_with_git_fsck, .init = setup)
+{
+	static const struct { const char *author; const char *why; } cases[] = {
+		{ "A <a@example.org> 1764150000 +0000", NULL },
+		{ " <a@example.org> 1764150000 +0000", NULL },              /* empty name */
+		{ "\xff\xfe bad utf-8 <a@example.org> 1764150000 +0000", NULL },
+		{ "A <a@example.org> 1764150000 +0099", NULL },             /* git takes any digits */
+		{ "A <a@example.org> 0 +0000", NULL },
+		{ "A\0B <a@example.org> 1764150000 +0000", "NUL" },
+		{ "A <a@exa\0mple.org> 1764150000 +0000", "NUL" },
+		{ "A<a@example.org> 1764150000 +0000", "no space before the email" },
+		{ "<a@example.org> 1764150000 +0000", "no space before the email" },
+		{ "A> <a@example.org> 1764150000 +0000", "the name contains '>'" },
+		{ "A <a<b@example.org> 1764150000 +0000", "the email contains" },
+		{ "A a@example.org 1764150000 +0000", "there is no email" },
+		{ "A <a@example.org>1764150000 +0000", "no time after the email" },
+		{ "A <a@example.org> 01764150000 +0000", "leading zero" },
+		{ "A <a@example.org> 1764150000 +00000", "time zone" },
+		{ "A <a@example.org> 1764150000 0000", "time zone" },
+		{ "A <a@example.org> 1764150000 +00a0", "time zone" },
+		{ "A <a@example.org> 99999999999999999999 +0000", "too large" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *a = cases[i].author;
+		/* The NUL cases hold one NUL: the string goes on after it. */
+		size_t alen = strlen(a);
+		if (cases[i].why && !strcmp(cases[i].why, "NUL"))
+			alen += 1 + strlen(a + alen + 1);
+		gitchat_buf p = GITCHAT_BUF_INIT;
+		size_t rawlen;
+		cr_assert_eq(gitchat_buf_puts(&p, "tree " EMPTY_TREE "\nauthor "), 0);
+		cr_assert_eq(gitchat_buf_put(&p, a, alen), 0);
+		cr_assert_eq(gitchat_buf_puts(&p, "\ncommitter A <a@example.org> 1764150000 +0000\n"
+		                                  "chat-room general\n\nhello\n"), 0);
+		char *raw = signed_raw(&rawlen, p.ptr, p.size);
+		expect(write_raw(raw, rawlen), "general", cases[i].why);
+		int fsck = git_fsck(raw, rawlen);
+		cr_assert_eq(fsck != 0, cases[i].why != NULL, "case %zu: git fsck %s, we %s", i,
+		             fsck ? "refuses" : "accepts", cases[i].why ? "refuse" : "accept");
+		gitchat_buf_dispose(&p);
+	}
+}
+
+/* Times within a calendar: up to 9999-12-31T23:59:59Z for the author and
+ * the committer (git accepts more; no reader can show it). */
+Test(commit_rules, times_stay_within_the_calendar, .init = setup)
+{
+	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> 253402300799 +0000\n"
+	               "committer A <a@example.org> 253402300799 -9959\nchat-room general\n\nlast\n",
+	               NULL);
+	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> 253402300800 +0000\n"
+	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nx\n",
+	               "its author time 253402300800 is after the year 9999");
+	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> 1764150000 +0000\n"
+	               "committer A <a@example.org> 68000000000000000 +0000\nchat-room general\n\nx\n",
+	               "its committer time 68000000000000000 is after the year 9999");
+	expect_payload("tree " EMPTY_TREE "\nauthor A <a@example.org> 9223372036854775807 +0000\n"
+	               "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\nx\n",
+	               "after the year 9999");
+}
+
+/* A NUL anywhere in the header, not only in an identity (git fsck:
+ * nulInHeader). */
+Test(commit_rules, a_nul_in_any_header_is_invalid, .init = setup)
+{
+	static const char p[] = HEAD "chat-room general\nchat-future a\0b\n\nhello\n";
+	size_t rawlen;
+	char *raw = signed_raw(&rawlen, p, sizeof(p) - 1);
+	expect(write_raw(raw, rawlen), "general", "NUL");
+	cr_assert_neq(git_fsck(raw, rawlen), 0);
+}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "order_helpers.h"
 #include "testlib.h"
+#include <sodium.h>
 
 #define ROOM "general"
 
@@ -582,5 +583,129 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 	st = compare_messages(&r);
 	cr_assert_eq(st.messages_cached, 24);
 	free(text_file(&r));
+	room_free(&r);
+}
+
+/* ---- damage that the sums do not catch ----
+ *
+ * The sums are unkeyed: whoever writes the file can write right sums over
+ * wrong records. Such a file is data on disk like any other: every field
+ * is bounded when read, and a record that is out of bounds makes the room
+ * rebuilt from the refs, never a failed command or an overflow. */
+
+static void resum(const char *path)
+{
+	size_t len;
+	unsigned char *d = slurp(path, &len);
+	uint32_t nblocks = (uint32_t)d[12] | (uint32_t)d[13] << 8 | (uint32_t)d[14] << 16 |
+	                   (uint32_t)d[15] << 24;
+	uint64_t body = le64(d + 72);
+
+	for (uint32_t b = 0; b < nblocks; b++) {
+		uint64_t start = body + (uint64_t)b * 65536, n = len - start;
+		crypto_generichash(d + 176 + 16 * b, 16, d + start, n > 65536 ? 65536 : n, NULL, 0);
+	}
+	crypto_generichash(d + 176 + 16 * (size_t)nblocks, 32, d, 176 + 16 * (size_t)nblocks,
+	                   NULL, 0);
+	t_write_file(path, (char *)d, len);
+	free(d);
+}
+
+/* Writes `len` bytes of `v` (little endian) at `off` from the start of
+ * section `section` (its offset is in the header), then sums again. */
+static void poke(const char *path, int section, uint64_t off, uint64_t v, int len)
+{
+	size_t flen;
+	unsigned char *d = slurp(path, &flen);
+	uint64_t at = le64(d + 80 + 8 * section) + off;
+
+	cr_assert_leq(at + (uint64_t)len, flen);
+	for (int i = 0; i < len; i++)
+		d[at + (uint64_t)i] = i < 8 ? (unsigned char)(v >> (8 * i)) : 0;
+	t_write_file(path, (char *)d, flen);
+	free(d);
+	resum(path);
+}
+
+enum { S_NODES, S_PARENTS, S_KEYS, S_TIPS, S_LINKS, S_PROBLEMS, S_RELATED, S_LOOKUP, S_STRINGS };
+
+/* Damages the index under right sums; every reader path must then give
+ * what the refs give. A node's id is the one damage found only when its
+ * commit is read (by the view), not by listing the ids. */
+static void resummed_and_expect(room *r, int section, uint64_t off, uint64_t v, int len,
+                                const char *what)
+{
+	gitchat_store *st;
+	gitchat_conversation *conv;
+	gitchat_conversation_stats stats;
+	gitchat_view *view = NULL;
+	int ids = strcmp(what, "node id") != 0;
+
+	/* The ids, in order, as without an index... */
+	if (ids) {
+		poke(r->index, section, off, v, len);
+		load_check(r, 0, what);
+	}
+	/* ...and the whole view (replies, edits, reactions, times). */
+	poke(r->index, section, off, v, len);
+	st = reopen(r);
+	conv = r_load(st, ROOM, 0, NULL);
+	cr_assert_eq(gitchat_view_new(&view, conv), 0, "%s: view: %s", what,
+	             gitchat_error_last()->message);
+	for (size_t i = 0; i < gitchat_conversation_count(conv); i++) {
+		gitchat_view_item *it = NULL;
+		gitchat_buf out = GITCHAT_BUF_INIT;
+		if (!gitchat_view_visible(view, i))
+			continue;
+		cr_assert_eq(gitchat_view_item_load(&it, view, i), 0, "%s: item %zu: %s", what, i,
+		             gitchat_error_last()->message);
+		cr_assert_eq(gitchat_render_json_item(&out, it), 0);
+		gitchat_view_item_free(it);
+		cr_assert(strstr(out.ptr, "\"time\":\"1970-01-01T"), "%s: %s", what, out.ptr);
+		gitchat_buf_dispose(&out);
+	}
+	gitchat_view_free(view);
+	gitchat_conversation_free(conv);
+	gitchat_store_free(st);
+	/* Written again, right this time. */
+	stats = load_check(r, 0, what);
+	cr_assert_eq(stats.index, GITCHAT_CONVERSATION_INDEX_WARM, "%s: then warm (%s)", what,
+	             r_state_name(stats.index));
+}
+
+Test(order_index, damage_under_right_sums_is_rebuilt_from_the_refs)
+{
+	room r;
+
+	room_new(&r);
+	room_send(&r, 40);
+	load_check(&r, 0, "first");
+	/* Node 5: its time, key, parents, kind; a parent position; the
+	 * lookup table; a tip's name; a key twice. */
+	resummed_and_expect(&r, S_NODES, 5 * 52, (uint64_t)INT64_MIN, 8, "time INT64_MIN");
+	resummed_and_expect(&r, S_NODES, 5 * 52, (uint64_t)INT64_MAX, 8, "time INT64_MAX");
+	resummed_and_expect(&r, S_NODES, 7 * 52 + 40, 0xfffffff0u, 4, "key");
+	resummed_and_expect(&r, S_NODES, 7 * 52 + 36, 0xfffffff0u, 4, "first parent");
+	resummed_and_expect(&r, S_NODES, 7 * 52 + 44, 0xffff, 2, "parent count");
+	resummed_and_expect(&r, S_NODES, 7 * 52 + 46, 9, 1, "kind");
+	resummed_and_expect(&r, S_NODES, 7 * 52 + 47, 1, 1, "valid node marked invalid");
+	resummed_and_expect(&r, S_PARENTS, 4, 0xfffffff0u, 4, "parent position");
+	resummed_and_expect(&r, S_PARENTS, 4, 39, 4, "parent after its child");
+	resummed_and_expect(&r, S_LOOKUP, 4 * 200, 0xfffffff0u, 4, "fanout");
+	resummed_and_expect(&r, S_LOOKUP, 256 * 4 + 8, 0xfffffff0u, 4, "lookup position");
+	resummed_and_expect(&r, S_TIPS, 20, 0xfffffff0u, 4, "tip name");
+	resummed_and_expect(&r, S_KEYS, 32, 0, 32, "second key");
+	/* A node naming a commit the store does not have. */
+	resummed_and_expect(&r, S_NODES, 9 * 52 + 8, 0x0123456789abcdefu, 8, "node id");
+
+	/* With an invalid commit on top of one log: its problem record. */
+	r_extra bad = { 0 };
+	bad.tamper = 1;
+	r.heads[0] = r_commit(r.repo, &r.au[0], ROOM, &r.heads[0], 1, ++r.clock, &bad);
+	r_ref(r.repo, NULL, ROOM, r.au[0].key, &r.heads[0]);
+	load_check(&r, 0, "with an invalid commit");
+	resummed_and_expect(&r, S_PROBLEMS, 28, 0xfffffff0u, 4, "problem reason");
+	resummed_and_expect(&r, S_PROBLEMS, 0, 0xfffffff0u, 4, "problem ref name");
+	resummed_and_expect(&r, S_PROBLEMS, 4, 0xfffffff0u, 4, "problem node");
 	room_free(&r);
 }

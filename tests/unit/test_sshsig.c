@@ -549,6 +549,23 @@ Test(sshsig, one_encoding_per_signature)
 	pad[-1] = b64[(strchr(b64, pad[-1]) - b64) ^ 1];
 	assert_rejected(bits, "git", f.data, f.len, exact);
 
+	/* Bytes outside base64's alphabet that libsodium 1.0.18 decodes as '/'
+	 * and '+' (0xaf, 0xab): each signature that has one of those is tried. */
+	int tried = 0;
+	for (int i = 0; i < 64 && tried < 4; i++) {
+		char *data = t_fmt("message %d\n", i), *sig = sign(f.key, "git", data, strlen(data));
+		char *end = strstr(sig, "-----END"), *c;
+		for (c = strchr(sig, '\n'); c < end && *c != '/' && *c != '+'; c++)
+			;
+		if (c == end)
+			continue;
+		*c = *c == '/' ? (char)0xaf : (char)0xab;
+		assert_rejected(sig, "git", data, strlen(data), exact);
+		cr_assert_eq(gitchat_sshsig_signer(&k, sig, strlen(sig)), GITCHAT_EVERIFY);
+		tried++;
+	}
+	cr_assert_eq(tried, 4);
+
 	/* The reserved string is not signed (OpenSSH ignores it): a byte there
 	 * would make a second blob over the same signature. */
 	size_t at = 6 + 4 + 4 + 51 + 4 + 3;   /* magic, version, pubkey, "git" */

@@ -59,7 +59,8 @@ static int only_space(const char *p, const char *end)
 
 /* The layout gitchat_armor_encode writes between the BEGIN and END lines:
  * lines of ARMOR_COLUMNS characters, the last one 1 to ARMOR_COLUMNS, each
- * ended by "\n". (Which characters: the base64 decoder checks that.) */
+ * ended by "\n". (Which characters: gitchat_base64_decode checks that,
+ * the high-bit bytes libsodium 1.0.18 reads as '/' and '+' too.) */
 static int exact_lines(const char *p, size_t len)
 {
 	const char *end = p + len, *nl;

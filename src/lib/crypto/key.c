@@ -20,6 +20,7 @@
 #include "gitchat/key.h"
 #include "crypto/armor.h"
 #include "crypto/key_internal.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -114,7 +115,8 @@ static void blob_type(char *out, size_t outlen, const unsigned char *blob, size_
 	out[tlen] = '\0';
 }
 
-static int parse_private(gitchat_key *key, gitchat_reader *r, const char *label)
+static int parse_private(gitchat_key *key, gitchat_reader *r, const unsigned char *outer_pk,
+                         const char *label)
 {
 	uint32_t check1, check2;
 	const unsigned char *pk, *sk, *comment, *pad;
@@ -145,6 +147,14 @@ static int parse_private(gitchat_key *key, gitchat_reader *r, const char *label)
 	crypto_sign_seed_keypair(derived_pk, derived_sk, sk);
 	if (sodium_memcmp(derived_pk, pk, 32) != 0 || sodium_memcmp(sk + 32, pk, 32) != 0)
 		goto corrupt;
+	/* And to the public key the file shows in the clear (ssh-keygen
+	 * refuses a file whose halves disagree, and so do we). */
+	if (sodium_memcmp(outer_pk, pk, 32) != 0) {
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"key '%s' is corrupt: its public and private halves are different keys; "
+			"restore it from a backup or create a new one with 'git chat keygen'", label);
+		goto done;
+	}
 	memcpy(key->pk.bytes, pk, 32);
 	memcpy(key->sk, sk, 64);
 	if (!(key->comment = strndup((const char *)comment, clen))) {
@@ -169,8 +179,8 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 	unsigned char *bin = NULL;
 	size_t binlen = 0;
 	gitchat_reader r, pub;
-	const unsigned char *magic, *cipher, *kdf, *kdfopts, *pubblob, *priv;
-	size_t cipherlen, kdflen, kdfoptslen, publen, privlen;
+	const unsigned char *magic, *cipher, *kdf, *kdfopts, *pubblob, *priv, *outer_pk;
+	size_t cipherlen, kdflen, kdfoptslen, publen, privlen, outer_pklen;
 	uint32_t nkeys;
 	char type[64];
 	int error;
@@ -233,6 +243,12 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 			"(create one with 'git chat keygen' or 'ssh-keygen -t ed25519')", label, type);
 		goto done;
 	}
+	if (gitchat_reader_string(&pub, &outer_pk, &outer_pklen) < 0 || outer_pklen != 32 ||
+	    pub.left != 0) {
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"key '%s' is corrupt: its public key is damaged", label);
+		goto done;
+	}
 	if (gitchat_reader_string(&r, &priv, &privlen) < 0 || r.left != 0 ||
 	    privlen % KEY_BLOCKSIZE != 0) {
 		error = gitchat_error_set(GITCHAT_EINVALID,
@@ -245,7 +261,7 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 	}
 	r.p = priv;
 	r.left = privlen;
-	if ((error = parse_private(key, &r, label)) < 0)
+	if ((error = parse_private(key, &r, outer_pk, label)) < 0)
 		goto done;
 	*out = key;
 	key = NULL;
@@ -262,11 +278,16 @@ int gitchat_key_load(gitchat_key **out, const char *path)
 	int error;
 
 	*out = NULL;
-	if ((error = gitchat_fs_read(&data, path, KEY_FILE_MAX + 1)) < 0) {
+	/* Never blocks (a FIFO is refused, not waited on); the limit is the
+	 * parser's own. */
+	if ((error = gitchat_fs_read(&data, path, KEY_FILE_MAX)) < 0) {
 		if (error == GITCHAT_ENOTFOUND)
 			gitchat_error_set(error,
 				"no key at '%s': create one with 'git chat keygen', or name an "
 				"existing one with --key, GIT_CHAT_KEY or git config chat.key", path);
+		else if (error == GITCHAT_EINVALID)
+			gitchat_error_set(error, "cannot use key '%s': %s; it is not an ed25519 "
+			                  "private key", path, gitchat_error_last()->message);
 		goto done;
 	}
 	error = gitchat_key_parse(out, data.ptr, data.size, path);
@@ -404,4 +425,32 @@ done:
 int gitchat_pubkey_cmp(const gitchat_pubkey *a, const gitchat_pubkey *b)
 {
 	return memcmp(a->bytes, b->bytes, GITCHAT_PUBKEY_SIZE);
+}
+
+int gitchat_pubkey_load(gitchat_pubkey *out, const char *keypath)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
+	unsigned char blob[128];
+	size_t bloblen, n;
+	const char *b64;
+	int error;
+
+	if ((error = gitchat_buf_printf(&path, "%s.pub", keypath)) < 0 ||
+	    (error = gitchat_fs_read(&data, path.ptr, 16 * 1024)) < 0)
+		goto done;
+	b64 = data.ptr + strlen(GITCHAT_SSH_ED25519) + 1;
+	if (data.size <= strlen(GITCHAT_SSH_ED25519) + 1 ||
+	    memcmp(data.ptr, GITCHAT_SSH_ED25519 " ", strlen(GITCHAT_SSH_ED25519) + 1) != 0 ||
+	    (n = strcspn(b64, " \t\r\n")) == 0 ||
+	    gitchat_base64_decode(blob, sizeof(blob), &bloblen, b64, n, GITCHAT_BASE64_PADDED) < 0 ||
+	    gitchat_pubkey_parse_blob(out, blob, bloblen) < 0) {
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"'%s' is not an ed25519 public key line", path.ptr);
+		goto done;
+	}
+	error = 0;
+done:
+	gitchat_buf_dispose(&path);
+	gitchat_buf_dispose(&data);
+	return error;
 }

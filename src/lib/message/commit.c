@@ -4,6 +4,7 @@
 #include "gitchat/sshsig.h"
 #include "message/commit.h"
 #include "util/buf.h"
+#include "util/date.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -24,14 +25,32 @@ static int parse_oid(git_oid *out, const char *p, size_t len)
 	return git_oid_fromstrn(out, p, len) < 0 ? -1 : 0;
 }
 
-static int parse_ident(gitchat_ident *id, const char *p, size_t len)
+/* An identity line value as git's fsck_ident accepts it (git fsck and
+ * receive.fsckObjects refuse anything else, so such a log could never be
+ * pushed to a hooked server): "name <email> time +hhmm", the name and email
+ * free of '<', '>', NUL and newlines, one space before '<' (the name may be
+ * empty), the time in digits without leading zeros, the zone four digits.
+ * NULL when it is one; otherwise why not. */
+static const char *parse_ident(gitchat_ident *id, const char *p, size_t len)
 {
-	const char *lt = memchr(p, '<', len), *gt, *end = p + len, *q;
+	const char *end = p + len, *lt, *gt, *q;
 	int64_t t = 0;
 	int sign, tz;
 
-	if (!lt || !(gt = memchr(lt, '>', (size_t)(end - lt))))
-		return -1;
+	if (memchr(p, '\0', len))
+		return "it contains a NUL byte";
+	if (len && *p == '<')
+		return "there is no space before the email";
+	for (lt = p; lt < end && *lt != '<' && *lt != '>'; lt++)
+		;
+	if (lt == end || *lt == '>')
+		return lt == end ? "there is no email" : "the name contains '>'";
+	if (lt[-1] != ' ')
+		return "there is no space before the email";
+	for (gt = lt + 1; gt < end && *gt != '<' && *gt != '>'; gt++)
+		;
+	if (gt == end || *gt != '>')
+		return "the email contains '<' or does not end with '>'";
 	id->name = p;
 	id->name_len = (size_t)(lt - p);
 	while (id->name_len && p[id->name_len - 1] == ' ')
@@ -40,22 +59,33 @@ static int parse_ident(gitchat_ident *id, const char *p, size_t len)
 	id->email_len = (size_t)(gt - lt - 1);
 	q = gt + 1;
 	if (q >= end || *q++ != ' ' || q >= end || *q < '0' || *q > '9')
-		return -1;
+		return "there is no time after the email";
+	if (*q == '0' && q + 1 < end && q[1] != ' ')
+		return "its time has a leading zero";
 	while (q < end && *q >= '0' && *q <= '9') {
-		if (t > (INT64_MAX - 9) / 10)
-			return -1;
-		t = t * 10 + (*q++ - '0');
+		int d = *q++ - '0';
+		if (t > (INT64_MAX - d) / 10)
+			return "its time is too large";
+		t = t * 10 + d;
 	}
 	if (end - q != 6 || q[0] != ' ' || (q[1] != '+' && q[1] != '-'))
-		return -1;
+		return "its time zone is not +hhmm or -hhmm";
 	for (int i = 2; i < 6; i++)
 		if (q[i] < '0' || q[i] > '9')
-			return -1;
+			return "its time zone is not +hhmm or -hhmm";
+	/* Any four digits, as git takes them: +0099 is 99 minutes. */
 	sign = q[1] == '-' ? -1 : 1;
 	tz = ((q[2] - '0') * 10 + (q[3] - '0')) * 60 + (q[4] - '0') * 10 + (q[5] - '0');
 	id->time = t;
 	id->tz = sign * tz;
-	return 0;
+	return NULL;
+}
+
+/* Up to the blank line that ends the header (all of it without one). */
+static size_t header_len(const char *raw, size_t len)
+{
+	const char *e = len && raw[0] == '\n' ? raw : memmem(raw, len, "\n\n", 2);
+	return e ? (size_t)(e - raw) : len;
 }
 
 static int key_is(const char *line, size_t keylen, const char *key)
@@ -85,6 +115,8 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 	memset(c, 0, sizeof(*c));
 	if (len > COMMIT_MAX)
 		return bad("the commit is larger than 16 MiB");
+	if (memchr(raw, '\0', header_len(raw, len)))
+		return bad("its header contains a NUL byte (git fsck refuses it)");
 	while (p < end && *p != '\n') {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *sp, *val, *next;
@@ -156,14 +188,18 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 			if (parse_oid(&c->parents[nparents], val, vallen) < 0)
 				{ error = bad("a parent line is invalid"); goto fail; }
 			c->parent_count = ++nparents;
-		} else if (key_is(p, keylen, "author")) {
-			if (stage != 1 || parse_ident(&c->author, val, vallen) < 0)
-				{ error = bad("the author line is missing, misplaced or invalid"); goto fail; }
-			stage = 2;
-		} else if (key_is(p, keylen, "committer")) {
-			if (stage != 2 || parse_ident(&c->committer, val, vallen) < 0)
-				{ error = bad("the committer line is missing, misplaced or invalid"); goto fail; }
-			stage = 3;
+		} else if (key_is(p, keylen, "author") || key_is(p, keylen, "committer")) {
+			int author = p[0] == 'a';
+			const char *why;
+			if (stage != (author ? 1 : 2))
+				{ error = bad(author ? "the author line is missing or misplaced"
+				                     : "the committer line is missing or misplaced"); goto fail; }
+			if ((why = parse_ident(author ? &c->author : &c->committer, val, vallen))) {
+				error = gitchat_error_set(GITCHAT_EINVALID, "malformed commit: its %s line "
+				                          "is invalid: %s", author ? "author" : "committer", why);
+				goto fail;
+			}
+			stage = author ? 2 : 3;
 		} else if (stage != 3) {
 			error = bad("the header does not start with tree, parents, author, committer");
 			goto fail;
@@ -280,6 +316,22 @@ done:
 	return error;
 }
 
+/* Times within a calendar (DESIGN.md "Verification"): 1970 to 9999, so
+ * that every reader can show them; zones as git writes them (any four
+ * digits, at most 99:99 away). */
+static int check_times(const gitchat_commit *c)
+{
+	const gitchat_ident *id[2] = { &c->author, &c->committer };
+	static const char *what[2] = { "author", "committer" };
+
+	for (int i = 0; i < 2; i++)
+		if (!GITCHAT_TIME_VALID(id[i]->time))
+			return gitchat_error_set(GITCHAT_EVERIFY,
+				"its %s time %lld is after the year 9999", what[i],
+				(long long)id[i]->time);
+	return 0;
+}
+
 int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
                          git_repository *repo, const char *room,
                          const gitchat_limits *limits)
@@ -293,6 +345,8 @@ int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
 	if ((error = gitchat_sshsig_verify(signer, c->signature.ptr, c->signature.size, "git",
 	                                   c->payload.ptr, c->payload.size)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	if ((error = check_times(c)) < 0)
+		return error;
 	if (c->room_count == 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "it has no chat-room header");
 	if (c->room_count > 1)

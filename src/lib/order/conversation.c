@@ -268,6 +268,14 @@ static int report_one(const char *refname, const git_oid *id, const char *reason
 	return r->cb ? r->cb(&p, r->payload) : 0;
 }
 
+/* Reads every problem record, reporting none: only to know they are sound. */
+static int count_problems(const char *refname, const git_oid *id, const char *reason,
+                          void *payload)
+{
+	(void)refname; (void)id; (void)reason; (void)payload;
+	return 0;
+}
+
 /* libgit2's pack windows are process-wide: the caller chooses them
  * (gitchat/conversation.h). */
 int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *store,
@@ -339,6 +347,17 @@ int gitchat_conversation_load_ext(gitchat_conversation **out, gitchat_store *sto
 		goto done;
 	gitchat_index_free(old);
 	old = NULL;
+	/* A problem record out of bounds (under right sums: the index is data
+	 * on disk): the index goes, the refs order the room again. */
+	if ((error = gitchat_index_problems(s->ix, count_problems, NULL)) == GITCHAT_EINVALID) {
+		gitchat_index_free(s->ix);
+		s->ix = NULL;
+		gitchat_error_clear();
+		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+		error = build(&s->ix, s, &tips, NULL, have_prev ? prev_text : NULL);
+	}
+	if (error < 0)
+		goto done;
 	s->stats.invalid = gitchat_index_invalid(s->ix);
 	if (s->path)
 		gitchat_text_open(&s->text, s->path, gitchat_index_text_id(s->ix));
@@ -394,9 +413,23 @@ int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
 	return 0;
 }
 
+static int message_at(gitchat_message **out, conv_state *s, size_t i);
+
 int gitchat_conversation_message(gitchat_message **out, gitchat_conversation *conv, size_t i)
 {
 	conv_state *s = conv->s;
+	int error = message_at(out, s, i);
+
+	/* A record naming a missing commit, or one that is not what it says
+	 * (right sums over wrong records): rebuild, then read again. */
+	if ((error == GITCHAT_EINVALID || error == GITCHAT_ENOTFOUND) &&
+	    i < gitchat_index_count(s->ix) && (error = repair(s)) == 0)
+		error = message_at(out, s, i);
+	return error;
+}
+
+static int message_at(gitchat_message **out, conv_state *s, size_t i)
+{
 	gitchat_index_rec nd = { 0 };
 	gitchat_commit c;
 	git_oid parents[64];

@@ -10,10 +10,14 @@
 #include "order/index.h"
 #include "util/buf.h"
 #include "util/bytes.h"
+#include "util/date.h"
 #include "util/error.h"
 #include "util/fs.h"
 
-#define IX_MAGIC "GCORDX01"
+/* The index records verdicts (which commits are valid): a new version
+ * with every change of the rules of validity (02: identities as git fsck
+ * takes them, times within 1970..9999). */
+#define IX_MAGIC "GCORDX02"
 #define IX_HEADER 176
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16
@@ -248,10 +252,12 @@ int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limi
 	int fd, error;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		if (errno == ENOENT)
+	/* Not a regular file: EINVALID, rebuilt (and renamed over) like a
+	 * damaged one. */
+	if ((error = gitchat_fs_open_regular(&fd, NULL, path, O_RDONLY | O_NOFOLLOW, 0)) < 0) {
+		if (error == GITCHAT_ENOTFOUND)
 			return gitchat_error_set(GITCHAT_ENOTFOUND, "there is no order index '%s'", path);
-		return gitchat_error_set(GITCHAT_EIO, "cannot open '%s': %s", path, strerror(errno));
+		return error;
 	}
 	error = open_fd(out, fd, path, limits);
 	close(fd);
@@ -322,7 +328,8 @@ int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i)
 		out->target = NONE;
 	if (out->reply >= ix->c.nvalid)
 		out->reply = NONE;
-	if ((!out->invalid && (out->key >= ix->c.nkeys || out->kind > 3)) ||
+	if ((!out->invalid && (out->key >= ix->c.nkeys || out->kind > 3 ||
+	                       !GITCHAT_TIME_VALID(out->time))) ||
 	    (uint64_t)out->first_parent + out->nparents > ix->c.nparents ||
 	    out->invalid != (i >= ix->c.nvalid))
 		return corrupt(ix, "a message record is inconsistent");

@@ -13,7 +13,7 @@
  *
  * Layout, integers little endian:
  *
- *   header (176 bytes): magic "GCORDX01", block size, block count, file
+ *   header (176 bytes): magic "GCORDX02", block size, block count, file
  *     size, the verification limits it was built under, counts, the body
  *     offset, the offsets of the nine sections, the message cache's id
  *   block sums: BLAKE2b-128 of each block of the body (64 KiB)

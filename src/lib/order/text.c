@@ -12,6 +12,7 @@
 #include "order/text.h"
 #include "util/buf.h"
 #include "util/bytes.h"
+#include "util/date.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -142,9 +143,8 @@ int gitchat_text_append(gitchat_text_writer *w, const char *prefix,
 	if (text_path(&path, prefix, id) < 0)
 		return gitchat_error_oom();
 	w->path = gitchat_buf_detach(&path);
-	if ((w->fd = open(w->path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		int error = gitchat_error_set(errno == ENOENT ? GITCHAT_ENOTFOUND : GITCHAT_EIO,
-		                              "cannot open the message cache '%s'", w->path);
+	if (gitchat_fs_open_regular(&w->fd, NULL, w->path, O_RDWR | O_APPEND | O_NOFOLLOW, 0) < 0) {
+		int error = gitchat_error_last()->code;
 		gitchat_text_abort(w);
 		return error;
 	}
@@ -288,7 +288,10 @@ void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
 	memset(r, 0, sizeof(*r));
 	if (text_path(&path, prefix, id) < 0)
 		return;
-	fd = open(path.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Anything but a regular file is no cache: read from git instead. */
+	if (gitchat_fs_open_regular(&fd, NULL, path.ptr, O_RDONLY | O_NOFOLLOW, 0) < 0)
+		fd = -1;
+	gitchat_error_clear();
 	gitchat_buf_dispose(&path);
 	if (fd < 0)
 		return;
@@ -336,6 +339,11 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 		return GITCHAT_ENOTFOUND;
 	crypto_shorthash((unsigned char *)&sum, p + 16, len - 16, sum_key);
 	if (memcmp(&sum, p + 8, 8) != 0)
+		return GITCHAT_ENOTFOUND;
+	/* Data on disk: what validity bounds is bounded here too (else git). */
+	if (!GITCHAT_TIME_VALID((int64_t)gitchat_le64(p + 36)) ||
+	    (int32_t)gitchat_le32(p + 44) < -GITCHAT_TZ_MAX ||
+	    (int32_t)gitchat_le32(p + 44) > GITCHAT_TZ_MAX)
 		return GITCHAT_ENOTFOUND;
 	/* Sequential reads of a large room would keep the whole file resident:
 	 * give the pages back now and then (they stay in the page cache). */

@@ -70,7 +70,7 @@ int gitchat_ansi_put_safe(gitchat_buf *out, const char *s, size_t len, int color
 
 	while (i < len) {
 		size_t n = gitchat_utf8_decode(&cp, s + i, len - i);
-		if (!gitchat_cp_unsafe(cp) && !(cp == 0xfffd && n == 1)) {
+		if (!gitchat_cp_unsafe(cp) && !GITCHAT_UTF8_BAD(cp, n)) {
 			w += (size_t)gitchat_cp_width(cp);
 			i += n;
 			continue;
@@ -252,7 +252,7 @@ static void text(writer *w, const char *s, size_t len)
 		} else if (cp == ' ' && w->verbatim) {
 			word_add(w, " ", 1, 1);
 			flush_word(w);
-		} else if (gitchat_cp_unsafe(cp) || (cp == 0xfffd && n == 1)) {
+		} else if (gitchat_cp_unsafe(cp) || GITCHAT_UTF8_BAD(cp, n)) {
 			unsigned saved = w->style;
 			gitchat_cp_escape(esc, cp);
 			w->style |= GITCHAT_STYLE_REVERSE;

@@ -83,7 +83,7 @@ int gitchat_html_escape(gitchat_buf *out, const char *s, size_t len)
 		case '\n': case '\t': break;
 		default:
 			/* Controls (and bytes that are not UTF-8) would be parse errors. */
-			if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp == 0xfffd && n == 1))
+			if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || GITCHAT_UTF8_BAD(cp, n))
 				e = "\xef\xbf\xbd";
 		}
 		if (e) {
@@ -390,12 +390,11 @@ static int reactions(gitchat_buf *page, const gitchat_view_item *it)
 int gitchat_html_render_item(gitchat_buf *page, gitchat_html_renderer *r,
                              const gitchat_view_item *it)
 {
-	time_t tt = (time_t)it->msg->time;
 	struct tm tm;
 	int64_t day;
 	int error;
 
-	gmtime_r(&tt, &tm);
+	gitchat_time_split(&tm, it->msg->time, 0);
 	day = gitchat_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
 	                              (unsigned)tm.tm_mday);
 	if ((!r->have_day || day != r->last_day) && day_heading(page, &tm) < 0)

@@ -4,13 +4,19 @@
 #include "util/buf.h"
 #include "util/date.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 int gitchat_time_rfc3339(gitchat_buf *out, int64_t t)
 {
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), y;
-	int64_t secs = t - days * 86400;
+	int64_t days, y, secs;
 	unsigned m, d;
 
+	/* Valid messages are within 1970..9999; anything else (an API
+	 * caller's, never a message's) is clamped to the four-digit years
+	 * RFC 3339 has, never overflowed. */
+	t = GITCHAT_SHOWN(t);
+	days = gitchat_time_days(t);
+	secs = t - days * 86400;
 	gitchat_civil_from_days(days, &y, &m, &d);
 	return gitchat_buf_printf(out, "%04lld-%02u-%02uT%02d:%02d:%02dZ", (long long)y, m, d,
 	                          (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
@@ -19,23 +25,25 @@ int gitchat_time_rfc3339(gitchat_buf *out, int64_t t)
 int gitchat_json_string(gitchat_buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t i, n, run = 0;
+	uint32_t cp;
 
 	if (gitchat_buf_putc(out, '"') < 0)
 		return GITCHAT_ENOMEM;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (i = 0; i < len; i += n) {
 		char esc[7];
 		const char *e = NULL;
-		if (c == '"') e = "\\\"";
-		else if (c == '\\') e = "\\\\";
-		else if (c == '\n') e = "\\n";
-		else if (c == '\r') e = "\\r";
-		else if (c == '\t') e = "\\t";
-		else if (c < 0x20 || c == 0x7f) {
+		n = gitchat_utf8_decode(&cp, s + i, len - i);
+		if (cp == '"') e = "\\\"";
+		else if (cp == '\\') e = "\\\\";
+		else if (cp == '\n') e = "\\n";
+		else if (cp == '\r') e = "\\r";
+		else if (cp == '\t') e = "\\t";
+		else if (GITCHAT_UTF8_BAD(cp, n)) e = "\\ufffd";   /* not UTF-8: not JSON */
+		else if (cp < 0x20 || cp == 0x7f) {
 			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
+			esc[4] = hex[cp >> 4];
+			esc[5] = hex[cp & 15];
 			esc[6] = '\0';
 			e = esc;
 		}
@@ -43,7 +51,7 @@ int gitchat_json_string(gitchat_buf *out, const char *s, size_t len)
 			continue;
 		if (gitchat_buf_put(out, s + run, i - run) < 0 || gitchat_buf_puts(out, e) < 0)
 			return GITCHAT_ENOMEM;
-		run = i + 1;
+		run = i + n;
 	}
 	if (gitchat_buf_put(out, s + run, len - run) < 0 || gitchat_buf_putc(out, '"') < 0)
 		return GITCHAT_ENOMEM;

@@ -109,10 +109,7 @@ static unsigned author_color(const gitchat_pubkey *key)
 
 static void split_time(const gitchat_text_renderer *r, int64_t t, struct tm *tm)
 {
-	time_t tt = (time_t)t;
-
-	if (r->opts.utc || !localtime_r(&tt, tm))
-		gmtime_r(&tt, tm);
+	gitchat_time_split(tm, t, !r->opts.utc);
 }
 
 static int styled(gitchat_buf *out, const gitchat_text_renderer *r, unsigned style,

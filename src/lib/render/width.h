@@ -9,9 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decodes one code point at s (len > 0); returns its byte length (1 for a
- * bad byte, decoded as U+FFFD). */
-size_t gitchat_utf8_decode(uint32_t *cp, const char *s, size_t len);
+#include "util/utf8.h"     /* gitchat_utf8_decode, GITCHAT_UTF8_BAD */
 
 /* Columns a code point takes: 0 (combining, zero-width), 1, or 2 (East
  * Asian wide, emoji). Our own table, so that output does not depend on the

@@ -116,13 +116,13 @@ static void memo_write(git_repository *repo, const struct gitchat_send_memo *m)
 	 * Two writers of one log mixing their lines is harmless: their heads are
 	 * ordered by the ref's compare-and-swap, the current one descends from
 	 * the other, so what holds for either holds for it. */
-	fd = open(path.ptr, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == ENOENT) {
+	if (gitchat_fs_open_regular(&fd, NULL, path.ptr, O_WRONLY | O_CREAT | O_NOFOLLOW, 0644) ==
+	    GITCHAT_ENOTFOUND) {
 		char *slash = strrchr(path.ptr, '/');
 		*slash = '\0';
 		if (gitchat_fs_mkdir_p(path.ptr, 0755) == 0) {
 			*slash = '/';
-			fd = open(path.ptr, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+			gitchat_fs_open_regular(&fd, NULL, path.ptr, O_WRONLY | O_CREAT | O_NOFOLLOW, 0644);
 		}
 	}
 	if (fd < 0)

@@ -24,6 +24,7 @@ typedef struct {
 	int atz, ctz;
 } send_ident;
 
+/* 0 and *out, 1 when it is not set anywhere, or a negative error. */
 static int ident_field(char **out, const char *given, const char *env, git_repository *repo,
                        git_config **cfg, const char *key, const char *what)
 {
@@ -40,9 +41,7 @@ static int ident_field(char **out, const char *given, const char *env, git_repos
 		v = cv.ptr;
 	if (!v || !*v) {
 		git_buf_dispose(&cv);
-		return gitchat_error_set(GITCHAT_EINVALID,
-			"the author %s is unknown; set it with 'git config --global %s ...' "
-			"or %s", what, key, env);
+		return 1;   /* missing: the caller names every missing field at once */
 	}
 	if (strpbrk(v, "<>\n")) {
 		git_buf_dispose(&cv);
@@ -74,13 +73,30 @@ static int ident_resolve(send_ident *id, git_repository *repo, const gitchat_sen
 {
 	git_config *cfg = NULL;
 	int64_t now = (int64_t)time(NULL);
-	int error;
+	int error, no_name, no_email;
 
-	if ((error = ident_field(&id->name, o->author_name, "GIT_AUTHOR_NAME", repo, &cfg,
-	                         "user.name", "name")) < 0 ||
-	    (error = ident_field(&id->email, o->author_email, "GIT_AUTHOR_EMAIL", repo, &cfg,
-	                         "user.email", "email")) < 0 ||
-	    (error = ident_date(&id->atime, &id->atz, o->author_date, "GIT_AUTHOR_DATE", now)) < 0 ||
+
+	if ((no_name = ident_field(&id->name, o->author_name, "GIT_AUTHOR_NAME", repo, &cfg,
+	                           "user.name", "name")) < 0 ||
+	    (no_email = ident_field(&id->email, o->author_email, "GIT_AUTHOR_EMAIL", repo, &cfg,
+	                            "user.email", "email")) < 0) {
+		error = no_name < 0 ? no_name : no_email;
+		goto done;
+	}
+	/* Both missing is the usual first run: one error that names both. */
+	if (no_name || no_email) {
+		error = gitchat_error_set(GITCHAT_EINVALID,
+			"the author %s unknown; set %s with %s%s%s (or %s%s%s)",
+			no_name && no_email ? "name and email are" : no_name ? "name is" : "email is",
+			no_name && no_email ? "them" : "it",
+			no_name ? "'git config --global user.name \"Your Name\"'" : "",
+			no_name && no_email ? " and " : "",
+			no_email ? "'git config --global user.email you@example.com'" : "",
+			no_name ? "GIT_AUTHOR_NAME" : "", no_name && no_email ? " and " : "",
+			no_email ? "GIT_AUTHOR_EMAIL" : "");
+		goto done;
+	}
+	if ((error = ident_date(&id->atime, &id->atz, o->author_date, "GIT_AUTHOR_DATE", now)) < 0 ||
 	    (error = ident_date(&id->ctime, &id->ctz, o->committer_date, "GIT_COMMITTER_DATE", now)) < 0)
 		goto done;
 done:

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync/sync_internal.h"
+#include "sync/accept.h"
+#include "store/refs.h"
 #include "gitchat/verify.h"
 #include "message/commit.h"
 #include "util/error.h"
@@ -69,19 +70,8 @@ static int is_ancestor(git_repository *repo, const git_oid *a, const git_oid *d)
 	return 0;
 }
 
-int sync_odb_has(git_repository *repo, const git_oid *id)
-{
-	git_odb *odb = NULL;
-	int has = 0;
-
-	if (git_repository_odb(&odb, repo) == 0)
-		has = git_odb_exists(odb, id);
-	git_odb_free(odb);
-	return has;
-}
-
 /* Deletes refs/chat-quarantine/<remote>/ entirely. */
-static void quarantine_drop(sync_remote *r)
+static void quarantine_drop(sync_job *r)
 {
 	gitchat_buf glob = GITCHAT_BUF_INIT, prefix = GITCHAT_BUF_INIT;
 	git_reference_iterator *it = NULL;
@@ -104,14 +94,14 @@ done:
 	git_error_clear();
 }
 
-static int quarantine_ref(gitchat_buf *out, sync_remote *r, const char *refname)
+static int quarantine_ref(gitchat_buf *out, sync_job *r, const char *refname)
 {
 	gitchat_buf_clear(out);
 	return gitchat_buf_printf(out, SYNC_QUARANTINE_PREFIX "%s/%s", r->name,
 	                          refname + strlen(GITCHAT_REFS_PREFIX));
 }
 
-static int reject(sync_remote *r, const char *refname, const char *room,
+static int reject(sync_job *r, const char *refname, const char *room,
                   const gitchat_pubkey *key, const git_oid *commit, const char *reason)
 {
 	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_REJECTED };
@@ -126,8 +116,8 @@ static int reject(sync_remote *r, const char *refname, const char *room,
 	ev.key = key;
 	ev.commit = commit;
 	ev.reason = why.ptr;
-	r->res->pub.rejected++;
-	error = sync_emit(r, &ev);
+	r->report->res->pub.rejected++;
+	error = sync_report_emit(r->report, &ev);
 	gitchat_buf_dispose(&why);
 	return error;
 }
@@ -144,7 +134,7 @@ static int author_name(char **out, git_repository *repo, const git_oid *id)
 	return 0;
 }
 
-static int fork_event(sync_remote *r, const candidate *c, const git_oid *ours,
+static int fork_event(sync_job *r, const candidate *c, const git_oid *ours,
                       const char *fork_ref, int recorded)
 {
 	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_FORK };
@@ -160,8 +150,8 @@ static int fork_event(sync_remote *r, const candidate *c, const git_oid *ours,
 	ev.author_name = name;
 	ev.fork_ref = fork_ref;
 	ev.count = recorded ? 1 : 0;
-	r->res->pub.forks++;
-	error = sync_emit(r, &ev);
+	r->report->res->pub.forks++;
+	error = sync_report_emit(r->report, &ev);
 	free(name);
 	return error;
 }
@@ -169,7 +159,7 @@ static int fork_event(sync_remote *r, const candidate *c, const git_oid *ours,
 /* Our log and the remote's went different ways: keep the remote's under
  * refs/chat-remotes/<remote>/<room>/<key>, where the conversation loader
  * and the next send (which heals the fork) see it. */
-static int record_fork(sync_remote *r, const candidate *c, const git_oid *ours, oid_list *tips)
+static int record_fork(sync_job *r, const candidate *c, const git_oid *ours, oid_list *tips)
 {
 	gitchat_buf name = GITCHAT_BUF_INIT;
 	git_reference *ref = NULL;
@@ -209,7 +199,7 @@ done:
 	return error;
 }
 
-static int updated_event(sync_remote *r, const candidate *c, const git_oid *old)
+static int updated_event(sync_job *r, const candidate *c, const git_oid *old)
 {
 	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_UPDATED };
 
@@ -218,13 +208,13 @@ static int updated_event(sync_remote *r, const candidate *c, const git_oid *old)
 	ev.key = &c->ref.key;
 	ev.commit = &c->head->id;
 	ev.old = old;
-	r->res->pub.updated++;
-	return sync_emit(r, &ev);
+	r->report->res->pub.updated++;
+	return sync_report_emit(r->report, &ev);
 }
 
 /* One verified-or-rejected log. `tips` collects the new heads (for
  * counting the new messages). */
-static int accept_one(sync_remote *r, const candidate *c, oid_list *tips)
+static int accept_one(sync_job *r, const candidate *c, oid_list *tips)
 {
 	const git_oid *n = &c->head->id;
 	git_reference *ref = NULL;
@@ -295,7 +285,7 @@ static void count_kind(size_t kinds[4], git_repository *repo, const git_oid *id,
 /* New messages in `room`: commits the new heads reach that none of the old
  * heads of the room (both namespaces) did; kinds[] tells what they are
  * (read here, where each is met anyway, so callers need not walk again). */
-static int count_new(size_t *out, size_t kinds[4], sync_remote *r, const char *room,
+static int count_new(size_t *out, size_t kinds[4], sync_job *r, const char *room,
                      const git_oid *before_ids, size_t nbefore, const oid_list *tips)
 {
 	gitchat_buf raw = GITCHAT_BUF_INIT;
@@ -344,7 +334,7 @@ static int old_tips(git_oid **out, size_t *n, git_repository *repo, const char *
 }
 
 /* Verifies and applies the candidates of one room; counts what is new. */
-static int accept_room(sync_remote *r, candidate *c, size_t n)
+static int accept_room(sync_job *r, candidate *c, size_t n)
 {
 	oid_list tips = { 0 };
 	git_oid *before = NULL;
@@ -353,7 +343,7 @@ static int accept_room(sync_remote *r, candidate *c, size_t n)
 
 	if ((error = old_tips(&before, &nbefore, r->repo, c[0].room)) < 0)
 		return error;
-	for (i = 0; i < n && !r->cancelled; i++)
+	for (i = 0; i < n && !r->report->cancelled; i++)
 		if ((error = accept_one(r, &c[i], &tips)) < 0)
 			goto done;
 	if (tips.n) {
@@ -364,8 +354,8 @@ static int accept_room(sync_remote *r, candidate *c, size_t n)
 			ev.room = c[0].room;
 			ev.count = count;
 			memcpy(ev.kinds, kinds, sizeof(ev.kinds));
-			sync_result_count_room(r, c[0].room, count, kinds);
-			error = sync_emit(r, &ev);
+			sync_report_count_room(r->report, c[0].room, count, kinds);
+			error = sync_report_emit(r->report, &ev);
 		}
 	}
 done:
@@ -376,7 +366,7 @@ done:
 
 /* Drops fork records of this remote that our own log now contains (the
  * fork was healed): one head again. */
-static int prune_forks(sync_remote *r)
+static int prune_forks(sync_job *r)
 {
 	gitchat_buf glob = GITCHAT_BUF_INIT, local_name = GITCHAT_BUF_INIT;
 	git_reference_iterator *it = NULL;
@@ -392,7 +382,7 @@ static int prune_forks(sync_remote *r)
 	while (git_reference_next(&ref, it) == 0) {
 		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
 		    gitchat_chatref_parse(&parsed, git_reference_name(ref)) == 0 &&
-		    !strcmp(parsed.remote, r->name) && sync_room_wanted(r, parsed.room)) {
+		    !strcmp(parsed.remote, r->name) && sync_rooms_wanted(&r->rooms, parsed.room)) {
 			gitchat_buf_clear(&local_name);
 			if (gitchat_chatref_format(&local_name, NULL, parsed.room, &parsed.key) == 0 &&
 			    ref_value(&local, r->repo, local_name.ptr) &&
@@ -411,7 +401,7 @@ done:
 
 /* Sorts the advertisement into candidates: rejected names, other rooms,
  * logs we have, logs the remote is behind on, and the rest. */
-static int classify(candidate **out, size_t *nout, sync_remote *r)
+static int classify(candidate **out, size_t *nout, sync_job *r)
 {
 	candidate *c = NULL;
 	gitchat_buf fork_name = GITCHAT_BUF_INIT;
@@ -420,10 +410,10 @@ static int classify(candidate **out, size_t *nout, sync_remote *r)
 
 	*out = NULL;
 	*nout = 0;
-	if (r->heads.n && !(c = calloc(r->heads.n, sizeof(*c))))
+	if (r->conn->heads.n && !(c = calloc(r->conn->heads.n, sizeof(*c))))
 		return gitchat_error_oom();
-	for (i = 0; i < r->heads.n && !r->cancelled; i++) {
-		const sync_head *h = &r->heads.v[i];
+	for (i = 0; i < r->conn->heads.n && !r->report->cancelled; i++) {
+		const sync_head *h = &r->conn->heads.v[i];
 		git_oid local, fork;
 		int has_local;
 
@@ -434,7 +424,7 @@ static int classify(candidate **out, size_t *nout, sync_remote *r)
 				goto done;
 			continue;
 		}
-		if (!sync_room_wanted(r, c[n].ref.room))
+		if (!sync_rooms_wanted(&r->rooms, c[n].ref.room))
 			continue;
 		has_local = ref_value(&local, r->repo, h->refname);
 		if (has_local && git_oid_equal(&local, &h->id))
@@ -466,7 +456,7 @@ done:
 	return error;
 }
 
-static int fetch_missing(sync_remote *r, candidate *c, size_t n)
+static int fetch_missing(sync_job *r, candidate *c, size_t n)
 {
 	git_oid *ids = NULL;
 	const char **names = NULL;
@@ -485,14 +475,14 @@ static int fetch_missing(sync_remote *r, candidate *c, size_t n)
 			names[k++] = c[i].head->refname;
 		}
 	if (k)
-		error = sync_transport_fetch(r, ids, names, k);
+		error = r->conn->ops->fetch(r->conn, ids, (const char *const *)names, k);
 done:
 	free(ids);
 	free(names);
 	return error;
 }
 
-int sync_fetch_phase(sync_remote *r)
+int sync_accept_fetch(sync_job *r)
 {
 	candidate *c = NULL;
 	gitchat_buf qname = GITCHAT_BUF_INIT;
@@ -501,11 +491,11 @@ int sync_fetch_phase(sync_remote *r)
 	int error;
 
 	quarantine_drop(r);
-	if ((error = sync_transport_connect(r, GIT_DIRECTION_FETCH)) < 0)
+	if ((error = r->conn->ops->connect(r->conn, GIT_DIRECTION_FETCH)) < 0)
 		goto done;
 	if ((error = classify(&c, &n, r)) < 0 || (error = fetch_missing(r, c, n)) < 0)
 		goto done;
-	sync_transport_close(r);
+	r->conn->ops->close(r->conn);
 	/* Quarantine: what arrived is held by refs outside refs/chat/ until
 	 * verified, so that nothing prunes it and nothing shows it. */
 	for (i = 0; i < n; i++) {
@@ -534,16 +524,16 @@ int sync_fetch_phase(sync_remote *r)
 	n = start;
 	if (n)
 		qsort(c, n, sizeof(*c), cand_cmp);
-	for (start = 0; start < n && !r->cancelled; start = i) {
+	for (start = 0; start < n && !r->report->cancelled; start = i) {
 		for (i = start; i < n && !strcmp(c[i].room, c[start].room); i++)
 			;
 		if ((error = accept_room(r, c + start, i - start)) < 0)
 			goto done;
 	}
 	prune_forks(r);
-	error = r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller") : 0;
+	error = r->report->cancelled ? sync_report_cancelled_error() : 0;
 done:
-	sync_transport_close(r);
+	r->conn->ops->close(r->conn);
 	quarantine_drop(r);
 	free(c);
 	gitchat_buf_dispose(&qname);

@@ -14,10 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync/sync_internal.h"
+#include "sync/blocked.h"
+#include "sync/heads.h"
 #include "gitchat/verify.h"
 #include "util/error.h"
 #include "util/oidmap.h"
+
+typedef struct {
+	sync_report *report;
+	gitchat_store *store;
+	git_repository *repo;
+} blocked_ctx;
 
 /* The commits of `ours` that `theirs` does not reach. 0, or -1 when the
  * walk failed (a commit missing): then nothing can be said. */
@@ -50,7 +57,7 @@ done:
  * the log's key): *count = its commits in `missing`, *base = the first one
  * that is not (the newest of ours the remote holds); *has_base = 0 when the
  * chain ends first. */
-static void own_chain(size_t *count, git_oid *base, int *has_base, sync_remote *r,
+static void own_chain(size_t *count, git_oid *base, int *has_base, blocked_ctx *r,
                       const gitchat_tip *t, const gitchat_oidmap *missing)
 {
 	git_oid id = t->id;
@@ -84,7 +91,7 @@ static void own_chain(size_t *count, git_oid *base, int *has_base, sync_remote *
 
 /* 1 when `from` or one of its ancestors is signed by `key`, 0 when none
  * is, -1 when that cannot be told (a commit missing here). */
-static int any_signed_by(sync_remote *r, const git_oid *from, const gitchat_pubkey *key)
+static int any_signed_by(blocked_ctx *r, const git_oid *from, const gitchat_pubkey *key)
 {
 	git_revwalk *walk = NULL;
 	git_oid id;
@@ -119,7 +126,7 @@ done:
  * own copy (*base: REPAIR_RESET); a deletion only when nothing in it is
  * signed by the log's key at all; else unknown (a commit of it missing
  * here, say), never a guess. */
-static gitchat_sync_repair remote_base(git_oid *base, sync_remote *r, const gitchat_tip *t,
+static gitchat_sync_repair remote_base(git_oid *base, blocked_ctx *r, const gitchat_tip *t,
                                        const git_oid *theirs)
 {
 	gitchat_sync_repair repair = GITCHAT_SYNC_REPAIR_UNKNOWN;
@@ -158,7 +165,7 @@ static gitchat_sync_repair remote_base(git_oid *base, sync_remote *r, const gitc
 	return repair;
 }
 
-int sync_blocked_report(sync_remote *r, const gitchat_tip *t, const git_oid *theirs)
+static int report_one(blocked_ctx *r, const gitchat_tip *t, const git_oid *theirs)
 {
 	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_NOT_PUSHED };
 	gitchat_oidmap missing = GITCHAT_OIDMAP_INIT;
@@ -209,13 +216,20 @@ int sync_blocked_report(sync_remote *r, const gitchat_tip *t, const git_oid *the
 		}
 	}
 	gitchat_error_clear();
-	r->res->pub.not_pushed++;
+	r->report->res->pub.not_pushed++;
 	if (ev.blocked == GITCHAT_SYNC_BLOCKED_INVALID)
-		r->res->blocked_invalid++;
-	error = sync_emit(r, &ev);
+		r->report->res->blocked_invalid++;
+	error = sync_report_emit(r->report, &ev);
 done:
 	git_error_clear();
 	gitchat_oidmap_dispose(&missing);
 	gitchat_buf_dispose(&why);
 	return error;
+}
+
+int sync_blocked_report(sync_report *rep, gitchat_store *store, const gitchat_tip *t,
+                        const git_oid *theirs)
+{
+	blocked_ctx ctx = { rep, store, gitchat_store_repository(store) };
+	return report_one(&ctx, t, theirs);
 }

@@ -15,15 +15,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sodium.h>
 
-#include "sync/sync_internal.h"
+#include "sync/creds.h"
+#include "sync/url.h"
 #include "util/error.h"
 
 static int file_exists(const char *path)
@@ -43,16 +44,16 @@ static const char *local_user(void)
 	return pw ? pw->pw_name : "git";
 }
 
-static int set_failure(sync_remote *r, const char *msg)
+static int set_failure(sync_creds *r, const char *msg)
 {
-	gitchat_buf_clear(&r->failure);
-	gitchat_buf_puts(&r->failure, msg);
+	gitchat_buf_clear(r->failure);
+	gitchat_buf_puts(r->failure, msg);
 	git_error_set_str(GIT_ERROR_NET, msg);
 	return GIT_EAUTH;
 }
 
 /* The n-th key file candidate (0-based), or NULL past the end. */
-static int key_candidate(gitchat_buf *out, sync_remote *r, unsigned int n)
+static int key_candidate(gitchat_buf *out, sync_creds *r, unsigned int n)
 {
 	static const char *defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
 	const char *home = getenv("HOME");
@@ -81,19 +82,19 @@ static int key_candidate(gitchat_buf *out, sync_remote *r, unsigned int n)
 	return 0;
 }
 
-static int ssh_key_cred(git_credential **out, sync_remote *r, const char *user)
+static int ssh_key_cred(git_credential **out, sync_creds *r, const char *user)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT, pub = GITCHAT_BUF_INIT;
 	int error = 1;
 
 	/* stage 0: the agent; stages 1..: key files */
 	while (error == 1) {
-		unsigned int stage = r->creds.ssh_stage++;
+		unsigned int stage = r->ssh_stage++;
 		if (stage == 0) {
 			const char *sock = getenv("SSH_AUTH_SOCK");
 			if (!sock || !*sock)
 				continue;
-			gitchat_buf_puts(&r->creds.ssh_tried, "the ssh-agent");
+			gitchat_buf_puts(&r->ssh_tried, "the ssh-agent");
 			error = git_credential_ssh_key_from_agent(out, user);
 			break;
 		}
@@ -104,22 +105,22 @@ static int ssh_key_cred(git_credential **out, sync_remote *r, const char *user)
 		if (!path.size || !file_exists(path.ptr))
 			continue;
 		/* Offer each file once even if it is named twice. */
-		if (r->creds.ssh_tried.size && strstr(r->creds.ssh_tried.ptr, path.ptr))
+		if (r->ssh_tried.size && strstr(r->ssh_tried.ptr, path.ptr))
 			continue;
-		if (r->creds.ssh_tried.size)
-			gitchat_buf_puts(&r->creds.ssh_tried, ", ");
-		gitchat_buf_puts(&r->creds.ssh_tried, path.ptr);
+		if (r->ssh_tried.size)
+			gitchat_buf_puts(&r->ssh_tried, ", ");
+		gitchat_buf_puts(&r->ssh_tried, path.ptr);
 		gitchat_buf_clear(&pub);
 		gitchat_buf_printf(&pub, "%s.pub", path.ptr);
 		error = git_credential_ssh_key_new(out, user, file_exists(pub.ptr) ? pub.ptr : NULL,
 		                                   path.ptr, NULL);
 	}
-	if (error == -1 && !r->cancelled) {
+	if (error == -1 && !*r->cancelled) {
 		gitchat_buf msg = GITCHAT_BUF_INIT;
 		gitchat_buf_printf(&msg, "the ssh server took none of your keys for user '%s' "
 			"(tried: %s); add your public key to ~/.ssh/authorized_keys on the server, "
 			"load it into ssh-agent, or name its file with 'git config chat.sshKey PATH'",
-			user, r->creds.ssh_tried.size ? r->creds.ssh_tried.ptr :
+			user, r->ssh_tried.size ? r->ssh_tried.ptr :
 			"nothing: no ssh-agent and no ~/.ssh/id_ed25519");
 		error = set_failure(r, msg.ptr ? msg.ptr : "no ssh key");
 		gitchat_buf_dispose(&msg);
@@ -133,7 +134,7 @@ static int ssh_key_cred(git_credential **out, sync_remote *r, const char *user)
 
 /* Runs `git credential <action>` with `input`; collects stdout in `out`
  * (may be NULL). 0 when git exits 0. */
-static int run_git_credential(sync_remote *r, const char *action, const char *input,
+static int run_git_credential(sync_creds *r, const char *action, const char *input,
                               gitchat_buf *out)
 {
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, status = 0, error = -1;
@@ -141,7 +142,12 @@ static int run_git_credential(sync_remote *r, const char *action, const char *in
 	pid_t pid;
 	char chunk[4096];
 
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0)
+	/* git's standard input is a socket, not a pipe: git may exit before
+	 * reading it, and send(MSG_NOSIGNAL) then fails with EPIPE where a
+	 * write to a pipe would raise SIGPIPE, whose disposition belongs to the
+	 * program, not to this library. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0 ||
+	    pipe2(outp, O_CLOEXEC) < 0)
 		goto done;
 	if ((pid = fork()) < 0)
 		goto done;
@@ -157,21 +163,13 @@ static int run_git_credential(sync_remote *r, const char *action, const char *in
 	close(in[0]);
 	close(outp[1]);
 	in[0] = outp[1] = -1;
-	{
-		/* git may fail before reading its input: do not die of SIGPIPE. */
-		struct sigaction ign, old;
-		memset(&ign, 0, sizeof(ign));
-		ign.sa_handler = SIG_IGN;
-		sigaction(SIGPIPE, &ign, &old);
-		while (written < len) {
-			ssize_t w = write(in[1], input + written, len - written);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			written += (size_t)w;
-		}
-		sigaction(SIGPIPE, &old, NULL);
+	while (written < len) {
+		ssize_t w = send(in[1], input + written, len - written, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		written += (size_t)w;
 	}
 	close(in[1]);
 	in[1] = -1;
@@ -241,7 +239,7 @@ static void creds_clear_http(sync_creds *c)
 	c->http_filled = 0;
 }
 
-static int http_fill(sync_remote *r, const char *url, const char *user)
+static int http_fill(sync_creds *r, const char *url, const char *user)
 {
 	gitchat_buf in = GITCHAT_BUF_INIT, out = GITCHAT_BUF_INIT;
 	char *line, *save = NULL;
@@ -255,42 +253,42 @@ static int http_fill(sync_remote *r, const char *url, const char *user)
 	}
 	for (line = strtok_r(out.ptr, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "username=", 9)) {
-			free(r->creds.http_user);
-			r->creds.http_user = strdup(line + 9);
+			free(r->http_user);
+			r->http_user = strdup(line + 9);
 		} else if (!strncmp(line, "password=", 9)) {
-			if (r->creds.http_pass)
-				sodium_free(r->creds.http_pass);
-			r->creds.http_pass = secure_dup(line + 9, strlen(line + 9));
+			if (r->http_pass)
+				sodium_free(r->http_pass);
+			r->http_pass = secure_dup(line + 9, strlen(line + 9));
 		}
 	}
-	error = r->creds.http_user && r->creds.http_pass ? 0 : -1;
-	r->creds.http_filled = error == 0;
+	error = r->http_user && r->http_pass ? 0 : -1;
+	r->http_filled = error == 0;
 done:
 	gitchat_buf_dispose_secure(&in);
 	gitchat_buf_dispose_secure(&out);
 	return error;
 }
 
-static void http_report(sync_remote *r, const char *action)
+static void http_report(sync_creds *r, const char *action)
 {
 	gitchat_buf in = GITCHAT_BUF_INIT;
 
-	if (credential_input(&in, r->url, r->creds.http_user, r->creds.http_pass) == 0)
+	if (credential_input(&in, r->url, r->http_user, r->http_pass) == 0)
 		run_git_credential(r, action, in.ptr, NULL);
 	gitchat_buf_dispose_secure(&in);
 	gitchat_error_clear();
 }
 
-void sync_creds_finish(sync_remote *r, int ok)
+void sync_creds_finish(sync_creds *r, int ok)
 {
 	/* Only a refusal by the server (handled in the callback) rejects: a
 	 * network failure says nothing about the password. */
-	if (ok && r->creds.http_filled && !r->creds.http_rejected)
+	if (ok && r->http_filled && !r->http_rejected)
 		http_report(r, "approve");
-	creds_clear_http(&r->creds);
-	r->creds.http_rejected = 0;
-	r->creds.ssh_stage = 0;
-	gitchat_buf_clear(&r->creds.ssh_tried);
+	creds_clear_http(r);
+	r->http_rejected = 0;
+	r->ssh_stage = 0;
+	gitchat_buf_clear(&r->ssh_tried);
 }
 
 void sync_creds_dispose(sync_creds *c)
@@ -299,10 +297,20 @@ void sync_creds_dispose(sync_creds *c)
 	gitchat_buf_dispose(&c->ssh_tried);
 }
 
-int sync_credentials_cb(git_credential **out, const char *url, const char *username_from_url,
-                        unsigned int allowed_types, void *payload)
+void sync_creds_init(sync_creds *c, git_repository *repo, const gitchat_sync_options *opts,
+                     const char *url, gitchat_buf *failure, const int *cancelled)
 {
-	sync_remote *r = payload;
+	memset(c, 0, sizeof(*c));
+	c->repo = repo;
+	c->opts = opts;
+	c->url = url;
+	c->failure = failure;
+	c->cancelled = cancelled;
+}
+
+int sync_creds_acquire(git_credential **out, sync_creds *r, const char *url,
+                       const char *username_from_url, unsigned int allowed_types)
+{
 	gitchat_buf msg = GITCHAT_BUF_INIT;
 	int error;
 
@@ -319,10 +327,10 @@ int sync_credentials_cb(git_credential **out, const char *url, const char *usern
 		return ssh_key_cred(out, r, username_from_url ? username_from_url : local_user());
 	if ((allowed_types & GIT_CREDENTIAL_USERPASS_PLAINTEXT) &&
 	    (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8))) {
-		if (r->creds.http_filled) {
+		if (r->http_filled) {
 			/* Asked again: the server refused what the helpers gave. */
 			http_report(r, "reject");
-			r->creds.http_rejected = 1;
+			r->http_rejected = 1;
 			gitchat_buf_printf(&msg, "the server refused the user name and password that "
 				"git's credential helpers gave for '%s'; they were rejected (forgotten), "
 				"run 'git chat sync' again to be asked anew", url);
@@ -336,8 +344,8 @@ int sync_credentials_cb(git_credential **out, const char *url, const char *usern
 			error = set_failure(r, msg.ptr ? msg.ptr : "authentication required");
 			goto done;
 		}
-		error = git_credential_userpass_plaintext_new(out, r->creds.http_user,
-		                                              r->creds.http_pass);
+		error = git_credential_userpass_plaintext_new(out, r->http_user,
+		                                              r->http_pass);
 		goto done;
 	}
 	gitchat_buf_printf(&msg, "'%s' asks for a kind of authentication git-chat does not "

@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
-#include "sync/sync_internal.h"
+#include "sync/knownhosts.h"
 #include "util/base64.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -56,7 +58,9 @@ static int hashed_match(const char *field, size_t n, const char *name)
 	    gitchat_base64_decode(h, sizeof(h), &hlen, hash, (size_t)(field + n - hash),
 	                          GITCHAT_BASE64_PADDED) < 0 || hlen != 20)
 		return 0;
-	sync_hmac_sha1(mac, s, slen, (const unsigned char *)name, strlen(name));
+	/* OpenSSH's HashKnownHosts: HMAC-SHA1 keyed with the salt. */
+	if (!HMAC(EVP_sha1(), s, (int)slen, (const unsigned char *)name, strlen(name), mac, NULL))
+		return 0;
 	return sodium_memcmp(mac, h, 20) == 0;
 }
 
@@ -204,17 +208,17 @@ static void fingerprint(char *out, size_t size, const unsigned char *blob, size_
 	snprintf(out, size, "SHA256:%s", b64);
 }
 
-static int refuse(sync_remote *r, const char *msg)
+static int refuse(gitchat_buf *failure, const char *msg)
 {
-	gitchat_buf_clear(&r->failure);
-	gitchat_buf_puts(&r->failure, msg);
+	gitchat_buf_clear(failure);
+	gitchat_buf_puts(failure, msg);
 	git_error_set_str(GIT_ERROR_SSH, msg);
 	return GIT_ECERTIFICATE;
 }
 
-int sync_certificate_cb(git_cert *cert, int valid, const char *host, void *payload)
+int sync_knownhosts_verify(gitchat_buf *failure, const sync_hostkey_how *how, git_cert *cert,
+                           const char *host)
 {
-	sync_remote *r = payload;
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	const unsigned char *blob;
 	gitchat_buf lookup = GITCHAT_BUF_INIT, user_file = GITCHAT_BUF_INIT,
@@ -226,17 +230,15 @@ int sync_certificate_cb(git_cert *cert, int valid, const char *host, void *paylo
 	const char *where = NULL;
 	int i, error;
 
-	if (cert->cert_type == GIT_CERT_X509)
-		return sync_tls_certificate_check(r, cert, valid, host);
 	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2 || !(hk->type & GIT_CERT_SSH_RAW))
 		return GIT_PASSTHROUGH;
 	blob = (const unsigned char *)hk->hostkey;
 	if (blob_type(type, sizeof(type), blob, hk->hostkey_len) < 0)
-		return refuse(r, "the ssh server sent a host key git-chat cannot read");
+		return refuse(failure, "the ssh server sent a host key git-chat cannot read");
 	fingerprint(fp, sizeof(fp), blob, hk->hostkey_len);
-	if (r->port && r->port != 22) {
-		gitchat_buf_printf(&lookup, "[%s]:%d", host, r->port);
-		gitchat_buf_printf(&port_opt, "-p %d ", r->port);
+	if (how->port && how->port != 22) {
+		gitchat_buf_printf(&lookup, "[%s]:%d", host, how->port);
+		gitchat_buf_printf(&port_opt, "-p %d ", how->port);
 	} else {
 		gitchat_buf_puts(&lookup, host);
 	}
@@ -258,17 +260,17 @@ int sync_certificate_cb(git_cert *cert, int valid, const char *host, void *paylo
 		error = 0;
 		goto done;
 	}
-	if (res == KH_NOT_FOUND && r->opts->hostkey_cb) {
+	if (res == KH_NOT_FOUND && how->hostkey_cb) {
 		gitchat_sync_hostkey q = { 0 };
-		q.remote = r->name;
+		q.remote = how->remote;
 		q.host = host;
-		q.port = r->port ? r->port : 22;
+		q.port = how->port ? how->port : 22;
 		q.lookup_name = lookup.ptr;
 		q.key_type = type;
 		q.fingerprint = fp;
 		q.status = GITCHAT_HOSTKEY_UNKNOWN;
 		q.known_hosts = user_file.ptr;
-		if (r->opts->hostkey_cb(&q, r->opts->payload) == 1) {
+		if (how->hostkey_cb(&q, how->payload) == 1) {
 			error = 0;
 			goto done;
 		}
@@ -288,7 +290,7 @@ int sync_certificate_cb(git_cert *cert, int valid, const char *host, void *paylo
 	else
 		gitchat_buf_printf(&msg, "the ssh host key of '%s' (%s %s) is marked @revoked in "
 			"%s:%zu; refusing it", lookup.ptr, type, fp, where, line);
-	error = refuse(r, msg.ptr ? msg.ptr : "ssh host key refused");
+	error = refuse(failure, msg.ptr ? msg.ptr : "ssh host key refused");
 done:
 	gitchat_buf_dispose(&lookup);
 	gitchat_buf_dispose(&user_file);

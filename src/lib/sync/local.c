@@ -5,7 +5,7 @@
  * the asked logs travel (libgit2's own local transport sends the objects
  * of every ref of the remote). Unlike `git push PATH` (which runs
  * receive-pack, and so the hooks, there) this runs no hook of the remote
- * repository; sync_local_note_hooks says so when one is installed.
+ * repository; local_note_hooks says so when one is installed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,8 +14,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sync/sync_internal.h"
+#include "sync/local.h"
+#include "sync/pack.h"
+#include "store/refs.h"
 #include "util/error.h"
+
+/* `base` first, so that a sync_conn * is one. */
+typedef struct {
+	sync_conn base;
+	git_repository *repo;          /* ours */
+	git_repository *peer;          /* theirs, once opened */
+	const char *url;               /* its absolute path */
+	sync_report *report;
+} local_conn;
 
 static int dir_is_empty(const char *path)
 {
@@ -40,7 +51,7 @@ static int same_repository(git_repository *a, git_repository *b)
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-int sync_local_open(sync_remote *r)
+static int local_open(local_conn *r)
 {
 	struct stat st;
 	int error, create = 0;
@@ -59,10 +70,10 @@ int sync_local_open(sync_remote *r)
 		/* Sneakernet: a new stick or directory becomes a bare repository. */
 		if ((error = git_repository_init(&r->peer, r->url, 1)) < 0)
 			return gitchat_error_from_git(error, "cannot create a repository at '%s'", r->url);
-		r->created = 1;
+		r->base.created = 1;
 		{
 			gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_CREATED };
-			sync_emit(r, &ev);
+			sync_report_emit(r->report, &ev);
 		}
 		return 0;
 	}
@@ -83,59 +94,65 @@ int sync_local_open(sync_remote *r)
 	return 0;
 }
 
-static int head_cmp(const void *a, const void *b)
-{
-	return strcmp(((const sync_head *)a)->refname, ((const sync_head *)b)->refname);
-}
-
-int sync_local_list(sync_remote *r)
+static int local_list(local_conn *r)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
-	size_t cap = 0;
 	int error;
 
-	sync_heads_dispose(&r->heads);
+	sync_heads_dispose(&r->base.heads);
 	if ((error = git_reference_iterator_glob_new(&it, r->peer, GITCHAT_REFS_PREFIX "*")) < 0)
 		return gitchat_error_from_git(error, "cannot list the refs of '%s'", r->url);
 	while ((error = git_reference_next(&ref, it)) == 0) {
-		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
-			if (r->heads.n == cap) {
-				size_t ncap = cap ? cap * 2 : 16;
-				sync_head *nv = realloc(r->heads.v, ncap * sizeof(*nv));
-				if (!nv) {
-					git_reference_free(ref);
-					error = gitchat_error_oom();
-					goto done;
-				}
-				r->heads.v = nv;
-				cap = ncap;
-			}
-			if (!(r->heads.v[r->heads.n].refname = strdup(git_reference_name(ref)))) {
-				git_reference_free(ref);
-				error = gitchat_error_oom();
-				goto done;
-			}
-			git_oid_cpy(&r->heads.v[r->heads.n++].id, git_reference_target(ref));
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    (error = sync_heads_add(&r->base.heads, git_reference_name(ref),
+		                            git_reference_target(ref))) < 0) {
+			git_reference_free(ref);
+			goto done;
 		}
 		git_reference_free(ref);
 	}
 	error = error == GIT_ITEROVER ? 0 :
 	        gitchat_error_from_git(error, "cannot list the refs of '%s'", r->url);
-	if (r->heads.n)
-		qsort(r->heads.v, r->heads.n, sizeof(*r->heads.v), head_cmp);
+	sync_heads_sort(&r->base.heads);
 done:
 	git_reference_iterator_free(it);
 	return error;
 }
 
-int sync_local_fetch(sync_remote *r, const git_oid *ids, size_t n)
+static int local_connect(sync_conn *c, int direction)
 {
-	return sync_pack_copy(r, r->peer, r->repo, ids, n, GITCHAT_SYNC_RECEIVING);
+	local_conn *r = (local_conn *)c;
+	int error;
+
+	(void)direction;
+	return (error = local_open(r)) < 0 ? error : local_list(r);
 }
 
-int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
+static int pack_progress(const gitchat_sync_progress *p, void *payload)
 {
+	gitchat_sync_progress copy = *p;
+	return sync_report_progress(payload, &copy);
+}
+
+static int copy_objects(local_conn *r, git_repository *from, git_repository *to,
+                        const git_oid *ids, size_t n, gitchat_sync_direction dir)
+{
+	sync_pack_how how = { dir, r->url, pack_progress, r->report };
+	return sync_pack_copy(from, to, ids, n, &how);
+}
+
+static int local_fetch(sync_conn *c, const git_oid *ids, const char *const *refnames, size_t n)
+{
+	local_conn *r = (local_conn *)c;
+
+	(void)refnames;
+	return copy_objects(r, r->peer, r->repo, ids, n, GITCHAT_SYNC_RECEIVING);
+}
+
+static int local_push(sync_conn *c, sync_update *updates, size_t n)
+{
+	local_conn *r = (local_conn *)c;
 	git_reference *ref = NULL;
 	git_oid *ids = NULL;
 	size_t i;
@@ -145,7 +162,7 @@ int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
 		return gitchat_error_oom();
 	for (i = 0; i < n; i++)
 		ids[i] = updates[i].id;
-	error = sync_pack_copy(r, r->repo, r->peer, ids, n, GITCHAT_SYNC_SENDING);
+	error = copy_objects(r, r->repo, r->peer, ids, n, GITCHAT_SYNC_SENDING);
 	free(ids);
 	if (error < 0)
 		return error;
@@ -175,8 +192,10 @@ int sync_local_push(sync_remote *r, sync_update *updates, size_t n)
 	return 0;
 }
 
-void sync_local_close(sync_remote *r)
+static void local_close(sync_conn *c)
 {
+	local_conn *r = (local_conn *)c;
+
 	git_repository_free(r->peer);
 	r->peer = NULL;
 }
@@ -186,8 +205,9 @@ void sync_local_close(sync_remote *r)
  * PATH` would run them, through receive-pack). A team that relies on a
  * pre-receive hook serves the repository over ssh, http(s) or git daemon;
  * this tells whoever pushes by path that the hook was not run. */
-void sync_local_note_hooks(sync_remote *r)
+static void local_note_hooks(sync_conn *c)
 {
+	local_conn *r = (local_conn *)c;
 	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_HOOK_NOT_RUN };
 	git_config *cfg = NULL;
 	git_buf hooks = GIT_BUF_INIT;
@@ -195,7 +215,7 @@ void sync_local_note_hooks(sync_remote *r)
 	struct stat st;
 	int error;
 
-	if (!r->peer || r->created)
+	if (!r->peer || r->base.created)
 		return;
 	/* core.hooksPath (relative: to the repository, bare as ours are), else
 	 * hooks/ in the repository. */
@@ -209,10 +229,37 @@ void sync_local_note_hooks(sync_remote *r)
 	if (error == 0 && stat(path.ptr, &st) == 0 && S_ISREG(st.st_mode) &&
 	    access(path.ptr, X_OK) == 0) {
 		ev.reason = path.ptr;
-		sync_emit(r, &ev);
+		sync_report_emit(r->report, &ev);
 	}
 	git_buf_dispose(&hooks);
 	git_config_free(cfg);
 	gitchat_buf_dispose(&path);
 	git_error_clear();
+}
+
+static void local_free(sync_conn *c)
+{
+	local_close(c);
+	sync_conn_base_dispose(c);
+	free(c);
+}
+
+static const sync_conn_ops local_ops = {
+	local_connect, local_fetch, local_push, local_note_hooks, local_close, local_free,
+};
+
+int sync_local_new(sync_conn **out, git_repository *repo, const char *path,
+                   sync_report *report)
+{
+	local_conn *r;
+
+	*out = NULL;
+	if (!(r = calloc(1, sizeof(*r))))
+		return gitchat_error_oom();
+	r->base.ops = &local_ops;
+	r->repo = repo;
+	r->url = path;
+	r->report = report;
+	*out = &r->base;
+	return 0;
 }

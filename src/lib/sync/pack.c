@@ -2,11 +2,17 @@
  * Copying objects between two repositories on local paths as one new pack
  * (and its .idx, version 2), written directly.
  *
- * libgit2's way (a packbuilder feeding its indexer) costs most of a local
- * sync: a delta search over objects that do not delta (signed commits), and
- * an indexer that maps and unmaps the pack around every object it reads. A
- * chat log needs neither: each object is read once, deflated once, and the
- * index is built from what we wrote.
+ * libgit2's way (a packbuilder feeding its indexer, git_packbuilder_write)
+ * costs most of a local sync: a delta search over objects that do not
+ * delta (signed commits), and an indexer that maps and unmaps the pack
+ * around every object it reads. Measured in one run (docs/benchmarks.md,
+ * issue 10): 1,000 new messages onto 20,000 over a path, 177 ms of CPU
+ * with this writer, 356 ms with git_packbuilder_write (2.0x; wall 1.7x);
+ * on 100,000, 972 against 2,109 ms wall. A chat log needs neither: each
+ * object is read once, deflated once, and the index is built from what we
+ * wrote. tests/cli/test_sync_local.c has stock git check every pack and
+ * index written here (verify-pack, fsck), which fails the day the format
+ * drifts from what git and libgit2 read (a SHA-256 repository, say).
  *
  * The walk stops at commits the target already has (their history came
  * with them, as git's own negotiation assumes); trees, blobs and tags are
@@ -24,8 +30,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <openssl/evp.h>
 
-#include "sync/sync_internal.h"
+#include "sync/pack.h"
+#include "util/buf.h"
 #include "util/error.h"
 #include "util/bytes.h"
 #include "util/oidmap.h"
@@ -37,8 +45,7 @@ typedef struct {
 } pack_entry;
 
 typedef struct {
-	sync_remote *r;
-	gitchat_sync_direction dir;
+	const sync_pack_how *how;
 	git_odb *from, *to;
 	int fd;
 	gitchat_buf path;          /* the temporary pack */
@@ -199,13 +206,15 @@ static int progress(packer *p, int done)
 
 	if (!done && p->n % 256)
 		return 0;
-	pr.direction = p->dir;
+	if (!p->how->progress_cb)
+		return 0;
+	pr.direction = p->how->dir;
 	pr.objects = p->n;
 	pr.indexed_objects = p->n;
 	pr.total_objects = done ? p->n : 0;
 	pr.bytes = p->offset;
 	pr.done = done;
-	if (sync_progress(p->r, &pr))
+	if (p->how->progress_cb(&pr, p->how->payload) != 0)
 		return gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller");
 	return 0;
 }
@@ -223,7 +232,7 @@ static int collect(packer *p)
 		if ((error = git_odb_read(&obj, p->from, &id)) < 0) {
 			char hex[GIT_OID_HEXSZ + 1];
 			return gitchat_error_from_git(error, "object %s is missing in '%s'",
-			                              git_oid_tostr(hex, sizeof(hex), &id), p->r->url);
+			                              git_oid_tostr(hex, sizeof(hex), &id), p->how->where);
 		}
 		error = write_object(p, &id, git_odb_object_type(obj), git_odb_object_data(obj),
 		                     git_odb_object_size(obj));
@@ -247,26 +256,37 @@ static int entry_cmp(const void *a, const void *b)
 static int finish_pack(packer *p, unsigned char sum[20])
 {
 	unsigned char hdr[12], buf[65536];
-	sync_sha1_ctx sha;
+	EVP_MD_CTX *sha = NULL;
 	ssize_t r;
+	int error = 0;
 
 	memcpy(hdr, "PACK", 4);
 	gitchat_put_be32(hdr + 4, 2);
 	gitchat_put_be32(hdr + 8, (uint32_t)p->n);
 	if (pwrite(p->fd, hdr, 12, 0) != 12 || lseek(p->fd, 0, SEEK_SET) != 0)
 		return pack_fail(p, "write");
-	sync_sha1_init(&sha);
+	if (!(sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(sha, EVP_sha1(), NULL)) {
+		error = gitchat_error_set(GITCHAT_ERROR, "cannot compute SHA-1 (libcrypto)");
+		goto done;
+	}
 	while ((r = read(p->fd, buf, sizeof(buf))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return pack_fail(p, "read");
-		sync_sha1_update(&sha, buf, (size_t)r);
+		if (r < 0) {
+			error = pack_fail(p, "read");
+			goto done;
+		}
+		EVP_DigestUpdate(sha, buf, (size_t)r);
 	}
-	sync_sha1_final(&sha, sum);
+	if (!EVP_DigestFinal_ex(sha, sum, NULL)) {
+		error = gitchat_error_set(GITCHAT_ERROR, "cannot compute SHA-1 (libcrypto)");
+		goto done;
+	}
 	if (write_all(p->fd, sum, 20) < 0 || fsync(p->fd) < 0)
-		return pack_fail(p, "write");
-	return 0;
+		error = pack_fail(p, "write");
+done:
+	EVP_MD_CTX_free(sha);
+	return error;
 }
 
 static int write_index(packer *p, const char *path, const unsigned char pack_sum[20])
@@ -274,7 +294,6 @@ static int write_index(packer *p, const char *path, const unsigned char pack_sum
 	gitchat_buf idx = GITCHAT_BUF_INIT;
 	unsigned char b[8], sum[20];
 	uint32_t fanout[256] = { 0 }, large = 0;
-	sync_sha1_ctx sha;
 	size_t i;
 	int fd = -1, error = GITCHAT_ENOMEM;
 
@@ -315,9 +334,10 @@ static int write_index(packer *p, const char *path, const unsigned char pack_sum
 	}
 	if (gitchat_buf_put(&idx, pack_sum, 20) < 0)
 		goto done;
-	sync_sha1_init(&sha);
-	sync_sha1_update(&sha, idx.ptr, idx.size);
-	sync_sha1_final(&sha, sum);
+	if (!EVP_Digest(idx.ptr, idx.size, sum, NULL, EVP_sha1(), NULL)) {
+		error = gitchat_error_set(GITCHAT_ERROR, "cannot compute SHA-1 (libcrypto)");
+		goto done;
+	}
 	if (gitchat_buf_put(&idx, sum, 20) < 0)
 		goto done;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
@@ -377,8 +397,8 @@ done:
 	return error;
 }
 
-int sync_pack_copy(sync_remote *r, git_repository *from, git_repository *to,
-                   const git_oid *tips, size_t n, gitchat_sync_direction dir)
+int sync_pack_copy(git_repository *from, git_repository *to, const git_oid *tips, size_t n,
+                   const sync_pack_how *how)
 {
 	packer p;
 	unsigned char zero[12] = { 0 };
@@ -386,8 +406,7 @@ int sync_pack_copy(sync_remote *r, git_repository *from, git_repository *to,
 	int error;
 
 	memset(&p, 0, sizeof(p));
-	p.r = r;
-	p.dir = dir;
+	p.how = how;
 	p.fd = -1;
 	if ((error = git_repository_odb(&p.from, from)) < 0 ||
 	    (error = git_repository_odb(&p.to, to)) < 0) {

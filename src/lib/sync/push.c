@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync/sync_internal.h"
 #include "gitchat/verify.h"
+#include "sync/blocked.h"
+#include "sync/push.h"
+#include "store/refs.h"
 #include "util/error.h"
 
 static void updates_dispose(sync_update *u, size_t n)
@@ -30,12 +32,12 @@ static void updates_dispose(sync_update *u, size_t n)
 	free(u);
 }
 
-/* Which local logs to push, given r->heads. With `verify`, each is checked
+/* Which local logs to push, given r->conn->heads. With `verify`, each is checked
  * first (cheap: the verify cache holds our own logs). The logs that cannot
  * be pushed because the remote's copy is not in ours go to `blocked`
  * (indexes into local), to be told (sync_blocked_report). */
 static int plan(sync_update **out, size_t *nout, size_t *blocked, size_t *nblocked,
-                sync_remote *r, const gitchat_tips *local, int verify)
+                sync_job *r, const gitchat_tips *local, int verify)
 {
 	sync_update *u = NULL;
 	size_t i, n = 0;
@@ -48,7 +50,7 @@ static int plan(sync_update **out, size_t *nout, size_t *blocked, size_t *nblock
 		return gitchat_error_oom();
 	for (i = 0; i < local->count; i++) {
 		const gitchat_tip *t = &local->tips[i];
-		const sync_head *h = sync_heads_find(&r->heads, t->refname);
+		const sync_head *h = sync_heads_find(&r->conn->heads, t->refname);
 
 		if (h && git_oid_equal(&h->id, &t->id))
 			continue;
@@ -72,8 +74,8 @@ static int plan(sync_update **out, size_t *nout, size_t *blocked, size_t *nblock
 				ev.key = &t->ref.key;
 				ev.commit = &bad;
 				ev.reason = why.ptr ? why.ptr : "invalid";
-				r->res->pub.rejected++;
-				error = sync_emit(r, &ev);
+				r->report->res->pub.rejected++;
+				error = sync_report_emit(r->report, &ev);
 				gitchat_buf_dispose(&why);
 				if (error < 0)
 					goto done;
@@ -100,7 +102,7 @@ done:
 }
 
 /* Our refs/chat/ logs of the rooms asked for. */
-static int local_logs(gitchat_tips *out, sync_remote *r)
+static int local_logs(gitchat_tips *out, sync_job *r)
 {
 	gitchat_tips all;
 	size_t i;
@@ -111,7 +113,7 @@ static int local_logs(gitchat_tips *out, sync_remote *r)
 		return error;
 	for (i = 0; i < all.count; i++) {
 		gitchat_tip *t = &all.tips[i];
-		if (t->ref.remote[0] || !sync_room_wanted(r, t->ref.room)) {
+		if (t->ref.remote[0] || !sync_rooms_wanted(&r->rooms, t->ref.room)) {
 			free(t->refname);
 			continue;
 		}
@@ -123,19 +125,19 @@ static int local_logs(gitchat_tips *out, sync_remote *r)
 
 /* The server's words about a declined ref: its status and what its hooks
  * wrote during that push. */
-static int decline_reason(gitchat_buf *out, sync_remote *r, const char *status)
+static int decline_reason(gitchat_buf *out, sync_job *r, const char *status)
 {
 	size_t i;
 
 	gitchat_buf_clear(out);
 	if (gitchat_buf_puts(out, status ? status : "declined") < 0)
 		return GITCHAT_ENOMEM;
-	if (r->sideband.size) {
+	if (r->conn->sideband.size) {
 		if (gitchat_buf_puts(out, ": ") < 0)
 			return GITCHAT_ENOMEM;
-		for (i = 0; i < r->sideband.size; i++) {
-			char ch = r->sideband.ptr[i];
-			if (ch == '\n' && i + 1 == r->sideband.size)
+		for (i = 0; i < r->conn->sideband.size; i++) {
+			char ch = r->conn->sideband.ptr[i];
+			if (ch == '\n' && i + 1 == r->conn->sideband.size)
 				break;
 			if (gitchat_buf_puts(out, ch == '\n' ? " / " : (char[2]){ ch, 0 }) < 0)
 				return GITCHAT_ENOMEM;
@@ -144,13 +146,13 @@ static int decline_reason(gitchat_buf *out, sync_remote *r, const char *status)
 	return 0;
 }
 
-static int push_some(sync_remote *r, sync_update *u, size_t n)
+static int push_some(sync_job *r, sync_update *u, size_t n)
 {
 	gitchat_buf reason = GITCHAT_BUF_INIT;
 	size_t i;
 	int error;
 
-	if ((error = sync_transport_push(r, u, n)) < 0)
+	if ((error = r->conn->ops->push(r->conn, u, n)) < 0)
 		return error;
 	for (i = 0; i < n; i++) {
 		if (u[i].done || !u[i].reason)
@@ -169,20 +171,20 @@ static int push_some(sync_remote *r, sync_update *u, size_t n)
  * cache read, memory) must not keep the others from going out, so a
  * report that fails is told as a remote message and counted, not fatal.
  * Only a cancellation by the caller fails. */
-static int report_blocked(sync_remote *r, const gitchat_tips *local, const size_t *blocked,
+static int report_blocked(sync_job *r, const gitchat_tips *local, const size_t *blocked,
                           size_t nblocked)
 {
-	for (size_t i = 0; i < nblocked && !r->cancelled; i++) {
+	for (size_t i = 0; i < nblocked && !r->report->cancelled; i++) {
 		const gitchat_tip *t = &local->tips[blocked[i]];
-		const sync_head *h = sync_heads_find(&r->heads, t->refname);
+		const sync_head *h = sync_heads_find(&r->conn->heads, t->refname);
 		gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_REMOTE_MESSAGE };
 		gitchat_buf why = GITCHAT_BUF_INIT;
 
-		if (!h || sync_blocked_report(r, t, &h->id) == 0 || r->cancelled)
+		if (!h || sync_blocked_report(r->report, r->store, t, &h->id) == 0 || r->report->cancelled)
 			continue;
 		/* Held back for a reason unknown: a problem, like an invalid copy. */
-		r->res->pub.not_pushed++;
-		r->res->blocked_invalid++;
+		r->report->res->pub.not_pushed++;
+		r->report->res->blocked_invalid++;
 		if (gitchat_buf_printf(&why, "%s was not pushed (the remote's copy is not in it), "
 		                       "and why could not be worked out: %s", t->refname,
 		                       gitchat_error_last()->message) < 0)
@@ -194,13 +196,13 @@ static int report_blocked(sync_remote *r, const gitchat_tips *local, const size_
 		ev.old = &h->id;
 		ev.reason = why.ptr ? why.ptr : "a log was not pushed (out of memory)";
 		gitchat_error_clear();
-		sync_emit(r, &ev);
+		sync_report_emit(r->report, &ev);
 		gitchat_buf_dispose(&why);
 	}
-	return r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller") : 0;
+	return r->report->cancelled ? sync_report_cancelled_error() : 0;
 }
 
-int sync_push_phase(sync_remote *r, int have_heads)
+int sync_push_logs(sync_job *r, int have_heads)
 {
 	gitchat_tips local;
 	sync_update *u = NULL;
@@ -224,31 +226,31 @@ int sync_push_phase(sync_remote *r, int have_heads)
 		u = NULL;
 		n = 0;
 	}
-	if ((error = sync_transport_connect(r, GIT_DIRECTION_PUSH)) < 0 ||
+	if ((error = r->conn->ops->connect(r->conn, GIT_DIRECTION_PUSH)) < 0 ||
 	    (error = plan(&u, &n, blocked, &nblocked, r, &local, 1)) < 0)
 		goto done;
 	if (n == 0)
 		goto report;
-	if (r->local)
-		sync_local_note_hooks(r);
-	if (r->cancelled)
+	if (r->conn->ops->before_push)
+		r->conn->ops->before_push(r->conn);
+	if (r->report->cancelled)
 		goto done;
 	if ((error = push_some(r, u, n)) < 0)
 		goto done;
 	for (i = 0; i < n; i++)
 		declined += !u[i].done;
 	if (declined && n > 1) {
-		for (i = 0; i < n && !r->cancelled; i++) {
+		for (i = 0; i < n && !r->report->cancelled; i++) {
 			if (u[i].done)
 				continue;
 			free(u[i].reason);
 			u[i].reason = NULL;
-			sync_transport_close(r);
-			if ((error = sync_transport_connect(r, GIT_DIRECTION_PUSH)) < 0)
+			r->conn->ops->close(r->conn);
+			if ((error = r->conn->ops->connect(r->conn, GIT_DIRECTION_PUSH)) < 0)
 				goto done;
 			/* The remote may have moved meanwhile: refresh the old value. */
 			{
-				const sync_head *h = sync_heads_find(&r->heads, u[i].refname);
+				const sync_head *h = sync_heads_find(&r->conn->heads, u[i].refname);
 				if (h)
 					u[i].old = h->id;
 				else
@@ -277,17 +279,17 @@ int sync_push_phase(sync_remote *r, int have_heads)
 		ev.old = git_oid_is_zero(&u[i].old) ? NULL : &u[i].old;
 		ev.reason = u[i].reason;
 		if (u[i].done)
-			r->res->pub.pushed++;
+			r->report->res->pub.pushed++;
 		else
-			r->res->pub.declined++;
-		if (sync_emit(r, &ev) != 0)
+			r->report->res->pub.declined++;
+		if (sync_report_emit(r->report, &ev) != 0)
 			break;
 	}
 report:
 	/* After the push: a report cannot hold back the other logs. */
 	error = report_blocked(r, &local, blocked, nblocked);
 done:
-	sync_transport_close(r);
+	r->conn->ops->close(r->conn);
 	updates_dispose(u, n);
 	free(blocked);
 	gitchat_tips_dispose(&local);

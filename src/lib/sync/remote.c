@@ -5,7 +5,10 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "sync/sync_internal.h"
+#include "gitchat/sync.h"
+#include "sync/remote.h"
+#include "util/buf.h"
+#include "sync/url.h"
 #include "util/error.h"
 
 /* An absolute path with symlinks, "." and ".." resolved; for a path that
@@ -129,7 +132,7 @@ static int find_configured(char **out, git_repository *repo, const char *canon)
 	return error < 0 ? error : 0;
 }
 
-static int fill_host(sync_remote *r)
+static int fill_host(sync_target *r)
 {
 	sync_url u;
 	int error;
@@ -166,7 +169,7 @@ static int unknown_remote(git_repository *repo, const char *arg)
 	return error;
 }
 
-int sync_remote_resolve(sync_remote *r, const char *arg)
+int sync_target_resolve(sync_target *r, git_repository *repo, const char *arg)
 {
 	git_remote *rem = NULL;
 	char *canon = NULL;
@@ -174,10 +177,8 @@ int sync_remote_resolve(sync_remote *r, const char *arg)
 
 	if (!arg || !*arg)
 		return gitchat_error_set(GITCHAT_EINVALID, "an empty remote name");
-	if (!(r->arg = strdup(arg)))
-		return gitchat_error_oom();
 	if (!strstr(arg, "://") && git_remote_name_is_valid(&valid, arg) == 0 && valid &&
-	    git_remote_lookup(&rem, r->repo, arg) == 0) {
+	    git_remote_lookup(&rem, repo, arg) == 0) {
 		const char *url = git_remote_url(rem);
 		if (!url || !*url) {
 			error = gitchat_error_set(GITCHAT_EINVALID,
@@ -202,7 +203,7 @@ int sync_remote_resolve(sync_remote *r, const char *arg)
 	/* A bare word that names neither a remote nor an existing path is a
 	 * typo far more often than a wish for a new repository here. */
 	if (!strchr(arg, '/') && !strchr(arg, ':') && access(arg, F_OK) != 0) {
-		error = unknown_remote(r->repo, arg);
+		error = unknown_remote(repo, arg);
 		goto done;
 	}
 	if ((error = canonical(&canon, arg)) < 0)
@@ -210,7 +211,7 @@ int sync_remote_resolve(sync_remote *r, const char *arg)
 	r->local = is_local(arg);
 	r->url = canon;
 	canon = NULL;
-	if ((error = find_configured(&r->name, r->repo, r->url)) < 0 ||
+	if ((error = find_configured(&r->name, repo, r->url)) < 0 ||
 	    (!r->name && (error = hashed_name(&r->name, r->url)) < 0))
 		goto done;
 	error = fill_host(r);
@@ -284,20 +285,13 @@ done:
 	return error;
 }
 
-void sync_remote_dispose(sync_remote *r)
+void sync_target_dispose(sync_target *t)
 {
-	sync_transport_close(r);
-	sync_heads_dispose(&r->heads);
-	sync_creds_dispose(&r->creds);
-	free(r->ca_used);
-	gitchat_buf_dispose(&r->sideband);
-	gitchat_buf_dispose(&r->line);
-	gitchat_buf_dispose(&r->failure);
-	free(r->arg);
-	free(r->name);
-	free(r->url);
-	free(r->pushurl);
-	free(r->host);
+	free(t->name);
+	free(t->url);
+	free(t->pushurl);
+	free(t->host);
+	memset(t, 0, sizeof(*t));
 }
 
 int gitchat_sync_remotes(git_strarray *out, gitchat_store *store)
@@ -307,14 +301,12 @@ int gitchat_sync_remotes(git_strarray *out, gitchat_store *store)
 
 int gitchat_sync_remote_name(gitchat_buf *out, gitchat_store *store, const char *remote)
 {
-	sync_remote r;
+	sync_target t;
 	int error;
 
-	memset(&r, 0, sizeof(r));
-	r.store = store;
-	r.repo = gitchat_store_repository(store);
-	if ((error = sync_remote_resolve(&r, remote)) == 0)
-		error = gitchat_buf_puts(out, r.name);
-	sync_remote_dispose(&r);
+	memset(&t, 0, sizeof(t));
+	if ((error = sync_target_resolve(&t, gitchat_store_repository(store), remote)) == 0)
+		error = gitchat_buf_puts(out, t.name);
+	sync_target_dispose(&t);
 	return error;
 }

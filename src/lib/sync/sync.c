@@ -1,73 +1,31 @@
+/*
+ * gitchat_sync: the orchestrator. For each remote: what the argument names
+ * (remote.h), a connection (transport.h for the network, local.h for a
+ * path), the fetch half (accept.h), the push half (push.h), and the
+ * result (report.h). The parts below never call back up here:
+ *
+ *   sync.c -> remote.c (url.c)
+ *          -> transport.c -> creds.c, knownhosts.c, tls.c (url.c)
+ *          -> local.c -> pack.c
+ *          -> accept.c         -> conn.h (the connection, through its ops)
+ *          -> push.c -> blocked.c
+ *   every part -> report.c, heads.c (the bottom)
+ */
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync/sync_internal.h"
+#include "sync/accept.h"
+#include "sync/local.h"
+#include "sync/push.h"
+#include "sync/remote.h"
+#include "sync/report.h"
+#include "sync/transport.h"
 #include "util/error.h"
 
 struct gitchat_sync_result {
 	sync_result_entry *v;
 	size_t n;
 };
-
-int sync_emit(sync_remote *r, gitchat_sync_event *ev)
-{
-	ev->remote = r->name ? r->name : r->arg;
-	ev->url = r->url ? r->url : r->arg;
-	if (!r->cancelled && r->opts->event_cb && r->opts->event_cb(ev, r->opts->payload) != 0)
-		r->cancelled = 1;
-	return r->cancelled ? gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller") : 0;
-}
-
-int sync_progress(sync_remote *r, gitchat_sync_progress *p)
-{
-	p->remote = r->name;
-	if (r->cancelled)
-		return -1;
-	if (r->opts->progress_cb && r->opts->progress_cb(p, r->opts->payload) != 0) {
-		r->cancelled = 1;
-		return -1;
-	}
-	return 0;
-}
-
-int sync_room_wanted(const sync_remote *r, const char *room)
-{
-	if (!r->rooms)
-		return 1;
-	for (size_t i = 0; i < r->nrooms; i++)
-		if (!strcmp(r->rooms[i], room))
-			return 1;
-	return 0;
-}
-
-void sync_result_count_room(sync_remote *r, const char *room, size_t count,
-                            const size_t kinds[4])
-{
-	sync_result_entry *e = r->res;
-	size_t i;
-	gitchat_sync_room_count *nr;
-	char **nn;
-
-	e->pub.received += count;
-	for (i = 0; i < 4; i++)
-		e->pub.received_kinds[i] += kinds[i];
-	for (i = 0; i < e->nrooms; i++)
-		if (!strcmp(e->room_names[i], room)) {
-			e->rooms[i].count += count;
-			return;
-		}
-	if (!(nr = realloc(e->rooms, (e->nrooms + 1) * sizeof(*nr))))
-		return;
-	e->rooms = nr;
-	if (!(nn = realloc(e->room_names, (e->nrooms + 1) * sizeof(*nn))))
-		return;
-	e->room_names = nn;
-	if (!(nn[e->nrooms] = strdup(room)))
-		return;
-	nr[e->nrooms].room = nn[e->nrooms];
-	nr[e->nrooms].count = count;
-	e->nrooms++;
-}
 
 static int room_cmp(const void *a, const void *b)
 {
@@ -154,51 +112,71 @@ done:
 
 /* --- the run ---------------------------------------------------------- */
 
-static void remote_failed(sync_remote *r, const char *reason)
+static void remote_failed(sync_report *rep, const char *reason)
 {
 	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_REMOTE_FAILED };
-	sync_result_entry *e = r->res;
-	int was_cancelled = r->cancelled;
+	sync_result_entry *e = rep->res;
+	int was_cancelled = rep->cancelled;
 
 	e->pub.failed = 1;
 	free(e->error);
 	e->error = strdup(reason);
 	e->pub.error = e->error ? e->error : "failed";
 	ev.reason = e->pub.error;
-	r->cancelled = 0;   /* the failure itself is always told */
-	sync_emit(r, &ev);
-	r->cancelled = was_cancelled;
+	rep->cancelled = 0;   /* the failure itself is always told */
+	sync_report_emit(rep, &ev);
+	rep->cancelled = was_cancelled;
 }
 
-static void sync_one(sync_remote *r, const char *arg)
+static int conn_open(sync_conn **out, git_repository *repo, const sync_target *t,
+                     sync_report *rep)
 {
-	sync_result_entry *e = r->res;
+	return t->local ? sync_local_new(out, repo, t->url, rep)
+	                : sync_transport_new(out, repo, t, rep);
+}
+
+/* One remote: what the argument names, a connection to it, the fetch half,
+ * the push half; the outcome into `e`. */
+static void sync_one(sync_result_entry *e, gitchat_store *store, const sync_rooms *rooms,
+                     const gitchat_sync_options *opts, const char *arg)
+{
+	sync_target t;
+	sync_report rep = { opts, arg, arg, 0, e };
+	sync_job job = { store, gitchat_store_repository(store), NULL, *rooms, &rep, NULL };
 	int error = 0, fetched = 0;
 
-	if ((error = sync_remote_resolve(r, arg)) < 0)
+	memset(&t, 0, sizeof(t));
+	error = sync_target_resolve(&t, job.repo, arg);
+	rep.remote = t.name ? t.name : arg;
+	rep.url = t.url ? t.url : arg;
+	job.name = t.name;
+	if (error < 0 || (error = conn_open(&job.conn, job.repo, &t, &rep)) < 0)
 		goto done;
-	if (!(r->opts->flags & GITCHAT_SYNC_NO_FETCH)) {
-		if ((error = sync_fetch_phase(r)) < 0)
+	if (!(opts->flags & GITCHAT_SYNC_NO_FETCH)) {
+		if ((error = sync_accept_fetch(&job)) < 0)
 			goto done;
 		fetched = 1;
 	}
-	if (!(r->opts->flags & GITCHAT_SYNC_NO_PUSH) && !r->cancelled)
-		error = sync_push_phase(r, fetched);
-	if (error == 0 && r->cancelled)
-		error = gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller");
+	if (!(opts->flags & GITCHAT_SYNC_NO_PUSH) && !rep.cancelled)
+		error = sync_push_logs(&job, fetched);
+	if (error == 0 && rep.cancelled)
+		error = sync_report_cancelled_error();
 done:
-	e->name = strdup(r->name ? r->name : arg);
-	e->url = strdup(r->url ? r->url : arg);
+	e->name = strdup(rep.remote);
+	e->url = strdup(rep.url);
 	e->pub.name = e->name ? e->name : "";
 	e->pub.url = e->url ? e->url : "";
-	e->pub.created = r->created;
+	e->pub.created = job.conn ? job.conn->created : 0;
 	if (error < 0)
-		remote_failed(r, gitchat_error_last()->message[0] ? gitchat_error_last()->message
-		                                                  : "failed");
+		remote_failed(&rep, gitchat_error_last()->message[0] ? gitchat_error_last()->message
+		                                                     : "failed");
 	if (e->nrooms)
 		qsort(e->rooms, e->nrooms, sizeof(*e->rooms), room_cmp);
 	e->pub.rooms = e->rooms;
 	e->pub.rooms_count = e->nrooms;
+	if (job.conn)
+		job.conn->ops->free(job.conn);
+	sync_target_dispose(&t);
 }
 
 int gitchat_sync(gitchat_sync_result **out, gitchat_store *store, const char *const *remotes,
@@ -209,6 +187,7 @@ int gitchat_sync(gitchat_sync_result **out, gitchat_store *store, const char *co
 	git_repository *repo = gitchat_store_repository(store);
 	git_strarray configured = { NULL, 0 };
 	room_list rooms = { 0 };
+	sync_rooms filter;
 	const char *const *args = remotes;
 	size_t i;
 	int error, have_rooms = 0;
@@ -245,18 +224,10 @@ int gitchat_sync(gitchat_sync_result **out, gitchat_store *store, const char *co
 		goto done;
 	}
 	res->n = count;
-	for (i = 0; i < count; i++) {
-		sync_remote r;
-		memset(&r, 0, sizeof(r));
-		r.store = store;
-		r.repo = repo;
-		r.opts = opts;
-		r.rooms = have_rooms ? (const char *const *)rooms.v : NULL;
-		r.nrooms = rooms.n;
-		r.res = &res->v[i];
-		sync_one(&r, args[i]);
-		sync_remote_dispose(&r);
-	}
+	filter.v = have_rooms ? (const char *const *)rooms.v : NULL;
+	filter.n = rooms.n;
+	for (i = 0; i < count; i++)
+		sync_one(&res->v[i], store, &filter, opts, args[i]);
 	gitchat_error_clear();
 	*out = res;
 	res = NULL;
@@ -291,20 +262,10 @@ size_t gitchat_sync_result_problems(const gitchat_sync_result *result)
 
 void gitchat_sync_result_free(gitchat_sync_result *result)
 {
-	size_t i, k;
-
 	if (!result)
 		return;
-	for (i = 0; i < result->n; i++) {
-		sync_result_entry *e = &result->v[i];
-		free(e->name);
-		free(e->url);
-		free(e->error);
-		for (k = 0; k < e->nrooms; k++)
-			free(e->room_names[k]);
-		free(e->room_names);
-		free(e->rooms);
-	}
+	for (size_t i = 0; i < result->n; i++)
+		sync_result_entry_dispose(&result->v[i]);
 	free(result->v);
 	free(result);
 }

@@ -25,7 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sync/sync_internal.h"
+#include "sync/tls.h"
+#include "sync/url.h"
+#include "util/buf.h"
 #include "util/error.h"
 
 /* What Debian's libgit2 (mbedTLS) loads at git_libgit2_init. */
@@ -205,18 +207,18 @@ done:
 	return error;
 }
 
-int sync_tls_prepare(sync_remote *r, const char *url)
+int sync_tls_prepare(sync_tls *t, git_repository *repo, const char *url)
 {
 	git_config *cfg = NULL;
 	tls_setting file = { 0 }, dir = { 0 };
 	int error;
 
-	free(r->ca_used);
-	r->ca_used = NULL;
-	r->tls_untrusted = 0;
+	free(t->ca_used);
+	t->ca_used = NULL;
+	t->untrusted = 0;
 	if (!is_https(url))
 		return 0;
-	if ((error = git_repository_config_snapshot(&cfg, r->repo)) < 0) {
+	if ((error = git_repository_config_snapshot(&cfg, repo)) < 0) {
 		error = gitchat_error_from_git(error, "cannot read the git config");
 		goto done;
 	}
@@ -233,7 +235,7 @@ int sync_tls_prepare(sync_remote *r, const char *url)
 		if (dir.value)
 			gitchat_buf_printf(&used, "%sthe CA directory '%s' (from %s)",
 			                   file.value ? " and " : "", dir.value, dir.source);
-		r->ca_used = gitchat_buf_detach(&used);
+		t->ca_used = gitchat_buf_detach(&used);
 	}
 done:
 	free(file.value);
@@ -242,14 +244,14 @@ done:
 	return error;
 }
 
-int sync_tls_certificate_check(sync_remote *r, git_cert *cert, int valid, const char *host)
+int sync_tls_certificate_check(sync_tls *t, git_cert *cert, int valid, const char *host)
 {
 	(void)cert;
 	(void)host;
 	/* libgit2 checked the chain and the name; its reason (kept when we
 	 * pass) goes into the message sync_tls_error() writes. */
 	if (!valid)
-		r->tls_untrusted = 1;
+		t->untrusted = 1;
 	return GIT_PASSTHROUGH;
 }
 
@@ -267,7 +269,7 @@ static void one_line(gitchat_buf *out, const char *s)
 			gitchat_buf_putc(out, s[i]);
 }
 
-int sync_tls_error(sync_remote *r, const char *what, const char *url)
+int sync_tls_error(const sync_tls *t, const char *what, const char *url)
 {
 	const git_error *ge = git_error_last();
 	gitchat_buf why = GITCHAT_BUF_INIT;
@@ -284,9 +286,15 @@ int sync_tls_error(sync_remote *r, const char *what, const char *url)
 		"(git config, or GIT_SSL_CAINFO) at that CA's certificate; if it names "
 		"another host, use the name it was made for",
 		what, url, u.host ? u.host : "the server",
-		r->ca_used && *r->ca_used ? r->ca_used : "the system's CA certificates",
+		t->ca_used && *t->ca_used ? t->ca_used : "the system's CA certificates",
 		why.ptr ? why.ptr : "");
 	sync_url_dispose(&u);
 	gitchat_buf_dispose(&why);
 	return error;
+}
+
+void sync_tls_dispose(sync_tls *t)
+{
+	free(t->ca_used);
+	memset(t, 0, sizeof(*t));
 }

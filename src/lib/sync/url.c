@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sync/sync_internal.h"
+#include "sync/url.h"
 #include "util/buf.h"
 #include "util/error.h"
 

@@ -12,16 +12,42 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+int gitchat_fs_open_regular(int *fd, struct stat *st, const char *path, int flags, mode_t mode)
+{
+	struct stat own;
+	int error = 0;
+
+	if (!st)
+		st = &own;
+	if ((*fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode)) < 0) {
+		if (errno == ENOENT)
+			return gitchat_error_set(GITCHAT_ENOTFOUND, "'%s' does not exist", path);
+		if (errno == ELOOP && (flags & O_NOFOLLOW))
+			return gitchat_error_set(GITCHAT_EINVALID,
+				"'%s' is a symbolic link, not a file; remove it", path);
+		if (errno == ENXIO)     /* a FIFO opened for writing with no reader */
+			return gitchat_error_set(GITCHAT_EINVALID,
+				"'%s' is not a regular file; remove it", path);
+		return gitchat_error_set(GITCHAT_EIO, "cannot open '%s': %s", path, strerror(errno));
+	}
+	if (fstat(*fd, st) < 0)
+		error = gitchat_error_set(GITCHAT_EIO, "cannot read '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		error = gitchat_error_set(GITCHAT_EINVALID, "'%s' is not a regular file; remove it", path);
+	if (error < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return error;
+}
+
 int gitchat_fs_read(gitchat_buf *out, const char *path, size_t max)
 {
 	int fd, error = 0;
 	ssize_t n;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return gitchat_error_set(GITCHAT_ENOTFOUND, "'%s' does not exist", path);
-		return gitchat_error_set(GITCHAT_EIO, "cannot open '%s': %s", path, strerror(errno));
-	}
+	if ((error = gitchat_fs_open_regular(&fd, NULL, path, O_RDONLY, 0)) < 0)
+		return error;
 	for (;;) {
 		if (gitchat_buf_grow(out, 4096) < 0) {
 			error = GITCHAT_ENOMEM;

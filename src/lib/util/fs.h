@@ -5,7 +5,20 @@
 #include <sys/types.h>
 #include "gitchat/common.h"
 
-/* Reads a whole file of at most `max` bytes (GITCHAT_EINVALID beyond). */
+#include <sys/stat.h>
+
+/* Opens a file of local state (or a key) without ever blocking, for every
+ * reader and appender of such files: O_NONBLOCK, so that a FIFO at `path`
+ * cannot hang the open, then fstat, refusing anything but a regular file.
+ * `flags` is O_RDONLY, O_WRONLY or O_RDWR, with O_APPEND, O_CREAT (then
+ * `mode`) or O_NOFOLLOW as needed. *st may be NULL. 0; GITCHAT_ENOTFOUND
+ * when there is nothing at `path`; GITCHAT_EINVALID when it is not a
+ * regular file (or, with O_NOFOLLOW, a symbolic link); GITCHAT_EIO. */
+int gitchat_fs_open_regular(int *fd, struct stat *st, const char *path, int flags, mode_t mode);
+
+/* Reads a whole regular file of at most `max` bytes (GITCHAT_EINVALID
+ * beyond, or when it is not a regular file). Follows a symbolic link: keys
+ * and known_hosts are often links into a dotfiles directory. */
 int gitchat_fs_read(gitchat_buf *out, const char *path, size_t max);
 
 /* Writes a file atomically: a temporary created with O_EXCL|O_NOFOLLOW and

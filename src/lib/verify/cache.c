@@ -13,8 +13,10 @@
 #include "util/fs.h"
 #include "util/oidmap.h"
 
-#define CACHE_MAGIC "GCVRFY02"
-#define CACHE_MAGIC_V1 "GCVRFY01"
+/* Bumped whenever the rules of validity change: a verdict is only as good
+ * as the rules it was reached under. 03: identities as git fsck takes
+ * them, times within 1970..9999. Older files are rebuilt. */
+#define CACHE_MAGIC "GCVRFY03"
 #define CACHE_HEADER 32
 #define REC GIT_OID_RAWSZ
 #define INVALID_BIT 0x80000000u
@@ -44,7 +46,7 @@ struct gitchat_verify_cache {
 	cache_room *rooms;
 	size_t nrooms;
 	cache_failure *failures;
-	size_t nfailures;
+	size_t nfailures, cfailures;   /* doubling: a room may hold 200,000 */
 };
 
 int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
@@ -195,9 +197,11 @@ static int room_load(gitchat_verify_cache *c, cache_room *r)
 		return 0;
 	if (room_path(&path, c, r) < 0)
 		return GITCHAT_ENOMEM;
-	if ((fd = open(path.ptr, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 || fstat(fd, &st) < 0 ||
-	    st.st_size < CACHE_HEADER)
-		goto done;              /* absent or unreadable: start empty */
+	if (gitchat_fs_open_regular(&fd, &st, path.ptr, O_RDONLY | O_NOFOLLOW, 0) < 0 ||
+	    st.st_size < CACHE_HEADER) {
+		gitchat_error_clear();
+		goto done;              /* absent, unreadable or no file: start empty */
+	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
 		goto done;
@@ -207,14 +211,10 @@ static int room_load(gitchat_verify_cache *c, cache_room *r)
 	nrec = (r->maplen - CACHE_HEADER) / REC;   /* a torn last record is ignored */
 	header(h1, &c->limits, CACHE_MAGIC, 0);
 	nsorted = gitchat_be32(d + 20);
-	if (memcmp(d, h1, 20) == 0 && nsorted <= nrec) {
-		/* ours */
-	} else if (header(h1, &c->limits, CACHE_MAGIC_V1, 0), memcmp(d, h1, CACHE_HEADER) == 0) {
-		nsorted = 0;            /* the unsorted first format: all tail */
-	} else {
+	if (memcmp(d, h1, 20) != 0 || nsorted > nrec) {
 		munmap(r->map, r->maplen);
 		r->map = NULL;
-		unlink(path.ptr);       /* other limits or damaged: rebuild */
+		unlink(path.ptr);       /* other rules, other limits or damaged: rebuild */
 		goto done;
 	}
 	r->sorted = d + CACHE_HEADER;
@@ -323,9 +323,14 @@ int gitchat_verify_cache_set_invalid(gitchat_verify_cache *c, const char *room,
 
 	if ((error = room_get(&r, c, room)) < 0)
 		return error;
-	if (!(nf = realloc(c->failures, (c->nfailures + 1) * sizeof(*nf))))
-		return gitchat_error_oom();
-	c->failures = nf;
+	if (c->nfailures == c->cfailures) {
+		size_t cap = c->cfailures ? c->cfailures * 2 : 64;
+		if (c->nfailures >= INVALID_BIT - 1 || !(nf = realloc(c->failures, cap * sizeof(*nf))))
+			return gitchat_error_oom();
+		c->failures = nf;
+		c->cfailures = cap;
+	}
+	nf = c->failures;
 	nf[c->nfailures].cause = *cause;
 	if (!(nf[c->nfailures].reason = strdup(reason)))
 		return gitchat_error_oom();
@@ -336,21 +341,22 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
 	unsigned char h[CACHE_HEADER];
-	int fd;
+	int fd, error;
 
 	if (!r->pending.size)
 		return;
 	if (!c->dir || room_path(&path, c, r) < 0)
 		goto done;
-	fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
+	error = gitchat_fs_open_regular(&fd, NULL, path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
+	if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID) {
 		/* The first flush: create the directory, and the file whole, header
 		 * included, so that no reader sees a file without one (losing that
-		 * race to another writer is fine). */
+		 * race to another writer is fine). What is not a regular file (a
+		 * FIFO, a link) is replaced: the cache is ours to rebuild. */
 		header(h, &c->limits, CACHE_MAGIC, 0);
 		if (gitchat_fs_mkdir_p(c->dir, 0755) == 0)
-			gitchat_fs_write_new(path.ptr, h, CACHE_HEADER, 0644, 0);
-		fd = open(path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+			gitchat_fs_write_new(path.ptr, h, CACHE_HEADER, 0644, error == GITCHAT_EINVALID);
+		gitchat_fs_open_regular(&fd, NULL, path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
 	}
 	if (fd < 0)
 		goto done;

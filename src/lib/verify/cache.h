@@ -3,7 +3,7 @@
  *
  * In memory, per room: oid -> valid, or invalid and why. On disk, only
  * valid results: $GIT_DIR/chat/verified/<room>, a 32-byte header (magic
- * "GCVRFY02", u32 max_text, u32 max_tree, u32 max_parents, u32 nsorted,
+ * "GCVRFY03", u32 max_text, u32 max_tree, u32 max_parents, u32 nsorted,
  * 8 zero bytes, all big endian), then nsorted 20-byte commit ids in
  * ascending order, then ids appended as they are verified (O_APPEND, one
  * write per flush, so concurrent writers keep their records whole).
@@ -13,8 +13,8 @@
  * tail is loaded, and once it is long the file is rewritten sorted (to a
  * temporary file renamed over it: an append racing with that is lost, which
  * only costs a check later). A file whose header names other limits or
- * another format is ignored and rewritten (a "GCVRFY01" file of the same
- * limits is read as all tail); a torn last record is ignored. The file is
+ * another format (earlier ones hold verdicts of earlier rules) is ignored
+ * and rewritten; a torn last record is ignored. The file is
  * local state, like the refs themselves: whoever can write it can also
  * write refs/chat.
  */

@@ -11,8 +11,7 @@
 
 static int64_t midnight(int64_t t)
 {
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-	return days * 86400;
+	return gitchat_time_days(t) * 86400;
 }
 
 static int relative(int64_t *out, const char *s, int64_t now)
@@ -25,7 +24,8 @@ static int relative(int64_t *out, const char *s, int64_t now)
 	long long n = strtoll(s, &end, 10);
 	size_t i, len;
 
-	if (end == s || n < 0)
+	/* Refused, not clamped: more than the calendar holds is no date. */
+	if (end == s || n < 0 || n > GITCHAT_TIME_MAX)
 		return -1;
 	while (*end == ' ')
 		end++;
@@ -39,6 +39,8 @@ static int relative(int64_t *out, const char *s, int64_t now)
 		while (*end == ' ')
 			end++;
 		if (strcasecmp(end, "ago"))
+			return -1;
+		if ((int64_t)n > GITCHAT_TIME_MAX / units[i].secs)
 			return -1;
 		*out = now - (int64_t)n * units[i].secs;
 		return 0;
@@ -67,13 +69,13 @@ int gitchat_date_parse_human(int64_t *out, const char *s, int64_t now)
 	if (relative(out, s, now) == 0)
 		return 0;
 	if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &consumed) == 3 &&
-	    consumed == 10 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
+	    consumed == 10 && y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= 31) {
 		*out = gitchat_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400;
 		return 0;
 	}
 	if (gitchat_date_parse(out, &tz, s) == 0)
 		return 0;
 	return gitchat_error_set(GITCHAT_EINVALID,
-		"cannot read the date '%s'; use YYYY-MM-DD, ISO 8601 (2025-11-26T10:00:00Z), "
+		"cannot read the date '%s' (dates run from 1970 to 9999); use YYYY-MM-DD, ISO 8601 (2025-11-26T10:00:00Z), "
 		"@SECONDS, 'yesterday' or 'N days ago'", s);
 }
