@@ -73,10 +73,7 @@ static int listing_comment(gitchat_buf *out, const char *path, const char *own)
  * it holds no ed25519 key. */
 static int read_pub(gitchat_pubkey *out, gitchat_buf *comment, const char *path)
 {
-	static const unsigned char head[] = "\0\0\0\x0bssh-ed25519\0\0\0\x20";
-	unsigned char blob[64];
 	char line[8192], *b64, *end;
-	size_t len = 0;
 	gitchat_buf pub = GITCHAT_BUF_INIT;
 	FILE *f = NULL;
 	int error = -1;
@@ -87,11 +84,9 @@ static int read_pub(gitchat_pubkey *out, gitchat_buf *comment, const char *path)
 	line[strcspn(line, "\r\n")] = '\0';
 	b64 = line + 12;
 	end = b64 + strcspn(b64, " ");
-	if (sodium_base642bin(blob, sizeof(blob), b64, (size_t)(end - b64), NULL, &len, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    len != sizeof(head) - 1 + GITCHAT_PUBKEY_SIZE || memcmp(blob, head, sizeof(head) - 1))
+	/* The key through the library's reader (one base64 reader). */
+	if (gitchat_pubkey_load(out, path) < 0)
 		goto done;
-	memcpy(out->bytes, blob + sizeof(head) - 1, GITCHAT_PUBKEY_SIZE);
 	while (*end == ' ')
 		end++;
 	error = gitchat_buf_puts(comment, end) < 0 ? -1 : 0;

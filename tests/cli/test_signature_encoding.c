@@ -9,6 +9,9 @@
  * older version stored it) stays readable: log, rooms, export show
  * everything else, verify names the commit and the reason.
  *
+ * The same for a byte with the high bit set in place of a '/' or '+'
+ * (libsodium 1.0.18 reads 0xAF as '/' and 0xAB as '+').
+ *
  * The replay: a re-wrapped copy of Bob's signed message (same signed
  * bytes, another commit id) used as a parent of Mallory's message is
  * refused, so Bob is not shown saying the same thing twice and his
@@ -152,6 +155,18 @@ static char *width76(const char *p, const char *sig)
 {
 	return t_commit_with_signature(p, t_rewrap_armor(sig, 76, "\n"));
 }
+/* 0xAF for the first '/' of the base64 (0xAB for a '+' if there is none). */
+static char *high_bit(const char *p, const char *sig)
+{
+	char *s = t_replace(sig, "", ""), *body = strchr(s, '\n') + 1, *at;
+
+	if ((at = strchr(body, '/')) != NULL)
+		*at = '\xaf';
+	else if ((at = strchr(body, '+')) != NULL)
+		*at = '\xab';
+	cr_assert(at != NULL, "the signature has no '/' or '+' to replace:\n%s", sig);
+	return t_commit_with_signature(p, s);
+}
 static char *gpgsig_first(const char *p, const char *sig)
 {
 	char *c = t_commit_with_signature(t_replace(p, "chat-future x\n", ""), sig);
@@ -166,6 +181,7 @@ Test(signature_encoding, refused_by_hook_and_sync_room_stays_readable, .timeout 
 		{ "CR", crlf, "armored exactly as ssh-keygen writes it" },
 		{ "64 columns", width64, "armored exactly as ssh-keygen writes it" },
 		{ "76 columns", width76, "armored exactly as ssh-keygen writes it" },
+		{ "a high-bit byte for '/' or '+'", high_bit, "armored exactly as ssh-keygen writes it" },
 		{ "gpgsig first", gpgsig_first, "a header follows the gpgsig header" },
 	};
 	site s = open_site();

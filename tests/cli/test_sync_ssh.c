@@ -251,3 +251,37 @@ Test(sync_ssh, agent_first_then_key_files)
 	kill(agent, SIGTERM);
 	t_server_stop(f.ssh);
 }
+
+/* One text per key (issue 9): libsodium 1.0.18 reads 0xAF as '/' in base64,
+ * ssh does not. A hashed known_hosts name whose salt has 0xAF for a '/'
+ * names no host: the host stays unknown, as it is to ssh. */
+Test(sync_ssh, high_bit_byte_in_known_hosts_is_not_base64)
+{
+	fixture f;
+	const char *salt = "//////////////////////////8=";   /* twenty 0xff bytes */
+	char *hash, *good, *bad;
+	t_run r;
+
+	setup(&f);
+	r = t_sh("printf '%%s' '%s' | openssl dgst -sha1 -binary -mac HMAC "
+	         "-macopt hexkey:%s | base64", lookup_name(&f),
+	         "ffffffffffffffffffffffffffffffffffffffff");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	hash = tp_keep(strndup(r.out, strcspn(r.out, "\n")));
+	t_run_free(&r);
+	good = tp_strdup_printf("|1|%s|%s %s\n", salt, hash, t_server_host_pubkey(f.ssh));
+	bad = tp_strdup_printf("%s", good);
+	bad[3 + 5] = '\xaf';
+
+	t_write_file(f.known_hosts, bad, strlen(bad));
+	r = tp_sync(&f.a, f.url, NULL);
+	cr_assert_eq(r.status, 1, "the host was taken as known:\n%s", r.err);
+	cr_assert(tp_contains(r.err, "is not known"), "%s", r.err);
+	t_run_free(&r);
+	assert_untouched(&f);
+
+	/* The same line with the '/' is the host. */
+	t_write_file(f.known_hosts, good, strlen(good));
+	tp_sync_ok(&f.a, f.url);
+	t_server_stop(f.ssh);
+}

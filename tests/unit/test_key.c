@@ -469,3 +469,22 @@ Test(key, corrupt_keys)
 	encode_key(bad, &k, k.len);
 	free(t_key_hex(bad));
 }
+
+/* libsodium 1.0.18 reads 0xAF as '/' and 0xAB as '+'; ssh-keygen does not:
+ * such a key file is damaged (and is read on the constant-time path). */
+Test(key, high_bit_bytes_are_not_base64)
+{
+	const char *dir = t_scratch();
+	char *orig = t_keygen(dir, "orig", 1), *bad = t_path(dir, "bad");
+	char *text = t_read_file(orig, NULL);
+	char *body = strstr(text, "-----\n") + 6, *at;
+
+	if ((at = strchr(body, '/')) != NULL)
+		*at = '\xaf';
+	else if ((at = strchr(body, '+')) != NULL)
+		*at = '\xab';
+	cr_assert(at != NULL, "the key has no '/' or '+' to replace:\n%s", text);
+	t_write_file(bad, text, strlen(text));
+	chmod(bad, 0600);
+	assert_key_error(dir, bad, "corrupt");
+}

@@ -6,6 +6,7 @@
 
 #include "crypto/age_internal.h"
 #include "util/buf.h"
+#include "util/base64.h"
 #include "util/error.h"
 
 #define COLUMNS 64
@@ -118,8 +119,9 @@ static int decode_lines(gitchat_buf *bin, const unsigned char *in, size_t *pos,
 		short_seen = n < COLUMNS;
 		if (gitchat_buf_grow(bin, n / 4 * 3) < 0)
 			return GITCHAT_ENOMEM;
-		if (age_b64_decode_padded((unsigned char *)bin->ptr + bin->size, &got,
-		                          (const char *)line, n) < 0)
+		/* Armor is ciphertext, not a secret: the fast table decoder. */
+		if (gitchat_base64_decode((unsigned char *)bin->ptr + bin->size, n / 4 * 3, &got,
+		                          (const char *)line, n, GITCHAT_BASE64_PADDED) < 0)
 			return bad_armor(*lineno, "is not canonical padded base64");
 		bin->size += got;
 		if (got < n / 4 * 3)

@@ -74,11 +74,6 @@ void age_hkdf(unsigned char *out, size_t out_len, const unsigned char *salt,
 /* Unpadded standard base64 (age's header encoding): encode appends;
  * decode is strict (canonical, no padding, no whitespace) and wants
  * exactly `len` bytes unless `got` is given (then at most len). */
-/* 1 when s holds only base64 characters ('=' too when `padding`). */
-int age_b64_alphabet(const char *s, size_t n, int padding);
-/* Strict padded base64 (armor lines): a whole number of groups, '=' only
- * at the end, canonical; *got bytes written to out (room for n / 4 * 3). */
-int age_b64_decode_padded(unsigned char *out, size_t *got, const char *s, size_t n);
 int age_b64_put(gitchat_buf *out, const unsigned char *data, size_t len);
 int age_b64_decode(unsigned char *out, size_t len, size_t *got, const char *s, size_t slen);
 

@@ -6,6 +6,7 @@
 #include "crypto/age_internal.h"
 #include "crypto/key_internal.h"
 #include "util/buf.h"
+#include "util/base64.h"
 #include "util/error.h"
 
 #define IDENTITY_HRP "AGE-SECRET-KEY-"
@@ -205,9 +206,8 @@ static int parse_ssh_line(gitchat_age_recipient **out, const char *s, size_t len
 	end = memchr(b64, ' ', len - (size_t)(b64 - s));
 	if (!end)
 		end = s + len;
-	if (!age_b64_alphabet(b64, (size_t)(end - b64), 1) ||
-	    sodium_base642bin(blob, sizeof(blob), b64, (size_t)(end - b64), NULL, &n, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	if (gitchat_base64_decode(blob, sizeof(blob), &n, b64, (size_t)(end - b64),
+	                          GITCHAT_BASE64_PADDED) < 0 ||
 	    gitchat_pubkey_parse_blob(&pk, blob, n) < 0)
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"invalid ssh-ed25519 public key: the base64 key blob is damaged");

@@ -21,14 +21,16 @@ int gitchat_armor_encode(gitchat_buf *out, const char *label,
  * gitchat_armor_encode writes for the data (and ssh-keygen too): the BEGIN
  * line, base64 in lines of 70 columns (the last one shorter), canonical
  * padding, the END line, each ended by one "\n", nothing else. Returns
- * GITCHAT_EINVALID with no message set; the caller knows what the block
+ * GITCHAT_EINVALID; the caller sets the message, it knows what the block
  * was for. */
 int gitchat_armor_decode(unsigned char **out, size_t *outlen, const char *label,
                          const char *text, size_t len, unsigned int flags);
-/* The first `want` bytes (at most 96) of what gitchat_armor_decode with
- * GITCHAT_ARMOR_EXACT returns, after the same check of the whole layout,
- * decoding only the lines they lie in: for readers of a leading field of
- * many blobs verified before. */
+/* The first `want` bytes of what gitchat_armor_decode with
+ * GITCHAT_ARMOR_EXACT returns, after the same checks of the whole text
+ * (layout and base64: one reader), without an allocation: for readers of
+ * a leading field of many blobs verified before. Blobs of up to
+ * GITCHAT_ARMOR_HEAD_MAX / 4 * 3 bytes. */
+#define GITCHAT_ARMOR_HEAD_MAX 4096
 int gitchat_armor_decode_head(unsigned char *out, size_t want, const char *label,
                               const char *text, size_t len);
 void gitchat_armor_free(unsigned char *bin, int secret);

@@ -20,6 +20,7 @@
 #include "gitchat/key.h"
 #include "crypto/armor.h"
 #include "crypto/key_internal.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -441,8 +442,7 @@ int gitchat_pubkey_load(gitchat_pubkey *out, const char *keypath)
 	if (data.size <= strlen(GITCHAT_SSH_ED25519) + 1 ||
 	    memcmp(data.ptr, GITCHAT_SSH_ED25519 " ", strlen(GITCHAT_SSH_ED25519) + 1) != 0 ||
 	    (n = strcspn(b64, " \t\r\n")) == 0 ||
-	    sodium_base642bin(blob, sizeof(blob), b64, n, NULL, &bloblen, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    gitchat_base64_decode(blob, sizeof(blob), &bloblen, b64, n, GITCHAT_BASE64_PADDED) < 0 ||
 	    gitchat_pubkey_parse_blob(out, blob, bloblen) < 0) {
 		error = gitchat_error_set(GITCHAT_EINVALID,
 			"'%s' is not an ed25519 public key line", path.ptr);

@@ -21,6 +21,7 @@
 #include <openssl/hmac.h>
 
 #include "sync/knownhosts.h"
+#include "util/base64.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -43,11 +44,6 @@ static int wildmatch(const char *pat, size_t plen, const char *s)
 	return *s == '\0';
 }
 
-static int b64_decode(unsigned char *out, size_t max, size_t *len, const char *s, size_t n)
-{
-	return sodium_base642bin(out, max, s, n, NULL, len, NULL, sodium_base64_VARIANT_ORIGINAL);
-}
-
 static int hashed_match(const char *field, size_t n, const char *name)
 {
 	const char *salt = field + 3, *bar, *hash;
@@ -57,8 +53,10 @@ static int hashed_match(const char *field, size_t n, const char *name)
 	if (!(bar = memchr(salt, '|', n - 3)))
 		return 0;
 	hash = bar + 1;
-	if (b64_decode(s, sizeof(s), &slen, salt, (size_t)(bar - salt)) < 0 ||
-	    b64_decode(h, sizeof(h), &hlen, hash, (size_t)(field + n - hash)) < 0 || hlen != 20)
+	if (gitchat_base64_decode(s, sizeof(s), &slen, salt, (size_t)(bar - salt),
+	                          GITCHAT_BASE64_PADDED) < 0 ||
+	    gitchat_base64_decode(h, sizeof(h), &hlen, hash, (size_t)(field + n - hash),
+	                          GITCHAT_BASE64_PADDED) < 0 || hlen != 20)
 		return 0;
 	/* OpenSSH's HashKnownHosts: HMAC-SHA1 keyed with the salt. */
 	if (!HMAC(EVP_sha1(), s, (int)slen, (const unsigned char *)name, strlen(name), mac, NULL))
@@ -155,7 +153,7 @@ int sync_known_hosts_check(kh_result *out, size_t *line_no, const char *path,
 			continue;
 		if (!host_matches(hosts, hlen, lookup_name))
 			continue;
-		if (b64_decode(key, data.size, &klen, b64, flen) < 0)
+		if (gitchat_base64_decode(key, data.size, &klen, b64, flen, GITCHAT_BASE64_PADDED) < 0)
 			continue;
 		if (is_revoked) {
 			if (klen == blob_len && !memcmp(key, blob, klen))
