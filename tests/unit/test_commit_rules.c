@@ -459,3 +459,38 @@ Test(commit_rules, a_nul_in_any_header_is_invalid, .init = setup)
 	expect(write_raw(raw, rawlen), "general", "NUL");
 	cr_assert_neq(git_fsck(raw, rawlen), 0);
 }
+
+/* A ref update through the one verifier: the fast-forward check on the
+ * first parent, and its graph-walk fallback when the old head is further
+ * back or not an ancestor at all. */
+static git_oid message_on(const char *parents, const char *text)
+{
+	return signed_commit(t_fmt("tree " EMPTY_TREE "\n%sauthor A <a@example.org> 1764150000 +0000\n"
+	                "committer A <a@example.org> 1764150000 +0000\nchat-room general\n\n%s\n",
+	                parents, text));
+}
+
+Test(commit_rules, ref_update_descends_from_old, .init = setup)
+{
+	char hex[GITCHAT_PUBKEY_HEXSIZE], ph[GIT_OID_HEXSZ + 1], ph2[GIT_OID_HEXSZ + 1];
+	git_oid c1, c2, other, merge;
+
+	gitchat_pubkey_hex(hex, gitchat_key_public(key));
+	char *ref = t_fmt("refs/chat/general/%s", hex);
+	c1 = message_on("", "one");
+	c2 = message_on(t_fmt("parent %s\n", git_oid_tostr(ph, sizeof(ph), &c1)), "two");
+	other = message_on("", "elsewhere");
+	merge = message_on(t_fmt("parent %s\nparent %s\n", git_oid_tostr(ph, sizeof(ph), &other),
+	                            git_oid_tostr(ph2, sizeof(ph2), &c1)), "merged");
+
+	cr_assert_eq(gitchat_verify_ref_update(store, ref, &c1, &c2, NULL), 0, "%s",
+	             gitchat_error_last()->message);
+	/* The old head as a second parent: a descendant, found by the graph walk. */
+	cr_assert_eq(gitchat_verify_ref_update(store, ref, &c1, &merge, NULL), 0, "%s",
+	             gitchat_error_last()->message);
+	cr_assert_eq(gitchat_verify_ref_update(store, ref, &c1, &other, NULL), GITCHAT_EVERIFY);
+	t_assert_contains(gitchat_error_last()->message, "history rewrite");
+	cr_assert_eq(gitchat_verify_ref_update(store, ref, &c2, &c1, NULL), GITCHAT_EVERIFY);
+	t_assert_contains(gitchat_error_last()->message, "history rewrite");
+
+}

@@ -11,6 +11,7 @@
 #include "message/objects.h"
 #include "send/parents.h"
 #include "verify/cache.h"
+#include "verify/verify.h"
 #include "store/refs.h"
 #include "util/buf.h"
 #include "util/date.h"
@@ -358,9 +359,12 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		}
 		/* Never point refs/chat at anything unverified, not even our own:
 		 * the stored commit is checked as any update of the ref is, by the
-		 * same function (a refused object nothing points to is harmless). */
-		if ((error = gitchat_verify_ref_update(store, refname.ptr, has_old ? &old : NULL,
-		                                       &commit_id, NULL)) < 0) {
+		 * same function (a refused object nothing points to is harmless),
+		 * given the bytes just written (hashed against the id, not read
+		 * back); the cache records go out in batches below. */
+		if ((error = gitchat_verify_ref_update_bytes(store, refname.ptr,
+		                                             has_old ? &old : NULL, &commit_id,
+		                                             obj.ptr, obj.size, NULL, 0)) < 0) {
 			if (error != GITCHAT_ENOMEM)
 				error = gitchat_error_set(GITCHAT_EVERIFY,
 					"the new message does not verify (%s); nothing was sent",

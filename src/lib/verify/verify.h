@@ -1,0 +1,18 @@
+/*
+ * Internal: gitchat_verify_ref_update for a caller that holds the new
+ * commit's object bytes (send, which just wrote them). The bytes are hashed
+ * and must give `new_id`, so they stand for the stored object and are not
+ * read back; everything else is the public function's check (which is
+ * this one without bytes: the commit is then read once). `flush`: 0 leaves the verification cache's new
+ * records to the caller's batched gitchat_verify_cache_flush_some.
+ */
+#ifndef GITCHAT_VERIFY_VERIFY_H
+#define GITCHAT_VERIFY_VERIFY_H
+
+#include "gitchat/verify.h"
+
+int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
+                                    const git_oid *old, const git_oid *new_id,
+                                    const char *bytes, size_t len, git_oid *bad, int flush);
+
+#endif
