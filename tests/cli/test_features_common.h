@@ -18,6 +18,8 @@
 /* The fixed conversation starts on Wednesday 2025-11-26 09:00 UTC. */
 #define FX_T0 1764147600LL
 
+#define fx_contains t_contains
+
 static inline char *fx_store(const char *dir)
 {
 	char *store = t_path(dir, "store");
@@ -118,11 +120,6 @@ static inline char *fx_act(const char *store, const char *what, const char *key,
 	else
 		r = fx_run(store, 0, NULL, what, "--key", key, target, NULL);
 	return fx_id(&r);
-}
-
-static inline int fx_contains(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
 }
 
 #endif

@@ -27,8 +27,6 @@
  * reachable rather than leaked, and the tests can use them inline. */
 #define tp_keep t_keep
 
-/* testlib's t_path, kept */
-#define t_path(dir, name) ((char *)tp_keep(t_path((dir), (name))))
 #define tp_scratch() ((char *)tp_keep(strdup(t_scratch())))
 
 /* git daemon serving a new bare repository `name` under DIR/srv: its URL,
@@ -58,26 +56,9 @@ typedef struct {
  * that runs are reproducible. */
 static long long tp_clock = 1764150000;
 
-TP_FN void tp_init(void)
-{
-	static int done;
-	if (!done) {
-		cr_assert_eq(gitchat_init(), 0);
-		done = 1;
-	}
-}
-
-TP_FN char *tp_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-TP_FN char *tp_strdup_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&s, fmt, ap) >= 0);
-	va_end(ap);
-	return tp_keep(s);
-}
+#define tp_init t_lib_init
+#define tp_strdup_printf t_fmt
+#define tp_contains t_contains
 
 /* A person with a fresh key (made by `git chat keygen`) and an empty store
  * under `dir`, or sharing `key_of`'s key (a second device) when not NULL. */
@@ -380,11 +361,6 @@ TP_FN char *tp_gen_log(const char *gitdir, const char *keypath, const char *room
 	free(raw);
 	free(text);
 	return tp_keep(strdup(git_oid_tostr(hex, sizeof(hex), &prev)));
-}
-
-TP_FN int tp_contains(const char *hay, const char *needle)
-{
-	return hay && needle && strstr(hay, needle) != NULL;
 }
 
 #endif

@@ -263,3 +263,18 @@ size_t t_count_lines(const char *s)
 			n++;
 	return n;
 }
+
+int t_contains(const char *hay, const char *needle)
+{
+	return hay && needle && strstr(hay, needle) != NULL;
+}
+
+void t_lib_init(void)
+{
+	static int done;
+
+	if (!done) {
+		cr_assert_eq(gitchat_init(), 0, "gitchat_init failed");
+		done = 1;
+	}
+}

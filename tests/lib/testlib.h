@@ -45,5 +45,10 @@ char *t_keygen(const char *dir, const char *name, int ours);
 
 /* Number of lines in s. */
 size_t t_count_lines(const char *s);
+/* Whether hay contains needle (0 when either is NULL). */
+int t_contains(const char *hay, const char *needle);
+
+/* libgitchat in the test process itself (keys, signing, libgit2), once. */
+void t_lib_init(void);
 
 #endif
