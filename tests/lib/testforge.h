@@ -5,8 +5,8 @@
  * through stock git, whose local transport runs receive-pack, and so the
  * server's hooks with the pushed objects in git's quarantine.
  */
-#ifndef GITCHAT_TEST_HOOK_FORGE_H
-#define GITCHAT_TEST_HOOK_FORGE_H
+#ifndef GITCHAT_TESTFORGE_H
+#define GITCHAT_TESTFORGE_H
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,30 +18,20 @@
 
 #include "testchat.h"
 
-#define HK_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+#define T_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 /* Test strings live until the process ends, kept reachable by testchat's
  * t_keep so that LeakSanitizer reports only real leaks. */
-#define hk_own t_keep
-#define hk_fmt t_fmt
 
 /* The same helpers as testchat's (kept, or covered by its suppressions). */
-#define hk_path t_path
-#define hk_keygen t_keygen
-#define hk_strndup t_strndup
-#define hk_lib_init t_lib_init
-#define hk_store t_store
-#define hk_key_hex t_key_hex
-#define hk_ref t_ref
-#define hk_send t_send
 
 /* A whole file as a string. */
-static inline char *hk_read_file(const char *path) { return hk_own(t_read_file(path, NULL)); }
+static inline char *t_read_text(const char *path) { return t_keep(t_read_file(path, NULL)); }
 
 /* `git chat init --server DIR` with extra arguments (NULL-terminated). */
-static inline char *hk_server(const char *dir, const char *name, const char *const *extra)
+static inline char *t_store_server(const char *dir, const char *name, const char *const *extra)
 {
-	char *path = hk_path(dir, name);
+	char *path = t_path(dir, name);
 	const char *args[16] = { "init", "--server" };
 	size_t n = 2;
 	t_run r;
@@ -63,10 +53,10 @@ typedef struct {
 	const char *signer;        /* key file; NULL: unsigned */
 	long long time;            /* author and committer time; 0: 1764150000 */
 	size_t repeat;             /* text repeated this many times (0 = 1) */
-} hk_commit;
+} t_forged;
 
 /* Writes a commit as the spec says, into `gitdir`; returns its id. */
-static inline char *hk_forge(const char *gitdir, const hk_commit *c)
+static inline char *t_forge(const char *gitdir, const t_forged *c)
 {
 	gitchat_buf head = GITCHAT_BUF_INIT, body = GITCHAT_BUF_INIT, payload = GITCHAT_BUF_INIT;
 	gitchat_buf sig = GITCHAT_BUF_INIT, obj = GITCHAT_BUF_INIT;
@@ -76,11 +66,11 @@ static inline char *hk_forge(const char *gitdir, const hk_commit *c)
 	char hex[GIT_OID_HEXSZ + 1];
 	long long t = c->time ? c->time : 1764150000;
 
-	hk_lib_init();
+	t_lib_init();
 	cr_assert_eq(git_repository_open(&repo, gitdir), 0);
 	cr_assert_eq(git_repository_odb(&odb, repo), 0);
 	cr_assert_eq(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
-	gitchat_buf_printf(&head, "tree %s\n", HK_EMPTY_TREE);
+	gitchat_buf_printf(&head, "tree %s\n", T_EMPTY_TREE);
 	for (size_t i = 0; i < 4 && c->parents[i]; i++)
 		gitchat_buf_printf(&head, "parent %s\n", c->parents[i]);
 	gitchat_buf_printf(&head, "author Forger <forger@example.org> %lld +0000\n"
@@ -116,13 +106,13 @@ static inline char *hk_forge(const char *gitdir, const hk_commit *c)
 	gitchat_buf_dispose(&obj);
 	git_odb_free(odb);
 	git_repository_free(repo);
-	return hk_own(strdup(hex));
+	return t_keep(strdup(hex));
 }
 
 /* Stock git with --git-dir=gitdir and the rest of the command line. */
-static inline t_run hk_git(const char *gitdir, const char *fmt, ...)
+static inline t_run t_git_run(const char *gitdir, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static inline t_run hk_git(const char *gitdir, const char *fmt, ...)
+static inline t_run t_git_run(const char *gitdir, const char *fmt, ...)
 {
 	char *cmd = NULL;
 	va_list ap;
@@ -136,27 +126,27 @@ static inline t_run hk_git(const char *gitdir, const char *fmt, ...)
 	return r;
 }
 
-static inline void hk_set_ref(const char *gitdir, const char *ref, const char *id)
+static inline void t_set_ref(const char *gitdir, const char *ref, const char *id)
 {
-	t_run r = hk_git(gitdir, "update-ref '%s' %s", ref, id);
+	t_run r = t_git_run(gitdir, "update-ref '%s' %s", ref, id);
 	cr_assert_eq(r.status, 0, "update-ref: %s", r.err);
 	t_run_free(&r);
 }
 
 /* All refs with their targets, one per line: compare before and after. */
-static inline char *hk_refs(const char *gitdir)
+static inline char *t_refs_all(const char *gitdir)
 {
-	t_run r = hk_git(gitdir, "for-each-ref --format='%%(objectname) %%(refname)'");
+	t_run r = t_git_run(gitdir, "for-each-ref --format='%%(objectname) %%(refname)'");
 	char *out;
 	cr_assert_eq(r.status, 0, "for-each-ref: %s", r.err);
-	out = hk_own(strdup(r.out));
+	out = t_keep(strdup(r.out));
 	t_run_free(&r);
 	return out;
 }
 
-static inline int hk_has_object(const char *gitdir, const char *id)
+static inline int t_has_object(const char *gitdir, const char *id)
 {
-	t_run r = hk_git(gitdir, "cat-file -e %s", id);
+	t_run r = t_git_run(gitdir, "cat-file -e %s", id);
 	int ok = r.status == 0;
 	t_run_free(&r);
 	return ok;

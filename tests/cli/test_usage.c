@@ -40,7 +40,7 @@ static void assert_unknown_room(t_run r, const char *what)
 	cr_assert_eq(t_count_lines(r.err), 1, "%s", r.err);
 }
 
-Test(ux, unknown_room_is_an_error_for_readers)
+Test(usage, unknown_room_is_an_error_for_readers)
 {
 	const char *dir = t_scratch();
 	char *key, *store = two_rooms(dir, &key), *snap = t_snapshot(store);
@@ -83,7 +83,7 @@ Test(ux, unknown_room_is_an_error_for_readers)
 	t_run_free(&r);
 }
 
-Test(ux, unknown_room_in_an_empty_store_says_there_are_none)
+Test(usage, unknown_room_in_an_empty_store_says_there_are_none)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store");
@@ -104,7 +104,7 @@ Test(ux, unknown_room_in_an_empty_store_says_there_are_none)
 	t_run_free(&r);
 }
 
-Test(ux, follow_waits_for_a_new_room)
+Test(usage, follow_waits_for_a_new_room)
 {
 	const char *dir = t_scratch();
 	char *key, *store = two_rooms(dir, &key);
@@ -126,7 +126,7 @@ Test(ux, follow_waits_for_a_new_room)
 	t_run_free(&r);
 }
 
-Test(ux, sync_room_only_on_the_remote_is_fine_nowhere_is_noted)
+Test(usage, sync_room_only_on_the_remote_is_fine_nowhere_is_noted)
 {
 	const char *dir = t_scratch();
 	char *key, *a = two_rooms(dir, &key), *b = t_store(dir, "b");
@@ -182,7 +182,7 @@ static void unescape(char *s)
 	*o = '\0';
 }
 
-Test(ux, man_page_lists_the_dispatch_table)
+Test(usage, man_page_lists_the_dispatch_table)
 {
 	char names[64][32], summaries[64][128];
 	size_t n = dispatch_table(names, summaries, 64), k = 0;
@@ -224,7 +224,7 @@ Test(ux, man_page_lists_the_dispatch_table)
 	}
 }
 
-Test(ux, man_page_renders_and_installs)
+Test(usage, man_page_renders_and_installs)
 {
 	const char *dir = t_scratch();
 	t_run r = t_sh("command -v man");
@@ -252,7 +252,7 @@ Test(ux, man_page_renders_and_installs)
 }
 
 /* "error: ..." and the synopsis: the lines of --help before the first blank. */
-Test(ux, usage_errors_show_the_synopsis_only)
+Test(usage, usage_errors_show_the_synopsis_only)
 {
 	char names[64][32], summaries[64][128];
 	size_t n = dispatch_table(names, summaries, 64);
@@ -289,7 +289,7 @@ Test(ux, usage_errors_show_the_synopsis_only)
 	t_run_free(&r);
 }
 
-Test(ux, keygen_names_the_missing_directory)
+Test(usage, keygen_names_the_missing_directory)
 {
 	const char *dir = t_scratch();
 	char *path = t_path(dir, "missing/key");
@@ -311,7 +311,7 @@ Test(ux, keygen_names_the_missing_directory)
 	t_run_free(&r);
 }
 
-Test(ux, keygen_again_names_the_existing_private_key)
+Test(usage, keygen_again_names_the_existing_private_key)
 {
 	const char *dir = t_scratch();
 	char *path = t_path(dir, "key"), *before, *after;
@@ -341,7 +341,7 @@ Test(ux, keygen_again_names_the_existing_private_key)
 	t_run_free(&r);
 }
 
-Test(ux, sync_and_rooms_count_alike)
+Test(usage, sync_and_rooms_count_alike)
 {
 	const char *dir = t_scratch();
 	char *a = t_store(dir, "a"), *b = t_store(dir, "b"), *key = t_keygen(dir, "k", 1);
@@ -379,7 +379,7 @@ Test(ux, sync_and_rooms_count_alike)
 	t_run_free(&r);
 }
 
-Test(ux, demo_tells_each_step, .timeout = 300)
+Test(usage, demo_tells_each_step, .timeout = 300)
 {
 	/* With DEMO_GIT_CHAT the demo uses this build (no install, no build). */
 	t_run r = t_sh("DEMO_GIT_CHAT='%s' sh '%s/contrib/demo.sh' </dev/null", GITCHAT_BIN,
