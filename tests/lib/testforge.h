@@ -20,10 +20,8 @@
 
 #define T_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
-/* Test strings live until the process ends, kept reachable by testchat's
- * t_keep so that LeakSanitizer reports only real leaks. */
-
-/* The same helpers as testchat's (kept, or covered by its suppressions). */
+/* Strings the helpers return live until the process ends, kept reachable
+ * by testchat's t_keep so that LeakSanitizer reports only real leaks. */
 
 /* A whole file as a string. */
 static inline char *t_read_text(const char *path) { return t_keep(t_read_file(path, NULL)); }

@@ -1,5 +1,6 @@
 /*
- * Shared by the reader tests (test_render*.c, test_features*.c): stores with
+ * Shared by the reader tests (test_render*.c, test_edit_redact_react.c,
+ * test_follow.c, test_log_filters.c): stores with
  * the fixed keys of tests/golden/keys, sends at fixed times so that every
  * commit id is reproducible (ed25519 signatures are deterministic).
  */

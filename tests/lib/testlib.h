@@ -1,6 +1,13 @@
 /*
  * Helpers shared by the test suite: scratch directories, running commands
  * (the real git-chat binary, real git, real ssh-keygen) and keys.
+ *
+ * Every test helper is t_<noun>[_<verb>] (types too: t_run, t_person), in
+ * tests/lib/: testlib.h (this), testchat.h (stores, git, hand-made
+ * commits), testsync.h (people with a key and a store: t_person_*),
+ * testforge.h (commits that break the rules, for the hooks), testgolden.h
+ * (the fixed keys and times of tests/golden), testorder.h (the order's
+ * reference implementation: t_order_*), servers.h (t_server_*).
  */
 #ifndef GITCHAT_TESTLIB_H
 #define GITCHAT_TESTLIB_H

@@ -24,8 +24,8 @@
 
 /* Strings the helpers hand out live until the test process ends, kept
  * reachable by testchat's t_keep so that the sanitizer build sees them
- * reachable rather than leaked, and the tests can use them inline. */
-
+ * reachable rather than leaked, and the tests can use them inline.
+ * t_scratch's path is static storage: this is a copy. */
 #define t_scratch_copy() ((char *)t_keep(strdup(t_scratch())))
 
 /* git daemon serving a new bare repository `name` under DIR/srv: its URL,
