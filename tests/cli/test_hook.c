@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "test_hook_forge.h"
+#include "testforge.h"
 
 typedef struct {
 	char *dir, *server, *client;
@@ -21,7 +21,7 @@ typedef struct {
 
 static t_run push(const char *client, const char *server, const char *refspec)
 {
-	return hk_git(client, "push '%s' '%s'", server, refspec);
+	return t_git_run(client, "push '%s' '%s'", server, refspec);
 }
 
 static void push_ok(const char *client, const char *server, const char *refspec)
@@ -34,15 +34,15 @@ static void push_ok(const char *client, const char *server, const char *refspec)
 
 static void setup(world *w)
 {
-	w->dir = hk_own(strdup(t_scratch()));
-	w->server = hk_server(w->dir, "server.git", NULL);
-	w->client = hk_store(w->dir, "client.git");
-	w->alice = hk_keygen(w->dir, "alice", 1);
-	w->bob = hk_keygen(w->dir, "bob", 1);
-	w->mallory = hk_keygen(w->dir, "mallory", 0);
-	w->aref = hk_ref("general", w->alice);
-	w->bref = hk_ref("general", w->bob);
-	w->a1 = hk_send(w->client, w->alice, "general", "hello from alice");
+	w->dir = t_keep(strdup(t_scratch()));
+	w->server = t_store_server(w->dir, "server.git", NULL);
+	w->client = t_store(w->dir, "client.git");
+	w->alice = t_keygen(w->dir, "alice", 1);
+	w->bob = t_keygen(w->dir, "bob", 1);
+	w->mallory = t_keygen(w->dir, "mallory", 0);
+	w->aref = t_ref("general", w->alice);
+	w->bref = t_ref("general", w->bob);
+	w->a1 = t_send(w->client, w->alice, "general", "hello from alice");
 	push_ok(w->client, w->server, w->aref);
 }
 
@@ -51,7 +51,7 @@ static void setup(world *w)
 static void refused(const world *w, const char *refspec, const char *dst, const char *forged,
                     const char *reason)
 {
-	char *before = hk_refs(w->server), *after, line[512];
+	char *before = t_refs_all(w->server), *after, line[512];
 	t_run r = push(w->client, w->server, refspec);
 
 	cr_assert_neq(r.status, 0, "push %s was accepted:\n%s", refspec, r.err);
@@ -59,17 +59,17 @@ static void refused(const world *w, const char *refspec, const char *dst, const 
 	cr_assert(strstr(r.err, line), "no refusal line for %s:\n%s", dst, r.err);
 	cr_assert(strstr(r.err, reason), "reason '%s' not shown:\n%s", reason, r.err);
 	cr_assert(strstr(r.err, "pre-receive hook declined"), "%s", r.err);
-	after = hk_refs(w->server);
+	after = t_refs_all(w->server);
 	cr_assert_str_eq(after, before, "the server's refs changed");
 	if (forged)
-		cr_assert(!hk_has_object(w->server, forged), "refused object %s was stored", forged);
+		cr_assert(!t_has_object(w->server, forged), "refused object %s was stored", forged);
 	t_run_free(&r);
 }
 
 static char *spec(const char *src, const char *dst)
 {
 	char *s = NULL;
-	s = hk_fmt("%s:%s", src, dst);
+	s = t_fmt("%s:%s", src, dst);
 	return s;
 }
 
@@ -81,21 +81,21 @@ Test(hook, valid_pushes_land)
 
 	setup(&w);
 	/* Bob has alice's log and answers: his first commit's parent is her head. */
-	bob_store = hk_store(w.dir, "bob.git");
-	r = hk_git(bob_store, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	bob_store = t_store(w.dir, "bob.git");
+	r = t_git_run(bob_store, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	b1 = hk_send(bob_store, w.bob, "general", "hello alice");
-	r = hk_git(bob_store, "rev-parse %s^1", b1);
+	b1 = t_send(bob_store, w.bob, "general", "hello alice");
+	r = t_git_run(bob_store, "rev-parse %s^1", b1);
 	cr_assert_eq(r.status, 0, "bob's message has no parent: %s", r.err);
-	b1_parent = hk_strndup(r.out, 40);
+	b1_parent = t_strndup(r.out, 40);
 	cr_assert_str_eq(b1_parent, w.a1);
 	t_run_free(&r);
 	push_ok(bob_store, w.server, w.bref);
 	/* A fast-forward of alice's log. */
-	a2 = hk_send(w.client, w.alice, "general", "second");
+	a2 = t_send(w.client, w.alice, "general", "second");
 	push_ok(w.client, w.server, w.aref);
-	r = hk_git(w.server, "rev-parse '%s' '%s'", w.aref, w.bref);
+	r = t_git_run(w.server, "rev-parse '%s' '%s'", w.aref, w.bref);
 	cr_assert_eq(r.status, 0);
 	cr_assert(strncmp(r.out, a2, 40) == 0 && strncmp(r.out + 41, b1, 40) == 0, "%s", r.out);
 	t_run_free(&r);
@@ -115,19 +115,19 @@ Test(hook, several_rooms_and_dependent_refs_in_one_push)
 
 	setup(&w);
 	/* Bob answers alice's new message before either is on the server. */
-	a2 = hk_send(w.client, w.alice, "general", "new from alice");
-	r1 = hk_send(w.client, w.alice, "random", "in another room");
-	b1 = hk_send(w.client, w.bob, "general", "answer to the new one");
-	r = hk_git(w.client, "rev-parse %s^1", b1);
+	a2 = t_send(w.client, w.alice, "general", "new from alice");
+	r1 = t_send(w.client, w.alice, "random", "in another room");
+	b1 = t_send(w.client, w.bob, "general", "answer to the new one");
+	r = t_git_run(w.client, "rev-parse %s^1", b1);
 	cr_assert_eq(r.status, 0);
 	cr_assert(strncmp(r.out, a2, 40) == 0, "%s", r.out);
 	t_run_free(&r);
-	rref = hk_ref("random", w.alice);
+	rref = t_ref("random", w.alice);
 	r = push(w.client, w.server, "refs/chat/*:refs/chat/*");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "3 chat log updates verified"), "%s", r.err);
 	t_run_free(&r);
-	r = hk_git(w.server, "rev-parse '%s' '%s'", w.bref, rref);
+	r = t_git_run(w.server, "rev-parse '%s' '%s'", w.bref, rref);
 	cr_assert(strncmp(r.out, b1, 40) == 0 && strncmp(r.out + 41, r1, 40) == 0, "%s", r.out);
 	t_run_free(&r);
 }
@@ -138,23 +138,23 @@ Test(hook, several_rooms_and_dependent_refs_in_one_push)
 Test(hook, fast_forward_through_existing_commits)
 {
 	world w;
-	hk_commit c = { .room = "general", .text = "answering bob only", .time = 1764160000 };
+	t_forged c = { .room = "general", .text = "answering bob only", .time = 1764160000 };
 	char *bob_store, *b1, *id;
 	t_run r;
 
 	setup(&w);
-	bob_store = hk_store(w.dir, "bob.git");
-	r = hk_git(bob_store, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	bob_store = t_store(w.dir, "bob.git");
+	r = t_git_run(bob_store, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
 	t_run_free(&r);
-	b1 = hk_send(bob_store, w.bob, "general", "seen alice's first");   /* parent: a1 */
+	b1 = t_send(bob_store, w.bob, "general", "seen alice's first");   /* parent: a1 */
 	push_ok(bob_store, w.server, w.bref);
-	r = hk_git(w.client, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+	r = t_git_run(w.client, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
 	t_run_free(&r);
 	c.parents[0] = b1;   /* alice's next message, with bob's as its only parent */
 	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
+	id = t_forge(w.client, &c);
 	push_ok(w.client, w.server, spec(id, w.aref));
-	r = hk_git(w.server, "rev-parse '%s'", w.aref);
+	r = t_git_run(w.server, "rev-parse '%s'", w.aref);
 	cr_assert(strncmp(r.out, id, 40) == 0, "%s", r.out);
 	t_run_free(&r);
 }
@@ -201,7 +201,7 @@ ParameterizedTestParameters(hook, forged_commit_refused)
 ParameterizedTest(size_t *i, hook, forged_commit_refused)
 {
 	const forged_case *fc = &forged_cases[*i];
-	hk_commit c = { .room = fc->room, .text = fc->text, .repeat = fc->repeat };
+	t_forged c = { .room = fc->room, .text = fc->text, .repeat = fc->repeat };
 	const char *ref;
 	world w;
 	char *id;
@@ -210,18 +210,18 @@ ParameterizedTest(size_t *i, hook, forged_commit_refused)
 	ref = fc->bobs_log ? w.bref : w.aref;
 	c.parents[0] = fc->on_a1 ? w.a1 : NULL;
 	c.signer = fc->signer == BY_ALICE ? w.alice : fc->signer == BY_MALLORY ? w.mallory : NULL;
-	id = hk_forge(w.client, &c);
+	id = t_forge(w.client, &c);
 	refused(&w, spec(id, ref), ref, id, fc->reason);
 }
 
 /* Alice signs `c`, whose ancestor `u` is unsigned: the push is refused,
  * naming that ancestor. */
-static void refused_over_unsigned(world *w, hk_commit *c, const char *u)
+static void refused_over_unsigned(world *w, t_forged *c, const char *u)
 {
 	char reason[128], *id;
 
 	c->signer = w->alice;
-	id = hk_forge(w->client, c);
+	id = t_forge(w->client, c);
 	snprintf(reason, sizeof(reason), "its ancestor %s is invalid: it is not signed", u);
 	refused(w, spec(id, w->aref), w->aref, id, reason);
 }
@@ -229,16 +229,16 @@ static void refused_over_unsigned(world *w, hk_commit *c, const char *u)
 Test(hook, invalid_parent)
 {
 	world w;
-	hk_commit bad = { .room = "general", .text = "unsigned root" };
-	hk_commit c = { .room = "general", .text = "signed, on a bad parent" };
+	t_forged bad = { .room = "general", .text = "unsigned root" };
+	t_forged c = { .room = "general", .text = "signed, on a bad parent" };
 	char *u;
 
 	setup(&w);
-	u = hk_forge(w.client, &bad);
+	u = t_forge(w.client, &bad);
 	c.parents[0] = w.a1;
 	c.parents[1] = u;
 	refused_over_unsigned(&w, &c, u);
-	cr_assert(!hk_has_object(w.server, u));
+	cr_assert(!t_has_object(w.server, u));
 }
 
 /* The parent is a valid message, already on the server, of another room:
@@ -246,39 +246,39 @@ Test(hook, invalid_parent)
 Test(hook, parent_from_another_room_on_the_server)
 {
 	world w;
-	hk_commit c = { .room = "general", .text = "pulls in another room" };
+	t_forged c = { .room = "general", .text = "pulls in another room" };
 	char *other, *rref, *id;
 
 	setup(&w);
-	other = hk_send(w.client, w.alice, "random", "in random");
-	rref = hk_ref("random", w.alice);
+	other = t_send(w.client, w.alice, "random", "in random");
+	rref = t_ref("random", w.alice);
 	push_ok(w.client, w.server, rref);
 	c.parents[0] = w.a1;
 	c.parents[1] = other;
 	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
+	id = t_forge(w.client, &c);
 	refused(&w, spec(id, w.aref), w.aref, id, "its chat-room is 'random', not 'general'");
 }
 
 Test(hook, forced_rewrite)
 {
 	world w;
-	hk_commit c = { .room = "general", .text = "a different second message" };
+	t_forged c = { .room = "general", .text = "a different second message" };
 	char *a2, *other, *s;
 
 	setup(&w);
-	a2 = hk_send(w.client, w.alice, "general", "second");
+	a2 = t_send(w.client, w.alice, "general", "second");
 	push_ok(w.client, w.server, w.aref);
 	/* Rewinding to an older head. */
-	s = hk_fmt("+%s:%s", w.a1, w.aref);
+	s = t_fmt("+%s:%s", w.a1, w.aref);
 	refused(&w, s, w.aref, NULL, "does not descend from the current head");
 	/* A valid, signed, but diverging continuation. */
 	c.parents[0] = w.a1;
 	c.signer = w.alice;
-	other = hk_forge(w.client, &c);
+	other = t_forge(w.client, &c);
 	{
 		char *f = NULL;
-		f = hk_fmt("+%s:%s", other, w.aref);
+		f = t_fmt("+%s:%s", other, w.aref);
 		refused(&w, f, w.aref, other, "(a history rewrite)");
 	}
 	(void)a2;
@@ -302,15 +302,15 @@ Test(hook, bad_ref_names)
 		"a1234567890123456789012345678901234567890123456789012345678901234" };
 
 	setup(&w);
-	hex = hk_key_hex(w.alice);
+	hex = t_key_hex(w.alice);
 	refused(&w, spec(w.a1, "refs/chat/general/notakey"), "refs/chat/general/notakey", NULL,
 	        "does not end in a key of 64 lowercase hex digits");
 	for (size_t i = 0; i < sizeof(rooms) / sizeof(*rooms); i++) {
-		dst = hk_fmt("refs/chat/%s/%s", rooms[i], hex);
+		dst = t_fmt("refs/chat/%s/%s", rooms[i], hex);
 		refused(&w, spec(w.a1, dst), dst, NULL, strlen(rooms[i]) > 64
 		        ? "is not of the form refs/chat/<room>/<key>" : "names an invalid room");
 	}
-	dst = hk_fmt("refs/chat/general/%s/extra", hex);
+	dst = t_fmt("refs/chat/general/%s/extra", hex);
 	refused(&w, spec(w.a1, dst), dst, NULL, "is not of the form refs/chat/<room>/<key>");
 	refused(&w, spec(w.a1, "refs/chat/general"), "refs/chat/general", NULL,
 	        "is not of the form refs/chat/<room>/<key>");
@@ -318,7 +318,7 @@ Test(hook, bad_ref_names)
 	for (char *p = hex; *p; p++)
 		if (*p >= 'a' && *p <= 'f')
 			*p = (char)(*p - 'a' + 'A');
-	s = hk_fmt("refs/chat/general/%s", hex);
+	s = t_fmt("refs/chat/general/%s", hex);
 	refused(&w, spec(w.a1, s), s, NULL, "64 lowercase hex digits");
 }
 
@@ -332,8 +332,8 @@ Test(hook, server_limit_from_its_config)
 	setup(&w);
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	id = hk_send(w.client, w.alice, "general", big);
-	r = hk_git(w.server, "config chat.maxMessageBytes 100");
+	id = t_send(w.client, w.alice, "general", big);
+	r = t_git_run(w.server, "config chat.maxMessageBytes 100");
 	cr_assert_eq(r.status, 0);
 	t_run_free(&r);
 	refused(&w, w.aref, w.aref, id, "over the limit of 100");
@@ -342,24 +342,24 @@ Test(hook, server_limit_from_its_config)
 Test(hook, one_bad_ref_refuses_the_whole_push)
 {
 	world w;
-	hk_commit c = { .room = "general", .text = "forged bob" };
+	t_forged c = { .room = "general", .text = "forged bob" };
 	char *a2, *forged, *refs, *before;
 	t_run r;
 
 	setup(&w);
-	a2 = hk_send(w.client, w.alice, "general", "good");
+	a2 = t_send(w.client, w.alice, "general", "good");
 	c.signer = w.mallory;
-	forged = hk_forge(w.client, &c);
-	hk_set_ref(w.client, w.bref, forged);
-	before = hk_refs(w.server);
+	forged = t_forge(w.client, &c);
+	t_set_ref(w.client, w.bref, forged);
+	before = t_refs_all(w.server);
 	r = push(w.client, w.server, "refs/chat/*:refs/chat/*");
 	cr_assert_neq(r.status, 0);
 	cr_assert(strstr(r.err, w.bref) && strstr(r.err, "not by the log's owner"), "%s", r.err);
 	cr_assert(strstr(r.err, "1 of 2 ref updates are refused"), "%s", r.err);
 	cr_assert(strstr(r.err, "no ref was updated"), "%s", r.err);
-	refs = hk_refs(w.server);
+	refs = t_refs_all(w.server);
 	cr_assert_str_eq(refs, before);
-	cr_assert(!hk_has_object(w.server, a2), "the good log's commit was stored");
+	cr_assert(!t_has_object(w.server, a2), "the good log's commit was stored");
 	t_run_free(&r);
 	/* Alone, the good log lands. */
 	push_ok(w.client, w.server, w.aref);
@@ -371,18 +371,18 @@ Test(hook, one_bad_ref_refuses_the_whole_push)
 Test(hook, existing_heads_are_trusted)
 {
 	world w;
-	hk_commit bad = { .room = "general", .text = "planted unsigned", .time = 1764150001 };
-	hk_commit c = { .room = "general", .text = "on top", .time = 1764150002 };
+	t_forged bad = { .room = "general", .text = "planted unsigned", .time = 1764150001 };
+	t_forged c = { .room = "general", .text = "on top", .time = 1764150002 };
 	char *u, *id;
 
 	setup(&w);
 	bad.parents[0] = w.a1;
-	u = hk_forge(w.server, &bad);
-	hk_set_ref(w.server, w.aref, u);      /* planted by the operator, bypassing the hook */
+	u = t_forge(w.server, &bad);
+	t_set_ref(w.server, w.aref, u);      /* planted by the operator, bypassing the hook */
 	c.parents[0] = u;
 	c.signer = w.alice;
-	id = hk_forge(w.client, &c);
-	hk_forge(w.client, &bad);
+	id = t_forge(w.client, &c);
+	t_forge(w.client, &bad);
 	push_ok(w.client, w.server, spec(id, w.aref));
 }
 
@@ -391,15 +391,15 @@ Test(hook, existing_heads_are_trusted)
 Test(hook, objects_outside_chat_heads_are_verified)
 {
 	world w;
-	hk_commit bad = { .room = "general", .text = "parked unsigned" };
-	hk_commit c = { .room = "general", .text = "on the parked one" };
+	t_forged bad = { .room = "general", .text = "parked unsigned" };
+	t_forged c = { .room = "general", .text = "on the parked one" };
 	char *u;
 
 	setup(&w);
 	bad.parents[0] = w.a1;
-	u = hk_forge(w.server, &bad);
-	hk_set_ref(w.server, "refs/heads/parked", u);
-	hk_forge(w.client, &bad);
+	u = t_forge(w.server, &bad);
+	t_set_ref(w.server, "refs/heads/parked", u);
+	t_forge(w.client, &bad);
 	c.parents[0] = u;
 	refused_over_unsigned(&w, &c, u);
 }
@@ -415,7 +415,7 @@ Test(hook, other_refs_allowed_by_default)
 	r = push(w.client, w.server, s);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = hk_git(w.server, "rev-parse refs/heads/main");
+	r = t_git_run(w.server, "rev-parse refs/heads/main");
 	cr_assert(strncmp(r.out, w.a1, 40) == 0);
 	t_run_free(&r);
 }
@@ -426,7 +426,7 @@ Test(hook, other_refs_denied_on_a_chat_only_server)
 	t_run r;
 
 	setup(&w);
-	r = hk_git(w.server, "config chat.hook.otherRefs deny");
+	r = t_git_run(w.server, "config chat.hook.otherRefs deny");
 	t_run_free(&r);
 	refused(&w, spec(w.a1, "refs/heads/main"), "refs/heads/main", NULL,
 	        "this server takes only chat logs");
@@ -440,14 +440,14 @@ Test(hook, other_refs_setting_must_be_known)
 	t_run r;
 
 	setup(&w);
-	r = hk_git(w.server, "config chat.hook.otherRefs maybe");
+	r = t_git_run(w.server, "config chat.hook.otherRefs maybe");
 	t_run_free(&r);
-	before = hk_refs(w.server);
+	before = t_refs_all(w.server);
 	r = push(w.client, w.server, spec(w.a1, "refs/heads/main"));
 	cr_assert_neq(r.status, 0);
 	cr_assert(strstr(r.err, "chat.hook.otherRefs' is 'maybe'; set it to 'allow' or 'deny'"),
 	          "%s", r.err);
-	after = hk_refs(w.server);
+	after = t_refs_all(w.server);
 	cr_assert_str_eq(after, before);
 	t_run_free(&r);
 }
@@ -470,22 +470,22 @@ static int dir_has_prefix(const char *dir, const char *prefix)
 Test(hook, leaves_no_files)
 {
 	world w;
-	hk_commit c = { .room = "general", .text = "unsigned" };
+	t_forged c = { .room = "general", .text = "unsigned" };
 	char *chatdir, *objects, *id;
 	struct stat st;
 	t_run r;
 
 	setup(&w);
-	hk_send(w.client, w.alice, "general", "accepted");
+	t_send(w.client, w.alice, "general", "accepted");
 	push_ok(w.client, w.server, w.aref);
 	c.parents[0] = w.a1;
-	id = hk_forge(w.client, &c);
+	id = t_forge(w.client, &c);
 	r = push(w.client, w.server, spec(id, w.bref));
 	cr_assert_neq(r.status, 0);
 	t_run_free(&r);
-	chatdir = hk_path(w.server, "chat");
+	chatdir = t_path(w.server, "chat");
 	cr_assert(stat(chatdir, &st) < 0, "the hook wrote %s", chatdir);
-	objects = hk_path(w.server, "objects");
+	objects = t_path(w.server, "objects");
 	cr_assert(!dir_has_prefix(objects, "incoming-"), "a quarantine was left behind");
 	cr_assert(!dir_has_prefix(w.server, "tmp"), "temporary files were left behind");
 }
@@ -503,12 +503,12 @@ Test(hook, concurrent_pushes)
 	setup(&w);
 	for (int i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "c%d.git", i);
-		stores[i] = hk_store(w.dir, name);
+		stores[i] = t_store(w.dir, name);
 		snprintf(name, sizeof(name), "k%d", i);
-		keys[i] = hk_keygen(w.dir, name, 1);
-		refs[i] = hk_ref("general", keys[i]);
+		keys[i] = t_keygen(w.dir, name, 1);
+		refs[i] = t_ref("general", keys[i]);
 		for (int j = 0; j < 3; j++)
-			hk_send(stores[i], keys[i], "general", "busy");
+			t_send(stores[i], keys[i], "general", "busy");
 		gitchat_buf_printf(&cmd, "git --git-dir='%s' push -q '%s' '%s' & p%d=$!; ",
 		                   stores[i], w.server, refs[i], i);
 	}
@@ -521,24 +521,24 @@ Test(hook, concurrent_pushes)
 	t_run_free(&r);
 	for (int i = 0; i < N; i++) {
 		char *mine = NULL;
-		r = hk_git(stores[i], "rev-parse '%s'", refs[i]);
-		mine = hk_strndup(r.out, 40);
+		r = t_git_run(stores[i], "rev-parse '%s'", refs[i]);
+		mine = t_strndup(r.out, 40);
 		t_run_free(&r);
-		r = hk_git(w.server, "rev-parse '%s'", refs[i]);
+		r = t_git_run(w.server, "rev-parse '%s'", refs[i]);
 		cr_assert(strncmp(r.out, mine, 40) == 0, "log %d did not land", i);
 		t_run_free(&r);
 	}
 	/* Two racing updates of the same log from the same start: git lets at
 	 * most one through, and whatever lands is valid. */
 	{
-		char *s1 = hk_store(w.dir, "race1.git"), *s2;
-		r = hk_git(s1, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+		char *s1 = t_store(w.dir, "race1.git"), *s2;
+		r = t_git_run(s1, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
 		t_run_free(&r);
-		s2 = hk_store(w.dir, "race2.git");
-		r = hk_git(s2, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
+		s2 = t_store(w.dir, "race2.git");
+		r = t_git_run(s2, "fetch -q '%s' 'refs/chat/*:refs/chat/*'", w.server);
 		t_run_free(&r);
-		hk_send(s1, w.alice, "general", "from device one");
-		hk_send(s2, w.alice, "general", "from device two");
+		t_send(s1, w.alice, "general", "from device one");
+		t_send(s2, w.alice, "general", "from device two");
 		r = t_sh("git --git-dir='%s' push -q '%s' '%s' 2>/dev/null & p1=$!; "
 		         "git --git-dir='%s' push -q '%s' '%s' 2>/dev/null & p2=$!; "
 		         "a=0; wait $p1 && a=$((a+1)); wait $p2 && a=$((a+1)); echo $a",

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "test_hook_forge.h"
+#include "testforge.h"
 
 #define ZERO "0000000000000000000000000000000000000000"
 
@@ -48,7 +48,7 @@ Test(hook_cmd, usage)
 Test(hook_cmd, empty_stdin_accepts)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL);
+	char *srv = t_store_server(dir, "s.git", NULL);
 	t_run r = hook(srv, NULL);
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -59,7 +59,7 @@ Test(hook_cmd, empty_stdin_accepts)
 Test(hook_cmd, malformed_lines_are_fatal)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL);
+	char *srv = t_store_server(dir, "s.git", NULL);
 	const char *bad[] = {
 		"garbage\n",
 		ZERO " " ZERO "\n",                                  /* no ref */
@@ -82,7 +82,7 @@ Test(hook_cmd, malformed_lines_are_fatal)
 Test(hook_cmd, outside_a_repository_is_fatal)
 {
 	const char *dir = t_scratch();
-	char *nowhere = hk_path(dir, "nothing");
+	char *nowhere = t_path(dir, "nothing");
 	t_run r = hook(nowhere, ZERO " " ZERO " refs/heads/x\n");
 
 	cr_assert_eq(r.status, 128, "%s", r.err);
@@ -95,15 +95,15 @@ Test(hook_cmd, outside_a_repository_is_fatal)
 Test(hook_cmd, reports_each_refused_ref)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL);
-	char *alice = hk_keygen(dir, "alice", 1), *mallory = hk_keygen(dir, "mallory", 1);
-	char *aref = hk_ref("general", alice), *mref = hk_ref("general", mallory);
-	char *a1 = hk_send(srv, alice, "general", "hi");
-	hk_commit c = { .room = "general", .text = "forged", .signer = alice };
-	char *forged = hk_forge(srv, &c), *in = NULL;
+	char *srv = t_store_server(dir, "s.git", NULL);
+	char *alice = t_keygen(dir, "alice", 1), *mallory = t_keygen(dir, "mallory", 1);
+	char *aref = t_ref("general", alice), *mref = t_ref("general", mallory);
+	char *a1 = t_send(srv, alice, "general", "hi");
+	t_forged c = { .room = "general", .text = "forged", .signer = alice };
+	char *forged = t_forge(srv, &c), *in = NULL;
 	t_run r;
 
-	in = hk_fmt("%s %s %s\n" ZERO " %s %s\n" ZERO " %s refs/heads/main\n",
+	in = t_fmt("%s %s %s\n" ZERO " %s %s\n" ZERO " %s refs/heads/main\n",
 	                   a1, ZERO, aref, forged, mref, a1);
 	r = hook(srv, in);
 	cr_assert_eq(r.status, 1, "%s", r.err);
@@ -115,7 +115,7 @@ Test(hook_cmd, reports_each_refused_ref)
 	t_run_free(&r);
 
 	/* The valid creation alone is accepted and said so. */
-	in = hk_fmt(ZERO " %s %s\n", a1, aref);
+	in = t_fmt(ZERO " %s %s\n", a1, aref);
 	r = hook(srv, in);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "1 chat log update verified"), "%s", r.err);
@@ -126,13 +126,13 @@ Test(hook_cmd, reports_each_refused_ref)
 Test(hook_cmd, not_a_commit)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL);
-	char *alice = hk_keygen(dir, "alice", 1), *aref = hk_ref("general", alice), *in = NULL;
+	char *srv = t_store_server(dir, "s.git", NULL);
+	char *alice = t_keygen(dir, "alice", 1), *aref = t_ref("general", alice), *in = NULL;
 	t_run r = t_sh("echo blob | git --git-dir='%s' hash-object -w --stdin", srv);
-	char *blob = hk_strndup(r.out, 40);
+	char *blob = t_strndup(r.out, 40);
 
 	t_run_free(&r);
-	in = hk_fmt(ZERO " %s %s\n", blob, aref);
+	in = t_fmt(ZERO " %s %s\n", blob, aref);
 	r = hook(srv, in);
 	cr_assert_eq(r.status, 1, "%s", r.err);
 	cr_assert(strstr(r.err, "is not a commit"), "%s", r.err);
@@ -144,19 +144,19 @@ Test(hook_cmd, not_a_commit)
 Test(hook_cmd, reads_the_quarantine_from_the_environment)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL), *cli = hk_store(dir, "c.git");
-	char *alice = hk_keygen(dir, "alice", 1), *aref = hk_ref("general", alice);
-	char *a1 = hk_send(cli, alice, "general", "hi"), *in = NULL, *env[3] = { 0 };
+	char *srv = t_store_server(dir, "s.git", NULL), *cli = t_store(dir, "c.git");
+	char *alice = t_keygen(dir, "alice", 1), *aref = t_ref("general", alice);
+	char *a1 = t_send(cli, alice, "general", "hi"), *in = NULL, *env[3] = { 0 };
 	const char *argv[] = { GITCHAT_BIN, "hook", "pre-receive", NULL };
 	t_run r;
 
-	in = hk_fmt(ZERO " %s %s\n", a1, aref);
-	env[0] = hk_fmt("GIT_OBJECT_DIRECTORY=%s/objects", cli);
-	env[1] = hk_fmt("GIT_ALTERNATE_OBJECT_DIRECTORIES=%s/objects", srv);
+	in = t_fmt(ZERO " %s %s\n", a1, aref);
+	env[0] = t_fmt("GIT_OBJECT_DIRECTORY=%s/objects", cli);
+	env[1] = t_fmt("GIT_ALTERNATE_OBJECT_DIRECTORIES=%s/objects", srv);
 	r = t_run_argv(srv, argv, in, strlen(in), (const char *const *)env);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	cr_assert(!hk_has_object(srv, a1));
+	cr_assert(!t_has_object(srv, a1));
 	/* Without the quarantine the commit is missing: refused, not a crash. */
 	r = t_run_argv(srv, argv, in, strlen(in), NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
@@ -166,9 +166,9 @@ Test(hook_cmd, reads_the_quarantine_from_the_environment)
 Test(init_server, sets_up_a_bare_repository)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL), *hookpath = hk_path(srv, "hooks/pre-receive");
-	char *src = hk_read_file(GITCHAT_SOURCE_DIR "/hooks/pre-receive");
-	char *installed = hk_read_file(hookpath);
+	char *srv = t_store_server(dir, "s.git", NULL), *hookpath = t_path(srv, "hooks/pre-receive");
+	char *src = t_read_text(GITCHAT_SOURCE_DIR "/hooks/pre-receive");
+	char *installed = t_read_text(hookpath);
 	struct stat st;
 	t_run r;
 
@@ -176,7 +176,7 @@ Test(init_server, sets_up_a_bare_repository)
 	cr_assert_str_eq(installed, src, "the installed hook differs from hooks/pre-receive");
 	cr_assert_eq(stat(hookpath, &st), 0);
 	cr_assert(st.st_mode & S_IXUSR, "the hook is not executable");
-	r = hk_git(srv, "config --get-regexp '^(receive|http|chat|core\\.bare)'");
+	r = t_git_run(srv, "config --get-regexp '^(receive|http|chat|core\\.bare)'");
 	cr_assert(strstr(r.out, "core.bare true"), "%s", r.out);
 	cr_assert(strstr(r.out, "receive.denynonfastforwards true"), "%s", r.out);
 	cr_assert(strstr(r.out, "receive.denydeletes true"), "%s", r.out);
@@ -186,15 +186,15 @@ Test(init_server, sets_up_a_bare_repository)
 	cr_assert(!strstr(r.out, "chat.hook.otherrefs"), "%s", r.out);
 	t_run_free(&r);
 	/* Again: harmless. */
-	hk_server(dir, "s.git", NULL);
+	t_store_server(dir, "s.git", NULL);
 }
 
 Test(init_server, options)
 {
 	const char *dir = t_scratch();
 	const char *extra[] = { "--http", "--chat-only", "--program", "git-chat", NULL };
-	char *srv = hk_server(dir, "s.git", extra);
-	t_run r = hk_git(srv, "config --get-regexp '^(http|chat)'");
+	char *srv = t_store_server(dir, "s.git", extra);
+	t_run r = t_git_run(srv, "config --get-regexp '^(http|chat)'");
 
 	cr_assert(strstr(r.out, "http.receivepack true"), "%s", r.out);
 	cr_assert(strstr(r.out, "chat.hook.otherrefs deny"), "%s", r.out);
@@ -205,8 +205,8 @@ Test(init_server, options)
 Test(init_server, refusals)
 {
 	const char *dir = t_scratch();
-	char *full = hk_path(dir, "full"), *f = hk_path(dir, "full/file"), *work = hk_path(dir, "work");
-	char *other = hk_path(dir, "other.git"), *hp = hk_path(dir, "hp.git"), *cfg;
+	char *full = t_path(dir, "full"), *f = t_path(dir, "full/file"), *work = t_path(dir, "work");
+	char *other = t_path(dir, "other.git"), *hp = t_path(dir, "hp.git"), *cfg;
 	const char *a_full[] = { "init", "--server", full, NULL };
 	const char *a_work[] = { "init", "--server", work, NULL };
 	const char *a_other[] = { "init", "--server", other, NULL };
@@ -237,7 +237,7 @@ Test(init_server, refusals)
 	cr_assert_eq(r.status, 128);
 	cr_assert(strstr(r.err, "is not git-chat's hook"), "%s", r.err);
 	t_run_free(&r);
-	cfg = hk_read_file(hk_path(other, "config"));
+	cfg = t_read_text(t_path(other, "config"));
 	cr_assert(!strstr(cfg, "receive"), "%s", cfg);
 
 	r = t_sh("git init -q --bare '%s' && git --git-dir='%s' config core.hooksPath /x", hp, hp);
@@ -260,12 +260,12 @@ Test(init_server, refusals)
 Test(init_server, takes_an_existing_bare_repository)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_path(dir, "s.git"), *installed;
+	char *srv = t_path(dir, "s.git"), *installed;
 	t_run r = t_sh("git init -q --bare '%s'", srv);
 
 	t_run_free(&r);
-	hk_server(dir, "s.git", NULL);
-	installed = hk_read_file(hk_path(srv, "hooks/pre-receive"));
+	t_store_server(dir, "s.git", NULL);
+	installed = t_read_text(t_path(srv, "hooks/pre-receive"));
 	cr_assert(installed && strstr(installed, "hook pre-receive"));
 }
 
@@ -274,24 +274,24 @@ Test(init_server, takes_an_existing_bare_repository)
 Test(hook_script, finds_git_chat)
 {
 	const char *dir = t_scratch();
-	char *srv = hk_server(dir, "s.git", NULL), *cli = hk_store(dir, "c.git");
-	char *alice = hk_keygen(dir, "alice", 1), *aref = hk_ref("general", alice);
-	char *bin = hk_path(dir, "bin"), *before;
+	char *srv = t_store_server(dir, "s.git", NULL), *cli = t_store(dir, "c.git");
+	char *alice = t_keygen(dir, "alice", 1), *aref = t_ref("general", alice);
+	char *bin = t_path(dir, "bin"), *before;
 	t_run r;
 
-	hk_send(cli, alice, "general", "one");
+	t_send(cli, alice, "general", "one");
 	t_mkdir(bin);
-	r = hk_git(srv, "config --unset chat.hook.program");
+	r = t_git_run(srv, "config --unset chat.hook.program");
 	cr_assert_eq(r.status, 0);
 	t_run_free(&r);
-	before = hk_refs(srv);
+	before = t_refs_all(srv);
 	/* No git-chat on PATH: refused, and the pusher is told why. */
 	r = t_sh("git --git-dir='%s' push '%s' '%s'", cli, srv, aref);
 	cr_assert_neq(r.status, 0);
 	cr_assert(strstr(r.err, "remote: error: git-chat hook: cannot run 'git-chat', "
 	                        "so the push is refused"), "%s", r.err);
 	t_run_free(&r);
-	cr_assert_str_eq(hk_refs(srv), before);
+	cr_assert_str_eq(t_refs_all(srv), before);
 	/* GIT_CHAT_PROGRAM in the server's environment. */
 	r = t_sh("GIT_CHAT_PROGRAM='%s' git --git-dir='%s' push '%s' '%s'", GITCHAT_BIN, cli, srv,
 	         aref);
@@ -299,22 +299,22 @@ Test(hook_script, finds_git_chat)
 	cr_assert(strstr(r.err, "remote: git-chat: 1 chat log update verified"), "%s", r.err);
 	t_run_free(&r);
 	/* On PATH. */
-	hk_send(cli, alice, "general", "two");
+	t_send(cli, alice, "general", "two");
 	r = t_sh("ln -s '%s' '%s/git-chat' && PATH='%s':\"$PATH\" git --git-dir='%s' push '%s' '%s'",
 	         GITCHAT_BIN, bin, bin, cli, srv, aref);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "remote: git-chat: 1 chat log update verified"), "%s", r.err);
 	t_run_free(&r);
 	/* chat.hook.program wins over the environment. */
-	hk_send(cli, alice, "general", "three");
-	r = hk_git(srv, "config chat.hook.program '%s'", GITCHAT_BIN);
+	t_send(cli, alice, "general", "three");
+	r = t_git_run(srv, "config chat.hook.program '%s'", GITCHAT_BIN);
 	t_run_free(&r);
 	r = t_sh("GIT_CHAT_PROGRAM=/nonexistent git --git-dir='%s' push '%s' '%s'", cli, srv, aref);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = hk_git(srv, "config chat.hook.program /nonexistent/git-chat");
+	r = t_git_run(srv, "config chat.hook.program /nonexistent/git-chat");
 	t_run_free(&r);
-	hk_send(cli, alice, "general", "four");
+	t_send(cli, alice, "general", "four");
 	r = t_sh("git --git-dir='%s' push '%s' '%s'", cli, srv, aref);
 	cr_assert_neq(r.status, 0);
 	cr_assert(strstr(r.err, "cannot run '/nonexistent/git-chat'"), "%s", r.err);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "servers.h"
-#include "test_hook_forge.h"
+#include "testforge.h"
 
 #define RECIPES GITCHAT_SOURCE_DIR "/contrib/hosting"
 
@@ -49,7 +49,7 @@ static pid_t serve(const char *const *argv, int port, const char *log)
 	}
 	kill(-pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	cr_assert_fail("%s did not listen on port %d: %s", argv[0], port, hk_read_file(log));
+	cr_assert_fail("%s did not listen on port %d: %s", argv[0], port, t_read_text(log));
 	return 0;
 }
 
@@ -69,15 +69,15 @@ typedef struct {
 static room make_room(const char *dir, const char *root, const char *const *init_extra)
 {
 	room r;
-	char *alice = hk_keygen(dir, "alice", 1), *mallory = hk_keygen(dir, "mallory", 1);
-	hk_commit c = { .room = "general", .text = "forged", .signer = mallory };
+	char *alice = t_keygen(dir, "alice", 1), *mallory = t_keygen(dir, "mallory", 1);
+	t_forged c = { .room = "general", .text = "forged", .signer = mallory };
 
-	r.repo = hk_server(root, "room.git", init_extra);
-	r.client = hk_store(dir, "client.git");
-	r.aref = hk_ref("general", alice);
-	r.good = hk_send(r.client, alice, "general", "hello through the recipe");
+	r.repo = t_store_server(root, "room.git", init_extra);
+	r.client = t_store(dir, "client.git");
+	r.aref = t_ref("general", alice);
+	r.good = t_send(r.client, alice, "general", "hello through the recipe");
 	c.parents[0] = r.good;
-	r.forged = hk_forge(r.client, &c);
+	r.forged = t_forge(r.client, &c);
 	return r;
 }
 
@@ -96,30 +96,30 @@ static void good_and_bad(const room *rm, const char *url, const char *const *env
 	cr_assert_eq(r.status, 0, "push to %s failed:\n%s", url, r.err);
 	cr_assert(strstr(r.err, "remote: git-chat: 1 chat log update verified"), "%s", r.err);
 	t_run_free(&r);
-	r = hk_git(rm->repo, "rev-parse '%s'", rm->aref);
+	r = t_git_run(rm->repo, "rev-parse '%s'", rm->aref);
 	cr_assert(strncmp(r.out, rm->good, 40) == 0, "%s", r.out);
 	t_run_free(&r);
-	before = hk_refs(rm->repo);
-	r = push(rm, url, hk_fmt("%s:%s", rm->forged, rm->aref), env);
+	before = t_refs_all(rm->repo);
+	r = push(rm, url, t_fmt("%s:%s", rm->forged, rm->aref), env);
 	cr_assert_neq(r.status, 0);
-	cr_assert(strstr(r.err, hk_fmt("remote: error: refusing %s: commit %s: it is signed by",
+	cr_assert(strstr(r.err, t_fmt("remote: error: refusing %s: commit %s: it is signed by",
 	                               rm->aref, rm->forged)), "%s", r.err);
 	t_run_free(&r);
-	cr_assert_str_eq(hk_refs(rm->repo), before);
-	cr_assert(!hk_has_object(rm->repo, rm->forged));
+	cr_assert_str_eq(t_refs_all(rm->repo), before);
+	cr_assert(!t_has_object(rm->repo, rm->forged));
 }
 
 /* Anyone can read: a fresh store fetches the room. */
 static void readable(const room *rm, const char *dir, const char *url, const char *const *env)
 {
-	char *store = hk_store(dir, "reader.git");
+	char *store = t_store(dir, "reader.git");
 	const char *argv[] = { "git", "--git-dir", store, "fetch", "-q", url,
 	                       "refs/chat/*:refs/chat/*", NULL };
 	t_run r = t_run_argv(NULL, argv, NULL, 0, env);
 
 	cr_assert_eq(r.status, 0, "fetch from %s: %s", url, r.err);
 	t_run_free(&r);
-	r = hk_git(store, "rev-parse '%s'", rm->aref);
+	r = t_git_run(store, "rev-parse '%s'", rm->aref);
 	cr_assert(strncmp(r.out, rm->good, 40) == 0, "%s", r.out);
 	t_run_free(&r);
 }
@@ -127,7 +127,7 @@ static void readable(const room *rm, const char *dir, const char *url, const cha
 Test(hook_recipes, git_daemon_sh, .timeout = 300)
 {
 	const char *dir = t_scratch();
-	char *root = hk_path(dir, "srv"), *url;
+	char *root = t_path(dir, "srv"), *url;
 	const char *env[] = { "GIT_TERMINAL_PROMPT=0", NULL };
 	room rm;
 	pid_t pid = 0;
@@ -138,11 +138,11 @@ Test(hook_recipes, git_daemon_sh, .timeout = 300)
 	for (int attempt = 0; attempt < 3 && !pid; attempt++) {
 		port = t_server_free_port();
 		const char *argv[] = { RECIPES "/git-daemon.sh", root, "--listen=127.0.0.1",
-		                       hk_fmt("--port=%d", port), NULL };
-		pid = serve(argv, port, hk_path(dir, "daemon.log"));
+		                       t_fmt("--port=%d", port), NULL };
+		pid = serve(argv, port, t_path(dir, "daemon.log"));
 	}
-	cr_assert(pid > 0, "git-daemon.sh did not start: %s", hk_read_file(hk_path(dir, "daemon.log")));
-	url = hk_fmt("git://127.0.0.1:%d/room.git", port);
+	cr_assert(pid > 0, "git-daemon.sh did not start: %s", t_read_text(t_path(dir, "daemon.log")));
+	url = t_fmt("git://127.0.0.1:%d/room.git", port);
 	good_and_bad(&rm, url, env);
 	readable(&rm, dir, url, env);
 	stop(pid);
@@ -163,8 +163,8 @@ Test(hook_recipes, git_daemon_sh_usage)
  * writes it: port, document root, the recipe's three variables). */
 Test(hook_recipes, lighttpd_conf, .timeout = 300)
 {
-	const char *dir = hk_own(strdup(t_scratch()));
-	char *root = hk_path(dir, "srv");
+	const char *dir = t_keep(strdup(t_scratch()));
+	char *root = t_path(dir, "srv");
 	const char *env[] = { "GIT_TERMINAL_PROMPT=0", NULL };
 	t_server_opts o = { .user = "alice", .password = "s3cret",
 	                    .include = RECIPES "/lighttpd-git-chat.conf" };
@@ -176,21 +176,21 @@ Test(hook_recipes, lighttpd_conf, .timeout = 300)
 	t_mkdir(root);
 	rm = make_room(dir, root, NULL);   /* no --http: pushes need a user */
 	srv = t_server_start_opts(T_SERVER_HTTP, root, &o);
-	url = hk_own(t_server_url(srv, "room.git"));
-	authed = hk_fmt("http://alice:s3cret@127.0.0.1:%d/git/room.git", t_server_port(srv));
+	url = t_keep(t_server_url(srv, "room.git"));
+	authed = t_fmt("http://alice:s3cret@127.0.0.1:%d/git/room.git", t_server_port(srv));
 
 	/* Without a user, or with a wrong password, no push gets in. */
-	before = hk_refs(rm.repo);
+	before = t_refs_all(rm.repo);
 	r = push(&rm, url, rm.aref, env);
 	cr_assert_neq(r.status, 0, "an anonymous push was taken:\n%s", r.err);
 	cr_assert(strstr(r.err, "could not read Username"), "not asked to log in:\n%s", r.err);
 	t_run_free(&r);
-	r = push(&rm, hk_fmt("http://alice:wrong@127.0.0.1:%d/git/room.git", t_server_port(srv)),
+	r = push(&rm, t_fmt("http://alice:wrong@127.0.0.1:%d/git/room.git", t_server_port(srv)),
 	         rm.aref, env);
 	cr_assert_neq(r.status, 0, "a push with a wrong password was taken:\n%s", r.err);
 	cr_assert(strstr(r.err, "Authentication failed"), "%s", r.err);
 	t_run_free(&r);
-	cr_assert_str_eq(hk_refs(rm.repo), before);
+	cr_assert_str_eq(t_refs_all(rm.repo), before);
 
 	good_and_bad(&rm, authed, env);
 	readable(&rm, dir, url, env);
@@ -200,7 +200,7 @@ Test(hook_recipes, lighttpd_conf, .timeout = 300)
 Test(hook_recipes, ssh_git_shell, .timeout = 300)
 {
 	const char *dir = t_scratch();
-	char *root = hk_path(dir, "srv"), *recipe = hk_read_file(RECIPES "/authorized_keys.example");
+	char *root = t_path(dir, "srv"), *recipe = t_read_text(RECIPES "/authorized_keys.example");
 	char *line = NULL, *keydir, *pub, *auth;
 	t_server *srv;
 	room rm;
@@ -215,18 +215,18 @@ Test(hook_recipes, ssh_git_shell, .timeout = 300)
 			line = l;
 	cr_assert(line, "no git-shell line in authorized_keys.example");
 	*strstr(line, " ssh-ed25519 ") = '\0';
-	pub = hk_read_file(hk_fmt("%s.pub", t_server_ssh_client_key(srv)));
-	keydir = dirname(hk_own(strdup(t_server_ssh_client_key(srv))));
-	auth = hk_path(keydir, "authorized_keys");
-	cr_assert(hk_read_file(auth) != NULL, "the test sshd has no %s", auth);
-	t_write_file(auth, hk_fmt("%s %s", line, pub), strlen(line) + 1 + strlen(pub));
+	pub = t_read_text(t_fmt("%s.pub", t_server_ssh_client_key(srv)));
+	keydir = dirname(t_keep(strdup(t_server_ssh_client_key(srv))));
+	auth = t_path(keydir, "authorized_keys");
+	cr_assert(t_read_text(auth) != NULL, "the test sshd has no %s", auth);
+	t_write_file(auth, t_fmt("%s %s", line, pub), strlen(line) + 1 + strlen(pub));
 
-	good_and_bad(&rm, hk_own(t_server_url(srv, "room.git")), t_server_git_env(srv));
-	readable(&rm, dir, hk_own(t_server_url(srv, "room.git")), t_server_git_env(srv));
+	good_and_bad(&rm, t_keep(t_server_url(srv, "room.git")), t_server_git_env(srv));
+	readable(&rm, dir, t_keep(t_server_url(srv, "room.git")), t_server_git_env(srv));
 	/* The key runs git, and nothing else. */
 	{
 		const char *argv[] = { "sh", "-c",
-			hk_fmt("eval \"$GIT_SSH_COMMAND -p %d root@127.0.0.1 id\"", t_server_port(srv)), NULL };
+			t_fmt("eval \"$GIT_SSH_COMMAND -p %d root@127.0.0.1 id\"", t_server_port(srv)), NULL };
 		r = t_run_argv(NULL, argv, NULL, 0, t_server_git_env(srv));
 		cr_assert_neq(r.status, 0, "a shell command ran: %s", r.out);
 		cr_assert(!strstr(r.out, "uid="), "%s", r.out);

@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "servers.h"
-#include "test_hook_forge.h"
+#include "testforge.h"
 
 typedef struct {
 	t_server *srv;
@@ -29,7 +29,7 @@ static void lands(site *s, const char *refspec, const char *dst, const char *id)
 	cr_assert(strstr(r.err, "remote: git-chat: 1 chat log update verified"),
 	          "the hook did not run:\n%s", r.err);
 	t_run_free(&r);
-	r = hk_git(s->repo, "rev-parse '%s'", dst);
+	r = t_git_run(s->repo, "rev-parse '%s'", dst);
 	cr_assert(strncmp(r.out, id, 40) == 0, "%s is %s, not %s", dst, r.out, id);
 	t_run_free(&r);
 }
@@ -37,15 +37,15 @@ static void lands(site *s, const char *refspec, const char *dst, const char *id)
 static void refused(const site *s, const char *refspec, const char *dst, const char *forged,
                     const char *reason)
 {
-	char *before = hk_refs(s->repo), *line = hk_fmt("remote: error: refusing %s: ", dst);
+	char *before = t_refs_all(s->repo), *line = t_fmt("remote: error: refusing %s: ", dst);
 	t_run r = push(s, refspec);
 
 	cr_assert_neq(r.status, 0, "push %s was accepted:\n%s", refspec, r.err);
 	cr_assert(strstr(r.err, line), "no refusal line for %s:\n%s", dst, r.err);
 	cr_assert(strstr(r.err, reason), "reason '%s' not shown:\n%s", reason, r.err);
-	cr_assert_str_eq(hk_refs(s->repo), before, "the server's refs changed");
+	cr_assert_str_eq(t_refs_all(s->repo), before, "the server's refs changed");
 	if (forged)
-		cr_assert(!hk_has_object(s->repo, forged), "refused object %s was stored", forged);
+		cr_assert(!t_has_object(s->repo, forged), "refused object %s was stored", forged);
 	t_run_free(&r);
 }
 
@@ -53,75 +53,75 @@ static void every_case(t_server_kind kind)
 {
 	const char *dir = t_scratch();
 	const char *http[] = { "--http", NULL };
-	char *root = hk_path(dir, "srv"), *hex, *id, *u, *a1;
+	char *root = t_path(dir, "srv"), *hex, *id, *u, *a1;
 	site s;
 
 	t_mkdir(root);
 	s.srv = t_server_start(kind, root);
-	s.repo = hk_server(root, "room.git", http);
-	s.url = hk_own(t_server_url(s.srv, "room.git"));
-	s.client = hk_store(dir, "client.git");
-	s.alice = hk_keygen(dir, "alice", 1);
-	s.mallory = hk_keygen(dir, "mallory", 0);
-	s.aref = hk_ref("general", s.alice);
-	hex = hk_key_hex(s.alice);
+	s.repo = t_store_server(root, "room.git", http);
+	s.url = t_keep(t_server_url(s.srv, "room.git"));
+	s.client = t_store(dir, "client.git");
+	s.alice = t_keygen(dir, "alice", 1);
+	s.mallory = t_keygen(dir, "mallory", 0);
+	s.aref = t_ref("general", s.alice);
+	hex = t_key_hex(s.alice);
 
 	/* Valid: a creation, then a fast-forward. */
-	a1 = hk_send(s.client, s.alice, "general", "hello");
+	a1 = t_send(s.client, s.alice, "general", "hello");
 	lands(&s, s.aref, s.aref, a1);
-	s.head = hk_send(s.client, s.alice, "general", "again");
+	s.head = t_send(s.client, s.alice, "general", "again");
 	lands(&s, s.aref, s.aref, s.head);
 
 	{
-		hk_commit c = { .room = "general", .text = "I am alice", .signer = s.mallory };
+		t_forged c = { .room = "general", .text = "I am alice", .signer = s.mallory };
 		c.parents[0] = s.head;
-		id = hk_forge(s.client, &c);
-		refused(&s, hk_fmt("%s:%s", id, s.aref), s.aref, id, "not by the log's owner");
+		id = t_forge(s.client, &c);
+		refused(&s, t_fmt("%s:%s", id, s.aref), s.aref, id, "not by the log's owner");
 	}
 	{
-		hk_commit c = { .room = "general", .text = "unsigned" };
+		t_forged c = { .room = "general", .text = "unsigned" };
 		c.parents[0] = s.head;
-		id = hk_forge(s.client, &c);
-		refused(&s, hk_fmt("%s:%s", id, s.aref), s.aref, id, "it is not signed");
+		id = t_forge(s.client, &c);
+		refused(&s, t_fmt("%s:%s", id, s.aref), s.aref, id, "it is not signed");
 	}
 	{
-		hk_commit c = { .room = "random", .text = "replayed", .signer = s.alice };
+		t_forged c = { .room = "random", .text = "replayed", .signer = s.alice };
 		c.parents[0] = s.head;
-		id = hk_forge(s.client, &c);
-		refused(&s, hk_fmt("%s:%s", id, s.aref), s.aref, id,
+		id = t_forge(s.client, &c);
+		refused(&s, t_fmt("%s:%s", id, s.aref), s.aref, id,
 		        "its chat-room is 'random', not 'general'");
 	}
 	{
-		hk_commit bad = { .room = "general", .text = "unsigned parent" };
-		hk_commit c = { .room = "general", .text = "on a bad parent", .signer = s.alice };
-		u = hk_forge(s.client, &bad);
+		t_forged bad = { .room = "general", .text = "unsigned parent" };
+		t_forged c = { .room = "general", .text = "on a bad parent", .signer = s.alice };
+		u = t_forge(s.client, &bad);
 		c.parents[0] = s.head;
 		c.parents[1] = u;
-		id = hk_forge(s.client, &c);
-		refused(&s, hk_fmt("%s:%s", id, s.aref), s.aref, id,
-		        hk_fmt("its ancestor %s is invalid: it is not signed", u));
+		id = t_forge(s.client, &c);
+		refused(&s, t_fmt("%s:%s", id, s.aref), s.aref, id,
+		        t_fmt("its ancestor %s is invalid: it is not signed", u));
 	}
 	{
-		hk_commit c = { .room = "general", .text = "diverging", .signer = s.alice };
+		t_forged c = { .room = "general", .text = "diverging", .signer = s.alice };
 		c.parents[0] = a1;
-		id = hk_forge(s.client, &c);
-		refused(&s, hk_fmt("+%s:%s", id, s.aref), s.aref, id, "(a history rewrite)");
-		refused(&s, hk_fmt("+%s:%s", a1, s.aref), s.aref, NULL, "(a history rewrite)");
+		id = t_forge(s.client, &c);
+		refused(&s, t_fmt("+%s:%s", id, s.aref), s.aref, id, "(a history rewrite)");
+		refused(&s, t_fmt("+%s:%s", a1, s.aref), s.aref, NULL, "(a history rewrite)");
 	}
-	refused(&s, hk_fmt(":%s", s.aref), s.aref, NULL, "a chat log cannot be deleted");
-	refused(&s, hk_fmt("%s:refs/chat/General/%s", s.head, hex),
-	        hk_fmt("refs/chat/General/%s", hex), NULL, "names an invalid room");
-	refused(&s, hk_fmt("%s:refs/chat/general/%.63s", s.head, hex),
-	        hk_fmt("refs/chat/general/%.63s", hex), NULL, "64 lowercase hex digits");
+	refused(&s, t_fmt(":%s", s.aref), s.aref, NULL, "a chat log cannot be deleted");
+	refused(&s, t_fmt("%s:refs/chat/General/%s", s.head, hex),
+	        t_fmt("refs/chat/General/%s", hex), NULL, "names an invalid room");
+	refused(&s, t_fmt("%s:refs/chat/general/%.63s", s.head, hex),
+	        t_fmt("refs/chat/general/%.63s", hex), NULL, "64 lowercase hex digits");
 	{
-		hk_commit c = { .room = "general", .text = "0123456789abcdef", .repeat = 4097,
+		t_forged c = { .room = "general", .text = "0123456789abcdef", .repeat = 4097,
 		                .signer = s.alice };
 		c.parents[0] = s.head;
-		id = hk_forge(s.client, &c);
-		refused(&s, hk_fmt("%s:%s", id, s.aref), s.aref, id, "over the limit of 65536");
+		id = t_forge(s.client, &c);
+		refused(&s, t_fmt("%s:%s", id, s.aref), s.aref, id, "over the limit of 65536");
 	}
 	/* After all that, the good log still moves on. */
-	id = hk_send(s.client, s.alice, "general", "still here");
+	id = t_send(s.client, s.alice, "general", "still here");
 	lands(&s, s.aref, s.aref, id);
 	t_server_stop(s.srv);
 }

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "servers.h"
-#include "test_hook_forge.h"
+#include "testforge.h"
 
 typedef struct {
 	t_server *srv;
@@ -28,15 +28,15 @@ static site open_site(t_server_kind kind)
 	site s;
 	t_run r;
 
-	s.dir = hk_own(strdup(t_scratch()));
-	t_mkdir(hk_path(s.dir, "srv"));
-	s.srv = t_server_start(kind, hk_path(s.dir, "srv"));
-	s.repo = hk_server(hk_path(s.dir, "srv"), "room.git", http);
-	s.url = hk_own(t_server_url(s.srv, "room.git"));
-	s.client = hk_store(s.dir, "client.git");
+	s.dir = t_keep(strdup(t_scratch()));
+	t_mkdir(t_path(s.dir, "srv"));
+	s.srv = t_server_start(kind, t_path(s.dir, "srv"));
+	s.repo = t_store_server(t_path(s.dir, "srv"), "room.git", http);
+	s.url = t_keep(t_server_url(s.srv, "room.git"));
+	s.client = t_store(s.dir, "client.git");
 	if (kind == T_SERVER_SSH) {
 		t_server_install_known_hosts(s.srv);
-		r = hk_git(s.client, "config chat.sshKey '%s'", t_server_ssh_client_key(s.srv));
+		r = t_git_run(s.client, "config chat.sshKey '%s'", t_server_ssh_client_key(s.srv));
 		cr_assert_eq(r.status, 0);
 		t_run_free(&r);
 	}
@@ -53,7 +53,7 @@ static t_run sync_to(const site *s)
  * (format: src/lib/verify/cache.h). */
 static void plant_valid(const char *store, const char *room, const char *id)
 {
-	char *dir = hk_path(store, "chat/verified"), *file = hk_path(dir, room);
+	char *dir = t_path(store, "chat/verified"), *file = t_path(dir, room);
 	unsigned char rec[20], h[32] = "GCVRFY03";   /* nsorted 0: all records are tail */
 	uint32_t lim[3] = { 65536, 1048576, 17 };
 	git_oid oid;
@@ -78,8 +78,8 @@ static void plant_valid(const char *store, const char *room, const char *id)
 
 static char *rev(const char *gitdir, const char *ref)
 {
-	t_run r = hk_git(gitdir, "rev-parse -q --verify '%s'", ref);
-	char *id = r.status == 0 ? hk_strndup(r.out, 40) : NULL;
+	t_run r = t_git_run(gitdir, "rev-parse -q --verify '%s'", ref);
+	char *id = r.status == 0 ? t_strndup(r.out, 40) : NULL;
 	t_run_free(&r);
 	return id;
 }
@@ -88,41 +88,41 @@ static char *rev(const char *gitdir, const char *ref)
  * with `reason` and not store. */
 static void declined(const site *s, const char *ref, const char *id, const char *reason)
 {
-	char *before = hk_refs(s->repo);
+	char *before = t_refs_all(s->repo);
 	t_run r = sync_to(s);
 
 	cr_assert_eq(r.status, 1, "sync: %s%s", r.out, r.err);
-	cr_assert(strstr(r.err, hk_fmt("the server declined %s at %.7s", ref, id)),
+	cr_assert(strstr(r.err, t_fmt("the server declined %s at %.7s", ref, id)),
 	          "the declined push is not reported:\n%s", r.err);
-	cr_assert(strstr(r.err, hk_fmt("refusing %s: ", ref)), "no hook line:\n%s", r.err);
+	cr_assert(strstr(r.err, t_fmt("refusing %s: ", ref)), "no hook line:\n%s", r.err);
 	cr_assert(strstr(r.err, reason), "reason '%s' not shown:\n%s", reason, r.err);
 	cr_assert(strstr(r.out, "push declined by the server"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert_str_eq(hk_refs(s->repo), before, "the server's refs changed");
-	cr_assert(!hk_has_object(s->repo, id), "declined commit %s was stored", id);
+	cr_assert_str_eq(t_refs_all(s->repo), before, "the server's refs changed");
+	cr_assert(!t_has_object(s->repo, id), "declined commit %s was stored", id);
 }
 
 /* Sets ref to id in the client and pretends id verified. */
 static void lie(const site *s, const char *ref, const char *id)
 {
-	hk_set_ref(s->client, ref, id);
+	t_set_ref(s->client, ref, id);
 	plant_valid(s->client, "general", id);
 }
 
 static void every_case(t_server_kind kind)
 {
 	site s = open_site(kind);
-	char *alice = hk_keygen(s.dir, "alice", 1), *mallory = hk_keygen(s.dir, "mallory", 1);
-	char *aref = hk_ref("general", alice), *a1, *a2, *id, *u, *hex = hk_key_hex(alice);
+	char *alice = t_keygen(s.dir, "alice", 1), *mallory = t_keygen(s.dir, "mallory", 1);
+	char *aref = t_ref("general", alice), *a1, *a2, *id, *u, *hex = t_key_hex(alice);
 	t_run r;
 
 	/* Valid: sync creates the log on the server, then moves it on. */
-	a1 = hk_send(s.client, alice, "general", "hello");
+	a1 = t_send(s.client, alice, "general", "hello");
 	r = sync_to(&s);
 	cr_assert_eq(r.status, 0, "sync: %s%s", r.out, r.err);
 	t_run_free(&r);
 	cr_assert_str_eq(rev(s.repo, aref), a1);
-	a2 = hk_send(s.client, alice, "general", "again");
+	a2 = t_send(s.client, alice, "general", "again");
 	r = sync_to(&s);
 	cr_assert_eq(r.status, 0, "sync: %s%s", r.out, r.err);
 	t_run_free(&r);
@@ -130,81 +130,81 @@ static void every_case(t_server_kind kind)
 
 	/* What a lying client can make sync push: each is declined. */
 	{
-		hk_commit c = { .room = "random", .text = "replayed", .signer = alice };
+		t_forged c = { .room = "random", .text = "replayed", .signer = alice };
 		c.parents[0] = a2;
-		id = hk_forge(s.client, &c);
+		id = t_forge(s.client, &c);
 		lie(&s, aref, id);
 		declined(&s, aref, id, "its chat-room is 'random', not 'general'");
 	}
 	{
-		hk_commit bad = { .room = "general", .text = "unsigned parent" };
-		hk_commit c = { .room = "general", .text = "on an unsigned parent", .signer = alice };
+		t_forged bad = { .room = "general", .text = "unsigned parent" };
+		t_forged c = { .room = "general", .text = "on an unsigned parent", .signer = alice };
 		bad.parents[0] = a2;
-		u = hk_forge(s.client, &bad);
+		u = t_forge(s.client, &bad);
 		c.parents[0] = u;
-		id = hk_forge(s.client, &c);
+		id = t_forge(s.client, &c);
 		lie(&s, aref, id);
-		declined(&s, aref, id, hk_fmt("its ancestor %s is invalid: it is not signed", u));
+		declined(&s, aref, id, t_fmt("its ancestor %s is invalid: it is not signed", u));
 	}
 	{
-		hk_commit c = { .room = "general", .text = "0123456789abcdef", .repeat = 4097,
+		t_forged c = { .room = "general", .text = "0123456789abcdef", .repeat = 4097,
 		                .signer = alice };
 		c.parents[0] = a2;
-		id = hk_forge(s.client, &c);
+		id = t_forge(s.client, &c);
 		lie(&s, aref, id);
 		declined(&s, aref, id, "over the limit of 65536");
 	}
 	{
 		/* alice's signature, on other bytes: a tampered message. */
-		hk_commit c = { .room = "general", .text = "signed text", .signer = alice };
+		t_forged c = { .room = "general", .text = "signed text", .signer = alice };
 		t_run raw;
 		char *tampered;
 		c.parents[0] = a2;
-		id = hk_forge(s.client, &c);
-		raw = hk_git(s.client, "cat-file commit %s | sed 's/^signed text$/other text/' | "
+		id = t_forge(s.client, &c);
+		raw = t_git_run(s.client, "cat-file commit %s | sed 's/^signed text$/other text/' | "
 		                       "git --git-dir='%s' hash-object -t commit -w --stdin",
 		             id, s.client);
 		cr_assert_eq(raw.status, 0, "%s", raw.err);
-		tampered = hk_strndup(raw.out, 40);
+		tampered = t_strndup(raw.out, 40);
 		t_run_free(&raw);
 		lie(&s, aref, tampered);
 		declined(&s, aref, tampered, "bad signature");
 	}
 	/* The server's own limit, stricter than the client's: no lie needed. */
-	hk_set_ref(s.client, aref, a2);
-	r = hk_git(s.repo, "config chat.maxMessageBytes 100");
+	t_set_ref(s.client, aref, a2);
+	r = t_git_run(s.repo, "config chat.maxMessageBytes 100");
 	t_run_free(&r);
 	{
 		char big[300];
 		memset(big, 'x', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
-		id = hk_send(s.client, alice, "general", big);
+		id = t_send(s.client, alice, "general", big);
 		declined(&s, aref, id, "over the limit of 100");
 	}
-	r = hk_git(s.repo, "config --unset chat.maxMessageBytes");
+	r = t_git_run(s.repo, "config --unset chat.maxMessageBytes");
 	t_run_free(&r);
-	hk_set_ref(s.client, aref, a2);
+	t_set_ref(s.client, aref, a2);
 
 	/* What sync never sends: the server stays as it is. */
 	{
-		char *before = hk_refs(s.repo);
-		hk_commit c = { .room = "general", .text = "I am alice", .signer = mallory };
+		char *before = t_refs_all(s.repo);
+		t_forged c = { .room = "general", .text = "I am alice", .signer = mallory };
 		c.parents[0] = a2;
-		id = hk_forge(s.client, &c);
+		id = t_forge(s.client, &c);
 		lie(&s, aref, id);                          /* another key's head */
 		r = sync_to(&s);
 		cr_assert_neq(r.status, 0);
 		cr_assert(strstr(r.err, "not by the log's owner"), "%s", r.err);
 		t_run_free(&r);
-		hk_set_ref(s.client, aref, a1);             /* behind the server: nothing to push */
-		hk_set_ref(s.client, hk_fmt("refs/chat/General/%s", hex), a2);  /* bad name */
+		t_set_ref(s.client, aref, a1);             /* behind the server: nothing to push */
+		t_set_ref(s.client, t_fmt("refs/chat/General/%s", hex), a2);  /* bad name */
 		r = sync_to(&s);
 		t_run_free(&r);
-		r = hk_git(s.client, "update-ref -d '%s'", aref);                /* deleted here */
+		r = t_git_run(s.client, "update-ref -d '%s'", aref);                /* deleted here */
 		t_run_free(&r);
 		r = sync_to(&s);
 		t_run_free(&r);
-		cr_assert_str_eq(hk_refs(s.repo), before, "the server changed");
+		cr_assert_str_eq(t_refs_all(s.repo), before, "the server changed");
 	}
 	t_server_stop(s.srv);
 }
@@ -213,28 +213,28 @@ static void every_case(t_server_kind kind)
 static void one_bad_among_good(t_server_kind kind)
 {
 	site s = open_site(kind);
-	char *alice = hk_keygen(s.dir, "alice", 1), *bob = hk_keygen(s.dir, "bob", 1);
-	char *carol = hk_keygen(s.dir, "carol", 1);
-	char *aref = hk_ref("general", alice), *bref = hk_ref("general", bob);
-	char *cref = hk_ref("general", carol), *a1, *b1, *bad;
-	hk_commit c = { .room = "random", .text = "replayed", .signer = carol };
+	char *alice = t_keygen(s.dir, "alice", 1), *bob = t_keygen(s.dir, "bob", 1);
+	char *carol = t_keygen(s.dir, "carol", 1);
+	char *aref = t_ref("general", alice), *bref = t_ref("general", bob);
+	char *cref = t_ref("general", carol), *a1, *b1, *bad;
+	t_forged c = { .room = "random", .text = "replayed", .signer = carol };
 	t_run r;
 
-	a1 = hk_send(s.client, alice, "general", "from alice");
-	b1 = hk_send(s.client, bob, "general", "from bob");
-	bad = hk_forge(s.client, &c);
+	a1 = t_send(s.client, alice, "general", "from alice");
+	b1 = t_send(s.client, bob, "general", "from bob");
+	bad = t_forge(s.client, &c);
 	lie(&s, cref, bad);
 	r = sync_to(&s);
 	cr_assert_eq(r.status, 1, "sync: %s%s", r.out, r.err);
-	cr_assert(strstr(r.err, hk_fmt("the server declined %s at %.7s", cref, bad)), "%s", r.err);
+	cr_assert(strstr(r.err, t_fmt("the server declined %s at %.7s", cref, bad)), "%s", r.err);
 	cr_assert(strstr(r.err, "its chat-room is 'random', not 'general'"), "%s", r.err);
-	cr_assert(!strstr(r.err, hk_fmt("declined %s", aref)) &&
-	          !strstr(r.err, hk_fmt("declined %s", bref)), "a good log was declined:\n%s", r.err);
+	cr_assert(!strstr(r.err, t_fmt("declined %s", aref)) &&
+	          !strstr(r.err, t_fmt("declined %s", bref)), "a good log was declined:\n%s", r.err);
 	t_run_free(&r);
 	cr_assert_str_eq(rev(s.repo, aref), a1);
 	cr_assert_str_eq(rev(s.repo, bref), b1);
 	cr_assert_null(rev(s.repo, cref), "the bad log reached the server");
-	cr_assert(!hk_has_object(s.repo, bad));
+	cr_assert(!t_has_object(s.repo, bad));
 	t_server_stop(s.srv);
 }
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "test_features_common.h"
+#include "testgolden.h"
 #include "testchat.h"
 
 #define ROOM "general"
@@ -80,15 +80,15 @@ static void expect_log(const char *store, const char *key, const char *what)
 Test(local_state, fifos_in_place_of_local_state_never_hang)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *key = fx_key(dir, "alice"), *pub = t_fmt("%s.pub", key);
+	char *store = t_store_in(dir), *key = t_golden_key(dir, "alice"), *pub = t_fmt("%s.pub", key);
 	char *index = t_path(store, "chat/index/" ROOM);
 	char *verified = t_path(store, "chat/verified/" ROOM);
 	char *cache;
 
-	fx_at(FX_T0);
-	free(fx_run(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "first words", NULL).out);
-	fx_at(FX_T0 + 60);
-	free(fx_run(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "second words", NULL).out);
+	t_set_time(T_GOLDEN_T0);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "first words", NULL).out);
+	t_set_time(T_GOLDEN_T0 + 60);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "second words", NULL).out);
 	expect_log(store, key, "warm");
 	cache = message_cache(store);
 	cr_assert(is_regular(index) && is_regular(verified) && is_regular(cache));
@@ -140,7 +140,7 @@ Test(local_state, fifos_in_place_of_local_state_never_hang)
 Test(local_state, a_key_whose_halves_disagree_is_refused)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *alice = fx_key(dir, "alice"), *bob = fx_key(dir, "bob");
+	char *store = t_store_in(dir), *alice = t_golden_key(dir, "alice"), *bob = t_golden_key(dir, "bob");
 	char *mixed = t_path(dir, "mixed");
 	/* Bob's public key in Alice's file: after "openssh-key-v1\0" (15),
 	 * "none" twice (16), no kdf options (4), one key (4) comes the public
@@ -181,7 +181,7 @@ Test(local_state, a_key_whose_halves_disagree_is_refused)
 Test(local_state, the_key_size_error_states_the_limit)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *big = t_path(dir, "big");
+	char *store = t_store_in(dir), *big = t_path(dir, "big");
 	const size_t sizes[] = { 65537, 65538, 200000 };
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(*sizes); i++) {
@@ -202,14 +202,14 @@ Test(local_state, the_key_size_error_states_the_limit)
 Test(local_state, dates_outside_the_calendar_are_refused)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *key = fx_key(dir, "alice");
+	char *store = t_store_in(dir), *key = t_golden_key(dir, "alice");
 	const char *bad[] = { "99999999999999999999", "@99999999999999999999", "@253402300800",
 	                      "10000-01-01T00:00:00Z", "1 Jan 99999999999 00:00 +0000",
 	                      "9999999999999999999 days ago", "0001-01-01" };
 	t_run r;
 
-	fx_at(FX_T0);
-	free(fx_run(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "now", NULL).out);
+	t_set_time(T_GOLDEN_T0);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "now", NULL).out);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		const char *since[] = { "log", "-r", ROOM, "--since", bad[i], NULL };
 		r = bounded(store, since);
@@ -226,7 +226,7 @@ Test(local_state, dates_outside_the_calendar_are_refused)
 	/* A commit time past 9999 is never written. */
 	char *before = t_snapshot(store);
 	setenv("GIT_AUTHOR_DATE", "@253402300800 +0000", 1);
-	r = fx_run(store, -1, NULL, "send", "-r", ROOM, "--key", key, "-m", "future", NULL);
+	r = t_chat_expect(store, -1, NULL, "send", "-r", ROOM, "--key", key, "-m", "future", NULL);
 	cr_assert_neq(r.status, 0, "a message from the year 10000 was sent");
 	t_assert_contains(r.err, "cannot read the date");
 	t_run_free(&r);
@@ -239,13 +239,13 @@ Test(local_state, dates_outside_the_calendar_are_refused)
 Test(local_state, a_name_that_is_not_utf8_still_gives_json)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *key = fx_key(dir, "alice");
+	char *store = t_store_in(dir), *key = t_golden_key(dir, "alice");
 
-	fx_at(FX_T0);
+	t_set_time(T_GOLDEN_T0);
 	setenv("GIT_AUTHOR_NAME", "Al\xff\xfe" "ce \xc3", 1);
-	free(fx_run(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "hi", NULL).out);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "hi", NULL).out);
 	unsetenv("GIT_AUTHOR_NAME");
-	t_run r = fx_run(store, 0, NULL, "log", "-r", ROOM, "--format=json", NULL);
+	t_run r = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--format=json", NULL);
 	t_assert_contains(r.out, "\"name\":\"Al\\ufffd\\ufffdce \\ufffd\"");
 	const char *py[] = { "python3", "-c", "import json, sys\n"
 		"for l in sys.stdin.buffer.read().decode('utf-8').splitlines(): json.loads(l)\n", NULL };
@@ -253,7 +253,7 @@ Test(local_state, a_name_that_is_not_utf8_still_gives_json)
 	cr_assert_eq(j.status, 0, "not JSON: %s", j.err);
 	t_run_free(&j);
 	t_run_free(&r);
-	r = fx_run(store, 0, NULL, "log", "-r", ROOM, NULL);
+	r = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, NULL);
 	t_assert_contains(r.out, "Al<U+FFFD><U+FFFD>ce <U+FFFD>");
 	t_run_free(&r);
 }
@@ -264,21 +264,21 @@ Test(local_state, a_name_that_is_not_utf8_still_gives_json)
 Test(local_state, many_invalid_commits_are_summarised)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *key = fx_key(dir, "alice");
+	char *store = t_store_in(dir), *key = t_golden_key(dir, "alice");
 	const size_t n = 5000;
 	gitchat_buf in = GITCHAT_BUF_INIT;
 	const char *fi[] = { "git", "--git-dir", store, "fast-import", "--quiet", NULL };
 	struct timespec t0, t1;
 	t_run r;
 
-	fx_at(FX_T0);
-	free(fx_run(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "first words", NULL).out);
+	t_set_time(T_GOLDEN_T0);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "first words", NULL).out);
 	for (size_t i = 0; i < n; i++) {
 		char msg[32];
 		int len = snprintf(msg, sizeof(msg), "m%zu\n", i);
 		cr_assert_eq(gitchat_buf_printf(&in, "commit refs/chat/" ROOM "/%064d\nmark :%zu\n"
 		             "committer M <m@example.org> %lld +0000\ndata %d\n%s", 0, i + 1,
-		             FX_T0 + (long long)i, len, msg), 0);
+		             T_GOLDEN_T0 + (long long)i, len, msg), 0);
 		if (i)
 			cr_assert_eq(gitchat_buf_printf(&in, "from :%zu\n", i), 0);
 		cr_assert_eq(gitchat_buf_puts(&in, "\n"), 0);

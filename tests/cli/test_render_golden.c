@@ -12,7 +12,7 @@
  *   GITCHAT_UPDATE_GOLDEN=1 ctest -R render_golden
  * and review the diff of tests/golden/ like any other change.
  */
-#include "test_features_common.h"
+#include "testgolden.h"
 
 #define ROOM "golden"
 
@@ -86,39 +86,39 @@ static void build(void)
 	setenv("TZ", "UTC", 1);
 	setenv("COLUMNS", "60", 1);
 	unsetenv("NO_COLOR");
-	store = fx_store(dir);
-	alice = fx_key(dir, "alice");
-	bob = fx_key(dir, "bob");
-	carol = fx_key(dir, "carol");
+	store = t_store_in(dir);
+	alice = t_golden_key(dir, "alice");
+	bob = t_golden_key(dir, "bob");
+	carol = t_golden_key(dir, "carol");
 
-	m1 = fx_send(store, ROOM, alice, "Alice", FX_T0, NULL,
+	m1 = t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0, NULL,
 	             "Hello **everyone**! The notes for the release follow.");
-	m2 = fx_send(store, ROOM, bob, "Bob", FX_T0 + 60, m1, markdown);
-	m3 = fx_send(store, ROOM, alice, "Alice", FX_T0 + 120, NULL,
+	m2 = t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0 + 60, m1, markdown);
+	m3 = t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0 + 120, NULL,
 	             "A long line without any Markdown at all, which goes on and on and on so "
 	             "that the terminal renderer has to wrap it over several lines by display "
 	             "width, and a very long word: "
 	             "Donaudampfschifffahrtsgesellschaftskapitaenswitwenrentenversicherung.");
-	m4 = fx_send(store, ROOM, bob, "Bob", FX_T0 + 180, m3,
+	m4 = t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0 + 180, m3,
 	             "שלום עולם — مرحبا بالعالم — right to left; emoji 🎉👍🏽 and 日本語の文章も"
 	             "折り返されるべきです。これは長い日本語の文です。");
-	m5 = fx_send(store, ROOM, bob, "Bob", FX_T0 + 240, NULL, "This message will be deleted.");
-	free(fx_act(store, "edit", alice, "Alice", FX_T0 + 300, m1,
+	m5 = t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0 + 240, NULL, "This message will be deleted.");
+	free(t_act_at(store, "edit", alice, "Alice", T_GOLDEN_T0 + 300, m1,
 	            "Hello **everyone**! The notes for the release follow (edited once)."));
-	free(fx_act(store, "edit", alice, "Alice", FX_T0 + 310, m1,
+	free(t_act_at(store, "edit", alice, "Alice", T_GOLDEN_T0 + 310, m1,
 	            "Hello **everyone**! The notes for the release follow (edited twice)."));
-	free(fx_act(store, "redact", bob, "Bob", FX_T0 + 320, m5, NULL));
-	free(fx_act(store, "react", bob, "Bob", FX_T0 + 330, m1, "👍"));
-	free(fx_act(store, "react", alice, "Alice", FX_T0 + 340, m1, "👍"));
-	free(fx_act(store, "react", carol, "Alice", FX_T0 + 350, m1, "🎉"));
-	free(fx_act(store, "react", alice, "Alice", FX_T0 + 360, m4, "🚀"));
-	free(fx_act(store, "react", alice, "Alice", FX_T0 + 370, m4, "🚀"));   /* toggled off */
-	free(fx_act(store, "react", bob, "Bob", FX_T0 + 380, m3, "❤️"));
+	free(t_act_at(store, "redact", bob, "Bob", T_GOLDEN_T0 + 320, m5, NULL));
+	free(t_act_at(store, "react", bob, "Bob", T_GOLDEN_T0 + 330, m1, "👍"));
+	free(t_act_at(store, "react", alice, "Alice", T_GOLDEN_T0 + 340, m1, "👍"));
+	free(t_act_at(store, "react", carol, "Alice", T_GOLDEN_T0 + 350, m1, "🎉"));
+	free(t_act_at(store, "react", alice, "Alice", T_GOLDEN_T0 + 360, m4, "🚀"));
+	free(t_act_at(store, "react", alice, "Alice", T_GOLDEN_T0 + 370, m4, "🚀"));   /* toggled off */
+	free(t_act_at(store, "react", bob, "Bob", T_GOLDEN_T0 + 380, m3, "❤️"));
 	/* The next day: a second key that also calls itself Alice. */
-	m6 = fx_send(store, ROOM, carol, "Alice", FX_T0 + 86400 + 3600, m5,
+	m6 = t_send_at(store, ROOM, carol, "Alice", T_GOLDEN_T0 + 86400 + 3600, m5,
 	             "I am another Alice. Terminal tricks: bell \a, clear \033[2J, "
 	             "title \033]0;pwned\a, C1 \xc2\x9b""31m, override \xe2\x80\xae""desrever.");
-	free(fx_send(store, ROOM, alice, "Alice", FX_T0 + 86400 + 3660, m6,
+	free(t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0 + 86400 + 3660, m6,
 	             "Replying to the other Alice, whose reply quotes a deleted message."));
 	free(alice); free(bob); free(carol);
 	free(m1); free(m2); free(m3); free(m4); free(m5); free(m6);
@@ -126,7 +126,7 @@ static void build(void)
 
 static void text_without_colour(void)
 {
-	t_run r = fx_run(store, 0, NULL, "log", "-r", ROOM, "--color=never", NULL);
+	t_run r = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--color=never", NULL);
 	size_t i = 0, start = 0;
 
 	check_golden("conversation.txt", r.out, r.out_len);
@@ -144,7 +144,7 @@ static void text_without_colour(void)
 
 static void json(void)
 {
-	t_run r = fx_run(store, 0, NULL, "log", "-r", ROOM, "--format=json", NULL);
+	t_run r = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--format=json", NULL);
 	check_golden("conversation.jsonl", r.out, r.out_len);
 	/* Only the 7 messages: edits, the redaction and reactions are not shown. */
 	cr_assert_eq(t_count_lines(r.out), 7);
@@ -155,7 +155,7 @@ static void html_page(void)
 {
 	char *page = t_path(t_scratch(), "room.html"), *html;
 	size_t len;
-	t_run r = fx_run(store, 0, NULL, "export", "-r", ROOM, "-o", page, NULL);
+	t_run r = t_chat_expect(store, 0, NULL, "export", "-r", ROOM, "-o", page, NULL);
 
 	t_run_free(&r);
 	html = t_read_file(page, &len);
@@ -167,10 +167,10 @@ static void html_page(void)
 
 static void colour_is_ansi_and_only_ours(void)
 {
-	t_run r = fx_run(store, 0, NULL, "log", "-r", ROOM, "--color=always", NULL);
+	t_run r = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--color=always", NULL);
 	const char *p;
 
-	cr_assert(fx_contains(r.out, "\033[0;1m"), "no bold in: %s", r.out);
+	cr_assert(t_contains(r.out, "\033[0;1m"), "no bold in: %s", r.out);
 	/* Every escape in the output is one of our SGR sequences: ESC [ 0 (;N)* m. */
 	for (p = r.out; (p = strchr(p, '\033')) != NULL; p++) {
 		const char *q = p + 1;

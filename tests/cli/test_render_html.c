@@ -8,7 +8,7 @@
  * relative, and the hostile strings are all there — as text.
  */
 #include <ctype.h>
-#include "test_features_common.h"
+#include "testgolden.h"
 
 #define ROOM "attack"
 
@@ -283,7 +283,7 @@ static const char *const hostile_texts[] = {
 Test(render_html, hostile_input_comes_out_inert)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *key = fx_key(dir, "alice"), *page = t_path(dir, "p.html");
+	char *store = t_store_in(dir), *key = t_golden_key(dir, "alice"), *page = t_path(dir, "p.html");
 	const char *name = "Mallory\" onmouseover=\"alert(13)\" x=' &amp; &lt;b&gt;";
 	const char *email = "m'\"onfocus=alert(14)&amp;@evil.example";
 	char *first = NULL, *html;
@@ -293,18 +293,18 @@ Test(render_html, hostile_input_comes_out_inert)
 
 	t_set_identity(name, email);
 	for (i = 0; i < sizeof(hostile_texts) / sizeof(hostile_texts[0]); i++) {
-		fx_at(FX_T0 + (long long)i);
-		r = fx_run(store, 0, NULL, "send", "--key", key, "-r", ROOM, "-m", hostile_texts[i],
+		t_set_time(T_GOLDEN_T0 + (long long)i);
+		r = t_chat_expect(store, 0, NULL, "send", "--key", key, "-r", ROOM, "-m", hostile_texts[i],
 		           NULL);
 		if (!first)
-			first = fx_id(&r);
+			first = t_run_id(&r);
 		else
 			t_run_free(&r);
 	}
-	fx_at(FX_T0 + 100);
-	r = fx_run(store, 0, NULL, "react", "--key", key, first, "\"><svg onload=alert(15)>", NULL);
+	t_set_time(T_GOLDEN_T0 + 100);
+	r = t_chat_expect(store, 0, NULL, "react", "--key", key, first, "\"><svg onload=alert(15)>", NULL);
 	t_run_free(&r);
-	r = fx_run(store, 0, NULL, "export", "-r", ROOM, "-o", page, NULL);
+	r = t_chat_expect(store, 0, NULL, "export", "-r", ROOM, "-o", page, NULL);
 	t_run_free(&r);
 
 	html = t_read_file(page, &len);
@@ -313,15 +313,15 @@ Test(render_html, hostile_input_comes_out_inert)
 	check_page(&p);
 
 	/* Everything hostile is there, as text: escaped, not dropped. */
-	cr_assert(fx_contains(p.text.ptr, name), "the name is not shown as text");
-	cr_assert(fx_contains(p.text.ptr, email), "the email is not shown as text");
-	cr_assert(fx_contains(p.text.ptr, "<script>alert(1)</script>"));
-	cr_assert(fx_contains(p.text.ptr, "<img src=x onerror=alert(2)>"));
-	cr_assert(fx_contains(p.text.ptr, "<b onmouseover=\"alert(10)\">"));
-	cr_assert(fx_contains(p.text.ptr, "& <script> <i> \"q\""), "entities: %s", p.text.ptr);
-	cr_assert(fx_contains(p.text.ptr, "</code></pre><script>alert(12)</script>"));
-	cr_assert(fx_contains(p.text.ptr, "<iframe src=https://x.example></iframe>"));
-	cr_assert(fx_contains(p.text.ptr, "\"><svg onload=alert(15)> 1"), "the reaction as text");
+	cr_assert(t_contains(p.text.ptr, name), "the name is not shown as text");
+	cr_assert(t_contains(p.text.ptr, email), "the email is not shown as text");
+	cr_assert(t_contains(p.text.ptr, "<script>alert(1)</script>"));
+	cr_assert(t_contains(p.text.ptr, "<img src=x onerror=alert(2)>"));
+	cr_assert(t_contains(p.text.ptr, "<b onmouseover=\"alert(10)\">"));
+	cr_assert(t_contains(p.text.ptr, "& <script> <i> \"q\""), "entities: %s", p.text.ptr);
+	cr_assert(t_contains(p.text.ptr, "</code></pre><script>alert(12)</script>"));
+	cr_assert(t_contains(p.text.ptr, "<iframe src=https://x.example></iframe>"));
+	cr_assert(t_contains(p.text.ptr, "\"><svg onload=alert(15)> 1"), "the reaction as text");
 	/* The only link target with an "alert" in it is the https one whose
 	 * quotes tried to end the attribute: they stayed inside, encoded. */
 	for (i = 0; i < p.ntags; i++)

@@ -5,7 +5,7 @@
  * control character: no ESC of the text, no C1 control, no bidi override.
  * Also the display width table on known strings.
  */
-#include "test_features_common.h"
+#include "testgolden.h"
 
 static const char *const pieces[] = {
 	"word", "a", "longerword", "日本語", "😀", "👍🏽", "e\xcc\x81", "שלום", "مرحبا",

@@ -20,7 +20,7 @@
 #include <criterion/criterion.h>
 
 #include "servers.h"
-#include "test_hook_forge.h"
+#include "testforge.h"
 
 typedef struct {
 	t_server *srv;
@@ -35,19 +35,19 @@ static site open_site(void)
 	const char *http[] = { "--http", NULL };
 	site s;
 
-	s.dir = hk_own(strdup(t_scratch()));
-	t_mkdir(hk_path(s.dir, "srv"));
-	s.srv = t_server_start(T_SERVER_DAEMON, hk_path(s.dir, "srv"));
-	s.hooked = hk_server(hk_path(s.dir, "srv"), "hooked.git", http);
-	s.hooked_url = hk_own(t_server_url(s.srv, "hooked.git"));
-	s.plain = hk_own(t_server_new_repo(s.srv, "plain.git"));
-	s.plain_url = hk_own(t_server_url(s.srv, "plain.git"));
-	s.alice = hk_keygen(s.dir, "alice", 1);
-	s.mallory = hk_keygen(s.dir, "mallory", 0);
-	s.astore = hk_store(s.dir, "alice.git");
-	s.mstore = hk_store(s.dir, "mallory.git");
-	s.reader = hk_store(s.dir, "reader.git");
-	s.mref = hk_ref("general", s.mallory);
+	s.dir = t_keep(strdup(t_scratch()));
+	t_mkdir(t_path(s.dir, "srv"));
+	s.srv = t_server_start(T_SERVER_DAEMON, t_path(s.dir, "srv"));
+	s.hooked = t_store_server(t_path(s.dir, "srv"), "hooked.git", http);
+	s.hooked_url = t_keep(t_server_url(s.srv, "hooked.git"));
+	s.plain = t_keep(t_server_new_repo(s.srv, "plain.git"));
+	s.plain_url = t_keep(t_server_url(s.srv, "plain.git"));
+	s.alice = t_keygen(s.dir, "alice", 1);
+	s.mallory = t_keygen(s.dir, "mallory", 0);
+	s.astore = t_store(s.dir, "alice.git");
+	s.mstore = t_store(s.dir, "mallory.git");
+	s.reader = t_store(s.dir, "reader.git");
+	s.mref = t_ref("general", s.mallory);
 	return s;
 }
 
@@ -75,39 +75,39 @@ typedef char *(*layout_fn)(const char *payload, const char *sig);
 
 static char *forge(const site *s, const char *parents, const char *text, layout_fn layout)
 {
-	char *payload = hk_fmt("tree %s\n%sauthor Mallory <m@example.org> 1764150100 +0000\n"
+	char *payload = t_fmt("tree %s\n%sauthor Mallory <m@example.org> 1764150100 +0000\n"
 	                       "committer Mallory <m@example.org> 1764150100 +0000\n"
 	                       "chat-room general\nchat-future x\n\n%s\n",
-	                       HK_EMPTY_TREE, parents, text);
+	                       T_EMPTY_TREE, parents, text);
 	char *sig = t_sign_sshkeygen(s->mallory, "git", payload, strlen(payload));
 	char *id = t_write_commit(s->mstore, layout(payload, sig));
-	hk_set_ref(s->mstore, s->mref, id);
+	t_set_ref(s->mstore, s->mref, id);
 	return id;
 }
 
 /* The hooked server refuses the push with `reason`, and keeps its refs. */
 static void hook_refuses(const site *s, const char *reason)
 {
-	char *before = hk_refs(s->hooked);
-	t_run r = push_to(s, s->hooked_url, hk_fmt("+%s:%s", s->mref, s->mref));
+	char *before = t_refs_all(s->hooked);
+	t_run r = push_to(s, s->hooked_url, t_fmt("+%s:%s", s->mref, s->mref));
 
 	cr_assert_neq(r.status, 0, "the hook accepted it:\n%s", r.err);
-	t_assert_contains(r.err, hk_fmt("remote: error: refusing %s: ", s->mref));
+	t_assert_contains(r.err, t_fmt("remote: error: refusing %s: ", s->mref));
 	t_assert_contains(r.err, reason);
-	cr_assert_str_eq(hk_refs(s->hooked), before, "the server's refs changed");
+	cr_assert_str_eq(t_refs_all(s->hooked), before, "the server's refs changed");
 	t_run_free(&r);
 }
 
 /* A server without the hook takes it; `git chat sync` does not. */
 static void sync_refuses(const site *s, const char *id, const char *reason)
 {
-	t_run r = push_to(s, s->plain_url, hk_fmt("+%s:%s", s->mref, s->mref));
+	t_run r = push_to(s, s->plain_url, t_fmt("+%s:%s", s->mref, s->mref));
 	cr_assert_eq(r.status, 0, "push to the plain server: %s", r.err);
 	t_run_free(&r);
 	r = chat_sync(s->reader, s->plain_url);
 	t_assert_contains(r.err, reason);
 	t_run_free(&r);
-	r = hk_git(s->reader, "for-each-ref --format='%%(objectname)' refs/chat");
+	r = t_git_run(s->reader, "for-each-ref --format='%%(objectname)' refs/chat");
 	cr_assert(!strstr(r.out, id), "sync stored %s under refs/chat:\n%s", id, r.out);
 	t_run_free(&r);
 }
@@ -115,7 +115,7 @@ static void sync_refuses(const site *s, const char *id, const char *reason)
 /* Everything but Mallory's message is shown; verify names hers. */
 static void room_readable(const site *s, const char *id, const char *reason)
 {
-	char *html = hk_path(s->dir, "room.html");
+	char *html = t_path(s->dir, "room.html");
 	t_run r = t_chatv(s->reader, "log", "-r", "general");
 
 	cr_assert_eq(r.status, 0, "log failed:\n%s", r.err);
@@ -132,7 +132,7 @@ static void room_readable(const site *s, const char *id, const char *reason)
 	t_run_free(&r);
 	r = t_chatv(s->reader, "export", "-r", "general", "-o", html);
 	cr_assert_eq(r.status, 0, "export failed:\n%s", r.err);
-	t_assert_contains(hk_read_file(html), "hello from alice");
+	t_assert_contains(t_read_text(html), "hello from alice");
 	t_run_free(&r);
 	r = t_chatv(s->reader, "verify", "-r", "general");
 	cr_assert_neq(r.status, 0, "verify found nothing:\n%s", r.out);
@@ -186,18 +186,18 @@ Test(signature_encoding, refused_by_hook_and_sync_room_stays_readable, .timeout 
 	};
 	site s = open_site();
 
-	hk_send(s.astore, s.alice, "general", "hello from alice");
+	t_send(s.astore, s.alice, "general", "hello from alice");
 	synced(s.astore, s.plain_url);
 	synced(s.reader, s.plain_url);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		char *id = forge(&s, "", hk_fmt("mallory %s", cases[i].name), cases[i].layout);
+		char *id = forge(&s, "", t_fmt("mallory %s", cases[i].name), cases[i].layout);
 		cr_log_info("case: %s", cases[i].name);
 		hook_refuses(&s, cases[i].reason);
 		sync_refuses(&s, id, cases[i].reason);
 		/* As an older version would have stored it. */
-		hk_set_ref(s.reader, s.mref, id);
+		t_set_ref(s.reader, s.mref, id);
 		room_readable(&s, id, cases[i].reason);
-		t_run r = hk_git(s.reader, "update-ref -d '%s'", s.mref);
+		t_run r = t_git_run(s.reader, "update-ref -d '%s'", s.mref);
 		t_run_free(&r);
 	}
 	t_server_stop(s.srv);
@@ -206,15 +206,15 @@ Test(signature_encoding, refused_by_hook_and_sync_room_stays_readable, .timeout 
 Test(signature_encoding, replayed_copy_refused, .timeout = 240)
 {
 	site s = open_site();
-	char *bob = hk_keygen(s.dir, "bob", 1), *bstore = hk_store(s.dir, "bob.git");
-	char *a1 = hk_send(s.astore, s.alice, "general", "hello from alice");
+	char *bob = t_keygen(s.dir, "bob", 1), *bstore = t_store(s.dir, "bob.git");
+	char *a1 = t_send(s.astore, s.alice, "general", "hello from alice");
 	synced(s.astore, s.plain_url);
 	synced(bstore, s.plain_url);
-	char *b1 = hk_send(bstore, bob, "general", "bob says this once");
+	char *b1 = t_send(bstore, bob, "general", "bob says this once");
 	t_run r = t_chatv(bstore, "react", "--key", bob, "-r", "general", a1, "👍");
 	cr_assert_eq(r.status, 0, "react: %s", r.err);
 	t_run_free(&r);
-	char *b2 = t_git(bstore, "rev-parse '%s'", hk_ref("general", bob));
+	char *b2 = t_git(bstore, "rev-parse '%s'", t_ref("general", bob));
 	synced(bstore, s.plain_url);
 	synced(s.mstore, s.plain_url);
 	synced(s.reader, s.plain_url);
@@ -228,7 +228,7 @@ Test(signature_encoding, replayed_copy_refused, .timeout = 240)
 			t_commit_payload(s.mstore, orig[i]),
 			t_rewrap_armor(t_commit_signature(s.mstore, orig[i]), 64, "\n")));
 		cr_assert_str_neq(copy, orig[i]);
-		parents = hk_fmt("%sparent %s\n", parents, copy);
+		parents = t_fmt("%sparent %s\n", parents, copy);
 	}
 	char *m = forge(&s, parents, "mallory replays bob", t_commit_with_signature);
 	hook_refuses(&s, "is invalid: the signature is not armored exactly");

@@ -5,7 +5,7 @@
  */
 #include <fcntl.h>
 #include <unistd.h>
-#include "test_sync_common.h"
+#include "testsync.h"
 
 typedef struct {
 	size_t received, updated, pushed, rejected, forks, failed, created;
@@ -62,18 +62,18 @@ static int on_progress(const gitchat_sync_progress *p, void *payload)
 	return 0;
 }
 
-static gitchat_store *open_store(const tp_person *p)
+static gitchat_store *open_store(const t_person *p)
 {
 	gitchat_store *s = NULL;
-	tp_init();
+	t_lib_init();
 	cr_assert_eq(gitchat_store_open(&s, p->store), 0, "%s", gitchat_error_last()->message);
 	return s;
 }
 
 Test(sync_api, events_progress_and_result)
 {
-	char *dir = tp_scratch(), *stick = t_path(dir, "stick.git");
-	tp_person a, b;
+	char *dir = t_scratch_copy(), *stick = t_path(dir, "stick.git");
+	t_person a, b;
 	gitchat_store *sb;
 	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
 	gitchat_sync_result *res = NULL;
@@ -81,12 +81,12 @@ Test(sync_api, events_progress_and_result)
 	const char *remotes[] = { stick };
 	seen s = { 0 };
 
-	tp_person_init(&a, dir, "Alice");
-	tp_person_init(&b, dir, "Bob");
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
 	for (int i = 0; i < 3; i++)
-		tp_send(&a, "general", "from A");
-	tp_send(&a, "random", "elsewhere");
-	tp_sync_ok(&a, stick);
+		t_person_send(&a, "general", "from A");
+	t_person_send(&a, "random", "elsewhere");
+	t_person_sync_ok(&a, stick);
 
 	sb = open_store(&b);
 	o.event_cb = on_event;
@@ -119,7 +119,7 @@ Test(sync_api, events_progress_and_result)
 	gitchat_sync_result_free(res);
 
 	/* B answers: a push, with sending progress */
-	tp_send(&b, "general", "from B");
+	t_person_send(&b, "general", "from B");
 	memset(&s, 0, sizeof(s));
 	cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, &o), 0);
 	rr = gitchat_sync_result_get(res, 0);
@@ -130,9 +130,9 @@ Test(sync_api, events_progress_and_result)
 	gitchat_sync_result_free(res);
 
 	/* rooms filter and flags */
-	tp_send(&a, "general", "more");
-	tp_send(&a, "random", "more elsewhere");
-	tp_sync_ok(&a, stick);
+	t_person_send(&a, "general", "more");
+	t_person_send(&a, "random", "more elsewhere");
+	t_person_sync_ok(&a, stick);
 	{
 		const char *rooms[] = { "random" };
 		o.rooms = rooms;
@@ -152,23 +152,23 @@ Test(sync_api, events_progress_and_result)
 
 Test(sync_api, repeated_calls_quiet_and_a_remote_down)
 {
-	char *dir = tp_scratch(), *stick = t_path(dir, "stick.git");
+	char *dir = t_scratch_copy(), *stick = t_path(dir, "stick.git");
 	char *out = t_path(dir, "captured"), *text;
-	tp_person a, b;
+	t_person a, b;
 	gitchat_store *sb;
 	gitchat_sync_result *res = NULL;
 	const char *remotes[] = { "git://127.0.0.1:1/nothing.git", stick };
 	int fd, saved1, saved2;
 
-	tp_person_init(&a, dir, "Alice");
-	tp_person_init(&b, dir, "Bob");
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
 	sb = open_store(&b);
 	/* a follow loop: the same store object, call after call */
 	for (int round = 0; round < 4; round++) {
 		char msg[32];
 		snprintf(msg, sizeof(msg), "round %d", round);
-		tp_send(&a, "general", msg);
-		tp_sync_ok(&a, stick);
+		t_person_send(&a, "general", msg);
+		t_person_sync_ok(&a, stick);
 		fflush(stdout);
 		fflush(stderr);
 		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -189,34 +189,34 @@ Test(sync_api, repeated_calls_quiet_and_a_remote_down)
 		free(text);
 		cr_assert_eq(gitchat_sync_result_count(res), 2);
 		cr_assert_eq(gitchat_sync_result_get(res, 0)->failed, 1);
-		cr_assert(tp_contains(gitchat_sync_result_get(res, 0)->error, "127.0.0.1:1"), "%s",
+		cr_assert(t_contains(gitchat_sync_result_get(res, 0)->error, "127.0.0.1:1"), "%s",
 		          gitchat_sync_result_get(res, 0)->error);
 		cr_assert_eq(gitchat_sync_result_get(res, 1)->failed, 0);
 		cr_assert_eq(gitchat_sync_result_get(res, 1)->received, 1, "round %d", round);
 		cr_assert_eq(gitchat_sync_result_problems(res), 1);
 		gitchat_sync_result_free(res);
 	}
-	cr_assert_eq(t_count_lines(tp_log_json(&b, "general")), 4);
-	cr_assert_str_eq(tp_refs(b.store, "refs/chat-quarantine"), "");
+	cr_assert_eq(t_count_lines(t_person_log_json(&b, "general")), 4);
+	cr_assert_str_eq(t_refs(b.store, "refs/chat-quarantine"), "");
 	gitchat_store_free(sb);
-	tp_store_sound(b.store);
+	t_store_sound(b.store);
 }
 
 Test(sync_api, cancel_and_bad_options)
 {
-	char *dir = tp_scratch(), *stick = t_path(dir, "stick.git");
-	tp_person a, b;
+	char *dir = t_scratch_copy(), *stick = t_path(dir, "stick.git");
+	t_person a, b;
 	gitchat_store *sb;
 	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
 	gitchat_sync_result *res = NULL;
 	const char *remotes[] = { stick };
 	seen s = { 0 };
 
-	tp_person_init(&a, dir, "Alice");
-	tp_person_init(&b, dir, "Bob");
-	tp_send(&a, "general", "one");
-	tp_send(&a, "random", "two");
-	tp_sync_ok(&a, stick);
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	t_person_send(&a, "general", "one");
+	t_person_send(&a, "random", "two");
+	t_person_sync_ok(&a, stick);
 	sb = open_store(&b);
 
 	/* a callback that says stop: that remote fails as cancelled */
@@ -225,20 +225,20 @@ Test(sync_api, cancel_and_bad_options)
 	o.payload = &s;
 	cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, &o), 0);
 	cr_assert_eq(gitchat_sync_result_get(res, 0)->failed, 1);
-	cr_assert(tp_contains(gitchat_sync_result_get(res, 0)->error, "cancelled"), "%s",
+	cr_assert(t_contains(gitchat_sync_result_get(res, 0)->error, "cancelled"), "%s",
 	          gitchat_sync_result_get(res, 0)->error);
 	cr_assert_eq(s.updated, 1, "nothing after the cancel");
 	cr_assert_eq(s.failed, 1);
 	gitchat_sync_result_free(res);
-	cr_assert_str_eq(tp_refs(b.store, "refs/chat-quarantine"), "");
-	cr_assert_eq(t_count_lines(tp_refs(b.store, "refs/chat")), 1);
-	tp_store_sound(b.store);
+	cr_assert_str_eq(t_refs(b.store, "refs/chat-quarantine"), "");
+	cr_assert_eq(t_count_lines(t_refs(b.store, "refs/chat")), 1);
+	t_store_sound(b.store);
 	/* and the next sync completes */
 	s.cancel_on_update = 0;
 	cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, &o), 0);
 	cr_assert_eq(gitchat_sync_result_problems(res), 0);
 	gitchat_sync_result_free(res);
-	cr_assert_eq(t_count_lines(tp_refs(b.store, "refs/chat")), 2);
+	cr_assert_eq(t_count_lines(t_refs(b.store, "refs/chat")), 2);
 
 	/* usage errors: no result */
 	o.version = 99;
@@ -255,19 +255,19 @@ Test(sync_api, cancel_and_bad_options)
 		o.rooms_count = 0;
 	}
 	cr_assert_eq(gitchat_sync(&res, sb, NULL, 0, &o), GITCHAT_EINVALID);
-	cr_assert(tp_contains(gitchat_error_last()->message, "git chat remote add"));
+	cr_assert(t_contains(gitchat_error_last()->message, "git chat remote add"));
 	cr_assert_null(res);
 	gitchat_store_free(sb);
 }
 
 Test(sync_api, remote_names)
 {
-	char *dir = tp_scratch();
-	tp_person a;
+	char *dir = t_scratch_copy();
+	t_person a;
 	gitchat_store *sa;
 	gitchat_buf n = GITCHAT_BUF_INIT, m = GITCHAT_BUF_INIT;
 
-	tp_person_init(&a, dir, "Alice");
+	t_person_init(&a, dir, "Alice");
 	sa = open_store(&a);
 	cr_assert_eq(gitchat_sync_remote_name(&n, sa, "git@example.org:team/chat.git"), 0);
 	cr_assert_eq(strncmp(n.ptr, "url-", 4), 0);
@@ -276,7 +276,7 @@ Test(sync_api, remote_names)
 	gitchat_buf_clear(&n);
 	cr_assert_eq(gitchat_sync_remote_name(&n, sa, "ssh://git@example.org/team/chat.git"), 0);
 	cr_assert_str_eq(n.ptr, m.ptr, "a trailing slash does not make another remote");
-	free(tp_git(a.store, "remote add team git@example.org:team/chat.git"));
+	free(t_git_out(a.store, "remote add team git@example.org:team/chat.git"));
 	gitchat_buf_clear(&n);
 	cr_assert_eq(gitchat_sync_remote_name(&n, sa, "git@example.org:team/chat.git"), 0);
 	cr_assert_str_eq(n.ptr, "team");

@@ -4,7 +4,7 @@
  * log stays where it was; every other valid log is still accepted; nothing
  * invalid is shown by `log` or pushed onward.
  */
-#include "test_sync_common.h"
+#include "testsync.h"
 
 typedef struct {
 	const char *what;
@@ -16,20 +16,20 @@ typedef struct {
 
 static void set_ref(const char *gitdir, const char *refname, const char *id)
 {
-	free(tp_git(gitdir, "update-ref '%s' %s", refname, id));
+	free(t_git_out(gitdir, "update-ref '%s' %s", refname, id));
 }
 
 static void copy_logs(const char *to, const char *from)
 {
-	free(tp_git(to, "fetch -q '%s' '+refs/chat/*:refs/chat/*'", from));
+	free(t_git_out(to, "fetch -q '%s' '+refs/chat/*:refs/chat/*'", from));
 }
 
 Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout = 300)
 {
-	char *dir = tp_scratch();
+	char *dir = t_scratch_copy();
 	char *origin = t_path(dir, "origin.git"), *evil = t_path(dir, "evil.git");
 	char *clean = t_path(dir, "clean.git");
-	tp_person a, b, c, d, e, v1, v2, v4, v5, v6;
+	t_person a, b, c, d, e, v1, v2, v4, v5, v6;
 	char *b1, *b2, *c1, *d1, *u, *rewrite, *big, *out;
 	bad_case cases[9];
 	size_t ncases = 0, i;
@@ -37,30 +37,30 @@ Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout =
 	gitchat_buf name = GITCHAT_BUF_INIT;
 	gitchat_store *store = NULL;
 
-	tp_person_init(&a, dir, "Alice");
-	tp_person_init(&b, dir, "Bob");
-	tp_person_init(&c, dir, "Carol");
-	tp_person_init(&d, dir, "Dave");
-	tp_person_init(&e, dir, "Eve");
-	tp_person_init(&v1, dir, "Victor");
-	tp_person_init(&v2, dir, "Vera");
-	tp_person_init(&v4, dir, "Vince");
-	tp_person_init(&v5, dir, "Viola");
-	tp_person_init(&v6, dir, "Vlad");
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	t_person_init(&c, dir, "Carol");
+	t_person_init(&d, dir, "Dave");
+	t_person_init(&e, dir, "Eve");
+	t_person_init(&v1, dir, "Victor");
+	t_person_init(&v2, dir, "Vera");
+	t_person_init(&v4, dir, "Vince");
+	t_person_init(&v5, dir, "Viola");
+	t_person_init(&v6, dir, "Vlad");
 
 	/* A holds B's two messages and C's one, through an honest remote. */
-	b1 = tp_send(&b, "general", "b one");
-	b2 = tp_send(&b, "general", "b two");
-	c1 = tp_send(&c, "general", "c one");
-	tp_sync_ok(&b, origin);
-	tp_sync_ok(&c, origin);
-	tp_sync_ok(&a, origin);
-	cr_assert_str_eq(tp_ref(a.store, tp_logref(&b, "general")), b2);
+	b1 = t_person_send(&b, "general", "b one");
+	b2 = t_person_send(&b, "general", "b two");
+	c1 = t_person_send(&c, "general", "c one");
+	t_person_sync_ok(&b, origin);
+	t_person_sync_ok(&c, origin);
+	t_person_sync_ok(&a, origin);
+	cr_assert_str_eq(t_ref_value(a.store, t_person_ref(&b, "general")), b2);
 
 	/* The evil remote: the honest logs, D's new one, and bad data. */
-	free(tp_git(dir, "init -q --bare '%s'", evil));
+	free(t_git_out(dir, "init -q --bare '%s'", evil));
 	copy_logs(evil, origin);
-	d1 = tp_send(&d, "general", "d one, valid and new");
+	d1 = t_person_send(&d, "general", "d one, valid and new");
 	copy_logs(evil, d.store);
 
 #define ADD_CASE(w, ref, tgt, id, why) do { \
@@ -68,29 +68,29 @@ Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout =
 		cases[ncases].commit = (id); cases[ncases].reason = (why); ncases++; } while (0)
 
 	{   /* signed by another key under someone's ref */
-		char *k = tp_craft(evil, e.key, "general", NULL, "impostor words", 0);
-		ADD_CASE("other key", tp_logref(&v1, "general"), k, k, "not by the log's owner");
+		char *k = t_craft(evil, e.key, "general", NULL, "impostor words", 0);
+		ADD_CASE("other key", t_person_ref(&v1, "general"), k, k, "not by the log's owner");
 	}
 	{   /* unsigned */
-		char *k = tp_craft(evil, NULL, "general", NULL, "unsigned words", 0);
-		ADD_CASE("unsigned", tp_logref(&v2, "general"), k, k, "it is not signed");
+		char *k = t_craft(evil, NULL, "general", NULL, "unsigned words", 0);
+		ADD_CASE("unsigned", t_person_ref(&v2, "general"), k, k, "it is not signed");
 	}
 	{   /* bad signature, continuing C's real log */
 		const char *parents[] = { c1, NULL };
-		char *k = tp_craft(evil, c.key, "general", parents, "tampered words", 1);
-		ADD_CASE("bad signature", tp_logref(&c, "general"), k, k, "bad signature");
+		char *k = t_craft(evil, c.key, "general", parents, "tampered words", 1);
+		ADD_CASE("bad signature", t_person_ref(&c, "general"), k, k, "bad signature");
 	}
 	{   /* wrong chat-room */
-		char *k = tp_craft(evil, v4.key, "random", NULL, "wrong room words", 0);
-		ADD_CASE("wrong room", tp_logref(&v4, "general"), k, k, "chat-room is 'random'");
+		char *k = t_craft(evil, v4.key, "random", NULL, "wrong room words", 0);
+		ADD_CASE("wrong room", t_person_ref(&v4, "general"), k, k, "chat-room is 'random'");
 	}
 	{   /* a valid commit on top of an invalid parent: the parent is named */
 		char *k;
 		const char *parents[2] = { NULL, NULL };
-		u = tp_craft(evil, NULL, "general", NULL, "hidden unsigned parent", 0);
+		u = t_craft(evil, NULL, "general", NULL, "hidden unsigned parent", 0);
 		parents[0] = u;
-		k = tp_craft(evil, v5.key, "general", parents, "child of a bad parent", 0);
-		ADD_CASE("invalid parent", tp_logref(&v5, "general"), k, u, "is not signed");
+		k = t_craft(evil, v5.key, "general", parents, "child of a bad parent", 0);
+		ADD_CASE("invalid parent", t_person_ref(&v5, "general"), k, u, "is not signed");
 	}
 	{   /* over the size limit */
 		size_t n = 70 * 1024;
@@ -98,27 +98,27 @@ Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout =
 		big = malloc(n + 1);
 		memset(big, 'z', n);
 		big[n] = '\0';
-		k = tp_craft(evil, v6.key, "general", NULL, big, 0);
-		ADD_CASE("too big", tp_logref(&v6, "general"), k, k, "over the limit");
+		k = t_craft(evil, v6.key, "general", NULL, big, 0);
+		ADD_CASE("too big", t_person_ref(&v6, "general"), k, k, "over the limit");
 	}
 	/* ref names that are not refs/chat/<room>/<64-hex> */
-	ADD_CASE("bad key", tp_keep(strdup("refs/chat/general/not-a-key")), d1, d1, "ref name");
-	ADD_CASE("bad room", tp_strdup_printf("refs/chat/Bad_Room/%s", d.hex), d1, d1, "ref name");
+	ADD_CASE("bad key", t_keep(strdup("refs/chat/general/not-a-key")), d1, d1, "ref name");
+	ADD_CASE("bad room", t_fmt("refs/chat/Bad_Room/%s", d.hex), d1, d1, "ref name");
 	for (i = 0; i < ncases; i++)
 		set_ref(evil, cases[i].refname, cases[i].target);
 	/* a history rewrite by B's own key: the second message replaced */
 	{
 		const char *parents[] = { b1, NULL };
-		rewrite = tp_craft(evil, b.key, "general", parents, "b two, rewritten", 0);
-		set_ref(evil, tp_logref(&b, "general"), rewrite);
+		rewrite = t_craft(evil, b.key, "general", parents, "b two, rewritten", 0);
+		set_ref(evil, t_person_ref(&b, "general"), rewrite);
 	}
 
-	r = tp_sync(&a, evil, NULL);
+	r = t_person_sync(&a, evil, NULL);
 	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
 	cr_assert_eq(gitchat_store_open(&store, a.store), 0);
 	cr_assert_eq(gitchat_sync_remote_name(&name, store, evil), 0);
 	for (i = 0; i < ncases; i++) {
-		char *line = tp_strdup_printf("error: '%s': rejected %s at %s: ", name.ptr,
+		char *line = t_fmt("error: '%s': rejected %s at %s: ", name.ptr,
 		                              cases[i].refname, cases[i].commit);
 		char *at = strstr(r.err, line), *eol;
 		cr_assert(at, "%s: no '%s' in:\n%s", cases[i].what, line, r.err);
@@ -131,50 +131,50 @@ Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout =
 		free(line);
 	}
 	/* the rewrite is a fork: named with remote, ref, commit and why */
-	out = tp_strdup_printf("warning: '%s': fork of %s: the remote has %s", name.ptr,
-	                       tp_logref(&b, "general"), rewrite);
-	cr_assert(tp_contains(r.err, out), "no fork warning '%s' in:\n%s", out, r.err);
-	cr_assert(tp_contains(r.err, "history rewrite"));
-	cr_assert(tp_contains(r.err, b.fp), "the warning must name the author's key");
-	cr_assert(tp_contains(r.out, "8 logs rejected"), "%s", r.out);
+	out = t_fmt("warning: '%s': fork of %s: the remote has %s", name.ptr,
+	                       t_person_ref(&b, "general"), rewrite);
+	cr_assert(t_contains(r.err, out), "no fork warning '%s' in:\n%s", out, r.err);
+	cr_assert(t_contains(r.err, "history rewrite"));
+	cr_assert(t_contains(r.err, b.fp), "the warning must name the author's key");
+	cr_assert(t_contains(r.out, "8 logs rejected"), "%s", r.out);
 	t_run_free(&r);
 
 	/* local logs untouched, the valid new one accepted */
-	cr_assert_str_eq(tp_ref(a.store, tp_logref(&b, "general")), b2);
-	cr_assert_str_eq(tp_ref(a.store, tp_logref(&c, "general")), c1);
-	cr_assert_str_eq(tp_ref(a.store, tp_logref(&d, "general")), d1);
-	cr_assert_null(tp_ref(a.store, tp_logref(&v1, "general")));
-	cr_assert_null(tp_ref(a.store, tp_logref(&v2, "general")));
-	cr_assert_null(tp_ref(a.store, tp_logref(&v4, "general")));
-	cr_assert_null(tp_ref(a.store, tp_logref(&v5, "general")));
-	cr_assert_null(tp_ref(a.store, tp_logref(&v6, "general")));
-	cr_assert_str_eq(tp_refs(a.store, "refs/chat-quarantine"), "");
-	out = tp_refs(a.store, "refs/chat");
+	cr_assert_str_eq(t_ref_value(a.store, t_person_ref(&b, "general")), b2);
+	cr_assert_str_eq(t_ref_value(a.store, t_person_ref(&c, "general")), c1);
+	cr_assert_str_eq(t_ref_value(a.store, t_person_ref(&d, "general")), d1);
+	cr_assert_null(t_ref_value(a.store, t_person_ref(&v1, "general")));
+	cr_assert_null(t_ref_value(a.store, t_person_ref(&v2, "general")));
+	cr_assert_null(t_ref_value(a.store, t_person_ref(&v4, "general")));
+	cr_assert_null(t_ref_value(a.store, t_person_ref(&v5, "general")));
+	cr_assert_null(t_ref_value(a.store, t_person_ref(&v6, "general")));
+	cr_assert_str_eq(t_refs(a.store, "refs/chat-quarantine"), "");
+	out = t_refs(a.store, "refs/chat");
 	cr_assert_eq(t_count_lines(out), 3, "%s", out);
-	tp_store_sound(a.store);
+	t_store_sound(a.store);
 
 	/* nothing invalid is shown */
 	{
 		const char *args[] = { "log", "--format=json", NULL };
-		r = tp_chatv(&a, args);
+		r = t_person_chat(&a, args);
 		cr_assert_eq(r.status, 0);
 		cr_assert_str_eq(r.err, "", "log warned: %s", r.err);
-		cr_assert(tp_contains(r.out, "d one, valid and new"));
-		cr_assert(!tp_contains(r.out, "impostor"));
-		cr_assert(!tp_contains(r.out, "unsigned words"));
-		cr_assert(!tp_contains(r.out, "tampered"));
-		cr_assert(!tp_contains(r.out, "wrong room"));
-		cr_assert(!tp_contains(r.out, "hidden unsigned parent"));
-		cr_assert(!tp_contains(r.out, "child of a bad parent"));
-		cr_assert(!tp_contains(r.out, "zzzzzzzz"));
+		cr_assert(t_contains(r.out, "d one, valid and new"));
+		cr_assert(!t_contains(r.out, "impostor"));
+		cr_assert(!t_contains(r.out, "unsigned words"));
+		cr_assert(!t_contains(r.out, "tampered"));
+		cr_assert(!t_contains(r.out, "wrong room"));
+		cr_assert(!t_contains(r.out, "hidden unsigned parent"));
+		cr_assert(!t_contains(r.out, "child of a bad parent"));
+		cr_assert(!t_contains(r.out, "zzzzzzzz"));
 		t_run_free(&r);
 	}
 
 	/* nothing invalid is pushed onward: a fresh remote gets the three
 	 * valid logs at our heads, and none of the bad objects */
-	tp_sync_ok(&a, clean);
-	out = tp_refs(clean, "refs/chat");
-	cr_assert_str_eq(out, tp_refs(a.store, "refs/chat"));
+	t_person_sync_ok(&a, clean);
+	out = t_refs(clean, "refs/chat");
+	cr_assert_str_eq(out, t_refs(a.store, "refs/chat"));
 	for (i = 0; i < ncases; i++) {
 		if (!strcmp(cases[i].target, d1))
 			continue;
@@ -186,18 +186,18 @@ Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout =
 	r = t_sh("git --git-dir='%s' cat-file -e %s", clean, rewrite);
 	cr_assert_neq(r.status, 0, "the rewrite was pushed onward");
 	t_run_free(&r);
-	tp_store_sound(clean);
-	tp_verify_commits(clean);
+	t_store_sound(clean);
+	t_verify_commits(clean);
 
 	/* and the evil remote keeps its data: we never force */
-	cr_assert_str_eq(tp_ref(evil, tp_logref(&b, "general")), rewrite);
+	cr_assert_str_eq(t_ref_value(evil, t_person_ref(&b, "general")), rewrite);
 
 	/* again: the same rejections, nothing changes */
-	r = tp_sync(&a, evil, NULL);
+	r = t_person_sync(&a, evil, NULL);
 	cr_assert_eq(r.status, 1);
-	cr_assert(tp_contains(r.out, "8 logs rejected"), "%s", r.out);
+	cr_assert(t_contains(r.out, "8 logs rejected"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_ref(a.store, tp_logref(&c, "general")), c1);
+	cr_assert_str_eq(t_ref_value(a.store, t_person_ref(&c, "general")), c1);
 	gitchat_buf_dispose(&name);
 	gitchat_store_free(store);
 	free(big);

@@ -12,142 +12,142 @@
  */
 #include <sys/stat.h>
 #include <unistd.h>
-#include "test_sync_common.h"
+#include "testsync.h"
 #include "servers.h"
 
 /* The forgery of the report: a commit with the log's tree, on top of it,
  * not signed. Returns its id. */
 static char *forge(const char *gitdir, const char *refname)
 {
-	char *tree = tp_git(gitdir, "rev-parse '%s^{tree}'", refname);
+	char *tree = t_git_out(gitdir, "rev-parse '%s^{tree}'", refname);
 	char *fake;
 
 	tree[40] = '\0';
-	fake = tp_git(gitdir, "commit-tree %s -p '%s' -m 'FORGED: alice never wrote this'", tree,
+	fake = t_git_out(gitdir, "commit-tree %s -p '%s' -m 'FORGED: alice never wrote this'", tree,
 	              refname);
 	fake[40] = '\0';
-	free(tp_git(gitdir, "update-ref '%s' %s", refname, fake));
+	free(t_git_out(gitdir, "update-ref '%s' %s", refname, fake));
 	return fake;
 }
 
 static int server_has(const char *gitdir, const char *id)
 {
-	char *out = tp_git_x(1, gitdir, "cat-file -t %s 2>/dev/null", id);
-	return tp_contains(out, "commit");
+	char *out = t_git_out_x(1, gitdir, "cat-file -t %s 2>/dev/null", id);
+	return t_contains(out, "commit");
 }
 
 /* A fresh bare repository standing in for the server, and Alice, whose log
  * in 'general' the tests forge there (*ref: that log's ref name, when
  * asked for). */
-static char *server_and_alice(const char *dir, tp_person *a, char **ref)
+static char *server_and_alice(const char *dir, t_person *a, char **ref)
 {
 	char *s = t_path(dir, "srv.git");
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(a, dir, "Alice");
+	free(t_git_out(dir, "init -q --bare '%s'", s));
+	t_person_init(a, dir, "Alice");
 	if (ref)
-		*ref = tp_logref(a, "general");
+		*ref = t_person_ref(a, "general");
 	return s;
 }
 
 /* The whole story against `remote` (a path or URL) served from `gitdir`. */
 static void blocked_then_repaired(const char *dir, const char *remote, const char *gitdir)
 {
-	tp_person a, b;
+	t_person a, b;
 	char *ref, *last, *fake, *m1, *m2, *repair;
 	t_run r;
 
-	tp_person_init(&a, dir, "Alice");
-	tp_person_init(&b, dir, "Bob");
-	ref = tp_logref(&a, "general");
-	tp_send(&a, "general", "a one");
-	last = tp_send(&a, "general", "a two");
-	tp_send(&b, "general", "b one");
-	tp_sync_ok(&a, remote);
-	tp_sync_ok(&b, remote);
-	cr_assert_str_eq(tp_ref(gitdir, ref), last);
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	ref = t_person_ref(&a, "general");
+	t_person_send(&a, "general", "a one");
+	last = t_person_send(&a, "general", "a two");
+	t_person_send(&b, "general", "b one");
+	t_person_sync_ok(&a, remote);
+	t_person_sync_ok(&b, remote);
+	cr_assert_str_eq(t_ref_value(gitdir, ref), last);
 
 	fake = forge(gitdir, ref);
-	repair = tp_strdup_printf("git update-ref %s %s %s", ref, last, fake);
+	repair = t_fmt("git update-ref %s %s %s", ref, last, fake);
 
 	/* Nothing of hers waits yet, but she is told that the copy is bad. */
-	r = tp_sync(&a, remote, NULL);
+	r = t_person_sync(&a, remote, NULL);
 	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
-	cr_assert(tp_contains(r.err, "it is not signed"), "%s", r.err);
-	cr_assert(tp_contains(r.err, "your log in 'general' was not pushed"), "%s", r.err);
-	cr_assert(tp_contains(r.err, "nothing of this log waits here"), "%s", r.err);
-	cr_assert(!tp_contains(r.err, "stay"), "%s", r.err);
-	cr_assert(tp_contains(r.err, repair), "the repair command: %s", r.err);
-	cr_assert(tp_contains(r.out, "1 log not pushed"), "%s", r.out);
+	cr_assert(t_contains(r.err, "it is not signed"), "%s", r.err);
+	cr_assert(t_contains(r.err, "your log in 'general' was not pushed"), "%s", r.err);
+	cr_assert(t_contains(r.err, "nothing of this log waits here"), "%s", r.err);
+	cr_assert(!t_contains(r.err, "stay"), "%s", r.err);
+	cr_assert(t_contains(r.err, repair), "the repair command: %s", r.err);
+	cr_assert(t_contains(r.out, "1 log not pushed"), "%s", r.out);
 	t_run_free(&r);
 
 	/* Each message she sends waits, and each sync says so, with the count. */
-	m1 = tp_send(&a, "general", "alice after forgery");
-	r = tp_sync(&a, "-v", remote, NULL);
+	m1 = t_person_send(&a, "general", "alice after forgery");
+	r = t_person_sync(&a, "-v", remote, NULL);
 	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
-	cr_assert(tp_contains(r.err, "error: '"), "%s", r.err);
-	cr_assert(tp_contains(r.err, "your log in 'general' was not pushed: the remote's"), "%s",
+	cr_assert(t_contains(r.err, "error: '"), "%s", r.err);
+	cr_assert(t_contains(r.err, "your log in 'general' was not pushed: the remote's"), "%s",
 	          r.err);
-	cr_assert(tp_contains(r.err, ref), "names the log: %s", r.err);
-	cr_assert(tp_contains(r.err, tp_strdup_printf("is at %s, which is not valid (it is not "
+	cr_assert(t_contains(r.err, ref), "names the log: %s", r.err);
+	cr_assert(t_contains(r.err, t_fmt("is at %s, which is not valid (it is not "
 	                                              "signed)", fake)), "%s", r.err);
-	cr_assert(tp_contains(r.err, "your 1 new message stays here"), "%s", r.err);
-	cr_assert(tp_contains(r.err, repair), "%s", r.err);
-	cr_assert(tp_contains(r.err, "'git chat verify' there"), "%s", r.err);
+	cr_assert(t_contains(r.err, "your 1 new message stays here"), "%s", r.err);
+	cr_assert(t_contains(r.err, repair), "%s", r.err);
+	cr_assert(t_contains(r.err, "'git chat verify' there"), "%s", r.err);
 	t_run_free(&r);
 	cr_assert(!server_has(gitdir, m1), "nothing was pushed");
-	cr_assert_str_eq(tp_ref(gitdir, ref), fake);
+	cr_assert_str_eq(t_ref_value(gitdir, ref), fake);
 
-	m2 = tp_send(&a, "general", "and again");
-	r = tp_sync(&a, "--no-fetch", remote, NULL);
+	m2 = t_person_send(&a, "general", "and again");
+	r = t_person_sync(&a, "--no-fetch", remote, NULL);
 	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
-	cr_assert(tp_contains(r.err, "your 2 new messages stay here"), "%s", r.err);
+	cr_assert(t_contains(r.err, "your 2 new messages stay here"), "%s", r.err);
 	t_run_free(&r);
 
 	/* Bob relays her log too (gossip): his line names her, not "your". */
-	r = tp_sync(&b, remote, NULL);
+	r = t_person_sync(&b, remote, NULL);
 	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
-	cr_assert(!tp_contains(r.err, "your log"), "%s", r.err);
-	cr_assert(tp_contains(r.err, tp_strdup_printf("the log of Alice (%s) in 'general' is not "
+	cr_assert(!t_contains(r.err, "your log"), "%s", r.err);
+	cr_assert(t_contains(r.err, t_fmt("the log of Alice (%s) in 'general' is not "
 	                                              "passed on", a.fp)), "%s", r.err);
-	cr_assert(tp_contains(r.err, "nothing of this log waits here"), "%s", r.err);
-	cr_assert(tp_contains(r.err, repair), "%s", r.err);
+	cr_assert(t_contains(r.err, "nothing of this log waits here"), "%s", r.err);
+	cr_assert(t_contains(r.err, repair), "%s", r.err);
 	t_run_free(&r);
 
 	/* The admin runs the command given; the next sync delivers and is quiet. */
-	free(tp_git(gitdir, "%s", repair + strlen("git ")));
-	r = tp_sync(&a, remote, NULL);
+	free(t_git_out(gitdir, "%s", repair + strlen("git ")));
+	r = t_person_sync(&a, remote, NULL);
 	cr_assert_eq(r.status, 0, "exit %d\n%s%s", r.status, r.out, r.err);
-	cr_assert(!tp_contains(r.err, "not pushed"), "%s", r.err);
-	cr_assert(!tp_contains(r.err, "error:"), "%s", r.err);
-	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
-	cr_assert(!tp_contains(r.out, "not pushed"), "%s", r.out);
+	cr_assert(!t_contains(r.err, "not pushed"), "%s", r.err);
+	cr_assert(!t_contains(r.err, "error:"), "%s", r.err);
+	cr_assert(t_contains(r.out, "1 log pushed"), "%s", r.out);
+	cr_assert(!t_contains(r.out, "not pushed"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_ref(gitdir, ref), m2);
+	cr_assert_str_eq(t_ref_value(gitdir, ref), m2);
 	cr_assert(server_has(gitdir, m1));
-	tp_sync_ok(&b, remote);
-	cr_assert_str_eq(tp_ref(b.store, ref), m2, "the waiting messages reach Bob");
-	r = tp_sync(&a, remote, NULL);
+	t_person_sync_ok(&b, remote);
+	cr_assert_str_eq(t_ref_value(b.store, ref), m2, "the waiting messages reach Bob");
+	r = t_person_sync(&a, remote, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(tp_contains(r.out, "up to date"), "%s", r.out);
+	cr_assert(t_contains(r.out, "up to date"), "%s", r.out);
 	t_run_free(&r);
 }
 
 Test(sync_blocked, forged_commit_on_own_log_by_path, .timeout = 120)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "shared.git");
+	char *dir = t_scratch_copy(), *s = t_path(dir, "shared.git");
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
+	free(t_git_out(dir, "init -q --bare '%s'", s));
 	blocked_then_repaired(dir, s, s);
 }
 
 Test(sync_blocked, forged_commit_on_own_log_git_daemon, .timeout = 120)
 {
-	char *dir = tp_scratch();
+	char *dir = t_scratch_copy();
 	t_server *daemon;
 	char *gitdir, *url;
 
-	url = tp_daemon_repo(&daemon, dir, "shared.git", &gitdir);
+	url = t_daemon_repo(&daemon, dir, "shared.git", &gitdir);
 	blocked_then_repaired(dir, url, gitdir);
 	t_server_stop(daemon);
 }
@@ -156,26 +156,26 @@ Test(sync_blocked, forged_commit_on_own_log_git_daemon, .timeout = 120)
  * repair is a deletion: the next push makes the log again. */
 Test(sync_blocked, replaced_log_is_repaired_by_deleting_the_ref, .timeout = 120)
 {
-	char *dir = tp_scratch(), *s;
-	tp_person a;
+	char *dir = t_scratch_copy(), *s;
+	t_person a;
 	char *ref, *fake, *m1, *repair;
 	t_run r;
 
 	s = server_and_alice(dir, &a, &ref);
-	tp_send(&a, "general", "a one");
-	tp_sync_ok(&a, s);
-	fake = tp_craft(s, NULL, "general", NULL, "a whole other log", 0);
-	free(tp_git(s, "update-ref '%s' %s", ref, fake));
-	m1 = tp_send(&a, "general", "a two");
-	r = tp_sync(&a, s, NULL);
+	t_person_send(&a, "general", "a one");
+	t_person_sync_ok(&a, s);
+	fake = t_craft(s, NULL, "general", NULL, "a whole other log", 0);
+	free(t_git_out(s, "update-ref '%s' %s", ref, fake));
+	m1 = t_person_send(&a, "general", "a two");
+	r = t_person_sync(&a, s, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	repair = tp_strdup_printf("git update-ref -d %s %s", ref, fake);
-	cr_assert(tp_contains(r.err, "your 2 new messages stay here"), "%s", r.err);
-	cr_assert(tp_contains(r.err, repair), "%s", r.err);
+	repair = t_fmt("git update-ref -d %s %s", ref, fake);
+	cr_assert(t_contains(r.err, "your 2 new messages stay here"), "%s", r.err);
+	cr_assert(t_contains(r.err, repair), "%s", r.err);
 	t_run_free(&r);
-	free(tp_git(s, "%s", repair + strlen("git ")));
-	tp_sync_ok(&a, s);
-	cr_assert_str_eq(tp_ref(s, ref), m1);
+	free(t_git_out(s, "%s", repair + strlen("git ")));
+	t_person_sync_ok(&a, s);
+	cr_assert_str_eq(t_ref_value(s, ref), m1);
 }
 
 /* A path sync writes the repository directly: a pre-receive hook there
@@ -183,85 +183,85 @@ Test(sync_blocked, replaced_log_is_repaired_by_deleting_the_ref, .timeout = 120)
  * nothing is said. */
 Test(sync_blocked, path_sync_notes_a_hook_it_does_not_run, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "hooked.git"), *plain = t_path(dir, "plain.git");
-	char *hook = tp_strdup_printf("%s/hooks/pre-receive", s), *ran = t_path(dir, "hook-ran");
-	tp_person a;
+	char *dir = t_scratch_copy(), *s = t_path(dir, "hooked.git"), *plain = t_path(dir, "plain.git");
+	char *hook = t_fmt("%s/hooks/pre-receive", s), *ran = t_path(dir, "hook-ran");
+	t_person a;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	free(tp_git(dir, "init -q --bare '%s'", plain));
+	free(t_git_out(dir, "init -q --bare '%s'", s));
+	free(t_git_out(dir, "init -q --bare '%s'", plain));
 	{
-		char *script = tp_strdup_printf("#!/bin/sh\ntouch '%s'\nexit 1\n", ran);
+		char *script = t_fmt("#!/bin/sh\ntouch '%s'\nexit 1\n", ran);
 		t_write_file(hook, script, strlen(script));
 		cr_assert_eq(chmod(hook, 0755), 0);
 	}
-	tp_person_init(&a, dir, "Alice");
-	tp_send(&a, "general", "one");
+	t_person_init(&a, dir, "Alice");
+	t_person_send(&a, "general", "one");
 
-	r = tp_sync(&a, s, NULL);
+	r = t_person_sync(&a, s, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(tp_contains(r.err, tp_strdup_printf("note: '%s' has a pre-receive hook", s)),
+	cr_assert(t_contains(r.err, t_fmt("note: '%s' has a pre-receive hook", s)),
 	          "%s", r.err);
-	cr_assert(tp_contains(r.err, "does not run it"), "%s", r.err);
+	cr_assert(t_contains(r.err, "does not run it"), "%s", r.err);
 	t_run_free(&r);
 	cr_assert(access(ran, F_OK) != 0, "the note is true: the hook did not run");
-	cr_assert(tp_ref(s, tp_logref(&a, "general")) != NULL);
+	cr_assert(t_ref_value(s, t_person_ref(&a, "general")) != NULL);
 
 	/* nothing to push: nothing to say */
-	r = tp_sync(&a, s, NULL);
+	r = t_person_sync(&a, s, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(!tp_contains(r.err, "pre-receive"), "%s", r.err);
+	cr_assert(!t_contains(r.err, "pre-receive"), "%s", r.err);
 	t_run_free(&r);
 
-	r = tp_sync(&a, plain, NULL);
+	r = t_person_sync(&a, plain, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(!tp_contains(r.err, "pre-receive"), "%s", r.err);
+	cr_assert(!t_contains(r.err, "pre-receive"), "%s", r.err);
 	t_run_free(&r);
 
 	/* Said once per repository: the next push there is quiet (the store
 	 * remembers it in chat/hook-notes), yet it pushes. */
-	tp_send(&a, "general", "two");
-	r = tp_sync(&a, s, NULL);
+	t_person_send(&a, "general", "two");
+	r = t_person_sync(&a, s, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(!tp_contains(r.err, "pre-receive"), "said again: %s", r.err);
+	cr_assert(!t_contains(r.err, "pre-receive"), "said again: %s", r.err);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_ref(s, tp_logref(&a, "general")), tp_ref(a.store, tp_logref(&a, "general")));
+	cr_assert_str_eq(t_ref_value(s, t_person_ref(&a, "general")), t_ref_value(a.store, t_person_ref(&a, "general")));
 }
 
 /* A valid fork of one's own log (two devices): a warning, not an error;
  * the next message joins the two and is pushed. */
 Test(sync_blocked, own_fork_is_a_warning_until_the_next_message, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s = t_path(dir, "shared.git");
-	tp_person d1, d2;
+	char *dir = t_scratch_copy(), *s = t_path(dir, "shared.git");
+	t_person d1, d2;
 	char *ref, *heal;
 	t_run r;
 
-	free(tp_git(dir, "init -q --bare '%s'", s));
-	tp_person_init(&d1, dir, "Alice");
+	free(t_git_out(dir, "init -q --bare '%s'", s));
+	t_person_init(&d1, dir, "Alice");
 	t_mkdir(t_path(dir, "phone"));
-	tp_person_init_key(&d2, t_path(dir, "phone"), "Alice", &d1);
-	ref = tp_logref(&d1, "general");
-	tp_send(&d1, "general", "one");
-	tp_sync_ok(&d1, s);
-	tp_sync_ok(&d2, s);
-	tp_send(&d1, "general", "two, laptop");
-	tp_send(&d2, "general", "two, phone");
-	tp_sync_ok(&d2, s);
-	r = tp_sync(&d1, s, NULL);
+	t_person_init_key(&d2, t_path(dir, "phone"), "Alice", &d1);
+	ref = t_person_ref(&d1, "general");
+	t_person_send(&d1, "general", "one");
+	t_person_sync_ok(&d1, s);
+	t_person_sync_ok(&d2, s);
+	t_person_send(&d1, "general", "two, laptop");
+	t_person_send(&d2, "general", "two, phone");
+	t_person_sync_ok(&d2, s);
+	r = t_person_sync(&d1, s, NULL);
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_assert(tp_contains(r.err, "warning: '"), "%s", r.err);
-	cr_assert(tp_contains(r.err, "your log in 'general' was not pushed"), "%s", r.err);
-	cr_assert(tp_contains(r.err, "a fork); your 1 new message stays here until your next "
+	cr_assert(t_contains(r.err, "warning: '"), "%s", r.err);
+	cr_assert(t_contains(r.err, "your log in 'general' was not pushed"), "%s", r.err);
+	cr_assert(t_contains(r.err, "a fork); your 1 new message stays here until your next "
 	                             "message in 'general' joins the two"), "%s", r.err);
-	cr_assert(!tp_contains(r.err, "error:"), "%s", r.err);
+	cr_assert(!t_contains(r.err, "error:"), "%s", r.err);
 	t_run_free(&r);
-	heal = tp_send(&d1, "general", "three, joins both");
-	r = tp_sync(&d1, s, NULL);
+	heal = t_person_send(&d1, "general", "three, joins both");
+	r = t_person_sync(&d1, s, NULL);
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
-	cr_assert(!tp_contains(r.err, "not pushed"), "%s", r.err);
+	cr_assert(!t_contains(r.err, "not pushed"), "%s", r.err);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_ref(s, ref), heal);
+	cr_assert_str_eq(t_ref_value(s, ref), heal);
 }
 
 /* A store that is behind the server must not be told to roll the server
@@ -269,40 +269,40 @@ Test(sync_blocked, own_fork_is_a_warning_until_the_next_message, .timeout = 60)
  * commit (a3), and nothing of the reader's waits. */
 Test(sync_blocked, repair_keeps_what_the_server_has_beyond_a_store_behind, .timeout = 120)
 {
-	char *dir = tp_scratch(), *s;
-	tp_person a, b;
+	char *dir = t_scratch_copy(), *s;
+	t_person a, b;
 	char *ref, *a1, *a3, *fake, *repair;
 	t_run r;
 
 	s = server_and_alice(dir, &a, &ref);
-	tp_person_init(&b, dir, "Bob");
-	a1 = tp_send(&a, "general", "a1");
-	tp_sync_ok(&a, s);
-	tp_sync_ok(&b, s);
-	tp_send(&a, "general", "a2");
-	a3 = tp_send(&a, "general", "a3");
-	tp_sync_ok(&a, s);
+	t_person_init(&b, dir, "Bob");
+	a1 = t_person_send(&a, "general", "a1");
+	t_person_sync_ok(&a, s);
+	t_person_sync_ok(&b, s);
+	t_person_send(&a, "general", "a2");
+	a3 = t_person_send(&a, "general", "a3");
+	t_person_sync_ok(&a, s);
 	fake = forge(s, ref);
 
-	r = tp_sync(&b, s, NULL);
+	r = t_person_sync(&b, s, NULL);
 	cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
-	repair = tp_strdup_printf("'git update-ref %s %s %s'", ref, a3, fake);
-	cr_assert(tp_contains(r.err, repair), "restores a3, not a1: %s", r.err);
-	cr_assert(!tp_contains(r.err, tp_strdup_printf("%s %s %s", ref, a1, fake)), "%s", r.err);
-	cr_assert(!tp_contains(r.err, "stay"), "nothing of Bob's waits: %s", r.err);
-	cr_assert(tp_contains(r.err, "nothing of this log waits here"), "%s", r.err);
+	repair = t_fmt("'git update-ref %s %s %s'", ref, a3, fake);
+	cr_assert(t_contains(r.err, repair), "restores a3, not a1: %s", r.err);
+	cr_assert(!t_contains(r.err, t_fmt("%s %s %s", ref, a1, fake)), "%s", r.err);
+	cr_assert(!t_contains(r.err, "stay"), "nothing of Bob's waits: %s", r.err);
+	cr_assert(t_contains(r.err, "nothing of this log waits here"), "%s", r.err);
 	t_run_free(&r);
 
 	/* Alice, up to date, is told the same repair. */
-	r = tp_sync(&a, s, NULL);
+	r = t_person_sync(&a, s, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(tp_contains(r.err, repair), "%s", r.err);
+	cr_assert(t_contains(r.err, repair), "%s", r.err);
 	t_run_free(&r);
 
 	/* Run, it loses nothing: Bob then gets a2 and a3. */
-	free(tp_git(s, "update-ref %s %s %s", ref, a3, fake));
-	tp_sync_ok(&b, s);
-	cr_assert_str_eq(tp_ref(b.store, ref), a3);
+	free(t_git_out(s, "update-ref %s %s %s", ref, a3, fake));
+	t_person_sync_ok(&b, s);
+	cr_assert_str_eq(t_ref_value(b.store, ref), a3);
 }
 
 /* When the first-parent chain under the forgery holds nothing valid but
@@ -310,30 +310,30 @@ Test(sync_blocked, repair_keeps_what_the_server_has_beyond_a_store_behind, .time
  * neither a reset nor a deletion is safe: say so, never suggest -d. */
 Test(sync_blocked, unclear_repair_is_never_a_deletion, .timeout = 120)
 {
-	char *dir = tp_scratch(), *s;
-	tp_person a;
+	char *dir = t_scratch_copy(), *s;
+	t_person a;
 	char *ref, *last, *tree, *junk, *fake;
 	t_run r;
 
 	s = server_and_alice(dir, &a, &ref);
-	tp_send(&a, "general", "one");
-	last = tp_send(&a, "general", "two");
-	tp_sync_ok(&a, s);
-	tree = tp_git(s, "rev-parse '%s^{tree}'", ref);
+	t_person_send(&a, "general", "one");
+	last = t_person_send(&a, "general", "two");
+	t_person_sync_ok(&a, s);
+	tree = t_git_out(s, "rev-parse '%s^{tree}'", ref);
 	tree[40] = '\0';
-	junk = tp_git(s, "commit-tree %s -m junk", tree);
+	junk = t_git_out(s, "commit-tree %s -m junk", tree);
 	junk[40] = '\0';
-	fake = tp_git(s, "commit-tree %s -p %s -p %s -m 'FORGED'", tree, junk, last);
+	fake = t_git_out(s, "commit-tree %s -p %s -p %s -m 'FORGED'", tree, junk, last);
 	fake[40] = '\0';
-	free(tp_git(s, "update-ref '%s' %s", ref, fake));
-	tp_send(&a, "general", "three");
+	free(t_git_out(s, "update-ref '%s' %s", ref, fake));
+	t_person_send(&a, "general", "three");
 
-	r = tp_sync(&a, s, NULL);
+	r = t_person_sync(&a, s, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(tp_contains(r.err, "your 1 new message stays here"), "%s", r.err);
-	cr_assert(tp_contains(r.err, "could not work out where to reset it; ask its admin to run "
+	cr_assert(t_contains(r.err, "your 1 new message stays here"), "%s", r.err);
+	cr_assert(t_contains(r.err, "could not work out where to reset it; ask its admin to run "
 	                             "'git chat verify' in that repository"), "%s", r.err);
-	cr_assert(!tp_contains(r.err, "update-ref"), "%s", r.err);
+	cr_assert(!t_contains(r.err, "update-ref"), "%s", r.err);
 	t_run_free(&r);
 }
 
@@ -342,26 +342,26 @@ Test(sync_blocked, unclear_repair_is_never_a_deletion, .timeout = 120)
  * repair goes below both. */
 Test(sync_blocked, invalid_ancestor_is_named_once, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s;
-	tp_person a;
+	char *dir = t_scratch_copy(), *s;
+	t_person a;
 	char *ref, *last, *unsigned_c, *top;
 	t_run r;
 
 	s = server_and_alice(dir, &a, &ref);
-	last = tp_send(&a, "general", "one");
-	tp_sync_ok(&a, s);
+	last = t_person_send(&a, "general", "one");
+	t_person_sync_ok(&a, s);
 	unsigned_c = forge(s, ref);
-	top = tp_craft(s, a.key, "general", (const char *[]){ unsigned_c, NULL }, "on top", 0);
-	free(tp_git(s, "update-ref '%s' %s", ref, top));
+	top = t_craft(s, a.key, "general", (const char *[]){ unsigned_c, NULL }, "on top", 0);
+	free(t_git_out(s, "update-ref '%s' %s", ref, top));
 
-	r = tp_sync(&a, s, NULL);
+	r = t_person_sync(&a, s, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(tp_contains(r.err, tp_strdup_printf("which is not valid (its ancestor %s is "
+	cr_assert(t_contains(r.err, t_fmt("which is not valid (its ancestor %s is "
 	                                              "invalid: it is not signed)", unsigned_c)),
 	          "%s", r.err);
-	cr_assert(!tp_contains(r.err, tp_strdup_printf("its ancestor %s: ", unsigned_c)), "%s",
+	cr_assert(!t_contains(r.err, t_fmt("its ancestor %s: ", unsigned_c)), "%s",
 	          r.err);
-	cr_assert(tp_contains(r.err, tp_strdup_printf("'git update-ref %s %s %s'", ref, last, top)),
+	cr_assert(t_contains(r.err, t_fmt("'git update-ref %s %s %s'", ref, last, top)),
 	          "%s", r.err);
 	t_run_free(&r);
 }
@@ -371,29 +371,29 @@ Test(sync_blocked, invalid_ancestor_is_named_once, .timeout = 60)
  * logs from being pushed: the log is named, the others go out. */
 Test(sync_blocked, a_failed_report_does_not_block_other_logs, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s;
-	tp_person a;
+	char *dir = t_scratch_copy(), *s;
+	t_person a;
 	char *fake, *other, *obj;
 	t_run r;
 
 	s = server_and_alice(dir, &a, NULL);
-	tp_send(&a, "general", "one");
-	tp_send(&a, "other", "one");
-	tp_sync_ok(&a, s);
-	fake = forge(s, tp_logref(&a, "general"));
-	t_mkdir(tp_strdup_printf("%s/objects/%.2s", a.store, fake));
-	obj = tp_strdup_printf("%s/objects/%.2s/%s", a.store, fake, fake + 2);
+	t_person_send(&a, "general", "one");
+	t_person_send(&a, "other", "one");
+	t_person_sync_ok(&a, s);
+	fake = forge(s, t_person_ref(&a, "general"));
+	t_mkdir(t_fmt("%s/objects/%.2s", a.store, fake));
+	obj = t_fmt("%s/objects/%.2s/%s", a.store, fake, fake + 2);
 	t_write_file(obj, "not zlib at all", 15);
-	other = tp_send(&a, "other", "two");
+	other = t_person_send(&a, "other", "two");
 
-	r = tp_sync(&a, "--no-fetch", s, NULL);
+	r = t_person_sync(&a, "--no-fetch", s, NULL);
 	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
-	cr_assert(tp_contains(r.err, tp_strdup_printf("%s was not pushed", tp_logref(&a, "general"))),
+	cr_assert(t_contains(r.err, t_fmt("%s was not pushed", t_person_ref(&a, "general"))),
 	          "%s", r.err);
-	cr_assert(!tp_contains(r.out, "failed"), "%s", r.out);
-	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	cr_assert(!t_contains(r.out, "failed"), "%s", r.out);
+	cr_assert(t_contains(r.out, "1 log pushed"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_ref(s, tp_logref(&a, "other")), other);
+	cr_assert_str_eq(t_ref_value(s, t_person_ref(&a, "other")), other);
 }
 
 static size_t occurrences(const char *hay, const char *needle)
@@ -408,18 +408,18 @@ static size_t occurrences(const char *hay, const char *needle)
  * warned about once (not at every sync), and again when it changes. */
 Test(sync_blocked, follow_warns_once_per_blocked_log_and_again_on_change, .timeout = 60)
 {
-	char *dir = tp_scratch(), *s, *err = t_path(dir, "follow.err");
-	tp_person a;
+	char *dir = t_scratch_copy(), *s, *err = t_path(dir, "follow.err");
+	t_person a;
 	char *ref, *fake, *fake2, *text;
 	t_run r;
 
 	s = server_and_alice(dir, &a, &ref);
-	tp_send(&a, "general", "one");
-	tp_sync_ok(&a, s);
-	free(tp_git(a.store, "remote add origin '%s'", s));
+	t_person_send(&a, "general", "one");
+	t_person_sync_ok(&a, s);
+	free(t_git_out(a.store, "remote add origin '%s'", s));
 	fake = forge(s, ref);
 	/* a second forgery, on top of the first, to move the server's ref to */
-	fake2 = tp_git(s, "commit-tree '%s^{tree}' -p %s -m 'FORGED again'", ref, fake);
+	fake2 = t_git_out(s, "commit-tree '%s^{tree}' -p %s -m 'FORGED again'", ref, fake);
 	fake2[40] = '\0';
 
 	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' follow -r general --interval 0.2 -n 0 "
@@ -430,9 +430,9 @@ Test(sync_blocked, follow_warns_once_per_blocked_log_and_again_on_change, .timeo
 	cr_assert_eq(r.status, 0, "%s\nfollow: %s", r.err, text);
 	t_run_free(&r);
 	cr_assert_eq(occurrences(text, "is not pushed"), 2, "%s", text);
-	cr_assert_eq(occurrences(text, tp_strdup_printf("%s is not pushed: the remote's copy, at %s, "
+	cr_assert_eq(occurrences(text, t_fmt("%s is not pushed: the remote's copy, at %s, "
 	                                                "is not valid (it is not signed)", ref, fake)),
 	             1, "%s", text);
-	cr_assert_eq(occurrences(text, tp_strdup_printf("at %s, is not valid", fake2)), 1, "%s",
+	cr_assert_eq(occurrences(text, t_fmt("at %s, is not valid", fake2)), 1, "%s",
 	             text);
 }

@@ -7,11 +7,11 @@
  */
 #include <sys/stat.h>
 #include <unistd.h>
-#include "test_sync_common.h"
+#include "testsync.h"
 #include "servers.h"
 
 /* A smart HTTP server wanting alice/secret, with team.git; Alice in `dir`. */
-static t_server *auth_server(const char *dir, tp_person *a, char **url, char **repo)
+static t_server *auth_server(const char *dir, t_person *a, char **url, char **repo)
 {
 	char *srv = t_path(dir, "srv");
 	t_server_opts o = { .user = "alice", .password = "secret" };
@@ -19,9 +19,9 @@ static t_server *auth_server(const char *dir, tp_person *a, char **url, char **r
 
 	t_mkdir(srv);
 	s = t_server_start_opts(T_SERVER_HTTP, srv, &o);
-	*repo = tp_keep(t_server_new_repo(s, "team.git"));
-	*url = tp_keep(t_server_url(s, "team.git"));
-	tp_person_init(a, dir, "Alice");
+	*repo = t_keep(t_server_new_repo(s, "team.git"));
+	*url = t_keep(t_server_url(s, "team.git"));
+	t_person_init(a, dir, "Alice");
 	return s;
 }
 
@@ -29,7 +29,7 @@ static t_server *auth_server(const char *dir, tp_person *a, char **url, char **r
  * answers `get` with alice and the password `password_sh` (shell text). */
 static void write_helper(const char *helper, const char *calls, const char *password_sh)
 {
-	char *script = tp_strdup_printf(
+	char *script = t_fmt(
 		"#!/bin/sh\necho \"$1\" >> '%s'\n"
 		"if [ \"$1\" = get ]; then echo username=alice; echo \"password=%s\"; fi\n",
 		calls, password_sh);
@@ -40,52 +40,52 @@ static void write_helper(const char *helper, const char *calls, const char *pass
 
 Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
 {
-	char *dir = tp_scratch(), *url, *repo, *helper, *calls, *creds;
+	char *dir = t_scratch_copy(), *url, *repo, *helper, *calls, *creds;
 	t_server *s;
-	tp_person a;
+	t_person a;
 	t_run r;
 
 	s = auth_server(dir, &a, &url, &repo);
-	tp_send(&a, "general", "behind a password");
+	t_person_send(&a, "general", "behind a password");
 
 	/* no helper, no terminal: a clear error, nothing done */
 	setenv("GIT_TERMINAL_PROMPT", "0", 1);
-	r = tp_sync(&a, url, NULL);
+	r = t_person_sync(&a, url, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(tp_contains(r.err, "needs a user name and password"), "%s", r.err);
-	cr_assert(tp_contains(r.err, "credential"), "%s", r.err);
+	cr_assert(t_contains(r.err, "needs a user name and password"), "%s", r.err);
+	cr_assert(t_contains(r.err, "credential"), "%s", r.err);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_refs(repo, "refs/chat"), "");
+	cr_assert_str_eq(t_refs(repo, "refs/chat"), "");
 
 	/* a helper that knows the password; it hears "store" after success */
 	calls = t_path(dir, "calls");
 	creds = t_path(dir, "password");
 	t_write_file(creds, "secret", 6);
 	helper = t_path(dir, "helper.sh");
-	write_helper(helper, calls, tp_strdup_printf("$(cat '%s')", creds));
-	free(tp_git(a.store, "config credential.helper '%s'", helper));
-	r = tp_sync(&a, url, NULL);
+	write_helper(helper, calls, t_fmt("$(cat '%s')", creds));
+	free(t_git_out(a.store, "config credential.helper '%s'", helper));
+	r = t_person_sync(&a, url, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	cr_assert(t_contains(r.out, "1 log pushed"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_refs(repo, "refs/chat"), tp_refs(a.store, "refs/chat"));
+	cr_assert_str_eq(t_refs(repo, "refs/chat"), t_refs(a.store, "refs/chat"));
 	char *seen = t_read_file(calls, NULL);
-	cr_assert(tp_contains(seen, "get\nstore\n"), "helper calls: %s", seen);
+	cr_assert(t_contains(seen, "get\nstore\n"), "helper calls: %s", seen);
 	free(seen);
 
 	/* a wrong password: refused, the helper told to forget it ("erase") */
 	t_write_file(creds, "wrong", 5);
 	unlink(calls);
-	tp_send(&a, "general", "second");
-	r = tp_sync(&a, url, NULL);
+	t_person_send(&a, "general", "second");
+	r = t_person_sync(&a, url, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(tp_contains(r.err, "refused the user name and password"), "%s", r.err);
+	cr_assert(t_contains(r.err, "refused the user name and password"), "%s", r.err);
 	t_run_free(&r);
 	seen = t_read_file(calls, NULL);
-	cr_assert(tp_contains(seen, "erase"), "helper calls: %s", seen);
-	cr_assert(!tp_contains(seen, "store"));
+	cr_assert(t_contains(seen, "erase"), "helper calls: %s", seen);
+	cr_assert(!t_contains(seen, "store"));
 	free(seen);
-	tp_store_sound(a.store);
+	t_store_sound(a.store);
 	unsetenv("GIT_TERMINAL_PROMPT");
 	t_server_stop(s);
 }
@@ -97,9 +97,9 @@ Test(sync_http_auth, credentials_from_git_helpers, .timeout = 120)
  * change is the command's own, once. */
 Test(sync_http_auth, the_library_leaves_sigpipe_alone, .timeout = 120)
 {
-	char *dir = tp_scratch(), *url, *repo, *helper, *calls, *trace, *text, *p;
+	char *dir = t_scratch_copy(), *url, *repo, *helper, *calls, *trace, *text, *p;
 	t_server *s;
-	tp_person a;
+	t_person a;
 	t_run r;
 	int n = 0;
 
@@ -107,11 +107,11 @@ Test(sync_http_auth, the_library_leaves_sigpipe_alone, .timeout = 120)
 	cr_assert_eq(r.status, 0, "strace is missing: .ci/install-deps installs it");
 	t_run_free(&r);
 	s = auth_server(dir, &a, &url, &repo);
-	tp_send(&a, "general", "hello");
+	t_person_send(&a, "general", "hello");
 	calls = t_path(dir, "calls");
 	helper = t_path(dir, "helper.sh");
 	write_helper(helper, calls, "secret");
-	free(tp_git(a.store, "config credential.helper '%s'", helper));
+	free(t_git_out(a.store, "config credential.helper '%s'", helper));
 	trace = t_path(dir, "trace");
 	/* LeakSanitizer cannot run under ptrace. */
 	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' GIT_TERMINAL_PROMPT=0 "
@@ -120,9 +120,9 @@ Test(sync_http_auth, the_library_leaves_sigpipe_alone, .timeout = 120)
 	         a.store, a.key, trace, GITCHAT_BIN, url);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	text = tp_keep(t_read_file(calls, NULL));
-	cr_assert(tp_contains(text, "get\nstore\n"), "the helper was not asked: %s", text);
-	text = tp_keep(t_read_file(trace, NULL));
+	text = t_keep(t_read_file(calls, NULL));
+	cr_assert(t_contains(text, "get\nstore\n"), "the helper was not asked: %s", text);
+	text = t_keep(t_read_file(trace, NULL));
 	for (p = text; (p = strstr(p, "rt_sigaction(SIGPIPE")); p++)
 		n++;
 	cr_assert_leq(n, 1, "SIGPIPE's handler changed %d times:\n%s", n, text);

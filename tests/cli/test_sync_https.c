@@ -6,7 +6,7 @@
  * as it was; a missing or unreadable CA file is named; turning certificate
  * checks off (http.sslVerify=false, GIT_SSL_NO_VERIFY) is refused.
  */
-#include "test_sync_common.h"
+#include "testsync.h"
 #include "servers.h"
 
 typedef struct {
@@ -14,7 +14,7 @@ typedef struct {
 	t_server *srv;
 	char *repo;       /* the served bare repository */
 	char *url;        /* https://127.0.0.1:PORT/git/team.git */
-	tp_person a, b;
+	t_person a, b;
 } fx;
 
 static void clear_tls_env(void)
@@ -29,17 +29,17 @@ static void setup(fx *f, int with_bob)
 {
 	char *root;
 
-	f->dir = tp_scratch();
+	f->dir = t_scratch_copy();
 	clear_tls_env();
 	setenv("GIT_TERMINAL_PROMPT", "0", 1);
 	root = t_path(f->dir, "srv");
 	t_mkdir(root);
 	f->srv = t_server_start(T_SERVER_HTTPS, root);
-	f->repo = tp_keep(t_server_new_repo(f->srv, "team.git"));
-	f->url = tp_keep(t_server_url(f->srv, "team.git"));
-	tp_person_init(&f->a, f->dir, "Alice");
+	f->repo = t_keep(t_server_new_repo(f->srv, "team.git"));
+	f->url = t_keep(t_server_url(f->srv, "team.git"));
+	t_person_init(&f->a, f->dir, "Alice");
 	if (with_bob)
-		tp_person_init(&f->b, f->dir, "Bob");
+		t_person_init(&f->b, f->dir, "Bob");
 }
 
 static void teardown(fx *f)
@@ -59,7 +59,7 @@ static char *refs_both(const fx *f, const char *gitdir)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	r.out = NULL;
 	t_run_free(&r);
-	return tp_keep(out);
+	return t_keep(out);
 }
 
 /* A CA of its own, which the server's certificate does not come from. */
@@ -78,33 +78,33 @@ static char *other_ca(const fx *f)
  * sync URL` with whatever CA settings the caller made. */
 static void round_trip(fx *f, const char *text)
 {
-	char *id = tp_send(&f->a, "general", text);
-	t_run r = tp_sync(&f->a, f->url, NULL);
+	char *id = t_person_send(&f->a, "general", text);
+	t_run r = t_person_sync(&f->a, f->url, NULL);
 
 	cr_assert_eq(r.status, 0, "alice: %s%s", r.out, r.err);
-	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	cr_assert(t_contains(r.out, "1 log pushed"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert(tp_contains(tp_refs(f->repo, "refs/chat"), id), "not on the server");
-	r = tp_sync(&f->b, f->url, NULL);
+	cr_assert(t_contains(t_refs(f->repo, "refs/chat"), id), "not on the server");
+	r = t_person_sync(&f->b, f->url, NULL);
 	cr_assert_eq(r.status, 0, "bob: %s%s", r.out, r.err);
-	cr_assert(tp_contains(r.out, "received 1 new message"), "%s", r.out);
+	cr_assert(t_contains(r.out, "received 1 new message"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert_str_eq(tp_ref(f->b.store, tp_logref(&f->a, "general")), id);
-	cr_assert(tp_contains(tp_log_json(&f->b, "general"), text));
-	tp_store_sound(f->b.store);
-	tp_verify_commits(f->b.store);
+	cr_assert_str_eq(t_ref_value(f->b.store, t_person_ref(&f->a, "general")), id);
+	cr_assert(t_contains(t_person_log_json(&f->b, "general"), text));
+	t_store_sound(f->b.store);
+	t_verify_commits(f->b.store);
 }
 
 /* A sync by p that must fail with every one of `needles` in its error, and
  * change nothing in p's store nor on the server. */
-static void sync_refused(fx *f, const tp_person *p, const char *const *needles)
+static void sync_refused(fx *f, const t_person *p, const char *const *needles)
 {
 	char *before = refs_both(f, p->store);
-	t_run r = tp_sync(p, f->url, NULL);
+	t_run r = t_person_sync(p, f->url, NULL);
 
 	cr_assert_eq(r.status, 1, "exit %d: %s%s", r.status, r.out, r.err);
 	for (; *needles; needles++)
-		cr_assert(tp_contains(r.err, *needles), "no '%s' in:\n%s", *needles, r.err);
+		cr_assert(t_contains(r.err, *needles), "no '%s' in:\n%s", *needles, r.err);
 	t_run_free(&r);
 	cr_assert_str_eq(refs_both(f, p->store), before);
 }
@@ -122,22 +122,22 @@ Test(sync_https, server_is_really_https, .timeout = 120)
 	t_run_free(&r);
 	r = t_sh("git ls-remote '%s'", f.url);
 	cr_assert_neq(r.status, 0, "stock git trusted the test CA without being told");
-	cr_assert(tp_contains(r.err, "certificate"), "%s", r.err);
+	cr_assert(t_contains(r.err, "certificate"), "%s", r.err);
 	t_run_free(&r);
-	plain = tp_strdup_printf("http://127.0.0.1:%d/git/team.git", t_server_port(f.srv));
+	plain = t_fmt("http://127.0.0.1:%d/git/team.git", t_server_port(f.srv));
 	r = t_sh("git ls-remote '%s'", plain);
 	cr_assert_neq(r.status, 0, "plain http worked on the https port");
 	t_run_free(&r);
 	/* and git-chat over plain http fails too, changing nothing */
 	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
-	tp_send(&f.a, "general", "hello");
+	t_person_send(&f.a, "general", "hello");
 	{
 		char *before = refs_both(&f, f.a.store);
-		r = tp_sync(&f.a, plain, NULL);
+		r = t_person_sync(&f.a, plain, NULL);
 		cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
 		t_run_free(&r);
 		cr_assert_str_eq(refs_both(&f, f.a.store), before);
-		cr_assert(tp_contains(before, "\n--\n") && !strstr(before, "\n--\n")[4],
+		cr_assert(t_contains(before, "\n--\n") && !strstr(before, "\n--\n")[4],
 		          "the server has refs: %s", before);
 	}
 	teardown(&f);
@@ -151,9 +151,9 @@ Test(sync_https, ca_from_environment, .timeout = 120)
 	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
 	round_trip(&f, "over https, CA from GIT_SSL_CAINFO");
 	/* the environment wins over the config, as in git */
-	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_path(f.dir, "no-such-ca.pem")));
-	tp_send(&f.a, "general", "second");
-	tp_sync_ok(&f.a, f.url);
+	free(t_git_out(f.a.store, "config http.sslCAInfo '%s'", t_path(f.dir, "no-such-ca.pem")));
+	t_person_send(&f.a, "general", "second");
+	t_person_sync_ok(&f.a, f.url);
 	teardown(&f);
 }
 
@@ -164,23 +164,23 @@ Test(sync_https, ca_from_config, .timeout = 120)
 
 	setup(&f, 1);
 	/* Alice names the file; Bob a directory holding it (http.sslCAPath) */
-	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
+	free(t_git_out(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
 	capath = t_path(f.dir, "cas");
 	t_mkdir(capath);
 	{
 		size_t len;
-		char *pem = tp_keep(t_read_file(t_server_ca_file(f.srv), &len));
+		char *pem = t_keep(t_read_file(t_server_ca_file(f.srv), &len));
 		t_write_file(t_path(capath, "test-ca.pem"), pem, len);
 	}
-	free(tp_git(f.b.store, "config http.sslCAPath '%s'", capath));
+	free(t_git_out(f.b.store, "config http.sslCAPath '%s'", capath));
 	round_trip(&f, "over https, CA from http.sslCAInfo");
 	/* GIT_SSL_CAPATH does the same from the environment */
-	free(tp_git(f.b.store, "config --unset http.sslCAPath"));
+	free(t_git_out(f.b.store, "config --unset http.sslCAPath"));
 	setenv("GIT_SSL_CAPATH", capath, 1);
-	tp_send(&f.a, "general", "again");
-	tp_sync_ok(&f.a, f.url);
-	tp_sync_ok(&f.b, f.url);
-	cr_assert(tp_contains(tp_log_json(&f.b, "general"), "again"));
+	t_person_send(&f.a, "general", "again");
+	t_person_sync_ok(&f.a, f.url);
+	t_person_sync_ok(&f.b, f.url);
+	cr_assert(t_contains(t_person_log_json(&f.b, "general"), "again"));
 	teardown(&f);
 }
 
@@ -192,11 +192,11 @@ Test(sync_https, untrusted_certificate, .timeout = 120)
 	setup(&f, 1);
 	/* Something on the server for Bob to (not) fetch. */
 	setenv("GIT_SSL_CAINFO", t_server_ca_file(f.srv), 1);
-	tp_send(&f.a, "general", "first");
-	tp_sync_ok(&f.a, f.url);
+	t_person_send(&f.a, "general", "first");
+	t_person_sync_ok(&f.a, f.url);
 	unsetenv("GIT_SSL_CAINFO");
-	tp_send(&f.a, "general", "not sent");
-	tp_send(&f.b, "general", "bob's");
+	t_person_send(&f.a, "general", "not sent");
+	t_person_send(&f.b, "general", "bob's");
 
 	{
 		const char *n[] = { f.url, "127.0.0.1", "certificate", "not trusted",
@@ -206,13 +206,13 @@ Test(sync_https, untrusted_certificate, .timeout = 120)
 	}
 	/* a CA file that does not vouch for the server: same, naming the file */
 	other = other_ca(&f);
-	free(tp_git(f.b.store, "config http.sslCAInfo '%s'", other));
+	free(t_git_out(f.b.store, "config http.sslCAInfo '%s'", other));
 	{
 		const char *n[] = { "not trusted", other, "http.sslCAInfo", NULL };
 		sync_refused(&f, &f.b, n);
 	}
-	cr_assert_eq(tp_ref(f.b.store, tp_logref(&f.a, "general")), NULL);
-	tp_store_sound(f.b.store);
+	cr_assert_eq(t_ref_value(f.b.store, t_person_ref(&f.a, "general")), NULL);
+	t_store_sound(f.b.store);
 	teardown(&f);
 }
 
@@ -222,7 +222,7 @@ Test(sync_https, bad_settings_refused, .timeout = 120)
 	char *missing, *garbage, *nodir;
 
 	setup(&f, 0);
-	tp_send(&f.a, "general", "hello");
+	t_person_send(&f.a, "general", "hello");
 	missing = t_path(f.dir, "missing-ca.pem");
 	garbage = t_path(f.dir, "garbage.pem");
 	nodir = t_path(f.dir, "no-such-dir");
@@ -234,36 +234,36 @@ Test(sync_https, bad_settings_refused, .timeout = 120)
 		sync_refused(&f, &f.a, n);
 	}
 	unsetenv("GIT_SSL_CAINFO");
-	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", missing));
+	free(t_git_out(f.a.store, "config http.sslCAInfo '%s'", missing));
 	{
 		const char *n[] = { missing, "http.sslCAInfo", "does not exist", NULL };
 		sync_refused(&f, &f.a, n);
 	}
-	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", garbage));
+	free(t_git_out(f.a.store, "config http.sslCAInfo '%s'", garbage));
 	{
 		const char *n[] = { garbage, "http.sslCAInfo", "no certificate", NULL };
 		sync_refused(&f, &f.a, n);
 	}
-	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", f.dir));
+	free(t_git_out(f.a.store, "config http.sslCAInfo '%s'", f.dir));
 	{
 		const char *n[] = { f.dir, "http.sslCAInfo", "is a directory", NULL };
 		sync_refused(&f, &f.a, n);
 	}
-	free(tp_git(f.a.store, "config --unset http.sslCAInfo"));
-	free(tp_git(f.a.store, "config http.sslCAPath '%s'", garbage));
+	free(t_git_out(f.a.store, "config --unset http.sslCAInfo"));
+	free(t_git_out(f.a.store, "config http.sslCAPath '%s'", garbage));
 	{
 		const char *n[] = { garbage, "http.sslCAPath", "not a directory", NULL };
 		sync_refused(&f, &f.a, n);
 	}
-	free(tp_git(f.a.store, "config http.sslCAPath '%s'", nodir));
+	free(t_git_out(f.a.store, "config http.sslCAPath '%s'", nodir));
 	{
 		const char *n[] = { nodir, "http.sslCAPath", "does not exist", NULL };
 		sync_refused(&f, &f.a, n);
 	}
-	free(tp_git(f.a.store, "config --unset http.sslCAPath"));
+	free(t_git_out(f.a.store, "config --unset http.sslCAPath"));
 
 	/* turning certificate checks off */
-	free(tp_git(f.a.store, "config http.sslVerify false"));
+	free(t_git_out(f.a.store, "config http.sslVerify false"));
 	{
 		const char *n[] = { "http.sslVerify", "does not turn off certificate checks",
 		                    "http.sslCAInfo", NULL };
@@ -275,7 +275,7 @@ Test(sync_https, bad_settings_refused, .timeout = 120)
 		const char *n[] = { "http.sslVerify", "does not turn off certificate checks", NULL };
 		sync_refused(&f, &f.a, n);
 	}
-	free(tp_git(f.a.store, "config http.sslVerify true"));
+	free(t_git_out(f.a.store, "config http.sslVerify true"));
 	setenv("GIT_SSL_NO_VERIFY", "1", 1);
 	{
 		const char *n[] = { "GIT_SSL_NO_VERIFY", "does not turn off certificate checks",
@@ -283,7 +283,7 @@ Test(sync_https, bad_settings_refused, .timeout = 120)
 		sync_refused(&f, &f.a, n);
 	}
 	unsetenv("GIT_SSL_NO_VERIFY");
-	tp_sync_ok(&f.a, f.url);
+	t_person_sync_ok(&f.a, f.url);
 	teardown(&f);
 }
 
@@ -300,8 +300,8 @@ Test(sync_https, ca_setting_does_not_outlive_its_store, .timeout = 120)
 
 	setup(&f, 1);
 	remotes[0] = f.url;
-	tp_send(&f.a, "general", "in process");
-	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
+	t_person_send(&f.a, "general", "in process");
+	free(t_git_out(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
 	cr_assert_eq(gitchat_store_open(&sa, f.a.store), 0);
 	cr_assert_eq(gitchat_store_open(&sb, f.b.store), 0);
 	for (int round = 0; round < 2; round++) {
@@ -312,34 +312,34 @@ Test(sync_https, ca_setting_does_not_outlive_its_store, .timeout = 120)
 		cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, NULL), 0);
 		rr = gitchat_sync_result_get(res, 0);
 		cr_assert_eq(rr->failed, 1, "round %d: bob synced with alice's CA", round);
-		cr_assert(tp_contains(rr->error, "not trusted"), "%s", rr->error);
-		cr_assert(tp_contains(rr->error, "system's CA"), "%s", rr->error);
+		cr_assert(t_contains(rr->error, "not trusted"), "%s", rr->error);
+		cr_assert(t_contains(rr->error, "system's CA"), "%s", rr->error);
 		gitchat_sync_result_free(res);
 	}
-	cr_assert_eq(tp_ref(f.b.store, tp_logref(&f.a, "general")), NULL);
+	cr_assert_eq(t_ref_value(f.b.store, t_person_ref(&f.a, "general")), NULL);
 
 	/* Bob's CA file, edited in place while the program runs: loaded again. */
 	{
 		char *file = t_path(f.dir, "bob-ca.pem"), *pem;
 		size_t len;
-		pem = tp_keep(t_read_file(other_ca(&f), &len));
+		pem = t_keep(t_read_file(other_ca(&f), &len));
 		t_write_file(file, pem, len);
-		free(tp_git(f.b.store, "config http.sslCAInfo '%s'", file));
+		free(t_git_out(f.b.store, "config http.sslCAInfo '%s'", file));
 		gitchat_store_free(sb);
 		cr_assert_eq(gitchat_store_open(&sb, f.b.store), 0);
 		cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, NULL), 0);
 		rr = gitchat_sync_result_get(res, 0);
 		cr_assert_eq(rr->failed, 1, "trusted by the wrong CA");
-		cr_assert(tp_contains(rr->error, file), "%s", rr->error);
+		cr_assert(t_contains(rr->error, file), "%s", rr->error);
 		gitchat_sync_result_free(res);
-		pem = tp_keep(t_read_file(t_server_ca_file(f.srv), &len));
+		pem = t_keep(t_read_file(t_server_ca_file(f.srv), &len));
 		t_write_file(file, pem, len);
 		cr_assert_eq(gitchat_sync(&res, sb, remotes, 1, NULL), 0);
 		rr = gitchat_sync_result_get(res, 0);
 		cr_assert_eq(rr->failed, 0, "the edited CA file was not loaded again: %s", rr->error);
 		gitchat_sync_result_free(res);
 	}
-	cr_assert_neq(tp_ref(f.b.store, tp_logref(&f.a, "general")), NULL);
+	cr_assert_neq(t_ref_value(f.b.store, t_person_ref(&f.a, "general")), NULL);
 	gitchat_store_free(sa);
 	gitchat_store_free(sb);
 	teardown(&f);
@@ -354,21 +354,21 @@ Test(sync_https, settings_apply_to_the_url_after_insteadof, .timeout = 120)
 	t_run r;
 
 	setup(&f, 0);
-	base = tp_strdup_printf("%s", f.url);
+	base = t_fmt("%s", f.url);
 	base[strlen(base) - strlen("team.git")] = '\0';
-	free(tp_git(f.a.store, "config 'url.%s.insteadOf' tls:", base));
-	free(tp_git(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
-	id = tp_send(&f.a, "general", "through an insteadOf");
-	r = tp_sync(&f.a, "tls:team.git", NULL);
+	free(t_git_out(f.a.store, "config 'url.%s.insteadOf' tls:", base));
+	free(t_git_out(f.a.store, "config http.sslCAInfo '%s'", t_server_ca_file(f.srv)));
+	id = t_person_send(&f.a, "general", "through an insteadOf");
+	r = t_person_sync(&f.a, "tls:team.git", NULL);
 	cr_assert_eq(r.status, 0, "exit %d: %s%s", r.status, r.out, r.err);
-	cr_assert(tp_contains(r.out, "1 log pushed"), "%s", r.out);
+	cr_assert(t_contains(r.out, "1 log pushed"), "%s", r.out);
 	t_run_free(&r);
-	cr_assert(tp_contains(tp_refs(f.repo, "refs/chat"), id));
+	cr_assert(t_contains(t_refs(f.repo, "refs/chat"), id));
 
-	free(tp_git(f.a.store, "config http.sslVerify false"));
-	r = tp_sync(&f.a, "tls:team.git", NULL);
+	free(t_git_out(f.a.store, "config http.sslVerify false"));
+	r = t_person_sync(&f.a, "tls:team.git", NULL);
 	cr_assert_eq(r.status, 1, "exit %d: %s%s", r.status, r.out, r.err);
-	cr_assert(tp_contains(r.err, "does not turn off certificate checks"), "%s", r.err);
+	cr_assert(t_contains(r.err, "does not turn off certificate checks"), "%s", r.err);
 	t_run_free(&r);
 	teardown(&f);
 }

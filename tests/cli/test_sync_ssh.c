@@ -8,13 +8,13 @@
  */
 #include <signal.h>
 #include <unistd.h>
-#include "test_sync_common.h"
+#include "testsync.h"
 #include "servers.h"
 
 typedef struct {
 	t_server *ssh;
 	char *root, *url, *repo, *known_hosts, *fp, *dir;
-	tp_person a;
+	t_person a;
 } fixture;
 
 static void setup(fixture *f)
@@ -23,35 +23,35 @@ static void setup(fixture *f)
 	char *pub;
 
 	unsetenv("SSH_AUTH_SOCK");
-	f->dir = tp_scratch();
+	f->dir = t_scratch_copy();
 	f->root = t_path(f->dir, "srv");
 	t_mkdir(f->root);
 	f->ssh = t_server_start(T_SERVER_SSH, f->root);
-	f->repo = tp_keep(t_server_new_repo(f->ssh, "room.git"));
-	f->url = tp_keep(t_server_url(f->ssh, "room.git"));
-	f->known_hosts = tp_strdup_printf("%s/.ssh/known_hosts", getenv("HOME"));
-	t_mkdir(tp_strdup_printf("%s/.ssh", getenv("HOME")));
+	f->repo = t_keep(t_server_new_repo(f->ssh, "room.git"));
+	f->url = t_keep(t_server_url(f->ssh, "room.git"));
+	f->known_hosts = t_fmt("%s/.ssh/known_hosts", getenv("HOME"));
+	t_mkdir(t_fmt("%s/.ssh", getenv("HOME")));
 	unlink(f->known_hosts);
 	pub = t_path(f->dir, "host.pub");
 	t_write_file(pub, t_server_host_pubkey(f->ssh), strlen(t_server_host_pubkey(f->ssh)));
 	r = t_sh("ssh-keygen -lf '%s' | cut -d' ' -f2", pub);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	f->fp = tp_keep(strndup(r.out, strcspn(r.out, "\n")));
+	f->fp = t_keep(strndup(r.out, strcspn(r.out, "\n")));
 	t_run_free(&r);
-	tp_person_init(&f->a, f->dir, "Alice");
-	free(tp_git(f->a.store, "config chat.sshKey '%s'", t_server_ssh_client_key(f->ssh)));
-	tp_send(&f->a, "general", "over ssh");
+	t_person_init(&f->a, f->dir, "Alice");
+	free(t_git_out(f->a.store, "config chat.sshKey '%s'", t_server_ssh_client_key(f->ssh)));
+	t_person_send(&f->a, "general", "over ssh");
 }
 
 static char *lookup_name(const fixture *f)
 {
-	return tp_strdup_printf("[127.0.0.1]:%d", t_server_port(f->ssh));
+	return t_fmt("[127.0.0.1]:%d", t_server_port(f->ssh));
 }
 
 static void assert_untouched(const fixture *f)
 {
-	cr_assert_str_eq(tp_refs(f->repo, "refs/chat"), "", "something was pushed");
-	cr_assert_str_eq(tp_refs(f->a.store, "refs/chat-quarantine"), "");
+	cr_assert_str_eq(t_refs(f->repo, "refs/chat"), "", "something was pushed");
+	cr_assert_str_eq(t_refs(f->a.store, "refs/chat-quarantine"), "");
 }
 
 Test(sync_ssh, unknown_host_refused_until_accepted_as_ssh_does)
@@ -60,12 +60,12 @@ Test(sync_ssh, unknown_host_refused_until_accepted_as_ssh_does)
 	t_run r;
 
 	setup(&f);
-	r = tp_sync(&f.a, f.url, NULL);
+	r = t_person_sync(&f.a, f.url, NULL);
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(tp_contains(r.err, "is not known"), "%s", r.err);
-	cr_assert(tp_contains(r.err, lookup_name(&f)), "names the host: %s", r.err);
-	cr_assert(tp_contains(r.err, f.fp), "shows the fingerprint %s: %s", f.fp, r.err);
-	cr_assert(tp_contains(r.err, "ssh-keyscan"), "says how to accept: %s", r.err);
+	cr_assert(t_contains(r.err, "is not known"), "%s", r.err);
+	cr_assert(t_contains(r.err, lookup_name(&f)), "names the host: %s", r.err);
+	cr_assert(t_contains(r.err, f.fp), "shows the fingerprint %s: %s", f.fp, r.err);
+	cr_assert(t_contains(r.err, "ssh-keyscan"), "says how to accept: %s", r.err);
 	t_run_free(&r);
 	assert_untouched(&f);
 
@@ -74,17 +74,17 @@ Test(sync_ssh, unknown_host_refused_until_accepted_as_ssh_does)
 	         f.known_hosts);
 	cr_assert_eq(r.status, 0);
 	t_run_free(&r);
-	tp_sync_ok(&f.a, f.url);
-	cr_assert_str_eq(tp_refs(f.repo, "refs/chat"), tp_refs(f.a.store, "refs/chat"));
+	t_person_sync_ok(&f.a, f.url);
+	cr_assert_str_eq(t_refs(f.repo, "refs/chat"), t_refs(f.a.store, "refs/chat"));
 
 	/* hashed entries (HashKnownHosts) are read too */
 	r = t_sh("ssh-keygen -q -H -f '%s' && ! grep -q 127.0.0.1 '%s'", f.known_hosts,
 	         f.known_hosts);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	tp_send(&f.a, "general", "after hashing");
-	tp_sync_ok(&f.a, f.url);
-	cr_assert_str_eq(tp_refs(f.repo, "refs/chat"), tp_refs(f.a.store, "refs/chat"));
+	t_person_send(&f.a, "general", "after hashing");
+	t_person_sync_ok(&f.a, f.url);
+	cr_assert_str_eq(t_refs(f.repo, "refs/chat"), t_refs(f.a.store, "refs/chat"));
 	t_server_stop(f.ssh);
 }
 
@@ -104,12 +104,12 @@ Test(sync_ssh, changed_or_revoked_host_key_always_refused)
 	         lookup_name(&f), f.known_hosts, other, f.known_hosts);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	r = tp_sync(&f.a, f.url, NULL);
+	r = t_person_sync(&f.a, f.url, NULL);
 	cr_assert_eq(r.status, 1);
-	cr_assert(tp_contains(r.err, "has CHANGED"), "%s", r.err);
-	line = tp_strdup_printf("%s:2", f.known_hosts);
-	cr_assert(tp_contains(r.err, line), "names the known_hosts line: %s", r.err);
-	cr_assert(tp_contains(r.err, "ssh-keygen -R"), "%s", r.err);
+	cr_assert(t_contains(r.err, "has CHANGED"), "%s", r.err);
+	line = t_fmt("%s:2", f.known_hosts);
+	cr_assert(t_contains(r.err, line), "names the known_hosts line: %s", r.err);
+	cr_assert(t_contains(r.err, "ssh-keygen -R"), "%s", r.err);
 	t_run_free(&r);
 	assert_untouched(&f);
 
@@ -117,25 +117,25 @@ Test(sync_ssh, changed_or_revoked_host_key_always_refused)
 	r = t_sh("ssh-keygen -q -H -f '%s'", f.known_hosts);
 	cr_assert_eq(r.status, 0);
 	t_run_free(&r);
-	r = tp_sync(&f.a, f.url, NULL);
+	r = t_person_sync(&f.a, f.url, NULL);
 	cr_assert_eq(r.status, 1);
-	cr_assert(tp_contains(r.err, "has CHANGED"), "%s", r.err);
+	cr_assert(t_contains(r.err, "has CHANGED"), "%s", r.err);
 	t_run_free(&r);
 
 	/* the right key marked @revoked: refused even next to a good entry */
-	lines = tp_strdup_printf("%s %s\n@revoked * %s\n", lookup_name(&f),
+	lines = t_fmt("%s %s\n@revoked * %s\n", lookup_name(&f),
 	                         t_server_host_pubkey(f.ssh), t_server_host_pubkey(f.ssh));
 	t_write_file(f.known_hosts, lines, strlen(lines));
-	r = tp_sync(&f.a, f.url, NULL);
+	r = t_person_sync(&f.a, f.url, NULL);
 	cr_assert_eq(r.status, 1);
-	cr_assert(tp_contains(r.err, "@revoked"), "%s", r.err);
+	cr_assert(t_contains(r.err, "@revoked"), "%s", r.err);
 	t_run_free(&r);
 	assert_untouched(&f);
 
 	/* and the good entry alone works */
-	lines = tp_strdup_printf("%s %s\n", lookup_name(&f), t_server_host_pubkey(f.ssh));
+	lines = t_fmt("%s %s\n", lookup_name(&f), t_server_host_pubkey(f.ssh));
 	t_write_file(f.known_hosts, lines, strlen(lines));
-	tp_sync_ok(&f.a, f.url);
+	t_person_sync_ok(&f.a, f.url);
 	t_server_stop(f.ssh);
 }
 
@@ -187,13 +187,13 @@ Test(sync_ssh, library_hostkey_callback)
 	cr_assert_eq(r.status, 0);
 	t_run_free(&r);
 	r = t_sh("cut -d' ' -f1,2 '%s.pub'", other);
-	lines = tp_strdup_printf("%s %s", lookup_name(&f), r.out);
+	lines = t_fmt("%s %s", lookup_name(&f), r.out);
 	t_run_free(&r);
 	t_write_file(f.known_hosts, lines, strlen(lines));
 	ans.asked = 0;
 	cr_assert_eq(gitchat_sync(&res, store, remotes, 1, &o), 0);
 	cr_assert_eq(gitchat_sync_result_get(res, 0)->failed, 1);
-	cr_assert(tp_contains(gitchat_sync_result_get(res, 0)->error, "CHANGED"), "%s",
+	cr_assert(t_contains(gitchat_sync_result_get(res, 0)->error, "CHANGED"), "%s",
 	          gitchat_sync_result_get(res, 0)->error);
 	cr_assert_eq(ans.asked, 0, "a changed key must not even be offered");
 	gitchat_sync_result_free(res);
@@ -212,7 +212,7 @@ Test(sync_ssh, agent_first_then_key_files)
 	r = t_sh("ssh-keyscan -p %d 127.0.0.1 2>/dev/null >> '%s'", t_server_port(f.ssh),
 	         f.known_hosts);
 	t_run_free(&r);
-	free(tp_git(f.a.store, "config --unset chat.sshKey"));
+	free(t_git_out(f.a.store, "config --unset chat.sshKey"));
 	sock = t_path(f.dir, "agent.sock");
 	r = t_sh("ssh-agent -a '%s' -s", sock);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -226,10 +226,10 @@ Test(sync_ssh, agent_first_then_key_files)
 	t_run_free(&r);
 
 	/* no key file anywhere: the agent's key is used */
-	env_sock = tp_strdup_printf("%s", sock);
+	env_sock = t_fmt("%s", sock);
 	setenv("SSH_AUTH_SOCK", env_sock, 1);
-	tp_sync_ok(&f.a, f.url);
-	cr_assert_str_eq(tp_refs(f.repo, "refs/chat"), tp_refs(f.a.store, "refs/chat"));
+	t_person_sync_ok(&f.a, f.url);
+	cr_assert_str_eq(t_refs(f.repo, "refs/chat"), t_refs(f.a.store, "refs/chat"));
 
 	/* an agent with only a wrong key: then the key files are tried */
 	r = t_sh("SSH_AUTH_SOCK='%s' ssh-add -q -D", sock);
@@ -239,14 +239,14 @@ Test(sync_ssh, agent_first_then_key_files)
 	         wrong, sock, wrong);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	tp_send(&f.a, "general", "second");
-	r = tp_sync(&f.a, f.url, NULL);
+	t_person_send(&f.a, "general", "second");
+	r = t_person_sync(&f.a, f.url, NULL);
 	cr_assert_eq(r.status, 1, "only a wrong key: %s", r.err);
-	cr_assert(tp_contains(r.err, "the ssh-agent"), "lists what was tried: %s", r.err);
+	cr_assert(t_contains(r.err, "the ssh-agent"), "lists what was tried: %s", r.err);
 	t_run_free(&r);
-	free(tp_git(f.a.store, "config chat.sshKey '%s'", t_server_ssh_client_key(f.ssh)));
-	tp_sync_ok(&f.a, f.url);
-	cr_assert_str_eq(tp_refs(f.repo, "refs/chat"), tp_refs(f.a.store, "refs/chat"));
+	free(t_git_out(f.a.store, "config chat.sshKey '%s'", t_server_ssh_client_key(f.ssh)));
+	t_person_sync_ok(&f.a, f.url);
+	cr_assert_str_eq(t_refs(f.repo, "refs/chat"), t_refs(f.a.store, "refs/chat"));
 	unsetenv("SSH_AUTH_SOCK");
 	kill(agent, SIGTERM);
 	t_server_stop(f.ssh);
@@ -267,21 +267,21 @@ Test(sync_ssh, high_bit_byte_in_known_hosts_is_not_base64)
 	         "-macopt hexkey:%s | base64", lookup_name(&f),
 	         "ffffffffffffffffffffffffffffffffffffffff");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	hash = tp_keep(strndup(r.out, strcspn(r.out, "\n")));
+	hash = t_keep(strndup(r.out, strcspn(r.out, "\n")));
 	t_run_free(&r);
-	good = tp_strdup_printf("|1|%s|%s %s\n", salt, hash, t_server_host_pubkey(f.ssh));
-	bad = tp_strdup_printf("%s", good);
+	good = t_fmt("|1|%s|%s %s\n", salt, hash, t_server_host_pubkey(f.ssh));
+	bad = t_fmt("%s", good);
 	bad[3 + 5] = '\xaf';
 
 	t_write_file(f.known_hosts, bad, strlen(bad));
-	r = tp_sync(&f.a, f.url, NULL);
+	r = t_person_sync(&f.a, f.url, NULL);
 	cr_assert_eq(r.status, 1, "the host was taken as known:\n%s", r.err);
-	cr_assert(tp_contains(r.err, "is not known"), "%s", r.err);
+	cr_assert(t_contains(r.err, "is not known"), "%s", r.err);
 	t_run_free(&r);
 	assert_untouched(&f);
 
 	/* The same line with the '/' is the host. */
 	t_write_file(f.known_hosts, good, strlen(good));
-	tp_sync_ok(&f.a, f.url);
+	t_person_sync_ok(&f.a, f.url);
 	t_server_stop(f.ssh);
 }

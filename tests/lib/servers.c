@@ -439,9 +439,11 @@ static void stop_all_at_exit(void)
 			kill_and_reap(s);
 }
 
-static void start_on(t_server *s, int fixed_port)
+/* NULL when the server listens; otherwise why not (malloc'd). */
+static char *try_start_on(t_server *s, int fixed_port)
 {
 	int status = 0, ready = 0;
+	char *why = NULL;
 
 	for (int attempt = 0; attempt < START_ATTEMPTS && ready != 1; attempt++) {
 		s->port = fixed_port ? fixed_port : t_server_free_port();
@@ -452,19 +454,27 @@ static void start_on(t_server *s, int fixed_port)
 		if (ready == -1) {
 			char *tail = log_tail(s);
 			kill_and_reap(s);
-			cr_assert_fail("server (kind %d) did not listen on 127.0.0.1:%d within %d ms;"
-			               " log %s:\n%s", (int)s->kind, s->port, START_TIMEOUT_MS,
-			               s->log, tail);
+			cr_assert(asprintf(&why, "server (kind %d) did not listen on 127.0.0.1:%d "
+			                   "within %d ms; log %s:\n%s", (int)s->kind, s->port,
+			                   START_TIMEOUT_MS, s->log, tail) > 0);
+			return why;
 		}
 		if (ready == 0 && fixed_port)
 			ms_sleep(200);  /* the port may be in use for a moment */
 	}
-	if (ready != 1) {
-		char *tail = log_tail(s);
-		cr_assert_fail("server (kind %d) exited with status 0x%x on each of %d attempts"
-		               " (last port %d); log %s:\n%s", (int)s->kind, status,
-		               START_ATTEMPTS, s->port, s->log, tail);
-	}
+	if (ready != 1)
+		cr_assert(asprintf(&why, "server (kind %d) exited with status 0x%x on each of %d "
+		                   "attempts (last port %d); log %s:\n%s", (int)s->kind, status,
+		                   START_ATTEMPTS, s->port, s->log, log_tail(s)) > 0);
+	return why;
+}
+
+static void start_on(t_server *s, int fixed_port)
+{
+	char *why = try_start_on(s, fixed_port);
+
+	if (why)
+		cr_assert_fail("%s", why);
 }
 
 static void make_ssh_keys(t_server *s)
@@ -574,7 +584,7 @@ t_server *t_server_start(t_server_kind kind, const char *root)
 	return t_server_start_opts(kind, root, NULL);
 }
 
-t_server *t_server_start_opts(t_server_kind kind, const char *root, const t_server_opts *opts)
+static t_server *server_new(t_server_kind kind, const char *root, const t_server_opts *opts)
 {
 	t_server *s = calloc(1, sizeof(*s));
 	static int registered;
@@ -611,8 +621,20 @@ t_server *t_server_start_opts(t_server_kind kind, const char *root, const t_serv
 	}
 	s->next = live;
 	live = s;
+	return s;
+}
+
+t_server *t_server_start_opts(t_server_kind kind, const char *root, const t_server_opts *opts)
+{
+	t_server *s = server_new(kind, root, opts);
+
 	start_on(s, 0);
 	return s;
+}
+
+char *t_server_start_error(t_server_kind kind, const char *root)
+{
+	return try_start_on(server_new(kind, root, NULL), 0);
 }
 
 void t_server_restart(t_server *s)

@@ -128,6 +128,11 @@ pid_t t_server_pid(const t_server *s);  /* the server process itself */
 int t_server_port(const t_server *s);
 const char *t_server_log(const t_server *s); /* path of the server's log */
 
+/* For the tests of these helpers: starts a server that is expected not to
+ * start, and returns why it did not (what t_server_start would fail the
+ * test with), or NULL when it did start. */
+char *t_server_start_error(t_server_kind kind, const char *root);
+
 /* Kills the server (SIGTERM to its process group, SIGKILL after 5 s), reaps
  * it and frees s. Safe after the process was killed through t_server_pid. */
 void t_server_stop(t_server *s);

@@ -16,11 +16,13 @@ extern char **environ;
 
 static char scratch_root[4096];
 static int scratch_count;
+static pid_t scratch_owner;
 
+/* Only in the process that made it: a forked child's exit leaves it. */
 static void cleanup(void)
 {
 	char cmd[8300];
-	if (scratch_root[0] && !getenv("GITCHAT_KEEP_TMP")) {
+	if (scratch_root[0] && scratch_owner == getpid() && !getenv("GITCHAT_KEEP_TMP")) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch_root);
 		if (system(cmd) != 0) { /* best effort */ }
 	}
@@ -35,6 +37,7 @@ const char *t_scratch(void)
 		const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 		snprintf(scratch_root, sizeof(scratch_root), "%s/gitchat-test-XXXXXX", tmp);
 		cr_assert(mkdtemp(scratch_root) != NULL, "mkdtemp: %s", strerror(errno));
+		scratch_owner = getpid();
 		atexit(cleanup);
 		snprintf(home, sizeof(home), "%s/home", scratch_root);
 		mkdir(home, 0700);
@@ -262,4 +265,19 @@ size_t t_count_lines(const char *s)
 		if (*s == '\n')
 			n++;
 	return n;
+}
+
+int t_contains(const char *hay, const char *needle)
+{
+	return hay && needle && strstr(hay, needle) != NULL;
+}
+
+void t_lib_init(void)
+{
+	static int done;
+
+	if (!done) {
+		cr_assert_eq(gitchat_init(), 0, "gitchat_init failed");
+		done = 1;
+	}
 }

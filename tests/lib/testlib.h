@@ -1,6 +1,13 @@
 /*
  * Helpers shared by the test suite: scratch directories, running commands
  * (the real git-chat binary, real git, real ssh-keygen) and keys.
+ *
+ * Every test helper is t_<noun>[_<verb>] (types too: t_run, t_person), in
+ * tests/lib/: testlib.h (this), testchat.h (stores, git, hand-made
+ * commits), testsync.h (people with a key and a store: t_person_*),
+ * testforge.h (commits that break the rules, for the hooks), testgolden.h
+ * (the fixed keys and times of tests/golden), testorder.h (the order's
+ * reference implementation: t_order_*), servers.h (t_server_*).
  */
 #ifndef GITCHAT_TESTLIB_H
 #define GITCHAT_TESTLIB_H
@@ -45,5 +52,10 @@ char *t_keygen(const char *dir, const char *name, int ours);
 
 /* Number of lines in s. */
 size_t t_count_lines(const char *s);
+/* Whether hay contains needle (0 when either is NULL). */
+int t_contains(const char *hay, const char *needle);
+
+/* libgitchat in the test process itself (keys, signing, libgit2), once. */
+void t_lib_init(void);
 
 #endif

@@ -3,7 +3,7 @@
  * against a slow reference of DESIGN.md's rule written here: on thousands
  * of random DAGs, given in shuffled node order, the two agree exactly.
  */
-#include "order_helpers.h"
+#include "testorder.h"
 #include "order/order.h"
 #include "util/error.h"
 
@@ -26,10 +26,10 @@ static int key_cmp(const void *a, const void *b)
 
 /* Runs order.c on n[] given in the order `perm` (position -> node) and
  * returns the node order. */
-static void run_merger(int *out, const rnode *n, int count, const int *perm)
+static void run_merger(int *out, const t_order_node *n, int count, const int *perm)
 {
 	gitchat_order_node *nodes = calloc((size_t)count + 1, sizeof(*nodes));
-	uint32_t *parents = calloc((size_t)count * R_MAXP + 1, sizeof(uint32_t));
+	uint32_t *parents = calloc((size_t)count * T_ORDER_MAXP + 1, sizeof(uint32_t));
 	uint32_t *order = calloc((size_t)count + 1, sizeof(uint32_t));
 	int *where = calloc((size_t)count + 1, sizeof(int));
 	unsigned char (*keys)[32] = calloc((size_t)count + 1, 32);
@@ -44,7 +44,7 @@ static void run_merger(int *out, const rnode *n, int count, const int *perm)
 		if (!nkeys || memcmp(keys[nkeys - 1], keys[i], 32))
 			memcpy(keys[nkeys++], keys[i], 32);
 	for (i = 0; i < count; i++) {
-		const rnode *x = &n[perm[i]];
+		const t_order_node *x = &n[perm[i]];
 		nodes[i].time = x->time;
 		memcpy(nodes[i].id.id, x->id, 20);
 		nodes[i].key = (uint32_t)((unsigned char (*)[32])bsearch(x->key, keys, (size_t)nkeys, 32,
@@ -69,13 +69,13 @@ static void shuffle(int *p, int n, t_rng *r)
 	for (int i = 0; i < n; i++)
 		p[i] = i;
 	for (int i = n - 1; i > 0; i--) {
-		int j = r_below(r, i + 1), t = p[i];
+		int j = t_order_below(r, i + 1), t = p[i];
 		p[i] = p[j];
 		p[j] = t;
 	}
 }
 
-static void random_ids(rnode *n, int count, int authors, t_rng *r, int similar_keys)
+static void random_ids(t_order_node *n, int count, int authors, t_rng *r, int similar_keys)
 {
 	unsigned char keys[16][32];
 	int a, i, b;
@@ -88,22 +88,22 @@ static void random_ids(rnode *n, int count, int authors, t_rng *r, int similar_k
 		for (b = 0; b < 20; b++)
 			n[i].id[b] = (unsigned char)t_rng_next(r);
 		/* ids that share a long prefix exercise the last tie-break */
-		if (r_below(r, 4) == 0)
+		if (t_order_below(r, 4) == 0)
 			memset(n[i].id, 0x17, 16);
 	}
 }
 
 static void check_seed(uint64_t seed, int count, int authors, int similar)
 {
-	rnode *n = calloc((size_t)count + 1, sizeof(*n));
+	t_order_node *n = calloc((size_t)count + 1, sizeof(*n));
 	int *want = calloc((size_t)count + 1, sizeof(int)), *got = calloc((size_t)count + 1, sizeof(int));
 	int *perm = calloc((size_t)count + 1, sizeof(int));
 	t_rng r = { seed };
 	int i, pass;
 
-	r_random_dag(n, count, authors, &r);
+	t_order_random_dag(n, count, authors, &r);
 	random_ids(n, count, authors, &r, similar);
-	cr_assert_eq(r_reference(want, n, count, NULL), count);
+	cr_assert_eq(t_order_reference(want, n, count, NULL), count);
 	for (pass = 0; pass < 2; pass++) {
 		shuffle(perm, count, &r);
 		run_merger(got, n, count, perm);
@@ -136,7 +136,7 @@ Test(order, future_message_is_pulled_back_by_an_answer)
 {
 	/* 0 m1 t100; 1 f t1e9 (future) after m1; 2 m2 t200 after m1;
 	 * 3 m3 t300 after m2; 4 d t250 answers f. */
-	rnode n[5];
+	t_order_node n[5];
 	int got[5], perm[5] = { 4, 2, 0, 3, 1 };
 	int want_before[4] = { 0, 2, 3, 1 }, want_after[5] = { 0, 2, 1, 4, 3 };
 	int i;
@@ -165,7 +165,7 @@ Test(order, future_message_is_pulled_back_by_an_answer)
 Test(order, backdated_message_still_follows_its_parents)
 {
 	/* 0 p t1000; 1 b t5 after p (back-dated); 2 q t500 unrelated. */
-	rnode n[3];
+	t_order_node n[3];
 	int got[3], perm[3] = { 1, 2, 0 };
 
 	memset(n, 0, sizeof(n));
@@ -182,7 +182,7 @@ Test(order, backdated_message_still_follows_its_parents)
 
 Test(order, ties_fall_to_key_then_oid)
 {
-	rnode n[3];
+	t_order_node n[3];
 	int got[3], perm[3] = { 0, 1, 2 };
 
 	memset(n, 0, sizeof(n));

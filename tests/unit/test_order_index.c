@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "order_helpers.h"
+#include "testorder.h"
 #include "testlib.h"
 #include <sodium.h>
 
@@ -23,7 +23,7 @@ typedef struct {
 	char *index;
 	gitchat_store *store;
 	git_repository *repo;
-	r_author au[3];
+	t_order_author au[3];
 	git_oid heads[3];
 	int has_head[3];
 	int64_t clock;
@@ -38,13 +38,13 @@ static void room_new(room *r)
 	cr_assert_eq(gitchat_store_init(&r->store, r->path), 0, "%s", gitchat_error_last()->message);
 	r->repo = gitchat_store_repository(r->store);
 	cr_assert(asprintf(&r->index, "%s/chat/index/%s", r->path, ROOM) > 0);
-	r_authors(r->au, 3);
+	t_order_authors(r->au, 3);
 	r->clock = 1000;
 }
 
 static void room_free(room *r)
 {
-	r_authors_free(r->au, 3);
+	t_order_authors_free(r->au, 3);
 	gitchat_store_free(r->store);
 	free(r->path);
 	free(r->index);
@@ -63,13 +63,13 @@ static void room_send(room *r, size_t n)
 			if (b != a && r->has_head[b] && (r->sent + i) % (b + 2) == 0)
 				parents[np++] = r->heads[b];
 		r->clock += (int64_t)((r->sent + i) % 3);
-		r->heads[a] = r_commit(r->repo, &r->au[a], ROOM, parents, np, r->clock, NULL);
+		r->heads[a] = t_order_commit(r->repo, &r->au[a], ROOM, parents, np, r->clock, NULL);
 		r->has_head[a] = 1;
 	}
 	r->sent += n;
 	for (int a = 0; a < 3; a++)
 		if (r->has_head[a])
-			r_ref(r->repo, NULL, ROOM, r->au[a].key, &r->heads[a]);
+			t_order_ref(r->repo, NULL, ROOM, r->au[a].key, &r->heads[a]);
 }
 
 static gitchat_store *reopen(const room *r)
@@ -84,11 +84,11 @@ static gitchat_store *reopen(const room *r)
 static gitchat_conversation_stats load_check(const room *r, unsigned flags, const char *what)
 {
 	gitchat_store *st = reopen(r);
-	gitchat_conversation *want = r_load(st, ROOM, GITCHAT_CONVERSATION_NO_INDEX, NULL);
+	gitchat_conversation *want = t_order_load(st, ROOM, GITCHAT_CONVERSATION_NO_INDEX, NULL);
 	gitchat_conversation_stats stats;
-	gitchat_conversation *got = r_load(st, ROOM, flags, &stats);
+	gitchat_conversation *got = t_order_load(st, ROOM, flags, &stats);
 	size_t nw, ng, i;
-	git_oid *w = r_ids(want, &nw), *g = r_ids(got, &ng);
+	git_oid *w = t_order_ids(want, &nw), *g = t_order_ids(got, &ng);
 
 	cr_assert_eq(ng, nw, "%s: %zu messages, expected %zu", what, ng, nw);
 	for (i = 0; i < nw; i++)
@@ -142,7 +142,7 @@ Test(order_index, new_messages_are_added_without_reading_the_old_ones)
 	cr_assert_eq(st.commits_read, 0);
 	room_send(&r, 5);
 	st = load_check(&r, 0, "five more");
-	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_UPDATED, "%s", r_state_name(st.index));
+	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_UPDATED, "%s", t_order_state_name(st.index));
 	cr_assert_eq(st.commits_read, 5);
 	/* The verification cache lost: the index still knows what it holds,
 	 * and only the new messages are verified. */
@@ -168,8 +168,8 @@ Test(order_index, refs_that_move_back_drop_what_they_alone_reached)
 
 	room_new(&r);
 	room_send(&r, 20);
-	side = r_commit(r.repo, &r.au[0], ROOM, &r.heads[1], 1, 5000, NULL);
-	r_ref(r.repo, "usb", ROOM, r.au[0].key, &side);
+	side = t_order_commit(r.repo, &r.au[0], ROOM, &r.heads[1], 1, 5000, NULL);
+	t_order_ref(r.repo, "usb", ROOM, r.au[0].key, &side);
 	st = load_check(&r, 0, "with the fork");
 	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_BUILT);
 	gitchat_pubkey_hex(hex, gitchat_key_public(r.au[0].key));
@@ -203,9 +203,9 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 
 	room_new(&r);
 	room_send(&r, many);
-	conv = r_load(r.store, ROOM, 0, &st);
+	conv = t_order_load(r.store, ROOM, 0, &st);
 	cr_assert(st.saved);
-	want = r_ids(conv, &n);
+	want = t_order_ids(conv, &n);
 	gitchat_conversation_free(conv);
 	d = slurp(r.index, &len);
 	nodes = le64(d + 80);
@@ -213,7 +213,7 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 	flip(r.index, nodes + 10 * 52 + 8 + 3);   /* an id byte of message 10 */
 
 	h = reopen(&r);
-	conv = r_load(h, ROOM, 0, &st);
+	conv = t_order_load(h, ROOM, 0, &st);
 	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_WARM, "the first block is read late");
 	cr_assert_eq(gitchat_conversation_count(conv), n);
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, n - 1), 0);
@@ -224,7 +224,7 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 	cr_assert(git_oid_equal(e.id, &want[10]), "the damaged record is never shown");
 	gitchat_conversation_stats_get(&st, conv);
 	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_REBUILT);
-	got = r_ids(conv, &i);
+	got = t_order_ids(conv, &i);
 	cr_assert_eq(i, n);
 	cr_assert(memcmp(got, want, n * sizeof(git_oid)) == 0);
 	free(got);
@@ -233,9 +233,9 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 
 	/* The file was written again: warm, and whole. */
 	h = reopen(&r);
-	conv = r_load(h, ROOM, 0, &st);
+	conv = t_order_load(h, ROOM, 0, &st);
 	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_WARM);
-	got = r_ids(conv, &i);
+	got = t_order_ids(conv, &i);
 	gitchat_conversation_stats_get(&st, conv);
 	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_WARM);
 	cr_assert(memcmp(got, want, n * sizeof(git_oid)) == 0);
@@ -249,7 +249,7 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 	/* The same damage found by find(). */
 	flip(r.index, nodes + 20 * 52 + 8 + 5);
 	h = reopen(&r);
-	ref = r_load(h, ROOM, 0, NULL);
+	ref = t_order_load(h, ROOM, 0, NULL);
 	cr_assert_eq(gitchat_conversation_find(&i, ref, &want[20]), 0, "%s",
 	             gitchat_error_last()->message);
 	cr_assert_eq(i, 20);
@@ -268,7 +268,7 @@ static void damage_and_expect(room *r, void (*damage)(const char *path),
 
 	damage(r->index);
 	st = load_check(r, 0, what);
-	cr_assert_eq(st.index, want, "%s: %s", what, r_state_name(st.index));
+	cr_assert_eq(st.index, want, "%s: %s", what, t_order_state_name(st.index));
 	cr_assert(st.saved, "%s: written again", what);
 	st = load_check(r, 0, what);
 	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_WARM, "%s: then warm", what);
@@ -331,7 +331,7 @@ Test(order_index, other_limits_make_it_stale)
 	cr_assert_eq(run.status, 0);
 	t_run_free(&run);
 	st = load_check(&r, 0, "other limits");
-	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_BUILT, "%s", r_state_name(st.index));
+	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_BUILT, "%s", t_order_state_name(st.index));
 	cr_assert_eq(st.commits_read, 10);
 	room_free(&r);
 }
@@ -394,8 +394,8 @@ Test(order_index, concurrent_readers_and_writers_see_whole_indexes)
 
 	room_new(&r);
 	room_send(&r, 60);
-	conv = r_load(r.store, ROOM, GITCHAT_CONVERSATION_NO_INDEX, NULL);
-	want = r_ids(conv, &n);
+	conv = t_order_load(r.store, ROOM, GITCHAT_CONVERSATION_NO_INDEX, NULL);
+	want = t_order_ids(conv, &n);
 	gitchat_conversation_free(conv);
 	for (i = 0; i < 4; i++) {
 		kids[i] = fork();
@@ -464,8 +464,8 @@ static void same_message(const gitchat_message *a, const gitchat_message *b, siz
 static gitchat_conversation_stats compare_messages(const room *r)
 {
 	gitchat_store *st = reopen(r);
-	gitchat_conversation *git = r_load(st, ROOM, GITCHAT_CONVERSATION_NO_INDEX, NULL);
-	gitchat_conversation *got = r_load(st, ROOM, 0, NULL);
+	gitchat_conversation *git = t_order_load(st, ROOM, GITCHAT_CONVERSATION_NO_INDEX, NULL);
+	gitchat_conversation *got = t_order_load(st, ROOM, 0, NULL);
 	gitchat_conversation_stats stats;
 	size_t n = gitchat_conversation_count(git), i;
 
@@ -518,16 +518,16 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 	cr_assert_eq(git_treebuilder_write(&tree, tb), 0);
 	git_treebuilder_free(tb);
 	{
-		r_extra x1 = { 0, NULL, &r.heads[0], "with an attachment and a reply", 0, &tree, "-0130" };
-		a = r_commit(r.repo, &r.au[0], ROOM, &r.heads[0], 1, 5000, &x1);
+		t_order_extra x1 = { 0, NULL, &r.heads[0], "with an attachment and a reply", 0, &tree, "-0130" };
+		a = t_order_commit(r.repo, &r.au[0], ROOM, &r.heads[0], 1, 5000, &x1);
 	}
 	{
-		r_extra x2 = { GITCHAT_MESSAGE_REACT, &a, NULL, "\xf0\x9f\x8e\x89", 0, NULL, "+0545" };
+		t_order_extra x2 = { GITCHAT_MESSAGE_REACT, &a, NULL, "\xf0\x9f\x8e\x89", 0, NULL, "+0545" };
 		git_oid p[2] = { r.heads[1], a };
-		b = r_commit(r.repo, &r.au[1], ROOM, p, 2, 5001, &x2);
+		b = t_order_commit(r.repo, &r.au[1], ROOM, p, 2, 5001, &x2);
 	}
-	r_ref(r.repo, NULL, ROOM, r.au[0].key, &a);
-	r_ref(r.repo, NULL, ROOM, r.au[1].key, &b);
+	t_order_ref(r.repo, NULL, ROOM, r.au[0].key, &a);
+	t_order_ref(r.repo, NULL, ROOM, r.au[1].key, &b);
 	st = compare_messages(&r);
 	cr_assert_eq(st.messages_cached, 14, "all from the cache: %zu cached, %zu read", st.messages_cached, st.messages_read);
 	cr_assert_eq(st.messages_read, 0);
@@ -649,7 +649,7 @@ static void resummed_and_expect(room *r, int section, uint64_t off, uint64_t v, 
 	/* ...and the whole view (replies, edits, reactions, times). */
 	poke(r->index, section, off, v, len);
 	st = reopen(r);
-	conv = r_load(st, ROOM, 0, NULL);
+	conv = t_order_load(st, ROOM, 0, NULL);
 	cr_assert_eq(gitchat_view_new(&view, conv), 0, "%s: view: %s", what,
 	             gitchat_error_last()->message);
 	for (size_t i = 0; i < gitchat_conversation_count(conv); i++) {
@@ -670,7 +670,7 @@ static void resummed_and_expect(room *r, int section, uint64_t off, uint64_t v, 
 	/* Written again, right this time. */
 	stats = load_check(r, 0, what);
 	cr_assert_eq(stats.index, GITCHAT_CONVERSATION_INDEX_WARM, "%s: then warm (%s)", what,
-	             r_state_name(stats.index));
+	             t_order_state_name(stats.index));
 }
 
 Test(order_index, damage_under_right_sums_is_rebuilt_from_the_refs)
@@ -699,10 +699,10 @@ Test(order_index, damage_under_right_sums_is_rebuilt_from_the_refs)
 	resummed_and_expect(&r, S_NODES, 9 * 52 + 8, 0x0123456789abcdefu, 8, "node id");
 
 	/* With an invalid commit on top of one log: its problem record. */
-	r_extra bad = { 0 };
+	t_order_extra bad = { 0 };
 	bad.tamper = 1;
-	r.heads[0] = r_commit(r.repo, &r.au[0], ROOM, &r.heads[0], 1, ++r.clock, &bad);
-	r_ref(r.repo, NULL, ROOM, r.au[0].key, &r.heads[0]);
+	r.heads[0] = t_order_commit(r.repo, &r.au[0], ROOM, &r.heads[0], 1, ++r.clock, &bad);
+	t_order_ref(r.repo, NULL, ROOM, r.au[0].key, &r.heads[0]);
 	load_check(&r, 0, "with an invalid commit");
 	resummed_and_expect(&r, S_PROBLEMS, 28, 0xfffffff0u, 4, "problem reason");
 	resummed_and_expect(&r, S_PROBLEMS, 0, 0xfffffff0u, 4, "problem ref name");

@@ -1,13 +1,13 @@
 /*
  * The merger on real stores, through the public API: random DAGs of
- * signed commits come out in the reference order (order_helpers.h) whether
+ * signed commits come out in the reference order (testorder.h) whether
  * ordered in memory, from a fresh index, a warm one or one updated as refs
  * arrive one by one in any order and under any names; future-stamped and
  * back-dated messages; invalid commits left out and reported; replies,
  * edits and reactions linked to their targets.
  */
 #include <unistd.h>
-#include "order_helpers.h"
+#include "testorder.h"
 #include "testlib.h"
 
 #define ROOM "general"
@@ -46,18 +46,18 @@ static void store_free(r_store *s)
 /* Writes the DAG n[] as signed commits (ids and keys filled in) and points
  * a ref at every message nobody answered: the author's first such under
  * refs/chat, the others under refs/chat-remotes (forks). */
-static void write_dag(rnode *n, int count, r_author *au, git_repository *repo)
+static void write_dag(t_order_node *n, int count, t_order_author *au, git_repository *repo)
 {
 	unsigned char *has_child = calloc((size_t)count + 1, 1);
 	int i, k, seen[16] = { 0 };
 
 	for (i = 0; i < count; i++) {
-		git_oid parents[R_MAXP], id;
+		git_oid parents[T_ORDER_MAXP], id;
 		for (k = 0; k < n[i].np; k++) {
 			git_oid_fromraw(&parents[k], n[n[i].parents[k]].id);
 			has_child[n[i].parents[k]] = 1;
 		}
-		id = r_commit(repo, &au[n[i].author], ROOM, parents, n[i].np, n[i].time, NULL);
+		id = t_order_commit(repo, &au[n[i].author], ROOM, parents, n[i].np, n[i].time, NULL);
 		memcpy(n[i].id, id.id, 20);
 		memcpy(n[i].key, gitchat_key_public(au[n[i].author].key)->bytes, 32);
 	}
@@ -68,16 +68,16 @@ static void write_dag(rnode *n, int count, r_author *au, git_repository *repo)
 			continue;
 		git_oid_fromraw(&id, n[i].id);
 		snprintf(remote, sizeof(remote), "fork%d", seen[n[i].author]);
-		r_ref(repo, seen[n[i].author]++ ? remote : NULL, ROOM, au[n[i].author].key, &id);
+		t_order_ref(repo, seen[n[i].author]++ ? remote : NULL, ROOM, au[n[i].author].key, &id);
 	}
 	free(has_child);
 }
 
-static void expect_order(gitchat_conversation *conv, const rnode *n, const int *want, int count,
+static void expect_order(gitchat_conversation *conv, const t_order_node *n, const int *want, int count,
                          const char *what)
 {
 	size_t got_n, i;
-	git_oid *got = r_ids(conv, &got_n);
+	git_oid *got = t_order_ids(conv, &got_n);
 
 	cr_assert_eq(got_n, (size_t)count, "%s: %zu messages, expected %d", what, got_n, count);
 	for (i = 0; i < got_n; i++)
@@ -90,46 +90,46 @@ Test(order_store, random_dags_match_the_reference_in_every_mode)
 {
 	for (uint64_t seed = 1; seed <= 6; seed++) {
 		r_store s = store_new();
-		r_author au[5];
+		t_order_author au[5];
 		int count = 40 + (int)seed * 7, nauth = 2 + (int)(seed % 4);
-		rnode *n = calloc((size_t)count, sizeof(*n));
+		t_order_node *n = calloc((size_t)count, sizeof(*n));
 		int *want = calloc((size_t)count, sizeof(int));
 		t_rng r = { seed * 7919 };
 		gitchat_conversation *conv;
 		gitchat_conversation_stats st;
 		gitchat_store *st2;
 
-		r_authors(au, nauth);
-		r_random_dag(n, count, nauth, &r);
+		t_order_authors(au, nauth);
+		t_order_random_dag(n, count, nauth, &r);
 		write_dag(n, count, au, s.repo);
-		cr_assert_eq(r_reference(want, n, count, NULL), count);
+		cr_assert_eq(t_order_reference(want, n, count, NULL), count);
 
-		conv = r_load(s.store, ROOM, GITCHAT_CONVERSATION_NO_INDEX, &st);
+		conv = t_order_load(s.store, ROOM, GITCHAT_CONVERSATION_NO_INDEX, &st);
 		cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_NONE);
 		expect_order(conv, n, want, count, "in memory");
 		gitchat_conversation_free(conv);
 
-		conv = r_load(s.store, ROOM, 0, &st);
-		cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_BUILT, "%s", r_state_name(st.index));
+		conv = t_order_load(s.store, ROOM, 0, &st);
+		cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_BUILT, "%s", t_order_state_name(st.index));
 		cr_assert(st.saved);
 		cr_assert_eq(st.commits_read, (size_t)count);
 		expect_order(conv, n, want, count, "fresh index");
 		gitchat_conversation_free(conv);
 
 		st2 = reopen(&s);
-		conv = r_load(st2, ROOM, 0, &st);
-		cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_WARM, "%s", r_state_name(st.index));
+		conv = t_order_load(st2, ROOM, 0, &st);
+		cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_WARM, "%s", t_order_state_name(st.index));
 		cr_assert_eq(st.commits_read, 0);
 		expect_order(conv, n, want, count, "warm index");
 		gitchat_conversation_free(conv);
 
-		conv = r_load(st2, ROOM, GITCHAT_CONVERSATION_REBUILD, &st);
+		conv = t_order_load(st2, ROOM, GITCHAT_CONVERSATION_REBUILD, &st);
 		cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_BUILT);
 		expect_order(conv, n, want, count, "rebuilt index");
 		gitchat_conversation_free(conv);
 		gitchat_store_free(st2);
 
-		r_authors_free(au, nauth);
+		t_order_authors_free(au, nauth);
 		free(n);
 		free(want);
 		store_free(&s);
@@ -137,7 +137,7 @@ Test(order_store, random_dags_match_the_reference_in_every_mode)
 }
 
 /* Marks what `tips` reach in n[]. */
-static int reach(unsigned char *in, const rnode *n, int count, const int *tips, int ntips)
+static int reach(unsigned char *in, const t_order_node *n, int count, const int *tips, int ntips)
 {
 	int *stack = calloc((size_t)count + 1, sizeof(int)), sp = 0, total = 0, i, k;
 
@@ -161,7 +161,7 @@ static int reach(unsigned char *in, const rnode *n, int count, const int *tips, 
 	return total;
 }
 
-static int node_of(const rnode *n, int count, const git_oid *id)
+static int node_of(const t_order_node *n, int count, const git_oid *id)
 {
 	for (int i = 0; i < count; i++)
 		if (!memcmp(n[i].id, id->id, 20))
@@ -172,9 +172,9 @@ static int node_of(const rnode *n, int count, const git_oid *id)
 Test(order_store, arrival_order_and_ref_names_do_not_matter)
 {
 	r_store src = store_new();
-	r_author au[4];
+	t_order_author au[4];
 	int count = 70, i, d, nrefs = 0;
-	rnode *n = calloc((size_t)count, sizeof(*n));
+	t_order_node *n = calloc((size_t)count, sizeof(*n));
 	int *want = calloc((size_t)count, sizeof(int)), tips[64], ntips;
 	unsigned char *in = calloc((size_t)count, 1);
 	t_rng r = { 4242 };
@@ -184,8 +184,8 @@ Test(order_store, arrival_order_and_ref_names_do_not_matter)
 	git_oid targets[64], *final[3];
 	size_t final_n[3];
 
-	r_authors(au, 4);
-	r_random_dag(n, count, 4, &r);
+	t_order_authors(au, 4);
+	t_order_random_dag(n, count, 4, &r);
 	write_dag(n, count, au, src.repo);
 	cr_assert_eq(git_reference_iterator_glob_new(&it, src.repo, "refs/chat*"), 0);
 	while (git_reference_next(&ref, it) == 0) {
@@ -202,7 +202,7 @@ Test(order_store, arrival_order_and_ref_names_do_not_matter)
 		for (i = 0; i < nrefs; i++)
 			order[i] = i;
 		for (i = nrefs - 1; i > 0; i--) {  /* a different arrival order per replica */
-			int j = r_below(&r, i + 1), t = order[i];
+			int j = t_order_below(&r, i + 1), t = order[i];
 			order[i] = order[j];
 			order[j] = t;
 		}
@@ -233,20 +233,20 @@ Test(order_store, arrival_order_and_ref_names_do_not_matter)
 
 			tips[ntips++] = node_of(n, count, &targets[order[i]]);
 			now = reach(in, n, count, tips, ntips);
-			cr_assert_eq(r_reference(want, n, count, in), now);
+			cr_assert_eq(t_order_reference(want, n, count, in), now);
 			st = reopen(&dst);
-			conv = r_load(st, ROOM, 0, &stats);
+			conv = t_order_load(st, ROOM, 0, &stats);
 			if (i == 0)
 				cr_assert_eq(stats.index, GITCHAT_CONVERSATION_INDEX_BUILT);
 			else if (now != prev)
 				cr_assert_eq(stats.index, GITCHAT_CONVERSATION_INDEX_UPDATED, "%s",
-				             r_state_name(stats.index));
+				             t_order_state_name(stats.index));
 			/* Only what arrived is read. */
 			cr_assert_eq(stats.commits_read, (size_t)(now - prev), "replica %d step %d: read %zu, "
 			             "%d arrived", d, i, stats.commits_read, now - prev);
 			expect_order(conv, n, want, now, "after a fetch");
 			if (i == nrefs - 1)
-				final[d] = r_ids(conv, &final_n[d]);
+				final[d] = t_order_ids(conv, &final_n[d]);
 			gitchat_conversation_free(conv);
 			gitchat_store_free(st);
 			prev = now;
@@ -262,7 +262,7 @@ Test(order_store, arrival_order_and_ref_names_do_not_matter)
 		free(final[i]);
 	for (i = 0; i < nrefs; i++)
 		free(names[i]);
-	r_authors_free(au, 4);
+	t_order_authors_free(au, 4);
 	free(n);
 	free(want);
 	free(in);
@@ -271,9 +271,9 @@ Test(order_store, arrival_order_and_ref_names_do_not_matter)
 
 static void expect_ids(gitchat_store *store, const git_oid *want, size_t n, const char *what)
 {
-	gitchat_conversation *conv = r_load(store, ROOM, 0, NULL);
+	gitchat_conversation *conv = t_order_load(store, ROOM, 0, NULL);
 	size_t got_n, i;
-	git_oid *got = r_ids(conv, &got_n);
+	git_oid *got = t_order_ids(conv, &got_n);
 
 	cr_assert_eq(got_n, n, "%s: %zu messages, expected %zu", what, got_n, n);
 	for (i = 0; i < n; i++)
@@ -285,54 +285,54 @@ static void expect_ids(gitchat_store *store, const git_oid *want, size_t n, cons
 Test(order_store, a_future_message_is_pulled_back_when_answered)
 {
 	r_store s = store_new();
-	r_author au[3];
+	t_order_author au[3];
 	git_oid m1, f, m2, m3, d;
 
-	r_authors(au, 3);
-	m1 = r_commit(s.repo, &au[0], ROOM, NULL, 0, 100, NULL);
-	f = r_commit(s.repo, &au[1], ROOM, &m1, 1, 4000000000LL, NULL);   /* year 2096 */
-	m2 = r_commit(s.repo, &au[0], ROOM, &m1, 1, 200, NULL);
-	m3 = r_commit(s.repo, &au[2], ROOM, &m2, 1, 300, NULL);
-	r_ref(s.repo, NULL, ROOM, au[0].key, &m2);
-	r_ref(s.repo, NULL, ROOM, au[1].key, &f);
-	r_ref(s.repo, NULL, ROOM, au[2].key, &m3);
+	t_order_authors(au, 3);
+	m1 = t_order_commit(s.repo, &au[0], ROOM, NULL, 0, 100, NULL);
+	f = t_order_commit(s.repo, &au[1], ROOM, &m1, 1, 4000000000LL, NULL);   /* year 2096 */
+	m2 = t_order_commit(s.repo, &au[0], ROOM, &m1, 1, 200, NULL);
+	m3 = t_order_commit(s.repo, &au[2], ROOM, &m2, 1, 300, NULL);
+	t_order_ref(s.repo, NULL, ROOM, au[0].key, &m2);
+	t_order_ref(s.repo, NULL, ROOM, au[1].key, &f);
+	t_order_ref(s.repo, NULL, ROOM, au[2].key, &m3);
 	{
 		git_oid want[4] = { m1, m2, m3, f };
 		expect_ids(s.store, want, 4, "before the answer");
 	}
 	/* Carol answers the future message at 250: it moves back to 250. */
-	d = r_commit(s.repo, &au[2], ROOM, &f, 1, 250, NULL);
-	r_ref(s.repo, "elsewhere", ROOM, au[2].key, &d);
+	d = t_order_commit(s.repo, &au[2], ROOM, &f, 1, 250, NULL);
+	t_order_ref(s.repo, "elsewhere", ROOM, au[2].key, &d);
 	{
 		git_oid want[5] = { m1, m2, f, d, m3 };
 		gitchat_conversation_stats st;
-		gitchat_conversation *conv = r_load(s.store, ROOM, 0, &st);
+		gitchat_conversation *conv = t_order_load(s.store, ROOM, 0, &st);
 		cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_UPDATED);
 		cr_assert_eq(st.commits_read, 1);
 		gitchat_conversation_free(conv);
 		expect_ids(s.store, want, 5, "after the answer");
 	}
-	r_authors_free(au, 3);
+	t_order_authors_free(au, 3);
 	store_free(&s);
 }
 
 Test(order_store, a_backdated_message_comes_after_its_parents)
 {
 	r_store s = store_new();
-	r_author au[2];
+	t_order_author au[2];
 	git_oid p, b, q;
 
-	r_authors(au, 2);
-	p = r_commit(s.repo, &au[0], ROOM, NULL, 0, 1000, NULL);
-	q = r_commit(s.repo, &au[1], ROOM, NULL, 0, 500, NULL);
-	b = r_commit(s.repo, &au[0], ROOM, &p, 1, 5, NULL);      /* stamped before its parent */
-	r_ref(s.repo, NULL, ROOM, au[0].key, &b);
-	r_ref(s.repo, NULL, ROOM, au[1].key, &q);
+	t_order_authors(au, 2);
+	p = t_order_commit(s.repo, &au[0], ROOM, NULL, 0, 1000, NULL);
+	q = t_order_commit(s.repo, &au[1], ROOM, NULL, 0, 500, NULL);
+	b = t_order_commit(s.repo, &au[0], ROOM, &p, 1, 5, NULL);      /* stamped before its parent */
+	t_order_ref(s.repo, NULL, ROOM, au[0].key, &b);
+	t_order_ref(s.repo, NULL, ROOM, au[1].key, &q);
 	{
 		git_oid want[3] = { p, b, q };
 		expect_ids(s.store, want, 3, "back-dated");
 	}
-	r_authors_free(au, 2);
+	t_order_authors_free(au, 2);
 	store_free(&s);
 }
 
@@ -357,8 +357,8 @@ static int collect(const gitchat_problem *p, void *payload)
 Test(order_store, invalid_commits_are_left_out_and_reported_every_time)
 {
 	r_store s = store_new();
-	r_author au[3];
-	r_extra bad = { 0, NULL, NULL, "tampered", 1 };
+	t_order_author au[3];
+	t_order_extra bad = { 0, NULL, NULL, "tampered", 1 };
 	git_oid z, x, w, y, other;
 	problems first, again;
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
@@ -367,23 +367,23 @@ Test(order_store, invalid_commits_are_left_out_and_reported_every_time)
 	size_t n, i;
 	git_oid *ids;
 
-	r_authors(au, 3);
-	z = r_commit(s.repo, &au[0], ROOM, NULL, 0, 100, NULL);
-	x = r_commit(s.repo, &au[1], ROOM, &z, 1, 200, &bad);    /* bad signature */
-	w = r_commit(s.repo, &au[1], ROOM, &x, 1, 300, NULL);    /* valid itself, invalid parent */
-	y = r_commit(s.repo, &au[0], ROOM, &z, 1, 400, NULL);
-	other = r_commit(s.repo, &au[2], ROOM, NULL, 0, 50, NULL);
-	r_ref(s.repo, "mallory", ROOM, au[1].key, &w);
-	r_ref(s.repo, NULL, ROOM, au[0].key, &y);
+	t_order_authors(au, 3);
+	z = t_order_commit(s.repo, &au[0], ROOM, NULL, 0, 100, NULL);
+	x = t_order_commit(s.repo, &au[1], ROOM, &z, 1, 200, &bad);    /* bad signature */
+	w = t_order_commit(s.repo, &au[1], ROOM, &x, 1, 300, NULL);    /* valid itself, invalid parent */
+	y = t_order_commit(s.repo, &au[0], ROOM, &z, 1, 400, NULL);
+	other = t_order_commit(s.repo, &au[2], ROOM, NULL, 0, 50, NULL);
+	t_order_ref(s.repo, "mallory", ROOM, au[1].key, &w);
+	t_order_ref(s.repo, NULL, ROOM, au[0].key, &y);
 	/* Carol's ref holds a message signed by Alice: a problem of the ref. */
-	r_ref(s.repo, NULL, ROOM, au[2].key, &z);
-	r_ref(s.repo, "r2", ROOM, au[2].key, &other);
+	t_order_ref(s.repo, NULL, ROOM, au[2].key, &z);
+	t_order_ref(s.repo, "r2", ROOM, au[2].key, &other);
 
 	memset(&first, 0, sizeof(first));
 	o.problem_cb = collect;
 	o.payload = &first;
 	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), 0);
-	ids = r_ids(conv, &n);
+	ids = t_order_ids(conv, &n);
 	cr_assert_eq(n, 3, "z, y and other are the messages");
 	cr_assert(git_oid_equal(&ids[0], &other) && git_oid_equal(&ids[1], &z) &&
 	          git_oid_equal(&ids[2], &y));
@@ -427,7 +427,7 @@ Test(order_store, invalid_commits_are_left_out_and_reported_every_time)
 	for (i = 0; i < (size_t)first.n; i++)
 		cr_assert_str_eq(again.lines[i], first.lines[i]);
 	gitchat_store_free(st);
-	r_authors_free(au, 3);
+	t_order_authors_free(au, 3);
 	store_free(&s);
 }
 
@@ -439,20 +439,20 @@ static int stop_at_first(const gitchat_problem *p, void *payload)
 }
 
 /* A room of one log whose only message has a bad signature: one problem. */
-static void one_bad_log(r_store *s, r_author *au)
+static void one_bad_log(r_store *s, t_order_author *au)
 {
-	r_extra bad = { 0, NULL, NULL, "tampered", 1 };
+	t_order_extra bad = { 0, NULL, NULL, "tampered", 1 };
 	git_oid x;
 
-	r_authors(au, 1);
-	x = r_commit(s->repo, &au[0], ROOM, NULL, 0, 100, &bad);
-	r_ref(s->repo, NULL, ROOM, au[0].key, &x);
+	t_order_authors(au, 1);
+	x = t_order_commit(s->repo, &au[0], ROOM, NULL, 0, 100, &bad);
+	t_order_ref(s->repo, NULL, ROOM, au[0].key, &x);
 }
 
 Test(order_store, a_problem_callback_can_stop_the_load)
 {
 	r_store s = store_new();
-	r_author au[1];
+	t_order_author au[1];
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	gitchat_conversation *conv = NULL;
 
@@ -463,7 +463,7 @@ Test(order_store, a_problem_callback_can_stop_the_load)
 	o.version = 99;
 	cr_assert_eq(gitchat_conversation_load(&conv, s.store, ROOM, &o), GITCHAT_EINVALID);
 	cr_assert_eq(gitchat_conversation_load(&conv, s.store, "Bad Room", NULL), GITCHAT_EINVALID);
-	r_authors_free(au, 1);
+	t_order_authors_free(au, 1);
 	store_free(&s);
 }
 
@@ -481,7 +481,7 @@ static int windows_seen(const gitchat_problem *p, void *payload)
 Test(order_store, a_load_leaves_the_process_wide_pack_windows_alone)
 {
 	r_store s = store_new();
-	r_author au[1];
+	t_order_author au[1];
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	gitchat_conversation *conv = NULL;
 	size_t seen[2] = { 0, 0 }, window = 0, limit = 0;
@@ -501,14 +501,14 @@ Test(order_store, a_load_leaves_the_process_wide_pack_windows_alone)
 	gitchat_conversation_free(conv);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, window);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, limit);
-	r_authors_free(au, 1);
+	t_order_authors_free(au, 1);
 	store_free(&s);
 }
 
 Test(order_store, replies_edits_and_reactions_point_at_their_targets)
 {
 	r_store s = store_new();
-	r_author au[2];
+	t_order_author au[2];
 	git_oid a, b, edit, react, reply, late, early;
 	git_oid ghost;
 	gitchat_conversation *conv;
@@ -516,30 +516,30 @@ Test(order_store, replies_edits_and_reactions_point_at_their_targets)
 	size_t ia, ib, iedit, ireact, ireply, rel[4], total, n;
 	gitchat_message *m = NULL;
 
-	r_authors(au, 2);
-	a = r_commit(s.repo, &au[0], ROOM, NULL, 0, 100, NULL);
-	b = r_commit(s.repo, &au[1], ROOM, &a, 1, 110, NULL);
+	t_order_authors(au, 2);
+	a = t_order_commit(s.repo, &au[0], ROOM, NULL, 0, 100, NULL);
+	b = t_order_commit(s.repo, &au[1], ROOM, &a, 1, 110, NULL);
 	{
-		r_extra x1 = { GITCHAT_MESSAGE_EDIT, &a, NULL, "new text", 0 };
-		r_extra x2 = { GITCHAT_MESSAGE_REACT, &a, NULL, "\xf0\x9f\x91\x8d", 0 };
-		r_extra x3 = { 0, NULL, &b, "I agree", 0 };
+		t_order_extra x1 = { GITCHAT_MESSAGE_EDIT, &a, NULL, "new text", 0 };
+		t_order_extra x2 = { GITCHAT_MESSAGE_REACT, &a, NULL, "\xf0\x9f\x91\x8d", 0 };
+		t_order_extra x3 = { 0, NULL, &b, "I agree", 0 };
 		git_oid p2[2];
-		edit = r_commit(s.repo, &au[0], ROOM, &a, 1, 120, &x1);
+		edit = t_order_commit(s.repo, &au[0], ROOM, &a, 1, 120, &x1);
 		p2[0] = b;
 		p2[1] = edit;
-		react = r_commit(s.repo, &au[1], ROOM, p2, 2, 130, &x2);
-		reply = r_commit(s.repo, &au[0], ROOM, &react, 1, 140, &x3);
+		react = t_order_commit(s.repo, &au[1], ROOM, p2, 2, 130, &x2);
+		reply = t_order_commit(s.repo, &au[0], ROOM, &react, 1, 140, &x3);
 	}
 	/* A reply to a message this store does not have yet. */
-	early = r_commit(s.repo, &au[1], ROOM, NULL, 0, 50, NULL);
+	early = t_order_commit(s.repo, &au[1], ROOM, NULL, 0, 50, NULL);
 	{
-		r_extra x4 = { 0, NULL, &early, "answering something you have not seen", 0 };
-		late = r_commit(s.repo, &au[1], ROOM, &react, 1, 150, &x4);
+		t_order_extra x4 = { 0, NULL, &early, "answering something you have not seen", 0 };
+		late = t_order_commit(s.repo, &au[1], ROOM, &react, 1, 150, &x4);
 	}
-	r_ref(s.repo, NULL, ROOM, au[0].key, &reply);
-	r_ref(s.repo, NULL, ROOM, au[1].key, &late);
+	t_order_ref(s.repo, NULL, ROOM, au[0].key, &reply);
+	t_order_ref(s.repo, NULL, ROOM, au[1].key, &late);
 
-	conv = r_load(s.store, ROOM, 0, NULL);
+	conv = t_order_load(s.store, ROOM, 0, NULL);
 	n = gitchat_conversation_count(conv);
 	cr_assert_eq(n, 6);
 	cr_assert_eq(gitchat_conversation_find(&ia, conv, &a), 0);
@@ -585,28 +585,28 @@ Test(order_store, replies_edits_and_reactions_point_at_their_targets)
 	gitchat_conversation_free(conv);
 
 	/* The message it answers arrives: the reply now points at it. */
-	r_ref(s.repo, "friend", ROOM, au[1].key, &early);
-	conv = r_load(s.store, ROOM, 0, NULL);
+	t_order_ref(s.repo, "friend", ROOM, au[1].key, &early);
+	conv = t_order_load(s.store, ROOM, 0, NULL);
 	cr_assert_eq(gitchat_conversation_count(conv), 7);
 	cr_assert_eq(gitchat_conversation_find(&ib, conv, &early), 0);
 	cr_assert_eq(gitchat_conversation_find(&ia, conv, &late), 0);
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, ia), 0);
 	cr_assert_eq(e.reply_to, ib);
 	gitchat_conversation_free(conv);
-	r_authors_free(au, 2);
+	t_order_authors_free(au, 2);
 	store_free(&s);
 }
 
 Test(order_store, an_empty_room)
 {
 	r_store s = store_new();
-	gitchat_conversation *conv = r_load(s.store, ROOM, 0, NULL);
+	gitchat_conversation *conv = t_order_load(s.store, ROOM, 0, NULL);
 	gitchat_conversation_entry e;
 
 	cr_assert_eq(gitchat_conversation_count(conv), 0);
 	cr_assert_eq(gitchat_conversation_entry_get(&e, conv, 0), GITCHAT_ENOTFOUND);
 	gitchat_conversation_free(conv);
-	conv = r_load(s.store, ROOM, 0, NULL);
+	conv = t_order_load(s.store, ROOM, 0, NULL);
 	cr_assert_eq(gitchat_conversation_count(conv), 0);
 	gitchat_conversation_free(conv);
 	store_free(&s);

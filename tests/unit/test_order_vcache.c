@@ -11,7 +11,7 @@
  */
 #include <sys/stat.h>
 #include <unistd.h>
-#include "order_helpers.h"
+#include "testorder.h"
 #include "testlib.h"
 
 #define ROOM "general"
@@ -20,23 +20,23 @@ typedef struct {
 	char *path, *file;
 	gitchat_store *store;
 	git_repository *repo;
-	r_author au[1];
+	t_order_author au[1];
 	git_oid bad;      /* a commit whose signature does not verify */
 	git_oid good;
 } fixture;
 
 static void setup(fixture *f)
 {
-	r_extra tamper = { 0, NULL, NULL, "hello", 1 };
+	t_order_extra tamper = { 0, NULL, NULL, "hello", 1 };
 	char *dir;
 
 	cr_assert_eq(gitchat_init(), 0);
 	f->path = t_path(t_scratch(), "store");
 	cr_assert_eq(gitchat_store_init(&f->store, f->path), 0);
 	f->repo = gitchat_store_repository(f->store);
-	r_authors(f->au, 1);
-	f->good = r_commit(f->repo, &f->au[0], ROOM, NULL, 0, 100, NULL);
-	f->bad = r_commit(f->repo, &f->au[0], ROOM, &f->good, 1, 200, &tamper);
+	t_order_authors(f->au, 1);
+	f->good = t_order_commit(f->repo, &f->au[0], ROOM, NULL, 0, 100, NULL);
+	f->bad = t_order_commit(f->repo, &f->au[0], ROOM, &f->good, 1, 200, &tamper);
 	dir = t_path(f->path, "chat/verified");
 	t_mkdir(dir);
 	free(dir);
@@ -48,7 +48,7 @@ static void setup(fixture *f)
 static void teardown(fixture *f)
 {
 	gitchat_store_free(f->store);
-	r_authors_free(f->au, 1);
+	t_order_authors_free(f->au, 1);
 	free(f->path);
 	free(f->file);
 }

@@ -1,10 +1,11 @@
 /*
- * Shared by the reader tests (test_render*.c, test_features*.c): stores with
+ * Shared by the reader tests (test_render*.c, test_edit_redact_react.c,
+ * test_follow.c, test_log_filters.c): stores with
  * the fixed keys of tests/golden/keys, sends at fixed times so that every
  * commit id is reproducible (ed25519 signatures are deterministic).
  */
-#ifndef GITCHAT_TEST_FEATURES_COMMON_H
-#define GITCHAT_TEST_FEATURES_COMMON_H
+#ifndef GITCHAT_TESTGOLDEN_H
+#define GITCHAT_TESTGOLDEN_H
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,9 +17,10 @@
 #include "testlib.h"
 
 /* The fixed conversation starts on Wednesday 2025-11-26 09:00 UTC. */
-#define FX_T0 1764147600LL
+#define T_GOLDEN_T0 1764147600LL
 
-static inline char *fx_store(const char *dir)
+
+static inline char *t_store_in(const char *dir)
 {
 	char *store = t_path(dir, "store");
 	const char *args[] = { "init", store, NULL };
@@ -30,7 +32,7 @@ static inline char *fx_store(const char *dir)
 
 /* A copy of tests/golden/keys/NAME, mode 0600 as a key file must be, and
  * of its NAME.pub (readers know who they are from it). */
-static inline char *fx_key(const char *dir, const char *name)
+static inline char *t_golden_key(const char *dir, const char *name)
 {
 	char *src = NULL, *dst = t_path(dir, name), *dstpub = NULL, *data;
 	size_t len;
@@ -53,7 +55,7 @@ static inline char *fx_key(const char *dir, const char *name)
 	return dst;
 }
 
-static inline void fx_at(long long t)
+static inline void t_set_time(long long t)
 {
 	char v[64];
 	snprintf(v, sizeof(v), "@%lld +0000", t);
@@ -63,7 +65,7 @@ static inline void fx_at(long long t)
 
 /* Runs `git chat ARGS...` (NULL-terminated) on STORE; asserts the exit code
  * unless want < 0. */
-static inline t_run fx_run(const char *store, int want, const char *input, ...)
+static inline t_run t_chat_expect(const char *store, int want, const char *input, ...)
 {
 	const char *args[48];
 	size_t n = 0;
@@ -83,7 +85,7 @@ static inline t_run fx_run(const char *store, int want, const char *input, ...)
 }
 
 /* The id a command printed (first line of stdout), malloc'd. */
-static inline char *fx_id(t_run *r)
+static inline char *t_run_id(t_run *r)
 {
 	char *id = strndup(r->out, 40);
 	cr_assert(strlen(id) == 40, "no commit id in '%s'", r->out);
@@ -91,7 +93,7 @@ static inline char *fx_id(t_run *r)
 	return id;
 }
 
-static inline void fx_identity(const char *name)
+static inline void t_set_name(const char *name)
 {
 	char email[128];
 	snprintf(email, sizeof(email), "%s@example.org", name);
@@ -99,39 +101,34 @@ static inline void fx_identity(const char *name)
 }
 
 /* Sends TEXT as NAME with KEY at time T; returns the id. reply may be NULL. */
-static inline char *fx_send(const char *store, const char *room, const char *key,
+static inline char *t_send_at(const char *store, const char *room, const char *key,
                             const char *name, long long t, const char *reply, const char *text)
 {
 	t_run r;
 
-	fx_identity(name);
-	fx_at(t);
+	t_set_name(name);
+	t_set_time(t);
 	if (reply)
-		r = fx_run(store, 0, NULL, "send", "--key", key, "-r", room, "--reply", reply, "-m",
+		r = t_chat_expect(store, 0, NULL, "send", "--key", key, "-r", room, "--reply", reply, "-m",
 		           text, NULL);
 	else
-		r = fx_run(store, 0, NULL, "send", "--key", key, "-r", room, "-m", text, NULL);
-	return fx_id(&r);
+		r = t_chat_expect(store, 0, NULL, "send", "--key", key, "-r", room, "-m", text, NULL);
+	return t_run_id(&r);
 }
 
 /* edit / redact / react as NAME with KEY at time T. */
-static inline char *fx_act(const char *store, const char *what, const char *key,
+static inline char *t_act_at(const char *store, const char *what, const char *key,
                            const char *name, long long t, const char *target, const char *arg)
 {
 	t_run r;
 
-	fx_identity(name);
-	fx_at(t);
+	t_set_name(name);
+	t_set_time(t);
 	if (arg)
-		r = fx_run(store, 0, NULL, what, "--key", key, target, arg, NULL);
+		r = t_chat_expect(store, 0, NULL, what, "--key", key, target, arg, NULL);
 	else
-		r = fx_run(store, 0, NULL, what, "--key", key, target, NULL);
-	return fx_id(&r);
-}
-
-static inline int fx_contains(const char *hay, const char *needle)
-{
-	return strstr(hay, needle) != NULL;
+		r = t_chat_expect(store, 0, NULL, what, "--key", key, target, NULL);
+	return t_run_id(&r);
 }
 
 #endif

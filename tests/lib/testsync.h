@@ -4,8 +4,8 @@
  * binary, reading refs with real git, and crafting bad commits with
  * libgit2 and the library's signer.
  */
-#ifndef GITCHAT_TEST_SYNC_COMMON_H
-#define GITCHAT_TEST_SYNC_COMMON_H
+#ifndef GITCHAT_TESTSYNC_H
+#define GITCHAT_TESTSYNC_H
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,29 +20,26 @@
 #include "servers.h"
 
 /* Each test file uses some of these. */
-#define TP_FN static __attribute__((unused))
+#define T_FN static __attribute__((unused))
 
 /* Strings the helpers hand out live until the test process ends, kept
  * reachable by testchat's t_keep so that the sanitizer build sees them
- * reachable rather than leaked, and the tests can use them inline. */
-#define tp_keep t_keep
-
-/* testlib's t_path, kept */
-#define t_path(dir, name) ((char *)tp_keep(t_path((dir), (name))))
-#define tp_scratch() ((char *)tp_keep(strdup(t_scratch())))
+ * reachable rather than leaked, and the tests can use them inline.
+ * t_scratch's path is static storage: this is a copy. */
+#define t_scratch_copy() ((char *)t_keep(strdup(t_scratch())))
 
 /* git daemon serving a new bare repository `name` under DIR/srv: its URL,
  * and where it lies (*gitdir, when asked for). Stop it with t_server_stop. */
-TP_FN char *tp_daemon_repo(t_server **daemon, const char *dir, const char *name, char **gitdir)
+T_FN char *t_daemon_repo(t_server **daemon, const char *dir, const char *name, char **gitdir)
 {
 	char *root = t_path(dir, "srv"), *repo;
 
 	t_mkdir(root);
 	*daemon = t_server_start(T_SERVER_DAEMON, root);
-	repo = tp_keep(t_server_new_repo(*daemon, name));
+	repo = t_keep(t_server_new_repo(*daemon, name));
 	if (gitdir)
 		*gitdir = repo;
-	return tp_keep(t_server_url(*daemon, name));
+	return t_keep(t_server_url(*daemon, name));
 }
 
 typedef struct {
@@ -52,52 +49,32 @@ typedef struct {
 	char *store;      /* bare repository */
 	char hex[GITCHAT_PUBKEY_HEXSIZE];
 	char fp[GITCHAT_FINGERPRINT_SIZE];
-} tp_person;
+} t_person;
 
 /* Author dates go up by one second per message, from a fixed start, so
  * that runs are reproducible. */
-static long long tp_clock = 1764150000;
+static long long t_clock = 1764150000;
 
-TP_FN void tp_init(void)
-{
-	static int done;
-	if (!done) {
-		cr_assert_eq(gitchat_init(), 0);
-		done = 1;
-	}
-}
-
-TP_FN char *tp_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-TP_FN char *tp_strdup_printf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&s, fmt, ap) >= 0);
-	va_end(ap);
-	return tp_keep(s);
-}
 
 /* A person with a fresh key (made by `git chat keygen`) and an empty store
  * under `dir`, or sharing `key_of`'s key (a second device) when not NULL. */
-TP_FN void tp_person_init_key(tp_person *p, const char *dir, const char *name,
-                               const tp_person *key_of)
+T_FN void t_person_init_key(t_person *p, const char *dir, const char *name,
+                               const t_person *key_of)
 {
 	gitchat_key *k = NULL;
 	char lower[64];
 	size_t i;
 	t_run r;
 
-	tp_init();
+	t_lib_init();
 	memset(p, 0, sizeof(*p));
 	for (i = 0; name[i] && i < sizeof(lower) - 1; i++)
 		lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
 	lower[i] = '\0';
-	p->name = tp_keep(strdup(name));
-	p->email = tp_strdup_printf("%s@example.org", lower);
-	p->store = tp_strdup_printf("%s/%s.git", dir, lower);
-	p->key = tp_keep(key_of ? strdup(key_of->key) : t_keygen(dir, lower, 1));
+	p->name = t_keep(strdup(name));
+	p->email = t_fmt("%s@example.org", lower);
+	p->store = t_fmt("%s/%s.git", dir, lower);
+	p->key = t_keep(key_of ? strdup(key_of->key) : t_keygen(dir, lower, 1));
 	{
 		const char *args[] = { "init", p->store, NULL };
 		r = t_chat(NULL, NULL, args);
@@ -110,13 +87,13 @@ TP_FN void tp_person_init_key(tp_person *p, const char *dir, const char *name,
 	gitchat_key_free(k);
 }
 
-TP_FN void tp_person_init(tp_person *p, const char *dir, const char *name)
+T_FN void t_person_init(t_person *p, const char *dir, const char *name)
 {
-	tp_person_init_key(p, dir, name, NULL);
+	t_person_init_key(p, dir, name, NULL);
 }
 
 /* git-chat as this person: GIT_DIR, the key, the identity. */
-TP_FN t_run tp_chatv(const tp_person *p, const char *const *args)
+T_FN t_run t_person_chat(const t_person *p, const char *const *args)
 {
 	const char *argv[64];
 	char *env[8];
@@ -127,36 +104,36 @@ TP_FN t_run tp_chatv(const tp_person *p, const char *const *args)
 	for (; args && *args && i < 63; args++)
 		argv[i++] = *args;
 	argv[i] = NULL;
-	env[0] = tp_strdup_printf("GIT_DIR=%s", p->store);
-	env[1] = tp_strdup_printf("GIT_CHAT_KEY=%s", p->key);
-	env[2] = tp_strdup_printf("GIT_AUTHOR_NAME=%s", p->name);
-	env[3] = tp_strdup_printf("GIT_AUTHOR_EMAIL=%s", p->email);
-	env[4] = tp_strdup_printf("GIT_COMMITTER_NAME=%s", p->name);
-	env[5] = tp_strdup_printf("GIT_COMMITTER_EMAIL=%s", p->email);
-	env[6] = tp_strdup_printf("GIT_AUTHOR_DATE=@%lld +0000", tp_clock);
+	env[0] = t_fmt("GIT_DIR=%s", p->store);
+	env[1] = t_fmt("GIT_CHAT_KEY=%s", p->key);
+	env[2] = t_fmt("GIT_AUTHOR_NAME=%s", p->name);
+	env[3] = t_fmt("GIT_AUTHOR_EMAIL=%s", p->email);
+	env[4] = t_fmt("GIT_COMMITTER_NAME=%s", p->name);
+	env[5] = t_fmt("GIT_COMMITTER_EMAIL=%s", p->email);
+	env[6] = t_fmt("GIT_AUTHOR_DATE=@%lld +0000", t_clock);
 	env[7] = NULL;
 	r = t_run_argv(NULL, argv, NULL, 0, (const char *const *)env);
 	return r;
 }
 
 /* Sends `text` in `room`; returns the new commit id (malloc'd). */
-TP_FN char *tp_send(const tp_person *p, const char *room, const char *text)
+T_FN char *t_person_send(const t_person *p, const char *room, const char *text)
 {
 	const char *args[] = { "send", "-r", room, "-m", text, NULL };
 	t_run r;
 	char *id;
 
-	tp_clock++;
-	r = tp_chatv(p, args);
+	t_clock++;
+	r = t_person_chat(p, args);
 	cr_assert_eq(r.status, 0, "%s: send failed: %s", p->name, r.err);
 	cr_assert_eq(strlen(r.out), 41, "send printed '%s'", r.out);
 	id = strndup(r.out, 40);
 	t_run_free(&r);
-	return tp_keep(id);
+	return t_keep(id);
 }
 
 /* `git chat sync ARGS...` (NULL-terminated) as p. */
-TP_FN t_run tp_sync(const tp_person *p, ...)
+T_FN t_run t_person_sync(const t_person *p, ...)
 {
 	const char *args[32];
 	size_t n = 0;
@@ -168,13 +145,13 @@ TP_FN t_run tp_sync(const tp_person *p, ...)
 		n++;
 	va_end(ap);
 	args[n] = NULL;
-	return tp_chatv(p, args);
+	return t_person_chat(p, args);
 }
 
 /* Syncs and insists that it worked (exit 0). */
-TP_FN void tp_sync_ok(const tp_person *p, const char *remote)
+T_FN void t_person_sync_ok(const t_person *p, const char *remote)
 {
-	t_run r = tp_sync(p, remote, NULL);
+	t_run r = t_person_sync(p, remote, NULL);
 	cr_assert_eq(r.status, 0, "%s: sync %s: exit %d\nstdout: %s\nstderr: %s", p->name, remote,
 	             r.status, r.out, r.err);
 	t_run_free(&r);
@@ -182,9 +159,9 @@ TP_FN void tp_sync_ok(const tp_person *p, const char *remote)
 
 /* Runs `git --git-dir=GITDIR <args>` through sh; asserts exit 0 unless
  * `may_fail`; returns stdout (malloc'd). */
-TP_FN char *tp_git_x(int may_fail, const char *gitdir, const char *fmt, ...)
+T_FN char *t_git_out_x(int may_fail, const char *gitdir, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-TP_FN char *tp_git_x(int may_fail, const char *gitdir, const char *fmt, ...)
+T_FN char *t_git_out_x(int may_fail, const char *gitdir, const char *fmt, ...)
 {
 	va_list ap;
 	char *cmd = NULL, *out;
@@ -200,46 +177,46 @@ TP_FN char *tp_git_x(int may_fail, const char *gitdir, const char *fmt, ...)
 	out = r.out;
 	r.out = NULL;
 	t_run_free(&r);
-	return tp_keep(out);
+	return t_keep(out);
 }
-#define tp_git(...) tp_git_x(0, __VA_ARGS__)
+#define t_git_out(...) t_git_out_x(0, __VA_ARGS__)
 
 /* "OID REFNAME" lines of refs under `prefix`. */
-TP_FN char *tp_refs(const char *gitdir, const char *prefix)
+T_FN char *t_refs(const char *gitdir, const char *prefix)
 {
-	return tp_git(gitdir, "for-each-ref --format='%%(objectname) %%(refname)' %s", prefix);
+	return t_git_out(gitdir, "for-each-ref --format='%%(objectname) %%(refname)' %s", prefix);
 }
 
 /* The value of a ref, or NULL. */
-TP_FN char *tp_ref(const char *gitdir, const char *refname)
+T_FN char *t_ref_value(const char *gitdir, const char *refname)
 {
-	char *out = tp_git_x(1, gitdir, "rev-parse -q --verify '%s^{object}'", refname);
+	char *out = t_git_out_x(1, gitdir, "rev-parse -q --verify '%s^{object}'", refname);
 	if (!out || strlen(out) < 40)
 		return NULL;
 	out[40] = '\0';
 	return out;
 }
 
-TP_FN char *tp_logref(const tp_person *p, const char *room)
+T_FN char *t_person_ref(const t_person *p, const char *room)
 {
-	return tp_strdup_printf("refs/chat/%s/%s", room, p->hex);
+	return t_fmt("refs/chat/%s/%s", room, p->hex);
 }
 
-TP_FN char *tp_log_json(const tp_person *p, const char *room)
+T_FN char *t_person_log_json(const t_person *p, const char *room)
 {
 	const char *args[] = { "log", "-r", room, "--format=json", NULL };
-	t_run r = tp_chatv(p, args);
+	t_run r = t_person_chat(p, args);
 	char *out;
 
 	cr_assert_eq(r.status, 0, "log: %s", r.err);
 	out = r.out;
 	r.out = NULL;
 	t_run_free(&r);
-	return tp_keep(out);
+	return t_keep(out);
 }
 
 /* `git chat verify` passes and `git fsck --strict` finds nothing. */
-TP_FN void tp_store_sound(const char *gitdir)
+T_FN void t_store_sound(const char *gitdir)
 {
 	const char *args[] = { "verify", NULL };
 	t_run r = t_chat(gitdir, NULL, args);
@@ -252,11 +229,11 @@ TP_FN void tp_store_sound(const char *gitdir)
 
 /* Every commit under refs/chat passes `git verify-commit` with the
  * allowed-signers file git-chat prints. */
-TP_FN void tp_verify_commits(const char *gitdir)
+T_FN void t_verify_commits(const char *gitdir)
 {
 	const char *args[] = { "allowed-signers", NULL };
 	t_run r = t_chat(gitdir, NULL, args);
-	char *signers = tp_strdup_printf("%s.allowed", gitdir);
+	char *signers = t_fmt("%s.allowed", gitdir);
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_write_file(signers, r.out, r.out_len);
@@ -275,7 +252,7 @@ TP_FN void tp_verify_commits(const char *gitdir)
  * unsigned), chat-room `room` (NULL: none), `parents` (NULL-terminated
  * hex ids, may be NULL), `text`. With `tamper`, the text is changed after
  * signing (a bad signature). Returns the id (malloc'd hex). */
-TP_FN char *tp_craft(const char *gitdir, const char *keypath, const char *room,
+T_FN char *t_craft(const char *gitdir, const char *keypath, const char *room,
                       const char *const *parents, const char *text, int tamper)
 {
 	git_repository *repo = NULL;
@@ -285,16 +262,16 @@ TP_FN char *tp_craft(const char *gitdir, const char *keypath, const char *room,
 	gitchat_key *key = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 
-	tp_init();
+	t_lib_init();
 	cr_assert_eq(git_repository_open_bare(&repo, gitdir), 0);
 	cr_assert_eq(git_repository_odb(&odb, repo), 0);
 	cr_assert_eq(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
 	gitchat_buf_printf(&payload, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree));
 	for (; parents && *parents; parents++)
 		gitchat_buf_printf(&payload, "parent %s\n", *parents);
-	tp_clock++;
+	t_clock++;
 	gitchat_buf_printf(&payload, "author Mallory <m@example.org> %lld +0000\n"
-	                   "committer Mallory <m@example.org> %lld +0000\n", tp_clock, tp_clock);
+	                   "committer Mallory <m@example.org> %lld +0000\n", t_clock, t_clock);
 	if (room)
 		gitchat_buf_printf(&payload, "chat-room %s\n", room);
 	gitchat_buf_printf(&payload, "\n%s\n", text);
@@ -318,13 +295,13 @@ TP_FN char *tp_craft(const char *gitdir, const char *keypath, const char *room,
 	gitchat_buf_dispose(&sig);
 	git_odb_free(odb);
 	git_repository_free(repo);
-	return tp_keep(strdup(git_oid_tostr(hex, sizeof(hex), &id)));
+	return t_keep(strdup(git_oid_tostr(hex, sizeof(hex), &id)));
 }
 
 /* Appends `n` signed messages of about `text_size` bytes (incompressible
  * text) to the log of `keypath` in `room` of `gitdir`, written in-process:
  * a big room in seconds. Returns the new head (malloc'd hex). */
-TP_FN char *tp_gen_log(const char *gitdir, const char *keypath, const char *room, size_t n,
+T_FN char *t_gen_log(const char *gitdir, const char *keypath, const char *room, size_t n,
                        size_t text_size)
 {
 	git_repository *repo = NULL;
@@ -338,7 +315,7 @@ TP_FN char *tp_gen_log(const char *gitdir, const char *keypath, const char *room
 	char *text = malloc(text_size * 2 + 8);
 	int has_prev = 0;
 
-	tp_init();
+	t_lib_init();
 	cr_assert(raw && text);
 	cr_assert_eq(git_repository_open_bare(&repo, gitdir), 0);
 	cr_assert_eq(git_repository_odb(&odb, repo), 0);
@@ -353,14 +330,14 @@ TP_FN char *tp_gen_log(const char *gitdir, const char *keypath, const char *room
 		sodium_bin2base64(text, text_size * 2 + 8, raw, text_size * 3 / 4 + 1,
 		                  sodium_base64_VARIANT_ORIGINAL);
 		text[text_size] = '\0';
-		tp_clock++;
+		t_clock++;
 		gitchat_buf_clear(&payload);
 		gitchat_buf_printf(&payload, "tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree));
 		if (has_prev)
 			gitchat_buf_printf(&payload, "parent %s\n", git_oid_tostr(hex, sizeof(hex), &prev));
 		gitchat_buf_printf(&payload, "author Gen <gen@example.org> %lld +0000\n"
 		                   "committer Gen <gen@example.org> %lld +0000\nchat-room %s\n\n"
-		                   "%zu %s\n", tp_clock, tp_clock, room, i, text);
+		                   "%zu %s\n", t_clock, t_clock, room, i, text);
 		gitchat_buf_clear(&sig);
 		cr_assert_eq(gitchat_sshsig_sign(&sig, key, "git", payload.ptr, payload.size), 0);
 		sig.ptr[--sig.size] = '\0';
@@ -379,12 +356,7 @@ TP_FN char *tp_gen_log(const char *gitdir, const char *keypath, const char *room
 	git_repository_free(repo);
 	free(raw);
 	free(text);
-	return tp_keep(strdup(git_oid_tostr(hex, sizeof(hex), &prev)));
-}
-
-TP_FN int tp_contains(const char *hay, const char *needle)
-{
-	return hay && needle && strstr(hay, needle) != NULL;
+	return t_keep(strdup(git_oid_tostr(hex, sizeof(hex), &prev)));
 }
 
 #endif

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "test_features_common.h"
+#include "testgolden.h"
 #include "testchat.h"
 
 #define ROOM "live"
@@ -98,7 +98,7 @@ static int bg_stop(bg *b, int sig)
 Test(follow, shows_the_last_messages_then_new_ones_and_stops_on_sigterm)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *alice = fx_key(dir, "alice"), *bob = fx_key(dir, "bob");
+	char *store = t_store_in(dir), *alice = t_golden_key(dir, "alice"), *bob = t_golden_key(dir, "bob");
 	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.2", "-n", "2",
 	                       "--color=never", "--no-mark-read", NULL };
 	char *m1, *m3;
@@ -106,26 +106,26 @@ Test(follow, shows_the_last_messages_then_new_ones_and_stops_on_sigterm)
 	bg b;
 
 	setenv("TZ", "UTC", 1);
-	m1 = fx_send(store, ROOM, alice, "Alice", FX_T0, NULL, "too old to be shown");
-	free(fx_send(store, ROOM, bob, "Bob", FX_T0 + 60, NULL, "second message"));
-	m3 = fx_send(store, ROOM, alice, "Alice", FX_T0 + 120, NULL, "third message");
+	m1 = t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0, NULL, "too old to be shown");
+	free(t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0 + 60, NULL, "second message"));
+	m3 = t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0 + 120, NULL, "third message");
 	b = bg_start(store, args);
 	cr_assert(bg_wait_for(&b, 0, "third message", 10), "start: %s", b.out.ptr);
-	cr_assert(fx_contains(b.out.ptr, "second message"));
-	cr_assert(!fx_contains(b.out.ptr, "too old"), "-n 2 shows two: %s", b.out.ptr);
+	cr_assert(t_contains(b.out.ptr, "second message"));
+	cr_assert(!t_contains(b.out.ptr, "too old"), "-n 2 shows two: %s", b.out.ptr);
 
 	/* A message sent meanwhile by another process appears. */
 	mark = b.out.size;
-	free(fx_send(store, ROOM, bob, "Bob", FX_T0 + 180, m3, "fresh from bob"));
+	free(t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0 + 180, m3, "fresh from bob"));
 	cr_assert(bg_wait_for(&b, mark, "fresh from bob", 10), "new message: %s", b.out.ptr);
 	cr_assert(bg_wait_for(&b, mark, "↪ Alice: third message", 1), "%s", b.out.ptr);
 
 	/* An edit of a shown message shows it again, edited; a reaction too. */
 	mark = b.out.size;
-	free(fx_act(store, "edit", alice, "Alice", FX_T0 + 240, m3, "third message, corrected"));
+	free(t_act_at(store, "edit", alice, "Alice", T_GOLDEN_T0 + 240, m3, "third message, corrected"));
 	cr_assert(bg_wait_for(&b, mark, "(edited)\n  third message, corrected", 10), "%s", b.out.ptr);
 	mark = b.out.size;
-	free(fx_act(store, "react", bob, "Bob", FX_T0 + 250, m1, "👀"));
+	free(t_act_at(store, "react", bob, "Bob", T_GOLDEN_T0 + 250, m1, "👀"));
 	cr_assert(bg_wait_for(&b, mark, "too old to be shown\n  👀 1", 10), "%s", b.out.ptr);
 
 	cr_assert_eq(bg_stop(&b, SIGTERM), 0, "SIGTERM must end follow cleanly");
@@ -137,16 +137,16 @@ Test(follow, shows_the_last_messages_then_new_ones_and_stops_on_sigterm)
 Test(follow, sigint_exits_zero_and_json_works)
 {
 	const char *dir = t_scratch();
-	char *store = fx_store(dir), *alice = fx_key(dir, "alice");
+	char *store = t_store_in(dir), *alice = t_golden_key(dir, "alice");
 	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.2", "--format=json", NULL };
 	size_t mark;
 	bg b;
 
-	free(fx_send(store, ROOM, alice, "Alice", FX_T0, NULL, "hello"));
+	free(t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0, NULL, "hello"));
 	b = bg_start(store, args);
 	cr_assert(bg_wait_for(&b, 0, "\"text\":\"hello\"", 10), "%s", b.out.ptr);
 	mark = b.out.size;
-	free(fx_send(store, ROOM, alice, "Alice", FX_T0 + 1, NULL, "world"));
+	free(t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0 + 1, NULL, "world"));
 	cr_assert(bg_wait_for(&b, mark, "\"text\":\"world\"", 10), "%s", b.out.ptr);
 	cr_assert_eq(bg_stop(&b, SIGINT), 0);
 	cr_assert_eq(t_count_lines(b.out.ptr), 2, "%s", b.out.ptr);
@@ -156,12 +156,12 @@ Test(follow, sigint_exits_zero_and_json_works)
 
 Test(follow, bad_usage)
 {
-	t_run r = fx_run(NULL, 129, NULL, "follow", "--interval", "0", NULL);
+	t_run r = t_chat_expect(NULL, 129, NULL, "follow", "--interval", "0", NULL);
 	t_run_free(&r);
-	r = fx_run(NULL, 129, NULL, "follow", "--interval", "soon", NULL);
+	r = t_chat_expect(NULL, 129, NULL, "follow", "--interval", "soon", NULL);
 	t_run_free(&r);
-	r = fx_run(NULL, 0, NULL, "follow", "--help", NULL);
-	cr_assert(fx_contains(r.out, "--interval"));
+	r = t_chat_expect(NULL, 0, NULL, "follow", "--help", NULL);
+	cr_assert(t_contains(r.out, "--interval"));
 	t_run_free(&r);
 }
 
@@ -174,7 +174,7 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 {
 	const char *dir = t_scratch();
 	char *a = t_path(dir, "a"), *b = t_path(dir, "b"), *shared = t_path(dir, "shared.git");
-	char *alice = fx_key(dir, "alice"), *bob = fx_key(dir, "bob");
+	char *alice = t_golden_key(dir, "alice"), *bob = t_golden_key(dir, "bob");
 	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.5", "--color=never",
 	                       "--no-mark-read", NULL };
 	size_t mark;
@@ -190,7 +190,7 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 	         GITCHAT_BIN, a, GITCHAT_BIN, b, GITCHAT_BIN, shared, a, shared, a, b, shared);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
-	free(fx_send(a, ROOM, alice, "Alice", FX_T0, NULL, "alice was here first"));
+	free(t_send_at(a, ROOM, alice, "Alice", T_GOLDEN_T0, NULL, "alice was here first"));
 
 	/* follow in store a, with its stderr captured too. */
 	cr_assert(pipe(fds) == 0);
@@ -204,8 +204,8 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 
 	/* Bob, in store b, sends and pushes to the shared remote. */
 	mark = b_follow.out.size;
-	free(fx_send(b, ROOM, bob, "Bob", FX_T0 + 60, NULL, "bob from afar"));
-	r = fx_run(b, 0, NULL, "sync", "origin", NULL);
+	free(t_send_at(b, ROOM, bob, "Bob", T_GOLDEN_T0 + 60, NULL, "bob from afar"));
+	r = t_chat_expect(b, 0, NULL, "sync", "origin", NULL);
 	t_run_free(&r);
 	t0 = now();
 	cr_assert(bg_wait_for(&b_follow, mark, "bob from afar", 10), "%s", b_follow.out.ptr);
@@ -221,7 +221,7 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 		buf[n > 0 ? n : 0] = '\0';
 		close(fds[0]);
 		cr_assert_eq(t_count(buf, "cannot sync with 'dead'"), 1, "one warning:\n%s", buf);
-		cr_assert(!fx_contains(buf, "'origin'"), "%s", buf);
+		cr_assert(!t_contains(buf, "'origin'"), "%s", buf);
 	}
 	gitchat_buf_dispose(&b_follow.out);
 	free(a); free(b); free(shared); free(alice); free(bob);

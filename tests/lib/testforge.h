@@ -5,8 +5,8 @@
  * through stock git, whose local transport runs receive-pack, and so the
  * server's hooks with the pushed objects in git's quarantine.
  */
-#ifndef GITCHAT_TEST_HOOK_FORGE_H
-#define GITCHAT_TEST_HOOK_FORGE_H
+#ifndef GITCHAT_TESTFORGE_H
+#define GITCHAT_TESTFORGE_H
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,33 +18,18 @@
 
 #include "testchat.h"
 
-#define HK_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+#define T_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
-/* Test strings live until the process ends, kept reachable by testchat's
- * t_keep so that LeakSanitizer reports only real leaks. */
-#define hk_own t_keep
-#define hk_fmt t_fmt
+/* Strings the helpers return live until the process ends, kept reachable
+ * by testchat's t_keep so that LeakSanitizer reports only real leaks. */
 
-static inline char *hk_path(const char *dir, const char *name) { return hk_own(t_path(dir, name)); }
-static inline char *hk_keygen(const char *dir, const char *name, int ours)
-{
-	return hk_own(t_keygen(dir, name, ours));
-}
-static inline char *hk_read_file(const char *path) { return hk_own(t_read_file(path, NULL)); }
-static inline char *hk_strndup(const char *s, size_t n) { return hk_own(strndup(s, n)); }
-
-/* libgitchat in the test process itself (keys, signing, libgit2). */
-static inline void hk_lib_init(void)
-{
-	static int done;
-	if (!done++)
-		cr_assert_eq(gitchat_init(), 0);
-}
+/* A whole file as a string. */
+static inline char *t_read_text(const char *path) { return t_keep(t_read_file(path, NULL)); }
 
 /* `git chat init --server DIR` with extra arguments (NULL-terminated). */
-static inline char *hk_server(const char *dir, const char *name, const char *const *extra)
+static inline char *t_store_server(const char *dir, const char *name, const char *const *extra)
 {
-	char *path = hk_path(dir, name);
+	char *path = t_path(dir, name);
 	const char *args[16] = { "init", "--server" };
 	size_t n = 2;
 	t_run r;
@@ -59,51 +44,6 @@ static inline char *hk_server(const char *dir, const char *name, const char *con
 	return path;
 }
 
-static inline char *hk_store(const char *dir, const char *name)
-{
-	char *path = hk_path(dir, name);
-	const char *args[] = { "init", path, NULL };
-	t_run r = t_chat(NULL, NULL, args);
-	cr_assert_eq(r.status, 0, "init failed: %s", r.err);
-	t_run_free(&r);
-	return path;
-}
-
-/* The 64-hex public key of a key file. */
-static inline char *hk_key_hex(const char *keyfile)
-{
-	gitchat_key *k = NULL;
-	char hex[GITCHAT_PUBKEY_HEXSIZE];
-
-	hk_lib_init();
-	cr_assert_eq(gitchat_key_load(&k, keyfile), 0, "%s", gitchat_error_last()->message);
-	gitchat_pubkey_hex(hex, gitchat_key_public(k));
-	gitchat_key_free(k);
-	return hk_own(strdup(hex));
-}
-
-static inline char *hk_ref(const char *room, const char *keyfile)
-{
-	char *hex = hk_key_hex(keyfile), *ref = NULL;
-	ref = hk_fmt("refs/chat/%s/%s", room, hex);
-
-	return ref;
-}
-
-/* `git chat send`; returns the new commit id (malloc'd, no newline). */
-static inline char *hk_send(const char *store, const char *keyfile, const char *room,
-                            const char *text)
-{
-	const char *args[] = { "send", "--key", keyfile, "-r", room, "-m", text, NULL };
-	t_run r = t_chat(store, NULL, args);
-	char *id;
-
-	cr_assert_eq(r.status, 0, "send failed: %s", r.err);
-	id = hk_strndup(r.out, strcspn(r.out, "\n"));
-	t_run_free(&r);
-	return id;
-}
-
 typedef struct {
 	const char *room;          /* the chat-room header; NULL: none */
 	const char *text;
@@ -111,10 +51,10 @@ typedef struct {
 	const char *signer;        /* key file; NULL: unsigned */
 	long long time;            /* author and committer time; 0: 1764150000 */
 	size_t repeat;             /* text repeated this many times (0 = 1) */
-} hk_commit;
+} t_forged;
 
 /* Writes a commit as the spec says, into `gitdir`; returns its id. */
-static inline char *hk_forge(const char *gitdir, const hk_commit *c)
+static inline char *t_forge(const char *gitdir, const t_forged *c)
 {
 	gitchat_buf head = GITCHAT_BUF_INIT, body = GITCHAT_BUF_INIT, payload = GITCHAT_BUF_INIT;
 	gitchat_buf sig = GITCHAT_BUF_INIT, obj = GITCHAT_BUF_INIT;
@@ -124,11 +64,11 @@ static inline char *hk_forge(const char *gitdir, const hk_commit *c)
 	char hex[GIT_OID_HEXSZ + 1];
 	long long t = c->time ? c->time : 1764150000;
 
-	hk_lib_init();
+	t_lib_init();
 	cr_assert_eq(git_repository_open(&repo, gitdir), 0);
 	cr_assert_eq(git_repository_odb(&odb, repo), 0);
 	cr_assert_eq(git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE), 0);
-	gitchat_buf_printf(&head, "tree %s\n", HK_EMPTY_TREE);
+	gitchat_buf_printf(&head, "tree %s\n", T_EMPTY_TREE);
 	for (size_t i = 0; i < 4 && c->parents[i]; i++)
 		gitchat_buf_printf(&head, "parent %s\n", c->parents[i]);
 	gitchat_buf_printf(&head, "author Forger <forger@example.org> %lld +0000\n"
@@ -164,13 +104,13 @@ static inline char *hk_forge(const char *gitdir, const hk_commit *c)
 	gitchat_buf_dispose(&obj);
 	git_odb_free(odb);
 	git_repository_free(repo);
-	return hk_own(strdup(hex));
+	return t_keep(strdup(hex));
 }
 
 /* Stock git with --git-dir=gitdir and the rest of the command line. */
-static inline t_run hk_git(const char *gitdir, const char *fmt, ...)
+static inline t_run t_git_run(const char *gitdir, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static inline t_run hk_git(const char *gitdir, const char *fmt, ...)
+static inline t_run t_git_run(const char *gitdir, const char *fmt, ...)
 {
 	char *cmd = NULL;
 	va_list ap;
@@ -184,27 +124,27 @@ static inline t_run hk_git(const char *gitdir, const char *fmt, ...)
 	return r;
 }
 
-static inline void hk_set_ref(const char *gitdir, const char *ref, const char *id)
+static inline void t_set_ref(const char *gitdir, const char *ref, const char *id)
 {
-	t_run r = hk_git(gitdir, "update-ref '%s' %s", ref, id);
+	t_run r = t_git_run(gitdir, "update-ref '%s' %s", ref, id);
 	cr_assert_eq(r.status, 0, "update-ref: %s", r.err);
 	t_run_free(&r);
 }
 
 /* All refs with their targets, one per line: compare before and after. */
-static inline char *hk_refs(const char *gitdir)
+static inline char *t_refs_all(const char *gitdir)
 {
-	t_run r = hk_git(gitdir, "for-each-ref --format='%%(objectname) %%(refname)'");
+	t_run r = t_git_run(gitdir, "for-each-ref --format='%%(objectname) %%(refname)'");
 	char *out;
 	cr_assert_eq(r.status, 0, "for-each-ref: %s", r.err);
-	out = hk_own(strdup(r.out));
+	out = t_keep(strdup(r.out));
 	t_run_free(&r);
 	return out;
 }
 
-static inline int hk_has_object(const char *gitdir, const char *id)
+static inline int t_has_object(const char *gitdir, const char *id)
 {
-	t_run r = hk_git(gitdir, "cat-file -e %s", id);
+	t_run r = t_git_run(gitdir, "cat-file -e %s", id);
 	int ok = r.status == 0;
 	t_run_free(&r);
 	return ok;

@@ -14,7 +14,7 @@
 #include "testchat.h"
 
 
-Test(ux2, allowed_signers_warns_about_an_email_claimed_by_several_keys)
+Test(notices, allowed_signers_warns_about_an_email_claimed_by_several_keys)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store");
@@ -74,7 +74,7 @@ Test(ux2, allowed_signers_warns_about_an_email_claimed_by_several_keys)
 	t_run_free(&r);
 }
 
-Test(ux2, allowed_signers_unknown_room_is_an_error)
+Test(notices, allowed_signers_unknown_room_is_an_error)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
@@ -95,7 +95,7 @@ Test(ux2, allowed_signers_unknown_room_is_an_error)
 	t_run_free(&r);
 }
 
-Test(ux2, send_notes_a_new_room)
+Test(notices, send_notes_a_new_room)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
@@ -149,7 +149,7 @@ Test(ux2, send_notes_a_new_room)
 	t_run_free(&r);
 }
 
-Test(ux2, redact_or_edit_of_a_deleted_message_is_refused)
+Test(notices, redact_or_edit_of_a_deleted_message_is_refused)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
@@ -205,7 +205,7 @@ static t_run follow_while(const char *store, const char *args, const char *later
 	            later, store, GITCHAT_BIN, args);
 }
 
-Test(ux2, follow_marks_a_message_shown_again_as_an_update)
+Test(notices, follow_marks_a_message_shown_again_as_an_update)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
@@ -259,7 +259,7 @@ Test(ux2, follow_marks_a_message_shown_again_as_an_update)
 	}
 }
 
-Test(ux2, a_private_key_open_to_others_is_warned_about)
+Test(notices, a_private_key_open_to_others_is_warned_about)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
@@ -304,7 +304,7 @@ Test(ux2, a_private_key_open_to_others_is_warned_about)
 	t_run_free(&r);
 }
 
-Test(ux2, new_messages_rule_only_on_a_terminal_or_when_asked)
+Test(notices, new_messages_rule_only_on_a_terminal_or_when_asked)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store");
@@ -343,7 +343,7 @@ Test(ux2, new_messages_rule_only_on_a_terminal_or_when_asked)
 	t_run_free(&r);
 }
 
-Test(ux2, rooms_columns_line_up)
+Test(notices, rooms_columns_line_up)
 {
 	const char *dir = t_scratch();
 	char *store = t_store(dir, "store");
@@ -385,7 +385,7 @@ Test(ux2, rooms_columns_line_up)
 	t_run_free(&r);
 }
 
-Test(ux2, unknown_command_suggests_the_closest)
+Test(notices, unknown_command_suggests_the_closest)
 {
 	struct { const char *typed, *suggest; } cases[] = {
 		{ "snd", "send" }, { "lgo", "log" }, { "room", "rooms" }, { "veriyf", "verify" },
@@ -411,7 +411,7 @@ Test(ux2, unknown_command_suggests_the_closest)
 	t_run_free(&r);
 }
 
-Test(ux2, readme_shows_sharing_and_the_first_steps)
+Test(notices, readme_shows_sharing_and_the_first_steps)
 {
 	char *readme = t_read_file(GITCHAT_SOURCE_DIR "/README.md", NULL);
 	const char *use = strstr(readme, "\n## Use");

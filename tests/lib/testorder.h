@@ -3,8 +3,8 @@
  * DESIGN.md's order, random DAGs, and real signed commits written with the
  * library (text laid out as src/lib/message/send.c writes it).
  */
-#ifndef GITCHAT_TEST_ORDER_HELPERS_H
-#define GITCHAT_TEST_ORDER_HELPERS_H
+#ifndef GITCHAT_TESTORDER_H
+#define GITCHAT_TESTORDER_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,19 +15,19 @@
 #include <gitchat.h>
 #include "rng.h"
 
-#define R_MAXP 8
+#define T_ORDER_MAXP 8
 
 typedef struct {
 	int64_t time;
 	unsigned char key[32];
 	unsigned char id[20];
 	int np;
-	int parents[R_MAXP];
+	int parents[T_ORDER_MAXP];
 	int author;
 	int valid;      /* 0: left out (tampered or below a tampered commit) */
-} rnode;
+} t_order_node;
 
-static __attribute__((unused)) int r_less(const rnode *n, const int64_t *e, int a, int b)
+static __attribute__((unused)) int t_order_less(const t_order_node *n, const int64_t *e, int a, int b)
 {
 	int c;
 	if (e[a] != e[b])
@@ -42,7 +42,7 @@ static __attribute__((unused)) int r_less(const rnode *n, const int64_t *e, int 
 /* DESIGN.md, read literally: e by repeating "e(parent) <= e(child)" until
  * nothing changes, then n times the least ready node by linear scan. Only
  * nodes with in[i] set take part (NULL: all); returns how many. */
-static __attribute__((unused)) int r_reference(int *out, const rnode *n, int count, const unsigned char *in)
+static __attribute__((unused)) int t_order_reference(int *out, const t_order_node *n, int count, const unsigned char *in)
 {
 	int64_t *e = calloc((size_t)count + 1, sizeof(int64_t));
 	unsigned char *placed = calloc((size_t)count + 1, 1);
@@ -73,7 +73,7 @@ static __attribute__((unused)) int r_reference(int *out, const rnode *n, int cou
 				continue;
 			for (k = 0; k < n[i].np && ready; k++)
 				ready = placed[n[i].parents[k]];
-			if (ready && (best < 0 || r_less(n, e, i, best)))
+			if (ready && (best < 0 || t_order_less(n, e, i, best)))
 				best = i;
 		}
 		cr_assert(best >= 0, "reference: no ready node (a cycle?)");
@@ -85,7 +85,7 @@ static __attribute__((unused)) int r_reference(int *out, const rnode *n, int cou
 	return total;
 }
 
-static __attribute__((unused)) int r_below(t_rng *r, int n)
+static __attribute__((unused)) int t_order_below(t_rng *r, int n)
 {
 	return (int)(t_rng_next(r) % (uint64_t)n);
 }
@@ -95,7 +95,7 @@ static __attribute__((unused)) int r_below(t_rng *r, int n)
  * children of one own message), merging up to five other heads; times from
  * a small set (many ties), per-author clock skew, some messages stamped far
  * in the future or far in the past. Keys and ids are left to the caller. */
-static __attribute__((unused)) void r_random_dag(rnode *n, int count, int authors, t_rng *r)
+static __attribute__((unused)) void t_order_random_dag(t_order_node *n, int count, int authors, t_rng *r)
 {
 	int heads[16], i, k, a;
 	int64_t base = 1000;
@@ -103,28 +103,28 @@ static __attribute__((unused)) void r_random_dag(rnode *n, int count, int author
 	for (a = 0; a < authors; a++)
 		heads[a] = -1;
 	for (i = 0; i < count; i++) {
-		rnode *x = &n[i];
+		t_order_node *x = &n[i];
 		memset(x, 0, sizeof(*x));
 		x->valid = 1;
-		a = r_below(r, authors);
+		a = t_order_below(r, authors);
 		x->author = a;
 		if (heads[a] >= 0) {
 			int own = heads[a];
 			/* a fork: continue from an older own message */
-			if (r_below(r, 8) == 0)
-				for (k = r_below(r, 3); k > 0 && n[own].np > 0 && n[own].author == a; k--)
+			if (t_order_below(r, 8) == 0)
+				for (k = t_order_below(r, 3); k > 0 && n[own].np > 0 && n[own].author == a; k--)
 					own = n[own].parents[0];
 			x->parents[x->np++] = own;
 		}
-		for (k = r_below(r, 4); k > 0 && i > 0 && x->np < 6; k--) {
-			int p = i - 1 - r_below(r, i < 12 ? i : 12), j, dup = 0;
+		for (k = t_order_below(r, 4); k > 0 && i > 0 && x->np < 6; k--) {
+			int p = i - 1 - t_order_below(r, i < 12 ? i : 12), j, dup = 0;
 			for (j = 0; j < x->np; j++)
 				dup |= x->parents[j] == p;
 			if (!dup)
 				x->parents[x->np++] = p;
 		}
-		base += r_below(r, 3);
-		switch (r_below(r, 12)) {
+		base += t_order_below(r, 3);
+		switch (t_order_below(r, 12)) {
 		case 0: x->time = base + 100000000; break;            /* the future */
 		case 1: x->time = base > 500 ? base - 500 : 0; break; /* back-dated */
 		case 2: x->time = base + (a % 3) * 7; break;          /* skewed clock */
@@ -139,9 +139,9 @@ static __attribute__((unused)) void r_random_dag(rnode *n, int count, int author
 typedef struct {
 	gitchat_key *key;
 	char name[32];
-} r_author;
+} t_order_author;
 
-static __attribute__((unused)) void r_authors(r_author *a, int n)
+static __attribute__((unused)) void t_order_authors(t_order_author *a, int n)
 {
 	for (int i = 0; i < n; i++) {
 		cr_assert_eq(gitchat_key_generate(&a[i].key, "test"), 0);
@@ -149,7 +149,7 @@ static __attribute__((unused)) void r_authors(r_author *a, int n)
 	}
 }
 
-static __attribute__((unused)) void r_authors_free(r_author *a, int n)
+static __attribute__((unused)) void t_order_authors_free(t_order_author *a, int n)
 {
 	for (int i = 0; i < n; i++)
 		gitchat_key_free(a[i].key);
@@ -163,11 +163,11 @@ typedef struct {
 	int tamper;               /* sign, then change the text: a bad signature */
 	const git_oid *tree;      /* NULL: the empty tree */
 	const char *tz;           /* NULL: "+0000" */
-} r_extra;
+} t_order_extra;
 
 /* Writes one signed message commit into `repo`; returns its id. */
-static __attribute__((unused)) git_oid r_commit(git_repository *repo, const r_author *au, const char *room,
-                        const git_oid *parents, int np, int64_t time, const r_extra *x)
+static __attribute__((unused)) git_oid t_order_commit(git_repository *repo, const t_order_author *au, const char *room,
+                        const git_oid *parents, int np, int64_t time, const t_order_extra *x)
 {
 	static const char *kinds[] = { NULL, "chat-edit", "chat-redact", "chat-react" };
 	static unsigned counter;
@@ -210,7 +210,7 @@ static __attribute__((unused)) git_oid r_commit(git_repository *repo, const r_au
 	return id;
 }
 
-static __attribute__((unused)) void r_ref(git_repository *repo, const char *remote, const char *room,
+static __attribute__((unused)) void t_order_ref(git_repository *repo, const char *remote, const char *room,
                   const gitchat_key *key, const git_oid *id)
 {
 	char name[512], hex[GITCHAT_PUBKEY_HEXSIZE];
@@ -227,7 +227,7 @@ static __attribute__((unused)) void r_ref(git_repository *repo, const char *remo
 }
 
 /* The ids of a loaded conversation, in order. */
-static __attribute__((unused)) git_oid *r_ids(gitchat_conversation *conv, size_t *count)
+static __attribute__((unused)) git_oid *t_order_ids(gitchat_conversation *conv, size_t *count)
 {
 	size_t n = gitchat_conversation_count(conv), i;
 	git_oid *ids = calloc(n + 1, sizeof(git_oid));
@@ -242,7 +242,7 @@ static __attribute__((unused)) git_oid *r_ids(gitchat_conversation *conv, size_t
 	return ids;
 }
 
-static __attribute__((unused)) gitchat_conversation *r_load(gitchat_store *store, const char *room, unsigned flags,
+static __attribute__((unused)) gitchat_conversation *t_order_load(gitchat_store *store, const char *room, unsigned flags,
                                     gitchat_conversation_stats *stats)
 {
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
@@ -256,7 +256,7 @@ static __attribute__((unused)) gitchat_conversation *r_load(gitchat_store *store
 	return conv;
 }
 
-static __attribute__((unused)) const char *r_state_name(gitchat_conversation_index_state s)
+static __attribute__((unused)) const char *t_order_state_name(gitchat_conversation_index_state s)
 {
 	static const char *names[] = { "none", "warm", "updated", "built", "rebuilt" };
 	return (unsigned)s < 5 ? names[s] : "?";

@@ -3,7 +3,7 @@
  * unread counts, the read marker, and when colour is used.
  */
 #include <unistd.h>
-#include "test_features_common.h"
+#include "testgolden.h"
 #include "testchat.h"
 
 #define ROOM "filters"
@@ -28,15 +28,15 @@ static fixture setup(void)
 
 	setenv("TZ", "UTC", 1);
 	f.dir = strdup(t_scratch());
-	f.store = fx_store(f.dir);
-	f.alice = fx_key(f.dir, "alice");
-	f.bob = fx_key(f.dir, "bob");
-	f.carol = fx_key(f.dir, "carol");
-	f.a1 = fx_send(f.store, ROOM, f.alice, "Alice", FX_T0, NULL, "alpha one");
-	f.b1 = fx_send(f.store, ROOM, f.bob, "Bob", FX_T0 + 3600, NULL, "beta (with parens) two");
-	free(fx_act(f.store, "react", f.bob, "Bob", FX_T0 + 3700, f.a1, "👍"));
-	f.a2 = fx_send(f.store, ROOM, f.alice, "Alice", FX_T0 + 86400, NULL, "gamma three");
-	f.c1 = fx_send(f.store, ROOM, f.carol, "Carol", FX_T0 + 2 * 86400, NULL, "delta four ALPHA");
+	f.store = t_store_in(f.dir);
+	f.alice = t_golden_key(f.dir, "alice");
+	f.bob = t_golden_key(f.dir, "bob");
+	f.carol = t_golden_key(f.dir, "carol");
+	f.a1 = t_send_at(f.store, ROOM, f.alice, "Alice", T_GOLDEN_T0, NULL, "alpha one");
+	f.b1 = t_send_at(f.store, ROOM, f.bob, "Bob", T_GOLDEN_T0 + 3600, NULL, "beta (with parens) two");
+	free(t_act_at(f.store, "react", f.bob, "Bob", T_GOLDEN_T0 + 3700, f.a1, "👍"));
+	f.a2 = t_send_at(f.store, ROOM, f.alice, "Alice", T_GOLDEN_T0 + 86400, NULL, "gamma three");
+	f.c1 = t_send_at(f.store, ROOM, f.carol, "Carol", T_GOLDEN_T0 + 2 * 86400, NULL, "delta four ALPHA");
 	return f;
 }
 
@@ -91,7 +91,7 @@ Test(log_filters, max_count_skips_reactions_and_takes_the_last)
 	EXPECT_IDS(ids(&f, "-n", "2", NULL), f.a2, f.c1, NULL);
 	EXPECT_IDS(ids(&f, "-n", "3", NULL), f.b1, f.a2, f.c1);
 	EXPECT_EMPTY(ids(&f, "-n", "0", NULL));
-	t_run r = fx_run(f.store, 129, NULL, "log", "-r", ROOM, "-n", "x", NULL);
+	t_run r = t_chat_expect(f.store, 129, NULL, "log", "-r", ROOM, "-n", "x", NULL);
 	t_run_free(&r);
 	teardown(&f);
 }
@@ -107,8 +107,8 @@ Test(log_filters, since_and_until)
 	           f.b1, f.a2, NULL);
 	/* -n applies after the filters. */
 	EXPECT_IDS(ids(&f, "--until", "2025-11-27", "-n", "1", NULL), f.b1, NULL, NULL);
-	r = fx_run(f.store, 129, NULL, "log", "-r", ROOM, "--since", "last tuesday-ish", NULL);
-	cr_assert(fx_contains(r.err, "cannot read the date"), "%s", r.err);
+	r = t_chat_expect(f.store, 129, NULL, "log", "-r", ROOM, "--since", "last tuesday-ish", NULL);
+	cr_assert(t_contains(r.err, "cannot read the date"), "%s", r.err);
 	t_run_free(&r);
 	teardown(&f);
 }
@@ -136,25 +136,25 @@ Test(log_filters, grep_regex_fixed_and_case)
 	EXPECT_IDS(ids(&f, "--grep", "alpha", "-i", NULL), f.a1, f.c1, NULL);
 	EXPECT_IDS(ids(&f, "--grep", "^(beta|gamma) ", NULL), f.b1, f.a2, NULL);
 	EXPECT_IDS(ids(&f, "--grep", "(with parens)", "-F", NULL), f.b1, NULL, NULL);
-	r = fx_run(f.store, 129, NULL, "log", "-r", ROOM, "--grep", "(with", NULL);
-	cr_assert(fx_contains(r.err, "bad --grep pattern"), "%s", r.err);
+	r = t_chat_expect(f.store, 129, NULL, "log", "-r", ROOM, "--grep", "(with", NULL);
+	cr_assert(t_contains(r.err, "bad --grep pattern"), "%s", r.err);
 	t_run_free(&r);
-	r = fx_run(f.store, 129, NULL, "log", "-r", ROOM, "-F", NULL);
+	r = t_chat_expect(f.store, 129, NULL, "log", "-r", ROOM, "-F", NULL);
 	t_run_free(&r);
 	/* The shown text is searched: after an edit, the old words are gone;
 	 * a redacted message never matches. */
-	free(fx_act(f.store, "edit", f.alice, "Alice", FX_T0 + 4000, f.a1, "omega one"));
+	free(t_act_at(f.store, "edit", f.alice, "Alice", T_GOLDEN_T0 + 4000, f.a1, "omega one"));
 	EXPECT_IDS(ids(&f, "--grep", "omega", NULL), f.a1, NULL, NULL);
 	EXPECT_EMPTY(ids(&f, "--grep", "alpha", NULL));
-	free(fx_act(f.store, "redact", f.bob, "Bob", FX_T0 + 4100, f.b1, NULL));
+	free(t_act_at(f.store, "redact", f.bob, "Bob", T_GOLDEN_T0 + 4100, f.b1, NULL));
 	EXPECT_EMPTY(ids(&f, "--grep", "beta", NULL));
 	teardown(&f);
 }
 
 static void rooms_line(const fixture *f, const char *key, const char *room, const char *want)
 {
-	t_run r = key ? fx_run(f->store, 0, NULL, "rooms", "--format=json", "--key", key, NULL)
-	              : fx_run(f->store, 0, NULL, "rooms", "--format=json", NULL);
+	t_run r = key ? t_chat_expect(f->store, 0, NULL, "rooms", "--format=json", "--key", key, NULL)
+	              : t_chat_expect(f->store, 0, NULL, "rooms", "--format=json", NULL);
 	char prefix[128];
 	const char *p, *e;
 
@@ -174,7 +174,7 @@ Test(rooms, counts_and_unread)
 	char *b2, *marker;
 	t_run r;
 
-	free(fx_send(f.store, "another", f.bob, "Bob", FX_T0 + 10, NULL, "elsewhere"));
+	free(t_send_at(f.store, "another", f.bob, "Bob", T_GOLDEN_T0 + 10, NULL, "elsewhere"));
 	/* Without a key, everything is unread; with Alice's, her own is not. */
 	rooms_line(&f, NULL, ROOM,
 	           "\"messages\":4,\"authors\":3,\"last\":\"2025-11-28T09:00:00Z\",\"unread\":4}");
@@ -182,19 +182,19 @@ Test(rooms, counts_and_unread)
 	           "\"messages\":4,\"authors\":3,\"last\":\"2025-11-28T09:00:00Z\",\"unread\":2}");
 	rooms_line(&f, f.alice, "another",
 	           "\"messages\":1,\"authors\":1,\"last\":\"2025-11-26T09:00:10Z\",\"unread\":1}");
-	r = fx_run(f.store, 0, NULL, "rooms", NULL);
+	r = t_chat_expect(f.store, 0, NULL, "rooms", NULL);
 	cr_assert_eq(t_count_lines(r.out), 2, "%s", r.out);
 	cr_assert(!strncmp(r.out, "another ", 8), "sorted by name:\n%s", r.out);
-	cr_assert(fx_contains(r.out, "filters      4 messages    3 authors  last 2025-11-28 09:00  "
+	cr_assert(t_contains(r.out, "filters      4 messages    3 authors  last 2025-11-28 09:00  "
 	                             "4 unread\n"), "%s", r.out);
 	t_run_free(&r);
 
 	/* Output to a pipe does not mark as read, unless asked. */
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, NULL);
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, NULL);
 	t_run_free(&r);
 	rooms_line(&f, f.alice, ROOM,
 	           "\"messages\":4,\"authors\":3,\"last\":\"2025-11-28T09:00:00Z\",\"unread\":2}");
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "--mark-read", "-n", "1", NULL);
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, "--mark-read", "-n", "1", NULL);
 	t_run_free(&r);
 	rooms_line(&f, f.alice, ROOM,
 	           "\"messages\":4,\"authors\":3,\"last\":\"2025-11-28T09:00:00Z\",\"unread\":0}");
@@ -202,35 +202,35 @@ Test(rooms, counts_and_unread)
 	r = t_sh("git --git-dir='%s' for-each-ref --format='%%(refname) %%(objectname)'", f.store);
 	marker = NULL;
 	cr_assert(asprintf(&marker, "refs/chat-read/%s %s\n", ROOM, f.c1) > 0);
-	cr_assert(fx_contains(r.out, marker), "%s", r.out);
+	cr_assert(t_contains(r.out, marker), "%s", r.out);
 	free(marker);
 	t_run_free(&r);
 
 	/* Something new from Bob: one unread, shown by --unread; filtered
 	 * output does not move the marker. */
-	b2 = fx_send(f.store, ROOM, f.bob, "Bob", FX_T0 + 3 * 86400, NULL, "news from bob");
+	b2 = t_send_at(f.store, ROOM, f.bob, "Bob", T_GOLDEN_T0 + 3 * 86400, NULL, "news from bob");
 	rooms_line(&f, f.alice, ROOM,
 	           "\"messages\":5,\"authors\":3,\"last\":\"2025-11-29T09:00:00Z\",\"unread\":1}");
 	EXPECT_IDS(ids(&f, "--unread", "--key", f.alice, NULL), b2, NULL, NULL);
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "--mark-read", "--grep", "news", NULL);
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, "--mark-read", "--grep", "news", NULL);
 	t_run_free(&r);
 	rooms_line(&f, f.alice, ROOM,
 	           "\"messages\":5,\"authors\":3,\"last\":\"2025-11-29T09:00:00Z\",\"unread\":1}");
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "--no-mark-read", NULL);
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, "--no-mark-read", NULL);
 	t_run_free(&r);
 	rooms_line(&f, f.alice, ROOM,
 	           "\"messages\":5,\"authors\":3,\"last\":\"2025-11-29T09:00:00Z\",\"unread\":1}");
 	/* The text log marks where the new messages start, then reads them. */
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "--color=never", "--mark-read", "--key",
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, "--color=never", "--mark-read", "--key",
 	           f.alice, NULL);
-	cr_assert(fx_contains(r.out, "four ALPHA\n── new ──"), "%s", r.out);
-	cr_assert(fx_contains(r.out, "── new ─") && strstr(r.out, "── new ─") < strstr(r.out, "news"),
+	cr_assert(t_contains(r.out, "four ALPHA\n── new ──"), "%s", r.out);
+	cr_assert(t_contains(r.out, "── new ─") && strstr(r.out, "── new ─") < strstr(r.out, "news"),
 	          "%s", r.out);
 	t_run_free(&r);
 	rooms_line(&f, f.alice, ROOM,
 	           "\"messages\":5,\"authors\":3,\"last\":\"2025-11-29T09:00:00Z\",\"unread\":0}");
 	/* Alice's own message is never unread for her. */
-	free(fx_send(f.store, ROOM, f.alice, "Alice", FX_T0 + 4 * 86400, NULL, "mine"));
+	free(t_send_at(f.store, ROOM, f.alice, "Alice", T_GOLDEN_T0 + 4 * 86400, NULL, "mine"));
 	rooms_line(&f, f.alice, ROOM,
 	           "\"messages\":6,\"authors\":3,\"last\":\"2025-11-30T09:00:00Z\",\"unread\":0}");
 	rooms_line(&f, f.bob, ROOM,
@@ -259,27 +259,27 @@ Test(colour, only_on_a_terminal_and_never_with_no_color)
 	char *s;
 	t_run r;
 
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, NULL);
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, NULL);
 	cr_assert(!strchr(r.out, '\033'), "colour into a pipe");
 	t_run_free(&r);
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "--color=always", NULL);
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, "--color=always", NULL);
 	cr_assert(strchr(r.out, '\033'), "no colour with --color=always");
 	t_run_free(&r);
 	setenv("NO_COLOR", "1", 1);
-	r = fx_run(f.store, 0, NULL, "log", "-r", ROOM, "--color=always", NULL);
+	r = t_chat_expect(f.store, 0, NULL, "log", "-r", ROOM, "--color=always", NULL);
 	unsetenv("NO_COLOR");
 	cr_assert(!strchr(r.out, '\033'), "colour despite NO_COLOR");
 	t_run_free(&r);
-	r = fx_run(f.store, 129, NULL, "log", "-r", ROOM, "--color=sometimes", NULL);
+	r = t_chat_expect(f.store, 129, NULL, "log", "-r", ROOM, "--color=sometimes", NULL);
 	t_run_free(&r);
 
 	s = on_pty(f.store, auto_args, NULL);
 	cr_assert(strstr(s, "\033[0;1;"), "no colour on a terminal:\n%s", s);
-	cr_assert(fx_contains(s, "delta four ALPHA"));
+	cr_assert(t_contains(s, "delta four ALPHA"));
 	free(s);
 	s = on_pty(f.store, auto_args, "1");
 	cr_assert(!strchr(s, '\033'), "colour on a terminal despite NO_COLOR:\n%s", s);
-	cr_assert(fx_contains(s, "delta four ALPHA"));
+	cr_assert(t_contains(s, "delta four ALPHA"));
 	free(s);
 	/* On a terminal, log marks the room read by default. */
 	{
