@@ -19,7 +19,7 @@ BASE=${BASE:-100000}
 NEW=${NEW:-10000}
 AUTHORS=${AUTHORS:-10}
 chat=$build/git-chat
-gen=$build/tests/bench_bench_hook
+gen=$build/tests/bench_hook
 [ -x "$chat" ] && [ -x "$gen" ] || {
 	echo "build first: cmake -S . -B build && make -C build (missing $chat or $gen)" >&2
 	exit 1
