@@ -611,3 +611,40 @@ Test(order_store, an_empty_room)
 	gitchat_conversation_free(conv);
 	store_free(&s);
 }
+
+/* The merger reads commits through the object database's backends, not
+ * git_odb_read: a room read whole must not fill libgit2's object cache
+ * (up to 256 MiB of commits read once, docs/benchmarks.md). If a libgit2
+ * built another way made message/objects.c fall back to git_odb_read, the
+ * result would still be right, only slower and larger: this is the test
+ * that notices. */
+Test(order_store, a_whole_room_is_read_past_libgit2s_object_cache)
+{
+	r_store s = store_new();
+	t_order_author au[3];
+	int count = 150;
+	t_order_node *n = calloc((size_t)count, sizeof(*n));
+	t_rng r = { 4242 };
+	gitchat_conversation *conv;
+	gitchat_conversation_stats st;
+	gitchat_store *fresh;
+	ssize_t before = 0, after = 0, max = 0;
+
+	t_order_authors(au, 3);
+	t_order_random_dag(n, count, 3, &r);
+	write_dag(n, count, au, s.repo);
+	fresh = reopen(&s);
+	cr_assert_eq(git_libgit2_opts(GIT_OPT_GET_CACHED_MEMORY, &before, &max), 0);
+	conv = t_order_load(fresh, ROOM, GITCHAT_CONVERSATION_NO_INDEX, &st);
+	cr_assert_eq(st.commits_read, (size_t)count);
+	cr_assert_eq(git_libgit2_opts(GIT_OPT_GET_CACHED_MEMORY, &after, &max), 0);
+	/* 150 signed commits are about 100 KB; a few tips may be peeled. */
+	cr_assert_lt(after - before, 8 * 1024,
+	             "reading the room cached %zd bytes in libgit2's object cache",
+	             after - before);
+	gitchat_conversation_free(conv);
+	gitchat_store_free(fresh);
+	t_order_authors_free(au, 3);
+	free(n);
+	store_free(&s);
+}
