@@ -2,9 +2,10 @@
  * Conversation features: edit, redact, react and reply, as the commands
  * write them and as every renderer shows them; and what happens when
  * someone tries to edit or redact another's message (nothing, and verify
- * warns).
+ * warns), or a deleted one (refused).
  */
 #include "testgolden.h"
+#include "testchat.h"
 
 #define ROOM "features"
 
@@ -126,7 +127,7 @@ Test(edit_redact_react, redact_hides_the_text_everywhere)
 
 	free(t_act_at(f.store, "redact", f.alice, "Alice", T_GOLDEN_T0 + 120, f.m1, NULL));
 	/* An edit after the redaction does not bring the text back. `git chat
-	 * edit` refuses to write one (test_notices.c); another client may. */
+	 * edit` refuses to write one (see below); another client may. */
 	send_raw(f.store, f.alice, GITCHAT_MESSAGE_EDIT, f.m1, "resurrected", T_GOLDEN_T0 + 180);
 	json = log_json(&f);
 	line = json_line(json, f.m1);
@@ -261,4 +262,52 @@ Test(edit_redact_react, foreign_edit_and_redaction_are_ignored_and_reported)
 	t_run_free(&r);
 	free(before); free(after); free(before_html); free(after_html); free(page);
 	teardown(&f);
+}
+
+Test(edit_redact_react, redact_or_edit_of_a_deleted_message_is_refused)
+{
+	const char *dir = t_scratch();
+	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
+	char *id = t_send(store, key, "general", "regrettable"), *snap, short_id[9];
+	t_run r;
+
+	snprintf(short_id, sizeof(short_id), "%.8s", id);
+	/* Editing, then redacting, a live message works. */
+	r = t_chatv(store, "edit", "--key", key, id, "still regrettable");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	r = t_chatv(store, "redact", "--key", key, id);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+
+	snap = t_snapshot(store);
+	r = t_chatv(store, "redact", "--key", key, id);
+	cr_assert_eq(r.status, 128, "%d %s", r.status, r.err);
+	cr_assert_str_eq(r.out, "");
+	cr_assert_str_eq(r.err, t_fmt("fatal: message %s is already deleted; nothing to do\n",
+	                              short_id));
+	t_run_free(&r);
+	r = t_chatv(store, "edit", "--key", key, "-m", "hidden anyway", short_id);
+	cr_assert_eq(r.status, 128, "%d %s", r.status, r.err);
+	cr_assert_str_eq(r.out, "");
+	cr_assert_str_eq(r.err, t_fmt("fatal: message %s was deleted; an edit would not be "
+	                              "shown\n", short_id));
+	t_run_free(&r);
+	cr_assert_str_eq(t_snapshot(store), snap, "a refused command wrote something");
+
+	/* The reader still shows the deletion, not the edit. */
+	r = t_chatv(store, "log", "--format=json");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.out, "\"redacted\":true");
+	cr_assert_eq(strstr(r.out, "hidden anyway"), NULL, "%s", r.out);
+	t_run_free(&r);
+
+	/* Another message of the room is not affected. */
+	char *other = t_send(store, key, "general", "fine");
+	r = t_chatv(store, "edit", "--key", key, other, "fine, edited");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	r = t_chatv(store, "redact", "--key", key, other);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
 }

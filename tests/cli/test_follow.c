@@ -1,7 +1,7 @@
 /*
  * `git chat follow`: the last messages first, then new ones as they arrive,
- * changes to shown messages shown again, and a clean exit on SIGINT and
- * SIGTERM.
+ * changes to shown messages shown again (marked as updates), a room with no
+ * messages yet waited for, and a clean exit on SIGINT and SIGTERM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -228,3 +228,87 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 }
 # endif
 #endif
+
+Test(follow, follow_waits_for_a_new_room)
+{
+	const char *dir = t_scratch();
+	char *key, *store = t_two_rooms(dir, &key);
+	/* follow a room nobody wrote in, and write in it a moment later */
+	t_run r = t_sh("(sleep 1.5; GIT_DIR='%s' '%s' send --key '%s' -r genral -m 'first words' "
+	               ">/dev/null) & GIT_DIR='%s' timeout --preserve-status -s INT 5 '%s' follow "
+	               "--interval 0.2 --color=never -r genral; s=$?; wait; exit $s",
+	               store, GITCHAT_BIN, key, store, GITCHAT_BIN);
+
+	cr_assert_eq(r.status, 0, "follow ended with %d: %s", r.status, r.err);
+	t_assert_contains(r.out, "first words");
+	t_assert_contains(r.err, "room 'genral' has no messages yet; waiting");
+	t_assert_contains(r.err, "general, random");
+	{
+		/* Once, not at every look (a sanitizer build may add its own lines). */
+		const char *once = strstr(r.err, "has no messages yet");
+		cr_assert_eq(strstr(once + 1, "has no messages yet"), NULL, "%s", r.err);
+	}
+	t_run_free(&r);
+}
+
+/* follow for a few seconds while `later` (a shell command) runs after 1.5 s. */
+static t_run follow_while(const char *store, const char *args, const char *later)
+{
+	return t_sh("(sleep 1.5; %s) & GIT_DIR='%s' timeout --preserve-status -s INT 5 '%s' "
+	            "follow --interval 0.2 --color=never --no-mark-read %s; s=$?; wait; exit $s",
+	            later, store, GITCHAT_BIN, args);
+}
+
+Test(follow, follow_marks_a_message_shown_again_as_an_update)
+{
+	const char *dir = t_scratch();
+	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
+	char *first = t_send(store, key, "general", "first words");
+	char *later;
+	const char *line;
+	t_run r;
+
+	free(t_send(store, key, "general", "second words"));
+	later = t_fmt("GIT_DIR='%s' '%s' react --key '%s' %s +1 >/dev/null; "
+	              "GIT_DIR='%s' '%s' send --key '%s' -m 'third words' >/dev/null",
+	              store, GITCHAT_BIN, key, first, store, GITCHAT_BIN, key);
+
+	r = follow_while(store, "", later);
+	cr_assert_eq(r.status, 0, "follow ended with %d: %s", r.status, r.err);
+	/* first, second, first again (updated), third: only the re-shown one
+	 * is marked, on its header line. */
+	cr_assert_eq(t_count(r.out, "first words"), 2, "%s", r.out);
+	cr_assert_eq(t_count(r.out, "(updated)"), 1, "%s", r.out);
+	line = strstr(r.out, "(updated) ");
+	cr_assert(line && (line == r.out || line[-1] == '\n'), "%s", r.out);
+	cr_assert(!strncmp(strchr(line, '\n') + 1, "  first words\n", 14), "%s", r.out);
+	t_assert_contains(line, t_fmt("%.8s", first));
+	cr_assert(strstr(r.out, "second words") < line, "%s", r.out);
+	cr_assert(strstr(r.out, "third words") > line, "%s", r.out);
+	t_run_free(&r);
+
+	later = t_fmt("GIT_DIR='%s' '%s' edit --key '%s' %s 'first words, edited' >/dev/null",
+	              store, GITCHAT_BIN, key, first);
+	r = follow_while(store, "--format=json -n 1", later);
+	cr_assert_eq(r.status, 0, "follow ended with %d: %s", r.status, r.err);
+	cr_assert_eq(t_count_lines(r.out), 2, "%s", r.out);
+	line = strchr(r.out, '\n') + 1;
+	/* The start: "update": false; the edited message: true. */
+	cr_assert(strstr(r.out, "third words") < line, "%s", r.out);
+	cr_assert(strstr(r.out, ",\"update\":false}\n") == line - 17, "%s", r.out);
+	t_assert_contains(line, t_fmt("{\"id\":\"%s\"", first));
+	t_assert_contains(line, "first words, edited");
+	cr_assert(!strcmp(line + strlen(line) - 16, ",\"update\":true}\n"), "%s", line);
+	t_run_free(&r);
+
+	/* Documented. */
+	r = t_chatv(store, "follow", "--help");
+	t_assert_contains(r.out, "(updated)");
+	t_assert_contains(r.out, "\"update\": true");
+	t_run_free(&r);
+	{
+		char *doc = t_read_file(GITCHAT_SOURCE_DIR "/docs/reading.md", NULL);
+		t_assert_contains(doc, "\"update\"");
+		free(doc);
+	}
+}

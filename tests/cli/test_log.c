@@ -71,7 +71,7 @@ Test(log, json_and_text_byte_for_byte)
 	cr_assert_str_eq(r.out, "");
 	t_run_free(&r);
 	/* A room with no log is an error that names the rooms there are
-	 * (a misspelt room used to print nothing); tests/cli/test_usage.c has more. */
+	 * (a misspelt room used to print nothing); tests/cli/test_readers.c has more. */
 	{
 		const char *args[] = { "log", "-r", "empty", NULL };
 		r = t_chat(store, NULL, args);

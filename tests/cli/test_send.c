@@ -1,7 +1,7 @@
 /*
  * `git chat send`: what it writes is a commit stock git verifies and fsck
  * accepts; its parents follow DESIGN.md; --reply, dates, the default room
- * and store discovery work as for git.
+ * and store discovery work as for git; a new room is noted.
  */
 #include <libgen.h>
 #include <stdio.h>
@@ -588,4 +588,58 @@ Test(send, remembered_ancestors_are_only_a_cache)
 				t_run_free(&r);
 			}
 	}
+}
+
+Test(send, send_notes_a_new_room)
+{
+	const char *dir = t_scratch();
+	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
+	t_run r;
+
+	/* The first room of a store is new too. */
+	r = t_chatv(store, "send", "--key", key, "-r", "general", "-m", "hello");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "note: 'general' is a new room (the first in this store)\n");
+	t_run_free(&r);
+	free(t_send(store, key, "dev", "code"));
+
+	/* A room that exists: nothing said. */
+	r = t_chatv(store, "send", "--key", key, "-r", "general", "-m", "again");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	t_run_free(&r);
+
+	/* A typo: sent all the same, and said, with the rooms there are. */
+	r = t_chatv(store, "send", "--key", key, "-r", "genral", "-m", "oops");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(strlen(r.out), 41, "%s", r.out);
+	cr_assert_str_eq(r.err, "note: 'genral' is a new room (rooms here: dev, general)\n");
+	t_run_free(&r);
+	r = t_chatv(store, "log", "-r", "genral");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.out, "oops");
+	t_run_free(&r);
+	/* Once: the room exists now. */
+	r = t_chatv(store, "send", "--key", key, "-r", "genral", "-m", "oops again");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.err, "");
+	t_run_free(&r);
+
+	/* A room that only a remote's copy has is not new. */
+	{
+		char *b = t_store(dir, "b");
+		r = t_chatv(b, "sync", "-q", store);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		t_run_free(&r);
+		r = t_chatv(b, "send", "--key", key, "-r", "dev", "-m", "from b");
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cr_assert_str_eq(r.err, "");
+		t_run_free(&r);
+	}
+
+	/* A failed send says nothing about rooms. */
+	r = t_chatv(store, "send", "--key", t_path(dir, "no-such-key"), "-r", "other", "-m", "x");
+	cr_assert_eq(r.status, 128);
+	cr_assert_eq(strstr(r.err, "new room"), NULL, "%s", r.err);
+	t_run_free(&r);
 }

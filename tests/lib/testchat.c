@@ -126,6 +126,15 @@ char *t_send(const char *store, const char *key, const char *room, const char *t
 	return t_send_env(store, key, room, text, NULL);
 }
 
+char *t_two_rooms(const char *dir, char **key)
+{
+	char *store = t_store(dir, "store");
+	*key = t_keygen(dir, "k", 1);
+	free(t_send(store, *key, "general", "hello"));
+	free(t_send(store, *key, "random", "elsewhere"));
+	return store;
+}
+
 char *t_key_hex(const char *key)
 {
 	gitchat_key *k = NULL;
