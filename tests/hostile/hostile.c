@@ -156,18 +156,6 @@ char *hx_commit(const char *store, const char *key, const hx_spec *s)
 	return id;
 }
 
-char *hx_cat(const char *store, const char *id)
-{
-	t_run r = t_sh("git --git-dir='%s' cat-file -p %s", store, id);
-	char *out;
-
-	cr_assert_eq(r.status, 0, "cat-file %s: %s", id, r.err);
-	out = r.out;
-	r.out = NULL;
-	t_run_free(&r);
-	return t_keep(out);
-}
-
 /* reason: one substring, or several separated by '|' (any of them). */
 static int has_reason(const char *err, const char *reason)
 {

@@ -61,8 +61,6 @@ char *hx_write(const char *store, const char *data, size_t len, git_object_t typ
 /* payload -> signature -> object -> written into `store`: the id. Each
  * "@NUL@" in the payload becomes a NUL byte first. key NULL: unsigned. */
 char *hx_commit(const char *store, const char *key, const hx_spec *s);
-/* The raw bytes of an object (git cat-file). */
-char *hx_cat(const char *store, const char *id);
 
 /* Pushes `refspec` from mallory's store to the server through git daemon. */
 t_run hx_push(const hx_world *w, const char *refspec);
