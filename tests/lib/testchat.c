@@ -1,5 +1,7 @@
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pty.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -449,7 +451,7 @@ char *t_chat_pty(const char *store, const char *const *env, const char *const *a
 	gitchat_buf out = GITCHAT_BUF_INIT;
 	struct winsize ws = { 24, 100, 0, 0 };
 	char buf[4096];
-	int master, st;
+	int master, slave, st, exited = 0;
 	pid_t pid = forkpty(&master, NULL, NULL, &ws);
 
 	cr_assert(pid >= 0, "forkpty: %s", strerror(errno));
@@ -473,16 +475,39 @@ char *t_chat_pty(const char *store, const char *const *env, const char *const *a
 		execv(GITCHAT_BIN, (char *const *)argv);
 		_exit(127);
 	}
+	/* Keep the terminal's other side open here: when the last process on
+	 * it exits, Linux may answer the master's read with EIO while output is
+	 * still in the tty's buffers, so "read until EIO" loses the end of the
+	 * output now and then. Read until the child has exited and the terminal
+	 * has stayed quiet for a moment instead. */
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	cr_assert(slave >= 0, "open %s: %s", ptsname(master), strerror(errno));
 	for (;;) {
-		ssize_t r = read(master, buf, sizeof(buf));
+		struct pollfd pfd = { master, POLLIN, 0 };
+		int ready = poll(&pfd, 1, exited ? 200 : 50);
+		ssize_t r;
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		cr_assert(ready >= 0, "poll: %s", strerror(errno));
+		if (ready == 0) {
+			if (exited)
+				break;
+			if (waitpid(pid, &st, WNOHANG) == pid)
+				exited = 1;
+			continue;
+		}
+		r = read(master, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			break;   /* EIO once every process on the terminal has gone */
+			break;
 		gitchat_buf_put(&out, buf, (size_t)r);
 	}
+	close(slave);
 	close(master);
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	if (!exited)
+		cr_assert_eq(waitpid(pid, &st, 0), pid);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return out.ptr ? out.ptr : strdup("");
 }
