@@ -427,23 +427,32 @@ int gitchat_pubkey_cmp(const gitchat_pubkey *a, const gitchat_pubkey *b)
 	return memcmp(a->bytes, b->bytes, GITCHAT_PUBKEY_SIZE);
 }
 
+int gitchat_pubkey_parse_line(gitchat_pubkey *out, const char *data, size_t len)
+{
+	size_t tlen = strlen(GITCHAT_SSH_ED25519) + 1, n = 0, bloblen;
+	unsigned char blob[128];
+	const char *b64 = data + tlen;
+
+	if (len <= tlen || memcmp(data, GITCHAT_SSH_ED25519 " ", tlen) != 0)
+		return GITCHAT_EINVALID;
+	while (n < len - tlen && !memchr(" \t\r\n", b64[n], 5))   /* the NUL ends it too */
+		n++;
+	if (n == 0 ||
+	    gitchat_base64_decode(blob, sizeof(blob), &bloblen, b64, n, GITCHAT_BASE64_PADDED) < 0 ||
+	    gitchat_pubkey_parse_blob(out, blob, bloblen) < 0)
+		return GITCHAT_EINVALID;
+	return 0;
+}
+
 int gitchat_pubkey_load(gitchat_pubkey *out, const char *keypath)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
-	unsigned char blob[128];
-	size_t bloblen, n;
-	const char *b64;
 	int error;
 
 	if ((error = gitchat_buf_printf(&path, "%s.pub", keypath)) < 0 ||
 	    (error = gitchat_fs_read(&data, path.ptr, 16 * 1024)) < 0)
 		goto done;
-	b64 = data.ptr + strlen(GITCHAT_SSH_ED25519) + 1;
-	if (data.size <= strlen(GITCHAT_SSH_ED25519) + 1 ||
-	    memcmp(data.ptr, GITCHAT_SSH_ED25519 " ", strlen(GITCHAT_SSH_ED25519) + 1) != 0 ||
-	    (n = strcspn(b64, " \t\r\n")) == 0 ||
-	    gitchat_base64_decode(blob, sizeof(blob), &bloblen, b64, n, GITCHAT_BASE64_PADDED) < 0 ||
-	    gitchat_pubkey_parse_blob(out, blob, bloblen) < 0) {
+	if (gitchat_pubkey_parse_line(out, data.ptr, data.size) < 0) {
 		error = gitchat_error_set(GITCHAT_EINVALID,
 			"'%s' is not an ed25519 public key line", path.ptr);
 		goto done;

@@ -247,6 +247,41 @@ fail:
 	return error;
 }
 
+/* Opens an index held in malloc'd memory, which it takes (and frees, also
+ * on failure). */
+static int open_owned(gitchat_index **out, unsigned char *data, size_t len,
+                      const gitchat_limits *limits)
+{
+	gitchat_index *ix = calloc(1, sizeof(*ix));
+	int error;
+
+	*out = NULL;
+	if (!ix) {
+		free(data);
+		return gitchat_error_oom();
+	}
+	ix->data = data;           /* not mapped: ix_dispose frees it */
+	ix->size = len;
+	if ((error = parse_header(ix, limits)) < 0) {
+		ix_dispose(ix);
+		return error;
+	}
+	*out = ix;
+	return 0;
+}
+
+int gitchat_index_open_bytes(gitchat_index **out, const void *data, size_t len,
+                             const gitchat_limits *limits)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	*out = NULL;
+	if (!copy)
+		return gitchat_error_oom();
+	memcpy(copy, data, len);
+	return open_owned(out, copy, len, limits);
+}
+
 int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limits *limits)
 {
 	int fd, error;
@@ -1013,16 +1048,10 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 		}
 		gitchat_buf_clear(&tmp);
 	} else {
-		gitchat_index *ix = calloc(1, sizeof(*ix));
-		if (!ix)
+		size_t len = mem.size;
+		if ((error = open_owned(out, (unsigned char *)gitchat_buf_detach(&mem), len,
+		                        limits)) < 0)
 			goto done;
-		ix->size = mem.size;
-		ix->data = (const unsigned char *)gitchat_buf_detach(&mem);
-		if ((error = parse_header(ix, limits)) < 0) {
-			ix_dispose(ix);
-			goto done;
-		}
-		*out = ix;
 	}
 	error = 0;
 done:

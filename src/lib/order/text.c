@@ -297,20 +297,29 @@ void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
 		return;
 	if (fstat(fd, &st) == 0 && st.st_size >= TEXT_HEADER &&
 	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
-		if (memcmp(p, TEXT_MAGIC, 8) == 0 &&
-		    memcmp((unsigned char *)p + 8, id, GITCHAT_TEXT_ID_SIZE) == 0) {
-			r->data = p;
-			r->size = (size_t)st.st_size;
-		} else {
+		gitchat_text_open_bytes(r, p, (size_t)st.st_size, id);
+		if (r->data)
+			r->mapped = 1;
+		else
 			munmap(p, (size_t)st.st_size);
-		}
 	}
 	close(fd);
 }
 
+void gitchat_text_open_bytes(gitchat_text_reader *r, const void *data, size_t size,
+                             const unsigned char id[GITCHAT_TEXT_ID_SIZE])
+{
+	memset(r, 0, sizeof(*r));
+	if (size >= TEXT_HEADER && memcmp(data, TEXT_MAGIC, 8) == 0 &&
+	    memcmp((const unsigned char *)data + 8, id, GITCHAT_TEXT_ID_SIZE) == 0) {
+		r->data = data;
+		r->size = size;
+	}
+}
+
 void gitchat_text_close(gitchat_text_reader *r)
 {
-	if (r->data)
+	if (r->data && r->mapped)
 		munmap((void *)r->data, r->size);
 	memset(r, 0, sizeof(*r));
 }
@@ -347,7 +356,7 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 		return GITCHAT_ENOTFOUND;
 	/* Sequential reads of a large room would keep the whole file resident:
 	 * give the pages back now and then (they stay in the page cache). */
-	if ((r->touched += len) >= RELEASE_AT) {
+	if (r->mapped && (r->touched += len) >= RELEASE_AT) {
 		madvise((void *)r->data, r->size, MADV_DONTNEED);
 		r->touched = 0;
 	}

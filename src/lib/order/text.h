@@ -77,12 +77,18 @@ typedef struct {
 	const unsigned char *data;
 	size_t size;
 	size_t touched;            /* bytes read since the pages were last given back */
+	int mapped;                /* data is the file, mapped (else the caller's) */
 } gitchat_text_reader;
 
 /* Maps the cache `id` if it is there and carries it; otherwise leaves the
  * reader empty (every message then comes from git). */
 void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
                        const unsigned char id[GITCHAT_TEXT_ID_SIZE]);
+/* The same over the contents of a cache in memory, which the caller keeps
+ * until the reader is closed: the one reader of the format, for the fuzzer
+ * (tests/fuzz/fuzz_textcache.c). */
+void gitchat_text_open_bytes(gitchat_text_reader *r, const void *data, size_t size,
+                             const unsigned char id[GITCHAT_TEXT_ID_SIZE]);
 void gitchat_text_close(gitchat_text_reader *r);
 
 /* Builds message `id` from its record at `slot`; the caller gives what the

@@ -38,6 +38,11 @@ int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
  * results concern objects that may yet be thrown away with the push. */
 int gitchat_verify_cache_open_memory(gitchat_verify_cache **out,
                                      const gitchat_limits *limits);
+/* A memory-only cache whose room `room` starts from the bytes of a room
+ * file (copied): the one reader of the format, for tests and the fuzzer
+ * (tests/fuzz/fuzz_vcache.c). */
+int gitchat_verify_cache_open_bytes(gitchat_verify_cache **out, const gitchat_limits *limits,
+                                    const char *room, const void *data, size_t len);
 void gitchat_verify_cache_free(gitchat_verify_cache *cache);
 
 gitchat_vstate gitchat_verify_cache_get(gitchat_verify_cache *cache, const char *room,
