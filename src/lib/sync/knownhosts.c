@@ -27,21 +27,31 @@
 
 #define KNOWN_HOSTS_MAX (16u << 20)
 
+/* '*' and '?' wildcards, as OpenSSH's match_pattern, without its
+ * recursion: on a mismatch only the last '*' takes one more character, so
+ * a line of many stars costs O(pattern * name), not an exponential walk. */
 static int wildmatch(const char *pat, size_t plen, const char *s)
 {
-	size_t i = 0;
+	size_t i = 0, star = 0;
+	const char *mark = NULL;
 
-	for (; i < plen; i++, s++) {
-		if (pat[i] == '*') {
-			for (; *s; s++)
-				if (wildmatch(pat + i + 1, plen - i - 1, s))
-					return 1;
-			return wildmatch(pat + i + 1, plen - i - 1, s);
-		}
-		if (!*s || (pat[i] != '?' && pat[i] != *s))
+	while (*s) {
+		if (i < plen && pat[i] == '*') {
+			star = ++i;
+			mark = s;
+		} else if (i < plen && (pat[i] == '?' || pat[i] == *s)) {
+			i++;
+			s++;
+		} else if (mark) {
+			i = star;
+			s = ++mark;
+		} else {
 			return 0;
+		}
 	}
-	return *s == '\0';
+	while (i < plen && pat[i] == '*')
+		i++;
+	return i == plen;
 }
 
 static int hashed_match(const char *field, size_t n, const char *name)
