@@ -128,11 +128,15 @@ static int styled(gitchat_buf *out, const gitchat_text_renderer *r, unsigned sty
 int gitchat_text_render_rule(gitchat_buf *out, gitchat_text_renderer *r, const char *label)
 {
 	gitchat_buf line = GITCHAT_BUF_INIT;
-	size_t w = 3 + gitchat_display_width(label, strlen(label)) + 1;
+	size_t w = 0;
 	int error;
 
-	error = gitchat_buf_puts(&line, "── ") < 0 || gitchat_buf_puts(&line, label) < 0 ||
+	/* The label is the caller's, and written like every other string: its
+	 * control characters escaped, never raw. */
+	error = gitchat_buf_puts(&line, "── ") < 0 ||
+	        gitchat_ansi_put_safe(&line, label, strlen(label), 0, 0, &w) < 0 ||
 	        gitchat_buf_putc(&line, ' ') < 0 ? GITCHAT_ENOMEM : 0;
+	w += 3 + 1;
 	for (; !error && w < r->opts.width && w < 80; w++)
 		error = gitchat_buf_puts(&line, "─");
 	if (!error)
