@@ -28,7 +28,7 @@ printf '%-14s %10s %8s %8s %7s\n' target execs cov ft crashes
 for t in "$@"; do
 	work="$build/work/$t"
 	crashes="$build/crashes/$t"
-	rm -rf "$work"
+	rm -rf "$work" "$crashes"
 	mkdir -p "$work" "$crashes"
 	cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
 	[ -d tests/fuzz/regressions/"$t" ] && cp tests/fuzz/regressions/"$t"/* "$work"/
