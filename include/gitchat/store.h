@@ -58,8 +58,23 @@ typedef struct {
 GITCHAT_EXTERN(int) gitchat_chatref_parse(gitchat_chatref *out, const char *refname);
 
 /* Validates a room name (DESIGN.md "Names"): 1-64 of a-z 0-9 . _ -,
- * starting with a letter or digit, no "..", not ending in ".lock" or ".". */
+ * starting with a letter or digit, no "..", not ending in ".lock" or ".";
+ * or one of the special rooms ("Special rooms"): `_identity`, or `_` and
+ * 24 lowercase hex digits (a private room). */
 GITCHAT_EXTERN(int) gitchat_room_validate(const char *room);
+
+/* What a room name names. The special rooms are made by git-chat, never
+ * typed as new names by a user: a command that would start one from a
+ * user's -r refuses (the caller checks: the library cannot tell a user's
+ * name from its own). GITCHAT_ROOM_INVALID: a '_' name of neither form. */
+typedef enum {
+	GITCHAT_ROOM_PUBLIC = 0,
+	GITCHAT_ROOM_IDENTITY,
+	GITCHAT_ROOM_PRIVATE,
+	GITCHAT_ROOM_INVALID
+} gitchat_room_t;
+
+GITCHAT_EXTERN(gitchat_room_t) gitchat_room_type(const char *room);
 
 #ifdef __cplusplus
 }

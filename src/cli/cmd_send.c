@@ -30,6 +30,25 @@ const cli_usage usage_send = {
 	NULL
 };
 
+/* DESIGN.md "Special rooms": git-chat makes them, a user's -r never
+ * starts one, and `_identity` holds profiles and links, not messages. */
+static int special_room_check(const char *room, int is_new)
+{
+	switch (gitchat_room_type(room)) {
+	case GITCHAT_ROOM_IDENTITY:
+		return cli_fatal("'_identity' holds profiles and device links, not messages; "
+		                 "'git chat profile' and 'git chat device' write there");
+	case GITCHAT_ROOM_PRIVATE:
+		if (is_new)
+			return cli_fatal("no private room '%s' in this store; 'git chat sync' fetches "
+			                 "the rooms you are a member of, and 'git chat rooms' lists them",
+			                 room);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 int cmd_send(int argc, char **argv)
 {
 	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
@@ -111,6 +130,8 @@ int cmd_send(int argc, char **argv)
 		goto done;
 	}
 	is_new = !is_new;
+	if ((ret = special_room_check(room, is_new)) != 0)
+		goto done;
 	o.room = room;
 	o.text = text.ptr ? text.ptr : "";
 	o.text_len = text.size;

@@ -643,3 +643,29 @@ Test(send, send_notes_a_new_room)
 	cr_assert_eq(strstr(r.err, "new room"), NULL, "%s", r.err);
 	t_run_free(&r);
 }
+
+Test(send, send_never_starts_a_special_room)
+{
+	const char *dir = t_scratch();
+	char *store = t_store(dir, "store"), *key = t_keygen(dir, "k", 1);
+	const char *bad[] = { "_identity", "_0123456789abcdef01234567" };
+	const char *why[] = { "'git chat profile' and 'git chat device' write there",
+	                      "no private room '_0123456789abcdef01234567' in this store" };
+	t_run r;
+
+	for (size_t i = 0; i < 2; i++) {
+		r = t_chatv(store, "send", "--key", key, "-r", bad[i], "-m", "hello");
+		cr_assert_neq(r.status, 0, "%s accepted", bad[i]);
+		t_assert_contains(r.err, why[i]);
+		t_run_free(&r);
+	}
+	/* Nothing written: no ref, so no room. */
+	r = t_sh("git -C '%s' for-each-ref refs/chat | wc -l", store);
+	cr_assert_str_eq(r.out, "0\n");
+	t_run_free(&r);
+	/* Any other '_' name is not a room name at all. */
+	r = t_chatv(store, "send", "--key", key, "-r", "_x", "-m", "hello");
+	cr_assert_neq(r.status, 0);
+	t_assert_contains(r.err, "only git-chat's own rooms");
+	t_run_free(&r);
+}

@@ -15,7 +15,8 @@ Test(names, valid_rooms)
 	memset(max, 'z', 64);
 	max[64] = '\0';
 	const char *ok[] = { "general", "a", "0", "9lives", "a-b_c.d", "x.y.z", "lock", "a.locks",
-	                     "dev-2025", "a_", "a-", max };
+	                     "dev-2025", "a_", "a-", max, "_identity",
+	                     "_0123456789abcdef01234567" };
 	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++)
 		cr_assert_eq(gitchat_room_validate(ok[i]), 0, "'%s': %s", ok[i],
 		             gitchat_error_last()->message);
@@ -28,6 +29,9 @@ Test(names, invalid_rooms)
 	over[65] = '\0';
 	const char *bad[] = { NULL, "", over, "../x", "a..b", "..", ".", "x.lock", "a.b.lock", "x.",
 	                      "General", "has space", "a/b", "/", "-x", "_x", ".x", "tab\t",
+	                      "_", "_identit", "_identity2", "_Identity", "_0123456789ABCDEF01234567",
+	                      "_0123456789abcdef0123456", "_0123456789abcdef012345678",
+	                      "_0123456789abcdef0123456g", "__identity",
 	                      "new\nline", "caf\xc3\xa9", "a*", "a~b", "a^b", "a:b", "a?b", "a[b",
 	                      "a\\b", "@", "a@{b" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
@@ -37,6 +41,19 @@ Test(names, invalid_rooms)
 		cr_assert_eq(gitchat_error_last()->code, GITCHAT_EINVALID);
 		t_assert_contains(gitchat_error_last()->message, "room");
 	}
+}
+
+Test(names, special_rooms)
+{
+	cr_assert_eq(gitchat_room_type("general"), GITCHAT_ROOM_PUBLIC);
+	cr_assert_eq(gitchat_room_type("a_"), GITCHAT_ROOM_PUBLIC);
+	cr_assert_eq(gitchat_room_type("_identity"), GITCHAT_ROOM_IDENTITY);
+	cr_assert_eq(gitchat_room_type("_0123456789abcdef01234567"), GITCHAT_ROOM_PRIVATE);
+	cr_assert_eq(gitchat_room_type("_0123456789ABCDEF01234567"), GITCHAT_ROOM_INVALID);
+	cr_assert_eq(gitchat_room_type("_x"), GITCHAT_ROOM_INVALID);
+	gitchat_error_clear();
+	cr_assert_eq(gitchat_room_validate("_x"), GITCHAT_EINVALID);
+	t_assert_contains(gitchat_error_last()->message, "only git-chat's own rooms");
 }
 
 Test(names, pubkey_hex_and_fingerprint_match_sshkeygen)

@@ -9,9 +9,5 @@
 /* string("ssh-ed25519") string(pk32) */
 int gitchat_pubkey_blob(gitchat_buf *out, const gitchat_pubkey *pk);
 int gitchat_pubkey_parse_blob(gitchat_pubkey *out, const unsigned char *blob, size_t len);
-/* Reads the key of a .pub line "ssh-ed25519 AAAA...[ comment]" (len
- * bytes; what follows the base64 is not read). GITCHAT_EINVALID, without
- * a message (the caller says which file), when it is not one. */
-int gitchat_pubkey_parse_line(gitchat_pubkey *out, const char *data, size_t len);
 
 #endif

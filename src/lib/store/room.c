@@ -31,6 +31,30 @@ static void describe_char(char out[16], const char *s)
 	}
 }
 
+#define PRIVATE_HEX 24
+
+static int lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* The special rooms of DESIGN.md: `_identity`, and `_` + 24 lowercase hex
+ * (a private room). No other name may begin with '_', so a user's room can
+ * never pass for one, and one spelling names each. */
+gitchat_room_t gitchat_room_type(const char *room)
+{
+	if (!room || room[0] != '_')
+		return GITCHAT_ROOM_PUBLIC;
+	if (!strcmp(room, "_identity"))
+		return GITCHAT_ROOM_IDENTITY;
+	if (strlen(room) == 1 + PRIVATE_HEX && lower_hex(room + 1, PRIVATE_HEX))
+		return GITCHAT_ROOM_PRIVATE;
+	return GITCHAT_ROOM_INVALID;
+}
+
 int gitchat_room_validate(const char *room)
 {
 	char ch[16];
@@ -56,7 +80,12 @@ int gitchat_room_validate(const char *room)
 				"use only a-z 0-9 . _ - (lower case)", room, ch, pos);
 		}
 	}
-	if (!((room[0] >= 'a' && room[0] <= 'z') || (room[0] >= '0' && room[0] <= '9')))
+	if (room[0] == '_' && gitchat_room_type(room) == GITCHAT_ROOM_INVALID)
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"room name '%s' begins with '_', which only git-chat's own rooms do "
+			"(_identity, and '_' with 24 hex digits for a private room); "
+			"a room name must start with a letter or a digit", room);
+	if (!((room[0] >= 'a' && room[0] <= 'z') || (room[0] >= '0' && room[0] <= '9') || room[0] == '_'))
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"room name '%s' must start with a letter or a digit", room);
 	if (strstr(room, ".."))
