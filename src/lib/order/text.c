@@ -204,7 +204,9 @@ uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitch
 	uint64_t sum;
 	uint32_t slot;
 
-	if (w->failed || w->fd < 0)
+	/* A message with files is read from git, which has its chat-file
+	 * headers (rare enough not to need a place here). */
+	if (w->failed || w->fd < 0 || c->file_count)
 		return 0;
 	flags |= c->has_reply ? F_REPLY : 0;
 	flags |= memcmp(c->tree.id, empty_tree.id, GIT_OID_RAWSZ) == 0 ? 0 : F_TREE;
@@ -335,7 +337,7 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 	                                            !!(flags & F_TARGET)) +
 	       gitchat_le16(p + 50) + gitchat_le16(p + 52) + (size_t)gitchat_le32(p + 56);
 	if (len != need || len > r->size - off || memcmp(p + 16, id->id, GIT_OID_RAWSZ) != 0 ||
-	    p[49] > GITCHAT_MESSAGE_REACT)
+	    p[49] > GITCHAT_MESSAGE_REACT || (flags & F_TREE))
 		return GITCHAT_ENOTFOUND;
 	crypto_shorthash((unsigned char *)&sum, p + 16, len - 16, sum_key);
 	if (memcmp(&sum, p + 8, 8) != 0)
