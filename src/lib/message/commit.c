@@ -385,11 +385,13 @@ static int check_tree(git_repository *repo, const gitchat_commit *c)
 	if (git_oid_equal(&c->tree, &empty))
 		return c->file_count ? gitchat_error_set(GITCHAT_EVERIFY,
 			"its chat-file headers name %zu files but its tree is empty", c->file_count) : 0;
-	if (!c->file_count)
-		return gitchat_error_set(GITCHAT_EVERIFY,
-			"its tree is not empty but no chat-file header names a file");
 	if (git_tree_lookup(&tree, repo, &c->tree) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "its tree is missing or not a tree");
+	if (!c->file_count) {
+		error = gitchat_error_set(GITCHAT_EVERIFY,
+			"its tree is not empty but no chat-file header names a file");
+		goto done;
+	}
 	if (git_tree_entrycount(tree) != 1 || strcmp(git_tree_entry_name(e = git_tree_entry_byindex(tree, 0)), "files") ||
 	    git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
 		error = gitchat_error_set(GITCHAT_EVERIFY,
@@ -415,11 +417,17 @@ static int check_tree(git_repository *repo, const gitchat_commit *c)
 		size_t size;
 		git_object_t type;
 		e = git_tree_entry_byindex(sub, i);
-		if (!(n = entry_number(git_tree_entry_name(e), c->file_count)) ||
-		    (i && !strcmp(git_tree_entry_name(git_tree_entry_byindex(sub, i - 1)),
-		                  git_tree_entry_name(e)))) {
+		if (!(n = entry_number(git_tree_entry_name(e), c->file_count))) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
 				"its folder 'files' holds an entry not named 1 to %zu", c->file_count);
+			goto done;
+		}
+		/* Git's tree order (byte order for files), each name once, as
+		 * git fsck wants it: a hooked server could not hold it else. */
+		if (i && strcmp(git_tree_entry_name(git_tree_entry_byindex(sub, i - 1)),
+		                git_tree_entry_name(e)) >= 0) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its folder 'files' holds '%zu' twice or out of order", n);
 			goto done;
 		}
 		if (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB ||

@@ -25,7 +25,7 @@ int gitchat_file_name_check(const char *name, size_t len)
 
 int gitchat_file_name_quote(gitchat_buf *out, const char *name)
 {
-	return gitchat_filename_quote(out, name, strlen(name));
+	return gitchat_filename_quote(out, name, strlen(name), 64);
 }
 
 int gitchat_file_safe_name(gitchat_buf *out, const char *name, unsigned k)

@@ -15,11 +15,12 @@
 
 typedef struct {
 	int fd;
-	const char *path;
+	const char *path;     /* shown quoted: a user's path can hold anything */
 	const char *name;
 	size_t name_len;
 	uint64_t size;
 	git_oid blob;
+	gitchat_buf shown;    /* path, escaped for messages */
 } send_file;
 
 static const char *base_name(const char *path)
@@ -41,29 +42,31 @@ static int open_all(send_file *f, const gitchat_attachment *files, size_t count,
 			return gitchat_error_set(GITCHAT_EINVALID, "gitchat_send: file %zu has no path",
 			                         i + 1);
 		f[i].path = files[i].path;
+		if (gitchat_filename_quote(&f[i].shown, f[i].path, strlen(f[i].path), 0) < 0)
+			return gitchat_error_oom();
 		f[i].name = files[i].name ? files[i].name : base_name(files[i].path);
 		f[i].name_len = strlen(f[i].name);
 		/* O_NONBLOCK: a FIFO given by mistake must not hang the open. */
 		if ((f[i].fd = open(f[i].path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 			return gitchat_error_set(errno == ENOENT ? GITCHAT_ENOTFOUND : GITCHAT_EIO,
-				"cannot open '%s': %s", f[i].path, strerror(errno));
+				"cannot open '%s': %s", f[i].shown.ptr, strerror(errno));
 		if (fstat(f[i].fd, &st) < 0 || !S_ISREG(st.st_mode))
 			return gitchat_error_set(GITCHAT_EINVALID,
 				"'%s' is not a regular file; attach files, not directories or devices",
-				f[i].path);
+				f[i].shown.ptr);
 		if (gitchat_filename_check(f[i].name, f[i].name_len) < 0)
 			return gitchat_error_set(GITCHAT_EINVALID, "cannot attach '%s': %s; rename it",
-			                         f[i].path, gitchat_error_last()->message);
+			                         f[i].shown.ptr, gitchat_error_last()->message);
 		for (j = 0; j < i; j++)
 			if (f[j].name_len == f[i].name_len && !memcmp(f[j].name, f[i].name, f[i].name_len))
 				return gitchat_error_set(GITCHAT_EINVALID,
 					"'%s' and '%s' have the same name; a message holds each name once",
-					f[j].path, f[i].path);
+					f[j].shown.ptr, f[i].shown.ptr);
 		f[i].size = (uint64_t)st.st_size;
 		if (f[i].size > limits->max_file)
 			return gitchat_error_set(GITCHAT_EINVALID,
 				"'%s' is %llu bytes, over the limit of %zu per file (git config "
-				"chat.maxFileBytes); nothing was sent", f[i].path,
+				"chat.maxFileBytes); nothing was sent", f[i].shown.ptr,
 				(unsigned long long)f[i].size, limits->max_file);
 		if ((total += f[i].size) > limits->max_tree)
 			return gitchat_error_set(GITCHAT_EINVALID,
@@ -88,7 +91,7 @@ static int write_blob(send_file *f, git_odb *odb)
 	/* Blocking reads from here: it is a regular file. */
 	if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK) < 0 ||
 	    (error = git_odb_open_wstream(&s, odb, (git_object_size_t)f->size, GIT_OBJECT_BLOB)) < 0) {
-		error = gitchat_error_from_git(-1, "cannot store '%s'", f->path);
+		error = gitchat_error_from_git(-1, "cannot store '%s'", f->shown.ptr);
 		goto done;
 	}
 	while (left) {
@@ -97,12 +100,12 @@ static int write_blob(send_file *f, git_odb *odb)
 			continue;
 		if (n <= 0) {
 			error = gitchat_error_set(GITCHAT_EIO, n < 0 ? "cannot read '%s': %s"
-			                          : "'%s' became shorter while it was read%s", f->path,
+			                          : "'%s' became shorter while it was read%s", f->shown.ptr,
 			                          n < 0 ? strerror(errno) : "; send it again");
 			goto done;
 		}
 		if ((error = git_odb_stream_write(s, buf, (size_t)n)) < 0) {
-			error = gitchat_error_from_git(error, "cannot store '%s'", f->path);
+			error = gitchat_error_from_git(error, "cannot store '%s'", f->shown.ptr);
 			goto done;
 		}
 		left -= (uint64_t)n;
@@ -111,11 +114,11 @@ static int write_blob(send_file *f, git_odb *odb)
 		;
 	if (n != 0) {
 		error = gitchat_error_set(GITCHAT_EIO, "'%s' changed while it was read; send it again",
-		                          f->path);
+		                          f->shown.ptr);
 		goto done;
 	}
 	if ((error = git_odb_stream_finalize_write(&f->blob, s)) < 0)
-		error = gitchat_error_from_git(error, "cannot store '%s'", f->path);
+		error = gitchat_error_from_git(error, "cannot store '%s'", f->shown.ptr);
 done:
 	git_odb_stream_free(s);
 	free(buf);
@@ -187,9 +190,11 @@ int gitchat_send_files(git_oid *tree, gitchat_buf *headers, gitchat_store *store
 			goto done;
 		}
 done:
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		if (f[i].fd >= 0)
 			close(f[i].fd);
+		gitchat_buf_dispose(&f[i].shown);
+	}
 	git_odb_free(odb);
 	free(f);
 	return error;

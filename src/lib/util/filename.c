@@ -15,13 +15,13 @@ int gitchat_filename_cp_bad(uint32_t cp)
 	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-int gitchat_filename_quote(gitchat_buf *out, const char *name, size_t len)
+int gitchat_filename_quote(gitchat_buf *out, const char *name, size_t len, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, n;
 	uint32_t cp;
 
-	for (i = 0; i < len && i < 64; i += n) {
+	for (i = 0; i < len && (!max || i < max); i += n) {
 		n = gitchat_utf8_decode(&cp, name + i, len - i);
 		if (GITCHAT_UTF8_BAD(cp, n) || cp < 0x20 || cp == 0x7f) {
 			unsigned char b = (unsigned char)name[i];
@@ -45,7 +45,7 @@ static int name_error(const char *name, size_t len, const char *why)
 	gitchat_buf q = GITCHAT_BUF_INIT;
 	int error;
 
-	if (gitchat_filename_quote(&q, name, len) < 0)
+	if (gitchat_filename_quote(&q, name, len, 64) < 0)
 		return gitchat_error_oom();
 	error = gitchat_error_set(GITCHAT_EINVALID, "the file name '%s' %s", q.ptr ? q.ptr : "", why);
 	gitchat_buf_dispose(&q);

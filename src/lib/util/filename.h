@@ -22,8 +22,9 @@ int gitchat_filename_cp_bad(uint32_t cp);
 int gitchat_filename_check(const char *name, size_t len);
 
 /* Appends `name` to `out` escaped for a message: printable UTF-8 as it is,
- * anything else as \xNN or \u{XXXX}, cut after 64 bytes with "...". */
-int gitchat_filename_quote(gitchat_buf *out, const char *name, size_t len);
+ * anything else as \xNN or \u{XXXX}, a backslash doubled; cut after `max`
+ * bytes with "..." (0: never). Paths given by the user go through it too. */
+int gitchat_filename_quote(gitchat_buf *out, const char *name, size_t len, size_t max);
 
 /* A name to create in a directory: every byte that is not UTF-8, every
  * code point of gitchat_filename_cp_bad, '/' and '\\' become '_'; a leading
