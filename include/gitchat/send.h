@@ -42,9 +42,22 @@ typedef struct {
 	 * regular file, a valid name, each name once, chat.maxFileBytes and
 	 * chat.maxTreeBytes) before anything is written; then each is streamed
 	 * into a blob, never read whole into memory. A file that changes size
-	 * while it is read is refused. */
+	 * while it is read is refused. Not with `tree` below. */
 	const gitchat_attachment *files;
 	size_t file_count;
+	/* What the layers above a plain message add (attachments, private
+	 * rooms, profiles): more header lines, each "chat-<name> <value>"
+	 * without its newline, written in this order after chat-room and the
+	 * chat-reply/edit/redact/react line; and the tree to commit, already
+	 * written by the caller (NULL: the empty tree). The commit's validity
+	 * check judges the result, as it judges any commit. */
+	const char *const *headers;
+	size_t header_count;
+	const git_oid *tree;
+	/* The headers carry the content (a file, a profile), so the text may
+	 * be empty; the validity check still decides whether that is a valid
+	 * message. */
+	int allow_empty_text;
 } gitchat_send_options;
 
 #define GITCHAT_SEND_OPTIONS_VERSION 1
