@@ -12,15 +12,6 @@
 
 #include "testchat.h"
 
-static char *sent(t_run r)
-{
-	char *id;
-	cr_assert_eq(r.status, 0, "send failed (%d): %s", r.status, r.err);
-	id = t_strndup(r.out, 40);
-	t_run_free(&r);
-	return id;
-}
-
 /* A message with the files `names` (created in DIR/in with their names as
  * their content). */
 static char *send_files(const char *dir, const char *store, const char *key,
@@ -38,7 +29,7 @@ static char *send_files(const char *dir, const char *store, const char *key,
 		args[n++] = t_keep(p);
 	}
 	args[n] = NULL;
-	return sent(t_chat(store, NULL, args));
+	return t_sent(t_chat(store, NULL, args));
 }
 
 Test(save, never_overwrites_nor_follows_a_link)

@@ -37,16 +37,6 @@ static char *file_of(const char *dir, const char *name, size_t len, unsigned see
 	return t_keep(path);
 }
 
-static char *sent(t_run r)
-{
-	char *id;
-	cr_assert_eq(r.status, 0, "send failed (%d): %s", r.status, r.err);
-	cr_assert_eq(strlen(r.out), 41, "send printed '%s'", r.out);
-	id = t_strndup(r.out, 40);
-	t_run_free(&r);
-	return id;
-}
-
 /* The file in the store's commit equals `path`, through stock git. */
 static void git_show_gives(const char *store, const char *id, int n, const char *path)
 {
@@ -65,7 +55,7 @@ Test(send_attach, sent_and_saved_byte_identical)
 	char *out = t_path(dir, "out"), *id, *raw;
 	t_run r;
 
-	id = sent(t_chatv(store, "send", "--key", key, "-m", "three files", "--attach", bin,
+	id = t_sent(t_chatv(store, "send", "--key", key, "-m", "three files", "--attach", bin,
 	                  "-a", big, "--attach", empty));
 	raw = t_git(store, "cat-file commit %s", id);
 	t_assert_contains(raw, "\nchat-file 1 4096 blob.bin\n"
@@ -128,7 +118,7 @@ Test(send_attach, files_without_text)
 	const char *args[] = { "send", "--key", key, "--attach", f, NULL };
 	t_run r = t_chat(store, "this is not read", args);
 
-	id = sent(r);
+	id = t_sent(r);
 	no_text(store, id);
 	for (int i = 0; i < 2; i++) {   /* from git, then from the message cache */
 		r = t_chatv(store, "log", "--format=json");
@@ -138,7 +128,7 @@ Test(send_attach, files_without_text)
 		t_run_free(&r);
 	}
 	/* Text of only white space with files is a message of files alone. */
-	id = sent(t_chatv(store, "send", "--key", key, "-m", "  \n", "-a", f));
+	id = t_sent(t_chatv(store, "send", "--key", key, "-m", "  \n", "-a", f));
 	no_text(store, id);
 	/* Without files the text stays mandatory. */
 	r = t_chatv(store, "send", "--key", key, "-m", " ");
@@ -173,7 +163,7 @@ Test(send_attach, over_limit_refused_before_anything_is_written)
 	t_run_free(&r);
 	cr_assert_str_eq(t_snapshot(store), before, "a refused send wrote something");
 	/* Exactly at the limits is fine. */
-	sent(t_chatv(store, "send", "--key", key, "-m", "at the limit", "-a", small));
+	t_sent(t_chatv(store, "send", "--key", key, "-m", "at the limit", "-a", small));
 }
 
 /* What is not a file, or not a valid name, is refused before anything is
@@ -238,7 +228,7 @@ Test(send_attach, dotdot_path_is_attached_and_saved_by_its_name)
 	gitdir = t_fmt("GIT_DIR=%s", store);
 	env[0] = gitdir;
 	env[1] = NULL;
-	id = sent(t_run_argv(deep, argv, NULL, 0, env));
+	id = t_sent(t_run_argv(deep, argv, NULL, 0, env));
 	t_assert_contains(t_git(store, "cat-file commit %s", id), "\nchat-file 1 11 passwd\n");
 	r = t_chatv(store, "save", "-o", out, id);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -256,14 +246,14 @@ Test(send_attach, edit_keeps_files_redaction_hides_them)
 	char *f = file_of(dir, "report.pdf", 2048, 8), *id;
 	t_run r;
 
-	id = sent(t_chatv(store, "send", "--key", key, "-m", "draft", "-a", f));
-	sent(t_chatv(store, "edit", "--key", key, id, "final"));
+	id = t_sent(t_chatv(store, "send", "--key", key, "-m", "draft", "-a", f));
+	t_sent(t_chatv(store, "edit", "--key", key, id, "final"));
 	r = t_chatv(store, "log");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "final");
 	t_assert_contains(r.out, "[file] report.pdf (2.0 KiB)");
 	t_run_free(&r);
-	sent(t_chatv(store, "redact", "--key", key, id));
+	t_sent(t_chatv(store, "redact", "--key", key, id));
 	r = t_chatv(store, "log");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(!strstr(r.out, "report.pdf"), "a redacted message shows its file:\n%s", r.out);

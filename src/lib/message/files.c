@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/filename.h"
+#include "util/fs.h"
 
 /* Variants tried after the name itself before giving up. */
 #define SAVE_TRIES 1000
@@ -64,20 +65,6 @@ static int file_blob(git_blob **out, git_repository *repo, const gitchat_message
 	return error;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Creates the first free name among the safe name and its variants in
  * the directory `dirfd`: openat with a name holding no '/' cannot leave
  * the directory, O_EXCL never reuses an existing file, O_NOFOLLOW never a
@@ -122,7 +109,7 @@ int gitchat_file_save(gitchat_buf *path, gitchat_store *store, const gitchat_mes
 	}
 	if ((error = create_free(&fd, &name, dirfd, msg->files[index].name, dir)) < 0)
 		goto done;
-	if (write_all(fd, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
+	if (gitchat_fs_write_all(fd, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
 	    close(fd) < 0) {
 		error = gitchat_error_set(GITCHAT_EIO, "cannot write '%s/%s': %s", dir, name.ptr,
 		                          strerror(errno));
