@@ -210,8 +210,11 @@ uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitch
 
 	if (w->failed || w->fd < 0)
 		return 0;
-	for (i = 0; i < c->file_count; i++)
+	for (i = 0; i < c->file_count; i++) {
+		if (c->files[i].name_len > GITCHAT_MAX_FILE_NAME)
+			return 0;   /* not a valid message: no copy */
 		files_len += FILE_FIXED + c->files[i].name_len;
+	}
 	flags |= c->has_reply ? F_REPLY : 0;
 	flags |= memcmp(c->tree.id, empty_tree.id, GIT_OID_RAWSZ) == 0 ? 0 : F_TREE;
 	flags |= c->kind != GITCHAT_MESSAGE_TEXT ? F_TARGET : 0;
