@@ -17,7 +17,7 @@
 /* The index records verdicts (which commits are valid): a new version
  * with every change of the rules of validity (02: identities as git fsck
  * takes them, times within 1970..9999). */
-#define IX_MAGIC "GCORDX02"
+#define IX_MAGIC "GCORDX03"
 #define IX_HEADER 176
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16
@@ -153,7 +153,8 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 	if (gitchat_le32(h + 8) != IX_BLOCK || gitchat_le64(h + 16) != ix->size)
 		return corrupt(ix, "it is truncated or was not written completely");
 	if (gitchat_le32(h + 24) != (uint32_t)limits->max_text || gitchat_le32(h + 28) != (uint32_t)limits->max_tree ||
-	    gitchat_le32(h + 32) != (uint32_t)limits->max_parents)
+	    gitchat_le32(h + 32) != (uint32_t)limits->max_parents ||
+	    gitchat_le32(h + 168) != (uint32_t)limits->max_file)
 		return stale(ix, "it was built under other verification limits");
 	ix->c.nvalid = gitchat_le32(h + 36);
 	ix->c.ntotal = gitchat_le32(h + 40);
@@ -999,6 +1000,7 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 	gitchat_put_le32(header + 24, (uint32_t)limits->max_text);
 	gitchat_put_le32(header + 28, (uint32_t)limits->max_tree);
 	gitchat_put_le32(header + 32, (uint32_t)limits->max_parents);
+	gitchat_put_le32(header + 168, (uint32_t)limits->max_file);
 	gitchat_put_le32(header + 36, c.nvalid);
 	gitchat_put_le32(header + 40, c.ntotal);
 	gitchat_put_le32(header + 44, c.nparents);

@@ -7,14 +7,15 @@
  * what git would give lies in this file: written while the commits are
  * parsed for the index anyway, appended to when messages arrive.
  *
- * Layout: a 32-byte header ("GCTEXT01", a 16-byte random id the index
+ * Layout: a 32-byte header ("GCTEXT02", a 16-byte random id the index
  * records, 8 zero bytes), then records at 8-byte boundaries, little endian:
  *
  *   u32 length, u32 0, u64 SipHash of the bytes after it, oid[20],
  *   i64 committer time, i32 author time zone (minutes), u8 flags (1: reply,
- *   2: non-empty tree, 4: target), u8 kind, u16 name length, u16 email
- *   length, u16 0, u32 text length, u32 0, [reply oid] [tree oid]
- *   [target oid], name, email, text
+ *   2: non-empty tree, 4: target, 8: files), u8 kind, u16 name length, u16
+ *   email length, u16 0, u32 text length, u16 file count, u16 0, [reply
+ *   oid] [tree oid] [target oid], name, email, text, then per file (the
+ *   chat-file headers) u64 size, u16 name length, name
  *
  * The id is random, named in the file name and its header and recorded by
  * the index: each index finds exactly its cache, even when two processes

@@ -16,7 +16,7 @@
 /* Bumped whenever the rules of validity change: a verdict is only as good
  * as the rules it was reached under. 03: identities as git fsck takes
  * them, times within 1970..9999. Older files are rebuilt. */
-#define CACHE_MAGIC "GCVRFY03"
+#define CACHE_MAGIC "GCVRFY04"
 #define CACHE_HEADER 32
 #define REC GIT_OID_RAWSZ
 #define INVALID_BIT 0x80000000u
@@ -86,8 +86,10 @@ static void header(unsigned char h[CACHE_HEADER], const gitchat_limits *l, const
 	gitchat_put_be32(h + 8, (uint32_t)l->max_text);
 	gitchat_put_be32(h + 12, (uint32_t)l->max_tree);
 	gitchat_put_be32(h + 16, (uint32_t)l->max_parents);
-	if (!strcmp(magic, CACHE_MAGIC))
+	if (!strcmp(magic, CACHE_MAGIC)) {
 		gitchat_put_be32(h + 20, nsorted);
+		gitchat_put_be32(h + 24, (uint32_t)l->max_file);
+	}
 }
 
 static int rec_cmp(const void *a, const void *b)
@@ -200,7 +202,7 @@ static int room_parse(gitchat_verify_cache *c, cache_room *r, void *map, size_t 
 	nrec = (maplen - CACHE_HEADER) / REC;   /* a torn last record is ignored */
 	header(h1, &c->limits, CACHE_MAGIC, 0);
 	nsorted = gitchat_be32(d + 20);
-	if (memcmp(d, h1, 20) != 0 || nsorted > nrec) {
+	if (memcmp(d, h1, 20) != 0 || memcmp(d + 24, h1 + 24, 4) != 0 || nsorted > nrec) {
 		munmap(r->map, r->maplen);
 		r->map = NULL;
 		return 1;

@@ -3,8 +3,8 @@
  *
  * In memory, per room: oid -> valid, or invalid and why. On disk, only
  * valid results: $GIT_DIR/chat/verified/<room>, a 32-byte header (magic
- * "GCVRFY03", u32 max_text, u32 max_tree, u32 max_parents, u32 nsorted,
- * 8 zero bytes, all big endian), then nsorted 20-byte commit ids in
+ * "GCVRFY04", u32 max_text, u32 max_tree, u32 max_parents, u32 nsorted,
+ * u32 max_file, 4 zero bytes, all big endian), then nsorted 20-byte commit ids in
  * ascending order, then ids appended as they are verified (O_APPEND, one
  * write per flush, so concurrent writers keep their records whole).
  *
