@@ -439,6 +439,14 @@ static void line_type(char *out, size_t outlen, const char *line, size_t len)
 	out[n] = '\0';
 }
 
+/* Bounded: the fuzzer found a 6-byte compare on a 5-byte line. */
+static int has_prefix(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len > n && !memcmp(s, prefix, n);
+}
+
 int gitchat_pubkey_parse_line(gitchat_pubkey *out, gitchat_buf *comment, const char *line,
                               size_t len, const char *label)
 {
@@ -468,8 +476,8 @@ int gitchat_pubkey_parse_line(gitchat_pubkey *out, gitchat_buf *comment, const c
 		gitchat_buf_clear(comment);
 		return gitchat_buf_put(comment, c, (size_t)(line + len - c)) < 0 ? GITCHAT_ENOMEM : 0;
 	}
-	if (len > 4 && (!memcmp(line, "ssh-", 4) || !memcmp(line, "ecdsa-", 6) ||
-	                !memcmp(line, "sk-", 3))) {
+	if (has_prefix(line, len, "ssh-") || has_prefix(line, len, "ecdsa-") ||
+	    has_prefix(line, len, "sk-")) {
 		line_type(type, sizeof(type), line, len);
 		return gitchat_error_set(GITCHAT_EUNSUPPORTED,
 			"%s is an %s key; git-chat identities are ed25519 keys (create one with "
