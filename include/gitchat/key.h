@@ -57,6 +57,25 @@ GITCHAT_EXTERN(int) gitchat_key_agent_signs(const gitchat_key *key);
  * agent unreachable (GITCHAT_EIO). */
 GITCHAT_EXTERN(int) gitchat_key_agent_check(const gitchat_key *key);
 
+/* Asks for a passphrase: writes it, NUL-terminated, into `buf` (`size`
+ * bytes of sodium_malloc memory the library wipes and frees). `prompt` is
+ * what ssh would say. 0, or a negative value to give up. The library never
+ * reads the terminal: the program does (git-chat: the terminal, or
+ * SSH_ASKPASS as ssh does). */
+typedef int (*gitchat_passphrase_cb)(char *buf, size_t size, const char *prompt,
+                                     void *payload);
+
+/* Gives `key` its secret half when only the agent held it: decrypts the
+ * passphrase-protected file it came from (asking `cb` up to 3 times). A key
+ * that has its secret half already is left as it is. Reading a private room
+ * needs this (the agent signs but cannot decrypt). GITCHAT_EUNSUPPORTED for
+ * a key named by its public half only (a .pub, a key:: literal): the
+ * message names the way out, a key file or a device key without a
+ * passphrase; GITCHAT_EVERIFY after 3 wrong passphrases; GITCHAT_ERROR when
+ * `cb` gives up. Afterwards the key signs by itself, as its file would. */
+GITCHAT_EXTERN(int) gitchat_key_unlock(gitchat_key *key, gitchat_passphrase_cb cb,
+                                       void *payload);
+
 /* The private key file `key` came from, when it knows it (NULL for a key::
  * literal or a .pub without its private file's path). */
 GITCHAT_EXTERN(const char *) gitchat_key_path(const gitchat_key *key);

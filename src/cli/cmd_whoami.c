@@ -5,7 +5,7 @@
 
 const cli_usage usage_whoami = {
 	"whoami",
-	"usage: git chat whoami [--key PATH]\n",
+	"usage: git chat whoami [--key PATH] [--unlock]\n",
 	"Prints your public key as 'ssh-keygen -y -f KEY' does and its fingerprint as\n"
 	"'ssh-keygen -l -f KEY' does, and on stderr where the key was found and what\n"
 	"signs with it. The key is found as for 'send': --key, GIT_CHAT_KEY, git\n"
@@ -15,6 +15,9 @@ const cli_usage usage_whoami = {
 	(const cli_option[]){
 		{ 'k', 0, "key", "PATH",
 		  "the private key (or its .pub) to show", "@file" },
+		{ 'u', 0, "unlock", NULL,
+		  "also decrypt a key file protected by a passphrase, as\n"
+		  "reading a private room does (asks for the passphrase)", NULL },
 		CLI_OPT_END
 	},
 	NULL,
@@ -75,6 +78,7 @@ static void say_signer(const char *location, gitchat_key_source source, const gi
 int cmd_whoami(int argc, char **argv)
 {
 	const char *given = NULL;
+	int unlock = 0;
 	gitchat_store *store = NULL;
 	gitchat_key *key = NULL;
 	gitchat_buf line = GITCHAT_BUF_INIT, location = GITCHAT_BUF_INIT;
@@ -87,6 +91,7 @@ int cmd_whoami(int argc, char **argv)
 	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
 		case 'k': given = p.value; break;
+		case 'u': unlock = 1; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -116,6 +121,12 @@ int cmd_whoami(int argc, char **argv)
 	fflush(stdout);
 	say_signer(location.ptr, source, key);
 	ret = 0;
+	if (unlock && gitchat_key_agent_signs(key)) {
+		if (gitchat_key_unlock(key, cli_passphrase, NULL) < 0)
+			ret = cli_fatal_lib();
+		else
+			fprintf(stderr, "unlocked: the key file decrypts (private rooms can be read)\n");
+	}
 done:
 	gitchat_key_free(key);
 	gitchat_store_free(store);

@@ -395,3 +395,47 @@ Test(agent, every_failure_is_a_clear_error_and_writes_nothing)
 	send_fails(store, NULL, NULL, "is an ecdsa-sha2-nistp256 key; git-chat identities are "
 	           "ed25519 keys");
 }
+
+/* What reading a private room needs (the X25519 half): the protected file
+ * decrypted, the passphrase asked through SSH_ASKPASS as ssh asks it. */
+Test(agent, unlock_asks_the_passphrase_as_ssh_does)
+{
+	const char *dir = t_scratch();
+	char *key = protected_key(), *pub = t_read_file(t_fmt("%s.pub", key), NULL);
+	char *good = t_path(dir, "good.sh"), *bad = t_path(dir, "bad.sh"), *no = t_path(dir, "no.sh");
+	t_run r;
+
+	pub[strcspn(pub, "\n")] = '\0';
+	t_write_file(good, "#!/bin/sh\necho '" PASSPHRASE "'\n", strlen("#!/bin/sh\necho '" PASSPHRASE "'\n"));
+	t_write_file(bad, "#!/bin/sh\necho wrong\n", strlen("#!/bin/sh\necho wrong\n"));
+	t_write_file(no, "#!/bin/sh\nexit 1\n", strlen("#!/bin/sh\nexit 1\n"));
+	cr_assert(chmod(good, 0700) == 0 && chmod(bad, 0700) == 0 && chmod(no, 0700) == 0);
+#define WHOAMI_UNLOCK(askpass, k) \
+	t_sh("SSH_ASKPASS='%s' SSH_ASKPASS_REQUIRE=force setsid -w '%s' whoami --unlock --key '%s' " \
+	     "</dev/null", askpass, GITCHAT_BIN, k)
+	r = WHOAMI_UNLOCK(good, key);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.err, "unlocked: the key file decrypts");
+	t_run_free(&r);
+	r = WHOAMI_UNLOCK(bad, key);
+	cr_assert_eq(r.status, 128, "%s", r.err);
+	t_assert_contains(r.err, t_fmt("wrong passphrase for key '%s'", key));
+	t_run_free(&r);
+	r = WHOAMI_UNLOCK(no, key);
+	cr_assert_eq(r.status, 128, "%s", r.err);
+	t_assert_contains(r.err, "no passphrase for key");
+	t_run_free(&r);
+	/* No terminal and no askpass: said, not waited for. */
+	r = t_sh("SSH_ASKPASS_REQUIRE=never setsid -w '%s' whoami --unlock --key '%s' </dev/null",
+	         GITCHAT_BIN, key);
+	cr_assert_eq(r.status, 128, "%s", r.err);
+	t_assert_contains(r.err, "no terminal to ask for the passphrase on");
+	t_run_free(&r);
+	/* A public key alone cannot decrypt: the way out is named. */
+	r = WHOAMI_UNLOCK(good, t_fmt("key::%s", pub));
+	cr_assert_eq(r.status, 128, "%s", r.err);
+	t_assert_contains(r.err, "named by its public half only");
+	t_assert_contains(r.err, "a device key without a passphrase");
+	t_run_free(&r);
+#undef WHOAMI_UNLOCK
+}

@@ -30,6 +30,7 @@
 #define KEY_LABEL "OPENSSH PRIVATE KEY"
 #define KEY_FILE_MAX (64 * 1024)
 #define KEY_BLOCKSIZE 8
+#define KEY_PAD_MAX 16
 
 static gitchat_key *key_alloc(void)
 {
@@ -154,8 +155,10 @@ static int parse_private(gitchat_key *key, gitchat_reader *r, const unsigned cha
 	    gitchat_reader_string(r, &sk, &sklen) < 0 || sklen != 64 ||
 	    gitchat_reader_string(r, &comment, &clen) < 0)
 		goto corrupt;
-	/* Padding is 1, 2, 3, ... up to the cipher's block size. */
-	if (r->left >= KEY_BLOCKSIZE)
+	/* Padding is 1, 2, 3, ... short of a cipher block: 8 bytes for
+	 * "none" as ssh-keygen writes it, 16 as libssh pads it (an AES block;
+	 * crypto/unlock.c reads libssh's export). */
+	if (r->left >= KEY_PAD_MAX)
 		goto corrupt;
 	for (i = 0; i < r->left; i++)
 		if (r->p[i] != i + 1)
