@@ -186,17 +186,19 @@ static int conn_read(conn *c, unsigned char *p, size_t len)
 static int request(gitchat_buf *out, const char *sock, int timeout_ms, unsigned char type,
                    const gitchat_buf *body)
 {
-	unsigned char hdr[5];
+	gitchat_buf msg = GITCHAT_BUF_INIT;
+	unsigned char hdr[4];
 	uint32_t len;
-	conn c;
+	conn c = { -1, sock, 0, 0 };
 	int error;
 
-	if ((error = conn_open(&c, sock, timeout_ms)) < 0)
-		return error;
-	gitchat_put_be32(hdr, (uint32_t)(1 + body->size));
-	hdr[4] = type;
-	if ((error = conn_write(&c, hdr, 5)) < 0 ||
-	    (error = conn_write(&c, (const unsigned char *)body->ptr, body->size)) < 0 ||
+	/* One write: the agent reads a whole message at once. */
+	if ((error = gitchat_buf_put_u32(&msg, (uint32_t)(1 + body->size))) < 0 ||
+	    (error = gitchat_buf_put(&msg, &type, 1)) < 0 ||
+	    (error = gitchat_buf_put(&msg, body->ptr, body->size)) < 0 ||
+	    (error = conn_open(&c, sock, timeout_ms)) < 0)
+		goto done;
+	if ((error = conn_write(&c, (const unsigned char *)msg.ptr, msg.size)) < 0 ||
 	    (error = conn_read(&c, hdr, 4)) < 0)
 		goto done;
 	len = gitchat_be32(hdr);
@@ -213,6 +215,7 @@ static int request(gitchat_buf *out, const char *sock, int timeout_ms, unsigned 
 	out->size = len;
 done:
 	conn_close(&c);
+	gitchat_buf_dispose(&msg);
 	return error;
 }
 
@@ -287,9 +290,6 @@ int gitchat_agent_sign(unsigned char sig[64], const char *sock, const gitchat_pu
 	char fp[GITCHAT_FINGERPRINT_SIZE];
 	int error;
 
-	/* Asked first, so that a key not loaded is told apart from a refusal. */
-	if ((error = gitchat_agent_check(sock, pk, hint)) < 0)
-		goto done;
 	if ((error = gitchat_pubkey_blob(&blob, pk)) < 0 ||
 	    (error = gitchat_buf_put_string(&body, blob.ptr, blob.size)) < 0 ||
 	    (error = gitchat_buf_put_string(&body, data, len)) < 0 ||
@@ -305,6 +305,10 @@ int gitchat_agent_sign(unsigned char sig[64], const char *sock, const gitchat_pu
 		goto done;
 	}
 	if (type[0] == SSH_AGENT_FAILURE) {
+		/* Asked only now (one round trip fewer per message): a key the
+		 * agent lacks is told apart from a refusal. */
+		if ((error = gitchat_agent_check(sock, pk, hint)) < 0)
+			goto done;
 		gitchat_pubkey_fingerprint(fp, pk);
 		error = gitchat_error_set(GITCHAT_ERROR,
 			"ssh-agent refused to sign with key %s: a key added with 'ssh-add -c' needs "
