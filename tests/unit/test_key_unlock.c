@@ -34,8 +34,8 @@ static void keys(const char *dir, char **enc, char **plain)
 {
 	t_run r;
 
-	*enc = t_path(dir, "enc");
-	*plain = t_path(dir, "plain");
+	*enc = t_keep(t_path(dir, "enc"));
+	*plain = t_keep(t_path(dir, "plain"));
 	r = t_sh("ssh-keygen -q -a 4 -t ed25519 -N '" PASSPHRASE "' -f '%s' && cp '%s' '%s' && "
 	         "ssh-keygen -q -p -P '" PASSPHRASE "' -N '' -f '%s'", *enc, *enc, *plain, *plain);
 	cr_assert_eq(r.status, 0, "%s", r.err);
