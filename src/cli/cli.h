@@ -96,6 +96,11 @@ int cli_stdout_is_tty(void);
 int cli_open_store(gitchat_store **out);
 /* The user's key by DESIGN.md's search order. */
 int cli_load_key(gitchat_key **out, git_repository *repo, const char *given);
+/* The passphrase callback for gitchat_key_unlock: the terminal, or
+ * SSH_ASKPASS as ssh chooses (src/cli/passphrase.c). */
+int cli_passphrase(char *buf, size_t size, const char *prompt, void *payload);
+/* Warns when the private key file `path` (of `key`) is open to others. */
+void cli_warn_key_mode(const char *path, const gitchat_key *key);
 /* The room from -r, else git config chat.room, else "general"; validated. */
 int cli_room(char **out, git_repository *repo, const char *given);
 /* Reads `fd` to its end, keeping at most `max` bytes (more is not an

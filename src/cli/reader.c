@@ -154,7 +154,8 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 	int found = 0;
 
 	/* Readers never open the private key: its .pub says who we are. */
-	if (gitchat_key_path_find(&path, repo, keypath) == 0 && gitchat_pubkey_load(out, path.ptr) == 0)
+	if (gitchat_key_path_find(&path, repo, keypath) == 0 &&
+	    gitchat_key_public_read(out, path.ptr) == 0)
 		found = 1;
 	gitchat_buf_dispose(&path);
 	gitchat_error_clear();
