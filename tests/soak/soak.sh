@@ -2,7 +2,8 @@
 # The soak (issue 14; not in CI): six writers on three replicas, a git
 # daemon whose repository has git-chat's pre-receive hook, random sends,
 # edits, reactions and syncs for SECONDS, while a killer sends SIGKILL to
-# some of the git-chat processes (the writers' and the hook's). Then every
+# some of the git-chat processes (one in six of the writers' commands, one
+# in five runs of the hook, each at a random moment). Then every
 # replica syncs until nothing moves, and must hold byte-identical
 # `git chat log --format=json` for every room, pass `git fsck --strict` and
 # `git chat verify`, and hold every message a send reported.
@@ -34,6 +35,19 @@ trap cleanup EXIT
 
 # the server: git daemon on a free port, the hook on
 "$GC" init --server --program "$GC" "$w/srv/team.git" >/dev/null 2>&1 || exit 2
+# the hook: one run in five is killed (SIGKILL) after 0..50 ms
+cat >"$w/hook-killer" <<HOOK
+#!/bin/bash
+[ \$((RANDOM % 5)) -eq 0 ] || exec "$GC" "\$@"
+exec 3<&0
+"$GC" "\$@" <&3 &
+p=\$!
+sleep "0.0\$((RANDOM % 5))\$((RANDOM % 10))"
+kill -9 \$p 2>/dev/null && echo "kill hook" >>"$w/stats/kills.hook"
+wait \$p
+HOOK
+chmod +x "$w/hook-killer"
+git --git-dir="$w/srv/team.git" config chat.hook.program "$w/hook-killer"
 for port in $(shuf -i 20000-60000 -n 20); do
 	git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$w/srv" \
 		--export-all --enable=receive-pack --informative-errors "$w/srv" 2>>"$w/daemon.log" &
@@ -113,17 +127,6 @@ for i in 1 2 3 4 5 6; do
 done
 pids=$wpids
 
-# the hook's killer: now and then SIGKILL to a running pre-receive hook
-(
-	while [ "$(date +%s)" -lt "$end" ]; do
-		sleep 0.02
-		for v in $(descendants "$daemon"); do
-			[ "$(readlink "/proc/$v/exe" 2>/dev/null)" = "$GC" ] || continue
-			[ $((RANDOM % 3)) -eq 0 ] && kill -9 "$v" 2>/dev/null && echo "kill hook" >>"$w/stats/kills.hook"
-		done
-	done
-) &
-pids="$pids $!"
 wait $pids 2>/dev/null
 pids=
 
