@@ -10,7 +10,7 @@
 #     `log --format=json` with $GIT_DIR/chat removed (rebuilt from the refs).
 #
 # usage: tests/faults/kill.sh TRIALS [BUILD_DIR] [COMMAND...]
-#   COMMAND: send sync log hook (default: all). ctest runs 20 trials of each;
+#   COMMAND: send sync log hook (default: all). ctest runs 10 trials of each;
 #   hundreds: tests/faults/kill.sh 300 build
 # Prints one line per command: trials, how many the kill interrupted, and the
 # failures; exit 0 when there were none.
