@@ -26,6 +26,7 @@ static const char *what_to_do(const char *msg)
 	return "";
 }
 
+__attribute__((format(printf, 3, 0)))
 static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
 {
 	char text[sizeof(error_message)];
