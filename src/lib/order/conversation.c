@@ -158,7 +158,8 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	/* The cache is published before the index that points into it. */
 	if (tw) {
 		memcpy(text_id, tw->id, sizeof(text_id));
-		if (tw->failed || gitchat_text_finish(tw) < 0) {
+		/* a writer that failed is dropped, not finished (and not leaked) */
+		if (tw->failed ? (gitchat_text_abort(tw), 1) : gitchat_text_finish(tw) < 0) {
 			memset(text_id, 0, sizeof(text_id));
 			gitchat_error_clear();
 		}

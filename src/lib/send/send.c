@@ -13,6 +13,7 @@
 #include "send/parents.h"
 #include "verify/cache.h"
 #include "verify/verify.h"
+#include "store/reflock.h"
 #include "store/refs.h"
 #include "util/buf.h"
 #include "util/date.h"
@@ -343,6 +344,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	git_odb *odb = NULL;
 	git_oid tree, old, commit_id;
 	unsigned int attempt, retries;
+	int reflock;
 	size_t text_len = 0;
 	int has_old, error;
 
@@ -435,7 +437,14 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		}
 		if (!has_old)
 			memset(&old, 0, sizeof(old));
+		if ((error = gitchat_store_refs_hold(&reflock, store)) < 0)
+			goto done;
 		error = ref_swap(gitchat_store_repository(store), refname.ptr, &old, &commit_id, &id);
+		gitchat_store_refs_release(reflock);
+		/* a lock left by a killed writer: removed, and at once again */
+		if (error == GIT_ELOCKED && gitchat_store_ref_unstick(store, refname.ptr) > 0 &&
+		    attempt < retries)
+			continue;
 		if (error == 0) {
 			gitchat_parents_remember(store, refname.ptr, &commit_id, &others);
 			break;
