@@ -6,8 +6,11 @@
  *   chat-redact, chat-react headers) that apply to a target message and are
  *   never shown on their own.
  * - An edit or redaction counts only when it is signed by the key that
- *   signed its target; others are ignored (and reported by
+ *   signed its target or by a key linked to it (one person,
+ *   gitchat/persons.h); others are ignored (and reported by
  *   gitchat_view_check, so that `git chat verify` warns about them).
+ * - Authors are shown as people: the profile name of the key's person
+ *   (else the commit's author name) and the key that names the person.
  * - The latest valid edit (in conversation order) gives the text; a valid
  *   redaction hides the text for good (git history still holds it).
  * - Reactions are aggregated per emoji; a second identical reaction by the
@@ -22,6 +25,7 @@
 #include "gitchat/common.h"
 #include "gitchat/conversation.h"
 #include "gitchat/message.h"
+#include "gitchat/persons.h"
 #include "gitchat/store.h"
 #include "gitchat/verify.h"
 
@@ -56,6 +60,17 @@ typedef struct {
 	char *reply_text;              /* its shown text ("" when redacted) */
 	int reply_redacted;
 	int unread;                    /* set by the caller (see gitchat_read_marker_get) */
+	/* The author as a person (gitchat/persons.h): the name to show (the
+	 * person's profile name, else the commit's author name), the key that
+	 * names the person (msg->key, the device, when it is linked to none),
+	 * whether the name is a profile name and whether another person's
+	 * profile name is the same. The same for the message replied to. */
+	char *name;
+	gitchat_pubkey person;
+	int has_profile;
+	int name_shared;
+	gitchat_pubkey reply_person;
+	int reply_name_shared;
 } gitchat_view_item;
 
 /* Builds the view of `conv` (which must outlive the view). Reads only the
@@ -70,6 +85,10 @@ GITCHAT_EXTERN(int) gitchat_view_new_from(gitchat_view **out, gitchat_conversati
                                           size_t from);
 GITCHAT_EXTERN(void) gitchat_view_free(gitchat_view *view);
 GITCHAT_EXTERN(gitchat_conversation *) gitchat_view_conversation(const gitchat_view *view);
+
+/* The people the view shows authors as, read from the store's `_identity`
+ * room when the view was made (never NULL). */
+GITCHAT_EXTERN(const gitchat_persons *) gitchat_view_persons(const gitchat_view *view);
 
 /* 1 when entry i is shown as a message of its own (an ordinary message),
  * 0 for edits, redactions and reactions. */
