@@ -44,8 +44,16 @@ static int resolve_key(gitchat_pubkey *out, const char *spec)
 		if (gitchat_pubkey_from_hex(out, lower) == 0)
 			return 0;
 	}
-	if (gitchat_pubkey_load(out, spec) == 0)
+	/* gitchat_pubkey_load takes the key's path and reads its .pub. */
+	if (len > 4 && !strcmp(spec + len - 4, ".pub")) {
+		char *base = strndup(spec, len - 4);
+		int error = base ? gitchat_pubkey_load(out, base) : -1;
+		free(base);
+		if (error == 0)
+			return 0;
+	} else if (gitchat_pubkey_load(out, spec) == 0) {
 		return 0;
+	}
 	return cli_fatal("'%s' names no key: give the other device's public key as 64 hex "
 	                 "digits ('git chat device list' or 'git chat whoami' there shows it) or "
 	                 "its .pub file (%s)", spec, gitchat_error_last()->message);
