@@ -105,6 +105,12 @@ GITCHAT_EXTERN(size_t) gitchat_persons_devices(const gitchat_persons *persons,
                                                const gitchat_pubkey *key,
                                                gitchat_pubkey *out, size_t max);
 
+/* Every key seen in `_identity` (a writer or a key named by a link),
+ * sorted by key. */
+GITCHAT_EXTERN(size_t) gitchat_persons_key_count(const gitchat_persons *persons);
+GITCHAT_EXTERN(const gitchat_pubkey *) gitchat_persons_key_get(const gitchat_persons *persons,
+                                                               size_t i);
+
 /* One standing link claim: `from`'s latest statement about `to` is
  * chat-link; `mutual` when `to`'s latest about `from` is one too. */
 typedef struct {

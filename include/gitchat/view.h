@@ -167,7 +167,9 @@ GITCHAT_EXTERN(int) gitchat_allowed_signers_format(gitchat_buf *out, gitchat_sto
  *     private key's path with its .pub beside it;
  *   - 8 to 63 hex digits: the key starting so, among the keys seen;
  *   - otherwise a name or email (whole, any case) an author of a message in
- *     any room of `store` has claimed.
+ *     any room of `store` has claimed, or a profile name (the `_identity`
+ *     room, gitchat/persons.h: the key that names that person); names
+ *     claimed by several devices of one person name that person's key.
  * A lookup in the store must find exactly one key: GITCHAT_ENOTFOUND when it
  * finds none (the message says how to give the key itself), GITCHAT_EINVALID
  * when several (the message lists each fingerprint and name). `store` may

@@ -18,8 +18,10 @@ const cli_usage usage_device = {
 	"gone). 'list' (the default) shows this device's person and every link\n"
 	"that names this key, one-sided ones marked.\n"
 	"\n"
-	"KEY is the other device's public key: 64 hex digits (as in ref names and\n"
-	"'git chat device list'), or a public key file (.pub).\n",
+	"KEY names the other device's key: its 64 hex digits (as 'git chat device\n"
+	"list' prints them), its public key line or .pub file, its SHA256:\n"
+	"fingerprint (or a prefix), or a name seen in this store, if only one key\n"
+	"has it.\n",
 	(const cli_option[]){
 		{ 'k', 0, "key", "PATH",
 		  "this device's identity key", "@file" },
@@ -30,33 +32,13 @@ const cli_usage usage_device = {
 	"add list remove"
 };
 
-/* The key an argument names: 64 hex digits or a public key file. */
-static int resolve_key(gitchat_pubkey *out, const char *spec)
+/* The key an argument names (gitchat_pubkey_resolve: hex, a public key
+ * line or file, a fingerprint, a name seen in the store). */
+static int resolve_key(gitchat_pubkey *out, gitchat_store *store, const char *spec)
 {
-	size_t len = strlen(spec), i;
-
-	for (i = 0; i < len && strchr("0123456789abcdefABCDEF", spec[i]); i++)
-		;
-	if (len == GITCHAT_PUBKEY_HEXSIZE - 1 && i == len) {
-		char lower[GITCHAT_PUBKEY_HEXSIZE];
-		for (i = 0; i <= len; i++)
-			lower[i] = (char)(spec[i] >= 'A' && spec[i] <= 'F' ? spec[i] + 32 : spec[i]);
-		if (gitchat_pubkey_from_hex(out, lower) == 0)
-			return 0;
-	}
-	/* gitchat_pubkey_load takes the key's path and reads its .pub. */
-	if (len > 4 && !strcmp(spec + len - 4, ".pub")) {
-		char *base = strndup(spec, len - 4);
-		int error = base ? gitchat_pubkey_load(out, base) : -1;
-		free(base);
-		if (error == 0)
-			return 0;
-	} else if (gitchat_pubkey_load(out, spec) == 0) {
+	if (gitchat_pubkey_resolve(out, store, spec) == 0)
 		return 0;
-	}
-	return cli_fatal("'%s' names no key: give the other device's public key as 64 hex "
-	                 "digits ('git chat device list' or 'git chat whoami' there shows it) or "
-	                 "its .pub file (%s)", spec, gitchat_error_last()->message);
+	return cli_fatal("'%s' names no single key: %s", spec, gitchat_error_last()->message);
 }
 
 /* The standing claim from -> to, or NULL. */
@@ -131,7 +113,7 @@ static int device_change(gitchat_store *store, const gitchat_persons *ps, const 
 	git_oid id;
 	int ret;
 
-	if ((ret = resolve_key(&other, spec)) != 0)
+	if ((ret = resolve_key(&other, store, spec)) != 0)
 		return ret;
 	gitchat_pubkey_fingerprint(fp, &other);
 	gitchat_pubkey_hex(myhex, me);

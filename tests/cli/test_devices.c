@@ -225,7 +225,7 @@ Test(devices, bad_arguments_are_refused_and_write_nothing)
 		const char *args[] = { "device", "add", "nonsense", NULL };
 		r = t_person_chat(&a, args);
 		cr_assert_eq(r.status, 128);
-		t_assert_contains(r.err, "'nonsense' names no key");
+		t_assert_contains(r.err, "'nonsense' names no single key");
 		t_run_free(&r);
 	}
 	{

@@ -583,3 +583,13 @@ const gitchat_link *gitchat_persons_link_get(const gitchat_persons *ps, size_t i
 {
 	return ps && i < ps->nlinks ? &ps->links[i] : NULL;
 }
+
+size_t gitchat_persons_key_count(const gitchat_persons *ps)
+{
+	return ps ? ps->nkeys : 0;
+}
+
+const gitchat_pubkey *gitchat_persons_key_get(const gitchat_persons *ps, size_t i)
+{
+	return ps && i < ps->nkeys ? &ps->keys[i].key : NULL;
+}
