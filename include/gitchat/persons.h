@@ -1,7 +1,7 @@
 /*
  * People: keys linked into one person, and their profile names, read from
  * the `_identity` room (DESIGN.md "Linked devices and profiles";
- * docs/identity.md).
+ * docs/devices.md).
  *
  * Every key keeps a log in `_identity`, as in any room, verified as any
  * room. Its commits carry claims in headers:

@@ -28,7 +28,7 @@ const cli_usage usage_device = {
 		CLI_OPT_END
 	},
 	"The links are commits in this key's log of the room '_identity', which\n"
-	"sync carries with every room (docs/identity.md).\n",
+	"sync carries with every room (docs/devices.md).\n",
 	"add list remove"
 };
 
