@@ -191,7 +191,32 @@ Test(devices, sync_of_one_room_brings_the_identity_room)
 	t_person_init(&phone, t_path(dir, "phone"), "Alice");
 	t_person_init(&bob, dir, "Bob");
 	ok(&laptop, "device", "add", phone.hex);
+	ok(&laptop, "sync", "-r", "general", s.url);
+	ok(&phone, "sync", "-r", "general", s.url);
 	ok(&phone, "device", "add", laptop.hex);
+	/* The state as of a commit (what a private room's rule asks): the
+	 * laptop's link alone is one-sided; the phone's, which has the
+	 * laptop's as a parent, makes one person. */
+	{
+		gitchat_persons_options o = GITCHAT_PERSONS_OPTIONS_INIT;
+		gitchat_persons *ps = NULL;
+		gitchat_store *st = NULL;
+		gitchat_pubkey a, b;
+		git_oid at;
+		cr_assert_eq(gitchat_pubkey_from_hex(&a, laptop.hex), 0);
+		cr_assert_eq(gitchat_pubkey_from_hex(&b, phone.hex), 0);
+		cr_assert_eq(gitchat_store_open(&st, phone.store), 0);
+		cr_assert_eq(git_oid_fromstr(&at, t_ref_value(phone.store, t_person_ref(&laptop, "_identity"))), 0);
+		o.at = &at;
+		cr_assert_eq(gitchat_persons_load(&ps, st, &o), 0, "%s", gitchat_error_last()->message);
+		cr_assert_eq(gitchat_persons_same(ps, &a, &b), 0);
+		gitchat_persons_free(ps);
+		cr_assert_eq(git_oid_fromstr(&at, t_ref_value(phone.store, t_person_ref(&phone, "_identity"))), 0);
+		cr_assert_eq(gitchat_persons_load(&ps, st, &o), 0, "%s", gitchat_error_last()->message);
+		cr_assert_eq(gitchat_persons_same(ps, &a, &b), 1);
+		gitchat_persons_free(ps);
+		gitchat_store_free(st);
+	}
 	ok(&laptop, "profile", "--name", "Alice L.");
 	t_person_send(&phone, "random", "elsewhere");
 	t_person_send(&phone, "general", "hello");

@@ -244,7 +244,7 @@ static int collect(gitchat_persons *ps, reporter *r, gitchat_store *store,
 	for (i = 0; i < n; i++) {
 		if ((error = gitchat_conversation_entry_get(&e, conv, i)) < 0)
 			break;
-		if (only && gitchat_oidmap_get(only, e.id, &v) != 0)
+		if (only && !gitchat_oidmap_get(only, e.id, &v))
 			continue;
 		if ((error = add_statement(ps, e.key, e.key, -1, i, e.id)) < 0)
 			break;  /* a marker: the key wrote here (for "first") */
