@@ -98,9 +98,11 @@ GITCHAT_EXTERN(int) gitchat_view_visible(const gitchat_view *view, size_t i);
 GITCHAT_EXTERN(int) gitchat_view_item_load(gitchat_view_item **out, gitchat_view *view, size_t i);
 GITCHAT_EXTERN(void) gitchat_view_item_free(gitchat_view_item *item);
 
-/* Edits and redactions signed by someone else than the target's author,
- * and ones whose target is itself an edit, redaction or reaction, in room
- * `room` (NULL: every room). Reported through `cb` with the modifying
+/* Edits and redactions signed by someone else than the target's author
+ * (or a device linked to it), and ones whose target is itself an edit,
+ * redaction or reaction, in room `room` (NULL: every room); with room NULL
+ * or `_identity`, also the claims of `_identity` that readers ignore
+ * (one-sided links, invalid profile names: gitchat/persons.h). Reported through `cb` with the modifying
  * commit, its author's log ref and the reason; they do not make the store
  * invalid (they are valid commits that the view ignores). Returns 0, or
  * the callback's non-zero value, or a negative error. */
