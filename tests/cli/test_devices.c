@@ -6,7 +6,6 @@
  * counts; Eve's one-sided chat-link claim to Alice is ignored and verify
  * reports it; an unlink takes effect.
  */
-#include "testforge.h"
 #include "testsync.h"
 
 typedef struct {
@@ -16,44 +15,25 @@ typedef struct {
 
 static server hooked_server(const char *dir)
 {
-	const char *http[] = { "--http", NULL };
 	server s;
 
-	t_mkdir(t_path(dir, "srv"));
-	s.srv = t_server_start(T_SERVER_DAEMON, t_path(dir, "srv"));
-	t_store_server(t_path(dir, "srv"), "chat.git", http);
-	s.url = t_keep(t_server_url(s.srv, "chat.git"));
+	s.url = t_daemon_hooked(&s.srv, dir, "chat.git");
 	return s;
 }
 
-/* Runs git-chat as p with the arguments, asserting exit 0; stdout. */
+/* git-chat as p, asserting exit 0 and no fork warning; stdout. */
 #define ok(p, ...) run_ok((p), (const char *[]){ __VA_ARGS__, NULL })
 static char *run_ok(const t_person *p, const char **args)
 {
-	t_run r;
+	char *err;
+	char *out = t_person_ok_v(p, &err, args);
 
-	t_clock++;   /* each command a second later: the order of the room */
-	r = t_person_chat(p, args);
-	cr_assert_eq(r.status, 0, "%s: git chat %s: exit %d\n%s%s", p->name, args[0], r.status,
-	             r.out, r.err);
-	cr_assert(!t_contains(r.err, "fork"), "%s: git chat %s warned of a fork:\n%s", p->name,
-	          args[0], r.err);
-	t_keep(r.err);
-	return t_keep(r.out);
+	cr_assert(!t_contains(err, "fork"), "%s: git chat %s warned of a fork:\n%s", p->name,
+	          args[0], err);
+	return out;
 }
 
-/* The line of `log` that holds `needle`. */
-static char *line_of(const char *log, const char *needle)
-{
-	const char *at, *start, *end;
-
-	at = strstr(log, needle);
-	cr_assert(at, "'%s' is not in:\n%s", needle, log);
-	for (start = at; start > log && start[-1] != '\n'; start--)
-		;
-	end = strchr(at, '\n');
-	return t_strndup(start, end ? (size_t)(end - start) : strlen(start));
-}
+#define line_of(log, needle) t_line_with((log), (needle))
 
 /* The header line of message `id` (text output shows 8 digits). */
 #define msg_line(log, id) line_of((log), t_strndup((id), 8))

@@ -6,7 +6,6 @@
  * `git chat profile` and, written by a lying client, shown inert (ignored,
  * and reported by verify).
  */
-#include "testforge.h"
 #include "testsync.h"
 
 typedef struct {
@@ -16,41 +15,16 @@ typedef struct {
 
 static server hooked_server(const char *dir)
 {
-	const char *http[] = { "--http", NULL };
 	server s;
 
-	t_mkdir(t_path(dir, "srv"));
-	s.srv = t_server_start(T_SERVER_DAEMON, t_path(dir, "srv"));
-	t_store_server(t_path(dir, "srv"), "chat.git", http);
-	s.url = t_keep(t_server_url(s.srv, "chat.git"));
+	s.url = t_daemon_hooked(&s.srv, dir, "chat.git");
 	return s;
 }
 
-#define ok(p, ...) run_ok((p), (const char *[]){ __VA_ARGS__, NULL })
-static char *run_ok(const t_person *p, const char **args)
-{
-	t_run r;
+#define ok(p, ...) t_person_ok((p), __VA_ARGS__)
 
-	t_clock++;
-	r = t_person_chat(p, args);
-	cr_assert_eq(r.status, 0, "%s: git chat %s: exit %d\n%s%s", p->name, args[0], r.status,
-	             r.out, r.err);
-	t_keep(r.err);
-	return t_keep(r.out);
-}
-
-/* The line of `log` that holds message `id`. */
-static char *msg_line(const char *log, const char *id)
-{
-	char *short_id = t_strndup(id, 8);
-	const char *at = strstr(log, short_id), *start, *end;
-
-	cr_assert(at, "message %s is not in:\n%s", short_id, log);
-	for (start = at; start > log && start[-1] != '\n'; start--)
-		;
-	end = strchr(at, '\n');
-	return t_strndup(start, end ? (size_t)(end - start) : strlen(start));
-}
+/* The line of `log` that holds message `id` (text shows 8 digits). */
+#define msg_line(log, id) t_line_with((log), t_strndup((id), 8))
 
 /* A chat-name header written with the library, as a client that skips
  * the name check would: the commit is valid, so the hook takes it. */
