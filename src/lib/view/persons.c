@@ -378,7 +378,8 @@ static int build_links(gitchat_persons *ps, reporter *r)
 	size_t i, x, y;
 	int error = 0;
 
-	qsort(ps->st, ps->nst, sizeof(*ps->st), st_cmp);
+	if (ps->nst)
+		qsort(ps->st, ps->nst, sizeof(*ps->st), st_cmp);
 	if (!(ps->links = calloc(ps->nst + 1, sizeof(*ps->links))))
 		return gitchat_error_oom();
 	for (i = 0; i < ps->nst; i++) {
