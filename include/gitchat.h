@@ -17,6 +17,7 @@
 #include "gitchat/conversation.h"
 #include "gitchat/render.h"
 #include "gitchat/view.h"
+#include "gitchat/persons.h"
 #include "gitchat/identity.h"
 #include "gitchat/hook.h"
 #include "gitchat/sync.h"

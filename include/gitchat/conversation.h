@@ -132,6 +132,10 @@ GITCHAT_EXTERN(int) gitchat_conversation_related_get(size_t *total, const gitcha
 GITCHAT_EXTERN(int) gitchat_conversation_find(size_t *out, const gitchat_conversation *conv,
                                               const git_oid *id);
 
+/* The store and the room the conversation was loaded from. */
+GITCHAT_EXTERN(gitchat_store *) gitchat_conversation_store(const gitchat_conversation *conv);
+GITCHAT_EXTERN(const char *) gitchat_conversation_room(const gitchat_conversation *conv);
+
 GITCHAT_EXTERN(void) gitchat_conversation_free(gitchat_conversation *conv);
 
 #ifdef __cplusplus

@@ -123,8 +123,7 @@ static int show(follower *f, gitchat_view *view, size_t i, int update)
 
 	if (gitchat_view_item_load(&it, view, i) < 0)
 		return cli_fatal_lib();
-	if (f->pr.text && gitchat_text_renderer_note_author(f->pr.text, it->msg->author_name,
-	                                                    &it->msg->key) < 0) {
+	if (f->pr.text && gitchat_text_renderer_note_author(f->pr.text, it->name, &it->person) < 0) {
 		gitchat_view_item_free(it);
 		return cli_fatal_lib();
 	}
@@ -509,7 +508,7 @@ int cmd_follow(int argc, char **argv)
 		goto done;
 	f.room = room;
 	f.has_me = reader_my_key(&f.me, gitchat_store_repository(f.store), o.keypath);
-	if ((ret = reader_printer_init(&f.pr, o.json, o.color, reader_width())) != 0 ||
+	if ((ret = reader_printer_init(&f.pr, o.json, o.color, reader_width(), 0)) != 0 ||
 	    refs_signature(&sig, gitchat_store_repository(f.store), room) < 0 ||
 	    (ret = load(&conv, &view, &f)) != 0)
 		goto done;

@@ -75,6 +75,15 @@ int cmd_rooms(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
+	/* `_identity` holds profiles and device links, not a conversation. */
+	for (i = 0; i < rooms.count; i++)
+		if (gitchat_room_type(rooms.strings[i]) == GITCHAT_ROOM_IDENTITY) {
+			free(rooms.strings[i]);
+			memmove(&rooms.strings[i], &rooms.strings[i + 1],
+			        (rooms.count - i - 1) * sizeof(*rooms.strings));
+			rooms.count--;
+			break;
+		}
 	/* An empty store is no error (as 'git branch' in a new repository),
 	 * but silence would look like a failure: say so on stderr. */
 	if (!rooms.count) {

@@ -14,7 +14,9 @@ const cli_usage usage_verify = {
 	"Also warns ('REF COMMIT warning: REASON') about edits and redactions signed\n"
 	"by someone other than the author of the message they target: such commits\n"
 	"are valid (signed, in the right room), so they do not make verify fail, but\n"
-	"every reader ignores them. Warnings alone exit 0.\n",
+	"every reader ignores them; likewise about the claims of the room '_identity'\n"
+	"that readers ignore: one-sided device links (a device not linked back yet,\n"
+	"or someone else's claim) and invalid profile names. Warnings alone exit 0.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
 		  "check only this room", "@room" },

@@ -20,6 +20,8 @@ const cli_command cli_commands[] = {
 	{ "verify", cmd_verify, "check every log of the store", 0, &usage_verify },
 	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in", 1, &usage_sync },
 	{ "remote", cmd_remote, "add, list or remove the remotes sync uses", 0, &usage_remote },
+	{ "device", cmd_device, "link your devices' keys into one person", 0, &usage_device },
+	{ "profile", cmd_profile, "set or show the name readers show for you", 0, &usage_profile },
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git", 0,
 	  &usage_allowed_signers },
 	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)", 0, &usage_hook },

@@ -205,7 +205,7 @@ int reader_load(gitchat_conversation **out, gitchat_store *store, const char *ro
 	return error;
 }
 
-int reader_printer_init(reader_printer *p, int json, int color, unsigned width)
+int reader_printer_init(reader_printer *p, int json, int color, unsigned width, int devices)
 {
 	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
 
@@ -213,6 +213,7 @@ int reader_printer_init(reader_printer *p, int json, int color, unsigned width)
 	p->json = json;
 	o.color = color;
 	o.width = width;
+	o.devices = devices;
 	if (!json && gitchat_text_renderer_new(&p->text, &o) < 0)
 		return cli_fatal_lib();
 	return 0;
@@ -233,8 +234,13 @@ int reader_printer_note(reader_printer *p, gitchat_view *view, const size_t *idx
 		return 0;
 	for (i = 0; i < n; i++) {
 		gitchat_message *m = NULL;
-		if (gitchat_conversation_message_load(&m, conv, idx[i]) < 0 ||
-		    gitchat_text_renderer_note_author(p->text, m->author_name, &m->key) < 0) {
+		gitchat_person who;
+		if (gitchat_conversation_message_load(&m, conv, idx[i]) < 0)
+			return cli_fatal_lib();
+		/* As the view shows the author: the person's name and key. */
+		gitchat_persons_lookup(&who, gitchat_view_persons(view), &m->key);
+		if (gitchat_text_renderer_note_author(p->text, who.name ? who.name : m->author_name,
+		                                      who.key) < 0) {
 			gitchat_message_free(m);
 			return cli_fatal_lib();
 		}
@@ -384,6 +390,28 @@ done:
 	return ret;
 }
 
+/* Only the author may change a message: the key that signed it, or
+ * another device of the same person (a key linked to it). */
+static int check_own(gitchat_store *store, const gitchat_message *target, const gitchat_key *key)
+{
+	gitchat_persons *persons = NULL;
+	char hex[GIT_OID_HEXSZ + 1], fp[GITCHAT_FINGERPRINT_SIZE];
+	int same;
+
+	if (!gitchat_pubkey_cmp(&target->key, gitchat_key_public(key)))
+		return 0;
+	if (gitchat_persons_load(&persons, store, NULL) < 0)
+		return cli_fatal_lib();
+	same = gitchat_persons_same(persons, &target->key, gitchat_key_public(key));
+	gitchat_persons_free(persons);
+	if (same)
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), &target->id);
+	gitchat_pubkey_fingerprint(fp, &target->key);
+	return cli_fatal("message %s was written by %s, not by you nor a device linked to you; "
+	                 "only its author can change it", hex, fp);
+}
+
 int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char *room_arg,
                          const char *keypath, const char *text, size_t len, int own_only)
 {
@@ -392,7 +420,7 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 	gitchat_store *store = NULL;
 	gitchat_message *target = NULL;
 	gitchat_key *key = NULL;
-	char hex[GIT_OID_HEXSZ + 1], fp[GITCHAT_FINGERPRINT_SIZE];
+	char hex[GIT_OID_HEXSZ + 1];
 	int ret;
 
 	if ((ret = cli_open_store(&store)) != 0)
@@ -412,12 +440,8 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 		                git_oid_tostr(orig, sizeof(orig), &target->target));
 		goto done;
 	}
-	if (own_only && gitchat_pubkey_cmp(&target->key, gitchat_key_public(key)) != 0) {
-		gitchat_pubkey_fingerprint(fp, &target->key);
-		ret = cli_fatal("message %s was written by %s, not by you; only its author can "
-		                "change it", hex, fp);
+	if (own_only && (ret = check_own(store, target, key)) != 0)
 		goto done;
-	}
 	if (kind != GITCHAT_MESSAGE_REACT && (ret = reader_check_not_redacted(store, target, kind)) != 0)
 		goto done;
 	o.room = target->room;

@@ -87,7 +87,8 @@ typedef struct {
 	gitchat_buf out;
 } reader_printer;
 
-int reader_printer_init(reader_printer *p, int json, int color, unsigned width);
+/* devices: text shows the signing device beside a person's fingerprint. */
+int reader_printer_init(reader_printer *p, int json, int color, unsigned width, int devices);
 void reader_printer_dispose(reader_printer *p);
 /* Tells the text renderer the authors of the entries idx[0..n) of `view`
  * (one message loaded at a time), so that names shared by keys show. */

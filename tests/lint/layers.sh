@@ -46,6 +46,7 @@ conversation order
 sync sync
 hook hook
 view view
+persons view
 render render
 gitchat cli'
 

@@ -92,6 +92,7 @@ static const struct {
 	{ "sync.h", " sync " },
 	{ "hook.h", " hook " },
 	{ "view.h", " view " },
+	{ "persons.h", " view " },
 	{ "render.h", " render " },
 };
 

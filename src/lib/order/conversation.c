@@ -492,6 +492,16 @@ int gitchat_conversation_find(size_t *out, const gitchat_conversation *conv, con
 	return error;
 }
 
+gitchat_store *gitchat_conversation_store(const gitchat_conversation *conv)
+{
+	return conv->s->store;
+}
+
+const char *gitchat_conversation_room(const gitchat_conversation *conv)
+{
+	return conv->s->room;
+}
+
 void gitchat_conversation_free(gitchat_conversation *conv)
 {
 	conv_state *s;

@@ -193,19 +193,31 @@ static int header(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_view
                   const struct tm *tm)
 {
 	const gitchat_message *m = it->msg;
-	char fp[GITCHAT_FINGERPRINT_SIZE], hm[16], id[9];
-	unsigned name_style = GITCHAT_STYLE_BOLD | GITCHAT_STYLE_COLOR(author_color(&m->key));
+	/* The person (the view's), else the commit's claim and key. */
+	const char *name = it->name ? it->name : m->author_name;
+	const gitchat_pubkey *who = it->name ? &it->person : &m->key;
+	char fp[GITCHAT_FINGERPRINT_SIZE], dev[GITCHAT_FINGERPRINT_SIZE], hm[16], id[9];
+	unsigned name_style = GITCHAT_STYLE_BOLD | GITCHAT_STYLE_COLOR(author_color(who));
 	int color = r->opts.color;
 
-	gitchat_pubkey_fingerprint(fp, &m->key);
-	fp[name_shared(r, m->author_name) ? LONG_FP : SHORT_FP] = '\0';
+	gitchat_pubkey_fingerprint(fp, who);
+	fp[name_shared(r, name) || it->name_shared ? LONG_FP : SHORT_FP] = '\0';
 	snprintf(hm, sizeof(hm), "%02d:%02d", tm->tm_hour, tm->tm_min);
 	if (styled(out, r, GITCHAT_STYLE_DIM, hm) < 0 || gitchat_buf_puts(out, "  ") < 0 ||
 	    (color && gitchat_ansi_sgr(out, name_style) < 0) ||
-	    put_name(out, r, m->author_name, name_style) < 0 ||
+	    put_name(out, r, name, name_style) < 0 ||
 	    (color && gitchat_ansi_sgr(out, 0) < 0) || gitchat_buf_putc(out, ' ') < 0 ||
-	    gitchat_buf_putc(out, '(') < 0 || styled(out, r, GITCHAT_STYLE_DIM, fp) < 0 ||
-	    gitchat_buf_putc(out, ')') < 0)
+	    gitchat_buf_putc(out, '(') < 0 || styled(out, r, GITCHAT_STYLE_DIM, fp) < 0)
+		return GITCHAT_ENOMEM;
+	/* The device that signed, on request, when it is not the one that
+	 * names the person. */
+	if (r->opts.devices && gitchat_pubkey_cmp(who, &m->key)) {
+		gitchat_pubkey_fingerprint(dev, &m->key);
+		dev[SHORT_FP] = '\0';
+		if (gitchat_buf_puts(out, ", device ") < 0 || styled(out, r, GITCHAT_STYLE_DIM, dev) < 0)
+			return GITCHAT_ENOMEM;
+	}
+	if (gitchat_buf_putc(out, ')') < 0)
 		return GITCHAT_ENOMEM;
 	/* The short id: what reply, edit, react and redact take. */
 	git_oid_tostr(id, sizeof(id), &m->id);
@@ -234,8 +246,8 @@ static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_
 	if (gitchat_buf_puts(&line, BODY_INDENT "↪ ") < 0 ||
 	    gitchat_buf_puts(&line, it->reply_name) < 0)
 		goto done;
-	if (name_shared(r, it->reply_name)) {
-		gitchat_pubkey_fingerprint(fp, &it->reply_key);
+	if (name_shared(r, it->reply_name) || it->reply_name_shared) {
+		gitchat_pubkey_fingerprint(fp, it->name ? &it->reply_person : &it->reply_key);
 		fp[LONG_FP] = '\0';
 		if (gitchat_buf_printf(&line, " (%s)", fp) < 0)
 			goto done;
