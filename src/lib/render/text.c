@@ -286,6 +286,46 @@ static int reactions_line(gitchat_buf *out, gitchat_text_renderer *r,
 	return gitchat_buf_putc(out, '\n');
 }
 
+int gitchat_text_renderer_set_previous(gitchat_text_renderer *r, int has_previous,
+                                       int64_t time)
+{
+	struct tm tm;
+
+	r->have_day = has_previous != 0;
+	if (!has_previous)
+		return 0;
+	split_time(r, time, &tm);
+	r->last_day = gitchat_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+	                                      (unsigned)tm.tm_mday);
+	return 0;
+}
+
+int gitchat_text_escape(gitchat_buf *out, const char *s, size_t len, size_t max_cols)
+{
+	size_t i = 0, cols = 0, w;
+	uint32_t cp;
+	char esc[12];
+
+	while (i < len) {
+		size_t n = gitchat_utf8_decode(&cp, s + i, len - i);
+		if (gitchat_cp_unsafe(cp) || GITCHAT_UTF8_BAD(cp, n)) {
+			gitchat_cp_escape(esc, cp);
+			w = strlen(esc);
+		} else {
+			w = (size_t)gitchat_cp_width(cp);
+		}
+		if (cols + w > max_cols) {
+			if (gitchat_ansi_put_safe(out, s, i, 0, 0, NULL) < 0 ||
+			    gitchat_buf_puts(out, "…") < 0)
+				return gitchat_error_oom();
+			return 0;
+		}
+		cols += w;
+		i += n;
+	}
+	return gitchat_ansi_put_safe(out, s, len, 0, 0, NULL) < 0 ? gitchat_error_oom() : 0;
+}
+
 int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
                              const gitchat_view_item *it)
 {

@@ -1,0 +1,325 @@
+/* The conversation pane: the room as `log` shows it (the same renderer,
+ * day separators, replies, edits, reactions, the "new" rule), drawn from
+ * the bottom up so that only what fits is loaded, with scrollback and a
+ * selected message. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+static int count_problem(const gitchat_problem *p, void *payload)
+{
+	(void)p;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
+int tui_load(gitchat_conversation **conv, gitchat_view **view, size_t *skipped,
+             gitchat_store *store, const char *room)
+{
+	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
+	int error;
+
+	*view = NULL;
+	*skipped = 0;
+	o.problem_cb = count_problem;
+	o.payload = skipped;
+	if ((error = gitchat_conversation_load(conv, store, room, &o)) < 0)
+		return error;
+	if ((error = gitchat_view_new(view, *conv)) < 0) {
+		gitchat_conversation_free(*conv);
+		*conv = NULL;
+	}
+	return error;
+}
+
+void tui_conv_close(tui_conv *c)
+{
+	gitchat_view_free(c->view);
+	gitchat_conversation_free(c->conv);
+	c->view = NULL;
+	c->conv = NULL;
+	c->count = 0;
+}
+
+static const char *room_name(tui *t)
+{
+	return t->rooms[t->cur].name;
+}
+
+/* The visible entry at or before i, or GITCHAT_NO_INDEX. */
+static size_t visible_before(const tui_conv *c, size_t i)
+{
+	for (i = i < c->count ? i + 1 : c->count; i > 0; i--)
+		if (gitchat_view_visible(c->view, i - 1))
+			return i - 1;
+	return GITCHAT_NO_INDEX;
+}
+
+static size_t visible_after(const tui_conv *c, size_t i)
+{
+	for (i++; i < c->count; i++)
+		if (gitchat_view_visible(c->view, i))
+			return i;
+	return GITCHAT_NO_INDEX;
+}
+
+void tui_conv_mark_read(tui *t)
+{
+	tui_conv *c = &t->conv;
+	gitchat_conversation_entry e;
+
+	if (!c->at_end || !c->count || gitchat_conversation_entry_get(&e, c->conv, c->count - 1) < 0)
+		return;
+	t->rooms[t->cur].unread = 0;
+	if (!git_oid_cmp(&c->marked, e.id))
+		return;
+	if (gitchat_read_marker_set(t->store, room_name(t), e.id) < 0)
+		tui_notice(t, "cannot move the read marker: %s", gitchat_error_last()->message);
+	else
+		git_oid_cpy(&c->marked, e.id);
+}
+
+int tui_conv_open(tui *t)
+{
+	tui_conv *c = &t->conv;
+	size_t read_upto = 0;
+
+	tui_conv_close(c);
+	memset(&c->marked, 0, sizeof(c->marked));
+	if (tui_load(&c->conv, &c->view, &c->skipped, t->store, room_name(t)) < 0)
+		return -1;
+	c->count = gitchat_conversation_count(c->conv);
+	if (gitchat_read_marker_get(&read_upto, t->store, c->conv, room_name(t)) < 0)
+		gitchat_error_clear();
+	c->new_from = read_upto && read_upto < c->count ? read_upto : GITCHAT_NO_INDEX;
+	c->at_end = 1;
+	c->bottom = visible_before(c, c->count);
+	c->selected = GITCHAT_NO_INDEX;
+	cli_refs_signature(&c->sig, gitchat_store_repository(t->store), room_name(t));
+	tui_conv_mark_read(t);
+	t->dirty = 1;
+	return 0;
+}
+
+/* The index of `id` in the new conversation, or `fallback`. */
+static size_t refind(const tui_conv *old, size_t i, const tui_conv *now, size_t fallback)
+{
+	gitchat_conversation_entry e;
+	size_t pos;
+
+	if (i == GITCHAT_NO_INDEX || gitchat_conversation_entry_get(&e, old->conv, i) < 0 ||
+	    gitchat_conversation_find(&pos, now->conv, e.id) < 0) {
+		gitchat_error_clear();
+		return fallback;
+	}
+	return pos;
+}
+
+/* The room again after its refs moved, keeping the place read and the
+ * selection; mentions of the user in what arrived are notified. */
+int tui_conv_reload(tui *t)
+{
+	tui_conv *c = &t->conv, now = *c;
+	size_t i;
+
+	if (tui_load(&now.conv, &now.view, &now.skipped, t->store, room_name(t)) < 0)
+		return -1;
+	now.count = gitchat_conversation_count(now.conv);
+	now.bottom = now.at_end ? visible_before(&now, now.count)
+	                        : refind(c, c->bottom, &now, visible_before(&now, now.count));
+	now.selected = refind(c, c->selected, &now, GITCHAT_NO_INDEX);
+	now.new_from = refind(c, c->new_from, &now, GITCHAT_NO_INDEX);
+	for (i = c->count; i < now.count; i++) {
+		gitchat_view_item *it = NULL;
+		if (!gitchat_view_visible(now.view, i) || gitchat_view_item_load(&it, now.view, i) < 0)
+			continue;
+		if ((!t->me || gitchat_pubkey_cmp(t->me, &it->msg->key)) &&
+		    cli_notify_mentions(&t->notify, it->text, it->text_len))
+			cli_notify_message(&t->notify, "you are mentioned", it->text, it->text_len);
+		gitchat_view_item_free(it);
+	}
+	gitchat_error_clear();
+	gitchat_view_free(c->view);
+	gitchat_conversation_free(c->conv);
+	*c = now;
+	cli_refs_signature(&c->sig, gitchat_store_repository(t->store), room_name(t));
+	tui_conv_mark_read(t);
+	t->dirty = 1;
+	return 0;
+}
+
+void tui_conv_scroll(tui *t, int pages)
+{
+	tui_conv *c = &t->conv;
+	int h = getmaxy(t->scr.conv), steps = h / 4 > 1 ? h / 4 : 1;
+	size_t i = c->bottom, n;
+
+	for (; steps > 0 && i != GITCHAT_NO_INDEX; steps--) {
+		n = pages < 0 ? (i ? visible_before(c, i - 1) : GITCHAT_NO_INDEX) : visible_after(c, i);
+		if (n == GITCHAT_NO_INDEX)
+			break;
+		i = n;
+	}
+	c->bottom = i;
+	c->at_end = visible_after(c, c->bottom) == GITCHAT_NO_INDEX;
+	tui_conv_mark_read(t);
+	t->dirty = 1;
+}
+
+void tui_conv_select(tui *t, int dir)
+{
+	tui_conv *c = &t->conv;
+	size_t n;
+
+	if (c->selected == GITCHAT_NO_INDEX)
+		n = dir < 0 ? c->bottom : GITCHAT_NO_INDEX;
+	else if (dir < 0)
+		n = c->selected ? visible_before(c, c->selected - 1) : GITCHAT_NO_INDEX;
+	else
+		n = visible_after(c, c->selected);
+	if (n == GITCHAT_NO_INDEX) {
+		if (dir > 0) {
+			c->selected = GITCHAT_NO_INDEX;
+			t->mode = TUI_WRITE;
+		}
+		t->dirty = 1;
+		return;
+	}
+	c->selected = n;
+	if (n > c->bottom || (c->top != GITCHAT_NO_INDEX && n < c->top))
+		c->bottom = n;
+	c->at_end = visible_after(c, c->bottom) == GITCHAT_NO_INDEX;
+	t->dirty = 1;
+}
+
+/* One message rendered as log renders it, cut to TUI_MAX_MESSAGE_LINES. */
+static int render_one(gitchat_buf *out, gitchat_text_renderer *r, tui_conv *c, size_t i)
+{
+	gitchat_view_item *it = NULL;
+	gitchat_conversation_entry e;
+	size_t prev = i ? visible_before(c, i - 1) : GITCHAT_NO_INDEX, k, lines = 0;
+	int error;
+
+	if ((error = gitchat_view_item_load(&it, c->view, i)) < 0)
+		return error;
+	if (prev != GITCHAT_NO_INDEX && gitchat_conversation_entry_get(&e, c->conv, prev) == 0)
+		gitchat_text_renderer_set_previous(r, 1, e.time);
+	else
+		gitchat_text_renderer_set_previous(r, 0, 0);
+	if ((error = gitchat_text_renderer_note_author(r, it->msg->author_name, &it->msg->key)) < 0 ||
+	    (it->has_reply &&
+	     (error = gitchat_text_renderer_note_author(r, it->reply_name, &it->reply_key)) < 0) ||
+	    (i == c->new_from && (error = gitchat_text_render_rule(out, r, "new")) < 0) ||
+	    (error = gitchat_text_render_item(out, r, it)) < 0)
+		goto done;
+	for (k = 0; k < out->size; k++)
+		if (out->ptr[k] == '\n' && ++lines == TUI_MAX_MESSAGE_LINES && k + 1 < out->size) {
+			size_t more = 0;
+			for (size_t j = k + 1; j < out->size; j++)
+				more += out->ptr[j] == '\n';
+			out->size = k + 1;
+			out->ptr[out->size] = '\0';
+			error = gitchat_buf_printf(out, "  … %zu more lines ('git chat log' shows them)\n",
+			                           more);
+			break;
+		}
+done:
+	gitchat_view_item_free(it);
+	return error;
+}
+
+typedef struct {
+	gitchat_buf text;
+	size_t index;
+} block;
+
+static void draw_header(tui *t, WINDOW *w, int wd)
+{
+	gitchat_buf name = GITCHAT_BUF_INIT;
+
+	gitchat_text_escape(&name, room_name(t), strlen(room_name(t)), (size_t)wd / 2);
+	wattr_set(w, A_BOLD, 0, NULL);
+	mvwprintw(w, 0, 1, "%s", name.ptr ? name.ptr : "");
+	wattr_set(w, A_DIM, 0, NULL);
+	wprintw(w, "  %s", t->conv.at_end ? "" : "(scrolled back: End returns)");
+	wattr_set(w, A_NORMAL, 0, NULL);
+	gitchat_buf_dispose(&name);
+}
+
+/* Draws the lines of blocks[nb-1] (top) .. blocks[0] (bottom), the last
+ * `h` of them, from row 1. */
+static void draw_blocks(tui *t, WINDOW *w, block *b, size_t nb, int h, size_t total)
+{
+	size_t skip = total > (size_t)h ? total - (size_t)h : 0, k;
+	int y = 1;
+
+	for (k = nb; k-- > 0;) {
+		const char *s = b[k].text.ptr ? b[k].text.ptr : "", *end = s + b[k].text.size;
+		int sel = b[k].index == t->conv.selected;
+		while (s < end && y <= h) {
+			const char *nl = memchr(s, '\n', (size_t)(end - s));
+			size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
+			if (skip) {
+				skip--;
+			} else {
+				if (sel) {
+					wattr_set(w, A_BOLD | A_REVERSE, 0, NULL);
+					mvwaddch(w, y, 0, '>');
+				}
+				wmove(w, y++, 1);
+				tui_screen_put_styled(w, s, len, 0);
+			}
+			s += len + 1;
+		}
+		t->conv.top = b[k].index;
+	}
+}
+
+void tui_conv_draw(tui *t)
+{
+	WINDOW *w = t->scr.conv;
+	tui_conv *c = &t->conv;
+	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
+	gitchat_text_renderer *r = NULL;
+	block *b = NULL;
+	size_t nb = 0, total = 0, i = c->bottom;
+	int h, wd;
+
+	werase(w);
+	getmaxyx(w, h, wd);
+	draw_header(t, w, wd);
+	o.width = (unsigned)(wd > 12 ? wd - 2 : 10);
+	o.color = t->scr.color;
+	c->top = GITCHAT_NO_INDEX;
+	if (gitchat_text_renderer_new(&r, &o) < 0)
+		goto done;
+	while (i != GITCHAT_NO_INDEX && total < (size_t)(h - 1)) {
+		block *nbk = realloc(b, (nb + 1) * sizeof(*nbk));
+		if (!nbk)
+			break;
+		b = nbk;
+		memset(&b[nb], 0, sizeof(b[nb]));
+		b[nb].index = i;
+		if (render_one(&b[nb].text, r, c, i) < 0)
+			gitchat_buf_printf(&b[nb].text, "  (cannot show this message: %s)\n",
+			                   gitchat_error_last()->message);
+		for (size_t k = 0; k < b[nb].text.size; k++)
+			total += b[nb].text.ptr[k] == '\n';
+		nb++;
+		i = i ? visible_before(c, i - 1) : GITCHAT_NO_INDEX;
+	}
+	if (!c->count) {
+		wattr_set(w, A_DIM, 0, NULL);
+		mvwaddstr(w, 2, 2, "no messages yet: type one and press Enter (? shows the keys)");
+		wattr_set(w, A_NORMAL, 0, NULL);
+	}
+	draw_blocks(t, w, b, nb, h - 1, total);
+done:
+	for (size_t k = 0; k < nb; k++)
+		gitchat_buf_dispose(&b[k].text);
+	free(b);
+	gitchat_text_renderer_free(r);
+	gitchat_error_clear();
+	wnoutrefresh(w);
+}
