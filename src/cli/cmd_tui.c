@@ -86,7 +86,8 @@ static void read_keys(tui *t)
 	wint_t ch, next;
 	int r;
 
-	while (!t->quit && (r = wget_wch(w, &ch)) != ERR) {
+	/* A key may lay the screen out anew (new windows): w is read again. */
+	while (!t->quit && (r = wget_wch(w = t->scr.comp, &ch)) != ERR) {
 		if (r == OK && ch == 27) {
 			wtimeout(w, 60);
 			r = wget_wch(w, &next);
@@ -99,9 +100,9 @@ static void read_keys(tui *t)
 			if (r == ERR)
 				continue;
 			ch = next;
+			r = r == KEY_CODE_YES ? KEY_CODE_YES : OK;
 		}
 		tui_key(t, r == KEY_CODE_YES, ch);
-		w = t->scr.comp;   /* a resize makes new windows */
 	}
 	tui_draft_save(t);
 }
