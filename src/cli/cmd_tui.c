@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tui/tui.h"
+#include "tui.h"
 
 const cli_usage usage_tui = {
 	"tui",
