@@ -120,12 +120,18 @@ static void look(tui *t)
 		sig = tmp;
 		tui_rooms_refresh(t, 1);
 		gitchat_buf_clear(&sig);
+		/* The sync thread is ordering the room: read it when it is done. */
+		if (tui_sync_loading(t)) {
+			gitchat_buf_clear(&t->all_sig);
+			goto done;
+		}
 		if (cli_refs_signature(&sig, repo, t->rooms[t->cur].name) == 0 &&
 		    (sig.size != t->conv.sig.size ||
 		     (sig.size && memcmp(sig.ptr, t->conv.sig.ptr, sig.size))) &&
 		    tui_conv_reload(t) < 0)
 			tui_notice(t, "cannot read the room: %s", gitchat_error_last()->message);
 	}
+done:
 	gitchat_buf_dispose(&sig);
 }
 

@@ -90,6 +90,25 @@ static long cpu_ticks(pid_t pid)
 	return (long)(ut + st);
 }
 
+/* The screen thread's time on a CPU and waiting for one, in ns
+ * (/proc/PID/task/PID/schedstat): what the client did, apart from what
+ * the machine's load added. */
+static void sched_ns(pid_t pid, double *run, double *wait)
+{
+	char path[96];
+	unsigned long long r = 0, w = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)pid);
+	if ((f = fopen(path, "r"))) {
+		if (fscanf(f, "%llu %llu", &r, &w) != 2)
+			r = w = 0;
+		fclose(f);
+	}
+	*run = (double)r;
+	*wait = (double)w;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -100,7 +119,7 @@ int main(int argc, char **argv)
 {
 	int runs = 10, idle = 20, opt, fd, i;
 	struct winsize ws = { 30, 100, 0, 0 };
-	double *lat, t0, used;
+	double *lat, *cpu, t0, used, r0, w0, r1, w1;
 	long c0, c1;
 	pid_t pid;
 
@@ -127,6 +146,7 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "fatal: the client did not start\n"), 128;
 	settle(fd, 0.5);
 	lat = calloc((size_t)runs, sizeof(*lat));
+	cpu = calloc((size_t)runs, sizeof(*cpu));
 	for (i = 0; i < runs; i++) {
 		char text[64];
 		size_t mark;
@@ -136,16 +156,23 @@ int main(int argc, char **argv)
 			return fprintf(stderr, "fatal: no echo of the typed text\n"), 128;
 		settle(fd, 0.2);
 		mark = out_len;
+		sched_ns(pid, &r0, &w0);
 		t0 = now();
 		if (write(fd, "\r", 1) < 0 || !wait_for(fd, mark, text, 30))
 			return fprintf(stderr, "fatal: the message did not appear\n"), 128;
 		lat[i] = (now() - t0) * 1000;
-		fprintf(stderr, "run %d: %.1f ms\n", i + 1, lat[i]);
+		sched_ns(pid, &r1, &w1);
+		cpu[i] = (r1 - r0) / 1e6;
+		fprintf(stderr, "run %d: %.1f ms (screen thread: %.1f ms on a cpu, %.1f ms waiting for one)\n",
+		        i + 1, lat[i], cpu[i], (w1 - w0) / 1e6);
 		settle(fd, 0.3);
 	}
 	qsort(lat, (size_t)runs, sizeof(*lat), cmp);
+	qsort(cpu, (size_t)runs, sizeof(*cpu), cmp);
 	printf("latency median %.1f ms (min %.1f, max %.1f) over %d messages\n", lat[runs / 2],
 	       lat[0], lat[runs - 1], runs);
+	printf("screen thread cpu per message median %.1f ms (min %.1f, max %.1f)\n", cpu[runs / 2],
+	       cpu[0], cpu[runs - 1]);
 	fflush(stdout);
 	settle(fd, 1);
 	c0 = cpu_ticks(pid);
@@ -159,5 +186,6 @@ int main(int argc, char **argv)
 	if (write(fd, "\004", 1) < 0 || waitpid(pid, NULL, 0) < 0)
 		kill(pid, 9);
 	free(lat);
+	free(cpu);
 	return 0;
 }

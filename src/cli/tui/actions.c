@@ -51,9 +51,16 @@ static int send_kind(tui *t, gitchat_message_kind kind, const char *text, size_t
 	t->notice = NULL;
 	t->conv.at_end = 1;
 	t->conv.selected = GITCHAT_NO_INDEX;
-	if (tui_conv_reload(t) < 0)
+	/* Ordering a large room takes a while: the sync thread does it and
+	 * the screen reloads the room after; a message shows at once. Without
+	 * the thread, the screen orders it itself. */
+	if (t->sync.started) {
+		if (kind == GITCHAT_MESSAGE_TEXT)
+			tui_conv_pending(t, &id);
+		tui_sync_load(t, o.room);
+	} else if (tui_conv_reload(t) < 0) {
 		tui_notice(t, "cannot read the room: %s", gitchat_error_last()->message);
-	tui_sync_kick(t);
+	}
 	return 0;
 }
 

@@ -57,13 +57,55 @@ static int wait_turn(tui_sync *s)
 		ts.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&s->lock);
-	while (!s->stop && !s->now)
+	while (!s->stop && !s->now && !s->load_room)
 		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) == ETIMEDOUT)
 			break;
 	s->now = 0;
 	go = !s->stop;
 	pthread_mutex_unlock(&s->lock);
 	return go;
+}
+
+/* Orders the room the screen asked for (a message was just sent), so that
+ * the screen's own load finds the index up to date and reads nothing. */
+static void load_asked(tui_sync *s, gitchat_store *store)
+{
+	gitchat_conversation *conv = NULL;
+	char *room;
+
+	pthread_mutex_lock(&s->lock);
+	room = s->load_room;
+	s->load_room = NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (!room)
+		return;
+	if (gitchat_conversation_load(&conv, store, room, NULL) < 0)
+		gitchat_error_clear();   /* the screen's load says what is wrong */
+	gitchat_conversation_free(conv);
+	free(room);
+	pthread_mutex_lock(&s->lock);
+	s->loading = s->load_room != NULL;
+	pthread_mutex_unlock(&s->lock);
+	(void)!write(s->wake[1], "l", 1);
+}
+
+/* After a round that brought messages: every room ordered here, off the
+ * screen's thread. */
+static void load_all(gitchat_store *store)
+{
+	git_strarray rooms = { NULL, 0 };
+
+	if (gitchat_room_list(&rooms, store) < 0) {
+		gitchat_error_clear();
+		return;
+	}
+	for (size_t i = 0; i < rooms.count; i++) {
+		gitchat_conversation *conv = NULL;
+		if (gitchat_conversation_load(&conv, store, rooms.strings[i], NULL) < 0)
+			gitchat_error_clear();
+		gitchat_conversation_free(conv);
+	}
+	git_strarray_dispose(&rooms);
 }
 
 static void *run(void *arg)
@@ -78,7 +120,10 @@ static void *run(void *arg)
 		return NULL;
 	}
 	do {
+		load_asked(s, store);
 		cli_syncloop_round(&sl, store, NULL, 0);
+		if (sl.received)
+			load_all(store);
 		publish(s, &sl);
 	} while (wait_turn(s));
 	cli_syncloop_dispose(&sl);
@@ -111,6 +156,34 @@ void tui_sync_kick(tui *t)
 	t->sync.now = 1;
 	pthread_cond_signal(&t->sync.cond);
 	pthread_mutex_unlock(&t->sync.lock);
+}
+
+void tui_sync_load(tui *t, const char *room)
+{
+	char *copy = strdup(room);
+
+	if (!t->sync.started || !copy) {
+		free(copy);
+		return;
+	}
+	pthread_mutex_lock(&t->sync.lock);
+	free(t->sync.load_room);
+	t->sync.load_room = copy;
+	t->sync.loading = 1;
+	pthread_cond_signal(&t->sync.cond);
+	pthread_mutex_unlock(&t->sync.lock);
+}
+
+int tui_sync_loading(tui *t)
+{
+	int loading;
+
+	if (!t->sync.started)
+		return 0;
+	pthread_mutex_lock(&t->sync.lock);
+	loading = t->sync.loading;
+	pthread_mutex_unlock(&t->sync.lock);
+	return loading;
 }
 
 /* Reads the pipe empty and shows what a round said. */
@@ -148,4 +221,5 @@ void tui_sync_stop(tui *t)
 	free(s->gitdir);
 	free(s->failed);
 	free(s->said);
+	free(s->load_room);
 }

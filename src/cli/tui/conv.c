@@ -33,8 +33,16 @@ int tui_load(gitchat_conversation **conv, gitchat_view **view, size_t *skipped,
 	return error;
 }
 
+static void pending_clear(tui_conv *c)
+{
+	for (size_t i = 0; i < c->npending; i++)
+		gitchat_buf_dispose(&c->pending_text[i]);
+	c->npending = 0;
+}
+
 void tui_conv_close(tui_conv *c)
 {
+	pending_clear(c);
 	gitchat_view_free(c->view);
 	gitchat_conversation_free(c->conv);
 	c->view = NULL;
@@ -142,6 +150,18 @@ int tui_conv_reload(tui *t)
 	gitchat_error_clear();
 	gitchat_view_free(c->view);
 	gitchat_conversation_free(c->conv);
+	/* A message sent is no longer pending once the room holds it. */
+	now.npending = 0;
+	for (i = 0; i < c->npending; i++) {
+		size_t pos;
+		if (gitchat_conversation_find(&pos, now.conv, &c->pending[i]) == 0) {
+			gitchat_buf_dispose(&c->pending_text[i]);
+			continue;
+		}
+		now.pending[now.npending] = c->pending[i];
+		now.pending_text[now.npending++] = c->pending_text[i];
+	}
+	gitchat_error_clear();
 	*c = now;
 	cli_refs_signature(&c->sig, gitchat_store_repository(t->store), room_name(t));
 	tui_conv_mark_read(t);
@@ -234,6 +254,48 @@ typedef struct {
 	size_t index;
 } block;
 
+void tui_conv_pending(tui *t, const git_oid *id)
+{
+	tui_conv *c = &t->conv;
+	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
+	gitchat_text_renderer *r = NULL;
+	gitchat_message *m = NULL;
+	gitchat_view_item it;
+	gitchat_conversation_entry e;
+	size_t last = visible_before(c, c->count);
+	gitchat_buf *out;
+
+	if (c->npending == TUI_MAX_PENDING)
+		return;   /* the next reload shows them all */
+	out = &c->pending_text[c->npending];
+	memset(out, 0, sizeof(*out));
+	o.width = (unsigned)(getmaxx(t->scr.conv) > 12 ? getmaxx(t->scr.conv) - 2 : 10);
+	o.color = t->scr.color;
+	/* Read back through the library's checked reader, shown by the
+	 * renderer log uses, as a message with no edits or reactions yet. */
+	if (gitchat_message_read(&m, t->store, id, t->rooms[t->cur].name) < 0 ||
+	    gitchat_text_renderer_new(&r, &o) < 0)
+		goto done;
+	memset(&it, 0, sizeof(it));
+	it.index = GITCHAT_NO_INDEX;
+	it.msg = m;
+	it.text = m->text;
+	it.text_len = m->text_len;
+	if (last != GITCHAT_NO_INDEX && gitchat_conversation_entry_get(&e, c->conv, last) == 0)
+		gitchat_text_renderer_set_previous(r, 1, e.time);
+	if (gitchat_text_renderer_note_author(r, m->author_name, &m->key) == 0 &&
+	    gitchat_text_render_item(out, r, &it) == 0) {
+		git_oid_cpy(&c->pending[c->npending++], id);
+		t->dirty = 1;
+	}
+done:
+	if (c->npending == 0 || !git_oid_equal(&c->pending[c->npending - 1], id))
+		gitchat_buf_dispose(out);
+	gitchat_error_clear();
+	gitchat_text_renderer_free(r);
+	gitchat_message_free(m);
+}
+
 static void draw_header(tui *t, WINDOW *w, int wd)
 {
 	gitchat_buf name = GITCHAT_BUF_INIT;
@@ -254,15 +316,18 @@ static void draw_blocks(tui *t, WINDOW *w, block *b, size_t nb, int h, size_t to
 	size_t skip = total > (size_t)h ? total - (size_t)h : 0, k;
 	int y = 1;
 
+	t->conv.top = GITCHAT_NO_INDEX;
 	for (k = nb; k-- > 0;) {
 		const char *s = b[k].text.ptr ? b[k].text.ptr : "", *end = s + b[k].text.size;
-		int sel = b[k].index == t->conv.selected;
+		int sel = b[k].index != GITCHAT_NO_INDEX && b[k].index == t->conv.selected;
 		while (s < end && y <= h) {
 			const char *nl = memchr(s, '\n', (size_t)(end - s));
 			size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
 			if (skip) {
 				skip--;
 			} else {
+				if (t->conv.top == GITCHAT_NO_INDEX)
+					t->conv.top = b[k].index;   /* the first shown, even in part */
 				if (sel) {
 					wattr_set(w, A_BOLD | A_REVERSE, 0, NULL);
 					mvwaddch(w, y, 0, '>');
@@ -272,7 +337,6 @@ static void draw_blocks(tui *t, WINDOW *w, block *b, size_t nb, int h, size_t to
 			}
 			s += len + 1;
 		}
-		t->conv.top = b[k].index;
 	}
 }
 
@@ -291,9 +355,20 @@ void tui_conv_draw(tui *t)
 	draw_header(t, w, wd);
 	o.width = (unsigned)(wd > 12 ? wd - 2 : 10);
 	o.color = t->scr.color;
-	c->top = GITCHAT_NO_INDEX;
 	if (gitchat_text_renderer_new(&r, &o) < 0)
 		goto done;
+	for (size_t k = c->at_end ? c->npending : 0; k-- > 0;) {
+		block *nbk = realloc(b, (nb + 1) * sizeof(*nbk));
+		if (!nbk)
+			break;
+		b = nbk;
+		memset(&b[nb], 0, sizeof(b[nb]));
+		b[nb].index = GITCHAT_NO_INDEX;
+		gitchat_buf_put(&b[nb].text, c->pending_text[k].ptr, c->pending_text[k].size);
+		for (size_t j = 0; j < b[nb].text.size; j++)
+			total += b[nb].text.ptr[j] == '\n';
+		nb++;
+	}
 	while (i != GITCHAT_NO_INDEX && total < (size_t)(h - 1)) {
 		block *nbk = realloc(b, (nb + 1) * sizeof(*nbk));
 		if (!nbk)

@@ -25,6 +25,9 @@
 /* The key code of Alt-Enter (ESC then Enter, read as one key). */
 #define KEY_ALT_ENTER (KEY_MAX + 1)
 
+/* Messages sent and shown before the room is ordered again with them. */
+#define TUI_MAX_PENDING 8
+
 /* Lines of one message shown at most; the rest is summed up. */
 #define TUI_MAX_MESSAGE_LINES 40
 
@@ -62,6 +65,11 @@ typedef struct {
 	size_t top;         /* the entry at the top at the last draw */
 	git_oid marked;     /* where the read marker was put */
 	gitchat_buf sig;    /* the room's refs at the last load */
+	/* Messages just sent, shown at the end until the room, ordered by
+	 * the sync thread (bgsync.c), is loaded again with them. */
+	git_oid pending[TUI_MAX_PENDING];
+	gitchat_buf pending_text[TUI_MAX_PENDING];
+	size_t npending;
 } tui_conv;
 
 typedef struct {
@@ -78,6 +86,8 @@ typedef struct {
 	char *failed;             /* "name: why; ..." or NULL */
 	size_t blocked, forks;
 	char *said;               /* the last thing a round said */
+	char *load_room;          /* a room to order before the screen reads it */
+	int loading;              /* a load asked for and not done yet */
 } tui_sync;
 
 typedef struct {
@@ -141,6 +151,9 @@ void tui_conv_scroll(tui *t, int pages);
 void tui_conv_select(tui *t, int dir);
 void tui_conv_mark_read(tui *t);
 void tui_conv_draw(tui *t);
+/* Shows message `id`, just sent, at the end until the room is loaded
+ * again with it in its place. */
+void tui_conv_pending(tui *t, const git_oid *id);
 
 /* actions.c */
 void tui_action_enter(tui *t);
@@ -160,6 +173,11 @@ void tui_draft_load(tui *t);
 int tui_sync_start(tui *t);
 void tui_sync_stop(tui *t);
 void tui_sync_kick(tui *t);
+/* Asks the sync thread to order `room` (the index updated on disk), then
+ * to sync; the screen reloads the room when it is done. */
+void tui_sync_load(tui *t, const char *room);
+/* 1 while a load asked for is not done. */
+int tui_sync_loading(tui *t);
 void tui_sync_drain(tui *t);
 
 /* status.c */
