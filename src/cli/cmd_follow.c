@@ -262,8 +262,7 @@ int cmd_follow(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'i':
-			interval = strtod(p.value, &end);
-			if (*end || end == p.value || !(interval >= 0.05 && interval <= 86400))
+			if (cli_syncloop_interval(&interval, p.value) < 0)
 				return cli_usage_error(&usage_follow, "--interval needs seconds (0.05 to 86400), "
 				                       "not '%s'", p.value);
 			break;

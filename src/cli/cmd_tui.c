@@ -39,24 +39,13 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-static int parse_interval(double *out, const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*end || end == s || !(v >= 0.05 && v <= 86400))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void config_interval(double *out, git_repository *repo)
 {
 	git_config *cfg = NULL, *snap = NULL;
 	const char *v;
 
 	if (git_repository_config(&cfg, repo) == 0 && git_config_snapshot(&snap, cfg) == 0 &&
-	    git_config_get_string(&v, snap, "chat.tuiInterval") == 0 && parse_interval(out, v) < 0)
+	    git_config_get_string(&v, snap, "chat.tuiInterval") == 0 && cli_syncloop_interval(out, v) < 0)
 		cli_warn("chat.tuiInterval is '%s', not seconds (0.05 to 86400); syncing every %g s",
 		         v, *out);
 	git_config_free(snap);
@@ -239,7 +228,7 @@ int cmd_tui(int argc, char **argv)
 		case 'r': room_arg = p.value; break;
 		case 'k': keypath = p.value; break;
 		case 'i':
-			if (parse_interval(&interval, p.value) < 0)
+			if (cli_syncloop_interval(&interval, p.value) < 0)
 				return cli_usage_error(&usage_tui, "--interval needs seconds (0.05 to 86400), "
 				                       "not '%s'", p.value);
 			interval_arg = p.value;

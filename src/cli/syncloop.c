@@ -60,6 +60,17 @@ int cli_refs_signature(gitchat_buf *out, git_repository *repo, const char *room)
 	return 0;
 }
 
+int cli_syncloop_interval(double *out, const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end || end == s || !(v >= 0.05 && v <= 86400))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static size_t down_find(const cli_syncloop *s, const char *name)
 {
 	size_t i;

@@ -46,6 +46,9 @@ void cli_syncloop_dispose(cli_syncloop *s);
  * a round (failures are said, never returned). */
 int cli_syncloop_round(cli_syncloop *s, gitchat_store *store, const char **rooms, size_t n);
 
+/* An interval in seconds, 0.05 to 86400, fractions allowed: 0 or -1. */
+int cli_syncloop_interval(double *out, const char *s);
+
 /* The refs of `room` (NULL: every room) and their targets, local and
  * remote copies, as text: equal texts, nothing moved. */
 int cli_refs_signature(gitchat_buf *out, git_repository *repo, const char *room);

@@ -340,6 +340,28 @@ static void draw_blocks(tui *t, WINDOW *w, block *b, size_t nb, int h, size_t to
 	}
 }
 
+/* One more block at the top: a message's lines. */
+static block *add_block(block **b, size_t *nb, size_t index)
+{
+	block *nbk = realloc(*b, (*nb + 1) * sizeof(*nbk));
+
+	if (!nbk)
+		return NULL;
+	*b = nbk;
+	memset(&nbk[*nb], 0, sizeof(nbk[*nb]));
+	nbk[*nb].index = index;
+	return &nbk[(*nb)++];
+}
+
+static size_t count_lines(const gitchat_buf *text)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < text->size; k++)
+		n += text->ptr[k] == '\n';
+	return n;
+}
+
 void tui_conv_draw(tui *t)
 {
 	WINDOW *w = t->scr.conv;
@@ -358,30 +380,20 @@ void tui_conv_draw(tui *t)
 	if (gitchat_text_renderer_new(&r, &o) < 0)
 		goto done;
 	for (size_t k = c->at_end ? c->npending : 0; k-- > 0;) {
-		block *nbk = realloc(b, (nb + 1) * sizeof(*nbk));
+		block *nbk = add_block(&b, &nb, GITCHAT_NO_INDEX);
 		if (!nbk)
 			break;
-		b = nbk;
-		memset(&b[nb], 0, sizeof(b[nb]));
-		b[nb].index = GITCHAT_NO_INDEX;
-		gitchat_buf_put(&b[nb].text, c->pending_text[k].ptr, c->pending_text[k].size);
-		for (size_t j = 0; j < b[nb].text.size; j++)
-			total += b[nb].text.ptr[j] == '\n';
-		nb++;
+		gitchat_buf_put(&nbk->text, c->pending_text[k].ptr, c->pending_text[k].size);
+		total += count_lines(&nbk->text);
 	}
 	while (i != GITCHAT_NO_INDEX && total < (size_t)(h - 1)) {
-		block *nbk = realloc(b, (nb + 1) * sizeof(*nbk));
+		block *nbk = add_block(&b, &nb, i);
 		if (!nbk)
 			break;
-		b = nbk;
-		memset(&b[nb], 0, sizeof(b[nb]));
-		b[nb].index = i;
-		if (render_one(&b[nb].text, r, c, i) < 0)
-			gitchat_buf_printf(&b[nb].text, "  (cannot show this message: %s)\n",
+		if (render_one(&nbk->text, r, c, i) < 0)
+			gitchat_buf_printf(&nbk->text, "  (cannot show this message: %s)\n",
 			                   gitchat_error_last()->message);
-		for (size_t k = 0; k < b[nb].text.size; k++)
-			total += b[nb].text.ptr[k] == '\n';
-		nb++;
+		total += count_lines(&nbk->text);
 		i = i ? visible_before(c, i - 1) : GITCHAT_NO_INDEX;
 	}
 	if (!c->count) {
