@@ -311,3 +311,51 @@ Test(tui, notifies_a_message_in_a_room_not_on_screen)
 	t_tmux_stop(t);
 	(void)out;
 }
+
+/* A selected message: r replies, + reacts, e edits, d deletes (after y);
+ * ? shows the keys. Each lands in the store as `log` reads it. */
+Test(tui, select_reply_react_edit_redact)
+{
+	t_person a;
+	t_tmux *t;
+	char *log;
+
+	setup(&a, "Alice");
+	t = client(&a, "general", 60);
+	t_tmux_key(t, "?");
+	cr_assert(t_tmux_wait(t, "git chat tui: keys", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "Escape");
+	cr_assert(t_tmux_wait_gone(t, "git chat tui: keys", WAIT));
+	t_tmux_key(t, "Up");
+	t_tmux_key(t, "r");
+	cr_assert(t_tmux_wait(t, "reply to ", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_type(t, "a reply");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "↪ Alice: first message", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "Up");
+	t_tmux_key(t, "+");
+	t_tmux_type(t, "👍");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "👍 1", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "Up");
+	t_tmux_key(t, "e");
+	cr_assert(t_tmux_wait(t, "> a reply", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "C-u");
+	t_tmux_type(t, "a better reply");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "(edited)", WAIT), "%s", t_tmux_screen(t));
+	cr_assert(t_tmux_wait(t, "  a better reply", WAIT));
+	t_tmux_key(t, "Up");
+	t_tmux_key(t, "Up");
+	t_tmux_key(t, "d");
+	cr_assert(t_tmux_wait(t, "y/n", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "y");
+	cr_assert(t_tmux_wait(t, "message deleted", WAIT), "%s", t_tmux_screen(t));
+	log = t_person_log_json(&a, "general");
+	cr_assert(t_contains(log, "\"text\":\"a better reply\""), "%s", log);
+	cr_assert(t_contains(log, "\"edited\":true"), "%s", log);
+	cr_assert(t_contains(log, "\"redacted\":true"), "%s", log);
+	cr_assert(t_contains(log, "\"reply_to\":\""), "%s", log);
+	cr_assert(t_contains(log, "👍"), "%s", log);
+	t_tmux_stop(t);
+}
