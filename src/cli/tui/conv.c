@@ -263,6 +263,8 @@ void tui_conv_pending(tui *t, const git_oid *id)
 	gitchat_view_item it;
 	gitchat_conversation_entry e;
 	size_t last = visible_before(c, c->count);
+	gitchat_view_item *target = NULL;
+	size_t pos;
 	gitchat_buf *out;
 
 	if (c->npending == TUI_MAX_PENDING)
@@ -281,6 +283,15 @@ void tui_conv_pending(tui *t, const git_oid *id)
 	it.msg = m;
 	it.text = m->text;
 	it.text_len = m->text_len;
+	/* The message replied to, as the view would give it. */
+	if (m->has_reply && gitchat_conversation_find(&pos, c->conv, &m->reply_to) == 0 &&
+	    gitchat_view_item_load(&target, c->view, pos) == 0) {
+		it.has_reply = 1;
+		it.reply_name = target->msg->author_name;
+		it.reply_key = target->msg->key;
+		it.reply_text = (char *)target->text;
+		it.reply_redacted = target->redacted;
+	}
 	if (last != GITCHAT_NO_INDEX && gitchat_conversation_entry_get(&e, c->conv, last) == 0)
 		gitchat_text_renderer_set_previous(r, 1, e.time);
 	if (gitchat_text_renderer_note_author(r, m->author_name, &m->key) == 0 &&
@@ -293,6 +304,7 @@ done:
 		gitchat_buf_dispose(out);
 	gitchat_error_clear();
 	gitchat_text_renderer_free(r);
+	gitchat_view_item_free(target);
 	gitchat_message_free(m);
 }
 
