@@ -54,7 +54,7 @@ static int send_kind(tui *t, gitchat_message_kind kind, const char *text, size_t
 	/* Ordering a large room takes a while: the sync thread does it and
 	 * the screen reloads the room after; a message shows at once. Without
 	 * the thread, the screen orders it itself. */
-	if (t->sync.started) {
+	if (tui_sync_alive(t)) {
 		if (kind == GITCHAT_MESSAGE_TEXT)
 			tui_conv_pending(t, &id);
 		tui_sync_load(t, o.room);

@@ -117,6 +117,11 @@ static void *run(void *arg)
 	cli_syncloop_init(&sl, s->interval, say, s);
 	if (gitchat_store_open(&store, s->gitdir) < 0) {
 		say(s, 1, gitchat_error_last()->message);
+		pthread_mutex_lock(&s->lock);
+		s->dead = 1;
+		s->loading = 0;
+		pthread_mutex_unlock(&s->lock);
+		(void)!write(s->wake[1], "d", 1);
 		return NULL;
 	}
 	do {
@@ -167,11 +172,28 @@ void tui_sync_load(tui *t, const char *room)
 		return;
 	}
 	pthread_mutex_lock(&t->sync.lock);
+	if (t->sync.dead) {   /* nobody to load it: the screen's reload does */
+		pthread_mutex_unlock(&t->sync.lock);
+		free(copy);
+		return;
+	}
 	free(t->sync.load_room);
 	t->sync.load_room = copy;
 	t->sync.loading = 1;
 	pthread_cond_signal(&t->sync.cond);
 	pthread_mutex_unlock(&t->sync.lock);
+}
+
+int tui_sync_alive(tui *t)
+{
+	int alive;
+
+	if (!t->sync.started)
+		return 0;
+	pthread_mutex_lock(&t->sync.lock);
+	alive = !t->sync.dead;
+	pthread_mutex_unlock(&t->sync.lock);
+	return alive;
 }
 
 int tui_sync_loading(tui *t)

@@ -88,6 +88,7 @@ typedef struct {
 	char *said;               /* the last thing a round said */
 	char *load_room;          /* a room to order before the screen reads it */
 	int loading;              /* a load asked for and not done yet */
+	int dead;                 /* the thread could not open the store */
 } tui_sync;
 
 typedef struct {
@@ -178,6 +179,8 @@ void tui_sync_kick(tui *t);
 void tui_sync_load(tui *t, const char *room);
 /* 1 while a load asked for is not done. */
 int tui_sync_loading(tui *t);
+/* 1 when the thread runs and takes loads. */
+int tui_sync_alive(tui *t);
 void tui_sync_drain(tui *t);
 
 /* status.c */
