@@ -193,6 +193,7 @@ static void finish(tui *t)
 	gitchat_key_free(t->key);
 	free(t->key_error);
 	free(t->notice);
+	tui_attach_clear(t);
 	gitchat_store_free(t->store);
 }
 

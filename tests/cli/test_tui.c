@@ -359,3 +359,39 @@ Test(tui, select_reply_react_edit_redact)
 	cr_assert(t_contains(log, "👍"), "%s", log);
 	t_tmux_stop(t);
 }
+
+/* /attach PATH then Enter sends the file with the text; s on the selected
+ * message saves it, byte for byte, in the client's directory. */
+Test(tui, attach_and_save_a_file)
+{
+	char *dir = t_scratch_copy(), *src, *saved, *data;
+	const char bin[] = "\x00\x01\xff binary \x1b[31m\n";
+	size_t len = 0;
+	t_person a;
+	t_tmux *t;
+
+	t_person_init(&a, dir, "Alice");
+	t_person_send(&a, "general", "first message");
+	src = t_fmt("%s/in/photo.bin", dir);
+	t_mkdir(t_fmt("%s/in", dir));
+	t_mkdir(t_fmt("%s/out", dir));
+	t_write_file(src, bin, sizeof(bin) - 1);
+	cr_assert_eq(chdir(t_fmt("%s/out", dir)), 0);   /* where the client saves */
+	t = client(&a, "general", 60);
+	t_tmux_type(t, t_fmt("/attach %s", src));
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "1 file attached", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_type(t, "see the file");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "[file] photo.bin", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "Up");
+	t_tmux_key(t, "s");
+	cr_assert(t_tmux_wait(t, "saved ", WAIT), "%s", t_tmux_screen(t));
+	saved = t_fmt("%s/out/photo.bin", dir);
+	/* The save is done when the client says so. */
+	data = t_read_file(saved, &len);
+	cr_assert_eq(len, sizeof(bin) - 1);
+	cr_assert_eq(memcmp(data, bin, len), 0);
+	free(data);
+	t_tmux_stop(t);
+}

@@ -26,6 +26,33 @@ void tui_notice(tui *t, const char *fmt, ...)
 	t->dirty = 1;
 }
 
+void tui_attach_clear(tui *t)
+{
+	for (size_t i = 0; i < t->nattach; i++)
+		free((char *)t->attach[i].path);
+	free(t->attach);
+	t->attach = NULL;
+	t->nattach = 0;
+}
+
+/* "/attach PATH": a file for the next message (the send checks it). */
+static void attach_add(tui *t, const char *path)
+{
+	gitchat_attachment *a = realloc(t->attach, (t->nattach + 1) * sizeof(*a));
+
+	if (!a || !(a[t->nattach].path = strdup(path))) {
+		if (a)
+			t->attach = a;
+		tui_notice(t, "out of memory");
+		return;
+	}
+	t->attach = a;
+	a[t->nattach].name = NULL;
+	t->nattach++;
+	tui_notice(t, "%zu file%s attached (%s); Enter sends, Esc drops them", t->nattach,
+	           t->nattach == 1 ? "" : "s", path);
+}
+
 static int send_kind(tui *t, gitchat_message_kind kind, const char *text, size_t len)
 {
 	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
@@ -43,12 +70,18 @@ static int send_kind(tui *t, gitchat_message_kind kind, const char *text, size_t
 		o.reply_to = &t->target;
 	if (kind != GITCHAT_MESSAGE_TEXT)
 		o.target = &t->target;
+	else {
+		o.files = t->attach;
+		o.file_count = t->nattach;
+	}
 	if (gitchat_send(&id, t->store, t->key, &o) < 0) {
 		tui_notice(t, "not sent: %s", gitchat_error_last()->message);
 		return -1;
 	}
 	free(t->notice);
 	t->notice = NULL;
+	if (kind == GITCHAT_MESSAGE_TEXT)
+		tui_attach_clear(t);
 	t->conv.at_end = 1;
 	t->conv.selected = GITCHAT_NO_INDEX;
 	/* Ordering a large room takes a while: the sync thread does it and
@@ -78,7 +111,12 @@ void tui_action_enter(tui *t)
 		t->quit = 1;
 		return;
 	}
-	if (!c->text.size)
+	if (t->mode == TUI_WRITE && !strncmp(s, "/attach ", 8)) {
+		attach_add(t, s + 8);
+		tui_composer_clear(c);
+		return;
+	}
+	if (!c->text.size && !(t->nattach && kinds[t->mode] == GITCHAT_MESSAGE_TEXT))
 		return;
 	if (send_kind(t, kinds[t->mode], s, c->text.size) < 0)
 		return;
@@ -124,4 +162,29 @@ void tui_action_redact(tui *t)
 		t->mode = was == TUI_REDACT ? TUI_SELECT : was;
 	else
 		tui_notice(t, "deleted");
+}
+
+void tui_action_save(tui *t)
+{
+	gitchat_view_item *it = NULL;
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	size_t i;
+
+	if (t->conv.selected == GITCHAT_NO_INDEX ||
+	    gitchat_view_item_load(&it, t->conv.view, t->conv.selected) < 0) {
+		gitchat_error_clear();
+		return;
+	}
+	if (!it->msg->file_count)
+		tui_notice(t, "that message has no files");
+	for (i = 0; i < it->msg->file_count; i++) {
+		gitchat_buf_clear(&path);
+		if (gitchat_file_save(&path, t->store, it->msg, i, NULL) < 0) {
+			tui_notice(t, "cannot save: %s", gitchat_error_last()->message);
+			break;
+		}
+		tui_notice(t, "saved %s", path.ptr);
+	}
+	gitchat_buf_dispose(&path);
+	gitchat_view_item_free(it);
 }

@@ -17,6 +17,8 @@ static const char *const help[] = {
 	"  PgUp, PgDn       scroll back, forward; End: back to the newest",
 	"  Up               (empty composer) select a message: Up, Down move",
 	"    r  reply       e  edit (yours)    +  react    d  delete (yours)",
+	"    s  save its files in the current directory",
+	"  /attach PATH     a file for the next message (Enter sends)",
 	"    Esc            back to writing",
 	"  Ctrl-L           redraw",
 	"  ?                (empty composer) this help",
@@ -95,6 +97,7 @@ static void select_key(tui *t, int is_key, wint_t ch)
 	case 'e': tui_action_begin(t, TUI_EDIT); break;
 	case '+': case 'a': tui_action_begin(t, TUI_REACT); break;
 	case 'd': tui_action_begin(t, TUI_REDACT); break;
+	case 's': tui_action_save(t); break;
 	case '?': t->mode = TUI_HELP; t->dirty = 1; break;
 	case 27: case 'q':
 		t->mode = TUI_WRITE;
@@ -144,6 +147,10 @@ static void compose_key(tui *t, int is_key, wint_t ch)
 			tui_composer_delete(c);
 		break;
 	case 27:
+		if (t->mode == TUI_WRITE && t->nattach) {
+			tui_attach_clear(t);
+			tui_notice(t, "attachments dropped");
+		}
 		if (t->mode != TUI_WRITE) {
 			if (t->mode == TUI_EDIT)
 				tui_composer_clear(c);

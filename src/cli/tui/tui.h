@@ -113,6 +113,8 @@ typedef struct tui {
 	tui_screen scr;
 	gitchat_buf all_sig;        /* every room's refs */
 	char *notice;               /* the last error or note, shown in the status */
+	gitchat_attachment *attach; /* files for the next message (/attach PATH) */
+	size_t nattach;
 	int dirty, quit;
 } tui;
 
@@ -160,6 +162,10 @@ void tui_conv_pending(tui *t, const git_oid *id);
 void tui_action_enter(tui *t);
 void tui_action_begin(tui *t, tui_mode mode);
 void tui_action_redact(tui *t);
+/* Drops the files attached for the next message. */
+void tui_attach_clear(tui *t);
+/* Saves the selected message's files into the current directory. */
+void tui_action_save(tui *t);
 void tui_notice(tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* keymap.c */
