@@ -83,6 +83,21 @@ GITCHAT_EXTERN(int) gitchat_text_renderer_note_author(gitchat_text_renderer *r,
 GITCHAT_EXTERN(int) gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
                                              const gitchat_view_item *item);
 
+/* Where the day separator goes when a reader renders messages out of
+ * order (a pane drawn from the bottom up): the next item gets a separator
+ * unless it is on the same day as `time`, the message shown before it
+ * (has_previous 0: there is none, a separator always). */
+GITCHAT_EXTERN(int) gitchat_text_renderer_set_previous(gitchat_text_renderer *r,
+                                                       int has_previous, int64_t time);
+
+/* Untrusted text made inert for a terminal, on one line: controls, escape
+ * sequences and bidirectional overrides shown escaped ("^[", "<U+202E>"),
+ * bytes that are not UTF-8 as U+FFFD, cut with "…" at `max_cols` columns.
+ * For what the renderers above do not lay out: room names, file names,
+ * a remote's error text. */
+GITCHAT_EXTERN(int) gitchat_text_escape(gitchat_buf *out, const char *s, size_t len,
+                                        size_t max_cols);
+
 /* A full-width rule with a label, e.g. the "new" marker before unread
  * messages. */
 GITCHAT_EXTERN(int) gitchat_text_render_rule(gitchat_buf *out, gitchat_text_renderer *r,

@@ -131,6 +131,19 @@ GITCHAT_EXTERN(int) gitchat_read_marker_get(size_t *out, gitchat_store *store,
 GITCHAT_EXTERN(int) gitchat_read_marker_set(gitchat_store *store, const char *room,
                                             const git_oid *id);
 
+/*
+ * Drafts: what a user was writing in a room and has not sent, kept in
+ * $GIT_DIR/chat/drafts/<room> (local state, never pushed), each save an
+ * atomic replace, so that a crash or a kill loses nothing already saved.
+ */
+
+/* Saves the draft of `room` (len 0: removes it). At most 1 MiB. */
+GITCHAT_EXTERN(int) gitchat_draft_save(gitchat_store *store, const char *room,
+                                       const char *text, size_t len);
+/* The draft of `room`, or an empty buffer when there is none. */
+GITCHAT_EXTERN(int) gitchat_draft_load(gitchat_buf *out, gitchat_store *store,
+                                       const char *room);
+
 /* Summary of a room for `git chat rooms`. `me` (may be NULL): messages
  * signed by this key never count as unread. */
 typedef struct {

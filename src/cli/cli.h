@@ -48,12 +48,13 @@ int cmd_remote(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
 
 /* Each subcommand's table (options and usage text). */
 extern const cli_usage usage_init, usage_keygen, usage_whoami, usage_send, usage_log,
 	usage_follow, usage_rooms, usage_edit, usage_redact, usage_react, usage_export,
 	usage_verify, usage_save, usage_sync, usage_remote, usage_allowed_signers, usage_hook,
-	usage_completion, usage_device, usage_profile;
+	usage_completion, usage_device, usage_profile, usage_tui;
 
 /* The network libraries (CA certificates, libssh2), set up only by the
  * commands that use the network (netlibs.c says why): defer around

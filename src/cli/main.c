@@ -11,6 +11,7 @@ const cli_command cli_commands[] = {
 	{ "send", cmd_send, "append a signed message to your log in a room", 0, &usage_send },
 	{ "log", cmd_log, "show a room's conversation", 0, &usage_log },
 	{ "follow", cmd_follow, "show a room's new messages as they arrive", 1, &usage_follow },
+	{ "tui", cmd_tui, "chat full-screen: rooms, conversation, composer, sync", 1, &usage_tui },
 	{ "rooms", cmd_rooms, "list the rooms with their unread messages", 0, &usage_rooms },
 	{ "edit", cmd_edit, "change the text of one of your messages", 0, &usage_edit },
 	{ "redact", cmd_redact, "delete one of your messages from view", 0, &usage_redact },

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include "testgolden.h"
 #include "testchat.h"
+#include "tmux.h"
+#include <sys/stat.h>
 
 #define ROOM "live"
 
@@ -339,4 +341,42 @@ Test(follow, follow_marks_a_message_shown_again_as_an_update)
 		t_assert_contains(doc, "\"update\"");
 		free(doc);
 	}
+}
+
+/* --notify: each new message of someone else reaches the notifier
+ * (chat.notifyCommand, given the title and the text, markup escaped);
+ * the user's own messages and the first screen do not. */
+Test(follow, notify_runs_the_notifier_for_new_messages_of_others)
+{
+	const char *dir = t_scratch();
+	char *store = t_store_in(dir), *alice = t_golden_key(dir, "alice"), *bob = t_golden_key(dir, "bob");
+	char *script = t_path(dir, "notifier"), *out = t_path(dir, "notifier.out"), *cfg;
+	const char *sh = "#!/bin/sh\nprintf '%s|%s\\n' \"$1\" \"$2\" >> \"$0.out\"\n";
+	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.2", "--notify", "--key", alice,
+	                       "--color=never", "--no-mark-read", NULL };
+	size_t len = 0;
+	char *seen;
+	bg b;
+
+	t_write_file(script, sh, strlen(sh));
+	chmod(script, 0755);
+	cfg = t_fmt("git --git-dir='%s' config chat.notify desktop && "
+	            "git --git-dir='%s' config chat.notifyCommand '%s'", store, store, script);
+	{
+		t_run r = t_sh("%s", cfg);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		t_run_free(&r);
+	}
+	free(t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0, NULL, "old news"));
+	b = bg_start(store, args);
+	cr_assert(bg_wait_for(&b, 0, "old news", 10), "%s", b.out.ptr);
+	free(t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0 + 60, NULL, "my own"));
+	free(t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0 + 120, NULL, "hi <b>alice</b>"));
+	cr_assert(bg_wait_for(&b, 0, "hi <b>alice</b>", 10), "%s", b.out.ptr);
+	cr_assert(t_file_wait(out, "Bob in live|hi &lt;b&gt;alice&lt;/b&gt;", 10));
+	cr_assert_eq(bg_stop(&b, SIGTERM), 0);
+	seen = t_read_file(out, &len);
+	cr_assert(!t_contains(seen, "old news") && !t_contains(seen, "my own"), "%s", seen);
+	gitchat_buf_dispose(&b.out);
+	free(seen); free(script); free(out); free(store); free(alice); free(bob);
 }
