@@ -301,6 +301,7 @@ void tui_conv_pending(tui *t, const git_oid *id)
 	gitchat_persons_lookup(&who, gitchat_view_persons(c->view), &m->key);
 	it.name = (char *)(who.name ? who.name : m->author_name);
 	it.person = *who.key;
+	it.has_profile = who.name != NULL;
 	it.name_shared = who.name_shared;
 	if (gitchat_text_renderer_note_author(r, it.name, &it.person) == 0 &&
 	    gitchat_text_render_item(out, r, &it) == 0) {
