@@ -8,10 +8,11 @@
 
 const cli_usage usage_send = {
 	"send",
-	"usage: git chat send [-r ROOM] [-m TEXT | -F FILE] [--reply ID] [--key PATH]\n",
+	"usage: git chat send [-r ROOM | --dm KEY] [-m TEXT | -F FILE] [--reply ID] [--key PATH]\n",
 	"Appends one signed message to your log in ROOM (refs/chat/ROOM/KEY) and\n"
 	"prints its commit id. The text comes from -m, -F FILE ('-' for stdin), or\n"
-	"stdin; it is CommonMark in UTF-8, at most chat.maxMessageBytes (64 KiB).\n",
+	"stdin; it is CommonMark in UTF-8, at most chat.maxMessageBytes (64 KiB).\n"
+	"In a private room (and with --dm) the text is encrypted to its members.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
 		  "the room (default: git config chat.room, else general)", "@room" },
@@ -19,6 +20,8 @@ const cli_usage usage_send = {
 		  "the text; several -m are joined as paragraphs", NULL },
 		{ 'F', 'F', "file", "FILE",
 		  "read the text from FILE", "@file" },
+		{ 'D', 0, "dm", "KEY",
+		  "send to your direct-message room with KEY (made when needed)", "@file" },
 		{ 'R', 0, "reply", "ID",
 		  "mark the message as a reply to message ID", NULL },
 		{ 'k', 0, "key", "PATH",
@@ -55,7 +58,7 @@ int cmd_send(int argc, char **argv)
 	gitchat_buf text = GITCHAT_BUF_INIT, rooms = GITCHAT_BUF_INIT;
 	gitchat_store *store = NULL;
 	gitchat_key *key = NULL;
-	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL;
+	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL, *dm = NULL;
 	char *room = NULL;
 	git_oid reply_id;
 	cli_parser p;
@@ -73,6 +76,7 @@ int cmd_send(int argc, char **argv)
 			break;
 		case 'F': file = p.value; break;
 		case 'R': reply = p.value; break;
+		case 'D': dm = p.value; break;
 		case 'k': keypath = p.value; break;
 		default: gitchat_buf_dispose(&text); return CLI_EXIT_USAGE;
 		}
@@ -90,8 +94,12 @@ int cmd_send(int argc, char **argv)
 		gitchat_buf_dispose(&text);
 		return cli_usage_error(&usage_send, "-m and -F cannot be used together");
 	}
+	if (dm && room_arg) {
+		gitchat_buf_dispose(&text);
+		return cli_usage_error(&usage_send, "-r and --dm cannot be used together");
+	}
 	if ((ret = cli_open_store(&store)) != 0 ||
-	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
+	    (!dm && (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0))
 		goto done;
 	max = gitchat_store_limits(store)->max_text;
 	if (!have_m) {
@@ -118,6 +126,17 @@ int cmd_send(int argc, char **argv)
 	}
 	if ((ret = cli_load_key(&key, gitchat_store_repository(store), keypath)) != 0)
 		goto done;
+	if (dm) {
+		gitchat_pubkey other;
+		char dmroom[26];
+		if ((ret = cli_resolve_pubkey(&other, store, dm)) != 0 ||
+		    (ret = cli_dm_room(dmroom, store, key, &other)) != 0)
+			goto done;
+		if (!(room = strdup(dmroom))) {
+			ret = cli_fatal("out of memory");
+			goto done;
+		}
+	}
 	if (reply) {
 		if ((ret = cli_resolve_oid(&reply_id, gitchat_store_repository(store), reply)) != 0)
 			goto done;
