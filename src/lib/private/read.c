@@ -222,7 +222,7 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 		else if (in.removed)
 			why = "its author was removed before it in the room's order";
 		else if (!reader)
-			why = "no key to read it with";
+			;   /* hidden: the reader's lack, not the room's problem */
 		else if ((error = decode(p, i, &in, &ep, store, &why, &reason)) < 0)
 			goto done;
 		if (why && (error = report(p, cb, payload, in.id, why)) != 0)
