@@ -161,23 +161,7 @@ int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options 
 
 int cli_resolve_pubkey(gitchat_pubkey *out, gitchat_store *store, const char *spec)
 {
-	size_t n = strlen(spec);
-	char *path;
-	int error;
-
-	(void)store;
-	if (n == 64 && gitchat_pubkey_from_hex(out, spec) == 0)
-		return 0;
-	gitchat_error_clear();
-	if (n > 4 && !strcmp(spec + n - 4, ".pub")) {
-		if (!(path = strndup(spec, n - 4)))
-			return cli_fatal("out of memory");
-		error = gitchat_pubkey_load(out, path);
-		free(path);
-		if (error == 0)
-			return 0;
-		return cli_fatal("cannot read the key in '%s': %s", spec, gitchat_error_last()->message);
-	}
-	return cli_fatal("'%s' is not a key: give 64 hex digits (as in refs/chat/ROOM/KEY) or "
-	                 "a .pub file", spec);
+	if (gitchat_pubkey_resolve(out, store, spec) < 0)
+		return cli_fatal_lib();
+	return 0;
 }

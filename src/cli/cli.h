@@ -108,8 +108,9 @@ int cli_write_out(const char *data, size_t len);
 /* Appends the message `o` describes to the user's log and prints its id
  * on stdout (what send, edit, redact and react print). 0 or 128. */
 int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options *o);
-/* A member's key from KEY as a user gives it: 64 hex digits or a .pub
- * file. 0 or 128 (printed). */
+/* A member's key from KEY as a user gives it (gitchat_pubkey_resolve:
+ * hex, an ssh-ed25519 line, a .pub file, a SHA256: fingerprint or a name
+ * seen in the store). 0 or 128 (printed). */
 int cli_resolve_pubkey(gitchat_pubkey *out, gitchat_store *store, const char *spec);
 /* The direct-message room of the key's owner and `other`, found or made
  * (cmd_dm.c). 0 or 128 (printed). */

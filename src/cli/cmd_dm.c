@@ -10,8 +10,8 @@ const cli_usage usage_dm = {
 	"Prints the name of your direct-message room with KEY (a private room of\n"
 	"two), making it when there is none. When both of you made one before\n"
 	"seeing the other's, both sides pick the same (the smallest name) once\n"
-	"synced. 'git chat send --dm KEY' sends there. KEY is 64 hex digits or a\n"
-	".pub file.\n",
+	"synced. 'git chat send --dm KEY' sends there. KEY is 64 hex digits, an\n"
+	"ssh-ed25519 line, a .pub file, a SHA256: fingerprint or an author's name.\n",
 	(const cli_option[]){
 		{ 'k', 0, "key", "PATH",
 		  "your identity key (default: see 'git chat whoami')", "@file" },

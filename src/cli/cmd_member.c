@@ -12,8 +12,9 @@ const cli_usage usage_member = {
 	"Changes or lists the members of a private room. Adding and removing are\n"
 	"for the room's admins; each change opens a new epoch sealed to the members\n"
 	"after it, so a removed member cannot read what is sent afterwards. Adding\n"
-	"a member again with --admin promotes them. KEY is 64 hex digits or a .pub\n"
-	"file. 'list' prints one line per member: the key, its fingerprint and\n"
+	"a member again with --admin promotes them. KEY is 64 hex digits, an\n"
+	"ssh-ed25519 line, a .pub file, a SHA256: fingerprint or an author's name.\n"
+	"'list' prints one line per member: the key, its fingerprint and\n"
 	"'admin' or 'member'.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",

@@ -12,7 +12,8 @@ const cli_usage usage_room = {
 	"'_' and 24 hex digits, printed on stdout) with you as its admin and each\n"
 	"--member as a member; only members read it (docs/private-rooms.md).\n"
 	"'room title' sets a private room's title, which is encrypted too.\n"
-	"KEY is 64 hex digits (as in refs/chat/ROOM/KEY) or a .pub file.\n",
+	"KEY is 64 hex digits, an ssh-ed25519 line, a .pub file, a SHA256:\n"
+	"fingerprint or the name of an author seen in the store.\n",
 	(const cli_option[]){
 		{ 'p', 0, "private", NULL,
 		  "an encrypted room (the only kind 'room create' makes)", NULL },

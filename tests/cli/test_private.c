@@ -335,6 +335,8 @@ Test(private, a_dm_is_found_again_from_both_sides)
 	ok(as(w.store, w.a, "send --dm %s -m 'psst'", bhex), "send --dm");
 	ok(as(other, w.b, "sync '%s'", w.store), "sync");
 	cr_assert_str_eq(ok(as(other, w.b, "dm %s", ahex), "dm from b"), room);
+	/* KEY as a fingerprint of an author seen in the store */
+	cr_assert_str_eq(ok(as(other, w.b, "dm %s", t_fingerprint(w.a)), "dm by fingerprint"), room);
 	t_assert_contains(log_of(other, w.b, room, NULL), "psst");
 	t_assert_contains(ok(as(other, w.b, "rooms"), "rooms"), t_fingerprint(w.a));
 	/* both start one offline: after a sync both pick the same */
