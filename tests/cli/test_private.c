@@ -115,6 +115,30 @@ Test(private, stock_age_reads_what_git_chat_writes)
 	t_run_free(&r);
 }
 
+/* docs/private-rooms.md's worked example, run as written (the room, the
+ * author and the key file put in). */
+Test(private, the_documented_stock_tools_example_runs)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *doc = t_keep(t_read_file(GITCHAT_SOURCE_DIR "/docs/private-rooms.md", NULL));
+	char *at = strstr(doc, "## Reading a private room with `git` and `age` alone");
+	cr_assert(at);
+	char *start = strstr(at, "```\n"), *end;
+	cr_assert(start);
+	start += 4;
+	end = strstr(start, "```");
+	cr_assert(end);
+	char *script = t_strndup(start, (size_t)(end - start));
+	ok(as(w.store, w.a, "send -r %s -m 'read with stock tools'", room), "send");
+	script = t_replace(script, "R=_1bf9b124a29781e54d5e9890", t_fmt("R=%s", room));
+	script = t_replace(script, "<author's 64 hex>", t_key_hex(w.a));
+	script = t_replace(script, "~/.config/git-chat/id_ed25519", w.b);
+	t_write_file(t_path(w.dir, "example.sh"), script, strlen(script));
+	char *out = ok(t_sh("cd '%s' && GIT_DIR='%s' sh -e example.sh", w.dir, w.store), "example");
+	t_assert_contains(out, "\nread with stock tools");
+}
+
 Test(private, git_chat_reads_what_stock_age_and_ssh_keygen_write)
 {
 	world w = setup();
