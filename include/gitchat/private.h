@@ -94,15 +94,20 @@ typedef struct gitchat_private gitchat_private;
  * non-member, removed before in the room's order, an unknown epoch, a body
  * that does not decrypt or an inner message that does not parse) become
  * GITCHAT_MESSAGE_HIDDEN, the refused ones reported through `cb` (may be
- * NULL). `conv` must not be used after the result is freed (its filter
+ * NULL; it must stay valid while `conv` is used: a body that does not
+ * decrypt is found, and reported, when first used). `conv` must not be used after the result is freed (its filter
  * points into it); either may be freed first. `reader` may be NULL: nothing
  * decrypts (every message reported), the membership still computed. */
 GITCHAT_EXTERN(int) gitchat_private_open(gitchat_private **out, gitchat_store *store,
                                          gitchat_conversation *conv, const char *room,
                                          const gitchat_key *reader, gitchat_problem_cb cb,
                                          void *payload);
+/* Messages are decrypted when first used (an entry or message of the
+ * conversation asked for), and a body that does not decrypt or parse is
+ * reported then; this decrypts (and reports) them all now. */
+GITCHAT_EXTERN(int) gitchat_private_decrypt_all(gitchat_private *p);
 /* The latest title, NULL when none was set (or none could be read). */
-GITCHAT_EXTERN(const char *) gitchat_private_title(const gitchat_private *p);
+GITCHAT_EXTERN(const char *) gitchat_private_title(gitchat_private *p);
 GITCHAT_EXTERN(const gitchat_members *) gitchat_private_members(const gitchat_private *p);
 /* The room's chat-dm peer as seen from `me`: the other person, or NULL. */
 GITCHAT_EXTERN(const gitchat_pubkey *) gitchat_private_dm_peer(const gitchat_private *p,

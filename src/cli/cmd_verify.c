@@ -70,7 +70,9 @@ static int private_check(gitchat_store *store, const char *room, size_t *problem
 		    (error = gitchat_members_load(&m, store, conv, r)) == 0) {
 			if (key && !gitchat_members_get(m, gitchat_key_public(key)))
 				key = NULL;
-			error = gitchat_private_open(&p, store, conv, r, key, print_problem, problems);
+			if ((error = gitchat_private_open(&p, store, conv, r, key, print_problem,
+			                                  problems)) == 0)
+				error = gitchat_private_decrypt_all(p);
 		}
 		if (error == 0 && *problems > before)
 			error = GITCHAT_EVERIFY;

@@ -220,8 +220,11 @@ const gitchat_key *reader_private_key(gitchat_store *store)
 	return private_key;
 }
 
-static int private_attach(gitchat_conversation *conv, gitchat_store *store, const char *room,
-                          size_t *seen)
+/* Problems found later (a body that does not decrypt, found when it is
+ * first read) are counted here, not in the caller's frame. */
+static size_t private_seen;
+
+static int private_attach(gitchat_conversation *conv, gitchat_store *store, const char *room)
 {
 	gitchat_private *p = NULL;
 	const gitchat_key *key = reader_private_key(store);
@@ -232,7 +235,7 @@ static int private_attach(gitchat_conversation *conv, gitchat_store *store, cons
 		cli_warn("no private key found to read private room '%s' (see 'git chat whoami')",
 		         room);
 	if ((error = gitchat_private_open(&p, store, conv, room, key, reader_report_skipped,
-	                                  seen)) < 0)
+	                                  &private_seen)) < 0)
 		return error;
 	if (!(v = realloc(privates, (nprivates + 1) * sizeof(*privates)))) {
 		gitchat_private_free(p);
@@ -258,7 +261,7 @@ int reader_load(gitchat_conversation **out, gitchat_store *store, const char *ro
 	opts.payload = &seen;
 	error = gitchat_conversation_load(out, store, room, &opts);
 	if (error == 0 && gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE &&
-	    (error = private_attach(*out, store, room, &seen)) < 0) {
+	    (error = private_attach(*out, store, room)) < 0) {
 		gitchat_conversation_free(*out);
 		*out = NULL;
 	}

@@ -196,7 +196,10 @@ Test(private, planted_messages_are_reported_and_never_shown)
 	char *u = forge(&w, w.b, room, p,
 	                "chat-epoch age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n",
 	                "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----");
-	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), u);
+	/* and one in the right epoch whose body does not decrypt */
+	char *g2 = forge(&w, w.b, room, u, t_fmt("chat-epoch %s\n", epoch),
+	                 "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----");
+	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), g2);
 
 	char *out = log_of(w.store, w.a, room, &r);
 	t_assert_contains(out, "a real message");
@@ -209,6 +212,8 @@ Test(private, planted_messages_are_reported_and_never_shown)
 	t_assert_contains(r.err, "plaintext");
 	t_assert_contains(r.err, u);
 	t_assert_contains(r.err, "epoch");
+	t_assert_contains(r.err, g2);
+	t_assert_contains(r.err, "does not decrypt");
 	t_run_free(&r);
 
 	r = as(w.store, w.a, "log -r %s --format=json", room);
@@ -230,6 +235,7 @@ Test(private, planted_messages_are_reported_and_never_shown)
 	t_assert_contains(r.out, n);
 	t_assert_contains(r.out, p);
 	t_assert_contains(r.out, u);
+	t_assert_contains(r.out, g2);
 	t_run_free(&r);
 }
 

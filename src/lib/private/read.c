@@ -19,6 +19,7 @@ typedef struct {
 	size_t target, reply;
 	char *text;             /* NULL: hidden */
 	size_t len;
+	int pending;            /* passed the rules that need no key: decrypt on use */
 } pentry;
 
 struct gitchat_private {
@@ -27,8 +28,15 @@ struct gitchat_private {
 	pentry *e;
 	size_t n, refused;
 	char *title;
+	size_t title_at;        /* the title's entry */
 	const gitchat_pubkey *dm_founder, *dm_peer;
 	gitchat_pubkey founder, peer;
+	/* Decryption is lazy (a page of a big room decrypts only that page):
+	 * what it needs, and where its refusals go. */
+	gitchat_store *store;
+	gitchat_epochs ep;
+	gitchat_problem_cb cb;
+	void *payload;
 };
 
 static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, const git_oid *id,
@@ -90,6 +98,9 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 		goto done;
 	}
 	if (inner.has_title) {
+		if (p->title && p->title_at > i)
+			goto done;   /* a later title is known already */
+		p->title_at = i;
 		free(p->title);
 		if (!(p->title = strndup(inner.title, inner.title_len))) {
 			error = gitchat_error_oom();
@@ -125,11 +136,41 @@ done:
 	return error;
 }
 
+/* Decrypts entry i when it is still pending; a refusal is reported then. */
+static int ensure(gitchat_private *p, size_t i)
+{
+	gitchat_members_info in;
+	gitchat_buf reason = GITCHAT_BUF_INIT;
+	const char *why = NULL;
+	int error;
+
+	if (!p->e[i].pending)
+		return 0;
+	p->e[i].pending = 0;
+	if ((error = gitchat_members_info_get(&in, p->m, i)) == 0 &&
+	    (error = decode(p, i, &in, &p->ep, p->store, &why, &reason)) == 0 && why)
+		error = report(p, p->cb, p->payload, in.id, why);
+	gitchat_buf_dispose(&reason);
+	return error < 0 ? error : 0;
+}
+
+int gitchat_private_decrypt_all(gitchat_private *p)
+{
+	int error;
+	for (size_t i = 0; i < p->n; i++)
+		if ((error = ensure(p, i)) < 0)
+			return error;
+	return 0;
+}
+
 static int filter_entry(gitchat_conversation_entry *e, size_t i, void *payload)
 {
 	gitchat_private *p = payload;
+	int error;
 	if (i >= p->n)
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this room", i);
+	if ((error = ensure(p, i)) < 0)
+		return error;
 	if (!p->e[i].text) {
 		e->kind = GITCHAT_MESSAGE_HIDDEN;
 		e->target = e->reply_to = GITCHAT_NO_INDEX;
@@ -151,6 +192,8 @@ static int filter_message(gitchat_message **msg, size_t i, void *payload)
 
 	if (!pe)
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this room", i);
+	if (ensure(p, i) < 0)
+		return GITCHAT_ENOMEM;
 	if (!(text = malloc(pe->text ? pe->len + 1 : 1)))
 		return gitchat_error_oom();
 	memcpy(text, pe->text ? pe->text : "", pe->text ? pe->len + 1 : 1);
@@ -176,7 +219,6 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
                          void *payload)
 {
 	gitchat_private *p = calloc(1, sizeof(*p));
-	gitchat_epochs ep = { 0 };
 	gitchat_members_info in;
 	gitchat_buf reason = GITCHAT_BUF_INIT;
 	gitchat_conversation_filter f;
@@ -187,6 +229,9 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	if (!p)
 		return gitchat_error_oom();
 	p->conv = conv;
+	p->store = store;
+	p->cb = cb;
+	p->payload = payload;
 	if ((error = gitchat_members_load(&p->m, store, conv, room)) < 0)
 		goto done;
 	p->n = gitchat_members_count(p->m);
@@ -194,7 +239,7 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 		error = gitchat_error_oom();
 		goto done;
 	}
-	if (reader && (error = gitchat_epochs_load(&ep, store, p->m, reader)) < 0)
+	if (reader && (error = gitchat_epochs_load(&p->ep, store, p->m, reader)) < 0)
 		goto done;
 	valid = gitchat_members_valid(p->m);
 	for (size_t i = 0; i < p->n; i++) {
@@ -223,8 +268,13 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 			why = "its author was removed before it in the room's order";
 		else if (!reader)
 			;   /* hidden: the reader's lack, not the room's problem */
-		else if ((error = decode(p, i, &in, &ep, store, &why, &reason)) < 0)
-			goto done;
+		else if (!in.epoch)
+			why = "it is plaintext in a private room (no chat-epoch)";
+		else if (!gitchat_epochs_find(&p->ep, in.epoch))
+			why = "it is in an epoch this key cannot open (unknown epoch, or one sealed "
+			      "before this key was a member)";
+		else
+			p->e[i].pending = 1;
 		if (why && (error = report(p, cb, payload, in.id, why)) != 0)
 			goto done;
 	}
@@ -236,13 +286,17 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	p = NULL;
 done:
 	gitchat_buf_dispose(&reason);
-	gitchat_epochs_dispose(&ep);
 	gitchat_private_free(p);
 	return error;
 }
 
-const char *gitchat_private_title(const gitchat_private *p)
+const char *gitchat_private_title(gitchat_private *p)
 {
+	/* The last title message wins: decrypt from the end until one. */
+	for (size_t i = p->n; i-- > 0;) {
+		if (ensure(p, i) < 0 || (p->title && p->title_at >= i))
+			break;
+	}
 	return p->title;
 }
 
@@ -278,6 +332,7 @@ void gitchat_private_free(gitchat_private *p)
 		}
 	free(p->e);
 	free(p->title);
+	gitchat_epochs_dispose(&p->ep);
 	gitchat_members_free(p->m);
 	free(p);
 }
