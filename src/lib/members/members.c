@@ -510,15 +510,16 @@ done:
 	return error;
 }
 
-int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
-                         const char *room)
+/* The members over commits `ids`, given in an order where parents come
+ * first (the room's order). */
+static int load_ordered(gitchat_members **out, gitchat_store *store, const char *room,
+                        const git_oid *ids, size_t n)
 {
 	gitchat_members *m = NULL;
 	gitchat_members_hdr *h = NULL;
 	gitchat_objects objs;
 	gitchat_buf raw = GITCHAT_BUF_INIT;
-	gitchat_conversation_entry e;
-	size_t n = gitchat_conversation_count(conv);
+	git_repository *repo = gitchat_store_repository(store);
 	int error, objs_open = 0;
 
 	*out = NULL;
@@ -526,16 +527,14 @@ int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_co
 		error = gitchat_error_oom();
 		goto done;
 	}
-	if ((error = gitchat_objects_open(&objs, gitchat_store_repository(store))) < 0)
+	if ((error = gitchat_objects_open(&objs, repo)) < 0)
 		goto done;
 	objs_open = 1;
 	if ((error = gitchat_oidmap_reserve(&m->map, n)) < 0)
 		goto done;
-	for (size_t i = 0; i < n; i++) {
-		if ((error = gitchat_conversation_entry_get_raw(&e, conv, i)) < 0 ||
-		    (error = read_node(m, &objs, &raw, h, gitchat_store_repository(store), e.id, 1)) < 0)
+	for (size_t i = 0; i < n; i++)
+		if ((error = read_node(m, &objs, &raw, h, repo, &ids[i], 1)) < 0)
 			goto done;
-	}
 	if ((error = key_ranks(m)) < 0 || (error = compute(m)) < 0)
 		goto done;
 	*out = m;
@@ -549,6 +548,26 @@ done:
 	return error;
 }
 
+int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
+                         const char *room)
+{
+	gitchat_conversation_entry e;
+	size_t n = gitchat_conversation_count(conv);
+	git_oid *ids = malloc((n + 1) * sizeof(*ids));
+	int error = 0;
+
+	*out = NULL;
+	if (!ids)
+		return gitchat_error_oom();
+	for (size_t i = 0; i < n && !error; i++)
+		if ((error = gitchat_conversation_entry_get_raw(&e, conv, i)) == 0)
+			ids[i] = *e.id;
+	if (!error)
+		error = load_ordered(out, store, room, ids, n);
+	free(ids);
+	return error;
+}
+
 /* The hook's entry: walk from the tips, order the set here, then read it
  * in that order. */
 int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const char *room,
@@ -556,7 +575,7 @@ int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const
 {
 	git_repository *repo = gitchat_store_repository(store);
 	git_revwalk *walk = NULL;
-	gitchat_members *m = NULL, *pre = NULL;
+	gitchat_members *pre = NULL;
 	gitchat_members_hdr *h = NULL;
 	gitchat_objects objs;
 	gitchat_buf raw = GITCHAT_BUF_INIT;
@@ -594,8 +613,7 @@ int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const
 		error = gitchat_error_from_git(error, "cannot walk the room");
 		goto done;
 	}
-	if (!(pre = members_new(room, nids)) || !(m = members_new(room, nids)) ||
-	    !(h = malloc(sizeof(*h)))) {
+	if (!(pre = members_new(room, nids)) || !(h = malloc(sizeof(*h)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
@@ -621,12 +639,8 @@ int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const
 	if ((error = gitchat_order_compute(order, on, nids, pre->parents)) < 0)
 		goto done;
 	for (size_t i = 0; i < nids; i++)
-		if ((error = read_node(m, &objs, &raw, h, repo, &pre->nodes[order[i]].id, 1)) < 0)
-			goto done;
-	if ((error = key_ranks(m)) < 0 || (error = compute(m)) < 0)
-		goto done;
-	*out = m;
-	m = NULL;
+		ids[i] = pre->nodes[order[i]].id;
+	error = load_ordered(out, store, room, ids, nids);
 done:
 	if (objs_open)
 		gitchat_objects_close(&objs);
@@ -637,7 +651,6 @@ done:
 	free(order);
 	free(h);
 	gitchat_members_free(pre);
-	gitchat_members_free(m);
 	return error;
 }
 
