@@ -457,6 +457,11 @@ static void same_message(const gitchat_message *a, const gitchat_message *b, siz
 		cr_assert(git_oid_equal(&a->target, &b->target));
 	cr_assert_eq(a->text_len, b->text_len);
 	cr_assert(!memcmp(a->text, b->text, a->text_len), "message %zu: text", i);
+	cr_assert_eq(a->file_count, b->file_count, "message %zu: files", i);
+	for (size_t k = 0; k < a->file_count; k++) {
+		cr_assert_str_eq(a->files[k].name, b->files[k].name);
+		cr_assert_eq(a->files[k].size, b->files[k].size);
+	}
 }
 
 /* Every message of a fresh load equals the message read from git (an
@@ -505,7 +510,7 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 {
 	room r;
 	gitchat_conversation_stats st;
-	git_oid blob, tree, a, b;
+	git_oid blob, files, tree, a, b;
 	git_treebuilder *tb;
 	char *file;
 	size_t len;
@@ -514,11 +519,16 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 	room_send(&r, 12);
 	cr_assert_eq(git_blob_create_from_buffer(&blob, r.repo, "attached", 8), 0);
 	cr_assert_eq(git_treebuilder_new(&tb, r.repo, NULL), 0);
-	cr_assert_eq(git_treebuilder_insert(NULL, tb, "note.txt", &blob, GIT_FILEMODE_BLOB), 0);
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, "1", &blob, GIT_FILEMODE_BLOB), 0);
+	cr_assert_eq(git_treebuilder_write(&files, tb), 0);
+	git_treebuilder_free(tb);
+	cr_assert_eq(git_treebuilder_new(&tb, r.repo, NULL), 0);
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, "files", &files, GIT_FILEMODE_TREE), 0);
 	cr_assert_eq(git_treebuilder_write(&tree, tb), 0);
 	git_treebuilder_free(tb);
 	{
-		t_order_extra x1 = { 0, NULL, &r.heads[0], "with an attachment and a reply", 0, &tree, "-0130" };
+		t_order_extra x1 = { 0, NULL, &r.heads[0], "with an attachment and a reply", 0, &tree,
+		                     "-0130", "chat-file 1 8 note.txt\n" };
 		a = t_order_commit(r.repo, &r.au[0], ROOM, &r.heads[0], 1, 5000, &x1);
 	}
 	{

@@ -71,6 +71,10 @@ int gitchat_index_path(gitchat_buf *out, git_repository *repo, const char *room)
  * when it is corrupt, truncated, of another format or built under other
  * limits. */
 int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limits *limits);
+/* The same over bytes in memory (copied): the one reader of the format,
+ * for tests and the fuzzer (tests/fuzz/fuzz_index.c). */
+int gitchat_index_open_bytes(gitchat_index **out, const void *data, size_t len,
+                             const gitchat_limits *limits);
 
 /* Writes the index of a graph laid out by gitchat_graph_update, ordered by
  * `order` (its valid nodes in conversation order), to `path` (NULL: only in
