@@ -283,6 +283,10 @@ int gitchat_private_send(git_oid *out, gitchat_store *store, const gitchat_key *
 {
 	if (!opts || opts->version != GITCHAT_SEND_OPTIONS_VERSION || !opts->room)
 		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_private_send: bad options");
+	if (opts->file_count)
+		return gitchat_error_set(GITCHAT_EUNSUPPORTED, "attachments in private rooms are not "
+		                         "written yet (docs/attachments.md has the plan); send the "
+		                         "text alone");
 	return send_inner(out, store, key, opts, NULL);
 }
 
