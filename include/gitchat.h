@@ -22,6 +22,8 @@
 #include "gitchat/hook.h"
 #include "gitchat/sync.h"
 #include "gitchat/age.h"
+#include "gitchat/members.h"
+#include "gitchat/private.h"
 
 #define GITCHAT_VERSION "0.1.0"
 

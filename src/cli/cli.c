@@ -163,8 +163,17 @@ int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options 
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid id;
 
-	if (gitchat_send(&id, store, key, o) < 0)
+	/* A private room encrypts (gitchat/private.h). */
+	if ((gitchat_room_type(o->room) == GITCHAT_ROOM_PRIVATE ?
+	     gitchat_private_send(&id, store, key, o) : gitchat_send(&id, store, key, o)) < 0)
 		return cli_fatal_lib();
 	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
+	return 0;
+}
+
+int cli_resolve_pubkey(gitchat_pubkey *out, gitchat_store *store, const char *spec)
+{
+	if (gitchat_pubkey_resolve(out, store, spec) < 0)
+		return cli_fatal_lib();
 	return 0;
 }

@@ -49,12 +49,16 @@ int cmd_device(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
+int cmd_room(int argc, char **argv);
+int cmd_member(int argc, char **argv);
+int cmd_dm(int argc, char **argv);
 
 /* Each subcommand's table (options and usage text). */
 extern const cli_usage usage_init, usage_keygen, usage_whoami, usage_send, usage_log,
 	usage_follow, usage_rooms, usage_edit, usage_redact, usage_react, usage_export,
 	usage_verify, usage_save, usage_sync, usage_remote, usage_allowed_signers, usage_hook,
-	usage_completion, usage_device, usage_profile, usage_tui;
+	usage_completion, usage_device, usage_profile, usage_tui, usage_room, usage_member,
+	usage_dm;
 
 /* The network libraries (CA certificates, libssh2), set up only by the
  * commands that use the network (netlibs.c says why): defer around
@@ -114,6 +118,13 @@ int cli_write_out(const char *data, size_t len);
 /* Appends the message `o` describes to the user's log and prints its id
  * on stdout (what send, edit, redact and react print). 0 or 128. */
 int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options *o);
+/* A member's key from KEY as a user gives it (gitchat_pubkey_resolve:
+ * hex, an ssh-ed25519 line, a .pub file, a SHA256: fingerprint or a name
+ * seen in the store). 0 or 128 (printed). */
+int cli_resolve_pubkey(gitchat_pubkey *out, gitchat_store *store, const char *spec);
+/* The direct-message room of the key's owner and `other`, found or made
+ * (cmd_dm.c). 0 or 128 (printed). */
+int cli_dm_room(char room[26], gitchat_store *store, gitchat_key *key, const gitchat_pubkey *other);
 /* A full or abbreviated commit id in the store. */
 int cli_resolve_oid(git_oid *out, git_repository *repo, const char *spec);
 

@@ -26,6 +26,10 @@ const cli_command cli_commands[] = {
 	{ "allowed-signers", cmd_allowed_signers, "print an allowed-signers file for git", 0,
 	  &usage_allowed_signers },
 	{ "hook", cmd_hook, "server side: check a push (git's pre-receive hook)", 0, &usage_hook },
+	{ "room", cmd_room, "create a private room or set its title", 0, &usage_room },
+	{ "member", cmd_member, "add, remove or list the members of a private room", 0,
+	  &usage_member },
+	{ "dm", cmd_dm, "find or make the direct-message room with a key", 0, &usage_dm },
 	{ "completion", cmd_completion, "(hidden) the bash completion script", 0, &usage_completion,
 	  1 },
 	{ NULL, NULL, NULL, 0, NULL, 0 }

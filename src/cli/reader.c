@@ -10,7 +10,7 @@ int reader_opt(reader_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'r': o->room_arg = arg; return 1;
-	case 'k': o->keypath = arg; return 1;
+	case 'k': o->keypath = arg; reader_private_keypath = arg; return 1;
 	case 'f': o->format = arg; return 1;
 	case 'c': o->color_mode = arg; return 1;
 	case 'M': o->mark = 1; return 1;
@@ -181,6 +181,76 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 	return 0;
 }
 
+/* Private rooms: the reader's key (loaded once) and the rooms opened with
+ * it, freed at exit (a conversation's filter points into them, and a
+ * caller may hold an old conversation while it loads a new one). */
+const char *reader_private_keypath;
+static gitchat_key *private_key;
+static int private_key_tried;
+static struct { gitchat_conversation *conv; gitchat_private *p; } *privates;
+static size_t nprivates;
+
+static void privates_free(void)
+{
+	for (size_t i = 0; i < nprivates; i++)
+		gitchat_private_free(privates[i].p);
+	free(privates);
+	gitchat_key_free(private_key);
+}
+
+gitchat_private *reader_private(const gitchat_conversation *conv)
+{
+	for (size_t i = nprivates; i-- > 0;)
+		if (privates[i].conv == conv)
+			return privates[i].p;
+	return NULL;
+}
+
+const gitchat_key *reader_private_key(gitchat_store *store)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT;
+
+	if (!private_key_tried) {
+		private_key_tried = 1;
+		if (gitchat_key_path_find(&path, gitchat_store_repository(store),
+		                          reader_private_keypath) == 0)
+			gitchat_key_load(&private_key, path.ptr);
+		gitchat_buf_dispose(&path);
+		gitchat_error_clear();
+	}
+	return private_key;
+}
+
+/* Problems found later (a body that does not decrypt, found when it is
+ * first read) are counted here, not in the caller's frame. */
+static size_t private_seen;
+
+static int private_attach(gitchat_conversation *conv, gitchat_store *store, const char *room)
+{
+	gitchat_private *p = NULL;
+	const gitchat_key *key = reader_private_key(store);
+	void *v;
+	int error;
+
+	if (!key)
+		cli_warn("no private key found to read private room '%s' (see 'git chat whoami')",
+		         room);
+	if ((error = gitchat_private_open(&p, store, conv, room, key, reader_report_skipped,
+	                                  &private_seen)) < 0)
+		return error;
+	if (!(v = realloc(privates, (nprivates + 1) * sizeof(*privates)))) {
+		gitchat_private_free(p);
+		cli_warn("out of memory");
+		return GITCHAT_ENOMEM;
+	}
+	if (!nprivates)
+		atexit(privates_free);
+	privates = v;
+	privates[nprivates].conv = conv;
+	privates[nprivates++].p = p;
+	return 0;
+}
+
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
 {
 	gitchat_conversation_stats st;
@@ -191,6 +261,11 @@ int reader_load(gitchat_conversation **out, gitchat_store *store, const char *ro
 	opts.problem_cb = reader_report_skipped;
 	opts.payload = &seen;
 	error = gitchat_conversation_load(out, store, room, &opts);
+	if (error == 0 && gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE &&
+	    (error = private_attach(*out, store, room)) < 0) {
+		gitchat_conversation_free(*out);
+		*out = NULL;
+	}
 
 	if (error == 0) {
 		gitchat_conversation_stats_get(&st, *out);

@@ -75,6 +75,12 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 int reader_report_skipped(const gitchat_problem *p, void *payload);
 /* Loads a room for a reader, warning about the commits it skips. */
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room);
+/* Private rooms: reader_load decrypts them with the key --key names
+ * (reader_private_keypath), else the default key; the room as read, for
+ * its title and members (NULL for a public room). */
+extern const char *reader_private_keypath;
+gitchat_private *reader_private(const gitchat_conversation *conv);
+const gitchat_key *reader_private_key(gitchat_store *store);
 
 /* Loads a room for a reader, warning about its first few invalid commits
  * and summing up the rest (a room can hold thousands). */

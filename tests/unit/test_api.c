@@ -91,6 +91,8 @@ static const struct {
 	{ "conversation.h", " order " },
 	{ "sync.h", " sync " },
 	{ "hook.h", " hook " },
+	{ "members.h", " members " },
+	{ "private.h", " private " },
 	{ "view.h", " view " },
 	{ "persons.h", " view " },
 	{ "render.h", " render " },
