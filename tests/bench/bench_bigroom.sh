@@ -110,6 +110,16 @@ t1 "git fetch, whole room" -p "rm -rf '$w/sync-git' && git init -q --bare '$w/sy
 t1 "first log -n 50 after sync" -- sh -c "cd '$w/sync-chat' && '$chat' log -r '$room' -n 50 >/dev/null"
 t1 "git log -n 50 after fetch" -- git --git-dir="$w/sync-git" log -n 50 --topo-order --format=%H "--glob=refs/chat/$room/*"
 
+# What the message cache buys (issue 15: keep it, shrink it, or drop it):
+# the full JSON read with and without it, in the synced store.
+cp -a "$w/sync-chat/chat/index" "$w/index.keep"
+t "log --format=json, message cache" -- sh -c "cd '$w/sync-chat' && '$chat' log -r '$room' --format=json >/dev/null"
+t "log -n 50, message cache" -- sh -c "cd '$w/sync-chat' && '$chat' log -r '$room' -n 50 >/dev/null"
+rm -f "$w/sync-chat/chat/index/$room".text-*
+t "log --format=json, no message cache" -- sh -c "cd '$w/sync-chat' && '$chat' log -r '$room' --format=json >/dev/null"
+t "log -n 50, no message cache" -- sh -c "cd '$w/sync-chat' && '$chat' log -r '$room' -n 50 >/dev/null"
+rm -rf "$w/sync-chat/chat/index" && mv "$w/index.keep" "$w/sync-chat/chat/index"
+
 # 4. Local state against the pack.
 pack_kb=$(du -sk "$w/sync-chat/objects/pack" | cut -f1)
 state_kb=$(du -sk "$w/sync-chat/chat" | cut -f1)
@@ -139,6 +149,9 @@ say "| sync of the whole room into a new store | $(ms "$sw"), $(mb "$sm") | $(ms
 say "| first log -n 50 after that sync | $(ms "$lw") | $(ms "$gl") | $(r "$lw" "$gl") | under 50 ms |"
 say "| local state beside the pack | $state_kb KB | pack $pack_kb KB | $(awk -v a="$state_kb" -v b="$pack_kb" 'BEGIN { printf "%.0f%%", 100 * a / b }') | 25% |"
 say "| sync 1,000 onto 100,000 | see $w/bench_sync.txt | | $(grep -E 'ratio|x git' "$w/bench_sync.txt" | head -2 | tr '\n' ' ') | 1.5x |"
+cw=$(field "log --format=json, message cache" wall); nw2=$(field "log --format=json, no message cache" wall)
+cp=$(field "log -n 50, message cache" wall); np2=$(field "log -n 50, no message cache" wall)
+say "| full JSON / latest page, without the message cache against with it | $(ms "$nw2") / $(ms "$np2") | $(ms "$cw") / $(ms "$cp") (with) | $(r "$nw2" "$cw") / $(r "$np2" "$cp") | decides issue 15's third point |"
 say "| warm latest page | $(ms "$ww") | | | under 20 ms |"
 say "| full JSON, warm, against rev-list --date-order with commit-graph | $(ms "$jw") | $(ms "$jg") | $(r "$jw" "$jg") | ahead of git |"
 say "| peak memory, full JSON | $(mb "$jm") | | $(awk -v kb="$jm" -v n="$n" 'BEGIN { printf "%.0f bytes/message", kb * 1024 / n }') | under 150 |"
