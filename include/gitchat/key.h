@@ -43,6 +43,21 @@ GITCHAT_EXTERN(int) gitchat_key_load(gitchat_key **out, const char *path);
  * an ed25519 public key line. */
 GITCHAT_EXTERN(int) gitchat_pubkey_load(gitchat_pubkey *out, const char *keypath);
 
+/* Reads the public key file at exactly `path` (its first line). `comment`,
+ * when not NULL, receives the line's comment. Errors as for
+ * gitchat_pubkey_parse_line, and GITCHAT_ENOTFOUND when there is no file. */
+GITCHAT_EXTERN(int) gitchat_pubkey_load_file(gitchat_pubkey *out, gitchat_buf *comment,
+                                             const char *path);
+
+/* The one reader of a public key line, "ssh-ed25519 BASE64[ COMMENT]" (a
+ * .pub file's line, authorized_keys without options, git's key:: literal
+ * without "key::"). `comment` may be NULL. `label` names the source in the
+ * error (quoted by the caller: "'alice.pub'", "user.signingKey").
+ * GITCHAT_EUNSUPPORTED for another key type ("ssh-rsa ..."),
+ * GITCHAT_EINVALID for anything else. */
+GITCHAT_EXTERN(int) gitchat_pubkey_parse_line(gitchat_pubkey *out, gitchat_buf *comment,
+                                              const char *line, size_t len, const char *label);
+
 /* Parses key file contents; `label` names the source in error messages. */
 GITCHAT_EXTERN(int) gitchat_key_parse(gitchat_key **out, const char *data,
                                       size_t len, const char *label);

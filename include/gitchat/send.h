@@ -29,6 +29,19 @@ typedef struct {
 	const char *author_date;
 	const char *committer_date;
 	unsigned int max_retries;         /* compare-and-swap retries, 0: default */
+	/* What the layers above a plain message add (attachments, private
+	 * rooms, profiles): more header lines, each "chat-<name> <value>"
+	 * without its newline, written in this order after chat-room and the
+	 * chat-reply/edit/redact/react line; and the tree to commit, already
+	 * written by the caller (NULL: the empty tree). The commit's validity
+	 * check judges the result, as it judges any commit. */
+	const char *const *headers;
+	size_t header_count;
+	const git_oid *tree;
+	/* The headers carry the content (a file, a profile), so the text may
+	 * be empty; the validity check still decides whether that is a valid
+	 * message. */
+	int allow_empty_text;
 } gitchat_send_options;
 
 #define GITCHAT_SEND_OPTIONS_VERSION 1

@@ -136,6 +136,26 @@ GITCHAT_EXTERN(int) gitchat_date_parse_human(int64_t *out, const char *s, int64_
 GITCHAT_EXTERN(int) gitchat_allowed_signers_format(gitchat_buf *out, gitchat_store *store,
                                             const char *room);
 
+/* The key `spec` names, for commands that take someone's key (member add,
+ * dm, device add). `spec` is, tried in this order:
+ *   - 64 hex digits (the form of ref names), in any case;
+ *   - a public key line, "ssh-ed25519 AAAA...[ comment]", or git's
+ *     "key::ssh-ed25519 AAAA..." literal;
+ *   - "SHA256:" and at least 6 base64 digits: the key whose fingerprint
+ *     (as ssh-keygen -l prints it) starts so, among the keys seen in
+ *     `store`;
+ *   - a path (it holds a '/' or ends in ".pub"): the public key file, or a
+ *     private key's path with its .pub beside it;
+ *   - 8 to 63 hex digits: the key starting so, among the keys seen;
+ *   - otherwise a name or email (whole, any case) an author of a message in
+ *     any room of `store` has claimed.
+ * A lookup in the store must find exactly one key: GITCHAT_ENOTFOUND when it
+ * finds none (the message says how to give the key itself), GITCHAT_EINVALID
+ * when several (the message lists each fingerprint and name). `store` may
+ * be NULL: then only the forms that carry the key work. */
+GITCHAT_EXTERN(int) gitchat_pubkey_resolve(gitchat_pubkey *out, gitchat_store *store,
+                                           const char *spec);
+
 #ifdef __cplusplus
 }
 #endif

@@ -318,3 +318,53 @@ Test(send_lib, room_listing_in_every_ref_layout)
 	cr_assert_eq(p.status, 0);
 	t_run_free(&p);
 }
+
+/* The layers above a plain message (attachments, private rooms,
+ * profiles) give headers and a tree; send writes them as given, in
+ * order, and refuses a header that is not one chat-* line. */
+Test(send_lib, headers_and_tree_from_the_caller)
+{
+	const char *dir = t_scratch();
+	char *path = t_fmt("%s/s.git", dir);
+	git_repository *repo = NULL;
+	gitchat_store *store = NULL;
+	gitchat_key *key = NULL;
+	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
+	const char *headers[] = { "chat-x one", "chat-y two words" };
+	const char *bad[] = { "chat-x two\nlines", "other-x y", "chat-room dev", "chat-x" };
+	git_oid id, blob, tree;
+	git_treebuilder *tb = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	cr_assert_eq(gitchat_init(), 0);
+	cr_assert_eq(git_repository_init(&repo, path, 1), 0);
+	cr_assert_eq(gitchat_store_wrap(&store, repo), 0);
+	cr_assert_eq(gitchat_key_generate(&key, "k"), 0);
+	cr_assert_eq(git_blob_create_from_buffer(&blob, repo, "data", 4), 0);
+	cr_assert_eq(git_treebuilder_new(&tb, repo, NULL), 0);
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, "x", &blob, GIT_FILEMODE_BLOB), 0);
+	cr_assert_eq(git_treebuilder_write(&tree, tb), 0);
+	o.room = "general";
+	o.text = "hello";
+	o.text_len = 5;
+	o.headers = headers;
+	o.header_count = 2;
+	o.tree = &tree;
+	cr_assert_eq(gitchat_send(&id, store, key, &o), 0, "%s", gitchat_error_last()->message);
+	char *raw = t_git(path, "cat-file commit %s", git_oid_tostr(hex, sizeof(hex), &id));
+	t_assert_contains(raw, "\nchat-room general\nchat-x one\nchat-y two words\ngpgsig ");
+	t_assert_contains(raw, t_fmt("tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree)));
+	cr_assert_str_eq(t_git(path, "show %s:x", git_oid_tostr(hex, sizeof(hex), &id)), "data");
+
+	char *before = t_snapshot(path);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		headers[1] = bad[i];
+		cr_assert_eq(gitchat_send(&id, store, key, &o), GITCHAT_EINVALID, "%s", bad[i]);
+		t_assert_contains(gitchat_error_last()->message, "header 2");
+	}
+	cr_assert_str_eq(t_snapshot(path), before);
+	git_treebuilder_free(tb);
+	gitchat_key_free(key);
+	gitchat_store_free(store);
+	git_repository_free(repo);
+}

@@ -427,30 +427,87 @@ int gitchat_pubkey_cmp(const gitchat_pubkey *a, const gitchat_pubkey *b)
 	return memcmp(a->bytes, b->bytes, GITCHAT_PUBKEY_SIZE);
 }
 
-int gitchat_pubkey_load(gitchat_pubkey *out, const char *keypath)
+/* The key type a public key line names ("ssh-rsa", "ecdsa-sha2-nistp256"),
+ * printable and short, for the error that refuses it. */
+static void line_type(char *out, size_t outlen, const char *line, size_t len)
 {
-	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
+	size_t n = 0;
+
+	while (n < len && n + 1 < outlen && line[n] > 0x20 && line[n] < 0x7f)
+		n++;
+	memcpy(out, line, n);
+	out[n] = '\0';
+}
+
+int gitchat_pubkey_parse_line(gitchat_pubkey *out, gitchat_buf *comment, const char *line,
+                              size_t len, const char *label)
+{
+	const size_t tlen = strlen(GITCHAT_SSH_ED25519);
 	unsigned char blob[128];
-	size_t bloblen, n;
-	const char *b64;
+	size_t bloblen, n, rest;
+	const char *b64, *c;
+	char type[64];
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len > tlen + 1 && !memcmp(line, GITCHAT_SSH_ED25519, tlen) &&
+	    (line[tlen] == ' ' || line[tlen] == '\t')) {
+		b64 = line + tlen + 1;
+		rest = len - tlen - 1;
+		for (n = 0; n < rest && b64[n] != ' ' && b64[n] != '\t'; n++)
+			if (b64[n] == '\n' || b64[n] == '\r' || b64[n] == '\0')
+				goto invalid;
+		if (n == 0 || gitchat_base64_decode(blob, sizeof(blob), &bloblen, b64, n,
+		                                    GITCHAT_BASE64_PADDED) < 0 ||
+		    gitchat_pubkey_parse_blob(out, blob, bloblen) < 0)
+			goto invalid;
+		if (!comment)
+			return 0;
+		for (c = b64 + n; c < line + len && (*c == ' ' || *c == '\t'); c++)
+			;
+		gitchat_buf_clear(comment);
+		return gitchat_buf_put(comment, c, (size_t)(line + len - c)) < 0 ? GITCHAT_ENOMEM : 0;
+	}
+	if (len > 4 && (!memcmp(line, "ssh-", 4) || !memcmp(line, "ecdsa-", 6) ||
+	                !memcmp(line, "sk-", 3))) {
+		line_type(type, sizeof(type), line, len);
+		return gitchat_error_set(GITCHAT_EUNSUPPORTED,
+			"%s is an %s key; git-chat identities are ed25519 keys (create one with "
+			"'git chat keygen' or 'ssh-keygen -t ed25519')", label, type);
+	}
+invalid:
+	return gitchat_error_set(GITCHAT_EINVALID,
+		"%s is not an ed25519 public key line ('ssh-ed25519 AAAA...')", label);
+}
+
+int gitchat_pubkey_load_file(gitchat_pubkey *out, gitchat_buf *comment, const char *path)
+{
+	gitchat_buf data = GITCHAT_BUF_INIT, label = GITCHAT_BUF_INIT;
+	size_t n;
 	int error;
 
-	if ((error = gitchat_buf_printf(&path, "%s.pub", keypath)) < 0 ||
-	    (error = gitchat_fs_read(&data, path.ptr, 16 * 1024)) < 0)
-		goto done;
-	b64 = data.ptr + strlen(GITCHAT_SSH_ED25519) + 1;
-	if (data.size <= strlen(GITCHAT_SSH_ED25519) + 1 ||
-	    memcmp(data.ptr, GITCHAT_SSH_ED25519 " ", strlen(GITCHAT_SSH_ED25519) + 1) != 0 ||
-	    (n = strcspn(b64, " \t\r\n")) == 0 ||
-	    gitchat_base64_decode(blob, sizeof(blob), &bloblen, b64, n, GITCHAT_BASE64_PADDED) < 0 ||
-	    gitchat_pubkey_parse_blob(out, blob, bloblen) < 0) {
-		error = gitchat_error_set(GITCHAT_EINVALID,
-			"'%s' is not an ed25519 public key line", path.ptr);
+	if ((error = gitchat_fs_read(&data, path, 16 * 1024)) < 0) {
+		if (error == GITCHAT_ENOTFOUND)
+			gitchat_error_set(error, "no public key at '%s'", path);
 		goto done;
 	}
-	error = 0;
+	/* The first line: ssh-keygen writes one, authorized_keys style. */
+	n = strcspn(data.ptr, "\n");
+	if ((error = gitchat_buf_printf(&label, "'%s'", path)) == 0)
+		error = gitchat_pubkey_parse_line(out, comment, data.ptr, n, label.ptr);
 done:
-	gitchat_buf_dispose(&path);
 	gitchat_buf_dispose(&data);
+	gitchat_buf_dispose(&label);
+	return error;
+}
+
+int gitchat_pubkey_load(gitchat_pubkey *out, const char *keypath)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	int error;
+
+	if ((error = gitchat_buf_printf(&path, "%s.pub", keypath)) == 0)
+		error = gitchat_pubkey_load_file(out, NULL, path.ptr);
+	gitchat_buf_dispose(&path);
 	return error;
 }

@@ -179,9 +179,32 @@ static int build_text(gitchat_buf *out, const git_oid *tree, const git_oid *old,
 	    gitchat_buf_printf(out, "%s %s\n", kinds[o->kind],
 	                       git_oid_tostr(hex, sizeof(hex), o->target)) < 0)
 		return GITCHAT_ENOMEM;
-	if (gitchat_buf_putc(out, '\n') < 0 || gitchat_buf_put(out, o->text, text_len) < 0 ||
+	for (i = 0; i < o->header_count; i++)
+		if (gitchat_buf_printf(out, "%s\n", o->headers[i]) < 0)
+			return GITCHAT_ENOMEM;
+	if (gitchat_buf_putc(out, '\n') < 0 || (text_len && gitchat_buf_put(out, o->text, text_len) < 0) ||
 	    gitchat_buf_putc(out, '\n') < 0)
 		return GITCHAT_ENOMEM;
+	return 0;
+}
+
+/* The caller's headers are one line each and in the chat-* namespace,
+ * and never a second chat-room: the rest is the validity check's. */
+static int check_headers(const gitchat_send_options *o)
+{
+	size_t i;
+
+	if (o->header_count && !o->headers)
+		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_send: header_count without headers");
+	for (i = 0; i < o->header_count; i++) {
+		const char *h = o->headers[i];
+
+		if (!h || strncmp(h, "chat-", 5) || strchr(h, '\n') || !strchr(h, ' ') ||
+		    !strncmp(h, "chat-room ", 10))
+			return gitchat_error_set(GITCHAT_EINVALID,
+				"gitchat_send: header %zu is not one line 'chat-<name> <value>' "
+				"(or is a second chat-room)", i + 1);
+	}
 	return 0;
 }
 
@@ -195,12 +218,15 @@ static int check_options(gitchat_store *store, const gitchat_send_options *o, si
 		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_send: unknown options version");
 	if ((error = gitchat_room_validate(o->room)) < 0)
 		return error;
-	if (!o->text)
+	if (!o->text && !o->allow_empty_text)
 		return gitchat_error_set(GITCHAT_EINVALID, "the message is empty");
+	if ((error = check_headers(o)) < 0)
+		return error;
 	/* The commit's message ends in exactly one newline; trailing ones are not text. */
-	for (n = o->text_len; n && (o->text[n - 1] == '\n' || o->text[n - 1] == '\r'); n--)
+	for (n = o->text ? o->text_len : 0; n && (o->text[n - 1] == '\n' || o->text[n - 1] == '\r'); n--)
 		;
-	if ((error = gitchat_text_check(o->text, n ? n : o->text_len,
+	if ((n || !o->allow_empty_text) &&
+	    (error = gitchat_text_check(o->text, n ? n : o->text_len,
 	                                gitchat_store_limits(store))) < 0)
 		return error;
 	*text_len = n;
@@ -305,9 +331,11 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		goto done;
 	/* The empty tree is written once per store, not once per message
 	 * (writing an object that exists rewrites its file's times). */
+	if (opts->tree)
+		git_oid_cpy(&tree, opts->tree);
 	if ((error = git_repository_odb(&odb, gitchat_store_repository(store))) < 0 ||
-	    (error = git_odb_hash(&tree, "", 0, GIT_OBJECT_TREE)) < 0 ||
-	    (!git_odb_exists(odb, &tree) &&
+	    (!opts->tree && (error = git_odb_hash(&tree, "", 0, GIT_OBJECT_TREE)) < 0) ||
+	    (!opts->tree && !git_odb_exists(odb, &tree) &&
 	     (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0)) {
 		error = gitchat_error_from_git(error, "cannot write the empty tree");
 		goto done;

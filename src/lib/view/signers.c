@@ -5,9 +5,9 @@
 #include "gitchat/conversation.h"
 #include "gitchat/verify.h"
 #include "gitchat/view.h"
-#include "store/refs.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "view/authors.h"
 
 typedef struct {
 	gitchat_pubkey key;
@@ -63,35 +63,19 @@ static int add(signer_set *set, const gitchat_message *m)
 	return 0;
 }
 
+static int add_cb(const gitchat_message *m, void *payload)
+{
+	return add(payload, m);
+}
+
 int gitchat_allowed_signers_format(gitchat_buf *out, gitchat_store *store, const char *room)
 {
-	gitchat_tips tips;
 	signer_set set = { NULL, 0 };
-	size_t i, j, r;
+	size_t i;
 	int error;
 
-	if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), room)) < 0)
-		return error;
-	for (r = 0; r < tips.count; r++) {
-		gitchat_conversation *conv = NULL;
-		/* Each room once: tips are sorted by ref name, so rooms repeat. */
-		for (j = 0; j < r && strcmp(tips.tips[j].ref.room, tips.tips[r].ref.room); j++)
-			;
-		if (j < r)
-			continue;
-		if ((error = gitchat_conversation_load(&conv, store, tips.tips[r].ref.room,
-		                                       NULL)) < 0)
-			goto done;
-		for (i = 0; error == 0 && i < gitchat_conversation_count(conv); i++) {
-			gitchat_message *m = NULL;
-			if ((error = gitchat_conversation_message_load(&m, conv, i)) == 0)
-				error = add(&set, m);
-			gitchat_message_free(m);
-		}
-		gitchat_conversation_free(conv);
-		if (error < 0)
-			goto done;
-	}
+	if ((error = gitchat_authors_walk(store, room, add_cb, &set)) < 0)
+		goto done;
 	if (set.n)
 		qsort(set.s, set.n, sizeof(*set.s), signer_cmp);
 	for (i = 0; i < set.n; i++)
@@ -104,6 +88,5 @@ done:
 	for (i = 0; i < set.n; i++)
 		free(set.s[i].principal);
 	free(set.s);
-	gitchat_tips_dispose(&tips);
 	return error;
 }
