@@ -27,6 +27,8 @@
 #      against the pack;
 #   5. `sync` of 1,000 new onto 100,000 (tests/bench/bench_sync.sh), with
 #      `git fetch` over a path and git://.
+# SKIP="log sync100k" leaves out steps 1 (its figures are then read from
+# the last run's results) and 5, for a second run on the same room.
 set -eu
 
 n=1000000
@@ -86,7 +88,8 @@ fi
 
 # 1. The figures of bench_log.sh, on this room (it verifies once, fills the
 # index, and times the new message then the latest page).
-sh "$here/bench_log.sh" -n "$n" -r "$runs" -w "$w" "$build" | tee "$w/bench_log.txt"
+skip() { case " ${SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
+skip log || sh "$here/bench_log.sh" -n "$n" -r "$runs" -w "$w" "$build" | tee "$w/bench_log.txt"
 grep -E "^(log -n 50, index warm|log --format=json, index warm|log -n 50 after 1 new message|git rev-list --date-order, commit-graph|git log -n 50 --topo-order, commit-graph) " \
 	"$w/results-$n.txt" >> "$results"
 
@@ -94,16 +97,18 @@ grep -E "^(log -n 50, index warm|log --format=json, index warm|log -n 50 after 1
 git --git-dir="$store" config gpg.format ssh
 git --git-dir="$store" config user.signingKey "$keys/author3"
 head3=$(git --git-dir="$store" for-each-ref --count=1 --format='%(refname)' "refs/chat/$room/" )
+git --git-dir="$store" config core.commitGraph true   # bench_log.sh turns it off
 git --git-dir="$store" commit-graph write --reachable 2>/dev/null
 t "git: commit -S + update-ref, log -n 50" \
 	-p "c=\$(git --git-dir='$store' commit-tree -S -m 'one more' -p '$head3' 4b825dc642cb6eb9a060e54bf8d69288fbee4904) && git --git-dir='$store' update-ref refs/bench/git \$c" \
 	-- git --git-dir="$store" log -n 50 --topo-order --format=%H "--glob=refs/chat/$room/*" --glob=refs/bench/git
 git --git-dir="$store" update-ref -d refs/bench/git || true
 rm -f "$store/objects/info/commit-graph"
+git --git-dir="$store" config core.commitGraph false
 
 # 2-3. The whole room into a new store, against git fetch.
 rm -rf "$w/sync-chat" "$w/sync-git"
-t1 "git chat sync, whole room" -p "rm -rf '$w/sync-chat' && '$chat' init -q '$w/sync-chat'" \
+t1 "git chat sync, whole room" -p "rm -rf '$w/sync-chat' && '$chat' init '$w/sync-chat' >/dev/null" \
 	-- sh -c "cd '$w/sync-chat' && '$chat' sync -q '$store'"
 t1 "git fetch, whole room" -p "rm -rf '$w/sync-git' && git init -q --bare '$w/sync-git'" \
 	-- git --git-dir="$w/sync-git" fetch -q "$store" '+refs/chat/*:refs/chat/*'
@@ -128,7 +133,7 @@ rm -rf "$w/sync-git"
 
 # 5. 1,000 new onto 100,000 (its own rooms, made by bench_sync_gen).
 load
-sh "$here/bench_sync.sh" "$build" "$runs" 100000 1000 2>&1 | tee "$w/bench_sync.txt" | tail -12
+skip sync100k || sh "$here/bench_sync.sh" "$build" "$runs" 100000 1000 2>&1 | tee "$w/bench_sync.txt" | tail -12
 load
 
 r() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
