@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the dependencies, builds git-chat twice (plain, and with
-# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in both.
+# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test in both,
+# then runs each fuzz harness for a few seconds (GITCHAT_FUZZ_SECONDS, 5).
 # Usage: tests/run-all.sh            (from the top of a checkout)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,4 +25,10 @@ run_suite build-test Debug ""
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite build-sanitize RelWithDebInfo '^cli_test_servers$' -DGITCHAT_SANITIZE=ON
-echo "all tests passed (plain and ASan+UBSan builds)"
+# Fuzzing, bounded: every libFuzzer harness (tests/fuzz/, clang with
+# ASan+UBSan) from its seed corpus for a few seconds each; any crash, leak
+# or broken invariant fails the run (docs/fuzzing.md). The replays of the
+# corpus and regressions already ran above, in both builds.
+echo "== fuzz build-fuzz (${GITCHAT_FUZZ_SECONDS:-5} s per target)"
+FUZZ_BUILD="$top/build-fuzz" FUZZ_JOBS="$jobs" sh tests/fuzz/run.sh "${GITCHAT_FUZZ_SECONDS:-5}"
+echo "all tests passed (plain and ASan+UBSan builds, fuzzing)"

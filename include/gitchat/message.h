@@ -20,6 +20,15 @@ typedef enum {
 	GITCHAT_MESSAGE_REACT       /* chat-react <oid>: text is the reaction */
 } gitchat_message_kind;
 
+/* An attachment (DESIGN.md "Attachments"): the commit's `chat-file <n>
+ * <size> <name>` header, its bytes the blob `files/<n>` of the tree. The
+ * name is valid (gitchat_file_name_check) but untrusted: escape it when
+ * shown, and use gitchat_file_save to write it, never the name as a path. */
+typedef struct {
+	char *name;            /* UTF-8, 1..255 bytes, no '/', no control characters */
+	uint64_t size;         /* bytes, equal to the blob's */
+} gitchat_file;
+
 typedef struct {
 	git_oid id;
 	git_oid tree;
@@ -36,8 +45,10 @@ typedef struct {
 	git_oid reply_to;
 	gitchat_message_kind kind;
 	git_oid target;        /* for edit, redact, react */
-	char *text;            /* UTF-8, without the final newline */
+	char *text;            /* UTF-8, without the final newline; "" for files alone */
 	size_t text_len;
+	gitchat_file *files;   /* files[i] is files/<i+1> of the tree */
+	size_t file_count;
 } gitchat_message;
 
 /* Reads commit `id`, checks its own validity (signature, chat-room `room`
@@ -49,6 +60,34 @@ GITCHAT_EXTERN(int) gitchat_message_read(gitchat_message **out, struct gitchat_s
  * reads it, but not checked: for commits verified before. */
 GITCHAT_EXTERN(int) gitchat_commit_signer(gitchat_pubkey *out, struct gitchat_store *store,
                                           const git_oid *id);
+/* 0 when `name` (len bytes) is a valid attachment name: 1..255 bytes of
+ * UTF-8, no '/', not "." or "..", no control character (C0, DEL, C1), no
+ * bidirectional control and no line or paragraph separator. Otherwise
+ * GITCHAT_EINVALID, the reason naming the name escaped. */
+GITCHAT_EXTERN(int) gitchat_file_name_check(const char *name, size_t len);
+
+/* Appends `name` escaped for a message or a log line: printable UTF-8 as
+ * it is, control bytes and bytes that are not UTF-8 as \\xNN, bidirectional
+ * controls and separators as \\u{XXXX}, a backslash doubled; cut after 64
+ * bytes with "...". */
+GITCHAT_EXTERN(int) gitchat_file_name_quote(gitchat_buf *out, const char *name);
+
+/* The name file `name` gets when saved in a directory: what is not
+ * printable UTF-8 and '/' '\\' become '_', a leading '.' or '-' too, cut to
+ * 255 bytes; with k > 0 the k-th variant "stem-k.ext" (for a name taken).
+ * Appended to `out`. */
+GITCHAT_EXTERN(int) gitchat_file_safe_name(gitchat_buf *out, const char *name, unsigned k);
+
+/* Writes attachment `index` (0-based) of `msg` into directory `dir` (NULL:
+ * the current directory), never outside it and never over anything: the
+ * file is created with O_EXCL|O_NOFOLLOW under gitchat_file_safe_name of
+ * its name, or the first free variant of it. Appends the path written to
+ * `path` (dir/name). The blob is read from the store and its size checked
+ * against the header. A partly written file is removed on error. */
+GITCHAT_EXTERN(int) gitchat_file_save(gitchat_buf *path, struct gitchat_store *store,
+                                      const gitchat_message *msg, size_t index,
+                                      const char *dir);
+
 GITCHAT_EXTERN(int) gitchat_message_dup(gitchat_message **out, const gitchat_message *msg);
 GITCHAT_EXTERN(void) gitchat_message_free(gitchat_message *msg);
 

@@ -21,11 +21,13 @@ extern "C" {
 /* ---- json ---------------------------------------------------------- */
 
 /* One JSON object and a newline: id, room, author {name, email, key,
- * fingerprint}, time (RFC 3339, UTC), text, reply_to (or null), parents. */
+ * fingerprint}, time (RFC 3339, UTC), text, reply_to (or null), parents,
+ * files ([{name, size}], [] for none). */
 GITCHAT_EXTERN(int) gitchat_json_render_message(gitchat_buf *out, const gitchat_message *msg);
 
 /* The same for a message as a reader sees it, plus edited (bool),
- * redacted (bool; text is then null), reactions ({emoji: [key hex, ...]}). */
+ * redacted (bool; text is then null and files []), reactions ({emoji:
+ * [key hex, ...]}). */
 GITCHAT_EXTERN(int) gitchat_json_render_item(gitchat_buf *out, const gitchat_view_item *item);
 
 /* RFC 3339 in UTC: "2025-11-26T10:00:00Z"; clamped to the years 0000..9999. */
@@ -69,7 +71,8 @@ GITCHAT_EXTERN(int) gitchat_text_renderer_note_author(gitchat_text_renderer *r,
 /* One message: a day separator when the day changed since the previous
  * one, "HH:MM  Name (SHA256:xxxxxxxx)" and "(edited)", a one-line quote of
  * the message replied to, the Markdown text wrapped to the width (or
- * "message deleted"), and the reactions ("👍 2"). */
+ * "message deleted"), a "[file] name (size)" line per attachment, and the
+ * reactions ("👍 2"). */
 GITCHAT_EXTERN(int) gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
                                              const gitchat_view_item *item);
 
@@ -102,6 +105,14 @@ GITCHAT_EXTERN(int) gitchat_html_renderer_new(gitchat_html_renderer **out, gitch
                                               const char *room);
 GITCHAT_EXTERN(int) gitchat_html_render_item(gitchat_buf *page, gitchat_html_renderer *r,
                                              const gitchat_view_item *item);
+/* The same, with the message's files linked: paths[i] is where file i was
+ * written, relative to the page (gitchat_file_save), or NULL for no link;
+ * the renderer percent-encodes it (an absolute path is not linked). The
+ * files of a redacted message are not listed. */
+GITCHAT_EXTERN(int) gitchat_html_render_item_files(gitchat_buf *page,
+                                                   gitchat_html_renderer *r,
+                                                   const gitchat_view_item *item,
+                                                   const char *const *paths);
 /* Closes the page. */
 GITCHAT_EXTERN(int) gitchat_html_renderer_finish(gitchat_buf *page, gitchat_html_renderer *r);
 GITCHAT_EXTERN(void) gitchat_html_renderer_free(gitchat_html_renderer *r);

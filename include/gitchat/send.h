@@ -12,10 +12,18 @@
 extern "C" {
 #endif
 
+/* A file to attach (DESIGN.md "Attachments", docs/attachments.md). */
+typedef struct {
+	const char *path;   /* a regular file (a symbolic link to one is followed) */
+	const char *name;   /* the name readers see; NULL: the last component of path */
+} gitchat_attachment;
+
 typedef struct {
 	unsigned int version;
 	const char *room;                 /* required */
-	const char *text;                 /* UTF-8, non-empty, within the limit */
+	/* UTF-8, non-empty, within the limit; with files, it may be empty
+	 * (or only white space): a message of files alone. */
+	const char *text;
 	size_t text_len;
 	const git_oid *reply_to;          /* chat-reply, NULL for none */
 	gitchat_message_kind kind;        /* edit/redact/react need `target` */
@@ -29,6 +37,14 @@ typedef struct {
 	const char *author_date;
 	const char *committer_date;
 	unsigned int max_retries;         /* compare-and-swap retries, 0: default */
+	/* Files to attach to an ordinary message, in order (files/1, 2, ...),
+	 * at most GITCHAT_MAX_FILES. Every file is opened and checked (a
+	 * regular file, a valid name, each name once, chat.maxFileBytes and
+	 * chat.maxTreeBytes) before anything is written; then each is streamed
+	 * into a blob, never read whole into memory. A file that changes size
+	 * while it is read is refused. Not with `tree` below. */
+	const gitchat_attachment *files;
+	size_t file_count;
 	/* What the layers above a plain message add (attachments, private
 	 * rooms, profiles): more header lines, each "chat-<name> <value>"
 	 * without its newline, written in this order after chat-room and the

@@ -16,18 +16,26 @@ extern "C" {
 
 typedef struct gitchat_store gitchat_store;
 
-/* Limits that make a message valid; git config chat.maxMessageBytes and
- * chat.maxTreeBytes override the defaults. Every replica should use the
- * same values, or they will disagree on what is valid. */
+/* Limits that make a message valid; git config chat.maxMessageBytes,
+ * chat.maxFileBytes and chat.maxTreeBytes override the defaults (git's
+ * suffixes k, m, g work: 8m). Every replica should use the same values,
+ * or they will disagree on what is valid (docs/attachments.md). */
 typedef struct {
 	size_t max_text;          /* default 65536 */
-	size_t max_tree;          /* total bytes of attachments, default 1 MiB */
+	size_t max_tree;          /* all attachments of a message, default 16 MiB */
 	size_t max_parents;       /* default 17: own head + 16 others */
+	size_t max_file;          /* each attachment, default 8 MiB */
 } gitchat_limits;
 
 #define GITCHAT_DEFAULT_MAX_TEXT (64 * 1024)
-#define GITCHAT_DEFAULT_MAX_TREE (1024 * 1024)
+#define GITCHAT_DEFAULT_MAX_TREE (16 * 1024 * 1024)
+#define GITCHAT_DEFAULT_MAX_FILE (8 * 1024 * 1024)
 #define GITCHAT_MAX_OTHER_PARENTS 16
+/* Attachments of one message, fixed (not configurable): a bound on the
+ * headers and tree entries every reader parses. */
+#define GITCHAT_MAX_FILES 100
+/* Bytes of an attachment's name (DESIGN.md "Attachments"). */
+#define GITCHAT_MAX_FILE_NAME 255
 
 /* Creates a bare store at `path` (or opens it when it already is a git
  * repository). Refuses a non-empty directory that is not a repository. */

@@ -39,6 +39,7 @@ int cmd_edit(int argc, char **argv);
 int cmd_redact(int argc, char **argv);
 int cmd_react(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_save(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_allowed_signers(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
@@ -49,7 +50,7 @@ int cmd_completion(int argc, char **argv);
 /* Each subcommand's table (options and usage text). */
 extern const cli_usage usage_init, usage_keygen, usage_whoami, usage_send, usage_log,
 	usage_follow, usage_rooms, usage_edit, usage_redact, usage_react, usage_export,
-	usage_verify, usage_sync, usage_remote, usage_allowed_signers, usage_hook,
+	usage_verify, usage_save, usage_sync, usage_remote, usage_allowed_signers, usage_hook,
 	usage_completion;
 
 /* The network libraries (CA certificates, libssh2), set up only by the

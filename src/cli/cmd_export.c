@@ -15,7 +15,11 @@ const cli_usage usage_export = {
 	"too). Markdown is rendered safely: raw HTML is shown as text, only http:,\n"
 	"https:, mailto: and relative links are kept, images become links. Every\n"
 	"name, email, text and reaction is escaped. Redacted messages show as\n"
-	"'message deleted' (git history still holds their text). Times are UTC.\n",
+	"'message deleted' (git history still holds their text). Times are UTC.\n"
+	"The files of the messages shown are written next to the page, into\n"
+	"FILE_files/<id>/ (as 'git chat save' writes them: safe names, never over an\n"
+	"existing file), and linked with relative links; with -o - they are listed\n"
+	"but not written.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
 		  "the room (default: git config chat.room, else general)", "@room" },
@@ -27,6 +31,86 @@ const cli_usage usage_export = {
 	NULL,
 	NULL
 };
+
+/* Where the files of a page go: "<page without .html>_files", beside it:
+ * `rel` relative to the page, `dir` from the current directory. */
+static int files_dir(gitchat_buf *dir, gitchat_buf *rel, const char *output)
+{
+	const char *slash = strrchr(output, '/'), *base = slash ? slash + 1 : output;
+	size_t n = strlen(base);
+
+	if (n > 5 && !strcmp(base + n - 5, ".html"))
+		n -= 5;
+	else if (n > 4 && !strcmp(base + n - 4, ".htm"))
+		n -= 4;
+	if (gitchat_buf_put(rel, base, n) < 0 || gitchat_buf_puts(rel, "_files") < 0 ||
+	    (slash && gitchat_buf_put(dir, output, (size_t)(slash - output + 1)) < 0) ||
+	    gitchat_buf_put(dir, rel->ptr, rel->size) < 0)
+		return -1;
+	return 0;
+}
+
+/* Writes the files of `it` into DIR/<12 hex>/ and fills paths[] relative
+ * to the page; 0 or the exit code after the error. */
+static int export_files(gitchat_store *store, const gitchat_view_item *it, const char *dir,
+                        const char *rel, char **paths)
+{
+	gitchat_buf sub = GITCHAT_BUF_INIT, path = GITCHAT_BUF_INIT;
+	char hex[13];
+	int ret = 0;
+
+	git_oid_tostr(hex, sizeof(hex), &it->msg->id);
+	if (gitchat_buf_printf(&sub, "%s/%s", dir, hex) < 0) {
+		ret = cli_fatal("out of memory");
+		goto done;
+	}
+	if ((mkdir(dir, 0777) < 0 && errno != EEXIST) || (mkdir(sub.ptr, 0777) < 0 && errno != EEXIST)) {
+		ret = cli_fatal("cannot create '%s': %s", sub.ptr, strerror(errno));
+		goto done;
+	}
+	for (size_t i = 0; i < it->msg->file_count; i++) {
+		const char *leaf;
+		gitchat_buf_clear(&path);
+		if (gitchat_file_save(&path, store, it->msg, i, sub.ptr) < 0) {
+			ret = cli_fatal("cannot write file %zu of %s: %s", i + 1, hex,
+			                gitchat_error_last()->message);
+			goto done;
+		}
+		leaf = strrchr(path.ptr, '/') + 1;
+		if (asprintf(&paths[i], "%s/%s/%s", rel, hex, leaf) < 0) {
+			paths[i] = NULL;
+			ret = cli_fatal("out of memory");
+			goto done;
+		}
+	}
+done:
+	gitchat_buf_dispose(&sub);
+	gitchat_buf_dispose(&path);
+	return ret;
+}
+
+/* One item, with its files written beside the page when there is one. */
+static int export_item(gitchat_buf *page, gitchat_html_renderer *html, gitchat_store *store,
+                       const gitchat_view_item *it, const gitchat_buf *dir,
+                       const gitchat_buf *rel)
+{
+	char **paths = NULL;
+	size_t n = it->redacted ? 0 : it->msg->file_count, i;
+	int ret = 0;
+
+	if (n && dir->size) {
+		if (!(paths = calloc(n, sizeof(*paths))))
+			return cli_fatal("out of memory");
+		ret = export_files(store, it, dir->ptr, rel->ptr, paths);
+	}
+	if (ret == 0 && gitchat_html_render_item_files(page, html, it,
+	                                               (const char *const *)paths) < 0)
+		ret = cli_fatal_lib();
+	for (i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return ret;
+}
 
 static int flush_page(FILE *f, gitchat_buf *page)
 {
@@ -43,7 +127,7 @@ int cmd_export(int argc, char **argv)
 	gitchat_conversation *conv = NULL;
 	gitchat_view *view = NULL;
 	gitchat_html_renderer *html = NULL;
-	gitchat_buf page = GITCHAT_BUF_INIT;
+	gitchat_buf page = GITCHAT_BUF_INIT, dir = GITCHAT_BUF_INIT, rel = GITCHAT_BUF_INIT;
 	const char *output = NULL;
 	char *room = NULL, *tmp = NULL;
 	FILE *f = NULL;
@@ -80,6 +164,10 @@ int cmd_export(int argc, char **argv)
 	if (!strcmp(output, "-")) {
 		f = stdout;
 	} else {
+		if (files_dir(&dir, &rel, output) < 0) {
+			ret = cli_fatal("out of memory");
+			goto done;
+		}
 		if (asprintf(&tmp, "%s.tmp-XXXXXX", output) < 0) {
 			tmp = NULL;
 			ret = cli_fatal("out of memory");
@@ -112,10 +200,12 @@ int cmd_export(int argc, char **argv)
 		gitchat_view_item *it = NULL;
 		if (!gitchat_view_visible(view, i))
 			continue;
-		if (gitchat_view_item_load(&it, view, i) < 0 ||
-		    gitchat_html_render_item(&page, html, it) < 0) {
-			gitchat_view_item_free(it);
+		if (gitchat_view_item_load(&it, view, i) < 0) {
 			ret = cli_fatal_lib();
+			goto done;
+		}
+		if ((ret = export_item(&page, html, store, it, &dir, &rel)) != 0) {
+			gitchat_view_item_free(it);
 			goto done;
 		}
 		gitchat_view_item_free(it);
@@ -154,6 +244,8 @@ done:
 	}
 	gitchat_html_renderer_free(html);
 	gitchat_buf_dispose(&page);
+	gitchat_buf_dispose(&dir);
+	gitchat_buf_dispose(&rel);
 	gitchat_view_free(view);
 	gitchat_conversation_free(conv);
 	gitchat_store_free(store);

@@ -8,10 +8,15 @@
 
 const cli_usage usage_send = {
 	"send",
-	"usage: git chat send [-r ROOM] [-m TEXT | -F FILE] [--reply ID] [--key PATH]\n",
+	"usage: git chat send [-r ROOM] [-m TEXT | -F FILE] [--attach FILE]... [--reply ID]\n"
+	"                     [--key PATH]\n",
 	"Appends one signed message to your log in ROOM (refs/chat/ROOM/KEY) and\n"
 	"prints its commit id. The text comes from -m, -F FILE ('-' for stdin), or\n"
-	"stdin; it is CommonMark in UTF-8, at most chat.maxMessageBytes (64 KiB).\n",
+	"stdin; it is CommonMark in UTF-8, at most chat.maxMessageBytes (64 KiB).\n"
+	"With --attach the text is optional (stdin is then not read): the message\n"
+	"carries the files, each under its own name, at most chat.maxFileBytes\n"
+	"(8 MiB) each and chat.maxTreeBytes (16 MiB) in all; 'git chat save ID'\n"
+	"writes them out again.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
 		  "the room (default: git config chat.room, else general)", "@room" },
@@ -19,6 +24,8 @@ const cli_usage usage_send = {
 		  "the text; several -m are joined as paragraphs", NULL },
 		{ 'F', 'F', "file", "FILE",
 		  "read the text from FILE", "@file" },
+		{ 'a', 'a', "attach", "FILE",
+		  "attach FILE, under its own name (repeatable)", "@file" },
 		{ 'R', 0, "reply", "ID",
 		  "mark the message as a reply to message ID", NULL },
 		{ 'k', 0, "key", "PATH",
@@ -53,6 +60,8 @@ int cmd_send(int argc, char **argv)
 {
 	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
 	gitchat_buf text = GITCHAT_BUF_INIT, rooms = GITCHAT_BUF_INIT;
+	gitchat_attachment *files = NULL;
+	size_t nfiles = 0;
 	gitchat_store *store = NULL;
 	gitchat_key *key = NULL;
 	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL;
@@ -72,29 +81,42 @@ int cmd_send(int argc, char **argv)
 				return cli_fatal("out of memory");
 			break;
 		case 'F': file = p.value; break;
+		case 'a': {
+			gitchat_attachment *a = realloc(files, (nfiles + 1) * sizeof(*a));
+			if (!a) {
+				free(files);
+				gitchat_buf_dispose(&text);
+				return cli_fatal("out of memory");
+			}
+			files = a;
+			files[nfiles].path = p.value;
+			files[nfiles++].name = NULL;
+			break;
+		}
 		case 'R': reply = p.value; break;
 		case 'k': keypath = p.value; break;
-		default: gitchat_buf_dispose(&text); return CLI_EXIT_USAGE;
+		default: ret = CLI_EXIT_USAGE; goto done;
 		}
 	}
 	if (c < 0) {
-		gitchat_buf_dispose(&text);
-		return p.exit;
+		ret = p.exit;
+		goto done;
 	}
 	if (p.nargs) {
-		gitchat_buf_dispose(&text);
-		return cli_usage_error(&usage_send, "unexpected argument '%s' (quote the text and use -m)",
-		                       p.args[0]);
+		ret = cli_usage_error(&usage_send, "unexpected argument '%s' (quote the text and use -m)",
+		                      p.args[0]);
+		goto done;
 	}
 	if (have_m && file) {
-		gitchat_buf_dispose(&text);
-		return cli_usage_error(&usage_send, "-m and -F cannot be used together");
+		ret = cli_usage_error(&usage_send, "-m and -F cannot be used together");
+		goto done;
 	}
 	if ((ret = cli_open_store(&store)) != 0 ||
 	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
 		goto done;
 	max = gitchat_store_limits(store)->max_text;
-	if (!have_m) {
+	/* Files without -m or -F: a message of files alone, stdin unread. */
+	if (!have_m && (file || !nfiles)) {
 		int fd = 0;
 		if (file && strcmp(file, "-") != 0 && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
 			ret = cli_fatal("cannot open '%s': %m", file);
@@ -135,6 +157,8 @@ int cmd_send(int argc, char **argv)
 	o.room = room;
 	o.text = text.ptr ? text.ptr : "";
 	o.text_len = text.size;
+	o.files = files;
+	o.file_count = nfiles;
 	if ((ret = cli_send(store, key, &o)) == 0 && is_new) {
 		if (rooms.size)
 			fprintf(stderr, "note: '%s' is a new room (rooms here: %s)\n", room, rooms.ptr);
@@ -146,6 +170,7 @@ done:
 	gitchat_key_free(key);
 	gitchat_store_free(store);
 	gitchat_buf_dispose(&text);
+	free(files);
 	free(room);
 	return ret;
 }

@@ -15,6 +15,7 @@ const cli_command cli_commands[] = {
 	{ "edit", cmd_edit, "change the text of one of your messages", 0, &usage_edit },
 	{ "redact", cmd_redact, "delete one of your messages from view", 0, &usage_redact },
 	{ "react", cmd_react, "react to a message with an emoji", 0, &usage_react },
+	{ "save", cmd_save, "write the files of a message into a directory", 0, &usage_save },
 	{ "export", cmd_export, "write a room as a self-contained HTML page", 0, &usage_export },
 	{ "verify", cmd_verify, "check every log of the store", 0, &usage_verify },
 	{ "sync", cmd_sync, "exchange logs with git remotes, verifying what comes in", 1, &usage_sync },

@@ -342,7 +342,7 @@ fail:
 /* An edit or a redaction of a message already redacted would be a commit
  * that changes nothing anyone sees: refused before anything is written.
  * The state is the view's, so it is what 'log' shows. */
-static int check_not_redacted(gitchat_store *store, const gitchat_message *target,
+int reader_check_not_redacted(gitchat_store *store, const gitchat_message *target,
                               gitchat_message_kind kind)
 {
 	gitchat_conversation *conv = NULL;
@@ -371,6 +371,9 @@ static int check_not_redacted(gitchat_store *store, const gitchat_message *targe
 		ret = cli_fatal_lib();
 	else if (it->redacted && kind == GITCHAT_MESSAGE_REDACT)
 		ret = cli_fatal("message %s is already deleted; nothing to do", hex);
+	else if (it->redacted && kind == GITCHAT_MESSAGE_TEXT)
+		ret = cli_fatal("message %s was deleted by its author; its files are not saved "
+		                "(git history still holds them)", hex);
 	else if (it->redacted)
 		ret = cli_fatal("message %s was deleted; an edit would not be shown", hex);
 done:
@@ -414,7 +417,7 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 		                "change it", hex, fp);
 		goto done;
 	}
-	if (kind != GITCHAT_MESSAGE_REACT && (ret = check_not_redacted(store, target, kind)) != 0)
+	if (kind != GITCHAT_MESSAGE_REACT && (ret = reader_check_not_redacted(store, target, kind)) != 0)
 		goto done;
 	o.room = target->room;
 	o.kind = kind;

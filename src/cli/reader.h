@@ -108,6 +108,11 @@ int reader_print_rule(reader_printer *p, const char *label);
 int reader_target(gitchat_message **out, gitchat_store *store, const char *spec,
                   const char *room_arg);
 
+/* 0 when `target` is not redacted in its room as 'log' shows it; else
+ * prints why `kind` cannot act on it (GITCHAT_MESSAGE_TEXT: save) and
+ * returns CLI_EXIT_FATAL. */
+int reader_check_not_redacted(gitchat_store *store, const gitchat_message *target,
+                              gitchat_message_kind kind);
 
 /* Sends an edit, redaction or reaction of message `spec` with `text`:
  * checks that the target is an ordinary message of the room and, when

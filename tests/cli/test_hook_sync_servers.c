@@ -54,13 +54,13 @@ static t_run sync_to(const site *s)
 static void plant_valid(const char *store, const char *room, const char *id)
 {
 	char *dir = t_path(store, "chat/verified"), *file = t_path(dir, room);
-	unsigned char rec[20], h[32] = "GCVRFY03";   /* nsorted 0: all records are tail */
-	uint32_t lim[3] = { 65536, 1048576, 17 };
+	unsigned char rec[20], h[32] = "GCVRFY04";   /* nsorted 0: all records are tail */
+	uint32_t lim[5] = { 65536, 16777216, 17, 0, 8388608 };
 	git_oid oid;
 	int fd;
 
 	t_mkdir(dir);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5; i++) {
 		h[8 + 4 * i] = (unsigned char)(lim[i] >> 24);
 		h[9 + 4 * i] = (unsigned char)(lim[i] >> 16);
 		h[10 + 4 * i] = (unsigned char)(lim[i] >> 8);

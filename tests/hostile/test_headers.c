@@ -409,7 +409,20 @@ static char *tree_with(const hx_world *w, const char *mode, const char *name, gi
 	return id;
 }
 
-/* Mallory's message over a tree of one entry. */
+/* A tree holding `sub` as its one folder files/ (DESIGN.md "Attachments"). */
+static char *in_files(const hx_world *w, const char *sub)
+{
+	git_oid oid;
+	char entry[64];
+
+	git_oid_fromstr(&oid, sub);
+	memcpy(entry, "40000 files", 12);
+	memcpy(entry + 12, oid.id, 20);
+	return hx_write(w->attacker, entry, 32, GIT_OBJECT_TREE);
+}
+
+/* Mallory's message with one file: files/<name> as `mode`, named by a
+ * chat-file header for `data`. */
 static void tree_case(const char *text, const char *mode, const char *name, git_object_t type,
                       const char *data, const char *hook_reason, const char *sync_reason)
 {
@@ -419,7 +432,8 @@ static void tree_case(const char *text, const char *mode, const char *name, git_
 
 	hx_setup(&w);
 	s = hx_on_heads(&w, text);
-	s.tree = tree_with(&w, mode, name, type, data);
+	s.tree = in_files(&w, tree_with(&w, mode, name, type, data));
+	s.headers = t_fmt("chat-room general\nchat-file 1 %zu notes.txt\n", strlen(data));
 	id = hx_commit(w.attacker, w.mallory, &s);
 	if (hook_reason)
 		hx_refused_everywhere(&w, id, hook_reason, sync_reason);
@@ -429,20 +443,34 @@ static void tree_case(const char *text, const char *mode, const char *name, git_
 
 Test(trees, attachment_file_is_shown, .timeout = 120)
 {
-	tree_case("see the attachment", "100644", "notes.txt", GIT_OBJECT_BLOB, "some notes\n",
+	tree_case("see the attachment", "100644", "1", GIT_OBJECT_BLOB, "some notes\n",
 	          NULL, NULL);
+}
+
+/* The first version's flat tree of files, without chat-file headers. */
+Test(trees, attachment_without_header, .timeout = 120)
+{
+	hx_world w;
+	hx_spec s;
+	char *id;
+
+	hx_setup(&w);
+	s = hx_on_heads(&w, "a file nobody names");
+	s.tree = tree_with(&w, "100644", "notes.txt", GIT_OBJECT_BLOB, "some notes\n");
+	id = hx_commit(w.attacker, w.mallory, &s);
+	hx_refused_everywhere(&w, id, "no chat-file header", "no chat-file header");
 }
 
 Test(trees, symlink_in_the_tree, .timeout = 120)
 {
-	tree_case("a link", "120000", "passwd", GIT_OBJECT_BLOB, "/etc/passwd",
-	          "not a plain attachment file", "not a plain attachment file");
+	tree_case("a link", "120000", "1", GIT_OBJECT_BLOB, "/etc/passwd",
+	          "not a plain file", "not a plain file");
 }
 
 Test(trees, executable_in_the_tree, .timeout = 120)
 {
-	tree_case("run me", "100755", "run.sh", GIT_OBJECT_BLOB, "#!/bin/sh\n",
-	          "not a plain attachment file", "not a plain attachment file");
+	tree_case("run me", "100755", "1", GIT_OBJECT_BLOB, "#!/bin/sh\n",
+	          "not a plain file", "not a plain file");
 }
 
 Test(trees, subdirectory_in_the_tree, .timeout = 120)
@@ -456,12 +484,13 @@ Test(trees, subdirectory_in_the_tree, .timeout = 120)
 	hx_setup(&w);
 	sub = tree_with(&w, "100644", "inner", GIT_OBJECT_BLOB, "x\n");
 	git_oid_fromstr(&oid, sub);
-	memcpy(entry, "40000 dir", 10);
-	memcpy(entry + 10, oid.id, 20);
+	memcpy(entry, "40000 1", 8);
+	memcpy(entry + 8, oid.id, 20);
 	s = hx_on_heads(&w, "a directory");
-	s.tree = hx_write(w.attacker, entry, 30, GIT_OBJECT_TREE);
+	s.tree = in_files(&w, hx_write(w.attacker, entry, 28, GIT_OBJECT_TREE));
+	s.headers = "chat-room general\nchat-file 1 2 dir\n";
 	id = hx_commit(w.attacker, w.mallory, &s);
-	hx_refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+	hx_refused_everywhere(&w, id, "not a plain file", "not a plain file");
 }
 
 Test(trees, tree_line_names_a_blob, .timeout = 120)
@@ -482,13 +511,13 @@ Test(trees, tree_line_names_a_blob, .timeout = 120)
 Test(trees, attachment_named_dotdot, .timeout = 120)
 {
 	tree_case("dot dot", "100644", "..", GIT_OBJECT_BLOB, "x\n",
-	          "hasDotdot|attachment", "attachment");
+	          "hasDotdot|not named 1", "not named 1");
 }
 
 Test(trees, attachment_named_dotgit, .timeout = 120)
 {
 	tree_case("dot git", "100644", ".GIT", GIT_OBJECT_BLOB, "x\n",
-	          "hasDotgit|attachment", "attachment");
+	          "hasDotgit|not named 1", "not named 1");
 }
 
 Test(trees, submodule_in_the_tree, .timeout = 120)
@@ -500,15 +529,16 @@ Test(trees, submodule_in_the_tree, .timeout = 120)
 
 	hx_setup(&w);
 	git_oid_fromstr(&oid, w.a1);
-	memcpy(entry, "160000 sub", 11);
-	memcpy(entry + 11, oid.id, 20);
+	memcpy(entry, "160000 1", 9);
+	memcpy(entry + 9, oid.id, 20);
 	s = hx_on_heads(&w, "a submodule");
-	s.tree = hx_write(w.attacker, entry, 31, GIT_OBJECT_TREE);
+	s.tree = in_files(&w, hx_write(w.attacker, entry, 29, GIT_OBJECT_TREE));
+	s.headers = "chat-room general\nchat-file 1 2 sub\n";
 	id = hx_commit(w.attacker, w.mallory, &s);
-	hx_refused_everywhere(&w, id, "not a plain attachment file", "not a plain attachment file");
+	hx_refused_everywhere(&w, id, "not a plain file", "not a plain file");
 }
 
-/* Two blob entries in one tree, written in the order given. */
+/* Two blob entries in one tree, written in the order given, as files/. */
 static char *tree_of_two(const hx_world *w, const char *first, const char *second)
 {
 	git_oid oid;
@@ -522,7 +552,7 @@ static char *tree_of_two(const hx_world *w, const char *first, const char *secon
 	n += (size_t)sprintf(buf + n, "100644 %s", second) + 1;
 	memcpy(buf + n, oid.id, 20);
 	n += 20;
-	return hx_write(w->attacker, buf, n, GIT_OBJECT_TREE);
+	return in_files(w, hx_write(w->attacker, buf, n, GIT_OBJECT_TREE));
 }
 
 Test(trees, entries_out_of_order, .timeout = 120)
@@ -533,9 +563,10 @@ Test(trees, entries_out_of_order, .timeout = 120)
 
 	hx_setup(&w);
 	s = hx_on_heads(&w, "unsorted");
-	s.tree = tree_of_two(&w, "b.txt", "a.txt");
+	s.tree = tree_of_two(&w, "2", "1");
+	s.headers = "chat-room general\nchat-file 1 2 a\nchat-file 2 2 b\n";
 	id = hx_commit(w.attacker, w.mallory, &s);
-	hx_refused_everywhere(&w, id, "treeNotSorted|attachment", "attachment");
+	hx_refused_everywhere(&w, id, "treeNotSorted|out of order", "out of order");
 }
 
 Test(trees, the_same_name_twice, .timeout = 120)
@@ -546,7 +577,8 @@ Test(trees, the_same_name_twice, .timeout = 120)
 
 	hx_setup(&w);
 	s = hx_on_heads(&w, "duplicate");
-	s.tree = tree_of_two(&w, "a.txt", "a.txt");
+	s.tree = tree_of_two(&w, "1", "1");
+	s.headers = "chat-room general\nchat-file 1 2 a\nchat-file 2 2 b\n";
 	id = hx_commit(w.attacker, w.mallory, &s);
-	hx_refused_everywhere(&w, id, "duplicateEntries|treeNotSorted|attachment", "attachment");
+	hx_refused_everywhere(&w, id, "duplicateEntries|treeNotSorted|twice", "twice");
 }

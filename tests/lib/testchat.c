@@ -123,6 +123,19 @@ char *t_send_env(const char *store, const char *key, const char *room, const cha
 	return t_keep(out);
 }
 
+char *t_sent(t_run r)
+{
+	char *id;
+
+	cr_assert_eq(r.status, 0, "send failed (%d): %s", r.status, r.err);
+	chomp(r.out);
+	cr_assert_eq(strlen(r.out), 40, "send printed '%s'", r.out);
+	id = r.out;
+	r.out = NULL;
+	t_run_free(&r);
+	return t_keep(id);
+}
+
 char *t_send(const char *store, const char *key, const char *room, const char *text)
 {
 	return t_send_env(store, key, room, text, NULL);

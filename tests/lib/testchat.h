@@ -39,6 +39,9 @@ char *t_store(const char *dir, const char *name);
 char *t_send(const char *store, const char *key, const char *room, const char *text);
 char *t_send_env(const char *store, const char *key, const char *room, const char *text,
                  const char *const *extra_env);
+/* The id a send-like command printed (send, edit, redact, react), after
+ * asserting that it succeeded; frees `r`. */
+char *t_sent(t_run r);
 /* DIR/store with rooms general ("hello") and random ("elsewhere"), both
  * sent by *key, a new key DIR/k: for tests of a misspelt room ("genral"). */
 char *t_two_rooms(const char *dir, char **key);

@@ -163,6 +163,7 @@ typedef struct {
 	int tamper;               /* sign, then change the text: a bad signature */
 	const git_oid *tree;      /* NULL: the empty tree */
 	const char *tz;           /* NULL: "+0000" */
+	const char *headers;      /* more header lines (chat-file ...), each ending in \n */
 } t_order_extra;
 
 /* Writes one signed message commit into `repo`; returns its id. */
@@ -195,6 +196,8 @@ static __attribute__((unused)) git_oid t_order_commit(git_repository *repo, cons
 	if (x && x->kind)
 		gitchat_buf_printf(&text, "%s %s\n", kinds[x->kind],
 		                   git_oid_tostr(hex, sizeof(hex), x->target));
+	if (x && x->headers)
+		gitchat_buf_puts(&text, x->headers);
 	if (x && x->text)
 		gitchat_buf_printf(&text, "\n%s\n", x->text);
 	else

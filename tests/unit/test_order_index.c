@@ -208,7 +208,7 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 	want = t_order_ids(conv, &n);
 	gitchat_conversation_free(conv);
 	d = slurp(r.index, &len);
-	nodes = le64(d + 80);
+	nodes = le64(d + 88);
 	free(d);
 	flip(r.index, nodes + 10 * 52 + 8 + 3);   /* an id byte of message 10 */
 
@@ -275,7 +275,7 @@ static void damage_and_expect(room *r, void (*damage)(const char *path),
 }
 
 static void damage_header(const char *p) { flip(p, 37); }          /* a count */
-static void damage_sums(const char *p) { flip(p, 176 + 3); }       /* block sum 0 */
+static void damage_sums(const char *p) { flip(p, 192 + 3); }       /* block sum 0 */
 static void damage_magic(const char *p) { flip(p, 1); }
 static void damage_version(const char *p) { flip(p, 7); }
 static void damage_tail(const char *p)
@@ -457,6 +457,11 @@ static void same_message(const gitchat_message *a, const gitchat_message *b, siz
 		cr_assert(git_oid_equal(&a->target, &b->target));
 	cr_assert_eq(a->text_len, b->text_len);
 	cr_assert(!memcmp(a->text, b->text, a->text_len), "message %zu: text", i);
+	cr_assert_eq(a->file_count, b->file_count, "message %zu: files", i);
+	for (size_t k = 0; k < a->file_count; k++) {
+		cr_assert_str_eq(a->files[k].name, b->files[k].name);
+		cr_assert_eq(a->files[k].size, b->files[k].size);
+	}
 }
 
 /* Every message of a fresh load equals the message read from git (an
@@ -505,7 +510,7 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 {
 	room r;
 	gitchat_conversation_stats st;
-	git_oid blob, tree, a, b;
+	git_oid blob, files, tree, a, b;
 	git_treebuilder *tb;
 	char *file;
 	size_t len;
@@ -514,11 +519,16 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 	room_send(&r, 12);
 	cr_assert_eq(git_blob_create_from_buffer(&blob, r.repo, "attached", 8), 0);
 	cr_assert_eq(git_treebuilder_new(&tb, r.repo, NULL), 0);
-	cr_assert_eq(git_treebuilder_insert(NULL, tb, "note.txt", &blob, GIT_FILEMODE_BLOB), 0);
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, "1", &blob, GIT_FILEMODE_BLOB), 0);
+	cr_assert_eq(git_treebuilder_write(&files, tb), 0);
+	git_treebuilder_free(tb);
+	cr_assert_eq(git_treebuilder_new(&tb, r.repo, NULL), 0);
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, "files", &files, GIT_FILEMODE_TREE), 0);
 	cr_assert_eq(git_treebuilder_write(&tree, tb), 0);
 	git_treebuilder_free(tb);
 	{
-		t_order_extra x1 = { 0, NULL, &r.heads[0], "with an attachment and a reply", 0, &tree, "-0130" };
+		t_order_extra x1 = { 0, NULL, &r.heads[0], "with an attachment and a reply", 0, &tree,
+		                     "-0130", "chat-file 1 8 note.txt\n" };
 		a = t_order_commit(r.repo, &r.au[0], ROOM, &r.heads[0], 1, 5000, &x1);
 	}
 	{
@@ -599,13 +609,13 @@ static void resum(const char *path)
 	unsigned char *d = slurp(path, &len);
 	uint32_t nblocks = (uint32_t)d[12] | (uint32_t)d[13] << 8 | (uint32_t)d[14] << 16 |
 	                   (uint32_t)d[15] << 24;
-	uint64_t body = le64(d + 72);
+	uint64_t body = le64(d + 80);
 
 	for (uint32_t b = 0; b < nblocks; b++) {
 		uint64_t start = body + (uint64_t)b * 65536, n = len - start;
-		crypto_generichash(d + 176 + 16 * b, 16, d + start, n > 65536 ? 65536 : n, NULL, 0);
+		crypto_generichash(d + 192 + 16 * b, 16, d + start, n > 65536 ? 65536 : n, NULL, 0);
 	}
-	crypto_generichash(d + 176 + 16 * (size_t)nblocks, 32, d, 176 + 16 * (size_t)nblocks,
+	crypto_generichash(d + 192 + 16 * (size_t)nblocks, 32, d, 192 + 16 * (size_t)nblocks,
 	                   NULL, 0);
 	t_write_file(path, (char *)d, len);
 	free(d);
@@ -617,7 +627,7 @@ static void poke(const char *path, int section, uint64_t off, uint64_t v, int le
 {
 	size_t flen;
 	unsigned char *d = slurp(path, &flen);
-	uint64_t at = le64(d + 80 + 8 * section) + off;
+	uint64_t at = le64(d + 88 + 8 * section) + off;
 
 	cr_assert_leq(at + (uint64_t)len, flen);
 	for (int i = 0; i < len; i++)
@@ -627,7 +637,8 @@ static void poke(const char *path, int section, uint64_t off, uint64_t v, int le
 	resum(path);
 }
 
-enum { S_NODES, S_PARENTS, S_KEYS, S_TIPS, S_LINKS, S_PROBLEMS, S_RELATED, S_LOOKUP, S_STRINGS };
+enum { S_NODES, S_PARENTS, S_KEYS, S_TIPS, S_LINKS, S_PROBLEMS, S_RELATED, S_LOOKUP, S_UNRESOLVED,
+       S_STRINGS };
 
 /* Damages the index under right sums; every reader path must then give
  * what the refs give. A node's id is the one damage found only when its

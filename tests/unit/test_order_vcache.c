@@ -77,10 +77,12 @@ static void write_cache(const fixture *f, const char *magic, uint32_t max_text, 
 
 	memcpy(d, magic, 8);
 	be32(d + 8, max_text);
-	be32(d + 12, 1024 * 1024);
+	be32(d + 12, 16 * 1024 * 1024);
 	be32(d + 16, 17);
-	if (!strcmp(magic, "GCVRFY03"))
+	if (!strcmp(magic, "GCVRFY04")) {
 		be32(d + 20, (uint32_t)nsorted);
+		be32(d + 24, 8 * 1024 * 1024);
+	}
 	for (i = 0; i < n * 20 + torn; i++)
 		d[32 + i] = (unsigned char)t_rng_next(&r);
 	if (extra && extra_in_tail)
@@ -111,7 +113,7 @@ Test(order_vcache, the_sorted_part_is_searched_in_place)
 	struct stat before, after;
 
 	setup(&f);
-	write_cache(&f, "GCVRFY03", 65536, 5000, 10, &f.bad, 0, 0);
+	write_cache(&f, "GCVRFY04", 65536, 5000, 10, &f.bad, 0, 0);
 	cr_assert_eq(stat(f.file, &before), 0);
 	cr_assert_eq(verify(&f, &f.bad, ROOM), 0, "listed in the sorted part: trusted");
 	reset(&f);
@@ -128,7 +130,7 @@ Test(order_vcache, unlisted_commits_are_checked)
 	char *d;
 
 	setup(&f);
-	write_cache(&f, "GCVRFY03", 65536, 5000, 10, NULL, 0, 0);
+	write_cache(&f, "GCVRFY04", 65536, 5000, 10, NULL, 0, 0);
 	cr_assert_eq(verify(&f, &f.bad, ROOM), GITCHAT_EVERIFY);
 	cr_assert_eq(verify(&f, &f.good, ROOM), 0);
 	reset(&f);
@@ -147,7 +149,7 @@ Test(order_vcache, a_long_tail_is_merged_and_the_file_rewritten_sorted)
 	unsigned char *d;
 
 	setup(&f);
-	write_cache(&f, "GCVRFY03", 65536, 100, 5000, &f.bad, 1, 0);
+	write_cache(&f, "GCVRFY04", 65536, 100, 5000, &f.bad, 1, 0);
 	cr_assert_eq(verify(&f, &f.bad, ROOM), 0, "listed in the tail: trusted");
 	reset(&f);
 	d = (unsigned char *)t_read_file(f.file, &len);
@@ -165,19 +167,19 @@ Test(order_vcache, a_long_tail_is_merged_and_the_file_rewritten_sorted)
  * and rebuilt in the current format. */
 Test(order_vcache, files_written_under_earlier_rules_are_rebuilt)
 {
-	static const char *older[] = { "GCVRFY01", "GCVRFY02" };
+	static const char *older[] = { "GCVRFY01", "GCVRFY02", "GCVRFY03" };
 	fixture f;
 	size_t len;
 	unsigned char *d;
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		setup(&f);
 		write_cache(&f, older[i], 65536, 0, 5000, &f.bad, 1, 0);
 		cr_assert_eq(verify(&f, &f.bad, ROOM), GITCHAT_EVERIFY, "%s trusted", older[i]);
 		cr_assert_eq(verify(&f, &f.good, ROOM), 0);
 		reset(&f);
 		d = (unsigned char *)t_read_file(f.file, &len);
-		cr_assert(d && memcmp(d, "GCVRFY03", 8) == 0, "rewritten in the current format");
+		cr_assert(d && memcmp(d, "GCVRFY04", 8) == 0, "rewritten in the current format");
 		cr_assert_eq(len, 32 + 20, "only the one valid commit checked since");
 		free(d);
 		teardown(&f);
@@ -189,14 +191,14 @@ Test(order_vcache, other_limits_or_a_bad_header_are_ignored)
 	fixture f;
 
 	setup(&f);
-	write_cache(&f, "GCVRFY03", 1000, 50, 50, &f.bad, 0, 0);
+	write_cache(&f, "GCVRFY04", 1000, 50, 50, &f.bad, 0, 0);
 	cr_assert_eq(verify(&f, &f.bad, ROOM), GITCHAT_EVERIFY, "written under other limits");
 	reset(&f);
 	write_cache(&f, "XXVRFY02", 65536, 50, 50, &f.bad, 0, 0);
 	cr_assert_eq(verify(&f, &f.bad, ROOM), GITCHAT_EVERIFY, "not a cache file");
 	reset(&f);
 	/* nsorted larger than the file */
-	write_cache(&f, "GCVRFY03", 65536, 50, 0, &f.bad, 0, 0);
+	write_cache(&f, "GCVRFY04", 65536, 50, 0, &f.bad, 0, 0);
 	{
 		FILE *fp = fopen(f.file, "r+b");
 		unsigned char big[4] = { 0, 0, 0x10, 0 };
@@ -213,7 +215,7 @@ Test(order_vcache, a_torn_last_record_is_skipped)
 	fixture f;
 
 	setup(&f);
-	write_cache(&f, "GCVRFY03", 65536, 20, 20, &f.bad, 1, 7);
+	write_cache(&f, "GCVRFY04", 65536, 20, 20, &f.bad, 1, 7);
 	cr_assert_eq(verify(&f, &f.bad, ROOM), 0);
 	teardown(&f);
 }

@@ -330,9 +330,9 @@ Test(send_lib, headers_and_tree_from_the_caller)
 	gitchat_store *store = NULL;
 	gitchat_key *key = NULL;
 	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
-	const char *headers[] = { "chat-x one", "chat-y two words" };
+	const char *headers[] = { "chat-x one", "chat-y two words", "chat-file 1 4 x" };
 	const char *bad[] = { "chat-x two\nlines", "other-x y", "chat-room dev", "chat-x" };
-	git_oid id, blob, tree;
+	git_oid id, blob, files, tree;
 	git_treebuilder *tb = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 
@@ -342,19 +342,24 @@ Test(send_lib, headers_and_tree_from_the_caller)
 	cr_assert_eq(gitchat_key_generate(&key, "k"), 0);
 	cr_assert_eq(git_blob_create_from_buffer(&blob, repo, "data", 4), 0);
 	cr_assert_eq(git_treebuilder_new(&tb, repo, NULL), 0);
-	cr_assert_eq(git_treebuilder_insert(NULL, tb, "x", &blob, GIT_FILEMODE_BLOB), 0);
+	/* A tree validity accepts (docs/attachments.md): files/1 and its header. */
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, "1", &blob, GIT_FILEMODE_BLOB), 0);
+	cr_assert_eq(git_treebuilder_write(&files, tb), 0);
+	git_treebuilder_clear(tb);
+	cr_assert_eq(git_treebuilder_insert(NULL, tb, "files", &files, GIT_FILEMODE_TREE), 0);
 	cr_assert_eq(git_treebuilder_write(&tree, tb), 0);
 	o.room = "general";
 	o.text = "hello";
 	o.text_len = 5;
 	o.headers = headers;
-	o.header_count = 2;
+	o.header_count = 3;
 	o.tree = &tree;
 	cr_assert_eq(gitchat_send(&id, store, key, &o), 0, "%s", gitchat_error_last()->message);
 	char *raw = t_git(path, "cat-file commit %s", git_oid_tostr(hex, sizeof(hex), &id));
-	t_assert_contains(raw, "\nchat-room general\nchat-x one\nchat-y two words\ngpgsig ");
+	t_assert_contains(raw, "\nchat-room general\nchat-x one\nchat-y two words\n"
+	                       "chat-file 1 4 x\ngpgsig ");
 	t_assert_contains(raw, t_fmt("tree %s\n", git_oid_tostr(hex, sizeof(hex), &tree)));
-	cr_assert_str_eq(t_git(path, "show %s:x", git_oid_tostr(hex, sizeof(hex), &id)), "data");
+	cr_assert_str_eq(t_git(path, "show %s:files/1", git_oid_tostr(hex, sizeof(hex), &id)), "data");
 
 	char *before = t_snapshot(path);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {

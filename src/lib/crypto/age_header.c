@@ -137,7 +137,7 @@ static int add_stanza(age_header *h, line_reader *r, const char *line, size_t n)
 	return parse_body(&h->stanzas[h->n - 1], r, h->n - 1);
 }
 
-int age_header_parse(age_header *h, const unsigned char *in, size_t len)
+static int parse_header(age_header *h, const unsigned char *in, size_t len)
 {
 	line_reader r = { in, 0, len };
 	const char *line = NULL;
@@ -170,6 +170,17 @@ int age_header_parse(age_header *h, const unsigned char *in, size_t len)
 		return error;
 	h->len = r.pos;
 	return 0;
+}
+
+int age_header_parse(age_header *h, const unsigned char *in, size_t len)
+{
+	int error = parse_header(h, in, len);
+
+	/* A header that fails halfway holds the stanzas read before: nothing
+	 * of it is the caller's to free. */
+	if (error < 0)
+		age_header_dispose(h);
+	return error;
 }
 
 void age_header_dispose(age_header *h)

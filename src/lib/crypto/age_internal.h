@@ -102,7 +102,8 @@ int age_stanza_wrap(gitchat_buf *header, const gitchat_age_recipient *r, age_sec
 int age_stanza_unwrap(age_secrets *k, const gitchat_age_identity *id, const age_stanza *s);
 
 /* Parses the header at the start of `in` (bounded by the GITCHAT_AGE_MAX_*
- * limits). GITCHAT_EINVALID with a message when malformed. */
+ * limits). GITCHAT_EINVALID with a message when malformed, and then *out
+ * holds nothing to dispose. */
 int age_header_parse(age_header *out, const unsigned char *in, size_t len);
 void age_header_dispose(age_header *h);
 /* HMAC-SHA-256 of the header's first `len` bytes under HKDF(file key,

@@ -1,12 +1,12 @@
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gitchat/sshsig.h"
 #include "message/commit.h"
 #include "util/buf.h"
 #include "util/date.h"
 #include "util/error.h"
+#include "util/filename.h"
 #include "util/utf8.h"
 
 #define COMMIT_MAX (16 * 1024 * 1024)
@@ -82,6 +82,51 @@ static const char *parse_ident(gitchat_ident *id, const char *p, size_t len)
 	return NULL;
 }
 
+/* A decimal number as we write it: digits, no leading zero (but "0"),
+ * at most `max`. The length read, or 0 when there is none. */
+static size_t parse_num(uint64_t *out, const char *p, size_t len, uint64_t max)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+
+	while (i < len && p[i] >= '0' && p[i] <= '9') {
+		if (i == 1 && p[0] == '0')
+			return 0;
+		if (v > (max - (uint64_t)(p[i] - '0')) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(p[i++] - '0');
+	}
+	*out = v;
+	return i;
+}
+
+/* `chat-file <n> <size> <name>`: n is the next number (1, 2, ... in
+ * order), both numbers as we write them, the name the rest of the line
+ * (checked with the tree by gitchat_commit_check). */
+static int parse_file(gitchat_commit *c, const char *val, size_t len)
+{
+	uint64_t n, size;
+	size_t a, b;
+	gitchat_commit_file *f;
+
+	if (c->file_count >= GITCHAT_MAX_FILES)
+		return bad("it has more than 100 chat-file headers");
+	if (!(a = parse_num(&n, val, len, GITCHAT_MAX_FILES)) || a >= len || val[a] != ' ' ||
+	    !(b = parse_num(&size, val + a + 1, len - a - 1, UINT64_MAX / 2)) ||
+	    a + 1 + b >= len || val[a + 1 + b] != ' ')
+		return bad("a chat-file header is not '<n> <size> <name>' in decimal");
+	if (n != c->file_count + 1)
+		return bad("the chat-file headers are not numbered 1, 2, ... in order");
+	if (!(f = realloc(c->files, (c->file_count + 1) * sizeof(*f))))
+		return gitchat_error_oom();
+	c->files = f;
+	f += c->file_count++;
+	f->size = size;
+	f->name = val + a + b + 2;
+	f->name_len = len - a - b - 2;
+	return 0;
+}
+
 /* Up to the blank line that ends the header (all of it without one). */
 static size_t header_len(const char *raw, size_t len)
 {
@@ -99,7 +144,7 @@ static int key_is(const char *line, size_t keylen, const char *key)
 static int known_header(const char *line, size_t keylen)
 {
 	static const char *const known[] = { "tree", "parent", "author", "committer", "encoding",
-		"chat-room", "chat-reply", "chat-edit", "chat-redact", "chat-react" };
+		"chat-room", "chat-reply", "chat-edit", "chat-redact", "chat-react", "chat-file" };
 	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++)
 		if (key_is(line, keylen, known[i]))
 			return 1;
@@ -220,6 +265,9 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 			c->kind_count++;
 			if (parse_oid(&c->target, val, vallen) < 0)
 				{ error = bad("a chat-edit/redact/react header is not an object id"); goto fail; }
+		} else if (key_is(p, keylen, "chat-file")) {
+			if ((error = parse_file(c, val, vallen)) < 0)
+				goto fail;
 		} else if (key_is(p, keylen, "encoding")) {
 			if (encodings++)
 				{ error = bad("the encoding header is repeated"); goto fail; }
@@ -235,7 +283,7 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 	if ((error = gitchat_buf_put(&c->payload, p, (size_t)(end - p))) < 0)
 		goto fail;
 	c->text = p + 1;
-	c->text_len = (size_t)(end - p - 1);
+	c->text_len = c->body_len = (size_t)(end - p - 1);
 	if (c->text_len && c->text[c->text_len - 1] == '\n')
 		c->text_len--;
 	return 0;
@@ -247,6 +295,7 @@ fail:
 void gitchat_commit_dispose(gitchat_commit *c)
 {
 	free(c->parents);
+	free(c->files);
 	gitchat_buf_dispose(&c->payload);
 	gitchat_buf_dispose(&c->signature);
 	memset(c, 0, sizeof(*c));
@@ -273,77 +322,132 @@ int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limit
 	return 0;
 }
 
-/* The attachment names git fsck refuses (hasDot, hasDotdot, hasDotgit and
- * its NTFS spellings), so that a reader accepts no tree that a hooked
- * server (receive.fsckObjects) could never hold. */
-static int attachment_name_ok(const char *name)
+/* The files the chat-file headers name, on their own (docs/attachments.md):
+ * valid names, each once, within the limits, on ordinary messages only. */
+static int check_files(const gitchat_commit *c, const gitchat_limits *limits)
 {
-	size_t n = strlen(name);
+	uint64_t total = 0;
+	size_t i, j;
 
-	if (!strcmp(name, ".") || !strcmp(name, "..") || !strcasecmp(name, "git~1"))
-		return 0;
-	if (n >= 4 && !strncasecmp(name, ".git", 4)) {
-		while (n > 4 && (name[n - 1] == '.' || name[n - 1] == ' '))
-			n--;
-		return n != 4;
+	if (c->file_count && c->kind != GITCHAT_MESSAGE_TEXT)
+		return gitchat_error_set(GITCHAT_EVERIFY,
+			"it is an edit, redaction or reaction and carries files (only messages do)");
+	for (i = 0; i < c->file_count; i++) {
+		const gitchat_commit_file *f = &c->files[i];
+		if (gitchat_filename_check(f->name, f->name_len) < 0)
+			return gitchat_error_set(GITCHAT_EVERIFY, "its file %zu is invalid: %s", i + 1,
+			                         gitchat_error_last()->message);
+		for (j = 0; j < i; j++)
+			if (c->files[j].name_len == f->name_len &&
+			    !memcmp(c->files[j].name, f->name, f->name_len))
+				return gitchat_error_set(GITCHAT_EVERIFY,
+					"its files %zu and %zu have the same name", j + 1, i + 1);
+		if (f->size > limits->max_file)
+			return gitchat_error_set(GITCHAT_EVERIFY,
+				"its file %zu is %llu bytes, over the limit of %zu (git config "
+				"chat.maxFileBytes)", i + 1, (unsigned long long)f->size, limits->max_file);
+		if ((total += f->size) > limits->max_tree)
+			return gitchat_error_set(GITCHAT_EVERIFY,
+				"its files are over the limit of %zu bytes in all (git config "
+				"chat.maxTreeBytes)", limits->max_tree);
 	}
-	return 1;
+	return 0;
 }
 
-static int check_tree(git_repository *repo, const git_oid *tree_id, const gitchat_limits *limits)
+/* "1".."count" as git writes tree entry names: the number `n`, or 0. */
+static size_t entry_number(const char *name, size_t count)
+{
+	size_t n = 0;
+
+	if (name[0] < '1' || name[0] > '9')
+		return 0;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || n > count)
+			return 0;
+		n = n * 10 + (size_t)(*name - '0');
+	}
+	return n <= count ? n : 0;
+}
+
+/* The one tree a message may have: the empty tree without files; with
+ * files, exactly `files/` holding `1`..`N`, each a plain blob (100644) of
+ * the size its chat-file header says, and nothing else. */
+static int check_tree(git_repository *repo, const gitchat_commit *c)
 {
 	git_oid empty;
-	git_tree *tree = NULL;
+	git_tree *tree = NULL, *sub = NULL;
 	git_odb *odb = NULL;
-	size_t i, total = 0;
+	const git_tree_entry *e;
+	size_t i, n;
 	int error;
 
 	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
-	if (git_oid_equal(tree_id, &empty))
-		return 0;
-	if (git_tree_lookup(&tree, repo, tree_id) < 0)
+	if (git_oid_equal(&c->tree, &empty))
+		return c->file_count ? gitchat_error_set(GITCHAT_EVERIFY,
+			"its chat-file headers name %zu files but its tree is empty", c->file_count) : 0;
+	if (git_tree_lookup(&tree, repo, &c->tree) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "its tree is missing or not a tree");
+	if (!c->file_count) {
+		error = gitchat_error_set(GITCHAT_EVERIFY,
+			"its tree is not empty but no chat-file header names a file");
+		goto done;
+	}
+	if (git_tree_entrycount(tree) != 1 || strcmp(git_tree_entry_name(e = git_tree_entry_byindex(tree, 0)), "files") ||
+	    git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
+		error = gitchat_error_set(GITCHAT_EVERIFY,
+			"its tree holds something other than the one folder 'files'");
+		goto done;
+	}
+	if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
+		error = gitchat_error_set(GITCHAT_EVERIFY, "its folder 'files' is missing or not a tree");
+		goto done;
+	}
+	if (git_tree_entrycount(sub) != c->file_count) {
+		error = gitchat_error_set(GITCHAT_EVERIFY,
+			"its folder 'files' holds %zu entries, its chat-file headers name %zu files",
+			git_tree_entrycount(sub), c->file_count);
+		goto done;
+	}
 	if ((error = git_repository_odb(&odb, repo)) < 0) {
 		error = gitchat_error_from_git(error, "cannot open the object database");
 		goto done;
 	}
-	for (i = 0; i < git_tree_entrycount(tree); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+	/* N entries, each a distinct number in 1..N: exactly 1..N. */
+	for (i = 0; i < c->file_count; i++) {
 		size_t size;
 		git_object_t type;
+		e = git_tree_entry_byindex(sub, i);
+		if (!(n = entry_number(git_tree_entry_name(e), c->file_count))) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its folder 'files' holds an entry not named 1 to %zu", c->file_count);
+			goto done;
+		}
+		/* Git's tree order (byte order for files), each name once, as
+		 * git fsck wants it: a hooked server could not hold it else. */
+		if (i && strcmp(git_tree_entry_name(git_tree_entry_byindex(sub, i - 1)),
+		                git_tree_entry_name(e)) >= 0) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its folder 'files' holds '%zu' twice or out of order", n);
+			goto done;
+		}
 		if (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB ||
 		    git_odb_read_header(&size, &type, odb, git_tree_entry_id(e)) < 0 ||
 		    type != GIT_OBJECT_BLOB) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
-				"its tree holds '%s', which is not a plain attachment file",
-				git_tree_entry_name(e));
+				"its files/%zu is missing or not a plain file (mode 100644)", n);
 			goto done;
 		}
-		if (!attachment_name_ok(git_tree_entry_name(e))) {
+		if ((uint64_t)size != c->files[n - 1].size) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
-				"its tree holds '%s', which is not a valid attachment name",
-				git_tree_entry_name(e));
-			goto done;
-		}
-		/* Only files: git's tree order is then byte order, each name once. */
-		if (i && strcmp(git_tree_entry_name(git_tree_entry_byindex(tree, i - 1)),
-		                git_tree_entry_name(e)) >= 0) {
-			error = gitchat_error_set(GITCHAT_EVERIFY,
-				"its tree holds attachment '%s' twice or out of order",
-				git_tree_entry_name(e));
-			goto done;
-		}
-		total += size;
-		if (total > limits->max_tree) {
-			error = gitchat_error_set(GITCHAT_EVERIFY,
-				"its attachments are over the limit of %zu bytes (git config chat.maxTreeBytes)",
-				limits->max_tree);
+				"its files/%zu is %zu bytes, its chat-file header says %llu", n, size,
+				(unsigned long long)c->files[n - 1].size);
 			goto done;
 		}
 	}
 	error = 0;
 done:
 	git_odb_free(odb);
+	git_tree_free(sub);
 	git_tree_free(tree);
 	return error;
 }
@@ -394,10 +498,14 @@ int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
 	if (c->parent_count > limits->max_parents)
 		return gitchat_error_set(GITCHAT_EVERIFY, "it has %zu parents, over the limit of %zu",
 		                         c->parent_count, limits->max_parents);
-	if (gitchat_text_check(c->text, c->text_len, limits) < 0)
+	/* A message of files alone has no text: nothing after the blank line
+	 * (as git writes an empty message), so that it has one encoding. */
+	if (!(c->file_count && c->body_len == 0) &&
+	    gitchat_text_check(c->text, c->text_len, limits) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "its text is invalid: %s",
 		                         gitchat_error_last()->message);
-	if (repo && (error = check_tree(repo, &c->tree, limits)) < 0)
+	if ((error = check_files(c, limits)) < 0 ||
+	    (repo && (error = check_tree(repo, c)) < 0))
 		return error;
 	return 0;
 }
@@ -438,6 +546,14 @@ int gitchat_message_from_commit(gitchat_message **out, const git_oid *id,
 	m->reply_to = c->reply_to;
 	m->kind = c->kind;
 	m->target = c->target;
+	if (c->file_count && !(m->files = calloc(c->file_count, sizeof(*m->files))))
+		goto oom;
+	for (size_t i = 0; i < c->file_count; i++) {
+		if (!(m->files[i].name = gitchat_memdup_str(c->files[i].name, c->files[i].name_len)))
+			goto oom;
+		m->files[i].size = c->files[i].size;
+		m->file_count = i + 1;
+	}
 	*out = m;
 	return 0;
 oom:
@@ -455,6 +571,16 @@ int gitchat_message_dup(gitchat_message **out, const gitchat_message *src)
 	*m = *src;
 	m->parents = NULL;
 	m->author_name = m->author_email = m->room = m->text = NULL;
+	m->files = NULL;
+	m->file_count = 0;
+	if (src->file_count && !(m->files = calloc(src->file_count, sizeof(*m->files))))
+		goto oom;
+	for (size_t i = 0; i < src->file_count; i++) {
+		if (!(m->files[i].name = strdup(src->files[i].name)))
+			goto oom;
+		m->files[i].size = src->files[i].size;
+		m->file_count = i + 1;
+	}
 	if (src->parent_count && !(m->parents = malloc(src->parent_count * sizeof(git_oid))))
 		goto oom;
 	if (src->parent_count)
@@ -474,6 +600,9 @@ void gitchat_message_free(gitchat_message *m)
 {
 	if (!m)
 		return;
+	for (size_t i = 0; i < m->file_count; i++)
+		free(m->files[i].name);
+	free(m->files);
 	free(m->parents);
 	free(m->author_name);
 	free(m->author_email);

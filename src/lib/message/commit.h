@@ -26,6 +26,13 @@ typedef struct {
 	int tz;                 /* minutes east of UTC */
 } gitchat_ident;
 
+/* A chat-file header: `chat-file <n> <size> <name>`; the name points into
+ * the raw commit. */
+typedef struct {
+	const char *name; size_t name_len;
+	uint64_t size;
+} gitchat_commit_file;
+
 typedef struct {
 	git_oid tree;
 	git_oid *parents;
@@ -38,7 +45,10 @@ typedef struct {
 	size_t kind_count;       /* how many of chat-edit/redact/react */
 	size_t signature_count;  /* gpgsig and gpgsig-sha256 headers */
 	int has_encoding;
+	gitchat_commit_file *files;   /* chat-file 1..file_count, in that order */
+	size_t file_count;
 	const char *text; size_t text_len;  /* the whole message part */
+	size_t body_len;         /* bytes after the blank line (text_len less a final \n) */
 	gitchat_buf payload;     /* the commit without its gpgsig header */
 	gitchat_buf signature;   /* the gpgsig value, unfolded */
 } gitchat_commit;

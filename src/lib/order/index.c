@@ -17,9 +17,10 @@
 
 /* The index records verdicts (which commits are valid): a new version
  * with every change of the rules of validity (02: identities as git fsck
- * takes them, times within 1970..9999) or of the layout (03: the ids that
- * links name and the room lacks, for the append condition, order/tail.h). */
-#define IX_MAGIC "GCORDX03"
+ * takes them, times within 1970..9999; 03: attachments' tree rule) or of
+ * the layout (04: the ids that links name and the room lacks, for the
+ * append condition, order/tail.h). */
+#define IX_MAGIC "GCORDX04"
 #define IX_HEADER 192
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16
@@ -190,7 +191,8 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 	if (gitchat_le32(h + 8) != IX_BLOCK || gitchat_le64(h + 16) != ix->size)
 		return corrupt(ix, "it is truncated or was not written completely");
 	if (gitchat_le32(h + 24) != (uint32_t)limits->max_text || gitchat_le32(h + 28) != (uint32_t)limits->max_tree ||
-	    gitchat_le32(h + 32) != (uint32_t)limits->max_parents)
+	    gitchat_le32(h + 32) != (uint32_t)limits->max_parents ||
+	    gitchat_le32(h + 184) != (uint32_t)limits->max_file)
 		return stale(ix, "it was built under other verification limits");
 	ix->c.nvalid = gitchat_le32(h + 36);
 	ix->c.ntotal = gitchat_le32(h + 40);
@@ -342,6 +344,41 @@ int gitchat_index_unresolved_has(const gitchat_index *ix, const git_oid *id)
 			hi = mid;
 	}
 	return 0;
+}
+
+/* Opens an index held in malloc'd memory, which it takes (and frees, also
+ * on failure). */
+static int open_owned(gitchat_index **out, unsigned char *data, size_t len,
+                      const gitchat_limits *limits)
+{
+	gitchat_index *ix = calloc(1, sizeof(*ix));
+	int error;
+
+	*out = NULL;
+	if (!ix) {
+		free(data);
+		return gitchat_error_oom();
+	}
+	ix->data = data;           /* not mapped: ix_dispose frees it */
+	ix->size = len;
+	if ((error = parse_header(ix, limits)) < 0) {
+		ix_dispose(ix);
+		return error;
+	}
+	*out = ix;
+	return 0;
+}
+
+int gitchat_index_open_bytes(gitchat_index **out, const void *data, size_t len,
+                             const gitchat_limits *limits)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	*out = NULL;
+	if (!copy)
+		return gitchat_error_oom();
+	memcpy(copy, data, len);
+	return open_owned(out, copy, len, limits);
 }
 
 int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limits *limits)
@@ -1129,6 +1166,7 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 	gitchat_put_le32(header + 24, (uint32_t)limits->max_text);
 	gitchat_put_le32(header + 28, (uint32_t)limits->max_tree);
 	gitchat_put_le32(header + 32, (uint32_t)limits->max_parents);
+	gitchat_put_le32(header + 184, (uint32_t)limits->max_file);
 	gitchat_put_le32(header + 36, c.nvalid);
 	gitchat_put_le32(header + 40, c.ntotal);
 	gitchat_put_le32(header + 44, c.nparents);
@@ -1184,16 +1222,10 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 			unlink(tmp.ptr);
 		gitchat_buf_clear(&tmp);
 	} else {
-		gitchat_index *ix = calloc(1, sizeof(*ix));
-		if (!ix)
+		size_t len = mem.size;
+		if ((error = open_owned(out, (unsigned char *)gitchat_buf_detach(&mem), len,
+		                        limits)) < 0)
 			goto done;
-		ix->size = mem.size;
-		ix->data = (const unsigned char *)gitchat_buf_detach(&mem);
-		if ((error = parse_header(ix, limits)) < 0) {
-			ix_dispose(ix);
-			goto done;
-		}
-		*out = ix;
 	}
 	error = 0;
 done:

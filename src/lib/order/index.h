@@ -13,12 +13,12 @@
  *
  * Layout, integers little endian:
  *
- *   header (176 bytes): magic "GCORDX02", block size, block count, file
+ *   header (192 bytes): magic "GCORDX04", block size, block count, file
  *     size, the verification limits it was built under, counts, the body
- *     offset, the offsets of the nine sections, the message cache's id
+ *     offset, the offsets of the ten sections, the message cache's id
  *   block sums: BLAKE2b-128 of each block of the body (64 KiB)
  *   meta sum: BLAKE2b-256 of the header and the block sums
- *   body, 8-aligned: NODES PARENTS KEYS TIPS LINKS PROBLEMS RELATED LOOKUP
+ *   body, 8-aligned: NODES PARENTS KEYS TIPS LINKS PROBLEMS RELATED LOOKUP UNRESOLVED
  *     STRINGS, each 8-aligned, in that order
  *
  * Trust: the index is local state, like refs/chat and the verification
@@ -77,6 +77,10 @@ int gitchat_index_path(gitchat_buf *out, git_repository *repo, const char *room)
  * when it is corrupt, truncated, of another format or built under other
  * limits. */
 int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limits *limits);
+/* The same over bytes in memory (copied): the one reader of the format,
+ * for tests and the fuzzer (tests/fuzz/fuzz_index.c). */
+int gitchat_index_open_bytes(gitchat_index **out, const void *data, size_t len,
+                             const gitchat_limits *limits);
 
 /* Writes the index of a graph laid out by gitchat_graph_update, ordered by
  * `order` (its valid nodes in conversation order), to `path` (NULL: only in

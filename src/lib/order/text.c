@@ -16,7 +16,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-#define TEXT_MAGIC "GCTEXT01"
+#define TEXT_MAGIC "GCTEXT02"
 #define TEXT_HEADER 32
 #define REC_FIXED 64           /* length .. text length */
 #define FLUSH_AT (1u << 20)
@@ -25,6 +25,8 @@
 #define F_REPLY 1
 #define F_TREE 2
 #define F_TARGET 4
+#define F_FILES 8
+#define FILE_FIXED 10         /* u64 size, u16 name length */
 
 /* 4b825dc642cb6eb9a060e54bf8d69288fbee4904, the empty tree */
 static const git_oid empty_tree = { { 0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60,
@@ -204,12 +206,20 @@ uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitch
 	uint64_t sum;
 	uint32_t slot;
 
+	size_t files_len = 0, i;
+
 	if (w->failed || w->fd < 0)
 		return 0;
+	for (i = 0; i < c->file_count; i++) {
+		if (c->files[i].name_len > GITCHAT_MAX_FILE_NAME)
+			return 0;   /* not a valid message: no copy */
+		files_len += FILE_FIXED + c->files[i].name_len;
+	}
 	flags |= c->has_reply ? F_REPLY : 0;
 	flags |= memcmp(c->tree.id, empty_tree.id, GIT_OID_RAWSZ) == 0 ? 0 : F_TREE;
 	flags |= c->kind != GITCHAT_MESSAGE_TEXT ? F_TARGET : 0;
-	len = REC_FIXED + GIT_OID_RAWSZ * (size_t)(!!(flags & F_REPLY) + !!(flags & F_TREE) +
+	flags |= c->file_count ? F_FILES : 0;
+	len = files_len + REC_FIXED + GIT_OID_RAWSZ * (size_t)(!!(flags & F_REPLY) + !!(flags & F_TREE) +
 	                                           !!(flags & F_TARGET)) +
 	      c->author.name_len + c->author.email_len + c->text_len;
 	if (c->author.name_len > UINT16_MAX || c->author.email_len > UINT16_MAX ||
@@ -225,14 +235,24 @@ uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitch
 	gitchat_put_le16(fixed + 50, (uint16_t)c->author.name_len);
 	gitchat_put_le16(fixed + 52, (uint16_t)c->author.email_len);
 	gitchat_put_le32(fixed + 56, (uint32_t)c->text_len);
+	gitchat_put_le16(fixed + 60, (uint16_t)c->file_count);
 	if (gitchat_buf_put(&w->buf, fixed, sizeof(fixed)) < 0 ||
 	    ((flags & F_REPLY) && gitchat_buf_put(&w->buf, c->reply_to.id, GIT_OID_RAWSZ) < 0) ||
 	    ((flags & F_TREE) && gitchat_buf_put(&w->buf, c->tree.id, GIT_OID_RAWSZ) < 0) ||
 	    ((flags & F_TARGET) && gitchat_buf_put(&w->buf, c->target.id, GIT_OID_RAWSZ) < 0) ||
 	    gitchat_buf_put(&w->buf, c->author.name, c->author.name_len) < 0 ||
 	    gitchat_buf_put(&w->buf, c->author.email, c->author.email_len) < 0 ||
-	    gitchat_buf_put(&w->buf, c->text, c->text_len) < 0 ||
-	    gitchat_buf_put(&w->buf, zero, (8 - len % 8) % 8) < 0)
+	    gitchat_buf_put(&w->buf, c->text, c->text_len) < 0)
+		goto fail;
+	for (i = 0; i < c->file_count; i++) {
+		unsigned char ff[FILE_FIXED];
+		gitchat_put_le64(ff, c->files[i].size);
+		gitchat_put_le16(ff + 8, (uint16_t)c->files[i].name_len);
+		if (gitchat_buf_put(&w->buf, ff, sizeof(ff)) < 0 ||
+		    gitchat_buf_put(&w->buf, c->files[i].name, c->files[i].name_len) < 0)
+			goto fail;
+	}
+	if (gitchat_buf_put(&w->buf, zero, (8 - len % 8) % 8) < 0)
 		goto fail;
 	crypto_shorthash((unsigned char *)&sum, (const unsigned char *)w->buf.ptr + start + 16,
 	                 len - 16, sum_key);
@@ -297,22 +317,62 @@ void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
 		return;
 	if (fstat(fd, &st) == 0 && st.st_size >= TEXT_HEADER &&
 	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
-		if (memcmp(p, TEXT_MAGIC, 8) == 0 &&
-		    memcmp((unsigned char *)p + 8, id, GITCHAT_TEXT_ID_SIZE) == 0) {
-			r->data = p;
-			r->size = (size_t)st.st_size;
-		} else {
+		gitchat_text_open_bytes(r, p, (size_t)st.st_size, id);
+		if (r->data)
+			r->mapped = 1;
+		else
 			munmap(p, (size_t)st.st_size);
-		}
 	}
 	close(fd);
 }
 
+void gitchat_text_open_bytes(gitchat_text_reader *r, const void *data, size_t size,
+                             const unsigned char id[GITCHAT_TEXT_ID_SIZE])
+{
+	memset(r, 0, sizeof(*r));
+	if (size >= TEXT_HEADER && memcmp(data, TEXT_MAGIC, 8) == 0 &&
+	    memcmp((const unsigned char *)data + 8, id, GITCHAT_TEXT_ID_SIZE) == 0) {
+		r->data = data;
+		r->size = size;
+	}
+}
+
 void gitchat_text_close(gitchat_text_reader *r)
 {
-	if (r->data)
+	if (r->data && r->mapped)
 		munmap((void *)r->data, r->size);
 	memset(r, 0, sizeof(*r));
+}
+
+/* The files section of a record: exactly `count` entries filling `len`
+ * bytes, each name within the limit. */
+static int files_check(const unsigned char *p, size_t len, unsigned count)
+{
+	for (unsigned i = 0; i < count; i++) {
+		size_t n;
+		if (len < FILE_FIXED || (n = gitchat_le16(p + 8)) > GITCHAT_MAX_FILE_NAME ||
+		    len - FILE_FIXED < n)
+			return -1;
+		p += FILE_FIXED + n;
+		len -= FILE_FIXED + n;
+	}
+	return len == 0 ? 0 : -1;
+}
+
+/* The files of a record checked by files_check. */
+static int files_read(gitchat_message *m, const unsigned char *p, unsigned count)
+{
+	if (count && !(m->files = calloc(count, sizeof(*m->files))))
+		return GITCHAT_ENOMEM;
+	for (unsigned i = 0; i < count; i++) {
+		size_t n = gitchat_le16(p + 8);
+		if (!(m->files[i].name = gitchat_memdup_str(p + FILE_FIXED, n)))
+			return GITCHAT_ENOMEM;
+		m->files[i].size = gitchat_le64(p);
+		m->file_count = i + 1;
+		p += FILE_FIXED + n;
+	}
+	return 0;
 }
 
 int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t slot,
@@ -334,8 +394,10 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 	need = REC_FIXED + GIT_OID_RAWSZ * (size_t)(!!(flags & F_REPLY) + !!(flags & F_TREE) +
 	                                            !!(flags & F_TARGET)) +
 	       gitchat_le16(p + 50) + gitchat_le16(p + 52) + (size_t)gitchat_le32(p + 56);
-	if (len != need || len > r->size - off || memcmp(p + 16, id->id, GIT_OID_RAWSZ) != 0 ||
-	    p[49] > GITCHAT_MESSAGE_REACT)
+	if (len < need || len > r->size - off || memcmp(p + 16, id->id, GIT_OID_RAWSZ) != 0 ||
+	    p[49] > GITCHAT_MESSAGE_REACT || !!(flags & F_FILES) != !!gitchat_le16(p + 60) ||
+	    gitchat_le16(p + 60) > GITCHAT_MAX_FILES || files_check(p + need, len - need,
+	                                                    gitchat_le16(p + 60)) < 0)
 		return GITCHAT_ENOTFOUND;
 	crypto_shorthash((unsigned char *)&sum, p + 16, len - 16, sum_key);
 	if (memcmp(&sum, p + 8, 8) != 0)
@@ -347,7 +409,7 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 		return GITCHAT_ENOTFOUND;
 	/* Sequential reads of a large room would keep the whole file resident:
 	 * give the pages back now and then (they stay in the page cache). */
-	if ((r->touched += len) >= RELEASE_AT) {
+	if (r->mapped && (r->touched += len) >= RELEASE_AT) {
 		madvise((void *)r->data, r->size, MADV_DONTNEED);
 		r->touched = 0;
 	}
@@ -387,6 +449,10 @@ int gitchat_text_message(gitchat_message **out, gitchat_text_reader *r, uint32_t
 	if (nparents)
 		memcpy(m->parents, parents, nparents * sizeof(git_oid));
 	m->text_len = gitchat_le32(p + 56);
+	if (files_read(m, p + need, gitchat_le16(p + 60)) < 0) {
+		gitchat_message_free(m);
+		return gitchat_error_oom();
+	}
 	*out = m;
 	return 0;
 }

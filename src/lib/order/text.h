@@ -7,14 +7,15 @@
  * what git would give lies in this file: written while the commits are
  * parsed for the index anyway, appended to when messages arrive.
  *
- * Layout: a 32-byte header ("GCTEXT01", a 16-byte random id the index
+ * Layout: a 32-byte header ("GCTEXT02", a 16-byte random id the index
  * records, 8 zero bytes), then records at 8-byte boundaries, little endian:
  *
  *   u32 length, u32 0, u64 SipHash of the bytes after it, oid[20],
  *   i64 committer time, i32 author time zone (minutes), u8 flags (1: reply,
- *   2: non-empty tree, 4: target), u8 kind, u16 name length, u16 email
- *   length, u16 0, u32 text length, u32 0, [reply oid] [tree oid]
- *   [target oid], name, email, text
+ *   2: non-empty tree, 4: target, 8: files), u8 kind, u16 name length, u16
+ *   email length, u16 0, u32 text length, u16 file count, u16 0, [reply
+ *   oid] [tree oid] [target oid], name, email, text, then per file (the
+ *   chat-file headers) u64 size, u16 name length, name
  *
  * The id is random, named in the file name and its header and recorded by
  * the index: each index finds exactly its cache, even when two processes
@@ -77,12 +78,18 @@ typedef struct {
 	const unsigned char *data;
 	size_t size;
 	size_t touched;            /* bytes read since the pages were last given back */
+	int mapped;                /* data is the file, mapped (else the caller's) */
 } gitchat_text_reader;
 
 /* Maps the cache `id` if it is there and carries it; otherwise leaves the
  * reader empty (every message then comes from git). */
 void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
                        const unsigned char id[GITCHAT_TEXT_ID_SIZE]);
+/* The same over the contents of a cache in memory, which the caller keeps
+ * until the reader is closed: the one reader of the format, for the fuzzer
+ * (tests/fuzz/fuzz_textcache.c). */
+void gitchat_text_open_bytes(gitchat_text_reader *r, const void *data, size_t size,
+                             const unsigned char id[GITCHAT_TEXT_ID_SIZE]);
 void gitchat_text_close(gitchat_text_reader *r);
 
 /* Builds message `id` from its record at `slot`; the caller gives what the

@@ -61,6 +61,7 @@ static const char page_style[] =
 	".raw{white-space:pre-wrap;font-family:ui-monospace,monospace;color:#777}\n"
 	".removed{color:#999;font-size:.85em}\n"
 	"ul.reactions{list-style:none;padding:0;margin:.2em 0}\n"
+	"ul.files{margin:.2em 0;padding-left:1.2em}\nul.files .size{color:#777}\n"
 	"ul.reactions li{display:inline-block;border:1px solid #ddd;border-radius:1em;"
 	"padding:0 .5em;margin-right:.3em;font-size:.9em}\n"
 	"footer{margin-top:2em;font-size:.8em;color:#888}\n"
@@ -387,8 +388,51 @@ static int reactions(gitchat_buf *page, const gitchat_view_item *it)
 	return gitchat_buf_puts(page, "</ul>\n");
 }
 
+/* A relative path as a URL: every byte but the unreserved ones and '/'
+ * percent-encoded, so that no name can become a scheme, a query or markup. */
+static int url_path(gitchat_buf *out, const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		           (*p >= '0' && *p <= '9') || strchr("-._~/", *p);
+		if ((keep ? gitchat_buf_putc(out, (char)*p)
+		          : gitchat_buf_printf(out, "%%%c%c", hex[*p >> 4], hex[*p & 15])) < 0)
+			return GITCHAT_ENOMEM;
+	}
+	return 0;
+}
+
+/* The attachments: name (a link when `paths` gives one) and size. */
+static int files_list(gitchat_buf *page, const gitchat_message *m, const char *const *paths)
+{
+	char size[32];
+
+	if (!m->file_count)
+		return 0;
+	if (gitchat_buf_puts(page, "<ul class=\"files\">") < 0)
+		return GITCHAT_ENOMEM;
+	for (size_t i = 0; i < m->file_count; i++) {
+		int link = paths && paths[i] && paths[i][0] != '/';
+		gitchat_size_format(size, m->files[i].size);
+		if (gitchat_buf_puts(page, "<li>") < 0 ||
+		    (link && (gitchat_buf_puts(page, "<a href=\"") < 0 ||
+		              url_path(page, paths[i]) < 0 || gitchat_buf_puts(page, "\">") < 0)) ||
+		    esc(page, m->files[i].name) < 0 || (link && gitchat_buf_puts(page, "</a>") < 0) ||
+		    gitchat_buf_printf(page, " <span class=\"size\">(%s)</span></li>", size) < 0)
+			return GITCHAT_ENOMEM;
+	}
+	return gitchat_buf_puts(page, "</ul>\n");
+}
+
 int gitchat_html_render_item(gitchat_buf *page, gitchat_html_renderer *r,
                              const gitchat_view_item *it)
+{
+	return gitchat_html_render_item_files(page, r, it, NULL);
+}
+
+int gitchat_html_render_item_files(gitchat_buf *page, gitchat_html_renderer *r,
+                                   const gitchat_view_item *it, const char *const *paths)
 {
 	struct tm tm;
 	int64_t day;
@@ -411,7 +455,7 @@ int gitchat_html_render_item(gitchat_buf *page, gitchat_html_renderer *r,
 			return gitchat_error_oom();
 		if ((error = gitchat_html_render_markdown(page, it->text, it->text_len)) < 0)
 			return error;
-		if (gitchat_buf_puts(page, "</div>\n") < 0)
+		if (gitchat_buf_puts(page, "</div>\n") < 0 || files_list(page, it->msg, paths) < 0)
 			return gitchat_error_oom();
 	}
 	if (reactions(page, it) < 0 || gitchat_buf_puts(page, "</article>\n") < 0)

@@ -64,7 +64,20 @@ static int oid_json(gitchat_buf *out, const git_oid *id)
 	return gitchat_buf_printf(out, "\"%s\"", git_oid_tostr(hex, sizeof(hex), id));
 }
 
-/* The fields every form shares, up to and including "parents"; no closing brace. */
+/* "files":[{"name":...,"size":...}], empty when `hide` (a redaction). */
+static int json_files(gitchat_buf *out, const gitchat_message *m, int hide)
+{
+	if (gitchat_buf_puts(out, ",\"files\":[") < 0)
+		return GITCHAT_ENOMEM;
+	for (size_t i = 0; !hide && i < m->file_count; i++)
+		if (gitchat_buf_puts(out, i ? ",{\"name\":" : "{\"name\":") < 0 ||
+		    gitchat_json_quote(out, m->files[i].name, strlen(m->files[i].name)) < 0 ||
+		    gitchat_buf_printf(out, ",\"size\":%llu}", (unsigned long long)m->files[i].size) < 0)
+			return GITCHAT_ENOMEM;
+	return gitchat_buf_putc(out, ']');
+}
+
+/* The fields every form shares, up to and including "files"; no closing brace. */
 static int json_common(gitchat_buf *out, const gitchat_message *m, const char *text,
                        size_t text_len)
 {
@@ -92,7 +105,9 @@ static int json_common(gitchat_buf *out, const gitchat_message *m, const char *t
 	for (i = 0; i < m->parent_count; i++)
 		if ((i && gitchat_buf_putc(out, ',') < 0) || oid_json(out, &m->parents[i]) < 0)
 			return GITCHAT_ENOMEM;
-	return gitchat_buf_putc(out, ']');
+	if (gitchat_buf_putc(out, ']') < 0)
+		return GITCHAT_ENOMEM;
+	return json_files(out, m, !text);
 }
 
 int gitchat_json_render_message(gitchat_buf *out, const gitchat_message *m)

@@ -128,11 +128,15 @@ static int styled(gitchat_buf *out, const gitchat_text_renderer *r, unsigned sty
 int gitchat_text_render_rule(gitchat_buf *out, gitchat_text_renderer *r, const char *label)
 {
 	gitchat_buf line = GITCHAT_BUF_INIT;
-	size_t w = 3 + gitchat_display_width(label, strlen(label)) + 1;
+	size_t w = 0;
 	int error;
 
-	error = gitchat_buf_puts(&line, "── ") < 0 || gitchat_buf_puts(&line, label) < 0 ||
+	/* The label is the caller's, and written like every other string: its
+	 * control characters escaped, never raw. */
+	error = gitchat_buf_puts(&line, "── ") < 0 ||
+	        gitchat_ansi_put_safe(&line, label, strlen(label), 0, 0, &w) < 0 ||
 	        gitchat_buf_putc(&line, ' ') < 0 ? GITCHAT_ENOMEM : 0;
+	w += 3 + 1;
 	for (; !error && w < r->opts.width && w < 80; w++)
 		error = gitchat_buf_puts(&line, "─");
 	if (!error)
@@ -286,6 +290,24 @@ static int reactions_line(gitchat_buf *out, gitchat_text_renderer *r,
 	return gitchat_buf_putc(out, '\n');
 }
 
+/* "  [file] name (size)" per attachment, the name escaped like every
+ * other untrusted text; 'git chat save ID' writes them. */
+static int files_lines(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_message *m)
+{
+	char size[32];
+
+	for (size_t i = 0; i < m->file_count; i++) {
+		gitchat_size_format(size, m->files[i].size);
+		if (gitchat_buf_puts(out, BODY_INDENT) < 0 ||
+		    styled(out, r, GITCHAT_STYLE_DIM, "[file]") < 0 || gitchat_buf_putc(out, ' ') < 0 ||
+		    gitchat_ansi_put_safe(out, m->files[i].name, strlen(m->files[i].name),
+		                          r->opts.color, 0, NULL) < 0 ||
+		    gitchat_buf_printf(out, " (%s)\n", size) < 0)
+			return GITCHAT_ENOMEM;
+	}
+	return 0;
+}
+
 int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
                              const gitchat_view_item *it)
 {
@@ -307,9 +329,11 @@ int gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
 		    styled(out, r, GITCHAT_STYLE_DIM | GITCHAT_STYLE_ITALIC, "message deleted") < 0 ||
 		    gitchat_buf_putc(out, '\n') < 0)
 			return gitchat_error_oom();
-	} else if ((error = gitchat_text_render_markdown(out, it->text, it->text_len,
-	                                                 r->opts.width, BODY_INDENT,
-	                                                 r->opts.color)) < 0) {
+	} else if ((it->text_len &&
+	            (error = gitchat_text_render_markdown(out, it->text, it->text_len,
+	                                                  r->opts.width, BODY_INDENT,
+	                                                  r->opts.color)) < 0) ||
+	           (error = files_lines(out, r, it->msg)) < 0) {
 		return error;
 	}
 	return reactions_line(out, r, it) < 0 ? gitchat_error_oom() : 0;

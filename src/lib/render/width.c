@@ -130,3 +130,20 @@ size_t gitchat_display_width(const char *s, size_t len)
 	}
 	return w;
 }
+
+void gitchat_size_format(char out[32], uint64_t size)
+{
+	static const char *units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)size;
+	int u = -1;
+
+	if (size < 1024) {
+		snprintf(out, 32, "%llu byte%s", (unsigned long long)size, size == 1 ? "" : "s");
+		return;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(out, 32, "%.1f %s", v, units[u]);
+}

@@ -25,4 +25,7 @@ int gitchat_cp_unsafe(uint32_t cp);
  * DEL, "<U+202E>" for the others. `out` holds at least 12 bytes. */
 void gitchat_cp_escape(char *out, uint32_t cp);
 
+/* A file size for people: "512 bytes", "1.5 KiB", "3.0 MiB", "2.0 GiB". */
+void gitchat_size_format(char out[32], uint64_t size);
+
 #endif

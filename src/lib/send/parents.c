@@ -56,8 +56,6 @@ static void memo_load(git_oid **out, size_t *n, gitchat_store *store, const char
 {
 	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
 	struct gitchat_send_memo *m = memo_of(store);
-	git_oid head;
-	size_t i, count;
 
 	*out = NULL;
 	*n = 0;
@@ -70,25 +68,34 @@ static void memo_load(git_oid **out, size_t *n, gitchat_store *store, const char
 		}
 		return;
 	}
-	if (memo_path(&path, gitchat_store_repository(store), own_ref) < 0 ||
-	    gitchat_fs_read(&data, path.ptr, 1 << 22) < 0)
-		goto done;
-	if (data.size < MEMO_LINE || git_oid_fromstrn(&head, data.ptr, GIT_OID_HEXSZ) < 0 ||
-	    data.ptr[GIT_OID_HEXSZ] != '\n' || !git_oid_equal(&head, own_head))
-		goto done;
-	count = (data.size - MEMO_LINE) / MEMO_LINE;
+	if (memo_path(&path, gitchat_store_repository(store), own_ref) == 0 &&
+	    gitchat_fs_read(&data, path.ptr, 1 << 22) == 0)
+		gitchat_parents_memo_parse(out, n, data.ptr, data.size, own_head);
+	gitchat_error_clear();
+	gitchat_buf_dispose(&path);
+	gitchat_buf_dispose(&data);
+}
+
+void gitchat_parents_memo_parse(git_oid **out, size_t *n, const char *data, size_t len,
+                                const git_oid *own_head)
+{
+	git_oid head;
+	size_t i, count;
+
+	*out = NULL;
+	*n = 0;
+	if (len < MEMO_LINE || git_oid_fromstrn(&head, data, GIT_OID_HEXSZ) < 0 ||
+	    data[GIT_OID_HEXSZ] != '\n' || !git_oid_equal(&head, own_head))
+		return;
+	count = (len - MEMO_LINE) / MEMO_LINE;
 	if (count && !(*out = malloc(count * sizeof(git_oid))))
-		goto done;
+		return;
 	for (i = 0; i < count; i++) {
-		const char *line = data.ptr + MEMO_LINE * (i + 1);
+		const char *line = data + MEMO_LINE * (i + 1);
 		if (line[GIT_OID_HEXSZ] == '\n' &&
 		    git_oid_fromstrn(&(*out)[*n], line, GIT_OID_HEXSZ) == 0)
 			(*n)++;
 	}
-done:
-	gitchat_error_clear();
-	gitchat_buf_dispose(&path);
-	gitchat_buf_dispose(&data);
 }
 
 static int memo_has(const git_oid *ids, size_t n, const git_oid *id)

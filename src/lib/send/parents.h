@@ -46,4 +46,10 @@ void gitchat_parents_remember(gitchat_store *store, const char *own_ref, const g
 int gitchat_parents_wrote(gitchat_store *store, const char *own_ref, const git_oid *head);
 void gitchat_parents_dispose(gitchat_parents *p);
 
+/* Reads the contents of an ancestors file: the ids it lists when its first
+ * line is `own_head` (*out, malloc'd, *n of them), none otherwise. The one
+ * reader of the format; the fuzzer calls it too (tests/fuzz/fuzz_ancestors.c). */
+void gitchat_parents_memo_parse(git_oid **out, size_t *n, const char *data, size_t len,
+                                const git_oid *own_head);
+
 #endif

@@ -9,6 +9,7 @@
 #include "gitchat/verify.h"
 #include "message/commit.h"
 #include "message/objects.h"
+#include "send/files.h"
 #include "send/parents.h"
 #include "verify/cache.h"
 #include "verify/verify.h"
@@ -150,7 +151,8 @@ done:
 
 static int build_text(gitchat_buf *out, const git_oid *tree, const git_oid *old,
                       const gitchat_parents *others, const send_ident *id,
-                      const gitchat_send_options *o, size_t text_len)
+                      const gitchat_send_options *o, size_t text_len,
+                      const gitchat_buf *file_headers)
 {
 	static const char *kinds[] = { NULL, "chat-edit", "chat-redact", "chat-react" };
 	char hex[GIT_OID_HEXSZ + 1];
@@ -182,8 +184,13 @@ static int build_text(gitchat_buf *out, const git_oid *tree, const git_oid *old,
 	for (i = 0; i < o->header_count; i++)
 		if (gitchat_buf_printf(out, "%s\n", o->headers[i]) < 0)
 			return GITCHAT_ENOMEM;
-	if (gitchat_buf_putc(out, '\n') < 0 || (text_len && gitchat_buf_put(out, o->text, text_len) < 0) ||
+	if (gitchat_buf_put(out, file_headers->ptr, file_headers->size) < 0 ||
 	    gitchat_buf_putc(out, '\n') < 0)
+		return GITCHAT_ENOMEM;
+	/* Files alone: no text at all after the blank line (as git writes an
+	 * empty message), the one encoding validity accepts. */
+	if (text_len && (gitchat_buf_put(out, o->text, text_len) < 0 ||
+	                 gitchat_buf_putc(out, '\n') < 0))
 		return GITCHAT_ENOMEM;
 	return 0;
 }
@@ -218,14 +225,28 @@ static int check_options(gitchat_store *store, const gitchat_send_options *o, si
 		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_send: unknown options version");
 	if ((error = gitchat_room_validate(o->room)) < 0)
 		return error;
-	if (!o->text && !o->allow_empty_text)
+	if (!o->text && !o->allow_empty_text && !o->file_count)
 		return gitchat_error_set(GITCHAT_EINVALID, "the message is empty");
 	if ((error = check_headers(o)) < 0)
 		return error;
+	if (o->file_count && (!o->files || o->tree || o->kind != GITCHAT_MESSAGE_TEXT))
+		return gitchat_error_set(GITCHAT_EINVALID, !o->files ?
+			"gitchat_send: file_count without files" : o->tree ?
+			"gitchat_send: files and a tree of the caller's" :
+			"only a message carries files, not an edit, redaction or reaction");
 	/* The commit's message ends in exactly one newline; trailing ones are not text. */
 	for (n = o->text ? o->text_len : 0; n && (o->text[n - 1] == '\n' || o->text[n - 1] == '\r'); n--)
 		;
-	if ((n || !o->allow_empty_text) &&
+	/* With files, no text (or only white space) is a message of files alone. */
+	if (o->file_count) {
+		size_t i;
+		for (i = 0; i < n && (o->text[i] == ' ' || o->text[i] == '\t' ||
+		                      o->text[i] == '\r' || o->text[i] == '\n'); i++)
+			;
+		if (i == n)
+			n = 0;
+	}
+	if ((n || !(o->file_count || o->allow_empty_text)) &&
 	    (error = gitchat_text_check(o->text, n ? n : o->text_len,
 	                                gitchat_store_limits(store))) < 0)
 		return error;
@@ -314,7 +335,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 {
 	send_ident id = { 0 };
 	gitchat_buf refname = GITCHAT_BUF_INIT, text = GITCHAT_BUF_INIT, sig = GITCHAT_BUF_INIT;
-	gitchat_buf obj = GITCHAT_BUF_INIT;
+	gitchat_buf obj = GITCHAT_BUF_INIT, file_headers = GITCHAT_BUF_INIT;
 	gitchat_parents others = { 0 };
 	gitchat_tips tips = { 0 };
 	gitchat_verify_cache *cache;
@@ -340,6 +361,12 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		error = gitchat_error_from_git(error, "cannot write the empty tree");
 		goto done;
 	}
+	/* The files once, before the loop: a retry re-signs, it does not
+	 * re-read them. */
+	if (opts->file_count &&
+	    (error = gitchat_send_files(&tree, &file_headers, store, opts->files,
+	                                opts->file_count)) < 0)
+		goto done;
 	retries = opts->max_retries ? opts->max_retries : SEND_DEFAULT_RETRIES;
 	for (attempt = 0;; attempt++) {
 		/* The room's refs, read once: the own head comes from the same
@@ -366,7 +393,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		if ((error = gitchat_parents_choose(&others, store, refname.ptr,
 		                                    has_old ? &old : NULL, &tips)) < 0 ||
 		    (error = build_text(&text, &tree, has_old ? &old : NULL, &others, &id, opts,
-		                        text_len)) < 0)
+		                        text_len, &file_headers)) < 0)
 			goto done;
 		gitchat_buf_clear(&sig);
 		if ((error = gitchat_sshsig_sign(&sig, key, "git", text.ptr, text.size)) < 0)
@@ -429,6 +456,7 @@ done:
 	gitchat_buf_dispose(&text);
 	gitchat_buf_dispose(&sig);
 	gitchat_buf_dispose(&obj);
+	gitchat_buf_dispose(&file_headers);
 	free(id.name);
 	free(id.email);
 	return error;

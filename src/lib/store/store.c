@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,6 +35,11 @@ static int read_limit(git_config *cfg, const char *name, size_t *out)
 	if (v <= 0)
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"git config '%s' must be a positive size, not %lld", name, (long long)v);
+	/* The caches record the limits as 32-bit numbers. */
+	if (v > (int64_t)UINT32_MAX)
+		return gitchat_error_set(GITCHAT_EINVALID,
+			"git config '%s' is %lld, over the largest limit (4294967295)", name,
+			(long long)v);
 	*out = (size_t)v;
 	return 0;
 }
@@ -46,10 +52,13 @@ static int store_load_config(gitchat_store *store)
 	store->limits.max_text = GITCHAT_DEFAULT_MAX_TEXT;
 	store->limits.max_tree = GITCHAT_DEFAULT_MAX_TREE;
 	store->limits.max_parents = GITCHAT_MAX_OTHER_PARENTS + 1;
+	store->limits.max_file = GITCHAT_DEFAULT_MAX_FILE;
 	if ((error = git_repository_config_snapshot(&cfg, store->repo)) < 0)
 		return gitchat_error_from_git(error, "cannot read the git config of the store");
 	if ((error = read_limit(cfg, "chat.maxMessageBytes", &store->limits.max_text)) == 0)
 		error = read_limit(cfg, "chat.maxTreeBytes", &store->limits.max_tree);
+	if (error == 0)
+		error = read_limit(cfg, "chat.maxFileBytes", &store->limits.max_file);
 	git_config_free(cfg);
 	return error;
 }

@@ -27,21 +27,31 @@
 
 #define KNOWN_HOSTS_MAX (16u << 20)
 
+/* '*' and '?' wildcards, as OpenSSH's match_pattern, without its
+ * recursion: on a mismatch only the last '*' takes one more character, so
+ * a line of many stars costs O(pattern * name), not an exponential walk. */
 static int wildmatch(const char *pat, size_t plen, const char *s)
 {
-	size_t i = 0;
+	size_t i = 0, star = 0;
+	const char *mark = NULL;
 
-	for (; i < plen; i++, s++) {
-		if (pat[i] == '*') {
-			for (; *s; s++)
-				if (wildmatch(pat + i + 1, plen - i - 1, s))
-					return 1;
-			return wildmatch(pat + i + 1, plen - i - 1, s);
-		}
-		if (!*s || (pat[i] != '?' && pat[i] != *s))
+	while (*s) {
+		if (i < plen && pat[i] == '*') {
+			star = ++i;
+			mark = s;
+		} else if (i < plen && (pat[i] == '?' || pat[i] == *s)) {
+			i++;
+			s++;
+		} else if (mark) {
+			i = star;
+			s = ++mark;
+		} else {
 			return 0;
+		}
 	}
-	return *s == '\0';
+	while (i < plen && pat[i] == '*')
+		i++;
+	return i == plen;
 }
 
 static int hashed_match(const char *field, size_t n, const char *name)
@@ -112,10 +122,7 @@ int sync_known_hosts_check(kh_result *out, size_t *line_no, const char *path,
                            const unsigned char *blob, size_t blob_len)
 {
 	gitchat_buf data = GITCHAT_BUF_INIT;
-	unsigned char *key = NULL;
-	char *line, *save = NULL;
-	size_t no = 0, changed_line = 0;
-	int matched = 0, changed = 0, revoked = 0;
+	int error;
 
 	*out = KH_NOT_FOUND;
 	*line_no = 0;
@@ -123,11 +130,28 @@ int sync_known_hosts_check(kh_result *out, size_t *line_no, const char *path,
 		gitchat_error_clear();   /* no file: nothing is known */
 		return 0;
 	}
-	if (!data.ptr || !(key = malloc(data.size + 1))) {
-		gitchat_buf_dispose(&data);
-		return data.ptr ? gitchat_error_oom() : 0;
-	}
-	for (line = data.ptr; line; line = save) {
+	if (!data.ptr)
+		return 0;
+	error = sync_known_hosts_check_data(out, line_no, data.ptr, data.size, lookup_name,
+	                                    key_type, blob, blob_len);
+	gitchat_buf_dispose(&data);
+	return error;
+}
+
+int sync_known_hosts_check_data(kh_result *out, size_t *line_no, char *data, size_t size,
+                                const char *lookup_name, const char *key_type,
+                                const unsigned char *blob, size_t blob_len)
+{
+	unsigned char *key = NULL;
+	char *line, *save = NULL;
+	size_t no = 0, changed_line = 0;
+	int matched = 0, changed = 0, revoked = 0;
+
+	*out = KH_NOT_FOUND;
+	*line_no = 0;
+	if (!(key = malloc(size + 1)))
+		return gitchat_error_oom();
+	for (line = data; line; line = save) {
 		const char *p = line, *f;
 		size_t flen, klen, tlen;
 		const char *hosts, *type, *b64;
@@ -153,7 +177,7 @@ int sync_known_hosts_check(kh_result *out, size_t *line_no, const char *path,
 			continue;
 		if (!host_matches(hosts, hlen, lookup_name))
 			continue;
-		if (gitchat_base64_decode(key, data.size, &klen, b64, flen, GITCHAT_BASE64_PADDED) < 0)
+		if (gitchat_base64_decode(key, size, &klen, b64, flen, GITCHAT_BASE64_PADDED) < 0)
 			continue;
 		if (is_revoked) {
 			if (klen == blob_len && !memcmp(key, blob, klen))
@@ -170,7 +194,6 @@ int sync_known_hosts_check(kh_result *out, size_t *line_no, const char *path,
 		}
 	}
 	free(key);
-	gitchat_buf_dispose(&data);
 	if (revoked)
 		*out = KH_REVOKED;
 	else if (matched)

@@ -27,5 +27,11 @@ typedef enum { KH_NOT_FOUND = 0, KH_MATCH, KH_CHANGED, KH_REVOKED } kh_result;
 int sync_known_hosts_check(kh_result *out, size_t *line, const char *path,
                            const char *lookup_name, const char *key_type,
                            const unsigned char *blob, size_t blob_len);
+/* The same over a file's contents: `data` holds `size` bytes and a NUL
+ * after them, and is changed (its lines are cut). The fuzzer calls it
+ * (tests/fuzz/fuzz_knownhosts.c). */
+int sync_known_hosts_check_data(kh_result *out, size_t *line_no, char *data, size_t size,
+                                const char *lookup_name, const char *key_type,
+                                const unsigned char *blob, size_t blob_len);
 
 #endif

@@ -113,8 +113,10 @@ static int decode_table(unsigned char *out, size_t max, size_t *outlen, const ch
 
 /* Secret text (key files): no table indexed by secret characters, whose
  * cache lines would tell which characters a key has. libsodium decodes in
- * constant time and is strict about padding and its bits; its only fault,
- * high-bit bytes, is refused first by an OR over every byte. */
+ * constant time and is strict about padding and its bits; its faults are
+ * refused first, in one pass over every byte: high-bit bytes, and NUL
+ * bytes, which it skips as if they were in `ignore` (strchr finds the
+ * string's own terminator), so that "AAAA\0\0" read as "AAAA". */
 static int decode_secret(unsigned char *out, size_t max, size_t *outlen, const char *s, size_t n,
                          unsigned int flags)
 {
@@ -123,12 +125,16 @@ static int decode_secret(unsigned char *out, size_t max, size_t *outlen, const c
 	int variant = (flags & GITCHAT_BASE64_PADDED) ? sodium_base64_VARIANT_ORIGINAL
 	                                              : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
 	const char *end = NULL;
-	unsigned char high = 0;
+	unsigned char high = 0, nul = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		high |= (unsigned char)s[i];
+		nul |= (unsigned char)((((unsigned)(unsigned char)s[i]) - 1u) >> 8);  /* 1 for 0 */
+	}
 	if (high & 0x80)
 		return gitchat_error_set(GITCHAT_EINVALID, "invalid base64: a byte above 127");
+	if (nul & 1)
+		return gitchat_error_set(GITCHAT_EINVALID, "invalid base64: a NUL byte");
 	if (sodium_base642bin(out, max, s, n, ignore, outlen, &end, variant) != 0 || end != s + n)
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"invalid base64: not the canonical text, or more bytes than expected");

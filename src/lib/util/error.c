@@ -9,6 +9,7 @@
 static _Thread_local char error_message[2048];
 static _Thread_local gitchat_error last_error = { 0, "" };
 
+__attribute__((format(printf, 3, 0)))
 static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
 {
 	char text[sizeof(error_message)];

@@ -74,13 +74,15 @@ int gitchat_fs_read(gitchat_buf *out, const char *path, size_t max)
 	return error;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int gitchat_fs_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n <= 0)
 			return -1;
 		data += n;
 		len -= (size_t)n;
@@ -113,7 +115,7 @@ int gitchat_fs_write_new(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return gitchat_error_set(errno == ENOENT ? GITCHAT_ENOTFOUND : GITCHAT_EIO,
 			"cannot create '%s': %s", tmp, strerror(errno));
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || gitchat_fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		error = gitchat_error_set(GITCHAT_EIO, "cannot write '%s': %s", tmp, strerror(errno));
 		goto done;
 	}

@@ -27,6 +27,10 @@ int gitchat_fs_read(gitchat_buf *out, const char *path, size_t max);
 int gitchat_fs_write_new(const char *path, const void *data, size_t len,
                          mode_t mode, int replace);
 
+/* Writes all `len` bytes (again after EINTR and short writes); 0, or -1
+ * with errno. */
+int gitchat_fs_write_all(int fd, const void *data, size_t len);
+
 /* mkdir -p with mode 0700 for each created component. */
 int gitchat_fs_mkdir_p(const char *path, mode_t mode);
 

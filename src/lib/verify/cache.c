@@ -16,7 +16,7 @@
 /* Bumped whenever the rules of validity change: a verdict is only as good
  * as the rules it was reached under. 03: identities as git fsck takes
  * them, times within 1970..9999. Older files are rebuilt. */
-#define CACHE_MAGIC "GCVRFY03"
+#define CACHE_MAGIC "GCVRFY04"
 #define CACHE_HEADER 32
 #define REC GIT_OID_RAWSZ
 #define INVALID_BIT 0x80000000u
@@ -86,8 +86,10 @@ static void header(unsigned char h[CACHE_HEADER], const gitchat_limits *l, const
 	gitchat_put_be32(h + 8, (uint32_t)l->max_text);
 	gitchat_put_be32(h + 12, (uint32_t)l->max_tree);
 	gitchat_put_be32(h + 16, (uint32_t)l->max_parents);
-	if (!strcmp(magic, CACHE_MAGIC))
+	if (!strcmp(magic, CACHE_MAGIC)) {
 		gitchat_put_be32(h + 20, nsorted);
+		gitchat_put_be32(h + 24, (uint32_t)l->max_file);
+	}
 }
 
 static int rec_cmp(const void *a, const void *b)
@@ -174,7 +176,7 @@ static int compact(gitchat_verify_cache *c, cache_room *r, const unsigned char *
 	gitchat_oidmap_dispose(&r->mem);   /* the tail is in `all` now */
 
 	header(h, &c->limits, CACHE_MAGIC, (uint32_t)n);
-	if (n < UINT32_MAX && room_path(&path, c, r) == 0 &&
+	if (c->dir && n < UINT32_MAX && room_path(&path, c, r) == 0 &&
 	    gitchat_buf_put(&data, h, CACHE_HEADER) == 0 && gitchat_buf_put(&data, all, n * REC) == 0)
 		gitchat_fs_write_new(path.ptr, data.ptr, data.size, 0644, 1);
 	gitchat_error_clear();
@@ -183,13 +185,45 @@ static int compact(gitchat_verify_cache *c, cache_room *r, const unsigned char *
 	return 0;
 }
 
+/* Reads a room file mapped at `map` (taking the mapping): the sorted part
+ * is used where it lies, the tail goes to memory. 1 when the file is not
+ * for these rules and limits (or damaged): the caller drops it. */
+static int room_get(cache_room **out, gitchat_verify_cache *c, const char *room);
+
+static int room_parse(gitchat_verify_cache *c, cache_room *r, void *map, size_t maplen)
+{
+	unsigned char h1[CACHE_HEADER];
+	const unsigned char *d = map;
+	size_t nrec, nsorted, i;
+	int error = 0;
+
+	r->map = map;
+	r->maplen = maplen;
+	nrec = (maplen - CACHE_HEADER) / REC;   /* a torn last record is ignored */
+	header(h1, &c->limits, CACHE_MAGIC, 0);
+	nsorted = gitchat_be32(d + 20);
+	if (memcmp(d, h1, 20) != 0 || memcmp(d + 24, h1 + 24, 4) != 0 || nsorted > nrec) {
+		munmap(r->map, r->maplen);
+		r->map = NULL;
+		return 1;
+	}
+	r->sorted = d + CACHE_HEADER;
+	r->nsorted = nsorted;
+	if (nrec - nsorted >= COMPACT_AT)
+		return compact(c, r, d + CACHE_HEADER + nsorted * REC, nrec - nsorted);
+	for (i = nsorted; i < nrec; i++) {
+		git_oid id;
+		git_oid_fromraw(&id, d + CACHE_HEADER + i * REC);
+		if ((error = gitchat_oidmap_set(&r->mem, &id, VALID_VALUE)) < 0)
+			break;
+	}
+	return error;
+}
+
 static int room_load(gitchat_verify_cache *c, cache_room *r)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
-	unsigned char h1[CACHE_HEADER];
-	const unsigned char *d;
 	struct stat st;
-	size_t nrec, nsorted, i;
 	int fd = -1, error = 0;
 	void *map;
 
@@ -205,34 +239,42 @@ static int room_load(gitchat_verify_cache *c, cache_room *r)
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED)
 		goto done;
-	r->map = map;
-	r->maplen = (size_t)st.st_size;
-	d = map;
-	nrec = (r->maplen - CACHE_HEADER) / REC;   /* a torn last record is ignored */
-	header(h1, &c->limits, CACHE_MAGIC, 0);
-	nsorted = gitchat_be32(d + 20);
-	if (memcmp(d, h1, 20) != 0 || nsorted > nrec) {
-		munmap(r->map, r->maplen);
-		r->map = NULL;
+	if ((error = room_parse(c, r, map, (size_t)st.st_size)) == 1) {
+		error = 0;
 		unlink(path.ptr);       /* other rules, other limits or damaged: rebuild */
-		goto done;
-	}
-	r->sorted = d + CACHE_HEADER;
-	r->nsorted = nsorted;
-	if (nrec - nsorted >= COMPACT_AT) {
-		error = compact(c, r, d + CACHE_HEADER + nsorted * REC, nrec - nsorted);
-		goto done;
-	}
-	for (i = nsorted; i < nrec; i++) {
-		git_oid id;
-		git_oid_fromraw(&id, d + CACHE_HEADER + i * REC);
-		if ((error = gitchat_oidmap_set(&r->mem, &id, VALID_VALUE)) < 0)
-			break;
 	}
 done:
 	if (fd >= 0)
 		close(fd);
 	gitchat_buf_dispose(&path);
+	return error;
+}
+
+int gitchat_verify_cache_open_bytes(gitchat_verify_cache **out, const gitchat_limits *limits,
+                                    const char *room, const void *data, size_t len)
+{
+	cache_room *r;
+	void *map;
+	int error;
+
+	if ((error = gitchat_verify_cache_open_memory(out, limits)) < 0 ||
+	    (error = room_get(&r, *out, room)) < 0)
+		goto fail;
+	if (len < CACHE_HEADER)
+		return 0;
+	/* A mapping of its own, as room_load's, which the room then owns. */
+	if ((map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) ==
+	    MAP_FAILED) {
+		error = gitchat_error_oom();
+		goto fail;
+	}
+	memcpy(map, data, len);
+	if ((error = room_parse(*out, r, map, len)) < 0)
+		goto fail;
+	return 0;
+fail:
+	gitchat_verify_cache_free(*out);
+	*out = NULL;
 	return error;
 }
 

@@ -3,8 +3,8 @@
  *
  * In memory, per room: oid -> valid, or invalid and why. On disk, only
  * valid results: $GIT_DIR/chat/verified/<room>, a 32-byte header (magic
- * "GCVRFY03", u32 max_text, u32 max_tree, u32 max_parents, u32 nsorted,
- * 8 zero bytes, all big endian), then nsorted 20-byte commit ids in
+ * "GCVRFY04", u32 max_text, u32 max_tree, u32 max_parents, u32 nsorted,
+ * u32 max_file, 4 zero bytes, all big endian), then nsorted 20-byte commit ids in
  * ascending order, then ids appended as they are verified (O_APPEND, one
  * write per flush, so concurrent writers keep their records whole).
  *
@@ -38,6 +38,11 @@ int gitchat_verify_cache_open(gitchat_verify_cache **out, git_repository *repo,
  * results concern objects that may yet be thrown away with the push. */
 int gitchat_verify_cache_open_memory(gitchat_verify_cache **out,
                                      const gitchat_limits *limits);
+/* A memory-only cache whose room `room` starts from the bytes of a room
+ * file (copied): the one reader of the format, for tests and the fuzzer
+ * (tests/fuzz/fuzz_vcache.c). */
+int gitchat_verify_cache_open_bytes(gitchat_verify_cache **out, const gitchat_limits *limits,
+                                    const char *room, const void *data, size_t len);
 void gitchat_verify_cache_free(gitchat_verify_cache *cache);
 
 gitchat_vstate gitchat_verify_cache_get(gitchat_verify_cache *cache, const char *room,
