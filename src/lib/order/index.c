@@ -328,22 +328,8 @@ const gitchat_tail *gitchat_index_tail(const gitchat_index *ix)
 
 int gitchat_index_unresolved_has(const gitchat_index *ix, const git_oid *id)
 {
-	const unsigned char *u = ix->data + ix->off[S_UNRESOLVED];
-	size_t lo = 0, hi = ix->c.nunresolved;
-
-	if (ix->tail && gitchat_tail_unresolved_has(ix->tail, id))
-		return 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(u + mid * GIT_OID_RAWSZ, id->id, GIT_OID_RAWSZ);
-		if (c == 0)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return (ix->tail && gitchat_tail_unresolved_has(ix->tail, id)) ||
+	       gitchat_ids_contain(ix->data + ix->off[S_UNRESOLVED], ix->c.nunresolved, id);
 }
 
 /* Opens an index held in malloc'd memory, which it takes (and frees, also

@@ -279,13 +279,13 @@ const unsigned char *gitchat_tail_unresolved(const gitchat_tail *t, size_t i)
 	return t->data + t->off[T_UNRESOLVED] + i * GIT_OID_RAWSZ;
 }
 
-int gitchat_tail_unresolved_has(const gitchat_tail *t, const git_oid *id)
+int gitchat_ids_contain(const unsigned char *ids, size_t n, const git_oid *id)
 {
-	size_t lo = 0, hi = t->n[T_UNRESOLVED];
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(gitchat_tail_unresolved(t, mid), id->id, GIT_OID_RAWSZ);
+		int c = memcmp(ids + mid * GIT_OID_RAWSZ, id->id, GIT_OID_RAWSZ);
 		if (c == 0)
 			return 1;
 		if (c < 0)
@@ -294,6 +294,11 @@ int gitchat_tail_unresolved_has(const gitchat_tail *t, const git_oid *id)
 			hi = mid;
 	}
 	return 0;
+}
+
+int gitchat_tail_unresolved_has(const gitchat_tail *t, const git_oid *id)
+{
+	return gitchat_ids_contain(t->data + t->off[T_UNRESOLVED], t->n[T_UNRESOLVED], id);
 }
 
 /* ---- writing ---- */

@@ -97,6 +97,9 @@ uint64_t gitchat_tail_related(const gitchat_tail *t, size_t i);
 /* Tail-relative position of `id`, or GITCHAT_ENOTFOUND. */
 int gitchat_tail_find(size_t *out, const gitchat_tail *t, const git_oid *id);
 int gitchat_tail_unresolved_has(const gitchat_tail *t, const git_oid *id);
+/* 1 when `id` is among `n` raw ids sorted in byte order (the index's and
+ * the tail's UNRESOLVED sections). */
+int gitchat_ids_contain(const unsigned char *ids, size_t n, const git_oid *id);
 size_t gitchat_tail_nunresolved(const gitchat_tail *t);
 const unsigned char *gitchat_tail_unresolved(const gitchat_tail *t, size_t i);
 
