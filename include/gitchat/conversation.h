@@ -79,7 +79,9 @@ typedef enum {
 	GITCHAT_CONVERSATION_INDEX_WARM,      /* the index matched the refs */
 	GITCHAT_CONVERSATION_INDEX_UPDATED,   /* the refs had moved: new commits added */
 	GITCHAT_CONVERSATION_INDEX_BUILT,     /* none, of another version or limits, or ignored */
-	GITCHAT_CONVERSATION_INDEX_REBUILT    /* it was corrupt: rebuilt */
+	GITCHAT_CONVERSATION_INDEX_REBUILT,   /* it was corrupt: rebuilt */
+	GITCHAT_CONVERSATION_INDEX_APPENDED   /* the refs had moved: new messages went after the
+	                                         old ones and were appended (order-index.md) */
 } gitchat_conversation_index_state;
 
 typedef struct {

@@ -435,6 +435,32 @@ static void print_summary(const gitchat_sync_remote_result *r)
 
 /* A room only a remote has is what -r is for, so it is no error; a room
  * that is nowhere after the sync is likely a typo: say so (docs/decisions.md). */
+/* Brings the order index of every room that received messages up to date
+ * now, while the commits are in the page cache, rather than in the first
+ * `log` after a big sync (issue 15): an append when the new messages go
+ * after the old ones, a rewrite otherwise. The index is a cache: failing
+ * to write it costs the next reader the time, and is only noted. */
+static void index_received(gitchat_store *store, const gitchat_sync_result *res)
+{
+	size_t i, k;
+
+	cli_pack_windows_small(1);
+	for (i = 0; i < gitchat_sync_result_count(res); i++) {
+		const gitchat_sync_remote_result *r = gitchat_sync_result_get(res, i);
+		for (k = 0; k < r->rooms_count; k++) {
+			gitchat_conversation *conv = NULL;
+			if (!r->rooms[k].count)
+				continue;
+			if (gitchat_conversation_load(&conv, store, r->rooms[k].room, NULL) < 0)
+				cli_warn("the order index of room '%s' was not brought up to date: %s; "
+				         "'git chat log' will do it", r->rooms[k].room,
+				         gitchat_error_last()->message);
+			gitchat_conversation_free(conv);
+		}
+	}
+	cli_pack_windows_small(0);
+}
+
 static void note_unknown_room(gitchat_store *store, const char *room, int no_fetch)
 {
 	if (reader_room_exists(store, room, NULL) != 0) {
@@ -543,6 +569,7 @@ int cmd_sync(int argc, char **argv)
 		goto done;
 	}
 	end_progress_line(&ui);
+	index_received(store, res);
 	if (!ui.quiet)
 		for (i = 0; i < gitchat_sync_result_count(res); i++)
 			print_summary(gitchat_sync_result_get(res, i));

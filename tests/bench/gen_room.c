@@ -34,7 +34,7 @@
 
 #include "rng.h"
 
-#define MAX_AUTHORS 64
+#define MAX_AUTHORS 128   /* issue 15 measures a room of 100 */
 #define EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 #define FLUSH_AT (4u << 20)
 

@@ -66,6 +66,35 @@ Test(sync_local, stick_created_and_two_people_converge)
 	t_verify_commits(stick);
 }
 
+/* Issue 15: sync brings the order index of the rooms it received up to
+ * date, so that the first `log` after it does not order the room. */
+Test(sync_local, sync_brings_the_order_index_up_to_date)
+{
+	char *dir = scratch_copy(), *stick = t_path(dir, "stick/chat.git"), *ix;
+	const char *log_args[] = { "log", "-r", "general", "-n", "2", NULL };
+	struct stat before, after;
+	t_person a, b;
+	t_run r;
+
+	t_mkdir(t_path(dir, "stick"));
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	for (int i = 0; i < 3; i++)
+		t_person_send(&a, "general", t_fmt("message %d", i));
+	t_person_sync_ok(&a, stick);
+	t_person_sync_ok(&b, stick);
+	ix = t_path(b.store, "chat/index/general");
+	cr_assert_eq(stat(ix, &before), 0, "sync left no order index at %s", ix);
+	r = t_person_chat(&b, log_args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(t_contains(r.out, "message 2"), "%s", r.out);
+	t_run_free(&r);
+	/* The index was current: log mapped it and wrote nothing. */
+	cr_assert_eq(stat(ix, &after), 0);
+	cr_assert_eq(before.st_ino, after.st_ino, "log rewrote the index sync had written");
+	cr_assert_eq(before.st_size, after.st_size);
+}
+
 Test(sync_local, file_url_and_path_name_the_same_remote)
 {
 	char *dir = scratch_copy(), *stick = t_path(dir, "s.git"), *url;

@@ -10,7 +10,7 @@
 #include "order/index.h"
 #include "util/bytes.h"
 
-#define HEADER 176
+#define HEADER 192
 #define BLOCK 65536u
 
 static void fix_sums(unsigned char *d, size_t size)
@@ -20,7 +20,7 @@ static void fix_sums(unsigned char *d, size_t size)
 	if (size < HEADER)
 		return;
 	nblocks = gitchat_le32(d + 12);
-	body = gitchat_le64(d + 72);
+	body = gitchat_le64(d + 80);
 	if (nblocks > (size - HEADER) / 16 || HEADER + 16 * nblocks + 32 > size || body > size)
 		return;
 	for (b = 0; b < nblocks; b++) {

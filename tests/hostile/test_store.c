@@ -159,13 +159,13 @@ static void damage_index(const char *path, const unsigned char pattern[8])
 	uint32_t nblocks, ntotal;
 	uint64_t body, nodes;
 
-	cr_assert(d != NULL && size > 176);
+	cr_assert(d != NULL && size > 192);
 	h = d;
 #define LE32(p) ((uint32_t)(p)[0] | (uint32_t)(p)[1] << 8 | (uint32_t)(p)[2] << 16 | (uint32_t)(p)[3] << 24)
 	nblocks = LE32(h + 12);
 	ntotal = LE32(h + 40);
-	body = (uint64_t)LE32(h + 72) | (uint64_t)LE32(h + 76) << 32;
-	nodes = (uint64_t)LE32(h + 80) | (uint64_t)LE32(h + 84) << 32;
+	body = (uint64_t)LE32(h + 80) | (uint64_t)LE32(h + 84) << 32;
+	nodes = (uint64_t)LE32(h + 88) | (uint64_t)LE32(h + 92) << 32;
 #undef LE32
 	cr_assert(nodes + 52ull * ntotal <= size);
 	for (i = 0; i < 52ull * ntotal; i++)
@@ -174,9 +174,9 @@ static void damage_index(const char *path, const unsigned char pattern[8])
 		uint64_t start = body + (uint64_t)b * 65536, n = size - start;
 		if (n > 65536)
 			n = 65536;
-		crypto_generichash(d + 176 + b * 16, 16, d + start, n, NULL, 0);
+		crypto_generichash(d + 192 + b * 16, 16, d + start, n, NULL, 0);
 	}
-	crypto_generichash(d + 176 + nblocks * 16, 32, d, 176 + nblocks * 16, NULL, 0);
+	crypto_generichash(d + 192 + nblocks * 16, 32, d, 192 + nblocks * 16, NULL, 0);
 	unlink(path);
 	t_write_file(path, (const char *)d, size);
 	free(d);

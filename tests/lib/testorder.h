@@ -261,8 +261,8 @@ static __attribute__((unused)) gitchat_conversation *t_order_load(gitchat_store 
 
 static __attribute__((unused)) const char *t_order_state_name(gitchat_conversation_index_state s)
 {
-	static const char *names[] = { "none", "warm", "updated", "built", "rebuilt" };
-	return (unsigned)s < 5 ? names[s] : "?";
+	static const char *names[] = { "none", "warm", "updated", "built", "rebuilt", "appended" };
+	return (unsigned)s < 6 ? names[s] : "?";
 }
 
 #endif

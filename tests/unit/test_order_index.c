@@ -142,7 +142,7 @@ Test(order_index, new_messages_are_added_without_reading_the_old_ones)
 	cr_assert_eq(st.commits_read, 0);
 	room_send(&r, 5);
 	st = load_check(&r, 0, "five more");
-	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_UPDATED, "%s", t_order_state_name(st.index));
+	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_APPENDED, "%s", t_order_state_name(st.index));
 	cr_assert_eq(st.commits_read, 5);
 	/* The verification cache lost: the index still knows what it holds,
 	 * and only the new messages are verified. */
@@ -208,7 +208,7 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 	want = t_order_ids(conv, &n);
 	gitchat_conversation_free(conv);
 	d = slurp(r.index, &len);
-	nodes = le64(d + 80);
+	nodes = le64(d + 88);
 	free(d);
 	flip(r.index, nodes + 10 * 52 + 8 + 3);   /* an id byte of message 10 */
 
@@ -275,7 +275,7 @@ static void damage_and_expect(room *r, void (*damage)(const char *path),
 }
 
 static void damage_header(const char *p) { flip(p, 37); }          /* a count */
-static void damage_sums(const char *p) { flip(p, 176 + 3); }       /* block sum 0 */
+static void damage_sums(const char *p) { flip(p, 192 + 3); }       /* block sum 0 */
 static void damage_magic(const char *p) { flip(p, 1); }
 static void damage_version(const char *p) { flip(p, 7); }
 static void damage_tail(const char *p)
@@ -609,13 +609,13 @@ static void resum(const char *path)
 	unsigned char *d = slurp(path, &len);
 	uint32_t nblocks = (uint32_t)d[12] | (uint32_t)d[13] << 8 | (uint32_t)d[14] << 16 |
 	                   (uint32_t)d[15] << 24;
-	uint64_t body = le64(d + 72);
+	uint64_t body = le64(d + 80);
 
 	for (uint32_t b = 0; b < nblocks; b++) {
 		uint64_t start = body + (uint64_t)b * 65536, n = len - start;
-		crypto_generichash(d + 176 + 16 * b, 16, d + start, n > 65536 ? 65536 : n, NULL, 0);
+		crypto_generichash(d + 192 + 16 * b, 16, d + start, n > 65536 ? 65536 : n, NULL, 0);
 	}
-	crypto_generichash(d + 176 + 16 * (size_t)nblocks, 32, d, 176 + 16 * (size_t)nblocks,
+	crypto_generichash(d + 192 + 16 * (size_t)nblocks, 32, d, 192 + 16 * (size_t)nblocks,
 	                   NULL, 0);
 	t_write_file(path, (char *)d, len);
 	free(d);
@@ -627,7 +627,7 @@ static void poke(const char *path, int section, uint64_t off, uint64_t v, int le
 {
 	size_t flen;
 	unsigned char *d = slurp(path, &flen);
-	uint64_t at = le64(d + 80 + 8 * section) + off;
+	uint64_t at = le64(d + 88 + 8 * section) + off;
 
 	cr_assert_leq(at + (uint64_t)len, flen);
 	for (int i = 0; i < len; i++)
@@ -637,7 +637,8 @@ static void poke(const char *path, int section, uint64_t off, uint64_t v, int le
 	resum(path);
 }
 
-enum { S_NODES, S_PARENTS, S_KEYS, S_TIPS, S_LINKS, S_PROBLEMS, S_RELATED, S_LOOKUP, S_STRINGS };
+enum { S_NODES, S_PARENTS, S_KEYS, S_TIPS, S_LINKS, S_PROBLEMS, S_RELATED, S_LOOKUP, S_UNRESOLVED,
+       S_STRINGS };
 
 /* Damages the index under right sums; every reader path must then give
  * what the refs give. A node's id is the one damage found only when its

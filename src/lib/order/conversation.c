@@ -17,6 +17,7 @@
 
 #include "gitchat/conversation.h"
 #include "message/commit.h"
+#include "order/append.h"
 #include "order/graph.h"
 #include "order/index.h"
 #include "message/objects.h"
@@ -217,6 +218,31 @@ done:
 	return error;
 }
 
+/* New messages that go after every old one: appended to the index's
+ * tail (order/append.h). 0 with s->ix set, 0 without (rewrite it), or an
+ * error. */
+static int append(conv_state *s, gitchat_index *old, const gitchat_tips *tips)
+{
+	size_t parsed = 0;
+	int error = gitchat_order_append(&s->ix, &parsed, old, s->path, s->store, s->room, tips);
+
+	s->stats.commits_read += parsed;
+	if (error == 0) {
+		s->stats.index = GITCHAT_CONVERSATION_INDEX_APPENDED;
+		s->stats.saved = 1;
+		return 0;
+	}
+	/* Not appendable, a damaged block (the rewrite finds and repairs it)
+	 * or a tail we could not write: the rewrite reads what it needs. */
+	if (error > 0 || error == GITCHAT_EINVALID || error == GITCHAT_EIO) {
+		gitchat_error_clear();
+		/* Counted by the rewrite, which reads them again. */
+		s->stats.commits_read -= parsed;
+		return 0;
+	}
+	return error;
+}
+
 /* A block of the index failed its sum after loading: rebuild from the tips
  * it recorded (not from the refs, which may have moved meanwhile), so that
  * every index handed out keeps meaning the same message. */
@@ -347,6 +373,8 @@ int gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
 		old = NULL;
 	}
 	gitchat_error_clear();
+	if (!s->ix && old && (error = append(s, old, &tips)) < 0)
+		goto done;
 	if (!s->ix && (error = build(&s->ix, s, &tips, old, have_prev ? prev_text : NULL)) < 0)
 		goto done;
 	gitchat_index_free(old);

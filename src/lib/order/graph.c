@@ -165,6 +165,23 @@ static int node_add(uint32_t *out, gitchat_graph *g, const git_oid *id)
 	return 0;
 }
 
+/* The node of `id`, added when the graph lacks it: new, to be read, or a
+ * stub when the index it extends holds it. */
+static int node_for(uint32_t *out, gitchat_graph *g, const git_oid *id)
+{
+	int known, error;
+
+	if ((*out = gitchat_graph_find(g, id)) != NONE)
+		return 0;
+	known = g->known ? g->known(id, g->known_payload) : 0;
+	if (known < 0)
+		return known;
+	if ((error = node_add(out, g, id)) < 0)
+		return error;
+	g->state[*out] = known ? (GITCHAT_GRAPH_VALID | GITCHAT_GRAPH_STUB) : GITCHAT_GRAPH_NEW;
+	return 0;
+}
+
 int gitchat_graph_push(gitchat_graph *g, const git_oid *id, int64_t time, uint32_t key,
                        unsigned kind, unsigned state, uint32_t text, const uint32_t *parents,
                        size_t nparents)
@@ -307,11 +324,8 @@ static int parse_new(gitchat_graph *g, uint32_t v, gitchat_objects *objs, gitcha
 		goto done;
 	g->nodes[v].first_parent = (uint32_t)g->np;
 	for (i = 0; i < c.parent_count; i++) {
-		if ((p = gitchat_graph_find(g, &c.parents[i])) == NONE) {
-			if ((error = node_add(&p, g, &c.parents[i])) < 0)
-				goto done;
-			g->state[p] = GITCHAT_GRAPH_NEW;
-		}
+		if ((error = node_for(&p, g, &c.parents[i])) < 0)
+			goto done;
 		g->parents[g->np++] = p;
 	}
 	g->nodes[v].nparents = (uint32_t)c.parent_count;
@@ -616,15 +630,19 @@ int gitchat_graph_update(gitchat_graph *g, gitchat_store *store, const char *roo
 	if ((error = gitchat_objects_open(&objs, gitchat_store_repository(store))) < 0)
 		return error;
 	for (i = 0; i < tips->count; i++)
-		if (gitchat_graph_find(g, &tips->tips[i].id) == NONE) {
-			if ((error = node_add(&v, g, &tips->tips[i].id)) < 0)
-				goto done;
-			g->state[v] = GITCHAT_GRAPH_NEW;
-		}
+		if ((error = node_for(&v, g, &tips->tips[i].id)) < 0)
+			goto done;
 	/* Breadth first; new nodes are appended, so this walks them all. */
-	for (i = first_new; i < g->n; i++)
+	for (i = first_new; i < g->n; i++) {
+		if (g->state[i] & GITCHAT_GRAPH_STUB)
+			continue;
+		if (g->max_new && g->parsed >= g->max_new) {
+			error = 1;
+			goto done;
+		}
 		if ((error = parse_new(g, (uint32_t)i, &objs, &raw, tw)) < 0)
 			goto done;
+	}
 	gitchat_buf_dispose(&raw);
 	gitchat_objects_close(&objs);
 	if (g->n > first_new && (error = decide_new(g, store, room, tips, first_new)) < 0)

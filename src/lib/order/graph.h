@@ -25,7 +25,8 @@ enum {
 	GITCHAT_GRAPH_VALID = 1,
 	GITCHAT_GRAPH_INVALID = 2,
 	GITCHAT_GRAPH_NEW = 4,       /* found by the running update */
-	GITCHAT_GRAPH_MARK = 8       /* scratch */
+	GITCHAT_GRAPH_MARK = 8,      /* scratch */
+	GITCHAT_GRAPH_STUB = 16      /* known to the index: valid, not read (append) */
 };
 
 enum { GITCHAT_LINK_TARGET = 0, GITCHAT_LINK_REPLY = 1 };
@@ -66,6 +67,12 @@ typedef struct {
 	size_t nvalid;
 	size_t parsed;               /* commits read by updates */
 	size_t dropped;              /* nodes no ref reaches any more */
+	/* For an append (order/append.c): a commit for which known() says 1
+	 * is a leaf stub (valid, its parents not walked); more than max_new
+	 * commits read (0: no limit) stops the update, which returns 1. */
+	int (*known)(const git_oid *id, void *payload);
+	void *known_payload;
+	size_t max_new;
 } gitchat_graph;
 
 void gitchat_graph_init(gitchat_graph *g);

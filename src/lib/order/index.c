@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "order/index.h"
+#include "order/tail.h"
 #include "util/buf.h"
 #include "util/bytes.h"
 #include "util/date.h"
@@ -16,13 +17,15 @@
 
 /* The index records verdicts (which commits are valid): a new version
  * with every change of the rules of validity (02: identities as git fsck
- * takes them, times within 1970..9999). */
-#define IX_MAGIC "GCORDX03"
-#define IX_HEADER 176
+ * takes them, times within 1970..9999; 03: attachments' tree rule) or of
+ * the layout (04: the ids that links name and the room lacks, for the
+ * append condition, order/tail.h). */
+#define IX_MAGIC "GCORDX04"
+#define IX_HEADER 192
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16
 #define IX_META_SUM 32
-#define NODE_SIZE 52
+#define NODE_SIZE GITCHAT_INDEX_NODE_SIZE
 #define TIP_SIZE 24
 #define LINK_SIZE 28
 #define PROBLEM_SIZE 32
@@ -31,10 +34,11 @@
 #define NONE GITCHAT_INDEX_NONE
 
 enum { S_NODES, S_PARENTS, S_KEYS, S_TIPS, S_LINKS, S_PROBLEMS, S_RELATED, S_LOOKUP,
-       S_STRINGS, NSECTIONS };
+       S_UNRESOLVED, S_STRINGS, NSECTIONS };
 
 typedef struct {
-	uint32_t nvalid, ntotal, nparents, nkeys, ntips, nlinks, nproblems, nrelated, strings;
+	uint32_t nvalid, ntotal, nparents, nkeys, ntips, nlinks, nproblems, nrelated, nunresolved,
+	         strings;
 } ix_counts;
 
 struct gitchat_index {
@@ -48,7 +52,9 @@ struct gitchat_index {
 	uint32_t nblocks;
 	const unsigned char *sums;
 	const unsigned char *text_id;
+	const unsigned char *meta; /* the meta sum: what a tail names */
 	uint8_t *checked;          /* per block: 0 not yet, 1 good, 2 bad */
+	gitchat_tail *tail;        /* messages appended since (order/tail.h), or NULL */
 };
 
 static uint64_t align8(uint64_t v)
@@ -67,6 +73,7 @@ static void section_sizes(uint64_t sz[NSECTIONS], const ix_counts *c)
 	sz[S_PROBLEMS] = (uint64_t)c->nproblems * PROBLEM_SIZE;
 	sz[S_RELATED] = (uint64_t)c->nrelated * RELATED_SIZE;
 	sz[S_LOOKUP] = (uint64_t)(FANOUT + c->nvalid) * 4;
+	sz[S_UNRESOLVED] = (uint64_t)c->nunresolved * GIT_OID_RAWSZ;
 	sz[S_STRINGS] = c->strings;
 }
 
@@ -91,6 +98,37 @@ static uint64_t layout(uint64_t off[NSECTIONS], uint64_t *body, uint32_t *nblock
 int gitchat_index_path(gitchat_buf *out, git_repository *repo, const char *room)
 {
 	return gitchat_buf_printf(out, "%schat/index/%s", git_repository_path(repo), room);
+}
+
+/* ---- one node record (the tail's are the same) ---- */
+
+void gitchat_index_rec_put(unsigned char *rec, const gitchat_index_rec *r)
+{
+	gitchat_put_le64(rec, (uint64_t)r->time);
+	memcpy(rec + 8, r->id->id, GIT_OID_RAWSZ);
+	gitchat_put_le32(rec + 28, r->target);
+	gitchat_put_le32(rec + 32, r->reply);
+	gitchat_put_le32(rec + 36, r->first_parent);
+	gitchat_put_le32(rec + 40, r->key);
+	rec[44] = (unsigned char)r->nparents;
+	rec[45] = (unsigned char)(r->nparents >> 8);
+	rec[46] = (unsigned char)r->kind;
+	rec[47] = r->invalid ? 1 : 0;
+	gitchat_put_le32(rec + 48, r->text);
+}
+
+void gitchat_index_rec_get(gitchat_index_rec *out, const unsigned char *p)
+{
+	out->time = (int64_t)gitchat_le64(p);
+	out->id = (const git_oid *)(p + 8);
+	out->target = gitchat_le32(p + 28);
+	out->reply = gitchat_le32(p + 32);
+	out->first_parent = gitchat_le32(p + 36);
+	out->key = gitchat_le32(p + 40);
+	out->nparents = (uint32_t)p[44] | (uint32_t)p[45] << 8;
+	out->kind = p[46];
+	out->invalid = p[47] & 1;
+	out->text = gitchat_le32(p + 48);
 }
 
 /* ---- reading ---- */
@@ -154,7 +192,7 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 		return corrupt(ix, "it is truncated or was not written completely");
 	if (gitchat_le32(h + 24) != (uint32_t)limits->max_text || gitchat_le32(h + 28) != (uint32_t)limits->max_tree ||
 	    gitchat_le32(h + 32) != (uint32_t)limits->max_parents ||
-	    gitchat_le32(h + 168) != (uint32_t)limits->max_file)
+	    gitchat_le32(h + 184) != (uint32_t)limits->max_file)
 		return stale(ix, "it was built under other verification limits");
 	ix->c.nvalid = gitchat_le32(h + 36);
 	ix->c.ntotal = gitchat_le32(h + 40);
@@ -164,14 +202,15 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 	ix->c.nlinks = gitchat_le32(h + 56);
 	ix->c.nproblems = gitchat_le32(h + 60);
 	ix->c.nrelated = gitchat_le32(h + 64);
-	ix->c.strings = gitchat_le32(h + 68);
+	ix->c.nunresolved = gitchat_le32(h + 68);
+	ix->c.strings = gitchat_le32(h + 72);
 	if (ix->c.nvalid > ix->c.ntotal || ix->c.ntotal == NONE)
 		return corrupt(ix, "its counts do not add up");
 	end = layout(off, &body, &nblocks, &ix->c);
-	if (end != ix->size || gitchat_le32(h + 12) != nblocks || gitchat_le64(h + 72) != body)
+	if (end != ix->size || gitchat_le32(h + 12) != nblocks || gitchat_le64(h + 80) != body)
 		return corrupt(ix, "its size does not match its counts");
 	for (i = 0; i < NSECTIONS; i++)
-		if (gitchat_le64(h + 80 + 8 * i) != off[i])
+		if (gitchat_le64(h + 88 + 8 * i) != off[i])
 			return corrupt(ix, "its sections are misplaced");
 	crypto_generichash(sum, sizeof(sum), h, IX_HEADER + (size_t)nblocks * IX_BLOCK_SUM, NULL, 0);
 	if (sodium_memcmp(sum, h + IX_HEADER + (size_t)nblocks * IX_BLOCK_SUM, sizeof(sum)) != 0)
@@ -180,7 +219,8 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 	ix->body = body;
 	ix->nblocks = nblocks;
 	ix->sums = h + IX_HEADER;
-	ix->text_id = h + 152;
+	ix->text_id = h + 168;
+	ix->meta = h + IX_HEADER + (size_t)nblocks * IX_BLOCK_SUM;
 	if (!(ix->checked = calloc(nblocks + 1, 1)))
 		return gitchat_error_oom();
 	/* The small sections are read at once; checking them now keeps the
@@ -188,6 +228,7 @@ static int parse_header(gitchat_index *ix, const gitchat_limits *limits)
 	if (check(ix, off[S_KEYS], (uint64_t)ix->c.nkeys * GITCHAT_PUBKEY_SIZE) < 0 ||
 	    check(ix, off[S_TIPS], (uint64_t)ix->c.ntips * TIP_SIZE) < 0 ||
 	    check(ix, off[S_PROBLEMS], (uint64_t)ix->c.nproblems * PROBLEM_SIZE) < 0 ||
+	    check(ix, off[S_UNRESOLVED], (uint64_t)ix->c.nunresolved * GIT_OID_RAWSZ) < 0 ||
 	    check(ix, off[S_STRINGS], ix->c.strings) < 0)
 		return GITCHAT_EINVALID;
 	if (ix->c.strings && ix->data[off[S_STRINGS] + ix->c.strings - 1] != '\0')
@@ -203,6 +244,7 @@ static void ix_dispose(gitchat_index *ix)
 		free((void *)ix->data);
 	free(ix->checked);
 	free(ix->path);
+	gitchat_tail_free(ix->tail);
 	free(ix);
 }
 
@@ -246,6 +288,48 @@ static int open_fd(gitchat_index **out, int fd, const char *path, const gitchat_
 fail:
 	ix_dispose(ix);
 	return error;
+}
+
+void gitchat_index_tail_base(gitchat_tail_base *out, const gitchat_index *ix)
+{
+	out->nvalid = ix->c.nvalid;
+	out->nparents = ix->c.nparents;
+	out->nkeys = ix->c.nkeys;
+	out->meta = ix->meta;
+}
+
+int gitchat_index_appendable(const gitchat_index *ix)
+{
+	return ix->c.ntotal == ix->c.nvalid && ix->c.nproblems == 0;
+}
+
+/* Messages appended since the index was written, when its tail extends
+ * exactly this index. A tail that does not (torn, damaged, of an index
+ * since replaced) is ignored: the refs say what is missing, and the next
+ * update appends it again. Only an index with no invalid commit and no
+ * problem takes a tail (the appender's rule, order/append.c). */
+static void tail_attach(gitchat_index *ix, const char *path)
+{
+	gitchat_buf tp = GITCHAT_BUF_INIT;
+	gitchat_tail_base base;
+
+	gitchat_index_tail_base(&base, ix);
+	if (gitchat_index_appendable(ix) && gitchat_tail_path(&tp, path) == 0 &&
+	    gitchat_tail_open(&ix->tail, tp.ptr, &base) < 0)
+		ix->tail = NULL;
+	gitchat_error_clear();
+	gitchat_buf_dispose(&tp);
+}
+
+const gitchat_tail *gitchat_index_tail(const gitchat_index *ix)
+{
+	return ix->tail;
+}
+
+int gitchat_index_unresolved_has(const gitchat_index *ix, const git_oid *id)
+{
+	return (ix->tail && gitchat_tail_unresolved_has(ix->tail, id)) ||
+	       gitchat_ids_contain(ix->data + ix->off[S_UNRESOLVED], ix->c.nunresolved, id);
 }
 
 /* Opens an index held in malloc'd memory, which it takes (and frees, also
@@ -297,12 +381,14 @@ int gitchat_index_open(gitchat_index **out, const char *path, const gitchat_limi
 	}
 	error = open_fd(out, fd, path, limits);
 	close(fd);
+	if (error == 0)
+		tail_attach(*out, path);
 	return error;
 }
 
 size_t gitchat_index_count(const gitchat_index *ix)
 {
-	return ix->c.nvalid;
+	return ix->c.nvalid + (ix->tail ? gitchat_tail_count(ix->tail) : 0);
 }
 
 const unsigned char *gitchat_index_text_id(const gitchat_index *ix)
@@ -314,15 +400,17 @@ int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_r
 {
 	const unsigned char *parents = ix->data + ix->off[S_PARENTS];
 	gitchat_index_rec p = { 0 };
+	int tail = ix->tail && nd->first_parent >= ix->c.nparents;
 	uint32_t k;
 	int error;
 
-	if ((error = check(ix, ix->off[S_PARENTS] + (uint64_t)nd->first_parent * 4,
-	                   (uint64_t)nd->nparents * 4)) < 0)
+	if (!tail && (error = check(ix, ix->off[S_PARENTS] + (uint64_t)nd->first_parent * 4,
+	                            (uint64_t)nd->nparents * 4)) < 0)
 		return error;
 	for (k = 0; k < nd->nparents; k++) {
-		uint32_t pos = gitchat_le32(parents + 4 * ((size_t)nd->first_parent + k));
-		if (pos >= ix->c.nvalid)
+		uint32_t pos = tail ? gitchat_tail_parent(ix->tail, nd->first_parent - ix->c.nparents + k)
+		                    : gitchat_le32(parents + 4 * ((size_t)nd->first_parent + k));
+		if (pos >= gitchat_index_count(ix))
 			return corrupt(ix, "a parent is out of range");
 		if ((error = gitchat_index_node(&p, ix, pos)) < 0)
 			return error;
@@ -338,26 +426,17 @@ size_t gitchat_index_invalid(const gitchat_index *ix)
 
 int gitchat_index_node(gitchat_index_rec *out, gitchat_index *ix, size_t i)
 {
-	const unsigned char *p;
 	uint64_t off;
 	int error;
 
+	if (ix->tail && i >= ix->c.nvalid)
+		return gitchat_tail_node_at(out, ix->tail, i - ix->c.nvalid);
 	if (i >= ix->c.ntotal)
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
 	off = ix->off[S_NODES] + (uint64_t)i * NODE_SIZE;
 	if ((error = check(ix, off, NODE_SIZE)) < 0)
 		return error;
-	p = ix->data + off;
-	out->time = (int64_t)gitchat_le64(p);
-	out->id = (const git_oid *)(p + 8);
-	out->target = gitchat_le32(p + 28);
-	out->reply = gitchat_le32(p + 32);
-	out->first_parent = gitchat_le32(p + 36);
-	out->key = gitchat_le32(p + 40);
-	out->nparents = (uint32_t)p[44] | (uint32_t)p[45] << 8;
-	out->kind = p[46];
-	out->invalid = p[47] & 1;
-	out->text = gitchat_le32(p + 48);
+	gitchat_index_rec_get(out, ix->data + off);
 	/* The sums make damage unlikely, not impossible: never index with a
 	 * value the counts do not allow. */
 	if (out->target >= ix->c.nvalid)
@@ -386,15 +465,32 @@ static const char *string_at(gitchat_index *ix, uint32_t off)
 	return (const char *)ix->data + ix->off[S_STRINGS] + off;
 }
 
+/* The tips of the last write: the tail's when there is one. */
+static size_t tip_count(const gitchat_index *ix)
+{
+	return ix->tail ? gitchat_tail_ntips(ix->tail) : ix->c.ntips;
+}
+
+static const unsigned char *tip_at(const char **name, gitchat_index *ix, size_t i)
+{
+	const unsigned char *p;
+
+	if (ix->tail)
+		return gitchat_tail_tip(name, ix->tail, i);
+	p = ix->data + ix->off[S_TIPS] + i * TIP_SIZE;
+	*name = string_at(ix, gitchat_le32(p + 20));
+	return p;
+}
+
 int gitchat_index_tips_match(gitchat_index *ix, const gitchat_tips *tips)
 {
 	size_t i;
 
-	if (tips->count != ix->c.ntips)
+	if (tips->count != tip_count(ix))
 		return 0;
 	for (i = 0; i < tips->count; i++) {
-		const unsigned char *p = ix->data + ix->off[S_TIPS] + i * TIP_SIZE;
-		const char *name = string_at(ix, gitchat_le32(p + 20));
+		const char *name;
+		const unsigned char *p = tip_at(&name, ix, i);
 		if (!name)
 			return corrupt(ix, "a tip has no name");
 		if (memcmp(p, tips->tips[i].id.id, GIT_OID_RAWSZ) != 0 ||
@@ -409,11 +505,11 @@ int gitchat_index_tips(gitchat_tips *out, gitchat_index *ix)
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	if (!(out->tips = calloc(ix->c.ntips + 1, sizeof(*out->tips))))
+	if (!(out->tips = calloc(tip_count(ix) + 1, sizeof(*out->tips))))
 		return gitchat_error_oom();
-	for (i = 0; i < ix->c.ntips; i++) {
-		const unsigned char *p = ix->data + ix->off[S_TIPS] + i * TIP_SIZE;
-		const char *name = string_at(ix, gitchat_le32(p + 20));
+	for (i = 0; i < tip_count(ix); i++) {
+		const char *name;
+		const unsigned char *p = tip_at(&name, ix, i);
 		gitchat_tip *t = &out->tips[out->count];
 		if (!name || gitchat_chatref_parse(&t->ref, name) < 0) {
 			gitchat_tips_dispose(out);
@@ -458,6 +554,10 @@ int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
 	gitchat_index_rec nd = { 0 };
 	int error;
 
+	if (ix->tail && gitchat_tail_find(out, ix->tail, id) == 0) {
+		*out += ix->c.nvalid;
+		return 0;
+	}
 	if ((error = check(ix, ix->off[S_LOOKUP], FANOUT * 4)) < 0)
 		return error;
 	lo = first ? gitchat_le32(fan + 4 * (first - 1)) : 0;
@@ -519,6 +619,20 @@ int gitchat_index_related(size_t *total, gitchat_index *ix, size_t target, size_
 			out[n] = src;
 		n++;
 	}
+	/* The tail's sources come after the index's. */
+	if (ix->tail) {
+		size_t tn = gitchat_tail_nrelated(ix->tail), a = 0, b = tn;
+		while (a < b) {
+			size_t mid = a + (b - a) / 2;
+			if ((gitchat_tail_related(ix->tail, mid) >> 32) < target)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		for (; a < tn && (gitchat_tail_related(ix->tail, a) >> 32) == target; a++, n++)
+			if (n < max)
+				out[n] = (uint32_t)gitchat_tail_related(ix->tail, a);
+	}
 	*total = n;
 	return 0;
 }
@@ -556,12 +670,14 @@ int gitchat_index_load_graph(gitchat_graph *g, gitchat_index *ix)
 static int load_graph(gitchat_graph *g, gitchat_index *ix, uint32_t *pbuf)
 {
 	const unsigned char *parents = ix->data + ix->off[S_PARENTS];
-	size_t i, k, chunk = 4096;
+	size_t i, k, chunk = 4096, ntail = ix->tail ? gitchat_tail_count(ix->tail) : 0;
+	size_t nvalid = ix->c.nvalid + ntail, ntotal = ix->c.ntotal + ntail;
 	int error;
 
 	if ((error = check(ix, ix->off[S_PARENTS], (uint64_t)ix->c.nparents * 4)) < 0 ||
 	    (error = check(ix, ix->off[S_LINKS], (uint64_t)ix->c.nlinks * LINK_SIZE)) < 0 ||
-	    (error = gitchat_graph_reserve(g, ix->c.ntotal, ix->c.nparents)) < 0)
+	    (error = gitchat_graph_reserve(g, ntotal, ix->c.nparents +
+	                                   (ix->tail ? gitchat_tail_nparents(ix->tail) : 0))) < 0)
 		return error;
 	for (i = 0; i < ix->c.nkeys; i++) {
 		uint32_t k2;
@@ -570,16 +686,18 @@ static int load_graph(gitchat_graph *g, gitchat_index *ix, uint32_t *pbuf)
 		if (k2 != i)
 			return corrupt(ix, "a key is listed twice");
 	}
-	for (i = 0; i < ix->c.ntotal; i++) {
+	for (i = 0; i < ntotal; i++) {
 		gitchat_index_rec nd = { 0 };
-		int valid = i < ix->c.nvalid;
+		int valid = i < nvalid, in_tail = ix->tail && i >= ix->c.nvalid;
 		if ((error = gitchat_index_node(&nd, ix, i)) < 0)
 			return error;
 		for (k = 0; k < nd.nparents; k++) {
-			pbuf[k] = gitchat_le32(parents + 4 * ((size_t)nd.first_parent + k));
+			pbuf[k] = in_tail ? gitchat_tail_parent(ix->tail, nd.first_parent - ix->c.nparents + k)
+			                  : gitchat_le32(parents + 4 * ((size_t)nd.first_parent + k));
 			/* A valid message has only valid parents, placed before the
-			 * invalid commits. */
-			if (pbuf[k] >= (valid ? ix->c.nvalid : ix->c.ntotal))
+			 * invalid commits (and before itself: the tail's were
+			 * checked when it was opened). */
+			if (pbuf[k] >= (valid ? nvalid : ntotal))
 				return corrupt(ix, "a parent is out of range");
 		}
 		if (nd.key != NONE && nd.key >= ix->c.nkeys)
@@ -600,6 +718,12 @@ static int load_graph(gitchat_graph *g, gitchat_index *ix, uint32_t *pbuf)
 			return corrupt(ix, "a link is damaged");
 		git_oid_fromraw(&id, p + 8);
 		if ((error = gitchat_graph_link_add(g, gitchat_le32(p), gitchat_le32(p + 4), &id)) < 0)
+			return error;
+	}
+	for (i = 0; i < (ix->tail ? gitchat_tail_nlinks(ix->tail) : 0); i++) {
+		gitchat_tail_link l;
+		gitchat_tail_link_at(&l, ix->tail, i);
+		if ((error = gitchat_graph_link_add(g, l.node, l.which, &l.id)) < 0)
 			return error;
 	}
 	for (i = 0; i < ix->c.nproblems; i++) {
@@ -745,6 +869,30 @@ static int sort_lookup(uint32_t *out, uint32_t fanout[FANOUT], const gitchat_gra
 	return 0;
 }
 
+static int oid_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* The ids that messages' links name and the room lacks, sorted, once
+ * each: an append must not bring one of them (order/tail.h). */
+static int unresolved_ids(git_oid **out, size_t *n, const gitchat_graph *g)
+{
+	size_t i, k = 0;
+
+	*n = 0;
+	if (!(*out = malloc((g->nlinks + 1) * sizeof(git_oid))))
+		return gitchat_error_oom();
+	for (i = 0; i < g->nlinks; i++)
+		if (g->links[i].node < g->nvalid && g->links[i].resolved == NONE)
+			git_oid_cpy(&(*out)[k++], &g->links[i].id);
+	qsort(*out, k, sizeof(git_oid), oid_cmp);
+	for (i = 0; i < k; i++)
+		if (!*n || !git_oid_equal(&(*out)[*n - 1], &(*out)[i]))
+			git_oid_cpy(&(*out)[(*n)++], &(*out)[i]);
+	return 0;
+}
+
 static int strings_add(uint32_t *off, gitchat_buf *s, const char *str)
 {
 	*off = (uint32_t)s->size;
@@ -785,6 +933,8 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 	ix_counts c;
 	uint64_t off[NSECTIONS], body, size, *related = NULL, *failures = NULL;
 	uint32_t nblocks, *rank = NULL, *links = NULL, *lookup = NULL, *tipname = NULL;
+	git_oid *unresolved = NULL;
+	size_t nunres = 0;
 	uint32_t fanout[FANOUT], strings_base;
 	gitchat_buf strings = GITCHAT_BUF_INIT, tmp = GITCHAT_BUF_INIT, mem = GITCHAT_BUF_INIT;
 	unsigned char header[IX_HEADER], rec[NODE_SIZE];
@@ -828,6 +978,8 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 			related[nrel++] = (uint64_t)rank[l->resolved] << 32 | rank[l->node];
 	}
 	qsort(related, nrel, sizeof(uint64_t), u64_cmp);
+	if (unresolved_ids(&unresolved, &nunres, g) < 0)
+		goto done;
 	for (i = 0; i < g->n; i++)
 		nparents += g->nodes[i].nparents;
 
@@ -840,6 +992,7 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 	c.nlinks = (uint32_t)g->nlinks;
 	c.nproblems = (uint32_t)(nproblems + g->nfailures);
 	c.nrelated = (uint32_t)nrel;
+	c.nunresolved = (uint32_t)nunres;
 	/* Problem strings go last, so their offsets are known while writing. */
 	{
 		size_t extra = 0;
@@ -896,17 +1049,12 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 			else
 				reply = to;
 		}
-		gitchat_put_le64(rec, (uint64_t)nd->time);
-		memcpy(rec + 8, nd->id.id, GIT_OID_RAWSZ);
-		gitchat_put_le32(rec + 28, target);
-		gitchat_put_le32(rec + 32, reply);
-		gitchat_put_le32(rec + 36, (uint32_t)nparents);
-		gitchat_put_le32(rec + 40, nd->key);
-		rec[44] = (unsigned char)nd->nparents;
-		rec[45] = (unsigned char)(nd->nparents >> 8);
-		rec[46] = g->kind[v];
-		rec[47] = i >= g->nvalid ? 1 : 0;
-		gitchat_put_le32(rec + 48, g->text[v]);
+		{
+			gitchat_index_rec r = { nd->time, &nd->id, target, reply, (uint32_t)nparents,
+			                        nd->key, nd->nparents, g->kind[v], i >= g->nvalid,
+			                        g->text[v] };
+			gitchat_index_rec_put(rec, &r);
+		}
 		w_put(&w, rec, NODE_SIZE);
 		nparents += nd->nparents;
 	}
@@ -974,6 +1122,10 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 		w_u32(&w, fanout[i]);
 	for (i = 0; i < g->nvalid; i++)
 		w_u32(&w, lookup[i]);
+	/* UNRESOLVED */
+	w_seek(&w, off[S_UNRESOLVED]);
+	for (i = 0; i < nunres; i++)
+		w_put(&w, unresolved[i].id, GIT_OID_RAWSZ);
 	/* STRINGS */
 	w_seek(&w, off[S_STRINGS]);
 	w_put(&w, strings.ptr ? strings.ptr : "", strings.size);
@@ -1000,7 +1152,7 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 	gitchat_put_le32(header + 24, (uint32_t)limits->max_text);
 	gitchat_put_le32(header + 28, (uint32_t)limits->max_tree);
 	gitchat_put_le32(header + 32, (uint32_t)limits->max_parents);
-	gitchat_put_le32(header + 168, (uint32_t)limits->max_file);
+	gitchat_put_le32(header + 184, (uint32_t)limits->max_file);
 	gitchat_put_le32(header + 36, c.nvalid);
 	gitchat_put_le32(header + 40, c.ntotal);
 	gitchat_put_le32(header + 44, c.nparents);
@@ -1009,12 +1161,13 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 	gitchat_put_le32(header + 56, c.nlinks);
 	gitchat_put_le32(header + 60, c.nproblems);
 	gitchat_put_le32(header + 64, c.nrelated);
-	gitchat_put_le32(header + 68, c.strings);
-	gitchat_put_le64(header + 72, body);
+	gitchat_put_le32(header + 68, c.nunresolved);
+	gitchat_put_le32(header + 72, c.strings);
+	gitchat_put_le64(header + 80, body);
 	for (i = 0; i < NSECTIONS; i++)
-		gitchat_put_le64(header + 80 + 8 * i, off[i]);
+		gitchat_put_le64(header + 88 + 8 * i, off[i]);
 	if (text_id)
-		memcpy(header + 152, text_id, 16);
+		memcpy(header + 168, text_id, 16);
 	{
 		crypto_generichash_state st;
 		unsigned char meta[IX_META_SUM];
@@ -1049,6 +1202,11 @@ int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_gra
 			goto done;
 		}
 		gitchat_buf_clear(&tmp);
+		/* The tail of the replaced index extends it, not this one
+		 * (readers would ignore it): folded in, it goes. */
+		if (gitchat_tail_path(&tmp, path) == 0)
+			unlink(tmp.ptr);
+		gitchat_buf_clear(&tmp);
 	} else {
 		size_t len = mem.size;
 		if ((error = open_owned(out, (unsigned char *)gitchat_buf_detach(&mem), len,
@@ -1072,6 +1230,7 @@ done:
 	free(tipname);
 	free(related);
 	free(failures);
+	free(unresolved);
 	gitchat_buf_dispose(&strings);
 	gitchat_buf_dispose(&tmp);
 	gitchat_buf_dispose(&mem);

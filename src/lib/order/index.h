@@ -13,12 +13,12 @@
  *
  * Layout, integers little endian:
  *
- *   header (176 bytes): magic "GCORDX02", block size, block count, file
+ *   header (192 bytes): magic "GCORDX04", block size, block count, file
  *     size, the verification limits it was built under, counts, the body
- *     offset, the offsets of the nine sections, the message cache's id
+ *     offset, the offsets of the ten sections, the message cache's id
  *   block sums: BLAKE2b-128 of each block of the body (64 KiB)
  *   meta sum: BLAKE2b-256 of the header and the block sums
- *   body, 8-aligned: NODES PARENTS KEYS TIPS LINKS PROBLEMS RELATED LOOKUP
+ *   body, 8-aligned: NODES PARENTS KEYS TIPS LINKS PROBLEMS RELATED LOOKUP UNRESOLVED
  *     STRINGS, each 8-aligned, in that order
  *
  * Trust: the index is local state, like refs/chat and the verification
@@ -56,6 +56,12 @@ typedef struct {
 	int invalid;
 	uint32_t text;             /* slot in the message cache, 0: none */
 } gitchat_index_rec;
+
+#define GITCHAT_INDEX_NODE_SIZE 52
+
+/* One node record, as the index and its tail (order/tail.h) store it. */
+void gitchat_index_rec_put(unsigned char *rec, const gitchat_index_rec *r);
+void gitchat_index_rec_get(gitchat_index_rec *out, const unsigned char *rec);
 
 /* A problem with a ref rather than a commit (its head signed by another
  * key than the ref's). */
@@ -119,6 +125,14 @@ int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id);
  * in order: up to `max` into out; *total says how many there are. */
 int gitchat_index_related(size_t *total, gitchat_index *ix, size_t target, size_t *out,
                           size_t max);
+
+/* The tail (order/tail.h) the index was opened with, or NULL. */
+struct gitchat_tail;
+const struct gitchat_tail *gitchat_index_tail(const gitchat_index *ix);
+/* 1 when the index may take a tail: no invalid commit, no problem. */
+int gitchat_index_appendable(const gitchat_index *ix);
+/* 1 when a link of a message names `id` and the room lacks it. */
+int gitchat_index_unresolved_has(const gitchat_index *ix, const git_oid *id);
 
 /* Fills an empty graph with everything the index holds, checking every
  * block. The index's pages are given back to the system as they are read. */
