@@ -17,10 +17,13 @@
 #include "gitchat/conversation.h"
 #include "gitchat/render.h"
 #include "gitchat/view.h"
+#include "gitchat/persons.h"
 #include "gitchat/identity.h"
 #include "gitchat/hook.h"
 #include "gitchat/sync.h"
 #include "gitchat/age.h"
+#include "gitchat/members.h"
+#include "gitchat/private.h"
 
 #define GITCHAT_VERSION "0.1.0"
 

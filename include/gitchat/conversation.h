@@ -134,6 +134,33 @@ GITCHAT_EXTERN(int) gitchat_conversation_related_get(size_t *total, const gitcha
 GITCHAT_EXTERN(int) gitchat_conversation_find(size_t *out, const gitchat_conversation *conv,
                                               const git_oid *id);
 
+/* The store and the room the conversation was loaded from. */
+GITCHAT_EXTERN(gitchat_store *) gitchat_conversation_store(const gitchat_conversation *conv);
+GITCHAT_EXTERN(const char *) gitchat_conversation_room(const gitchat_conversation *conv);
+
+/* A layer above the merger that reads more into a room than its commits
+ * say (private rooms decrypt: gitchat/private.h) rewrites each entry and
+ * each message as it is handed out. `entry` may change kind, target and
+ * reply_to (GITCHAT_MESSAGE_HIDDEN hides it); `message` may replace the
+ * loaded message (freeing the one given). Either may be NULL. The filter
+ * and its payload must outlive their use by the conversation; NULL
+ * removes it. With a filter, gitchat_conversation_related_get scans. */
+typedef struct {
+	int (*entry)(gitchat_conversation_entry *e, size_t i, void *payload);
+	int (*message)(gitchat_message **msg, size_t i, void *payload);
+	void *payload;
+} gitchat_conversation_filter;
+
+GITCHAT_EXTERN(void) gitchat_conversation_filter_set(gitchat_conversation *conv,
+                                                     const gitchat_conversation_filter *f);
+
+/* The entry as the merger has it, without the filter (for the filter). */
+GITCHAT_EXTERN(int) gitchat_conversation_entry_get_raw(gitchat_conversation_entry *out,
+                                                       const gitchat_conversation *conv, size_t i);
+/* Message i as stored, without the filter (for the filter). */
+GITCHAT_EXTERN(int) gitchat_conversation_message_load_raw(gitchat_message **out,
+                                                          gitchat_conversation *conv, size_t i);
+
 GITCHAT_EXTERN(void) gitchat_conversation_free(gitchat_conversation *conv);
 
 #ifdef __cplusplus

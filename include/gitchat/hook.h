@@ -82,6 +82,10 @@ typedef struct {
 	const char *program;
 	int http_receive_pack;   /* set http.receivepack (pushes over smart HTTP) */
 	int chat_only;           /* set chat.hook.otherRefs deny */
+	/* set chat.hook.privateMembers true: the hook refuses an update of a
+	 * private room's log whose key is not a member in the room's state
+	 * after the push, computed from headers (gitchat/members.h) */
+	int private_members;
 } gitchat_server_options;
 
 #define GITCHAT_SERVER_OPTIONS_VERSION 1

@@ -36,6 +36,50 @@ GITCHAT_EXTERN(int) gitchat_key_generate(gitchat_key **out, const char *comment)
  * (corrupt or not a private key). */
 GITCHAT_EXTERN(int) gitchat_key_load(gitchat_key **out, const char *path);
 
+/* Opens the key at `location`, as the key lookup (gitchat_key_locate)
+ * names it:
+ *   - a private key file without a passphrase: loaded whole (as
+ *     gitchat_key_load);
+ *   - a private key file protected by a passphrase: its public half, read
+ *     from the part of the file that is not encrypted; ssh-agent signs;
+ *   - a public key file (`ssh-ed25519 AAAA...`), or git's literal
+ *     `key::ssh-ed25519 AAAA...`: ssh-agent signs.
+ * A key that signs through the agent needs the agent only when it signs
+ * (gitchat_key_agent_check asks early); SSH_AUTH_SOCK names it. */
+GITCHAT_EXTERN(int) gitchat_key_open(gitchat_key **out, const char *location);
+
+/* 1 when `key` signs through ssh-agent, 0 when with its own secret half. */
+GITCHAT_EXTERN(int) gitchat_key_agent_signs(const gitchat_key *key);
+
+/* 0 when `key` can sign now: it has its secret half, or the agent runs and
+ * holds it. Otherwise the error a signature would meet: no agent
+ * (GITCHAT_ENOTFOUND), not loaded (GITCHAT_ENOTFOUND, says `ssh-add PATH`),
+ * agent unreachable (GITCHAT_EIO). */
+GITCHAT_EXTERN(int) gitchat_key_agent_check(const gitchat_key *key);
+
+/* Asks for a passphrase: writes it, NUL-terminated, into `buf` (`size`
+ * bytes of sodium_malloc memory the library wipes and frees). `prompt` is
+ * what ssh would say. 0, or a negative value to give up. The library never
+ * reads the terminal: the program does (git-chat: the terminal, or
+ * SSH_ASKPASS as ssh does). */
+typedef int (*gitchat_passphrase_cb)(char *buf, size_t size, const char *prompt,
+                                     void *payload);
+
+/* Gives `key` its secret half when only the agent held it: decrypts the
+ * passphrase-protected file it came from (asking `cb` up to 3 times). A key
+ * that has its secret half already is left as it is. Reading a private room
+ * needs this (the agent signs but cannot decrypt). GITCHAT_EUNSUPPORTED for
+ * a key named by its public half only (a .pub, a key:: literal): the
+ * message names the way out, a key file or a device key without a
+ * passphrase; GITCHAT_EVERIFY after 3 wrong passphrases; GITCHAT_ERROR when
+ * `cb` gives up. Afterwards the key signs by itself, as its file would. */
+GITCHAT_EXTERN(int) gitchat_key_unlock(gitchat_key *key, gitchat_passphrase_cb cb,
+                                       void *payload);
+
+/* The private key file `key` came from, when it knows it (NULL for a key::
+ * literal or a .pub without its private file's path). */
+GITCHAT_EXTERN(const char *) gitchat_key_path(const gitchat_key *key);
+
 /* Reads only the public half of the key at `keypath`, from `keypath`.pub
  * ("ssh-ed25519 AAAA... comment", as keygen and ssh-keygen write it), for
  * commands that only read and so never open the private key.

@@ -17,7 +17,11 @@ typedef enum {
 	GITCHAT_MESSAGE_TEXT = 0,   /* an ordinary message */
 	GITCHAT_MESSAGE_EDIT,       /* chat-edit <oid>: new text for the target */
 	GITCHAT_MESSAGE_REDACT,     /* chat-redact <oid>: hide the target's text */
-	GITCHAT_MESSAGE_REACT       /* chat-react <oid>: text is the reaction */
+	GITCHAT_MESSAGE_REACT,      /* chat-react <oid>: text is the reaction */
+	/* Never shown and applies to nothing: a private room's events
+	 * (genesis, epochs, membership, titles) and what its reading rules
+	 * refuse (gitchat/private.h). Only a conversation filter gives it. */
+	GITCHAT_MESSAGE_HIDDEN
 } gitchat_message_kind;
 
 /* An attachment (DESIGN.md "Attachments"): the commit's `chat-file <n>

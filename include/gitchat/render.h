@@ -21,13 +21,17 @@ extern "C" {
 /* ---- json ---------------------------------------------------------- */
 
 /* One JSON object and a newline: id, room, author {name, email, key,
- * fingerprint}, time (RFC 3339, UTC), text, reply_to (or null), parents,
- * files ([{name, size}], [] for none). */
+ * fingerprint} (the commit's claim and signing key: the device), time
+ * (RFC 3339, UTC), text, reply_to (or null), parents, files ([{name,
+ * size}], [] for none). */
 GITCHAT_EXTERN(int) gitchat_json_render_message(gitchat_buf *out, const gitchat_message *msg);
 
 /* The same for a message as a reader sees it, plus edited (bool),
  * redacted (bool; text is then null and files []), reactions ({emoji:
- * [key hex, ...]}). */
+ * [key hex, ...]}) and person {name (shown: the profile name, else
+ * author.name), profile (bool: name is a profile name), name_shared (bool:
+ * another person's profile name is the same), key, fingerprint (the key
+ * that names the person; author.key is the device)}. */
 GITCHAT_EXTERN(int) gitchat_json_render_item(gitchat_buf *out, const gitchat_view_item *item);
 
 /* RFC 3339 in UTC: "2025-11-26T10:00:00Z"; clamped to the years 0000..9999. */
@@ -45,6 +49,7 @@ typedef struct {
 	unsigned int width;    /* columns to wrap to; 0: 80 */
 	int color;             /* ANSI styles (the caller decides: a terminal, NO_COLOR) */
 	int utc;               /* times in UTC instead of the local time zone */
+	int devices;           /* beside a person's fingerprint, the signing device's */
 } gitchat_text_options;
 
 #define GITCHAT_TEXT_OPTIONS_VERSION 1
@@ -69,12 +74,29 @@ GITCHAT_EXTERN(int) gitchat_text_renderer_note_author(gitchat_text_renderer *r,
                                                       const gitchat_pubkey *key);
 
 /* One message: a day separator when the day changed since the previous
- * one, "HH:MM  Name (SHA256:xxxxxxxx)" and "(edited)", a one-line quote of
+ * one, "HH:MM  Name (SHA256:xxxxxxxx)" (the person's name and fingerprint,
+ * gitchat_view_item; with `devices`, "(SHA256:xxxxxxxx, device
+ * SHA256:yyyyyyyy)" when another of the person's keys signed) and "(edited)", a one-line quote of
  * the message replied to, the Markdown text wrapped to the width (or
  * "message deleted"), a "[file] name (size)" line per attachment, and the
  * reactions ("👍 2"). */
 GITCHAT_EXTERN(int) gitchat_text_render_item(gitchat_buf *out, gitchat_text_renderer *r,
                                              const gitchat_view_item *item);
+
+/* Where the day separator goes when a reader renders messages out of
+ * order (a pane drawn from the bottom up): the next item gets a separator
+ * unless it is on the same day as `time`, the message shown before it
+ * (has_previous 0: there is none, a separator always). */
+GITCHAT_EXTERN(int) gitchat_text_renderer_set_previous(gitchat_text_renderer *r,
+                                                       int has_previous, int64_t time);
+
+/* Untrusted text made inert for a terminal, on one line: controls, escape
+ * sequences and bidirectional overrides shown escaped ("^[", "<U+202E>"),
+ * bytes that are not UTF-8 as U+FFFD, cut with "…" at `max_cols` columns.
+ * For what the renderers above do not lay out: room names, file names,
+ * a remote's error text. */
+GITCHAT_EXTERN(int) gitchat_text_escape(gitchat_buf *out, const char *s, size_t len,
+                                        size_t max_cols);
 
 /* A full-width rule with a label, e.g. the "new" marker before unread
  * messages. */

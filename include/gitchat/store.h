@@ -84,6 +84,9 @@ typedef enum {
 
 GITCHAT_EXTERN(gitchat_room_t) gitchat_room_type(const char *room);
 
+/* The room of profiles and device links (gitchat/persons.h). */
+#define GITCHAT_IDENTITY_ROOM "_identity"
+
 #ifdef __cplusplus
 }
 #endif

@@ -285,6 +285,18 @@ GITCHAT_EXTERN(int) gitchat_sync_remote_list(git_strarray *out, gitchat_store *s
 GITCHAT_EXTERN(int) gitchat_sync_remote_name(gitchat_buf *out, gitchat_store *store,
                                              const char *remote);
 
+/* Network timeouts, the program's choice (libgit2 1.5 has none): registers
+ * git-chat's socket stream with libgit2 (git_stream_register, for the whole
+ * process), after which every sync connection, git://, http(s):// and
+ * ssh://, has a connect and an idle timeout (git config chat.timeout,
+ * seconds, default 30) and http(s) git's http.lowSpeedLimit and
+ * http.lowSpeedTime. A remote that times out fails alone, with an error
+ * that says so; the other remotes of the sync go on. Without this call
+ * libgit2's own sockets are used and a silent server blocks the sync.
+ * Replaces any GIT_STREAM_STANDARD registration the program made; call it
+ * once, after gitchat_init and before syncing. */
+GITCHAT_EXTERN(int) gitchat_sync_streams_register(void);
+
 #ifdef __cplusplus
 }
 #endif

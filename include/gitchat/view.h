@@ -6,8 +6,11 @@
  *   chat-redact, chat-react headers) that apply to a target message and are
  *   never shown on their own.
  * - An edit or redaction counts only when it is signed by the key that
- *   signed its target; others are ignored (and reported by
+ *   signed its target or by a key linked to it (one person,
+ *   gitchat/persons.h); others are ignored (and reported by
  *   gitchat_view_check, so that `git chat verify` warns about them).
+ * - Authors are shown as people: the profile name of the key's person
+ *   (else the commit's author name) and the key that names the person.
  * - The latest valid edit (in conversation order) gives the text; a valid
  *   redaction hides the text for good (git history still holds it).
  * - Reactions are aggregated per emoji; a second identical reaction by the
@@ -22,6 +25,7 @@
 #include "gitchat/common.h"
 #include "gitchat/conversation.h"
 #include "gitchat/message.h"
+#include "gitchat/persons.h"
 #include "gitchat/store.h"
 #include "gitchat/verify.h"
 
@@ -56,6 +60,17 @@ typedef struct {
 	char *reply_text;              /* its shown text ("" when redacted) */
 	int reply_redacted;
 	int unread;                    /* set by the caller (see gitchat_read_marker_get) */
+	/* The author as a person (gitchat/persons.h): the name to show (the
+	 * person's profile name, else the commit's author name), the key that
+	 * names the person (msg->key, the device, when it is linked to none),
+	 * whether the name is a profile name and whether another person's
+	 * profile name is the same. The same for the message replied to. */
+	char *name;
+	gitchat_pubkey person;
+	int has_profile;
+	int name_shared;
+	gitchat_pubkey reply_person;
+	int reply_name_shared;
 } gitchat_view_item;
 
 /* Builds the view of `conv` (which must outlive the view). Reads only the
@@ -71,6 +86,10 @@ GITCHAT_EXTERN(int) gitchat_view_new_from(gitchat_view **out, gitchat_conversati
 GITCHAT_EXTERN(void) gitchat_view_free(gitchat_view *view);
 GITCHAT_EXTERN(gitchat_conversation *) gitchat_view_conversation(const gitchat_view *view);
 
+/* The people the view shows authors as, read from the store's `_identity`
+ * room when the view was made (never NULL). */
+GITCHAT_EXTERN(const gitchat_persons *) gitchat_view_persons(const gitchat_view *view);
+
 /* 1 when entry i is shown as a message of its own (an ordinary message),
  * 0 for edits, redactions and reactions. */
 GITCHAT_EXTERN(int) gitchat_view_visible(const gitchat_view *view, size_t i);
@@ -79,9 +98,11 @@ GITCHAT_EXTERN(int) gitchat_view_visible(const gitchat_view *view, size_t i);
 GITCHAT_EXTERN(int) gitchat_view_item_load(gitchat_view_item **out, gitchat_view *view, size_t i);
 GITCHAT_EXTERN(void) gitchat_view_item_free(gitchat_view_item *item);
 
-/* Edits and redactions signed by someone else than the target's author,
- * and ones whose target is itself an edit, redaction or reaction, in room
- * `room` (NULL: every room). Reported through `cb` with the modifying
+/* Edits and redactions signed by someone else than the target's author
+ * (or a device linked to it), and ones whose target is itself an edit,
+ * redaction or reaction, in room `room` (NULL: every room); with room NULL
+ * or `_identity`, also the claims of `_identity` that readers ignore
+ * (one-sided links, invalid profile names: gitchat/persons.h). Reported through `cb` with the modifying
  * commit, its author's log ref and the reason; they do not make the store
  * invalid (they are valid commits that the view ignores). Returns 0, or
  * the callback's non-zero value, or a negative error. */
@@ -109,6 +130,19 @@ GITCHAT_EXTERN(int) gitchat_read_marker_get(size_t *out, gitchat_store *store,
 /* Moves refs/chat-read/<room> to `id` (any message of the room). */
 GITCHAT_EXTERN(int) gitchat_read_marker_set(gitchat_store *store, const char *room,
                                             const git_oid *id);
+
+/*
+ * Drafts: what a user was writing in a room and has not sent, kept in
+ * $GIT_DIR/chat/drafts/<room> (local state, never pushed), each save an
+ * atomic replace, so that a crash or a kill loses nothing already saved.
+ */
+
+/* Saves the draft of `room` (len 0: removes it). At most 1 MiB. */
+GITCHAT_EXTERN(int) gitchat_draft_save(gitchat_store *store, const char *room,
+                                       const char *text, size_t len);
+/* The draft of `room`, or an empty buffer when there is none. */
+GITCHAT_EXTERN(int) gitchat_draft_load(gitchat_buf *out, gitchat_store *store,
+                                       const char *room);
 
 /* Summary of a room for `git chat rooms`. `me` (may be NULL): messages
  * signed by this key never count as unread. */
@@ -148,7 +182,9 @@ GITCHAT_EXTERN(int) gitchat_allowed_signers_format(gitchat_buf *out, gitchat_sto
  *     private key's path with its .pub beside it;
  *   - 8 to 63 hex digits: the key starting so, among the keys seen;
  *   - otherwise a name or email (whole, any case) an author of a message in
- *     any room of `store` has claimed.
+ *     any room of `store` has claimed, or a profile name (the `_identity`
+ *     room, gitchat/persons.h: the key that names that person); names
+ *     claimed by several devices of one person name that person's key.
  * A lookup in the store must find exactly one key: GITCHAT_ENOTFOUND when it
  * finds none (the message says how to give the key itself), GITCHAT_EINVALID
  * when several (the message lists each fingerprint and name). `store` may

@@ -54,20 +54,32 @@ int cli_open_store(gitchat_store **out)
 	return gitchat_store_open(out, NULL) < 0 ? cli_fatal_lib() : 0;
 }
 
+void cli_warn_key_mode(const char *path, const gitchat_key *key)
+{
+	struct stat st;
+
+	/* ssh refuses a private key others can read; we only warn, because a
+	 * key from a checkout or a copied test fixture is often 0644. */
+	if (!gitchat_key_agent_signs(key) && stat(path, &st) == 0 && (st.st_mode & 077))
+		cli_warn("the private key '%s' is open to other users (mode %04o), and ssh "
+		         "refuses such a key; to fix it: chmod 600 '%s'", path,
+		         (unsigned)(st.st_mode & 07777), path);
+}
+
 int cli_load_key(gitchat_key **out, git_repository *repo, const char *given)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
-	struct stat st;
 	int error;
 
-	if ((error = gitchat_key_path_find(&path, repo, given)) == 0)
-		error = gitchat_key_load(out, path.ptr);
-	/* ssh refuses a private key others can read; we only warn, because a
-	 * key from a checkout or a copied test fixture is often 0644. */
-	if (error == 0 && stat(path.ptr, &st) == 0 && (st.st_mode & 077))
-		cli_warn("the private key '%s' is open to other users (mode %04o), and ssh "
-		         "refuses such a key; to fix it: chmod 600 '%s'", path.ptr, (unsigned)(st.st_mode & 07777),
-		         path.ptr);
+	if ((error = gitchat_key_path_find(&path, repo, given)) == 0 &&
+	    (error = gitchat_key_open(out, path.ptr)) == 0 &&
+	    (error = gitchat_key_agent_check(*out)) < 0) {
+		/* Said before any work: the agent is asked again when signing. */
+		gitchat_key_free(*out);
+		*out = NULL;
+	}
+	if (error == 0)
+		cli_warn_key_mode(path.ptr, *out);
 	gitchat_buf_dispose(&path);
 	return error < 0 ? cli_fatal_lib() : 0;
 }
@@ -151,8 +163,17 @@ int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options 
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid id;
 
-	if (gitchat_send(&id, store, key, o) < 0)
+	/* A private room encrypts (gitchat/private.h). */
+	if ((gitchat_room_type(o->room) == GITCHAT_ROOM_PRIVATE ?
+	     gitchat_private_send(&id, store, key, o) : gitchat_send(&id, store, key, o)) < 0)
 		return cli_fatal_lib();
 	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
+	return 0;
+}
+
+int cli_resolve_pubkey(gitchat_pubkey *out, gitchat_store *store, const char *spec)
+{
+	if (gitchat_pubkey_resolve(out, store, spec) < 0)
+		return cli_fatal_lib();
 	return 0;
 }

@@ -45,13 +45,20 @@ int cmd_allowed_signers(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_remote(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
+int cmd_room(int argc, char **argv);
+int cmd_member(int argc, char **argv);
+int cmd_dm(int argc, char **argv);
 
 /* Each subcommand's table (options and usage text). */
 extern const cli_usage usage_init, usage_keygen, usage_whoami, usage_send, usage_log,
 	usage_follow, usage_rooms, usage_edit, usage_redact, usage_react, usage_export,
 	usage_verify, usage_save, usage_sync, usage_remote, usage_allowed_signers, usage_hook,
-	usage_completion;
+	usage_completion, usage_device, usage_profile, usage_tui, usage_room, usage_member,
+	usage_dm;
 
 /* The network libraries (CA certificates, libssh2), set up only by the
  * commands that use the network (netlibs.c says why): defer around
@@ -97,6 +104,11 @@ int cli_stdout_is_tty(void);
 int cli_open_store(gitchat_store **out);
 /* The user's key by DESIGN.md's search order. */
 int cli_load_key(gitchat_key **out, git_repository *repo, const char *given);
+/* The passphrase callback for gitchat_key_unlock: the terminal, or
+ * SSH_ASKPASS as ssh chooses (src/cli/passphrase.c). */
+int cli_passphrase(char *buf, size_t size, const char *prompt, void *payload);
+/* Warns when the private key file `path` (of `key`) is open to others. */
+void cli_warn_key_mode(const char *path, const gitchat_key *key);
 /* The room from -r, else git config chat.room, else "general"; validated. */
 int cli_room(char **out, git_repository *repo, const char *given);
 /* Reads `fd` to its end, keeping at most `max` bytes (more is not an
@@ -107,6 +119,13 @@ int cli_write_out(const char *data, size_t len);
 /* Appends the message `o` describes to the user's log and prints its id
  * on stdout (what send, edit, redact and react print). 0 or 128. */
 int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options *o);
+/* A member's key from KEY as a user gives it (gitchat_pubkey_resolve:
+ * hex, an ssh-ed25519 line, a .pub file, a SHA256: fingerprint or a name
+ * seen in the store). 0 or 128 (printed). */
+int cli_resolve_pubkey(gitchat_pubkey *out, gitchat_store *store, const char *spec);
+/* The direct-message room of the key's owner and `other`, found or made
+ * (cmd_dm.c). 0 or 128 (printed). */
+int cli_dm_room(char room[26], gitchat_store *store, gitchat_key *key, const gitchat_pubkey *other);
 /* A full or abbreviated commit id in the store. */
 int cli_resolve_oid(git_oid *out, git_repository *repo, const char *spec);
 

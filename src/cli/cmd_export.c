@@ -158,6 +158,9 @@ int cmd_export(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
+	if (gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE)
+		cli_warn("'%s' is a private room: the page holds its messages decrypted, in "
+		         "plaintext; keep it as you would the key", room);
 	/* Before any file is written: no page of a misspelt room. */
 	if (!gitchat_conversation_count(conv) && (ret = reader_require_room(store, room)) != 0)
 		goto done;

@@ -6,21 +6,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "reader.h"
-
-/* The sync library arrives from another branch; until it is there, follow
- * watches the local store only. */
-#if defined(__has_include)
-# if __has_include(<gitchat/sync.h>)
-#  include <gitchat/sync.h>
-#  define FOLLOW_SYNC 1
-# endif
-#endif
+#include "syncloop.h"
 
 const cli_usage usage_follow = {
 	"follow",
 	"usage: git chat follow [-r ROOM] [--interval SECONDS] [-n N] [--format=text|json]\n"
-	"                       [--color=auto|always|never] [--[no-]mark-read] [--key PATH]\n",
+	"                       [--color=auto|always|never] [--[no-]mark-read] [--key PATH]\n"
+	"                       [--notify]\n",
 	"Shows the last N messages of ROOM, then new ones as they arrive, like\n"
 	"'tail -f': messages sent from this store, and messages that other stores\n"
 	"pushed to the configured remotes, synced (both ways) every interval. A\n"
@@ -52,6 +46,10 @@ const cli_usage usage_follow = {
 		  "never move the read marker", NULL },
 		{ 'k', 0, "key", "PATH",
 		  "your identity (your own messages are not 'new')", "@file" },
+		{ 'O', 0, "notify", NULL,
+		  "ring the bell and show a desktop notification for each\n"
+		  "new message of someone else, as git config chat.notify\n"
+		  "says (default auto: the bell, the desktop when there is one)", NULL },
 		CLI_OPT_END
 	},
 	NULL,
@@ -66,42 +64,29 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-/* The room's refs and their targets, to notice any change cheaply. */
-static int refs_signature(gitchat_buf *out, git_repository *repo, const char *room)
-{
-	git_reference_iterator *it = NULL;
-	git_reference *ref;
-	char hex[GIT_OID_HEXSZ + 1];
-	const char *globs[] = { "refs/chat/*", "refs/chat-remotes/*" };
-	size_t i;
-
-	gitchat_buf_clear(out);
-	for (i = 0; i < 2; i++) {
-		if (git_reference_iterator_glob_new(&it, repo, globs[i]) < 0)
-			return -1;
-		while (git_reference_next(&ref, it) == 0) {
-			const char *name = git_reference_name(ref);
-			const git_oid *id = git_reference_target(ref);
-			gitchat_chatref parsed;
-			/* A name that is not a log's is none of the room's. */
-			if (gitchat_chatref_parse(&parsed, name) < 0)
-				gitchat_error_clear();
-			else if (id && !strcmp(parsed.room, room))
-				gitchat_buf_printf(out, "%s %s\n", name, git_oid_tostr(hex, sizeof(hex), id));
-			git_reference_free(ref);
-		}
-		git_reference_iterator_free(it);
-	}
-	return 0;
-}
-
 typedef struct {
 	gitchat_store *store;
 	const char *room;
 	reader_printer pr;
 	int mark, has_me;
 	gitchat_pubkey me;
+	int fresh;            /* showing messages that just arrived */
+	cli_notify *notify;   /* --notify, else NULL */
 } follower;
+
+/* --notify: a message that just arrived, from someone else. */
+static void notify_new(follower *f, const gitchat_view_item *it)
+{
+	gitchat_buf title = GITCHAT_BUF_INIT;
+
+	if (!f->notify || !f->fresh || (f->has_me && !gitchat_pubkey_cmp(&f->me, &it->msg->key)))
+		return;
+	if (gitchat_buf_printf(&title, "%s%s in %s", it->msg->author_name,
+	                       cli_notify_mentions(f->notify, it->text, it->text_len) ?
+	                       " mentions you" : "", f->room) == 0)
+		cli_notify_message(f->notify, title.ptr, it->text, it->text_len);
+	gitchat_buf_dispose(&title);
+}
 
 static int mark_end(follower *f, gitchat_conversation *conv)
 {
@@ -123,12 +108,13 @@ static int show(follower *f, gitchat_view *view, size_t i, int update)
 
 	if (gitchat_view_item_load(&it, view, i) < 0)
 		return cli_fatal_lib();
-	if (f->pr.text && gitchat_text_renderer_note_author(f->pr.text, it->msg->author_name,
-	                                                    &it->msg->key) < 0) {
+	if (f->pr.text && gitchat_text_renderer_note_author(f->pr.text, it->name, &it->person) < 0) {
 		gitchat_view_item_free(it);
 		return cli_fatal_lib();
 	}
 	r = reader_print_follow(&f->pr, it, update);
+	if (!update)
+		notify_new(f, it);
 	gitchat_view_item_free(it);
 	return r;
 }
@@ -210,220 +196,15 @@ static int load(gitchat_conversation **conv, gitchat_view **view, follower *f)
 	return 0;
 }
 
-/* A log that a remote's copy keeps from being pushed: "remote\nrefname",
- * and what was said about it (warned again only when that changes). */
-typedef struct {
-	char *key, *said;
-} not_pushed;
-
-typedef struct {
-	not_pushed *v;
-	size_t n;
-} not_pushed_list;
-
-static void not_pushed_dispose(not_pushed_list *l)
+/* What a sync round says, as follow says it: on stderr. */
+static void follow_say(void *payload, int warning, const char *text)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].key);
-		free(l->v[i].said);
-	}
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	(void)payload;
+	if (warning)
+		cli_warn("%s", text);
+	else
+		fprintf(stderr, "%s\n", text);
 }
-
-/* Remotes that failed, so that each is warned about once while it is down;
- * logs not pushed, each warned about once while it stays so. */
-typedef struct {
-	char **down;
-	size_t ndown;
-	not_pushed_list np;
-} sync_state;
-
-static void sync_state_dispose(sync_state *st)
-{
-	for (size_t i = 0; i < st->ndown; i++)
-		free(st->down[i]);
-	free(st->down);
-	not_pushed_dispose(&st->np);
-}
-
-#ifdef FOLLOW_SYNC
-static size_t down_find(const sync_state *st, const char *name)
-{
-	size_t i;
-	for (i = 0; i < st->ndown && strcmp(st->down[i], name); i++)
-		;
-	return i;
-}
-
-static size_t np_find(const not_pushed_list *l, const char *key)
-{
-	size_t i;
-	for (i = 0; i < l->n && strcmp(l->v[i].key, key); i++)
-		;
-	return i;
-}
-
-/* Collects this round's NOT_PUSHED events (and the notes of the library
- * about a log it could not tell why), with the line to show for each. */
-static int follow_on_event(const gitchat_sync_event *e, void *payload)
-{
-	not_pushed_list *round = payload;
-	gitchat_buf key = GITCHAT_BUF_INIT, said = GITCHAT_BUF_INIT;
-	char theirs[GIT_OID_HEXSZ + 1] = "-";
-	not_pushed *nv;
-	int error;
-
-	if (!(e->type == GITCHAT_SYNC_EVENT_NOT_PUSHED ||
-	      (e->type == GITCHAT_SYNC_EVENT_REMOTE_MESSAGE && e->refname)))
-		return 0;
-	if (e->old)
-		git_oid_tostr(theirs, sizeof(theirs), e->old);
-	error = gitchat_buf_printf(&key, "%s\n%s", e->remote, e->refname);
-	if (error == 0 && e->type == GITCHAT_SYNC_EVENT_REMOTE_MESSAGE)
-		error = gitchat_buf_printf(&said, "'%s': %s", e->remote, e->reason);
-	else if (error == 0)
-		error = gitchat_buf_printf(
-			&said, "'%s': %s is not pushed: the remote's copy, at %s, %s%s%s%s; "
-			"'git chat sync' tells more", e->remote, e->refname, theirs,
-			e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? "is not valid (" :
-			e->blocked == GITCHAT_SYNC_BLOCKED_FORK ? "is a fork" :
-			                                          "is not fetched yet",
-			e->blocked == GITCHAT_SYNC_BLOCKED_INVALID && e->reason ? e->reason : "",
-			e->blocked == GITCHAT_SYNC_BLOCKED_INVALID ? ")" : "",
-			e->count ? (e->count == 1 ? ", and 1 new message waits here" :
-			                            ", and new messages wait here") : "");
-	if (error == 0 && (nv = realloc(round->v, (round->n + 1) * sizeof(*nv))) != NULL) {
-		round->v = nv;
-		nv[round->n].key = strdup(key.ptr);
-		nv[round->n].said = strdup(said.ptr);
-		if (nv[round->n].key && nv[round->n].said) {
-			round->n++;
-		} else {
-			free(nv[round->n].key);
-			free(nv[round->n].said);
-		}
-	}
-	gitchat_buf_dispose(&key);
-	gitchat_buf_dispose(&said);
-	return 0;   /* a warning lost to OOM must not stop the sync */
-}
-
-/* Warns about each log not pushed that is new or changed since the last
- * round; forgets those of a remote that synced without them. */
-static void follow_not_pushed(sync_state *st, not_pushed_list *round,
-                              const gitchat_sync_result *res)
-{
-	size_t i, k;
-
-	for (i = 0; i < round->n; i++) {
-		k = np_find(&st->np, round->v[i].key);
-		if (k < st->np.n && !strcmp(st->np.v[k].said, round->v[i].said))
-			continue;
-		cli_warn("%s", round->v[i].said);
-		if (k < st->np.n) {
-			char *said = strdup(round->v[i].said);
-			if (said) {
-				free(st->np.v[k].said);
-				st->np.v[k].said = said;
-			}
-		} else {
-			not_pushed *nv = realloc(st->np.v, (st->np.n + 1) * sizeof(*nv));
-			if (!nv)
-				continue;
-			st->np.v = nv;
-			nv[st->np.n].key = strdup(round->v[i].key);
-			nv[st->np.n].said = strdup(round->v[i].said);
-			if (nv[st->np.n].key && nv[st->np.n].said) {
-				st->np.n++;
-			} else {
-				free(nv[st->np.n].key);
-				free(nv[st->np.n].said);
-			}
-		}
-	}
-	for (k = 0; k < st->np.n;) {
-		const char *remote = st->np.v[k].key;
-		size_t rl = strcspn(remote, "\n");
-		int keep = np_find(round, st->np.v[k].key) < round->n;
-		for (i = 0; !keep && i < gitchat_sync_result_count(res); i++) {
-			const gitchat_sync_remote_result *r = gitchat_sync_result_get(res, i);
-			/* a remote that failed said nothing: keep what we know */
-			if (r->failed && strlen(r->name) == rl && !strncmp(r->name, remote, rl))
-				keep = 1;
-		}
-		if (keep) {
-			k++;
-			continue;
-		}
-		free(st->np.v[k].key);
-		free(st->np.v[k].said);
-		st->np.v[k] = st->np.v[--st->np.n];
-	}
-}
-
-/* One sync of the room with every configured remote. A remote that is down
- * gets one warning, and is tried again at the next interval; so does each
- * log of ours a remote's copy keeps from being pushed. */
-static void follow_sync(follower *f, sync_state *st, double interval)
-{
-	gitchat_sync_options o = GITCHAT_SYNC_OPTIONS_INIT;
-	gitchat_sync_result *res = NULL;
-	git_strarray names = { NULL, 0 };
-	not_pushed_list round = { NULL, 0 };
-	const char *rooms[1];
-	size_t i, k;
-
-	if (git_remote_list(&names, gitchat_store_repository(f->store)) < 0 || !names.count) {
-		git_strarray_dispose(&names);
-		return;   /* nothing to sync with: the local store is all there is */
-	}
-	git_strarray_dispose(&names);
-	rooms[0] = f->room;
-	o.rooms = rooms;
-	o.rooms_count = 1;
-	o.flags = GITCHAT_SYNC_NO_PROMPT;
-	o.event_cb = follow_on_event;
-	o.payload = &round;
-	if (gitchat_sync(&res, f->store, NULL, 0, &o) < 0) {
-		not_pushed_dispose(&round);
-		if (down_find(st, "") == st->ndown) {
-			cli_warn("cannot sync: %s; still following the local store",
-			         gitchat_error_last()->message);
-			char **nd = realloc(st->down, (st->ndown + 1) * sizeof(*nd));
-			if (nd && (nd[st->ndown] = strdup("")) != NULL) {
-				st->down = nd;
-				st->ndown++;
-			} else if (nd) {
-				st->down = nd;
-			}
-		}
-		return;
-	}
-	for (i = 0; i < gitchat_sync_result_count(res); i++) {
-		const gitchat_sync_remote_result *r = gitchat_sync_result_get(res, i);
-		k = down_find(st, r->name);
-		if (r->failed && k == st->ndown) {
-			char **nd = realloc(st->down, (st->ndown + 1) * sizeof(*nd));
-			cli_warn("cannot sync with '%s' (%s); still following, trying again every %g s",
-			         r->name, r->error ? r->error : "unknown error", interval);
-			if (nd) {
-				st->down = nd;
-				if ((nd[st->ndown] = strdup(r->name)) != NULL)
-					st->ndown++;
-			}
-		} else if (!r->failed && k < st->ndown) {
-			fprintf(stderr, "'%s' is reachable again\n", r->name);
-			free(st->down[k]);
-			st->down[k] = st->down[--st->ndown];
-		}
-	}
-	follow_not_pushed(st, &round, res);
-	not_pushed_dispose(&round);
-	gitchat_sync_result_free(res);
-}
-#endif
 
 /* Following a room nobody has written in yet is fine (someone may soon);
  * one note says so, and names the rooms there are in case of a typo. */
@@ -462,25 +243,30 @@ int cmd_follow(int argc, char **argv)
 	gitchat_conversation *conv = NULL, *next = NULL;
 	gitchat_view *view = NULL, *next_view = NULL;
 	gitchat_buf sig = GITCHAT_BUF_INIT, nsig = GITCHAT_BUF_INIT;
-	sync_state sst = { NULL, 0, { NULL, 0 } };
+	cli_syncloop sl;
 	struct sigaction sa;
 	char *room = NULL, *end;
 	double interval = 5, poll, since_sync = 0;
 	long long lines = 10;
 	cli_parser p;
-	int c, ret;
+	int c, ret, want_notify = 0;
+	cli_notify nt;
 
 	memset(&f, 0, sizeof(f));
+	memset(&nt, 0, sizeof(nt));
+	cli_syncloop_init(&sl, interval, follow_say, NULL);
 	cli_parser_init(&p, &usage_follow, argc, argv);
 	while ((c = cli_parse_next(&p)) > 0) {
 		if (reader_opt(&o, c, p.value))
 			continue;
 		switch (c) {
 		case 'i':
-			interval = strtod(p.value, &end);
-			if (*end || end == p.value || !(interval >= 0.05 && interval <= 86400))
+			if (cli_syncloop_interval(&interval, p.value) < 0)
 				return cli_usage_error(&usage_follow, "--interval needs seconds (0.05 to 86400), "
 				                       "not '%s'", p.value);
+			break;
+		case 'O':
+			want_notify = 1;
 			break;
 		case 'n':
 			lines = strtoll(p.value, &end, 10);
@@ -495,6 +281,7 @@ int cmd_follow(int argc, char **argv)
 	if ((ret = reader_opts_finish(&o, &p)) != 0)
 		return ret;
 	f.mark = o.mark;
+	sl.interval = interval;
 
 	/* No SA_RESTART: a signal ends the nap at once. */
 	memset(&sa, 0, sizeof(sa));
@@ -508,9 +295,16 @@ int cmd_follow(int argc, char **argv)
 	    (ret = cli_room(&room, gitchat_store_repository(f.store), o.room_arg)) != 0)
 		goto done;
 	f.room = room;
+	if (want_notify) {
+		if (cli_notify_init(&nt, gitchat_store_repository(f.store), NULL) < 0) {
+			ret = CLI_EXIT_USAGE;
+			goto done;
+		}
+		f.notify = &nt;
+	}
 	f.has_me = reader_my_key(&f.me, gitchat_store_repository(f.store), o.keypath);
-	if ((ret = reader_printer_init(&f.pr, o.json, o.color, reader_width())) != 0 ||
-	    refs_signature(&sig, gitchat_store_repository(f.store), room) < 0 ||
+	if ((ret = reader_printer_init(&f.pr, o.json, o.color, reader_width(), 0)) != 0 ||
+	    cli_refs_signature(&sig, gitchat_store_repository(f.store), room) < 0 ||
 	    (ret = load(&conv, &view, &f)) != 0)
 		goto done;
 	if (!gitchat_conversation_count(conv))
@@ -528,11 +322,9 @@ int cmd_follow(int argc, char **argv)
 		since_sync += poll;
 		if (since_sync >= interval - 1e-9) {
 			since_sync = 0;
-#ifdef FOLLOW_SYNC
-			follow_sync(&f, &sst, interval);
-#endif
+			cli_syncloop_round(&sl, f.store, &f.room, 1);
 		}
-		if (refs_signature(&nsig, gitchat_store_repository(f.store), room) < 0) {
+		if (cli_refs_signature(&nsig, gitchat_store_repository(f.store), room) < 0) {
 			ret = cli_fatal("cannot list the refs of room '%s': %s", room,
 			                git_error_last() ? git_error_last()->message : "unknown error");
 			goto done;
@@ -541,7 +333,9 @@ int cmd_follow(int argc, char **argv)
 			continue;
 		if ((ret = load(&next, &next_view, &f)) != 0)
 			goto done;
+		f.fresh = 1;
 		ret = show_new(&f, conv, next_view);
+		f.fresh = 0;
 		gitchat_view_free(view);
 		gitchat_conversation_free(conv);
 		conv = next;
@@ -570,7 +364,8 @@ done:
 	gitchat_store_free(f.store);
 	gitchat_buf_dispose(&sig);
 	gitchat_buf_dispose(&nsig);
-	sync_state_dispose(&sst);
+	cli_syncloop_dispose(&sl);
+	cli_notify_dispose(&nt);
 	free(room);
 	return ret;
 }

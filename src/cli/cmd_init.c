@@ -8,7 +8,7 @@
 const cli_usage usage_init = {
 	"init",
 	"usage: git chat init [DIR]\n"
-	"   or: git chat init --server [--http] [--chat-only] [--program PATH] DIR\n",
+	"   or: git chat init --server [--http] [--chat-only] [--private-members] [--program PATH] DIR\n",
 	"Creates a git-chat store at DIR (default: the current directory): a bare\n"
 	"git repository whose refs/chat/ holds the logs. Running it again on a\n"
 	"store is harmless. DIR must be new, empty, or already a git repository.\n",
@@ -26,6 +26,10 @@ const cli_usage usage_init = {
 		{ 'c', 0, "chat-only", NULL,
 		  "refuse pushes to refs outside refs/chat/\n"
 		  "(git config chat.hook.otherRefs deny)", NULL },
+		{ 'm', 0, "private-members", NULL,
+		  "refuse pushes into a private room's log by a key that is\n"
+		  "not a member there, judged from the headers alone\n"
+		  "(git config chat.hook.privateMembers true)", NULL },
 		{ 'p', 0, "program", "PATH",
 		  "the git-chat the hook runs (git config chat.hook.program;\n"
 		  "default: this git-chat, by its absolute path; give\n"
@@ -36,7 +40,8 @@ const cli_usage usage_init = {
 	NULL
 };
 
-static int init_server(const char *dir, const char *program, int http, int chat_only)
+static int init_server(const char *dir, const char *program, int http, int chat_only,
+                       int private_members)
 {
 	gitchat_server_options o = GITCHAT_SERVER_OPTIONS_INIT;
 	gitchat_store *store = NULL;
@@ -50,6 +55,7 @@ static int init_server(const char *dir, const char *program, int http, int chat_
 	o.program = program;
 	o.http_receive_pack = http;
 	o.chat_only = chat_only;
+	o.private_members = private_members;
 	if (gitchat_server_init(&store, dir, &o) < 0)
 		return cli_fatal_lib();
 	fprintf(stderr, "git-chat server repository ready in %s\n"
@@ -67,7 +73,7 @@ int cmd_init(int argc, char **argv)
 	gitchat_store *store = NULL;
 	const char *dir = ".", *program = NULL;
 	cli_parser p;
-	int c, server = 0, http = 0, chat_only = 0;
+	int c, server = 0, http = 0, chat_only = 0, private_members = 0;
 
 	cli_parser_init(&p, &usage_init, argc, argv);
 	while ((c = cli_parse_next(&p)) > 0) {
@@ -75,6 +81,7 @@ int cmd_init(int argc, char **argv)
 		case 's': server = 1; break;
 		case 'H': http = 1; break;
 		case 'c': chat_only = 1; break;
+		case 'm': private_members = 1; break;
 		case 'p': program = p.value; break;
 		default: return CLI_EXIT_USAGE;
 		}
@@ -83,14 +90,15 @@ int cmd_init(int argc, char **argv)
 		return p.exit;
 	if (p.nargs > 1)
 		return cli_usage_error(&usage_init, "too many arguments");
-	if (!server && (http || chat_only || program))
-		return cli_usage_error(&usage_init, "--http, --chat-only and --program go with --server");
+	if (!server && (http || chat_only || program || private_members))
+		return cli_usage_error(&usage_init, "--http, --chat-only, --private-members and "
+		                       "--program go with --server");
 	if (server && !p.nargs)
 		return cli_usage_error(&usage_init, "--server needs the repository's DIR");
 	if (p.nargs)
 		dir = p.args[0];
 	if (server)
-		return init_server(dir, program, http, chat_only);
+		return init_server(dir, program, http, chat_only, private_members);
 	if (gitchat_store_init(&store, dir) < 0)
 		return cli_fatal_lib();
 	fprintf(stderr, "git-chat store ready in %s\n",

@@ -11,7 +11,8 @@
 const cli_usage usage_log = {
 	"log",
 	"usage: git chat log [-r ROOM] [-n N] [--since DATE] [--until DATE] [--author WHO]\n"
-	"                    [--grep PATTERN [-i] [-F]] [--unread] [--format=text|json]\n"
+	"                    [--grep PATTERN [-i] [-F]] [--unread] [--devices]\n"
+	"                    [--format=text|json]\n"
 	"                    [--color=auto|always|never] [--[no-]mark-read]\n",
 	"Shows the conversation of ROOM, every replica in the same order. Only\n"
 	"verified messages are shown; anything skipped is reported on stderr.\n"
@@ -43,6 +44,9 @@ const cli_usage usage_log = {
 		  "PATTERN is a plain string, not a regular expression", NULL },
 		{ 'u', 0, "unread", NULL,
 		  "only messages after your read marker", NULL },
+		{ 'D', 0, "devices", NULL,
+		  "beside a person's fingerprint, the fingerprint of the\n"
+		  "device (linked key) that signed, when it is another", NULL },
 		{ 'f', 0, "format", "FORMAT",
 		  "text (default) or json (one object per line)", "text json" },
 		{ 'c', 0, "color", "WHEN",
@@ -190,7 +194,7 @@ int cmd_log(int argc, char **argv)
 	long long max = -1;
 	size_t *idx = NULL, nidx = 0, cap = 0, i, count, last_visible = GITCHAT_NO_INDEX;
 	cli_parser p;
-	int c, ret = 0, shown_new = 0, r, has_marker, show_rule;
+	int c, ret = 0, shown_new = 0, r, has_marker, show_rule, devices = 0;
 	int64_t now = (int64_t)time(NULL);
 
 	memset(&f, 0, sizeof(f));
@@ -223,6 +227,7 @@ int cmd_log(int argc, char **argv)
 		case 'i': f.icase = 1; break;
 		case 'F': f.fixed = 1; break;
 		case 'u': f.unread_only = 1; break;
+		case 'D': devices = 1; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -291,7 +296,7 @@ int cmd_log(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
-	if ((ret = reader_printer_init(&pr, o.json, o.color, reader_width())) != 0 ||
+	if ((ret = reader_printer_init(&pr, o.json, o.color, reader_width(), devices)) != 0 ||
 	    (ret = reader_printer_note(&pr, view, idx, nidx)) != 0)
 		goto done;
 	/* Every check is done: what is left is output, which a terminal

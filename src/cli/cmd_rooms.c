@@ -42,6 +42,34 @@ static int digits(size_t n)
 	return d;
 }
 
+/* A private room's label: its decrypted title, or for a direct message
+ * "dm with" the other person's fingerprint. NULL for a public room. */
+static int private_label(char **out, gitchat_conversation *conv, const gitchat_pubkey *me)
+{
+	gitchat_private *p = reader_private(conv);
+	const gitchat_pubkey *peer;
+	char fp[GITCHAT_FINGERPRINT_SIZE];
+	gitchat_buf b = GITCHAT_BUF_INIT;
+
+	*out = NULL;
+	if (!p)
+		return 0;
+	if (me && (peer = gitchat_private_dm_peer(p, me))) {
+		gitchat_pubkey_fingerprint(fp, peer);
+		if (gitchat_buf_printf(&b, "dm with %s", fp) < 0)
+			return -1;
+	} else if (gitchat_private_title(p)) {
+		/* The title is a member's text: shown without control bytes. */
+		for (const char *t = gitchat_private_title(p); *t; t++)
+			if (gitchat_buf_put(&b, (unsigned char)*t < 0x20 ? "?" : t, 1) < 0)
+				return -1;
+	} else {
+		return 0;
+	}
+	*out = b.ptr;
+	return 0;
+}
+
 int cmd_rooms(int argc, char **argv)
 {
 	gitchat_store *store = NULL;
@@ -50,6 +78,7 @@ int cmd_rooms(int argc, char **argv)
 	gitchat_pubkey me;
 	const char *format = "text", *keypath = NULL;
 	gitchat_room_stats *stats = NULL;
+	char **labels = NULL;
 	size_t i, namew = 4;
 	/* 5 and 3 keep the columns of the usual stores where they always were. */
 	cli_parser p;
@@ -59,7 +88,7 @@ int cmd_rooms(int argc, char **argv)
 	while ((c = cli_parse_next(&p)) > 0) {
 		switch (c) {
 		case 'f': format = p.value; break;
-		case 'k': keypath = p.value; break;
+		case 'k': keypath = reader_private_keypath = p.value; break;
 		default: return CLI_EXIT_USAGE;
 		}
 	}
@@ -75,6 +104,15 @@ int cmd_rooms(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
+	/* `_identity` holds profiles and device links, not a conversation. */
+	for (i = 0; i < rooms.count; i++)
+		if (gitchat_room_type(rooms.strings[i]) == GITCHAT_ROOM_IDENTITY) {
+			free(rooms.strings[i]);
+			memmove(&rooms.strings[i], &rooms.strings[i + 1],
+			        (rooms.count - i - 1) * sizeof(*rooms.strings));
+			rooms.count--;
+			break;
+		}
 	/* An empty store is no error (as 'git branch' in a new repository),
 	 * but silence would look like a failure: say so on stderr. */
 	if (!rooms.count) {
@@ -83,7 +121,8 @@ int cmd_rooms(int argc, char **argv)
 		goto done;
 	}
 	has_me = reader_my_key(&me, gitchat_store_repository(store), keypath);
-	if (rooms.count && !(stats = calloc(rooms.count, sizeof(*stats)))) {
+	if (rooms.count && (!(stats = calloc(rooms.count, sizeof(*stats))) ||
+	                    !(labels = calloc(rooms.count, sizeof(*labels))))) {
 		ret = cli_fatal("out of memory");
 		goto done;
 	}
@@ -96,6 +135,8 @@ int cmd_rooms(int argc, char **argv)
 		if (strlen(rooms.strings[i]) > namew)
 			namew = strlen(rooms.strings[i]);
 		error = reader_load(&conv, store, rooms.strings[i]);
+		if (!error && private_label(&labels[i], conv, has_me ? &me : NULL) < 0)
+			error = GITCHAT_ENOMEM;
 		if (!error && !(error = gitchat_view_new(&view, conv)))
 			error = gitchat_room_stats_get(&stats[i], store, view, rooms.strings[i],
 			                               has_me ? &me : NULL);
@@ -127,7 +168,10 @@ int cmd_rooms(int argc, char **argv)
 			                     gitchat_time_format_rfc3339(&out, st->last_time) < 0 ||
 			                     gitchat_buf_puts(&out, "\"") < 0)
 			                  : gitchat_buf_puts(&out, "null") < 0) ||
-			    gitchat_buf_printf(&out, ",\"unread\":%zu}\n", st->unread) < 0) {
+			    gitchat_buf_printf(&out, ",\"unread\":%zu", st->unread) < 0 ||
+			    (labels[i] && (gitchat_buf_puts(&out, ",\"title\":") < 0 ||
+			                   gitchat_json_quote(&out, labels[i], strlen(labels[i])) < 0)) ||
+			    gitchat_buf_puts(&out, "}\n") < 0) {
 				ret = cli_fatal("out of memory");
 				goto done;
 			}
@@ -140,8 +184,9 @@ int cmd_rooms(int argc, char **argv)
 			column(msgs, sizeof(msgs), st->messages, msgw, "message");
 			column(auth, sizeof(auth), st->authors, authw, "author");
 			snprintf(unread, sizeof(unread), "%*zu unread", unreadw, st->unread);
-			if (gitchat_buf_printf(&out, "%-*s  %s  %s  last %-16s  %s\n", (int)namew, room,
-			                       msgs, auth, last, unread) < 0) {
+			if (gitchat_buf_printf(&out, "%-*s  %s  %s  last %-16s  %s%s%s\n", (int)namew,
+			                       room, msgs, auth, last, unread, labels[i] ? "  " : "",
+			                       labels[i] ? labels[i] : "") < 0) {
 				ret = cli_fatal("out of memory");
 				goto done;
 			}
@@ -152,6 +197,9 @@ int cmd_rooms(int argc, char **argv)
 	ret = 0;
 done:
 	free(stats);
+	for (i = 0; labels && i < rooms.count; i++)
+		free(labels[i]);
+	free(labels);
 	git_strarray_dispose(&rooms);
 	gitchat_buf_dispose(&out);
 	gitchat_store_free(store);

@@ -8,15 +8,16 @@
 
 const cli_usage usage_send = {
 	"send",
-	"usage: git chat send [-r ROOM] [-m TEXT | -F FILE] [--attach FILE]... [--reply ID]\n"
-	"                     [--key PATH]\n",
+	"usage: git chat send [-r ROOM | --dm KEY] [-m TEXT | -F FILE] [--attach FILE]...\n"
+	"                     [--reply ID] [--key PATH]\n",
 	"Appends one signed message to your log in ROOM (refs/chat/ROOM/KEY) and\n"
 	"prints its commit id. The text comes from -m, -F FILE ('-' for stdin), or\n"
 	"stdin; it is CommonMark in UTF-8, at most chat.maxMessageBytes (64 KiB).\n"
 	"With --attach the text is optional (stdin is then not read): the message\n"
 	"carries the files, each under its own name, at most chat.maxFileBytes\n"
 	"(8 MiB) each and chat.maxTreeBytes (16 MiB) in all; 'git chat save ID'\n"
-	"writes them out again.\n",
+	"writes them out again. In a private room (and with --dm) the text is\n"
+	"encrypted to its members.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
 		  "the room (default: git config chat.room, else general)", "@room" },
@@ -26,6 +27,8 @@ const cli_usage usage_send = {
 		  "read the text from FILE", "@file" },
 		{ 'a', 'a', "attach", "FILE",
 		  "attach FILE, under its own name (repeatable)", "@file" },
+		{ 'D', 0, "dm", "KEY",
+		  "send to your direct-message room with KEY (made when needed)", "@file" },
 		{ 'R', 0, "reply", "ID",
 		  "mark the message as a reply to message ID", NULL },
 		{ 'k', 0, "key", "PATH",
@@ -64,7 +67,7 @@ int cmd_send(int argc, char **argv)
 	size_t nfiles = 0;
 	gitchat_store *store = NULL;
 	gitchat_key *key = NULL;
-	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL;
+	const char *room_arg = NULL, *file = NULL, *reply = NULL, *keypath = NULL, *dm = NULL;
 	char *room = NULL;
 	git_oid reply_id;
 	cli_parser p;
@@ -94,6 +97,7 @@ int cmd_send(int argc, char **argv)
 			break;
 		}
 		case 'R': reply = p.value; break;
+		case 'D': dm = p.value; break;
 		case 'k': keypath = p.value; break;
 		default: ret = CLI_EXIT_USAGE; goto done;
 		}
@@ -111,8 +115,12 @@ int cmd_send(int argc, char **argv)
 		ret = cli_usage_error(&usage_send, "-m and -F cannot be used together");
 		goto done;
 	}
+	if (dm && room_arg) {
+		ret = cli_usage_error(&usage_send, "-r and --dm cannot be used together");
+		goto done;
+	}
 	if ((ret = cli_open_store(&store)) != 0 ||
-	    (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0)
+	    (!dm && (ret = cli_room(&room, gitchat_store_repository(store), room_arg)) != 0))
 		goto done;
 	max = gitchat_store_limits(store)->max_text;
 	/* Files without -m or -F: a message of files alone, stdin unread. */
@@ -140,6 +148,17 @@ int cmd_send(int argc, char **argv)
 	}
 	if ((ret = cli_load_key(&key, gitchat_store_repository(store), keypath)) != 0)
 		goto done;
+	if (dm) {
+		gitchat_pubkey other;
+		char dmroom[26];
+		if ((ret = cli_resolve_pubkey(&other, store, dm)) != 0 ||
+		    (ret = cli_dm_room(dmroom, store, key, &other)) != 0)
+			goto done;
+		if (!(room = strdup(dmroom))) {
+			ret = cli_fatal("out of memory");
+			goto done;
+		}
+	}
 	if (reply) {
 		if ((ret = cli_resolve_oid(&reply_id, gitchat_store_repository(store), reply)) != 0)
 			goto done;

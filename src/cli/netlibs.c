@@ -127,6 +127,9 @@ void cli_net_load(void)
 	if (ssh_wanted && ssh_init_real(ssh_flags) != 0)
 		cli_warn("cannot initialise libssh2: ssh:// remotes will fail");
 	ssh_wanted = 0;
+	/* Timeouts for every connection (decisions.md: the program's choice). */
+	if (gitchat_sync_streams_register() < 0)
+		cli_warn("%s: a silent server can block this command", gitchat_error_last()->message);
 	if (!file && !dir)
 		return;
 	/* As libgit2 itself does at init: a bundle that cannot be read costs

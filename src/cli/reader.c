@@ -10,7 +10,7 @@ int reader_opt(reader_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'r': o->room_arg = arg; return 1;
-	case 'k': o->keypath = arg; return 1;
+	case 'k': o->keypath = arg; reader_private_keypath = arg; return 1;
 	case 'f': o->format = arg; return 1;
 	case 'c': o->color_mode = arg; return 1;
 	case 'M': o->mark = 1; return 1;
@@ -154,7 +154,8 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 	int found = 0;
 
 	/* Readers never open the private key: its .pub says who we are. */
-	if (gitchat_key_path_find(&path, repo, keypath) == 0 && gitchat_pubkey_load(out, path.ptr) == 0)
+	if (gitchat_key_path_find(&path, repo, keypath) == 0 &&
+	    gitchat_key_public_read(out, path.ptr) == 0)
 		found = 1;
 	gitchat_buf_dispose(&path);
 	gitchat_error_clear();
@@ -180,6 +181,76 @@ int reader_report_skipped(const gitchat_problem *p, void *payload)
 	return 0;
 }
 
+/* Private rooms: the reader's key (loaded once) and the rooms opened with
+ * it, freed at exit (a conversation's filter points into them, and a
+ * caller may hold an old conversation while it loads a new one). */
+const char *reader_private_keypath;
+static gitchat_key *private_key;
+static int private_key_tried;
+static struct { gitchat_conversation *conv; gitchat_private *p; } *privates;
+static size_t nprivates;
+
+static void privates_free(void)
+{
+	for (size_t i = 0; i < nprivates; i++)
+		gitchat_private_free(privates[i].p);
+	free(privates);
+	gitchat_key_free(private_key);
+}
+
+gitchat_private *reader_private(const gitchat_conversation *conv)
+{
+	for (size_t i = nprivates; i-- > 0;)
+		if (privates[i].conv == conv)
+			return privates[i].p;
+	return NULL;
+}
+
+const gitchat_key *reader_private_key(gitchat_store *store)
+{
+	gitchat_buf path = GITCHAT_BUF_INIT;
+
+	if (!private_key_tried) {
+		private_key_tried = 1;
+		if (gitchat_key_path_find(&path, gitchat_store_repository(store),
+		                          reader_private_keypath) == 0)
+			gitchat_key_load(&private_key, path.ptr);
+		gitchat_buf_dispose(&path);
+		gitchat_error_clear();
+	}
+	return private_key;
+}
+
+/* Problems found later (a body that does not decrypt, found when it is
+ * first read) are counted here, not in the caller's frame. */
+static size_t private_seen;
+
+static int private_attach(gitchat_conversation *conv, gitchat_store *store, const char *room)
+{
+	gitchat_private *p = NULL;
+	const gitchat_key *key = reader_private_key(store);
+	void *v;
+	int error;
+
+	if (!key)
+		cli_warn("no private key found to read private room '%s' (see 'git chat whoami')",
+		         room);
+	if ((error = gitchat_private_open(&p, store, conv, room, key, reader_report_skipped,
+	                                  &private_seen)) < 0)
+		return error;
+	if (!(v = realloc(privates, (nprivates + 1) * sizeof(*privates)))) {
+		gitchat_private_free(p);
+		cli_warn("out of memory");
+		return GITCHAT_ENOMEM;
+	}
+	if (!nprivates)
+		atexit(privates_free);
+	privates = v;
+	privates[nprivates].conv = conv;
+	privates[nprivates++].p = p;
+	return 0;
+}
+
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
 {
 	gitchat_conversation_stats st;
@@ -190,6 +261,11 @@ int reader_load(gitchat_conversation **out, gitchat_store *store, const char *ro
 	opts.problem_cb = reader_report_skipped;
 	opts.payload = &seen;
 	error = gitchat_conversation_load(out, store, room, &opts);
+	if (error == 0 && gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE &&
+	    (error = private_attach(*out, store, room)) < 0) {
+		gitchat_conversation_free(*out);
+		*out = NULL;
+	}
 
 	if (error == 0) {
 		gitchat_conversation_stats_get(&st, *out);
@@ -204,7 +280,7 @@ int reader_load(gitchat_conversation **out, gitchat_store *store, const char *ro
 	return error;
 }
 
-int reader_printer_init(reader_printer *p, int json, int color, unsigned width)
+int reader_printer_init(reader_printer *p, int json, int color, unsigned width, int devices)
 {
 	gitchat_text_options o = GITCHAT_TEXT_OPTIONS_INIT;
 
@@ -212,6 +288,7 @@ int reader_printer_init(reader_printer *p, int json, int color, unsigned width)
 	p->json = json;
 	o.color = color;
 	o.width = width;
+	o.devices = devices;
 	if (!json && gitchat_text_renderer_new(&p->text, &o) < 0)
 		return cli_fatal_lib();
 	return 0;
@@ -232,8 +309,13 @@ int reader_printer_note(reader_printer *p, gitchat_view *view, const size_t *idx
 		return 0;
 	for (i = 0; i < n; i++) {
 		gitchat_message *m = NULL;
-		if (gitchat_conversation_message_load(&m, conv, idx[i]) < 0 ||
-		    gitchat_text_renderer_note_author(p->text, m->author_name, &m->key) < 0) {
+		gitchat_person who;
+		if (gitchat_conversation_message_load(&m, conv, idx[i]) < 0)
+			return cli_fatal_lib();
+		/* As the view shows the author: the person's name and key. */
+		gitchat_persons_lookup(&who, gitchat_view_persons(view), &m->key);
+		if (gitchat_text_renderer_note_author(p->text, who.name ? who.name : m->author_name,
+		                                      who.key) < 0) {
 			gitchat_message_free(m);
 			return cli_fatal_lib();
 		}
@@ -383,6 +465,28 @@ done:
 	return ret;
 }
 
+/* Only the author may change a message: the key that signed it, or
+ * another device of the same person (a key linked to it). */
+static int check_own(gitchat_store *store, const gitchat_message *target, const gitchat_key *key)
+{
+	gitchat_persons *persons = NULL;
+	char hex[GIT_OID_HEXSZ + 1], fp[GITCHAT_FINGERPRINT_SIZE];
+	int same;
+
+	if (!gitchat_pubkey_cmp(&target->key, gitchat_key_public(key)))
+		return 0;
+	if (gitchat_persons_load(&persons, store, NULL) < 0)
+		return cli_fatal_lib();
+	same = gitchat_persons_same(persons, &target->key, gitchat_key_public(key));
+	gitchat_persons_free(persons);
+	if (same)
+		return 0;
+	git_oid_tostr(hex, sizeof(hex), &target->id);
+	gitchat_pubkey_fingerprint(fp, &target->key);
+	return cli_fatal("message %s was written by %s, not by you nor a device linked to you; "
+	                 "only its author can change it", hex, fp);
+}
+
 int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char *room_arg,
                          const char *keypath, const char *text, size_t len, int own_only)
 {
@@ -391,7 +495,7 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 	gitchat_store *store = NULL;
 	gitchat_message *target = NULL;
 	gitchat_key *key = NULL;
-	char hex[GIT_OID_HEXSZ + 1], fp[GITCHAT_FINGERPRINT_SIZE];
+	char hex[GIT_OID_HEXSZ + 1];
 	int ret;
 
 	if ((ret = cli_open_store(&store)) != 0)
@@ -411,12 +515,8 @@ int reader_send_modifier(gitchat_message_kind kind, const char *spec, const char
 		                git_oid_tostr(orig, sizeof(orig), &target->target));
 		goto done;
 	}
-	if (own_only && gitchat_pubkey_cmp(&target->key, gitchat_key_public(key)) != 0) {
-		gitchat_pubkey_fingerprint(fp, &target->key);
-		ret = cli_fatal("message %s was written by %s, not by you; only its author can "
-		                "change it", hex, fp);
+	if (own_only && (ret = check_own(store, target, key)) != 0)
 		goto done;
-	}
 	if (kind != GITCHAT_MESSAGE_REACT && (ret = reader_check_not_redacted(store, target, kind)) != 0)
 		goto done;
 	o.room = target->room;

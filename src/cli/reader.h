@@ -75,6 +75,12 @@ int reader_my_key(gitchat_pubkey *out, git_repository *repo, const char *keypath
 int reader_report_skipped(const gitchat_problem *p, void *payload);
 /* Loads a room for a reader, warning about the commits it skips. */
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room);
+/* Private rooms: reader_load decrypts them with the key --key names
+ * (reader_private_keypath), else the default key; the room as read, for
+ * its title and members (NULL for a public room). */
+extern const char *reader_private_keypath;
+gitchat_private *reader_private(const gitchat_conversation *conv);
+const gitchat_key *reader_private_key(gitchat_store *store);
 
 /* Loads a room for a reader, warning about its first few invalid commits
  * and summing up the rest (a room can hold thousands). */
@@ -87,7 +93,8 @@ typedef struct {
 	gitchat_buf out;
 } reader_printer;
 
-int reader_printer_init(reader_printer *p, int json, int color, unsigned width);
+/* devices: text shows the signing device beside a person's fingerprint. */
+int reader_printer_init(reader_printer *p, int json, int color, unsigned width, int devices);
 void reader_printer_dispose(reader_printer *p);
 /* Tells the text renderer the authors of the entries idx[0..n) of `view`
  * (one message loaded at a time), so that names shared by keys show. */

@@ -3,15 +3,20 @@
  * changes to shown messages shown again (marked as updates), a room with no
  * messages yet waited for, and a clean exit on SIGINT and SIGTERM.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "testgolden.h"
 #include "testchat.h"
+#include "tmux.h"
+#include <sys/stat.h>
 
 #define ROOM "live"
 
@@ -170,6 +175,24 @@ Test(follow, bad_usage)
 /* Two people, two stores, one shared bare remote; a second remote is down.
  * follow in one store shows what the other pushed, and warns about the
  * dead remote once while it keeps going. */
+/* A server that never says a word: the kernel completes connections to a
+ * listening socket nobody accepts on, and the request waits unread. */
+static int silent_server(int *port)
+{
+	struct sockaddr_in a = { 0 };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(fd, 64) == 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* A dead remote (nothing listens) and a silent one (issue 14: chat.timeout
+ * ends each of its syncs): each warned about once, the live one synced. */
 Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 {
 	const char *dir = t_scratch();
@@ -181,13 +204,16 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 	bg b_follow;
 	t_run r;
 	double t0, waited;
-	int fds[2], errfd;
+	int fds[2], errfd, port, silent = silent_server(&port);
 
 	r = t_sh("'%s' init '%s' && '%s' init '%s' && '%s' init '%s' && "
 	         "git --git-dir='%s' remote add origin '%s' && "
 	         "git --git-dir='%s' remote add dead git://127.0.0.1:9/nothing.git && "
+	         "git --git-dir='%s' remote add silent git://127.0.0.1:%d/nothing.git && "
+	         "git --git-dir='%s' config chat.timeout 1 && "
 	         "git --git-dir='%s' remote add origin '%s'",
-	         GITCHAT_BIN, a, GITCHAT_BIN, b, GITCHAT_BIN, shared, a, shared, a, b, shared);
+	         GITCHAT_BIN, a, GITCHAT_BIN, b, GITCHAT_BIN, shared, a, shared, a, a, port, a,
+	         b, shared);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_run_free(&r);
 	free(t_send_at(a, ROOM, alice, "Alice", T_GOLDEN_T0, NULL, "alice was here first"));
@@ -210,8 +236,9 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 	t0 = now();
 	cr_assert(bg_wait_for(&b_follow, mark, "bob from afar", 10), "%s", b_follow.out.ptr);
 	waited = now() - t0;
-	/* Within an interval or two (0.5 s each), with room for a slow machine. */
-	cr_assert_lt(waited, 5.0, "took %.1f s", waited);
+	/* Within an interval or two (0.5 s each, and 1 s for the silent remote),
+	 * with room for a slow machine. */
+	cr_assert_lt(waited, 6.0, "took %.1f s", waited);
 	/* Let the dead remote fail several more times. */
 	bg_wait_for(&b_follow, b_follow.out.size, "never printed", 2.0);
 	cr_assert_eq(bg_stop(&b_follow, SIGTERM), 0);
@@ -221,9 +248,12 @@ Test(follow, shows_what_another_store_pushed_and_survives_a_dead_remote)
 		buf[n > 0 ? n : 0] = '\0';
 		close(fds[0]);
 		cr_assert_eq(t_count(buf, "cannot sync with 'dead'"), 1, "one warning:\n%s", buf);
+		cr_assert_eq(t_count(buf, "cannot sync with 'silent'"), 1, "one warning:\n%s", buf);
+		cr_assert(t_contains(buf, "sent nothing for 1 s"), "%s", buf);
 		cr_assert(!t_contains(buf, "'origin'"), "%s", buf);
 	}
 	gitchat_buf_dispose(&b_follow.out);
+	close(silent);
 	free(a); free(b); free(shared); free(alice); free(bob);
 }
 # endif
@@ -311,4 +341,42 @@ Test(follow, follow_marks_a_message_shown_again_as_an_update)
 		t_assert_contains(doc, "\"update\"");
 		free(doc);
 	}
+}
+
+/* --notify: each new message of someone else reaches the notifier
+ * (chat.notifyCommand, given the title and the text, markup escaped);
+ * the user's own messages and the first screen do not. */
+Test(follow, notify_runs_the_notifier_for_new_messages_of_others)
+{
+	const char *dir = t_scratch();
+	char *store = t_store_in(dir), *alice = t_golden_key(dir, "alice"), *bob = t_golden_key(dir, "bob");
+	char *script = t_path(dir, "notifier"), *out = t_path(dir, "notifier.out"), *cfg;
+	const char *sh = "#!/bin/sh\nprintf '%s|%s\\n' \"$1\" \"$2\" >> \"$0.out\"\n";
+	const char *args[] = { "follow", "-r", ROOM, "--interval", "0.2", "--notify", "--key", alice,
+	                       "--color=never", "--no-mark-read", NULL };
+	size_t len = 0;
+	char *seen;
+	bg b;
+
+	t_write_file(script, sh, strlen(sh));
+	chmod(script, 0755);
+	cfg = t_fmt("git --git-dir='%s' config chat.notify desktop && "
+	            "git --git-dir='%s' config chat.notifyCommand '%s'", store, store, script);
+	{
+		t_run r = t_sh("%s", cfg);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		t_run_free(&r);
+	}
+	free(t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0, NULL, "old news"));
+	b = bg_start(store, args);
+	cr_assert(bg_wait_for(&b, 0, "old news", 10), "%s", b.out.ptr);
+	free(t_send_at(store, ROOM, alice, "Alice", T_GOLDEN_T0 + 60, NULL, "my own"));
+	free(t_send_at(store, ROOM, bob, "Bob", T_GOLDEN_T0 + 120, NULL, "hi <b>alice</b>"));
+	cr_assert(bg_wait_for(&b, 0, "hi <b>alice</b>", 10), "%s", b.out.ptr);
+	cr_assert(t_file_wait(out, "Bob in live|hi &lt;b&gt;alice&lt;/b&gt;", 10));
+	cr_assert_eq(bg_stop(&b, SIGTERM), 0);
+	seen = t_read_file(out, &len);
+	cr_assert(!t_contains(seen, "old news") && !t_contains(seen, "my own"), "%s", seen);
+	gitchat_buf_dispose(&b.out);
+	free(seen); free(script); free(out); free(store); free(alice); free(bob);
 }

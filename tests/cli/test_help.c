@@ -160,7 +160,7 @@ Test(help, usage_errors_show_the_synopsis_only)
 Test(help, unknown_command_suggests_the_closest)
 {
 	struct { const char *typed, *suggest; } cases[] = {
-		{ "snd", "send" }, { "lgo", "log" }, { "room", "rooms" }, { "veriyf", "verify" },
+		{ "snd", "send" }, { "lgo", "log" }, { "roms", "rooms" }, { "veriyf", "verify" },
 		{ "allowed-signer", "allowed-signers" }, { "frobnicate", NULL }, { "xyzzy", NULL },
 	};
 

@@ -39,13 +39,16 @@ Test(log, json_and_text_byte_for_byte)
 		"{\"id\":\"%s\",\"room\":\"general\",\"author\":{\"name\":\"Alice\","
 		"\"email\":\"alice@example.org\",\"key\":\"%s\",\"fingerprint\":\"%s\"},"
 		"\"time\":\"2025-11-26T09:40:00Z\",\"text\":\"hello *world*\",\"reply_to\":null,"
-		"\"parents\":[],\"files\":[],\"edited\":false,\"redacted\":false,\"reactions\":{}}\n"
+		"\"parents\":[],\"files\":[],\"edited\":false,\"redacted\":false,\"reactions\":{},"
+		"\"person\":{\"name\":\"Alice\",\"profile\":false,\"name_shared\":false,"
+		"\"key\":\"%s\",\"fingerprint\":\"%s\"}}\n"
 		"{\"id\":\"%s\",\"room\":\"general\",\"author\":{\"name\":\"Bob \\\"B\\\"\","
 		"\"email\":\"bob@example.org\",\"key\":\"%s\",\"fingerprint\":\"%s\"},"
 		"\"time\":\"2025-11-26T09:23:20Z\",\"text\":\"line one\\nline two\\t\\\"quoted\\\"\","
 		"\"reply_to\":null,\"parents\":[\"%s\"],\"files\":[],\"edited\":false,\"redacted\":false,"
-		"\"reactions\":{}}\n",
-		m1, ha, fa, m2, hb, fb, m1);
+		"\"reactions\":{},\"person\":{\"name\":\"Bob \\\"B\\\"\",\"profile\":false,"
+		"\"name_shared\":false,\"key\":\"%s\",\"fingerprint\":\"%s\"}}\n",
+		m1, ha, fa, ha, fa, m2, hb, fb, m1, hb, fb);
 	cr_assert_str_eq(r.out, want);
 	t_run_free(&r);
 

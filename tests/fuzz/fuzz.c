@@ -35,7 +35,7 @@ void fz_fail(const char *what, const char *out, size_t len, size_t at)
 const gitchat_limits *fz_limits(void)
 {
 	static const gitchat_limits limits = { GITCHAT_DEFAULT_MAX_TEXT, GITCHAT_DEFAULT_MAX_TREE,
-	                                       GITCHAT_MAX_OTHER_PARENTS + 1 };
+	                                       GITCHAT_MAX_OTHER_PARENTS + 1, GITCHAT_DEFAULT_MAX_FILE };
 	return &limits;
 }
 

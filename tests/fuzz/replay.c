@@ -24,7 +24,7 @@ static int by_name(const void *a, const void *b)
 static int replay_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
-	unsigned char *data = NULL;
+	unsigned char *data = NULL, *exact;
 	size_t size = 0, cap = 0, n;
 
 	if (!f) {
@@ -39,8 +39,14 @@ static int replay_file(const char *path)
 	} while (n);
 	fclose(f);
 	fprintf(stderr, "replay: %s (%zu bytes)\n", path, size);
-	LLVMFuzzerTestOneInput(data, size);
+	/* Exactly `size` bytes, as libFuzzer gives them, so that ASan sees a
+	 * read one past the end. */
+	if (!(exact = malloc(size ? size : 1)))
+		abort();
+	memcpy(exact, data, size);
 	free(data);
+	LLVMFuzzerTestOneInput(exact, size);
+	free(exact);
 	return 0;
 }
 

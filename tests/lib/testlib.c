@@ -48,6 +48,8 @@ const char *t_scratch(void)
 		setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 		unsetenv("GIT_DIR");
 		unsetenv("GIT_CHAT_KEY");
+		/* No test signs through the user's agent by accident. */
+		unsetenv("SSH_AUTH_SOCK");
 		unsetenv("NO_COLOR");
 		t_set_identity("Test User", "test@example.org");
 	}

@@ -7,7 +7,8 @@
  * commits), testsync.h (people with a key and a store: t_person_*),
  * testforge.h (commits that break the rules, for the hooks), testgolden.h
  * (the fixed keys and times of tests/golden), testorder.h (the order's
- * reference implementation: t_order_*), servers.h (t_server_*).
+ * reference implementation: t_order_*), servers.h (t_server_*), tmux.h (the
+ * terminal client in a private tmux: t_tmux_*, and t_file_wait).
  */
 #ifndef GITCHAT_TESTLIB_H
 #define GITCHAT_TESTLIB_H

@@ -42,6 +42,22 @@ T_FN char *t_daemon_repo(t_server **daemon, const char *dir, const char *name, c
 	return t_keep(t_server_url(*daemon, name));
 }
 
+/* The same with the project's hook installed (`git chat init --server
+ * --http`): the server refuses what DESIGN.md's rules refuse. */
+T_FN char *t_daemon_hooked(t_server **daemon, const char *dir, const char *name)
+{
+	char *root = t_path(dir, "srv"), *repo = t_path(root, name);
+	const char *args[] = { "init", "--server", "--http", repo, NULL };
+	t_run r;
+
+	t_mkdir(root);
+	*daemon = t_server_start(T_SERVER_DAEMON, root);
+	r = t_chat(NULL, NULL, args);
+	cr_assert_eq(r.status, 0, "init --server failed: %s", r.err);
+	t_run_free(&r);
+	return t_keep(t_server_url(*daemon, name));
+}
+
 typedef struct {
 	char *name;       /* "Alice" */
 	char *email;
@@ -114,6 +130,37 @@ T_FN t_run t_person_chat(const t_person *p, const char *const *args)
 	env[7] = NULL;
 	r = t_run_argv(NULL, argv, NULL, 0, (const char *const *)env);
 	return r;
+}
+
+/* git-chat ARGS... as p, a second later than the last command (so that
+ * the room's order is the order of the calls); asserts exit 0 and returns
+ * stdout (stderr in *err when err is not NULL). */
+#define t_person_ok(p, ...) t_person_ok_v((p), NULL, (const char *[]){ __VA_ARGS__, NULL })
+T_FN char *t_person_ok_v(const t_person *p, char **err, const char **args)
+{
+	t_run r;
+
+	t_clock++;
+	r = t_person_chat(p, args);
+	cr_assert_eq(r.status, 0, "%s: git chat %s: exit %d\n%s%s", p->name, args[0], r.status,
+	             r.out, r.err);
+	if (err)
+		*err = t_keep(r.err);
+	else
+		free(r.err);
+	return t_keep(r.out);
+}
+
+/* The line of `text` that holds `needle` (asserts there is one). */
+T_FN char *t_line_with(const char *text, const char *needle)
+{
+	const char *at = strstr(text, needle), *start, *end;
+
+	cr_assert(at, "'%s' is not in:\n%s", needle, text);
+	for (start = at; start > text && start[-1] != '\n'; start--)
+		;
+	end = strchr(at, '\n');
+	return t_strndup(start, end ? (size_t)(end - start) : strlen(start));
 }
 
 /* Sends `text` in `room`; returns the new commit id (malloc'd). */

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The layer order of docs/architecture.md, checked over every #include:
 #
-#   util -> crypto -> store -> message -> verify -> send|order|sync|hook
-#        -> view -> render -> cli
+#   util -> crypto -> store -> message -> verify -> send|order|sync
+#        -> members -> hook|private -> view -> render -> cli
 #
 # A file under src/lib/<module>/ may include its own module's headers and
 # those of modules on a lower level, nothing else: not a module above, not a
@@ -29,10 +29,12 @@ verify 4
 send 5
 order 5
 sync 5
-hook 5
-view 6
-render 7
-cli 8'
+members 6
+hook 7
+private 7
+view 8
+render 9
+cli 10'
 public='common util
 key crypto
 sshsig crypto
@@ -45,7 +47,10 @@ send send
 conversation order
 sync sync
 hook hook
+members members
+private private
 view view
+persons view
 render render
 gitchat cli'
 
@@ -59,7 +64,7 @@ BEGIN {
 	for (i = 1; i <= n; i++) { split(lines[i], w, " "); level[w[1]] = w[2] }
 	n = split(public, lines, "\n")
 	for (i = 1; i <= n; i++) { split(lines[i], w, " "); owner[w[1]] = w[2] }
-	order = "util -> crypto -> store -> message -> verify -> send|order|sync|hook -> view -> render -> cli"
+	order = "util -> crypto -> store -> message -> verify -> send|order|sync -> members -> hook|private -> view -> render -> cli"
 	bad = 0
 }
 function complain(msg) { print where ": " msg; bad++ }

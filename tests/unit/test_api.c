@@ -91,7 +91,10 @@ static const struct {
 	{ "conversation.h", " order " },
 	{ "sync.h", " sync " },
 	{ "hook.h", " hook " },
+	{ "members.h", " members " },
+	{ "private.h", " private " },
 	{ "view.h", " view " },
+	{ "persons.h", " view " },
 	{ "render.h", " render " },
 };
 

@@ -279,6 +279,20 @@ Test(key, refuses_to_write_through_a_symlink)
 
 /* ---- bad key files ---- */
 
+/* send with KEY fails with `want` and leaves `store` as `before`. */
+static void assert_send_refused(const char *store, const char *key, const char *want,
+                                const char *before)
+{
+	const char *send[] = { "send", "--key", key, "-m", "hello", NULL };
+	t_run r = t_chat(store, NULL, send);
+
+	cr_assert_eq(r.status, 128, "send with %s: status %d, %s", key, r.status, r.err);
+	t_assert_contains(r.err, want);
+	cr_assert_str_eq(r.out, "");
+	t_run_free(&r);
+	cr_assert_str_eq(t_snapshot(store), before, "a failed send changed the store");
+}
+
 /* Runs whoami and send with KEY; both must fail with `want` in the message. */
 static void assert_key_error(const char *dir, const char *key, const char *want)
 {
@@ -287,7 +301,6 @@ static void assert_key_error(const char *dir, const char *key, const char *want)
 		store = t_store(dir, "store");
 	char *before = t_snapshot(store);
 	const char *whoami[] = { "whoami", "--key", key, NULL };
-	const char *send[] = { "send", "--key", key, "-m", "hello", NULL };
 	t_run r;
 
 	r = chat(whoami);
@@ -296,24 +309,41 @@ static void assert_key_error(const char *dir, const char *key, const char *want)
 	t_assert_contains(r.err, key);
 	cr_assert_str_eq(r.out, "");
 	t_run_free(&r);
-	r = t_chat(store, NULL, send);
-	cr_assert_eq(r.status, 128, "send with %s: status %d, %s", key, r.status, r.err);
-	t_assert_contains(r.err, want);
-	cr_assert_str_eq(r.out, "");
+	assert_send_refused(store, key, want, before);
+}
+
+/* A key that signs through ssh-agent, with no agent: whoami shows it and
+ * says so; send refuses with what to do and writes nothing. (With a real
+ * agent: tests/cli/test_agent.c.) */
+static void assert_needs_agent(const char *dir, const char *key, const char *want)
+{
+	char *store = t_store(dir, "store"), *before = t_snapshot(store);
+	const char *whoami[] = { "whoami", "--key", key, NULL };
+	t_run r = chat(whoami);
+
+	cr_assert_eq(r.status, 0, "whoami with %s: %s", key, r.err);
+	t_assert_contains(r.out, "ssh-ed25519 AAAA");
+	t_assert_contains(r.err, "signs: through ssh-agent, but cannot now");
 	t_run_free(&r);
-	cr_assert_str_eq(t_snapshot(store), before, "a failed send changed the store");
+	assert_send_refused(store, key, want, before);
+	assert_send_refused(store, key, "no agent is running (SSH_AUTH_SOCK is not set); "
+	                    "start one and load the key: eval \"$(ssh-agent)\" && ssh-add", before);
 }
 
 Test(key, passphrase_protected)
 {
 	const char *dir = t_scratch();
 	char *key = t_path(dir, "enc");
-	/* Without its .pub: whoami shows the .pub when there is one
-	 * (tests/cli/test_first_run.c), send always refuses. */
+	/* Without its .pub: the file's public half is read from its clear part. */
 	t_run r = t_sh("ssh-keygen -q -t ed25519 -N secret -f '%s' && rm '%s.pub'", key, key);
 	cr_assert_eq(r.status, 0);
 	t_run_free(&r);
-	assert_key_error(dir, key, "passphrase");
+	assert_needs_agent(dir, key, "protected by a passphrase");
+	/* gitchat_key_load itself still wants the whole key. */
+	gitchat_key *k = NULL;
+	t_lib_init();
+	cr_assert_eq(gitchat_key_load(&k, key), GITCHAT_EUNSUPPORTED);
+	t_assert_contains(gitchat_error_last()->message, "passphrase");
 }
 
 Test(key, other_key_types)
@@ -337,9 +367,8 @@ Test(key, other_key_types)
 Test(key, public_key_instead)
 {
 	const char *dir = t_scratch();
-	char *key = t_keygen(dir, "id", 0), *pub = NULL;
-	pub = t_fmt("%s.pub", key);
-	assert_key_error(dir, pub, "public key");
+	char *key = t_keygen(dir, "id", 0);
+	assert_needs_agent(dir, t_fmt("%s.pub", key), "is a public key");
 }
 
 Test(key, missing_key)

@@ -124,3 +124,21 @@ Test(render_edges, json_replaces_bytes_that_are_not_utf8)
 	cr_assert(json_valid(out.ptr, out.size), "not JSON: %s", out.ptr);
 	gitchat_buf_dispose(&out);
 }
+
+/* gitchat_text_escape: any untrusted line made inert and cut by columns. */
+Test(render_edges, text_escape_is_inert_and_cut_by_columns)
+{
+	gitchat_buf b = GITCHAT_BUF_INIT;
+	const char evil[] = "a\033[2Jb\xe2\x80\xae" "c\x07\xc2\x9b" "d\xff";
+
+	cr_assert_eq(gitchat_text_escape(&b, evil, sizeof(evil) - 1, 100), 0);
+	cr_assert_str_eq(b.ptr, "a^[[2Jb<U+202E>c^G<U+009B>d<U+FFFD>");
+	gitchat_buf_clear(&b);
+	cr_assert_eq(gitchat_text_escape(&b, "日本語テキスト", strlen("日本語テキスト"), 5), 0);
+	cr_assert_str_eq(b.ptr, "日本…");
+	gitchat_buf_clear(&b);
+	/* An escape is never cut in half. */
+	cr_assert_eq(gitchat_text_escape(&b, "ab\033", 3, 3), 0);
+	cr_assert_str_eq(b.ptr, "ab…");
+	gitchat_buf_dispose(&b);
+}

@@ -105,6 +105,11 @@ int gitchat_age_identity_from_key(gitchat_age_identity **out, const gitchat_key 
 	gitchat_age_identity *id = NULL;
 	int error;
 
+	if (!key->sk)
+		return gitchat_error_set(GITCHAT_EUNSUPPORTED,
+			"the key %s signs through ssh-agent, which cannot decrypt; unlock its "
+			"key file first (gitchat_key_unlock), or use a key file without a passphrase",
+			key->path ? key->path : "named by its public half");
 	if ((error = identity_alloc(&id, GITCHAT_AGE_SSH_ED25519)) < 0)
 		return error;
 	/* The X25519 scalar is SHA-512(seed)'s first half, as age derives it. */

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "gitchat/key.h"
+#include "crypto/agent.h"
 #include "crypto/armor.h"
 #include "crypto/key_internal.h"
 #include "util/base64.h"
@@ -29,6 +30,7 @@
 #define KEY_LABEL "OPENSSH PRIVATE KEY"
 #define KEY_FILE_MAX (64 * 1024)
 #define KEY_BLOCKSIZE 8
+#define KEY_PAD_MAX 16
 
 static gitchat_key *key_alloc(void)
 {
@@ -48,7 +50,26 @@ void gitchat_key_free(gitchat_key *key)
 		return;
 	sodium_free(key->sk); /* wipes before freeing */
 	free(key->comment);
+	free(key->agent_sock);
+	free(key->path);
 	free(key);
+}
+
+int gitchat_key_sign_raw(unsigned char sig[64], const gitchat_key *key, const void *data,
+                         size_t len)
+{
+	char *sock = NULL;
+	int error;
+
+	if (key->sk) {
+		crypto_sign_detached(sig, NULL, data, len, key->sk);
+		return 0;
+	}
+	if ((error = gitchat_agent_socket(&sock, key->agent_sock, &key->pk, key->path,
+	                                   key->encrypted)) == 0)
+		error = gitchat_agent_sign(sig, sock, &key->pk, key->path, data, len);
+	free(sock);
+	return error;
 }
 
 int gitchat_key_generate(gitchat_key **out, const char *comment)
@@ -134,8 +155,10 @@ static int parse_private(gitchat_key *key, gitchat_reader *r, const unsigned cha
 	    gitchat_reader_string(r, &sk, &sklen) < 0 || sklen != 64 ||
 	    gitchat_reader_string(r, &comment, &clen) < 0)
 		goto corrupt;
-	/* Padding is 1, 2, 3, ... up to the cipher's block size. */
-	if (r->left >= KEY_BLOCKSIZE)
+	/* Padding is 1, 2, 3, ... short of a cipher block: 8 bytes for
+	 * "none" as ssh-keygen writes it, 16 as libssh pads it (an AES block;
+	 * crypto/unlock.c reads libssh's export). */
+	if (r->left >= KEY_PAD_MAX)
 		goto corrupt;
 	for (i = 0; i < r->left; i++)
 		if (r->p[i] != i + 1)
@@ -173,7 +196,11 @@ done:
 	return error;
 }
 
-int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const char *label)
+/* The key file's contents: the whole key into *out, or with `out` NULL only
+ * the public half the file shows in the clear (also when a passphrase
+ * protects the rest) into *pub_only, and whether it is so protected. */
+static int parse_file(gitchat_key **out, gitchat_pubkey *pub_only, int *encrypted,
+                      const char *data, size_t len, const char *label)
 {
 	gitchat_key *key = NULL;
 	unsigned char *bin = NULL;
@@ -185,7 +212,8 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 	char type[64];
 	int error;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	if (len > KEY_FILE_MAX)
 		return gitchat_error_set(GITCHAT_EINVALID,
 			"key '%s' is larger than %d bytes: it is not an ed25519 private key",
@@ -221,14 +249,6 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 			"restore it from a backup or create a new one with 'git chat keygen'", label);
 		goto done;
 	}
-	if (cipherlen != 4 || memcmp(cipher, "none", 4) != 0 ||
-	    kdflen != 4 || memcmp(kdf, "none", 4) != 0) {
-		error = gitchat_error_set(GITCHAT_EUNSUPPORTED,
-			"key '%s' is protected by a passphrase, which git-chat cannot use yet; "
-			"use a key without one (ssh-keygen -t ed25519 -N '' or 'git chat keygen')",
-			label);
-		goto done;
-	}
 	if (nkeys != 1 || gitchat_reader_string(&r, &pubblob, &publen) < 0) {
 		error = gitchat_error_set(GITCHAT_EINVALID,
 			"key '%s' is corrupt: it must hold exactly one key", label);
@@ -247,6 +267,20 @@ int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const cha
 	    pub.left != 0) {
 		error = gitchat_error_set(GITCHAT_EINVALID,
 			"key '%s' is corrupt: its public key is damaged", label);
+		goto done;
+	}
+	if (!out) {
+		memcpy(pub_only->bytes, outer_pk, 32);
+		*encrypted = cipherlen != 4 || memcmp(cipher, "none", 4) != 0;
+		error = 0;
+		goto done;
+	}
+	if (cipherlen != 4 || memcmp(cipher, "none", 4) != 0 ||
+	    kdflen != 4 || memcmp(kdf, "none", 4) != 0) {
+		error = gitchat_error_set(GITCHAT_EUNSUPPORTED,
+			"key '%s' is protected by a passphrase: git-chat signs with it through "
+			"ssh-agent (load it with 'ssh-add %s'), and decrypts it only to read "
+			"private rooms", label, label);
 		goto done;
 	}
 	if (gitchat_reader_string(&r, &priv, &privlen) < 0 || r.left != 0 ||
@@ -272,27 +306,163 @@ done:
 	return error;
 }
 
+int gitchat_key_parse(gitchat_key **out, const char *data, size_t len, const char *label)
+{
+	return parse_file(out, NULL, NULL, data, len, label);
+}
+
+static int read_key_file(gitchat_buf *data, const char *path)
+{
+	int error;
+
+	/* Never blocks (a FIFO is refused, not waited on); the limit is the
+	 * parser's own. */
+	if ((error = gitchat_fs_read(data, path, KEY_FILE_MAX)) < 0) {
+		if (error == GITCHAT_ENOTFOUND)
+			gitchat_error_set(error,
+				"no key at '%s': create one with 'git chat keygen', or name an "
+				"existing one with --key, GIT_CHAT_KEY, git config chat.key, or git's "
+				"user.signingKey with gpg.format=ssh", path);
+		else if (error == GITCHAT_EINVALID)
+			gitchat_error_set(error, "cannot use key '%s': %s; it is not an ed25519 "
+			                  "private key", path, gitchat_error_last()->message);
+	}
+	return error;
+}
+
 int gitchat_key_load(gitchat_key **out, const char *path)
 {
 	gitchat_buf data = GITCHAT_BUF_INIT;
 	int error;
 
 	*out = NULL;
-	/* Never blocks (a FIFO is refused, not waited on); the limit is the
-	 * parser's own. */
-	if ((error = gitchat_fs_read(&data, path, KEY_FILE_MAX)) < 0) {
-		if (error == GITCHAT_ENOTFOUND)
-			gitchat_error_set(error,
-				"no key at '%s': create one with 'git chat keygen', or name an "
-				"existing one with --key, GIT_CHAT_KEY or git config chat.key", path);
-		else if (error == GITCHAT_EINVALID)
-			gitchat_error_set(error, "cannot use key '%s': %s; it is not an ed25519 "
-			                  "private key", path, gitchat_error_last()->message);
+	if ((error = read_key_file(&data, path)) == 0)
+		error = gitchat_key_parse(out, data.ptr, data.size, path);
+	gitchat_buf_dispose_secure(&data);
+	return error;
+}
+
+/* A key that signs through ssh-agent: the public half only. */
+static int agent_key(gitchat_key **out, const gitchat_pubkey *pk, const char *comment,
+                     const char *path, int encrypted)
+{
+	gitchat_key *key = calloc(1, sizeof(*key));
+
+	if (!key || !(key->comment = strdup(comment ? comment : "")) ||
+	    (path && !(key->path = strdup(path)))) {
+		gitchat_key_free(key);
+		return gitchat_error_oom();
+	}
+	key->pk = *pk;
+	key->agent = 1;
+	key->encrypted = encrypted;
+	*out = key;
+	return 0;
+}
+
+static int is_public_line(const char *data, size_t len)
+{
+	return (len > 4 && !memcmp(data, "ssh-", 4)) || (len > 6 && !memcmp(data, "ecdsa-", 6)) ||
+	       (len > 3 && !memcmp(data, "sk-", 3));
+}
+
+/* A public key file: the agent signs; `ssh-add` wants the private key's
+ * path, which is the .pub's without its suffix. */
+static int open_public_file(gitchat_key **out, const char *path, const gitchat_buf *data)
+{
+	gitchat_buf comment = GITCHAT_BUF_INIT, label = GITCHAT_BUF_INIT;
+	gitchat_buf priv = GITCHAT_BUF_INIT;
+	size_t n = strlen(path);
+	gitchat_pubkey pk;
+	int error;
+
+	if ((error = gitchat_buf_printf(&label, "'%s'", path)) < 0 ||
+	    (error = gitchat_pubkey_parse_line(&pk, &comment, data->ptr, strcspn(data->ptr, "\n"),
+	                                       label.ptr)) < 0)
+		goto done;
+	if (n > 4 && !strcmp(path + n - 4, ".pub") &&
+	    (error = gitchat_buf_put(&priv, path, n - 4)) < 0)
+		goto done;
+	error = agent_key(out, &pk, comment.ptr, priv.size ? priv.ptr : NULL, 0);
+done:
+	gitchat_buf_dispose(&comment);
+	gitchat_buf_dispose(&label);
+	gitchat_buf_dispose(&priv);
+	return error;
+}
+
+/* A private key file protected by a passphrase: the agent signs with it,
+ * named by the public half the file shows in the clear; the comment comes
+ * from the .pub beside it when that holds the same key. */
+static int open_encrypted_file(gitchat_key **out, const char *path, const gitchat_pubkey *pk)
+{
+	gitchat_buf comment = GITCHAT_BUF_INIT, pub = GITCHAT_BUF_INIT;
+	gitchat_pubkey beside;
+	int error;
+
+	if ((error = gitchat_buf_printf(&pub, "%s.pub", path)) < 0)
+		goto done;
+	if (gitchat_pubkey_load_file(&beside, &comment, pub.ptr) < 0 ||
+	    gitchat_pubkey_cmp(&beside, pk) != 0)
+		gitchat_buf_clear(&comment);
+	gitchat_error_clear();
+	error = agent_key(out, pk, comment.ptr, path, 1);
+done:
+	gitchat_buf_dispose(&comment);
+	gitchat_buf_dispose(&pub);
+	return error;
+}
+
+int gitchat_key_open(gitchat_key **out, const char *location)
+{
+	gitchat_buf data = GITCHAT_BUF_INIT, comment = GITCHAT_BUF_INIT;
+	gitchat_pubkey pk;
+	int error, encrypted = 0;
+
+	*out = NULL;
+	if (!strncmp(location, "key::", 5)) {
+		if ((error = gitchat_pubkey_parse_line(&pk, &comment, location + 5, strlen(location + 5),
+		                                       "the key:: literal")) == 0)
+			error = agent_key(out, &pk, comment.ptr, NULL, 0);
 		goto done;
 	}
-	error = gitchat_key_parse(out, data.ptr, data.size, path);
+	if ((error = read_key_file(&data, location)) < 0)
+		goto done;
+	if (is_public_line(data.ptr, data.size)) {
+		error = open_public_file(out, location, &data);
+		goto done;
+	}
+	if ((error = parse_file(NULL, &pk, &encrypted, data.ptr, data.size, location)) < 0)
+		goto done;
+	error = encrypted ? open_encrypted_file(out, location, &pk)
+	                  : gitchat_key_parse(out, data.ptr, data.size, location);
 done:
 	gitchat_buf_dispose_secure(&data);
+	gitchat_buf_dispose(&comment);
+	return error;
+}
+
+int gitchat_key_agent_signs(const gitchat_key *key)
+{
+	return key->agent && !key->sk;
+}
+
+const char *gitchat_key_path(const gitchat_key *key)
+{
+	return key->path;
+}
+
+int gitchat_key_agent_check(const gitchat_key *key)
+{
+	char *sock = NULL;
+	int error;
+
+	if (!gitchat_key_agent_signs(key))
+		return 0;
+	if ((error = gitchat_agent_socket(&sock, key->agent_sock, &key->pk, key->path,
+	                                   key->encrypted)) == 0)
+		error = gitchat_agent_check(sock, &key->pk, key->path);
+	free(sock);
 	return error;
 }
 
@@ -439,6 +609,14 @@ static void line_type(char *out, size_t outlen, const char *line, size_t len)
 	out[n] = '\0';
 }
 
+/* Bounded: the fuzzer found a 6-byte compare on a 5-byte line. */
+static int has_prefix(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len > n && !memcmp(s, prefix, n);
+}
+
 int gitchat_pubkey_parse_line(gitchat_pubkey *out, gitchat_buf *comment, const char *line,
                               size_t len, const char *label)
 {
@@ -468,8 +646,8 @@ int gitchat_pubkey_parse_line(gitchat_pubkey *out, gitchat_buf *comment, const c
 		gitchat_buf_clear(comment);
 		return gitchat_buf_put(comment, c, (size_t)(line + len - c)) < 0 ? GITCHAT_ENOMEM : 0;
 	}
-	if (len > 4 && (!memcmp(line, "ssh-", 4) || !memcmp(line, "ecdsa-", 6) ||
-	                !memcmp(line, "sk-", 3))) {
+	if (has_prefix(line, len, "ssh-") || has_prefix(line, len, "ecdsa-") ||
+	    has_prefix(line, len, "sk-")) {
 		line_type(type, sizeof(type), line, len);
 		return gitchat_error_set(GITCHAT_EUNSUPPORTED,
 			"%s is an %s key; git-chat identities are ed25519 keys (create one with "

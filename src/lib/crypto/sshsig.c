@@ -53,7 +53,9 @@ int gitchat_sshsig_sign(gitchat_buf *out, const gitchat_key *key, const char *ns
 
 	if (signed_data(&tosign, ns, "sha512", data, len) < 0)
 		goto done;
-	crypto_sign_detached(raw, NULL, (const unsigned char *)tosign.ptr, tosign.size, key->sk);
+	if ((error = gitchat_key_sign_raw(raw, key, tosign.ptr, tosign.size)) < 0)
+		goto done;
+	error = GITCHAT_ENOMEM;
 	if (gitchat_pubkey_blob(&pub, &key->pk) < 0 ||
 	    gitchat_buf_put_string(&sig, GITCHAT_SSH_ED25519, strlen(GITCHAT_SSH_ED25519)) < 0 ||
 	    gitchat_buf_put_string(&sig, raw, sizeof(raw)) < 0)

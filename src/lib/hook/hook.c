@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "gitchat/hook.h"
+#include "gitchat/members.h"
 #include "store/refs.h"
 #include "util/error.h"
 #include "util/oidmap.h"
@@ -51,6 +52,7 @@ typedef struct {
 struct gitchat_hook {
 	gitchat_store *store;
 	gitchat_hook_other_refs other_refs;
+	int private_members;   /* git config chat.hook.privateMembers */
 	hook_update *updates;
 	size_t n, cap;
 	hook_graph graph;
@@ -103,6 +105,14 @@ int gitchat_hook_new(gitchat_hook **out, const char *path, const gitchat_hook_op
 	    (error = other_refs_from_config(&hook->other_refs,
 	                                    gitchat_store_repository(hook->store))) < 0)
 		goto fail;
+	{
+		git_config *cfg = NULL;
+		if (git_repository_config_snapshot(&cfg, gitchat_store_repository(hook->store)) == 0 &&
+		    git_config_get_bool(&hook->private_members, cfg, "chat.hook.privateMembers") < 0)
+			hook->private_members = 0;
+		git_error_clear();
+		git_config_free(cfg);
+	}
 	*out = hook;
 	return 0;
 fail:
@@ -400,6 +410,88 @@ static int check_names(gitchat_hook *hook, gitchat_problem_cb cb, void *payload,
 	return error;
 }
 
+typedef struct {
+	git_oid *v;
+	size_t n, cap;
+} oid_list;
+
+static int oid_push(oid_list *l, const git_oid *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (git_oid_equal(&l->v[i], id))
+			return 0;
+	if (l->n == l->cap) {
+		git_oid *v = realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 16) * sizeof(*v));
+		if (!v)
+			return gitchat_error_oom();
+		l->v = v;
+	}
+	l->v[l->n++] = *id;
+	return 0;
+}
+
+/* Private rooms (chat.hook.privateMembers): the room after the push (the
+ * server's logs of it, with every verified update of the push in place)
+ * must have its genesis, and each updated log's key must be a member in
+ * its state. Headers only: the server holds no room key. */
+static int check_members(gitchat_hook *hook, const char *room, gitchat_problem_cb cb,
+                         void *payload, size_t *refused)
+{
+	git_repository *repo = gitchat_store_repository(hook->store);
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	gitchat_members *m = NULL;
+	gitchat_chatref cr;
+	oid_list tips = { NULL, 0, 0 };
+	char *glob = NULL, fp[GITCHAT_FINGERPRINT_SIZE], reason[512];
+	size_t i;
+	int error = 0;
+
+	if (asprintf(&glob, "refs/chat/%s/*", room) < 0)
+		return gitchat_error_oom();
+	if (git_reference_iterator_glob_new(&it, repo, glob) < 0) {
+		error = gitchat_error_from_git(-1, "cannot list the logs of '%s'", room);
+		goto done;
+	}
+	while (!error && git_reference_next(&ref, it) == 0) {
+		int pushed = 0;
+		for (i = 0; i < hook->n; i++)
+			if (hook->updates[i].room[0] && !strcmp(hook->updates[i].refname,
+			                                        git_reference_name(ref)))
+				pushed = 1;
+		if (!pushed && git_reference_target(ref))
+			error = oid_push(&tips, git_reference_target(ref));
+		git_reference_free(ref);
+	}
+	for (i = 0; i < hook->n && !error; i++)
+		if (!strcmp(hook->updates[i].room, room))
+			error = oid_push(&tips, &hook->updates[i].new_id);
+	if (error || (error = gitchat_members_load_tips(&m, hook->store, room, tips.v, tips.n)) < 0)
+		goto done;
+	for (i = 0; i < hook->n && !error; i++) {
+		hook_update *u = &hook->updates[i];
+		if (strcmp(u->room, room) || gitchat_chatref_parse(&cr, u->refname) < 0)
+			continue;
+		if (!gitchat_members_valid(m)) {
+			snprintf(reason, sizeof(reason), "private room '%s' has no valid genesis "
+			         "(git config chat.hook.privateMembers)", room);
+		} else if (!gitchat_members_get(m, &cr.key)) {
+			gitchat_pubkey_fingerprint(fp, &cr.key);
+			snprintf(reason, sizeof(reason), "%s is not a member of private room '%s' "
+			         "(git config chat.hook.privateMembers)", fp, room);
+		} else {
+			continue;
+		}
+		error = refuse(u, &u->new_id, reason, cb, payload, refused);
+	}
+done:
+	gitchat_members_free(m);
+	git_reference_iterator_free(it);
+	free(tips.v);
+	free(glob);
+	return error;
+}
+
 int gitchat_hook_check(gitchat_hook *hook, gitchat_problem_cb cb, void *payload)
 {
 	char reason[2048];
@@ -435,6 +527,16 @@ int gitchat_hook_check(gitchat_hook *hook, gitchat_problem_cb cb, void *payload)
 			continue;
 		}
 		if (error < 0)
+			return error;
+	}
+	/* Only over verified logs: a refused update is out of the room. */
+	for (i = 0; hook->private_members && !refused && i < hook->n; i++) {
+		const char *room = hook->updates[i].room;
+		if (!room[0] || gitchat_room_type(room) != GITCHAT_ROOM_PRIVATE)
+			continue;
+		for (j = 0; j < i && strcmp(hook->updates[j].room, room) != 0; j++)
+			;
+		if (j == i && (error = check_members(hook, room, cb, payload, &refused)) != 0)
 			return error;
 	}
 	if (refused)

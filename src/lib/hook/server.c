@@ -75,6 +75,8 @@ static int set_config(git_repository *repo, const gitchat_server_options *o)
 	    (error = git_config_set_bool(cfg, "receive.fsckObjects", 1)) < 0 ||
 	    (o->http_receive_pack && (error = git_config_set_bool(cfg, "http.receivepack", 1)) < 0) ||
 	    (o->chat_only && (error = git_config_set_string(cfg, "chat.hook.otherRefs", "deny")) < 0) ||
+	    (o->private_members &&
+	     (error = git_config_set_bool(cfg, "chat.hook.privateMembers", 1)) < 0) ||
 	    (o->program && (error = git_config_set_string(cfg, "chat.hook.program", o->program)) < 0))
 		error = gitchat_error_from_git(error, "cannot write the git config of the repository");
 	git_config_free(cfg);

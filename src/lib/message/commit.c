@@ -369,10 +369,39 @@ static size_t entry_number(const char *name, size_t count)
 	return n <= count ? n : 0;
 }
 
+/* A private room's epoch commit (DESIGN.md "Private rooms"): its tree
+ * holds epoch.age and, optionally, history.age, plain blobs within the
+ * tree limit, nothing else. */
+static int check_epoch_tree(git_repository *repo, git_tree *tree, const gitchat_limits *limits)
+{
+	git_odb *odb = NULL;
+	size_t n = git_tree_entrycount(tree), total = 0, size;
+	git_object_t type;
+	int error = 0;
+
+	if (git_repository_odb(&odb, repo) < 0)
+		return gitchat_error_from_git(-1, "cannot open the object database");
+	if (n < 1 || n > 2 || strcmp(git_tree_entry_name(git_tree_entry_byindex(tree, 0)), "epoch.age") ||
+	    (n == 2 && strcmp(git_tree_entry_name(git_tree_entry_byindex(tree, 1)), "history.age")))
+		error = gitchat_error_set(GITCHAT_EVERIFY, "its tree is neither files nor a private "
+		                          "room's epoch.age (and history.age)");
+	for (size_t i = 0; !error && i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		if (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB ||
+		    git_odb_read_header(&size, &type, odb, git_tree_entry_id(e)) < 0 ||
+		    type != GIT_OBJECT_BLOB || (total += size) > limits->max_tree)
+			error = gitchat_error_set(GITCHAT_EVERIFY, "its %s is not a plain file within "
+			                          "chat.maxTreeBytes", git_tree_entry_name(e));
+	}
+	git_odb_free(odb);
+	return error;
+}
+
 /* The one tree a message may have: the empty tree without files; with
  * files, exactly `files/` holding `1`..`N`, each a plain blob (100644) of
  * the size its chat-file header says, and nothing else. */
-static int check_tree(git_repository *repo, const gitchat_commit *c)
+static int check_tree(git_repository *repo, const gitchat_commit *c,
+                      const gitchat_limits *limits)
 {
 	git_oid empty;
 	git_tree *tree = NULL, *sub = NULL;
@@ -387,6 +416,10 @@ static int check_tree(git_repository *repo, const gitchat_commit *c)
 			"its chat-file headers name %zu files but its tree is empty", c->file_count) : 0;
 	if (git_tree_lookup(&tree, repo, &c->tree) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "its tree is missing or not a tree");
+	if (!c->file_count && c->room_len == 25 && c->room[0] == '_') {
+		error = check_epoch_tree(repo, tree, limits);
+		goto done;
+	}
 	if (!c->file_count) {
 		error = gitchat_error_set(GITCHAT_EVERIFY,
 			"its tree is not empty but no chat-file header names a file");
@@ -505,7 +538,7 @@ int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
 		return gitchat_error_set(GITCHAT_EVERIFY, "its text is invalid: %s",
 		                         gitchat_error_last()->message);
 	if ((error = check_files(c, limits)) < 0 ||
-	    (repo && (error = check_tree(repo, c)) < 0))
+	    (repo && (error = check_tree(repo, c, limits)) < 0))
 		return error;
 	return 0;
 }

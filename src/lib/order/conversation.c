@@ -40,6 +40,8 @@ typedef struct {
 	int objs_open;
 	gitchat_buf raw;
 	gitchat_conversation_stats stats;
+	gitchat_conversation_filter filter;
+	int filtered;
 } conv_state;
 
 struct gitchat_conversation {
@@ -159,7 +161,8 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	/* The cache is published before the index that points into it. */
 	if (tw) {
 		memcpy(text_id, tw->id, sizeof(text_id));
-		if (tw->failed || gitchat_text_finish(tw) < 0) {
+		/* a writer that failed is dropped, not finished (and not leaked) */
+		if (tw->failed ? (gitchat_text_abort(tw), 1) : gitchat_text_finish(tw) < 0) {
 			memset(text_id, 0, sizeof(text_id));
 			gitchat_error_clear();
 		}
@@ -413,8 +416,27 @@ size_t gitchat_conversation_count(const gitchat_conversation *conv)
 	return gitchat_index_count(conv->s->ix);
 }
 
+void gitchat_conversation_filter_set(gitchat_conversation *conv,
+                                     const gitchat_conversation_filter *f)
+{
+	conv->s->filtered = f != NULL;
+	if (f)
+		conv->s->filter = *f;
+}
+
 int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
                                    const gitchat_conversation *conv, size_t i)
+{
+	conv_state *s = conv->s;
+	int error = gitchat_conversation_entry_get_raw(out, conv, i);
+
+	if (error == 0 && s->filtered && s->filter.entry)
+		error = s->filter.entry(out, i, s->filter.payload);
+	return error;
+}
+
+int gitchat_conversation_entry_get_raw(gitchat_conversation_entry *out,
+                                       const gitchat_conversation *conv, size_t i)
 {
 	conv_state *s = conv->s;
 	gitchat_index_rec nd = { 0 };
@@ -436,6 +458,20 @@ int gitchat_conversation_entry_get(gitchat_conversation_entry *out,
 static int message_at(gitchat_message **out, conv_state *s, size_t i);
 
 int gitchat_conversation_message_load(gitchat_message **out, gitchat_conversation *conv, size_t i)
+{
+	conv_state *s = conv->s;
+	int error = gitchat_conversation_message_load_raw(out, conv, i);
+
+	if (error == 0 && s->filtered && s->filter.message &&
+	    (error = s->filter.message(out, i, s->filter.payload)) < 0) {
+		gitchat_message_free(*out);
+		*out = NULL;
+	}
+	return error;
+}
+
+int gitchat_conversation_message_load_raw(gitchat_message **out, gitchat_conversation *conv,
+                                          size_t i)
 {
 	conv_state *s = conv->s;
 	int error = message_at(out, s, i);
@@ -504,7 +540,27 @@ int gitchat_conversation_related_get(size_t *total, const gitchat_conversation *
                                      size_t *out, size_t max)
 {
 	conv_state *s = conv->s;
-	int error = gitchat_index_related(total, s->ix, i, out, max);
+	gitchat_conversation_entry e;
+	size_t n, k;
+	int error;
+
+	if (s->filtered) {
+		/* The filter decides the targets: later entries, scanned. */
+		n = gitchat_index_count(s->ix);
+		*total = 0;
+		for (k = i + 1; k < n; k++) {
+			if ((error = gitchat_conversation_entry_get(&e, conv, k)) < 0)
+				return error;
+			if (e.kind == GITCHAT_MESSAGE_TEXT || e.kind == GITCHAT_MESSAGE_HIDDEN ||
+			    e.target != i)
+				continue;
+			if (*total < max)
+				out[*total] = k;
+			(*total)++;
+		}
+		return 0;
+	}
+	error = gitchat_index_related(total, s->ix, i, out, max);
 	if (error == GITCHAT_EINVALID && (error = repair(s)) == 0)
 		error = gitchat_index_related(total, s->ix, i, out, max);
 	return error;
@@ -517,6 +573,16 @@ int gitchat_conversation_find(size_t *out, const gitchat_conversation *conv, con
 	if (error == GITCHAT_EINVALID && (error = repair(s)) == 0)
 		error = gitchat_index_find(out, s->ix, id);
 	return error;
+}
+
+gitchat_store *gitchat_conversation_store(const gitchat_conversation *conv)
+{
+	return conv->s->store;
+}
+
+const char *gitchat_conversation_room(const gitchat_conversation *conv)
+{
+	return conv->s->room;
 }
 
 void gitchat_conversation_free(gitchat_conversation *conv)

@@ -414,7 +414,8 @@ static int decide_new(gitchat_graph *g, gitchat_store *store, const char *room,
 done:
 	for (i = 0; i < g->n; i++)
 		g->state[i] &= (uint8_t)~(GITCHAT_GRAPH_MARK | GITCHAT_GRAPH_NEW);
-	gitchat_error_clear();
+	if (error == 0)
+		gitchat_error_clear();   /* the invalid commits' reasons are kept per node */
 	free(stack);
 	return error;
 }

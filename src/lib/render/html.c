@@ -320,21 +320,22 @@ static int day_heading(gitchat_buf *page, const struct tm *tm)
 static int item_header(gitchat_buf *page, const gitchat_view_item *it, const struct tm *tm)
 {
 	const gitchat_message *m = it->msg;
+	const gitchat_pubkey *who = it->name ? &it->person : &m->key;
 	char hex[GIT_OID_HEXSZ + 1], key[GITCHAT_PUBKEY_HEXSIZE], fp[GITCHAT_FINGERPRINT_SIZE];
 
 	git_oid_tostr(hex, sizeof(hex), &m->id);
-	gitchat_pubkey_hex(key, &m->key);
-	gitchat_pubkey_fingerprint(fp, &m->key);
+	gitchat_pubkey_hex(key, who);
+	gitchat_pubkey_fingerprint(fp, who);
 	if (gitchat_buf_printf(page, "<article class=\"msg\" id=\"m-%s\">\n<header>"
 	                       "<time datetime=\"", hex) < 0 ||
 	    gitchat_time_format_rfc3339(page, m->time) < 0 ||
 	    gitchat_buf_printf(page, "\">%02d:%02d</time> <span class=\"author\"><bdi>",
 	                       tm->tm_hour, tm->tm_min) < 0 ||
-	    esc(page, m->author_name) < 0 ||
+	    esc(page, it->name ? it->name : m->author_name) < 0 ||
 	    gitchat_buf_puts(page, "</bdi></span> <span class=\"email\">&lt;<bdi>") < 0 ||
 	    esc(page, m->author_email) < 0 ||
 	    gitchat_buf_printf(page, "</bdi>&gt;</span> <span class=\"fp\" title=\"%s\">%.*s</span>",
-	                       key, 15, fp) < 0)
+	                       key, it->name_shared ? 23 : 15, fp) < 0)
 		return GITCHAT_ENOMEM;
 	if (it->edited && !it->redacted &&
 	    gitchat_buf_puts(page, " <span class=\"edited\">(edited)</span>") < 0)

@@ -117,6 +117,24 @@ int gitchat_json_render_message(gitchat_buf *out, const gitchat_message *m)
 	return gitchat_buf_puts(out, "}\n");
 }
 
+/* ,"person":{...}: who the reader sees (gitchat_view_item). */
+static int json_person(gitchat_buf *out, const gitchat_view_item *it)
+{
+	const gitchat_pubkey *who = it->name ? &it->person : &it->msg->key;
+	const char *name = it->name ? it->name : it->msg->author_name;
+	char key[GITCHAT_PUBKEY_HEXSIZE], fp[GITCHAT_FINGERPRINT_SIZE];
+
+	gitchat_pubkey_hex(key, who);
+	gitchat_pubkey_fingerprint(fp, who);
+	if (gitchat_buf_puts(out, ",\"person\":{\"name\":") < 0 ||
+	    gitchat_json_quote(out, name, strlen(name)) < 0 ||
+	    gitchat_buf_printf(out, ",\"profile\":%s,\"name_shared\":%s,\"key\":\"%s\","
+	                       "\"fingerprint\":\"%s\"}", it->has_profile ? "true" : "false",
+	                       it->name_shared ? "true" : "false", key, fp) < 0)
+		return GITCHAT_ENOMEM;
+	return 0;
+}
+
 int gitchat_json_render_item(gitchat_buf *out, const gitchat_view_item *it)
 {
 	char key[GITCHAT_PUBKEY_HEXSIZE];
@@ -141,5 +159,7 @@ int gitchat_json_render_item(gitchat_buf *out, const gitchat_view_item *it)
 		if (gitchat_buf_putc(out, ']') < 0)
 			return GITCHAT_ENOMEM;
 	}
-	return gitchat_buf_puts(out, "}}\n");
+	if (gitchat_buf_putc(out, '}') < 0 || json_person(out, it) < 0)
+		return GITCHAT_ENOMEM;
+	return gitchat_buf_puts(out, "}\n");
 }

@@ -161,51 +161,71 @@ static int day_rule(gitchat_buf *out, gitchat_text_renderer *r, const struct tm 
 	return gitchat_text_render_rule(out, r, label);
 }
 
-/* A name cut to MAX_NAME_COLS columns, its controls escaped. */
-static int put_name(gitchat_buf *out, const gitchat_text_renderer *r, const char *name,
-                    unsigned style)
+/* How many bytes of `s` fit in `max_cols` columns, controls counted as
+ * their escaped form: len when all of it does. */
+static size_t fit_cols(const char *s, size_t len, size_t max_cols)
 {
-	size_t len = strlen(name), i = 0, cols = 0, w;
+	size_t i = 0, cols = 0, w;
 	uint32_t cp;
+	char esc[12];
 
 	while (i < len) {
-		size_t n = gitchat_utf8_decode(&cp, name + i, len - i);
-		char esc[12];
-		if (gitchat_cp_unsafe(cp)) {
+		size_t n = gitchat_utf8_decode(&cp, s + i, len - i);
+		if (gitchat_cp_unsafe(cp) || GITCHAT_UTF8_BAD(cp, n)) {
 			gitchat_cp_escape(esc, cp);
 			w = strlen(esc);
 		} else {
 			w = (size_t)gitchat_cp_width(cp);
 		}
-		if (cols + w > MAX_NAME_COLS) {
-			if (gitchat_ansi_put_safe(out, name, i, r->opts.color, style, NULL) < 0 ||
-			    gitchat_buf_puts(out, "…") < 0)
-				return GITCHAT_ENOMEM;
-			return 0;
-		}
+		if (cols + w > max_cols)
+			return i;
 		cols += w;
 		i += n;
 	}
-	return gitchat_ansi_put_safe(out, name, len, r->opts.color, style, NULL);
+	return len;
+}
+
+/* A name cut to MAX_NAME_COLS columns, its controls escaped. */
+static int put_name(gitchat_buf *out, const gitchat_text_renderer *r, const char *name,
+                    unsigned style)
+{
+	size_t len = strlen(name), i = fit_cols(name, len, MAX_NAME_COLS);
+
+	if (gitchat_ansi_put_safe(out, name, i, r->opts.color, style, NULL) < 0 ||
+	    (i < len && gitchat_buf_puts(out, "…") < 0))
+		return GITCHAT_ENOMEM;
+	return 0;
 }
 
 static int header(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_view_item *it,
                   const struct tm *tm)
 {
 	const gitchat_message *m = it->msg;
-	char fp[GITCHAT_FINGERPRINT_SIZE], hm[16], id[9];
-	unsigned name_style = GITCHAT_STYLE_BOLD | GITCHAT_STYLE_COLOR(author_color(&m->key));
+	/* The person (the view's), else the commit's claim and key. */
+	const char *name = it->name ? it->name : m->author_name;
+	const gitchat_pubkey *who = it->name ? &it->person : &m->key;
+	char fp[GITCHAT_FINGERPRINT_SIZE], dev[GITCHAT_FINGERPRINT_SIZE], hm[16], id[9];
+	unsigned name_style = GITCHAT_STYLE_BOLD | GITCHAT_STYLE_COLOR(author_color(who));
 	int color = r->opts.color;
 
-	gitchat_pubkey_fingerprint(fp, &m->key);
-	fp[name_shared(r, m->author_name) ? LONG_FP : SHORT_FP] = '\0';
+	gitchat_pubkey_fingerprint(fp, who);
+	fp[name_shared(r, name) || it->name_shared ? LONG_FP : SHORT_FP] = '\0';
 	snprintf(hm, sizeof(hm), "%02d:%02d", tm->tm_hour, tm->tm_min);
 	if (styled(out, r, GITCHAT_STYLE_DIM, hm) < 0 || gitchat_buf_puts(out, "  ") < 0 ||
 	    (color && gitchat_ansi_sgr(out, name_style) < 0) ||
-	    put_name(out, r, m->author_name, name_style) < 0 ||
+	    put_name(out, r, name, name_style) < 0 ||
 	    (color && gitchat_ansi_sgr(out, 0) < 0) || gitchat_buf_putc(out, ' ') < 0 ||
-	    gitchat_buf_putc(out, '(') < 0 || styled(out, r, GITCHAT_STYLE_DIM, fp) < 0 ||
-	    gitchat_buf_putc(out, ')') < 0)
+	    gitchat_buf_putc(out, '(') < 0 || styled(out, r, GITCHAT_STYLE_DIM, fp) < 0)
+		return GITCHAT_ENOMEM;
+	/* The device that signed, on request, when it is not the one that
+	 * names the person. */
+	if (r->opts.devices && gitchat_pubkey_cmp(who, &m->key)) {
+		gitchat_pubkey_fingerprint(dev, &m->key);
+		dev[SHORT_FP] = '\0';
+		if (gitchat_buf_puts(out, ", device ") < 0 || styled(out, r, GITCHAT_STYLE_DIM, dev) < 0)
+			return GITCHAT_ENOMEM;
+	}
+	if (gitchat_buf_putc(out, ')') < 0)
 		return GITCHAT_ENOMEM;
 	/* The short id: what reply, edit, react and redact take. */
 	git_oid_tostr(id, sizeof(id), &m->id);
@@ -223,8 +243,7 @@ static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_
 	gitchat_buf line = GITCHAT_BUF_INIT;
 	char fp[GITCHAT_FINGERPRINT_SIZE];
 	gitchat_buf plain = GITCHAT_BUF_INIT;
-	size_t cols, limit = r->opts.width > 20 ? r->opts.width : 20, i;
-	uint32_t cp;
+	size_t limit = r->opts.width > 20 ? r->opts.width : 20, i;
 	int error = GITCHAT_ENOMEM;
 
 	if (it->reply_redacted ? gitchat_buf_puts(&plain, "message deleted") < 0
@@ -234,8 +253,8 @@ static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_
 	if (gitchat_buf_puts(&line, BODY_INDENT "↪ ") < 0 ||
 	    gitchat_buf_puts(&line, it->reply_name) < 0)
 		goto done;
-	if (name_shared(r, it->reply_name)) {
-		gitchat_pubkey_fingerprint(fp, &it->reply_key);
+	if (name_shared(r, it->reply_name) || it->reply_name_shared) {
+		gitchat_pubkey_fingerprint(fp, it->name ? &it->reply_person : &it->reply_key);
 		fp[LONG_FP] = '\0';
 		if (gitchat_buf_printf(&line, " (%s)", fp) < 0)
 			goto done;
@@ -244,20 +263,7 @@ static int reply_line(gitchat_buf *out, gitchat_text_renderer *r, const gitchat_
 	    gitchat_buf_put(&line, plain.ptr ? plain.ptr : "", plain.size) < 0)
 		goto done;
 	/* Cut by display width, leaving a column for the ellipsis. */
-	for (i = 0, cols = 0; i < line.size;) {
-		char esc[12];
-		size_t n = gitchat_utf8_decode(&cp, line.ptr + i, line.size - i), w;
-		if (gitchat_cp_unsafe(cp)) {
-			gitchat_cp_escape(esc, cp);
-			w = strlen(esc);
-		} else {
-			w = (size_t)gitchat_cp_width(cp);
-		}
-		if (cols + w > limit - 1)
-			break;
-		cols += w;
-		i += n;
-	}
+	i = fit_cols(line.ptr, line.size, limit - 1);
 	if (r->opts.color && gitchat_ansi_sgr(out, GITCHAT_STYLE_DIM) < 0)
 		goto done;
 	if (gitchat_ansi_put_safe(out, line.ptr, i, r->opts.color, GITCHAT_STYLE_DIM, NULL) < 0 ||
@@ -288,6 +294,30 @@ static int reactions_line(gitchat_buf *out, gitchat_text_renderer *r,
 			return GITCHAT_ENOMEM;
 	}
 	return gitchat_buf_putc(out, '\n');
+}
+
+int gitchat_text_renderer_set_previous(gitchat_text_renderer *r, int has_previous,
+                                       int64_t time)
+{
+	struct tm tm;
+
+	r->have_day = has_previous != 0;
+	if (!has_previous)
+		return 0;
+	split_time(r, time, &tm);
+	r->last_day = gitchat_days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+	                                      (unsigned)tm.tm_mday);
+	return 0;
+}
+
+int gitchat_text_escape(gitchat_buf *out, const char *s, size_t len, size_t max_cols)
+{
+	size_t i = fit_cols(s, len, max_cols);
+
+	if (gitchat_ansi_put_safe(out, s, i, 0, 0, NULL) < 0 ||
+	    (i < len && gitchat_buf_puts(out, "…") < 0))
+		return gitchat_error_oom();
+	return 0;
 }
 
 /* "  [file] name (size)" per attachment, the name escaped like every

@@ -13,6 +13,7 @@
 #include "send/parents.h"
 #include "verify/cache.h"
 #include "verify/verify.h"
+#include "store/reflock.h"
 #include "store/refs.h"
 #include "util/buf.h"
 #include "util/date.h"
@@ -343,6 +344,7 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	git_odb *odb = NULL;
 	git_oid tree, old, commit_id;
 	unsigned int attempt, retries;
+	int reflock;
 	size_t text_len = 0;
 	int has_old, error;
 
@@ -350,15 +352,13 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 	    (error = ident_resolve(&id, gitchat_store_repository(store), opts)) < 0 ||
 	    (error = gitchat_chatref_format(&refname, NULL, opts->room, gitchat_key_public(key))) < 0)
 		goto done;
-	/* The empty tree is written once per store, not once per message
-	 * (writing an object that exists rewrites its file's times). */
+	/* A caller's tree is the caller's to write; the empty tree is
+	 * written after signing (below). */
 	if (opts->tree)
 		git_oid_cpy(&tree, opts->tree);
 	if ((error = git_repository_odb(&odb, gitchat_store_repository(store))) < 0 ||
-	    (!opts->tree && (error = git_odb_hash(&tree, "", 0, GIT_OBJECT_TREE)) < 0) ||
-	    (!opts->tree && !git_odb_exists(odb, &tree) &&
-	     (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0)) {
-		error = gitchat_error_from_git(error, "cannot write the empty tree");
+	    (!opts->tree && (error = git_odb_hash(&tree, "", 0, GIT_OBJECT_TREE)) < 0)) {
+		error = gitchat_error_from_git(error, "cannot open the object database");
 		goto done;
 	}
 	/* The files once, before the loop: a retry re-signs, it does not
@@ -408,6 +408,15 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 				gitchat_error_last()->message);
 			goto done;
 		}
+		/* Written only once the message is signed (a signer that fails,
+		 * ssh-agent gone, leaves the store as it was), and once per store,
+		 * not per message (writing an object that exists rewrites its
+		 * file's times). */
+		if (!opts->tree && !git_odb_exists(odb, &tree) &&
+		    (error = git_odb_write(&tree, odb, "", 0, GIT_OBJECT_TREE)) < 0) {
+			error = gitchat_error_from_git(error, "cannot write the empty tree");
+			goto done;
+		}
 		if ((error = git_odb_write(&commit_id, odb, obj.ptr, obj.size, GIT_OBJECT_COMMIT)) < 0) {
 			error = gitchat_error_from_git(error, "cannot write the message commit");
 			goto done;
@@ -428,7 +437,14 @@ int gitchat_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
 		}
 		if (!has_old)
 			memset(&old, 0, sizeof(old));
+		if ((error = gitchat_store_refs_hold(&reflock, store)) < 0)
+			goto done;
 		error = ref_swap(gitchat_store_repository(store), refname.ptr, &old, &commit_id, &id);
+		gitchat_store_refs_release(reflock);
+		/* a lock left by a killed writer: removed, and at once again */
+		if (error == GIT_ELOCKED && gitchat_store_ref_unstick(store, refname.ptr) > 0 &&
+		    attempt < retries)
+			continue;
 		if (error == 0) {
 			gitchat_parents_remember(store, refname.ptr, &commit_id, &others);
 			break;

@@ -202,8 +202,16 @@ int gitchat_store_state_set(gitchat_store *store, const void *key, void *state,
 
 void gitchat_store_free(gitchat_store *store)
 {
+	/* The states write their caches on the way out, best effort, and clear
+	 * the errors they meet: the caller's last error (freeing after a
+	 * failure is the usual path) is kept. */
+	char *saved;
+	int code;
+
 	if (!store)
 		return;
+	code = gitchat_error_last()->code;
+	saved = code ? strdup(gitchat_error_last()->message) : NULL;
 	while (store->nstates--) {
 		store_state *s = &store->states[store->nstates];
 		if (s->state)
@@ -213,4 +221,7 @@ void gitchat_store_free(gitchat_store *store)
 	if (store->owns_repo)
 		git_repository_free(store->repo);
 	free(store);
+	if (code)
+		gitchat_error_set(code, "%s", saved ? saved : "out of memory");
+	free(saved);
 }

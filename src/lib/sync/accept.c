@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sync/accept.h"
+#include "store/reflock.h"
 #include "store/refs.h"
 #include "gitchat/verify.h"
 #include "message/commit.h"
@@ -164,7 +165,7 @@ static int record_fork(sync_job *r, const candidate *c, const git_oid *ours, oid
 	gitchat_buf name = GITCHAT_BUF_INIT;
 	git_reference *ref = NULL;
 	git_oid cur;
-	int attempt, rc = 0, error, has;
+	int attempt, rc = 0, error, has, lockfd;
 
 	if ((error = gitchat_chatref_format(&name, r->name, c->room, &c->ref.key)) < 0)
 		goto done;
@@ -174,12 +175,17 @@ static int record_fork(sync_job *r, const candidate *c, const git_oid *ours, oid
 			error = fork_event(r, c, ours, name.ptr, 0);
 			goto done;
 		}
+		if ((error = gitchat_store_refs_hold(&lockfd, r->store)) < 0)
+			goto done;
 		rc = has ? git_reference_create_matching(&ref, r->repo, name.ptr, &c->head->id, 1,
 		                                         &cur, "git-chat: sync (fork)")
 		         : git_reference_create(&ref, r->repo, name.ptr, &c->head->id, 0,
 		                                "git-chat: sync (fork)");
+		gitchat_store_refs_release(lockfd);
 		git_reference_free(ref);
 		ref = NULL;
+		if (rc == GIT_ELOCKED)
+			(void)gitchat_store_ref_unstick(r->store, name.ptr);
 		if (rc == 0)
 			break;
 		if (rc != GIT_EMODIFIED && rc != GIT_EEXISTS && rc != GIT_ELOCKED) {
@@ -212,6 +218,26 @@ static int updated_event(sync_job *r, const candidate *c, const git_oid *old)
 	return sync_report_emit(r->report, &ev);
 }
 
+/* Creates or fast-forwards (from `old`) a ref, holding the store's ref
+ * flock; a lock a killed writer left is removed (GIT_ELOCKED is returned,
+ * and the caller's next attempt goes through; a lock that cannot be
+ * removed fails the attempts and the sync says the ref stays locked). */
+static int create_ref(sync_job *r, const char *name, const git_oid *id, const git_oid *old)
+{
+	git_reference *ref = NULL;
+	int rc, lockfd;
+
+	if ((rc = gitchat_store_refs_hold(&lockfd, r->store)) < 0)
+		return rc;
+	rc = old ? git_reference_create_matching(&ref, r->repo, name, id, 1, old, "git-chat: sync")
+	         : git_reference_create(&ref, r->repo, name, id, 0, "git-chat: sync");
+	gitchat_store_refs_release(lockfd);
+	git_reference_free(ref);
+	if (rc == GIT_ELOCKED)
+		(void)gitchat_store_ref_unstick(r->store, name);
+	return rc;
+}
+
 /* One verified-or-rejected log. `tips` collects the new heads (for
  * counting the new messages). */
 static int accept_one(sync_job *r, const candidate *c, oid_list *tips)
@@ -233,10 +259,9 @@ static int accept_one(sync_job *r, const candidate *c, oid_list *tips)
 		if (error < 0)
 			return error;
 		if (!has) {
-			rc = git_reference_create(&ref, r->repo, c->head->refname, n, 0, "git-chat: sync");
+			rc = create_ref(r, c->head->refname, n, NULL);
 		} else if (is_ancestor(r->repo, &local, n)) {
-			rc = git_reference_create_matching(&ref, r->repo, c->head->refname, n, 1, &local,
-			                                   "git-chat: sync");
+			rc = create_ref(r, c->head->refname, n, &local);
 		} else if (is_ancestor(r->repo, n, &local)) {
 			return 0;   /* the remote is behind: the push half sends ours */
 		} else {

@@ -208,6 +208,12 @@ int gitchat_sync(gitchat_sync_result **out, gitchat_store *store, const char *co
 	} else if ((error = rooms_from_config(&rooms, repo, &have_rooms)) < 0) {
 		goto done;
 	}
+	/* Profiles and device links go with every room: a reader of the rooms
+	 * asked for needs them to show their authors (docs/sync.md). The room
+	 * is small, so all of it, not only the logs of those rooms' authors. */
+	if (have_rooms && (error = rooms_add(&rooms, GITCHAT_IDENTITY_ROOM,
+	                                     strlen(GITCHAT_IDENTITY_ROOM), "the rooms to sync")) < 0)
+		goto done;
 	if (!count) {
 		if ((error = sync_remote_list_configured(&configured, repo)) < 0)
 			goto done;

@@ -3,6 +3,7 @@
 
 #include "sync/creds.h"
 #include "sync/knownhosts.h"
+#include "sync/stream.h"
 #include "sync/tls.h"
 #include "sync/transport.h"
 #include "store/refs.h"
@@ -17,6 +18,7 @@ typedef struct {
 	git_remote *remote;
 	sync_creds creds;
 	sync_tls tls;
+	sync_stream_limits limits;     /* chat.timeout, http.lowSpeed*: stream.h */
 	gitchat_buf line;              /* an incomplete sideband line */
 	gitchat_buf failure;           /* our explanation of a refused connection */
 	int capture_messages;          /* emit REMOTE_MESSAGE events (pushing) */
@@ -126,6 +128,9 @@ static int net_error(net_conn *r, int code, const char *what)
 {
 	const git_error *ge = git_error_last();
 
+	if (r->limits.expired)
+		return sync_stream_error(&r->limits, r->remote && git_remote_url(r->remote)
+		                                         ? git_remote_url(r->remote) : r->target->url);
 	if (code == GIT_ECERTIFICATE && r->tls.untrusted)
 		return sync_tls_error(&r->tls, what, r->remote && git_remote_url(r->remote)
 		                                        ? git_remote_url(r->remote) : r->target->url);
@@ -160,11 +165,15 @@ static int net_connect(sync_conn *c, int direction)
 	 * url.<base>.insteadOf by now (and connects only below). */
 	if (git_remote_url(r->remote))
 		url = git_remote_url(r->remote);
-	if ((error = sync_tls_prepare(&r->tls, r->repo, url)) < 0)
+	if ((error = sync_tls_prepare(&r->tls, r->repo, url)) < 0 ||
+	    (error = sync_stream_limits_read(&r->limits, r->repo, url)) < 0)
 		return error;
 	callbacks_init(&cb, r);
 	proxy.type = GIT_PROXY_AUTO;
-	if ((error = git_remote_connect(r->remote, direction, &cb, &proxy, NULL)) < 0) {
+	sync_stream_enter(&r->limits);
+	error = git_remote_connect(r->remote, direction, &cb, &proxy, NULL);
+	sync_stream_leave();
+	if (error < 0) {
 		error = net_error(r, error, "cannot connect to");
 		sync_creds_finish(&r->creds, 0);
 		return error;
@@ -207,7 +216,10 @@ static int net_fetch(sync_conn *c, const git_oid *ids, const char *const *refnam
 	fo.update_fetchhead = 0;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.proxy_opts.type = GIT_PROXY_AUTO;
-	if ((error = git_remote_download(r->remote, &specs, &fo)) < 0) {
+	sync_stream_enter(&r->limits);
+	error = git_remote_download(r->remote, &specs, &fo);
+	sync_stream_leave();
+	if (error < 0) {
 		error = net_error(r, error, "cannot fetch from");
 		goto done;
 	}
@@ -283,7 +295,9 @@ static int net_push(sync_conn *c, sync_update *updates, size_t n)
 	gitchat_buf_clear(&r->base.sideband);
 	gitchat_buf_clear(&r->line);
 	r->capture_messages = 1;
+	sync_stream_enter(&r->limits);
 	error = git_remote_upload(r->remote, &specs, &po);
+	sync_stream_leave();
 	r->capture_messages = 0;
 	r->push_ctx = NULL;
 	if (error < 0) {
@@ -309,8 +323,10 @@ static void net_close(sync_conn *c)
 	net_conn *r = (net_conn *)c;
 
 	if (r->remote) {
+		sync_stream_enter(&r->limits);
 		git_remote_disconnect(r->remote);
 		git_remote_free(r->remote);
+		sync_stream_leave();
 		r->remote = NULL;
 	}
 }

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,22 @@
 /* One message per thread, like libgit2's git_error_last(). */
 static _Thread_local char error_message[2048];
 static _Thread_local gitchat_error last_error = { 0, "" };
+
+/* What to do when the system said why: a full disk or a read-only store
+ * is the user's to fix. Messages carry strerror()'s text (ours, and
+ * libgit2's: the same function, so the match holds in any locale); the
+ * advice is added once, at the end. */
+static const char *what_to_do(const char *msg)
+{
+	if (strstr(msg, "; the disk is full") || strstr(msg, "; the store is on a read-only"))
+		return "";
+	if (strstr(msg, strerror(ENOSPC)) || strstr(msg, strerror(EDQUOT)))
+		return "; the disk is full: free some space and try again (nothing was lost)";
+	if (strstr(msg, strerror(EROFS)))
+		return "; the store is on a read-only filesystem: reading works, writing needs it "
+		       "mounted read-write";
+	return "";
+}
 
 __attribute__((format(printf, 3, 0)))
 static void error_vset(int code, const char *prefix, const char *fmt, va_list ap)
@@ -24,6 +41,8 @@ static void error_vset(int code, const char *prefix, const char *fmt, va_list ap
 		n = strlen(text);
 		snprintf(text + n, sizeof(text) - n, "%s", prefix);
 	}
+	n = strlen(text);
+	snprintf(text + n, sizeof(text) - n, "%s", what_to_do(text));
 	memcpy(error_message, text, sizeof(text));
 	last_error.code = code;
 	last_error.message = error_message;

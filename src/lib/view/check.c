@@ -21,8 +21,8 @@ static const char *kind_name(gitchat_message_kind k)
 	}
 }
 
-static int check_room(gitchat_store *store, const char *room, gitchat_problem_cb cb,
-                      void *payload)
+static int check_room(gitchat_store *store, const gitchat_persons *persons, const char *room,
+                      gitchat_problem_cb cb, void *payload)
 {
 	gitchat_conversation *conv = NULL;
 	gitchat_conversation_entry e, t;
@@ -48,11 +48,13 @@ static int check_room(gitchat_store *store, const char *room, gitchat_problem_cb
 		if (t.kind != GITCHAT_MESSAGE_TEXT) {
 			error = gitchat_buf_printf(&why, "%s of %s, which is itself a %s; ignored",
 			                           kind_name(e.kind), hex, kind_name(t.kind));
-		} else if (e.kind != GITCHAT_MESSAGE_REACT && gitchat_pubkey_cmp(e.key, t.key) != 0) {
+		} else if (e.kind != GITCHAT_MESSAGE_REACT &&
+		           !gitchat_persons_same(persons, e.key, t.key)) {
 			gitchat_pubkey_fingerprint(fp, e.key);
 			gitchat_pubkey_fingerprint(tfp, t.key);
-			error = gitchat_buf_printf(&why, "%s of %s by %s, who is not its author (%s); "
-			                           "ignored", kind_name(e.kind), hex, fp, tfp);
+			error = gitchat_buf_printf(&why, "%s of %s by %s, who is not its author (%s) "
+			                           "nor a device linked to it; ignored",
+			                           kind_name(e.kind), hex, fp, tfp);
 		} else {
 			continue;
 		}
@@ -75,16 +77,30 @@ done:
 int gitchat_view_check(gitchat_store *store, const char *room, gitchat_problem_cb cb,
                        void *payload)
 {
+	gitchat_persons_options po = GITCHAT_PERSONS_OPTIONS_INIT;
+	gitchat_persons *persons = NULL;
 	git_strarray rooms = { NULL, 0 };
 	size_t i;
 	int error;
 
-	if (room)
-		return check_room(store, room, cb, payload);
+	/* The claims of `_identity` that readers ignore (one-sided links, bad
+	 * names) are warned about with that room. */
+	if (!room || !strcmp(room, GITCHAT_IDENTITY_ROOM)) {
+		po.problem_cb = cb;
+		po.payload = payload;
+	}
+	if ((error = gitchat_persons_load(&persons, store, &po)) != 0)
+		goto done;
+	if (room) {
+		error = check_room(store, persons, room, cb, payload);
+		goto done;
+	}
 	if ((error = gitchat_room_list(&rooms, store)) < 0)
-		return error;
+		goto done;
 	for (i = 0; i < rooms.count && error == 0; i++)
-		error = check_room(store, rooms.strings[i], cb, payload);
+		error = check_room(store, persons, rooms.strings[i], cb, payload);
+done:
+	gitchat_persons_free(persons);
 	git_strarray_dispose(&rooms);
 	return error;
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "gitchat/persons.h"
 #include "gitchat/view.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -85,14 +86,64 @@ static int collect_messages(lookup *l, gitchat_store *store)
 	return gitchat_authors_walk(store, NULL, from_messages, l);
 }
 
-/*
- * The sources of known keys, in order. Hook: the `_identity` room's
- * profile names (chat-name, issue 12) are one more source; it calls
- * lookup_add(l, key, profile_name) for each key whose newest profile name
- * matches (BY_NAME) or whose key matches (key_matches, the other kinds).
- */
+/* Source 2: the `_identity` room (gitchat/persons.h): a person's profile
+ * name, under the key that names the person, and every key seen there
+ * (one that wrote nothing else yet, a device just linked). */
+static int collect_profiles(lookup *l, gitchat_store *store)
+{
+	gitchat_persons *ps = NULL;
+	gitchat_person who;
+	size_t i, n;
+	int error;
+
+	if ((error = gitchat_persons_load(&ps, store, NULL)) < 0)
+		return error;
+	n = gitchat_persons_key_count(ps);
+	for (i = 0; i < n && error == 0; i++) {
+		const gitchat_pubkey *k = gitchat_persons_key_get(ps, i);
+		gitchat_persons_lookup(&who, ps, k);
+		if (l->kind == BY_NAME) {
+			if (who.name && !gitchat_pubkey_cmp(who.key, k) && !strcasecmp(who.name, l->spec))
+				error = lookup_add(l, k, who.name);
+		} else if (key_matches(l, k)) {
+			error = lookup_add(l, k, who.name ? who.name : "");
+		}
+	}
+	gitchat_persons_free(ps);
+	return error;
+}
+
+/* A name that several devices of one person claimed names that person:
+ * their candidates become one, the key that names the person. */
+static int collapse_persons(lookup *l, gitchat_store *store)
+{
+	gitchat_persons *ps = NULL;
+	gitchat_person who;
+	size_t i, j, n = 0;
+	int error, dup;
+
+	if ((error = gitchat_persons_load(&ps, store, NULL)) < 0)
+		return error;
+	for (i = 0; i < l->n; i++) {
+		gitchat_persons_lookup(&who, ps, &l->c[i].key);
+		for (j = 0, dup = 0; j < n && !dup; j++)
+			dup = gitchat_persons_same(ps, &l->c[j].key, &l->c[i].key);
+		if (dup) {
+			free(l->c[i].name);
+			continue;
+		}
+		l->c[n] = l->c[i];
+		l->c[n++].key = *who.key;
+	}
+	l->n = n;
+	gitchat_persons_free(ps);
+	return 0;
+}
+
+/* The sources of known keys, in order. */
 static int (*const sources[])(lookup *, gitchat_store *) = {
 	collect_messages,
+	collect_profiles,
 };
 
 static int too_many(const lookup *l)
@@ -145,6 +196,8 @@ static int lookup_store(gitchat_pubkey *out, gitchat_store *store, lookup_kind k
 			"key itself (its public key line, .pub file or 64 hex digits)", spec);
 	for (i = 0; error == 0 && i < sizeof(sources) / sizeof(*sources); i++)
 		error = sources[i](&l, store);
+	if (error == 0 && kind == BY_NAME && l.n > 1)
+		error = collapse_persons(&l, store);
 	if (error < 0)
 		goto done;
 	if (l.n == 0)

@@ -21,6 +21,7 @@ struct gitchat_view {
 	size_t count, base;
 	uint32_t *first_mod;   /* per target - base: its first modifier, in order */
 	uint32_t *next_mod;    /* per modifier - base: the next one of the same target */
+	gitchat_persons *persons;
 };
 
 int gitchat_view_new(gitchat_view **out, gitchat_conversation *conv)
@@ -43,6 +44,10 @@ int gitchat_view_new_from(gitchat_view **out, gitchat_conversation *conv, size_t
 		return gitchat_error_set(GITCHAT_EUNSUPPORTED, "a room of %zu messages is too large", n);
 	}
 	v->conv = conv;
+	if ((error = gitchat_persons_load(&v->persons, gitchat_conversation_store(conv), NULL)) < 0) {
+		free(v);
+		return error;
+	}
 	v->count = n;
 	v->base = from < n ? from : n;
 	m = n - v->base;
@@ -76,12 +81,18 @@ void gitchat_view_free(gitchat_view *v)
 		return;
 	free(v->first_mod);
 	free(v->next_mod);
+	gitchat_persons_free(v->persons);
 	free(v);
 }
 
 gitchat_conversation *gitchat_view_conversation(const gitchat_view *v)
 {
 	return v->conv;
+}
+
+const gitchat_persons *gitchat_view_persons(const gitchat_view *v)
+{
+	return v->persons;
 }
 
 int gitchat_view_visible(const gitchat_view *v, size_t i)
@@ -110,12 +121,13 @@ static uint32_t mod_next(const gitchat_view *v, size_t i, uint32_t j)
 }
 
 /* Does modifier j (an edit or redaction) count for its target t? Only when
- * the target is an ordinary message signed by the same key. */
-static int mod_authorised(const gitchat_conversation_entry *mod,
+ * the target is an ordinary message signed by the same person (the same
+ * key, or one linked to it). */
+static int mod_authorised(const gitchat_view *v, const gitchat_conversation_entry *mod,
                           const gitchat_conversation_entry *target)
 {
 	return target->kind == GITCHAT_MESSAGE_TEXT &&
-	       gitchat_pubkey_cmp(mod->key, target->key) == 0;
+	       gitchat_persons_same(v->persons, mod->key, target->key);
 }
 
 /* The latest valid edit of i (NONE when none) and whether i is redacted. */
@@ -133,7 +145,7 @@ static int resolve_mods(uint32_t *edit, int *redacted, const gitchat_view *v, si
 		if ((error = gitchat_conversation_entry_get(&m, v->conv, j)) < 0)
 			return error;
 		if ((m.kind != GITCHAT_MESSAGE_EDIT && m.kind != GITCHAT_MESSAGE_REDACT) ||
-		    !mod_authorised(&m, &t))
+		    !mod_authorised(v, &m, &t))
 			continue;
 		if (m.kind == GITCHAT_MESSAGE_EDIT)
 			*edit = j;
@@ -278,14 +290,31 @@ static int load_reply(gitchat_view_item *item, gitchat_view *v, size_t target)
 		return error;
 	if ((error = shown_text(&item->reply_text, &len, &edited, &item->reply_redacted,
 	                        v, target, tm)) == 0) {
+		gitchat_person p;
+		gitchat_persons_lookup(&p, v->persons, &tm->key);
 		item->reply_key = tm->key;
-		if (!(item->reply_name = strdup(tm->author_name)))
+		item->reply_person = *p.key;
+		item->reply_name_shared = p.name_shared;
+		if (!(item->reply_name = strdup(p.name ? p.name : tm->author_name)))
 			error = gitchat_error_oom();
 		else
 			item->has_reply = 1;
 	}
 	gitchat_message_free(tm);
 	return error;
+}
+
+/* The author as a person: name, person key, profile or not. */
+static int author_of(gitchat_view_item *item, const gitchat_view *v)
+{
+	gitchat_person p;
+
+	gitchat_persons_lookup(&p, v->persons, &item->msg->key);
+	item->person = *p.key;
+	item->has_profile = p.name != NULL;
+	item->name_shared = p.name_shared;
+	item->name = strdup(p.name ? p.name : item->msg->author_name);
+	return item->name ? 0 : gitchat_error_oom();
 }
 
 int gitchat_view_item_load(gitchat_view_item **out, gitchat_view *v, size_t i)
@@ -307,6 +336,8 @@ int gitchat_view_item_load(gitchat_view_item **out, gitchat_view *v, size_t i)
 		goto done;
 	item->text = text;
 	text = NULL;
+	if ((error = author_of(item, v)) < 0)
+		goto done;
 	if (e.reply_to != GITCHAT_NO_INDEX && e.reply_to < v->count &&
 	    (error = load_reply(item, v, e.reply_to)) < 0)
 		goto done;
@@ -332,6 +363,7 @@ void gitchat_view_item_free(gitchat_view_item *item)
 	free((char *)item->text);
 	free(item->reply_name);
 	free(item->reply_text);
+	free(item->name);
 	gitchat_message_free(item->msg);
 	free(item);
 }

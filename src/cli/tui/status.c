@@ -1,0 +1,53 @@
+/* The status line: the last sync, what failed and why, logs a remote
+ * keeps from being pushed, forks, commits left out; or the last notice. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+static void sync_part(tui *t, gitchat_buf *out)
+{
+	tui_sync *s = &t->sync;
+	struct tm tm;
+	char when[16] = "never";
+
+	pthread_mutex_lock(&s->lock);
+	if (s->last && localtime_r(&s->last, &tm))
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (!s->remotes && s->last)
+		gitchat_buf_puts(out, "no remotes: local only");
+	else
+		gitchat_buf_printf(out, "synced %s", when);
+	if (s->failed)
+		gitchat_buf_printf(out, " · failed: %s", s->failed);
+	if (s->blocked)
+		gitchat_buf_printf(out, " · %zu log%s not pushed ('git chat sync' says why)",
+		                   s->blocked, s->blocked == 1 ? "" : "s");
+	if (s->forks)
+		gitchat_buf_printf(out, " · %zu fork%s", s->forks, s->forks == 1 ? "" : "s");
+	pthread_mutex_unlock(&s->lock);
+}
+
+void tui_status_draw(tui *t)
+{
+	WINDOW *w = t->scr.status;
+	gitchat_buf raw = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
+	int wd = getmaxx(w);
+
+	werase(w);
+	wbkgdset(w, A_REVERSE);
+	werase(w);
+	if (t->notice)
+		gitchat_buf_printf(&raw, "%s · ", t->notice);
+	sync_part(t, &raw);
+	if (t->conv.skipped)
+		gitchat_buf_printf(&raw, " · %zu invalid commit%s left out ('git chat verify')",
+		                   t->conv.skipped, t->conv.skipped == 1 ? "" : "s");
+	gitchat_buf_puts(&raw, " · ? keys");
+	gitchat_text_escape(&line, raw.ptr ? raw.ptr : "", raw.size, (size_t)(wd > 2 ? wd - 2 : 1));
+	mvwaddnstr(w, 0, 1, line.ptr ? line.ptr : "", (int)line.size);
+	gitchat_error_clear();
+	gitchat_buf_dispose(&raw);
+	gitchat_buf_dispose(&line);
+	wnoutrefresh(w);
+}

@@ -1,0 +1,736 @@
+/*
+ * The membership state of a private room (gitchat/members.h): every
+ * commit's membership headers, which events count, each commit's causal
+ * state and the room's state in its order.
+ *
+ * Costs: an event's causal state orders its ancestor set on its own
+ * (order/order.h: the room's algorithm run on that set), once per event;
+ * a message's causal state is the counted events among its ancestors
+ * (a bit set per commit, one bit per event) applied in the room's order,
+ * computed once per distinct set.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "members/members_internal.h"
+#include "message/commit.h"
+#include "message/objects.h"
+#include "order/order.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/oidmap.h"
+
+#define NONE UINT32_MAX
+
+typedef struct {
+	git_oid id;
+	gitchat_pubkey key;
+	int64_t time;
+	uint32_t p0, np;        /* into m->parents */
+	uint32_t ev;            /* index into m->ev, or NONE */
+	uint32_t rank;          /* of the key among the room's keys */
+	char *epoch;
+	int member, removed;
+} mnode;
+
+typedef struct {
+	uint32_t node;
+	int genesis, counted, epoch_file, has_dm;
+	unsigned char nonce[16];
+	const char *ignored;
+	gitchat_member *adds;
+	size_t nadds;
+	gitchat_pubkey *removes;
+	size_t nremoves;
+	gitchat_pubkey dm;
+	gitchat_member *after;
+	size_t nafter;
+} mevent;
+
+typedef struct {
+	gitchat_member *v;
+	size_t n, cap;
+} mstate;
+
+struct gitchat_members {
+	char room[26];
+	mnode *nodes;
+	size_t n;
+	uint32_t *parents;
+	size_t nparents, capparents;
+	mevent *ev;
+	size_t nev;
+	mstate cur;
+	int valid;
+	gitchat_oidmap map;
+};
+
+void gitchat_members_room_name(char out[26], const gitchat_pubkey *founder,
+                               const unsigned char nonce[16])
+{
+	static const char label[] = "git-chat room";
+	crypto_hash_sha256_state st;
+	unsigned char h[32];
+	static const char hexd[] = "0123456789abcdef";
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)label, sizeof(label) - 1);
+	crypto_hash_sha256_update(&st, founder->bytes, GITCHAT_PUBKEY_SIZE);
+	crypto_hash_sha256_update(&st, nonce, 16);
+	crypto_hash_sha256_final(&st, h);
+	out[0] = '_';
+	for (int i = 0; i < 12; i++) {
+		out[1 + 2 * i] = hexd[h[i] >> 4];
+		out[2 + 2 * i] = hexd[h[i] & 15];
+	}
+	out[25] = '\0';
+}
+
+/* ---- states: sorted by key ---- */
+
+static gitchat_member *state_find(const mstate *s, const gitchat_pubkey *k)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = gitchat_pubkey_cmp(&s->v[mid].key, k);
+		if (c == 0)
+			return &s->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int state_set(mstate *s, const gitchat_member *m)
+{
+	gitchat_member *f = state_find(s, &m->key);
+	size_t i;
+
+	if (f) {
+		f->admin = m->admin;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 8;
+		gitchat_member *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return gitchat_error_oom();
+		s->v = v;
+		s->cap = cap;
+	}
+	for (i = s->n; i > 0 && gitchat_pubkey_cmp(&s->v[i - 1].key, &m->key) > 0; i--)
+		s->v[i] = s->v[i - 1];
+	s->v[i] = *m;
+	s->n++;
+	return 0;
+}
+
+static void state_remove(mstate *s, const gitchat_pubkey *k)
+{
+	gitchat_member *f = state_find(s, k);
+	if (f) {
+		memmove(f, f + 1, (size_t)(s->v + s->n - f - 1) * sizeof(*f));
+		s->n--;
+	}
+}
+
+/* Removals first, then additions: "remove K, add K admin" re-adds. */
+static int state_apply(mstate *s, const mevent *e)
+{
+	for (size_t i = 0; i < e->nremoves; i++)
+		state_remove(s, &e->removes[i]);
+	for (size_t i = 0; i < e->nadds; i++)
+		if (state_set(s, &e->adds[i]) < 0)
+			return GITCHAT_ENOMEM;
+	return 0;
+}
+
+static int state_copy(gitchat_member **out, size_t *n, const mstate *s)
+{
+	*n = s->n;
+	if (!(*out = malloc((s->n + 1) * sizeof(**out))))
+		return gitchat_error_oom();
+	memcpy(*out, s->v, s->n * sizeof(**out));
+	return 0;
+}
+
+/* ---- reading the commits ---- */
+
+static int add_parent(gitchat_members *m, uint32_t p)
+{
+	if (m->nparents == m->capparents) {
+		size_t cap = m->capparents ? 2 * m->capparents : 64;
+		uint32_t *v = realloc(m->parents, cap * sizeof(*v));
+		if (!v)
+			return gitchat_error_oom();
+		m->parents = v;
+		m->capparents = cap;
+	}
+	m->parents[m->nparents++] = p;
+	return 0;
+}
+
+static int has_epoch_file(git_repository *repo, const git_oid *tree_id)
+{
+	git_oid empty;
+	git_tree *tree = NULL;
+	int found;
+
+	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
+	if (git_oid_equal(tree_id, &empty) || git_tree_lookup(&tree, repo, tree_id) < 0)
+		return 0;
+	found = git_tree_entry_byname(tree, "epoch.age") != NULL;
+	git_tree_free(tree);
+	return found;
+}
+
+/* Node i's headers into its node and, for an event, a new event. A
+ * malformed membership header makes the commit an event that never
+ * counts (so it is neither a message nor a change). */
+static int read_headers(gitchat_members *m, uint32_t i, gitchat_members_hdr *h,
+                        const char *raw, size_t len, git_repository *repo)
+{
+	mnode *nd = &m->nodes[i];
+	mevent *e, *ev;
+	const char *bad = NULL;
+	int epoch_file;
+
+	if (gitchat_members_hdr_parse(h, raw, len) < 0) {
+		bad = "its membership headers are malformed";
+		gitchat_error_clear();
+	}
+	epoch_file = !bad && h->epoch[0] && !h->nchanges && !h->has_genesis ?
+	             has_epoch_file(repo, &h->tree) : (h->epoch[0] != 0);
+	if (!bad && h->epoch[0] && !(nd->epoch = strdup(h->epoch)))
+		return gitchat_error_oom();
+	if (!bad && !h->has_genesis && !h->nchanges && !epoch_file)
+		return 0;
+	if (!(ev = realloc(m->ev, (m->nev + 1) * sizeof(*ev))))
+		return gitchat_error_oom();
+	m->ev = ev;
+	e = &m->ev[m->nev];
+	memset(e, 0, sizeof(*e));
+	e->node = i;
+	nd->ev = (uint32_t)m->nev++;
+	e->ignored = bad;
+	if (bad)
+		return 0;
+	e->genesis = h->has_genesis;
+	memcpy(e->nonce, h->genesis, sizeof(e->nonce));
+	e->epoch_file = epoch_file;
+	e->has_dm = h->has_dm;
+	e->dm = h->dm;
+	if (!(e->adds = malloc((h->nadds + 1) * sizeof(*e->adds))) ||
+	    !(e->removes = malloc((h->nremoves + 1) * sizeof(*e->removes))))
+		return gitchat_error_oom();
+	memcpy(e->adds, h->adds, h->nadds * sizeof(*e->adds));
+	e->nadds = h->nadds;
+	for (size_t k = 0; k < h->nremoves; k++)
+		e->removes[k] = h->removes[k].key;
+	e->nremoves = h->nremoves;
+	return 0;
+}
+
+/* ---- the rules ---- */
+
+/* The state of the counted events among the strict ancestors of node x,
+ * ordered by the room's algorithm run on that ancestor set alone.
+ * `mark`, `sub`, `back` are scratch arrays of m->n entries. */
+static int causal_state(mstate *out, gitchat_members *m, uint32_t x, uint32_t *mark,
+                        uint32_t *sub, uint32_t *back, uint32_t stamp)
+{
+	gitchat_order_node *on = NULL;
+	uint32_t *stack = NULL, *par = NULL, *order = NULL;
+	size_t sp = 0, ns = 0, np = 0, k;
+	uint32_t y;
+	int error = 0;
+
+	out->n = 0;
+	if (!(stack = malloc((m->n + 1) * sizeof(*stack))))
+		return gitchat_error_oom();
+	stack[sp++] = x;
+	while (sp) {
+		const mnode *nd = &m->nodes[stack[--sp]];
+		for (k = 0; k < nd->np; k++) {
+			uint32_t p = m->parents[nd->p0 + k];
+			if (mark[p] != stamp) {
+				mark[p] = stamp;
+				stack[sp++] = p;
+			}
+		}
+	}
+	/* Nodes are in an order where parents come first: list by index. */
+	for (y = 0; y < x; y++)
+		if (mark[y] == stamp) {
+			back[ns] = y;
+			sub[y] = (uint32_t)ns++;
+			np += m->nodes[y].np;
+		}
+	if (!(on = calloc(ns + 1, sizeof(*on))) || !(par = malloc((np + 1) * sizeof(*par))) ||
+	    !(order = malloc((ns + 1) * sizeof(*order)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	np = 0;
+	for (k = 0; k < ns; k++) {
+		const mnode *nd = &m->nodes[back[k]];
+		on[k].time = nd->time;
+		on[k].id = nd->id;
+		on[k].key = nd->rank;
+		on[k].first_parent = (uint32_t)np;
+		on[k].nparents = nd->np;
+		for (size_t j = 0; j < nd->np; j++)
+			par[np++] = sub[m->parents[nd->p0 + j]];
+	}
+	if ((error = gitchat_order_compute(order, on, ns, par)) < 0)
+		goto done;
+	for (k = 0; k < ns; k++) {
+		uint32_t ei = m->nodes[back[order[k]]].ev;
+		if (ei != NONE && m->ev[ei].counted && (error = state_apply(out, &m->ev[ei])) < 0)
+			goto done;
+	}
+done:
+	free(stack);
+	free(on);
+	free(par);
+	free(order);
+	return error;
+}
+
+static void count_event(gitchat_members *m, mevent *e, const mstate *causal)
+{
+	const mnode *nd = &m->nodes[e->node];
+	const gitchat_member *me = state_find(causal, &nd->key);
+	char name[26];
+	int self_admin = 0;
+
+	if (e->ignored)
+		return;
+	if (e->genesis) {
+		for (size_t k = 0; k < e->nadds; k++)
+			if (!gitchat_pubkey_cmp(&e->adds[k].key, &nd->key) && e->adds[k].admin)
+				self_admin = 1;
+		gitchat_members_room_name(name, &nd->key, e->nonce);
+		if (nd->np || strcmp(name, m->room) || !self_admin || m->valid)
+			e->ignored = "its chat-genesis does not make this room (wrong name: "
+			             "a squatted room, or a second genesis)";
+		else
+			e->counted = m->valid = 1;
+		return;
+	}
+	if (e->nadds || e->nremoves) {
+		/* Linked devices (issue 12) land here: a member adding only their
+		 * own devices counts without being admin. */
+		if (!me || !me->admin) {
+			e->ignored = "its author is not an admin of the room in the state its "
+			             "ancestors give; its member changes are ignored";
+			return;
+		}
+	} else if (!me) {
+		e->ignored = "its author is not a member of the room in the state its "
+		             "ancestors give; its epoch is ignored";
+		return;
+	}
+	e->counted = 1;
+}
+
+/* A message's causal state: the counted events among its ancestors (a
+ * bit per event) applied in the room's order. */
+static int bits_state(mstate *out, gitchat_members *m, const uint64_t *bits, size_t words)
+{
+	out->n = 0;
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t b = bits[w]; b; b &= b - 1) {
+			size_t ei = w * 64 + (size_t)__builtin_ctzll(b);
+			if (m->ev[ei].counted && state_apply(out, &m->ev[ei]) < 0)
+				return GITCHAT_ENOMEM;
+		}
+	return 0;
+}
+
+static int compute(gitchat_members *m)
+{
+	mstate causal = { 0 }, room = { 0 }, tmp = { 0 };
+	uint32_t *mark = NULL, *sub = NULL, *back = NULL;
+	uint64_t *bits = NULL, *last = NULL;
+	size_t words = (m->nev + 63) / 64, i, k;
+	int error = 0, have_last = 0;
+
+	if (!(mark = calloc(m->n + 1, sizeof(*mark))) || !(sub = malloc((m->n + 1) * sizeof(*sub))) ||
+	    !(back = malloc((m->n + 1) * sizeof(*back))) ||
+	    !(bits = calloc(m->n * words + 1, sizeof(*bits))) ||
+	    !(last = calloc(words + 1, sizeof(*last)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	for (i = 0; i < m->n; i++) {
+		mnode *nd = &m->nodes[i];
+		uint64_t *b = bits + i * words;
+		for (k = 0; k < nd->np; k++) {
+			const uint64_t *pb = bits + (size_t)m->parents[nd->p0 + k] * words;
+			const mnode *pn = &m->nodes[m->parents[nd->p0 + k]];
+			for (size_t w = 0; w < words; w++)
+				b[w] |= pb[w];
+			if (pn->ev != NONE)
+				b[pn->ev / 64] |= 1ull << (pn->ev % 64);
+		}
+		nd->removed = state_find(&room, &nd->key) == NULL;
+		if (nd->ev != NONE) {
+			mevent *e = &m->ev[nd->ev];
+			if ((error = causal_state(&causal, m, (uint32_t)i, mark, sub, back,
+			                          (uint32_t)i + 1)) < 0)
+				goto done;
+			nd->member = state_find(&causal, &nd->key) != NULL;
+			count_event(m, e, &causal);
+			if (e->counted) {
+				if ((error = state_apply(&causal, e)) < 0 ||
+				    (error = state_copy(&e->after, &e->nafter, &causal)) < 0 ||
+				    (error = state_apply(&room, e)) < 0)
+					goto done;
+			}
+			continue;
+		}
+		/* Runs of messages share their events' set: computed once per run. */
+		if (!have_last || memcmp(last, b, words * sizeof(*b))) {
+			if ((error = bits_state(&tmp, m, b, words)) < 0)
+				goto done;
+			memcpy(last, b, words * sizeof(*b));
+			have_last = 1;
+		}
+		nd->member = state_find(&tmp, &nd->key) != NULL;
+	}
+	m->cur = room;
+	room.v = NULL;
+done:
+	free(causal.v);
+	free(room.v);
+	free(tmp.v);
+	free(mark);
+	free(sub);
+	free(back);
+	free(bits);
+	free(last);
+	return error;
+}
+
+/* ---- building ---- */
+
+static int key_cmp(const void *a, const void *b)
+{
+	return gitchat_pubkey_cmp(a, b);
+}
+
+/* Each node's key rank among the room's distinct keys, in byte order. */
+static int key_ranks(gitchat_members *m)
+{
+	gitchat_pubkey *keys = malloc((m->n + 1) * sizeof(*keys));
+	size_t i, nk = 0;
+
+	if (!keys)
+		return gitchat_error_oom();
+	for (i = 0; i < m->n; i++)
+		keys[i] = m->nodes[i].key;
+	qsort(keys, m->n, sizeof(*keys), key_cmp);
+	for (i = 0; i < m->n; i++)
+		if (!nk || gitchat_pubkey_cmp(&keys[nk - 1], &keys[i]))
+			keys[nk++] = keys[i];
+	for (i = 0; i < m->n; i++) {
+		size_t lo = 0, hi = nk;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (gitchat_pubkey_cmp(&keys[mid], &m->nodes[i].key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		m->nodes[i].rank = (uint32_t)lo;
+	}
+	free(keys);
+	return 0;
+}
+
+static gitchat_members *members_new(const char *room, size_t n)
+{
+	gitchat_members *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	snprintf(m->room, sizeof(m->room), "%s", room);
+	if (!(m->nodes = calloc(n + 1, sizeof(*m->nodes)))) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Reads node m->n (id given) from the store: its time, key, parents
+ * (through m->map, which must hold every parent) and headers. */
+static int read_node(gitchat_members *m, gitchat_objects *objs, gitchat_buf *raw,
+                     gitchat_members_hdr *h, git_repository *repo, const git_oid *id,
+                     int need_parents_known)
+{
+	gitchat_commit c;
+	mnode *nd = &m->nodes[m->n];
+	uint32_t p;
+	int error;
+
+	nd->id = *id;
+	nd->ev = NONE;
+	if ((error = gitchat_objects_read_commit(raw, objs, id)) < 0 ||
+	    (error = gitchat_commit_parse(&c, raw->ptr, raw->size)) < 0)
+		return error;
+	nd->time = c.author.time;
+	if ((error = gitchat_commit_key(&nd->key, &c)) < 0)
+		goto done;
+	nd->p0 = (uint32_t)m->nparents;
+	for (size_t k = 0; k < c.parent_count; k++) {
+		if (!gitchat_oidmap_get(&m->map, &c.parents[k], &p)) {
+			if (need_parents_known) {
+				error = gitchat_error_set(GITCHAT_EINVALID,
+				                          "a parent of a room's commit is not in the room");
+				goto done;
+			}
+			continue;
+		}
+		if ((error = add_parent(m, p)) < 0)
+			goto done;
+		nd->np++;
+	}
+	if ((error = gitchat_oidmap_set(&m->map, id, (uint32_t)m->n)) < 0)
+		goto done;
+	error = read_headers(m, (uint32_t)m->n, h, raw->ptr, raw->size, repo);
+	if (error == 0)
+		m->n++;
+done:
+	gitchat_commit_dispose(&c);
+	return error;
+}
+
+/* The members over commits `ids`, given in an order where parents come
+ * first (the room's order). */
+static int load_ordered(gitchat_members **out, gitchat_store *store, const char *room,
+                        const git_oid *ids, size_t n)
+{
+	gitchat_members *m = NULL;
+	gitchat_members_hdr *h = NULL;
+	gitchat_objects objs;
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	git_repository *repo = gitchat_store_repository(store);
+	int error, objs_open = 0;
+
+	*out = NULL;
+	if (!(m = members_new(room, n)) || !(h = malloc(sizeof(*h)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	if ((error = gitchat_objects_open(&objs, repo)) < 0)
+		goto done;
+	objs_open = 1;
+	if ((error = gitchat_oidmap_reserve(&m->map, n)) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		if ((error = read_node(m, &objs, &raw, h, repo, &ids[i], 1)) < 0)
+			goto done;
+	if ((error = key_ranks(m)) < 0 || (error = compute(m)) < 0)
+		goto done;
+	*out = m;
+	m = NULL;
+done:
+	if (objs_open)
+		gitchat_objects_close(&objs);
+	gitchat_buf_dispose(&raw);
+	free(h);
+	gitchat_members_free(m);
+	return error;
+}
+
+int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
+                         const char *room)
+{
+	gitchat_conversation_entry e;
+	size_t n = gitchat_conversation_count(conv);
+	git_oid *ids = malloc((n + 1) * sizeof(*ids));
+	int error = 0;
+
+	*out = NULL;
+	if (!ids)
+		return gitchat_error_oom();
+	for (size_t i = 0; i < n && !error; i++)
+		if ((error = gitchat_conversation_entry_get_raw(&e, conv, i)) == 0)
+			ids[i] = *e.id;
+	if (!error)
+		error = load_ordered(out, store, room, ids, n);
+	free(ids);
+	return error;
+}
+
+/* The hook's entry: walk from the tips, order the set here, then read it
+ * in that order. */
+int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const char *room,
+                              const git_oid *tips, size_t ntips)
+{
+	git_repository *repo = gitchat_store_repository(store);
+	git_revwalk *walk = NULL;
+	gitchat_members *pre = NULL;
+	gitchat_members_hdr *h = NULL;
+	gitchat_objects objs;
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	gitchat_order_node *on = NULL;
+	uint32_t *order = NULL;
+	git_oid id, *ids = NULL;
+	size_t nids = 0, cap = 0;
+	int error, objs_open = 0;
+
+	*out = NULL;
+	if ((error = git_revwalk_new(&walk, repo)) < 0) {
+		error = gitchat_error_from_git(error, "cannot walk the room");
+		goto done;
+	}
+	/* Topological, parents first: each commit's parents are known when
+	 * it is read. */
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	for (size_t i = 0; i < ntips; i++)
+		if ((error = git_revwalk_push(walk, &tips[i])) < 0) {
+			error = gitchat_error_from_git(error, "cannot walk the room");
+			goto done;
+		}
+	while ((error = git_revwalk_next(&id, walk)) == 0) {
+		if (nids == cap) {
+			git_oid *v = realloc(ids, (cap = cap ? 2 * cap : 256) * sizeof(*v));
+			if (!v) {
+				error = gitchat_error_oom();
+				goto done;
+			}
+			ids = v;
+		}
+		ids[nids++] = id;
+	}
+	if (error != GIT_ITEROVER) {
+		error = gitchat_error_from_git(error, "cannot walk the room");
+		goto done;
+	}
+	if (!(pre = members_new(room, nids)) || !(h = malloc(sizeof(*h)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	if ((error = gitchat_objects_open(&objs, repo)) < 0)
+		goto done;
+	objs_open = 1;
+	for (size_t i = 0; i < nids; i++)
+		if ((error = read_node(pre, &objs, &raw, h, repo, &ids[i], 1)) < 0)
+			goto done;
+	if ((error = key_ranks(pre)) < 0)
+		goto done;
+	if (!(on = calloc(nids + 1, sizeof(*on))) || !(order = malloc((nids + 1) * sizeof(*order)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	for (size_t i = 0; i < nids; i++) {
+		on[i].time = pre->nodes[i].time;
+		on[i].id = pre->nodes[i].id;
+		on[i].key = pre->nodes[i].rank;
+		on[i].first_parent = pre->nodes[i].p0;
+		on[i].nparents = pre->nodes[i].np;
+	}
+	if ((error = gitchat_order_compute(order, on, nids, pre->parents)) < 0)
+		goto done;
+	for (size_t i = 0; i < nids; i++)
+		ids[i] = pre->nodes[order[i]].id;
+	error = load_ordered(out, store, room, ids, nids);
+done:
+	if (objs_open)
+		gitchat_objects_close(&objs);
+	git_revwalk_free(walk);
+	gitchat_buf_dispose(&raw);
+	free(ids);
+	free(on);
+	free(order);
+	free(h);
+	gitchat_members_free(pre);
+	return error;
+}
+
+/* ---- answers ---- */
+
+int gitchat_members_valid(const gitchat_members *m)
+{
+	return m->valid;
+}
+
+size_t gitchat_members_count(const gitchat_members *m)
+{
+	return m->n;
+}
+
+int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m, size_t i)
+{
+	const mnode *nd;
+	const mevent *e;
+
+	if (i >= m->n)
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "no commit %zu in this room", i);
+	nd = &m->nodes[i];
+	memset(out, 0, sizeof(*out));
+	out->id = &nd->id;
+	out->key = &nd->key;
+	out->member = nd->member;
+	out->removed = nd->removed;
+	out->epoch = nd->epoch;
+	if (nd->ev == NONE)
+		return 0;
+	e = &m->ev[nd->ev];
+	out->event = 1;
+	out->genesis = e->genesis && e->counted;
+	out->counted = e->counted;
+	out->ignored = e->ignored;
+	out->epoch_file = e->epoch_file;
+	out->after = e->after;
+	out->after_count = e->nafter;
+	out->adds = e->adds;
+	out->add_count = e->nadds;
+	out->dm = e->has_dm ? &e->dm : NULL;
+	return 0;
+}
+
+int gitchat_members_find(size_t *out, const gitchat_members *m, const git_oid *id)
+{
+	uint32_t v;
+	if (!gitchat_oidmap_get(&m->map, id, &v))
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "the commit is not in the room");
+	*out = v;
+	return 0;
+}
+
+const gitchat_member *gitchat_members_current(size_t *n, const gitchat_members *m)
+{
+	*n = m->cur.n;
+	return m->cur.v;
+}
+
+const gitchat_member *gitchat_members_get(const gitchat_members *m, const gitchat_pubkey *key)
+{
+	return state_find(&m->cur, key);
+}
+
+void gitchat_members_free(gitchat_members *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->nodes[i].epoch);
+	for (size_t i = 0; i < m->nev; i++) {
+		free(m->ev[i].adds);
+		free(m->ev[i].removes);
+		free(m->ev[i].after);
+	}
+	free(m->ev);
+	free(m->nodes);
+	free(m->parents);
+	free(m->cur.v);
+	gitchat_oidmap_dispose(&m->map);
+	free(m);
+}

@@ -1,0 +1,397 @@
+/*
+ * Reading a private room: the membership (members/), the epochs the reader
+ * can open, then each message through DESIGN.md's reading rules. What a
+ * rule refuses is reported once and becomes a hidden entry; the rest is
+ * the decrypted inner message, handed to the view through the
+ * conversation's filter. Plaintext stays in memory only (never in the
+ * message cache on disk: docs/private-rooms.md) and is wiped when freed.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "private/private_internal.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+typedef struct {
+	gitchat_message_kind kind;
+	size_t target, reply;
+	char *text;             /* NULL: hidden */
+	size_t len;
+	int pending;            /* passed the rules that need no key: decrypt on use */
+} pentry;
+
+struct gitchat_private {
+	gitchat_conversation *conv;
+	gitchat_members *m;
+	pentry *e;
+	size_t n, refused;
+	char *title;
+	size_t title_at;        /* the title's entry */
+	const gitchat_pubkey *dm_founder, *dm_peer;
+	gitchat_pubkey founder, peer;
+	/* Decryption is lazy (a page of a big room decrypts only that page):
+	 * what it needs, and where its refusals go. */
+	gitchat_store *store;
+	gitchat_epochs ep;
+	gitchat_problem_cb cb;
+	void *payload;
+};
+
+static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, const git_oid *id,
+                  const char *detail)
+{
+	gitchat_buf why = GITCHAT_BUF_INIT;
+	gitchat_problem pr;
+	int r = 0;
+
+	p->refused++;
+	if (!cb)
+		return 0;
+	if (gitchat_buf_printf(&why, "%s", detail) < 0)
+		return gitchat_error_oom();
+	pr.refname = NULL;
+	pr.commit = id;
+	pr.reason = why.ptr;
+	r = cb(&pr, payload);
+	gitchat_buf_dispose(&why);
+	return r;
+}
+
+/* Decrypts and parses message i; 0 with *why NULL when it is shown. */
+static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
+                  const gitchat_epochs *ep, gitchat_store *store, const char **why,
+                  gitchat_buf *reason)
+{
+	const gitchat_age_identity *id;
+	gitchat_message *msg = NULL;
+	gitchat_buf plain = GITCHAT_BUF_INIT;
+	gitchat_inner inner;
+	pentry *pe = &p->e[i];
+	size_t t;
+	int error;
+
+	*why = NULL;
+	if (!in->epoch) {
+		*why = "it is plaintext in a private room (no chat-epoch)";
+		return 0;
+	}
+	if (!(id = gitchat_epochs_find(ep, in->epoch))) {
+		*why = "it is in an epoch this key cannot open (unknown epoch, or one sealed "
+		       "before this key was a member)";
+		return 0;
+	}
+	if ((error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
+		return error;
+	if (gitchat_age_decrypt(&plain, NULL, &id, 1, msg->text, msg->text_len,
+	                        GITCHAT_AGE_ARMOR) < 0) {
+		gitchat_buf_printf(reason, "it does not decrypt: %s", gitchat_error_last()->message);
+		*why = reason->ptr;
+		gitchat_error_clear();
+		goto done;
+	}
+	if (gitchat_inner_parse(&inner, plain.ptr, plain.size, gitchat_store_limits(store)) < 0) {
+		gitchat_buf_printf(reason, "%s", gitchat_error_last()->message);
+		*why = reason->ptr;
+		gitchat_error_clear();
+		goto done;
+	}
+	if (inner.has_title) {
+		if (p->title && p->title_at > i)
+			goto done;   /* a later title is known already */
+		p->title_at = i;
+		free(p->title);
+		if (!(p->title = strndup(inner.title, inner.title_len))) {
+			error = gitchat_error_oom();
+			goto done;
+		}
+		goto done;   /* a title message: hidden, not refused */
+	}
+	pe->kind = inner.kind;
+	if (inner.kind != GITCHAT_MESSAGE_TEXT) {
+		/* A target outside this room, or not before it, applies to nothing. */
+		if (gitchat_conversation_find(&t, p->conv, &inner.target) < 0 || t >= i) {
+			gitchat_error_clear();
+			*why = "its edit, redaction or reaction names no earlier message of this room";
+			goto done;
+		}
+		pe->target = t;
+	}
+	if (inner.has_reply) {
+		if (gitchat_conversation_find(&t, p->conv, &inner.reply_to) == 0 && t < i)
+			pe->reply = t;
+		gitchat_error_clear();
+	}
+	if (!(pe->text = malloc(inner.text_len + 1))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	memcpy(pe->text, inner.text, inner.text_len);
+	pe->text[inner.text_len] = '\0';
+	pe->len = inner.text_len;
+done:
+	gitchat_buf_dispose_secure(&plain);
+	gitchat_message_free(msg);
+	return error;
+}
+
+/* Decrypts entry i when it is still pending; a refusal is reported then. */
+static int ensure(gitchat_private *p, size_t i)
+{
+	gitchat_members_info in;
+	gitchat_buf reason = GITCHAT_BUF_INIT;
+	const char *why = NULL;
+	int error;
+
+	if (!p->e[i].pending)
+		return 0;
+	p->e[i].pending = 0;
+	if ((error = gitchat_members_info_get(&in, p->m, i)) == 0 &&
+	    (error = decode(p, i, &in, &p->ep, p->store, &why, &reason)) == 0 && why)
+		error = report(p, p->cb, p->payload, in.id, why);
+	gitchat_buf_dispose(&reason);
+	return error < 0 ? error : 0;
+}
+
+int gitchat_private_decrypt_all(gitchat_private *p)
+{
+	int error;
+	for (size_t i = 0; i < p->n; i++)
+		if ((error = ensure(p, i)) < 0)
+			return error;
+	return 0;
+}
+
+static int filter_entry(gitchat_conversation_entry *e, size_t i, void *payload)
+{
+	gitchat_private *p = payload;
+	int error;
+	if (i >= p->n)
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this room", i);
+	if ((error = ensure(p, i)) < 0)
+		return error;
+	if (!p->e[i].text) {
+		e->kind = GITCHAT_MESSAGE_HIDDEN;
+		e->target = e->reply_to = GITCHAT_NO_INDEX;
+		return 0;
+	}
+	e->kind = p->e[i].kind;
+	e->target = p->e[i].kind == GITCHAT_MESSAGE_TEXT ? GITCHAT_NO_INDEX : p->e[i].target;
+	e->reply_to = p->e[i].reply;
+	return 0;
+}
+
+static int filter_message(gitchat_message **msg, size_t i, void *payload)
+{
+	gitchat_private *p = payload;
+	gitchat_message *m = *msg;
+	const pentry *pe = i < p->n ? &p->e[i] : NULL;
+	char *text;
+	gitchat_conversation_entry e;
+
+	if (!pe)
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this room", i);
+	if (ensure(p, i) < 0)
+		return GITCHAT_ENOMEM;
+	if (!(text = malloc(pe->text ? pe->len + 1 : 1)))
+		return gitchat_error_oom();
+	memcpy(text, pe->text ? pe->text : "", pe->text ? pe->len + 1 : 1);
+	sodium_memzero(m->text, m->text_len);
+	free(m->text);
+	m->text = text;
+	m->text_len = pe->text ? pe->len : 0;
+	m->kind = pe->text ? pe->kind : GITCHAT_MESSAGE_HIDDEN;
+	m->has_reply = 0;
+	if (pe->text && pe->kind != GITCHAT_MESSAGE_TEXT &&
+	    gitchat_conversation_entry_get_raw(&e, p->conv, pe->target) == 0)
+		m->target = *e.id;
+	if (pe->text && pe->reply != GITCHAT_NO_INDEX &&
+	    gitchat_conversation_entry_get_raw(&e, p->conv, pe->reply) == 0) {
+		m->has_reply = 1;
+		m->reply_to = *e.id;
+	}
+	return 0;
+}
+
+int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_conversation *conv,
+                         const char *room, const gitchat_key *reader, gitchat_problem_cb cb,
+                         void *payload)
+{
+	gitchat_private *p = calloc(1, sizeof(*p));
+	gitchat_members_info in;
+	gitchat_buf reason = GITCHAT_BUF_INIT;
+	gitchat_conversation_filter f;
+	const char *why;
+	int error, valid;
+
+	*out = NULL;
+	if (!p)
+		return gitchat_error_oom();
+	p->conv = conv;
+	p->store = store;
+	p->cb = cb;
+	p->payload = payload;
+	if ((error = gitchat_members_load(&p->m, store, conv, room)) < 0)
+		goto done;
+	p->n = gitchat_members_count(p->m);
+	if (!(p->e = calloc(p->n + 1, sizeof(*p->e)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	if (reader && (error = gitchat_epochs_load(&p->ep, store, p->m, reader)) < 0)
+		goto done;
+	valid = gitchat_members_valid(p->m);
+	for (size_t i = 0; i < p->n; i++) {
+		p->e[i].target = p->e[i].reply = GITCHAT_NO_INDEX;
+		if ((error = gitchat_members_info_get(&in, p->m, i)) < 0)
+			goto done;
+		why = NULL;
+		gitchat_buf_clear(&reason);
+		if (!valid)
+			why = "the room has no genesis that gives its name (a squatted or "
+			      "incomplete private room): nothing in it is shown";
+		else if (in.event) {
+			if (in.genesis) {
+				p->founder = *in.key;
+				if (in.dm) {
+					p->peer = *in.dm;
+					p->dm_founder = &p->founder;
+					p->dm_peer = &p->peer;
+				}
+			}
+			if (!in.counted)
+				why = in.ignored;
+		} else if (!in.member)
+			why = "its author is not a member of the room in its causal past";
+		else if (in.removed)
+			why = "its author was removed before it in the room's order";
+		else if (!reader)
+			;   /* hidden: the reader's lack, not the room's problem */
+		else if (!in.epoch)
+			why = "it is plaintext in a private room (no chat-epoch)";
+		else if (!gitchat_epochs_find(&p->ep, in.epoch))
+			why = "it is in an epoch this key cannot open (unknown epoch, or one sealed "
+			      "before this key was a member)";
+		else
+			p->e[i].pending = 1;
+		if (why && (error = report(p, cb, payload, in.id, why)) != 0)
+			goto done;
+	}
+	f.entry = filter_entry;
+	f.message = filter_message;
+	f.payload = p;
+	gitchat_conversation_filter_set(conv, &f);
+	*out = p;
+	p = NULL;
+done:
+	gitchat_buf_dispose(&reason);
+	gitchat_private_free(p);
+	return error;
+}
+
+const char *gitchat_private_title(gitchat_private *p)
+{
+	/* The last title message wins: decrypt from the end until one. */
+	for (size_t i = p->n; i-- > 0;) {
+		if (ensure(p, i) < 0 || (p->title && p->title_at >= i))
+			break;
+	}
+	return p->title;
+}
+
+const gitchat_members *gitchat_private_members(const gitchat_private *p)
+{
+	return p->m;
+}
+
+const gitchat_pubkey *gitchat_private_dm_peer(const gitchat_private *p, const gitchat_pubkey *me)
+{
+	if (!p->dm_peer)
+		return NULL;
+	if (!gitchat_pubkey_cmp(me, p->dm_founder))
+		return p->dm_peer;
+	if (!gitchat_pubkey_cmp(me, p->dm_peer))
+		return p->dm_founder;
+	return NULL;
+}
+
+size_t gitchat_private_refused(const gitchat_private *p)
+{
+	return p->refused;
+}
+
+void gitchat_private_free(gitchat_private *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; p->e && i < p->n; i++)
+		if (p->e[i].text) {
+			sodium_memzero(p->e[i].text, p->e[i].len);
+			free(p->e[i].text);
+		}
+	free(p->e);
+	free(p->title);
+	gitchat_epochs_dispose(&p->ep);
+	gitchat_members_free(p->m);
+	free(p);
+}
+
+/* ---- direct messages ---- */
+
+typedef struct {
+	char rooms[64][26];
+	size_t n;
+} room_set;
+
+static int collect(const char *name, void *payload)
+{
+	room_set *s = payload;
+	gitchat_chatref r;
+
+	if (gitchat_chatref_parse(&r, name) < 0 || gitchat_room_type(r.room) != GITCHAT_ROOM_PRIVATE) {
+		gitchat_error_clear();
+		return 0;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->rooms[i], r.room))
+			return 0;
+	if (s->n < sizeof(s->rooms) / sizeof(s->rooms[0]))
+		memcpy(s->rooms[s->n++], r.room, 26);
+	return 0;
+}
+
+int gitchat_private_dm_find(char room[26], gitchat_store *store, const gitchat_pubkey *me,
+                            const gitchat_pubkey *other)
+{
+	git_repository *repo = gitchat_store_repository(store);
+	room_set *s = calloc(1, sizeof(*s));
+	int error = 0, found = 0;
+
+	if (!s)
+		return gitchat_error_oom();
+	if (git_reference_foreach_name(repo, collect, s) < 0) {
+		error = gitchat_error_from_git(-1, "cannot list the rooms");
+		goto done;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		gitchat_conversation *conv = NULL;
+		gitchat_private *p = NULL;
+		const gitchat_pubkey *peer;
+		if (gitchat_conversation_load(&conv, store, s->rooms[i], NULL) == 0 &&
+		    gitchat_private_open(&p, store, conv, s->rooms[i], NULL, NULL, NULL) == 0 &&
+		    (peer = gitchat_private_dm_peer(p, me)) && !gitchat_pubkey_cmp(peer, other) &&
+		    (!found || strcmp(s->rooms[i], room) < 0)) {
+			memcpy(room, s->rooms[i], 26);
+			found = 1;
+		}
+		gitchat_error_clear();
+		gitchat_private_free(p);
+		gitchat_conversation_free(conv);
+	}
+	if (!found)
+		error = gitchat_error_set(GITCHAT_ENOTFOUND, "no direct-message room with that key here");
+done:
+	free(s);
+	return error;
+}

@@ -1,0 +1,369 @@
+/*
+ * Writing into a private room: the genesis, epochs, membership changes and
+ * encrypted messages, each one commit through gitchat_send (the one writer
+ * of message commits) with its extra headers and tree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "private/private_internal.h"
+#include "message/commit.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/options.h"
+
+GITCHAT_OPTIONS_INIT_FUNCTION(gitchat_private_create_options_init, gitchat_private_create_options,
+                              GITCHAT_PRIVATE_CREATE_OPTIONS_INIT,
+                              GITCHAT_PRIVATE_CREATE_OPTIONS_VERSION)
+
+/* The room as it stands: its conversation and membership. */
+typedef struct {
+	gitchat_conversation *conv;
+	gitchat_members *m;
+} room_state;
+
+static void room_dispose(room_state *r)
+{
+	gitchat_members_free(r->m);
+	gitchat_conversation_free(r->conv);
+	memset(r, 0, sizeof(*r));
+}
+
+static int room_load(room_state *r, gitchat_store *store, const char *room,
+                     const gitchat_pubkey *me, int need_admin)
+{
+	const gitchat_member *mine;
+	int error;
+
+	memset(r, 0, sizeof(*r));
+	if (gitchat_room_type(room) != GITCHAT_ROOM_PRIVATE)
+		return gitchat_error_set(GITCHAT_EINVALID, "'%s' is not a private room name", room);
+	if ((error = gitchat_conversation_load(&r->conv, store, room, NULL)) < 0 ||
+	    (error = gitchat_members_load(&r->m, store, r->conv, room)) < 0)
+		goto fail;
+	if (!gitchat_members_valid(r->m)) {
+		error = gitchat_error_set(GITCHAT_ENOTFOUND, "there is no private room '%s' here "
+		                          "(no valid genesis); sync with its members first", room);
+		goto fail;
+	}
+	mine = gitchat_members_get(r->m, me);
+	if (!mine) {
+		error = gitchat_error_set(GITCHAT_EINVALID, "you are not a member of room '%s'; "
+		                          "an admin of the room can add you", room);
+		goto fail;
+	}
+	if (need_admin && !mine->admin) {
+		error = gitchat_error_set(GITCHAT_EINVALID, "you are not an admin of room '%s'; "
+		                          "ask one of its admins ('git chat member list -r %s')",
+		                          room, room);
+		goto fail;
+	}
+	return 0;
+fail:
+	room_dispose(r);
+	return error;
+}
+
+/* One commit of an event or message: headers, tree, body to `epoch`. */
+static int commit_sealed(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                         const gitchat_send_options *base, const char *room,
+                         const char *const *headers, size_t nheaders, const git_oid *tree,
+                         const char *epoch, const gitchat_buf *inner)
+{
+	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
+	gitchat_buf body = GITCHAT_BUF_INIT;
+	int error;
+
+	if (base) {
+		o.author_name = base->author_name;
+		o.author_email = base->author_email;
+		o.author_date = base->author_date;
+		o.committer_date = base->committer_date;
+		o.max_retries = base->max_retries;
+	}
+	if ((error = gitchat_private_seal(&body, epoch, inner->ptr, inner->size)) < 0)
+		goto done;
+	o.room = room;
+	o.text = body.ptr;
+	o.text_len = body.size;
+	o.headers = headers;
+	o.header_count = nheaders;
+	o.tree = tree;
+	error = gitchat_send(out, store, key, &o);
+done:
+	gitchat_buf_dispose(&body);
+	return error;
+}
+
+/* The events' body: an empty inner message, so that every body in a
+ * private room is an age file (the headers carry the event). */
+static const gitchat_buf empty_inner = { (char *)"\n", 1, 0 };
+
+static int same_members(const gitchat_member *a, size_t na, const gitchat_member *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (gitchat_pubkey_cmp(&a[i].key, &b[i].key))
+			return 0;
+	return 1;
+}
+
+/* The newest counted epoch whose recipients are exactly the current
+ * members; NULL when there is none. */
+static const char *current_epoch(const gitchat_members *m)
+{
+	gitchat_members_info in;
+	const gitchat_member *cur;
+	size_t ncur;
+
+	cur = gitchat_members_current(&ncur, m);
+	for (size_t i = gitchat_members_count(m); i-- > 0;) {
+		if (gitchat_members_info_get(&in, m, i) < 0)
+			return NULL;
+		if (in.event && in.counted && in.epoch_file && in.epoch &&
+		    same_members(in.after, in.after_count, cur, ncur))
+			return in.epoch;
+	}
+	return NULL;
+}
+
+/* An event commit: `headers` (chat-member-* lines or none) and a new
+ * epoch sealed to `after`. */
+static int event(git_oid *out, gitchat_store *store, const gitchat_key *key, const char *room,
+                 const gitchat_send_options *base, char **headers, size_t nheaders,
+                 const gitchat_member *after, size_t nafter, const gitchat_epochs *history,
+                 const gitchat_pubkey *history_to, char epoch_out[GITCHAT_MEMBERS_MAX_EPOCH + 1])
+{
+	gitchat_age_identity *id = NULL;
+	char recipient[GITCHAT_MEMBERS_MAX_EPOCH + 1];
+	gitchat_buf line = GITCHAT_BUF_INIT;
+	git_oid tree, ignored;
+	int error;
+
+	if ((error = gitchat_epoch_new(&id, recipient, &tree, store, after, nafter, history,
+	                               history_to)) < 0)
+		return error;
+	if (gitchat_buf_printf(&line, "chat-epoch %s", recipient) < 0) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	headers[nheaders++] = line.ptr;
+	error = commit_sealed(out ? out : &ignored, store, key, base, room,
+	                      (const char *const *)headers, nheaders, &tree, recipient, &empty_inner);
+	if (error == 0 && epoch_out)
+		memcpy(epoch_out, recipient, sizeof(recipient));
+done:
+	gitchat_buf_dispose(&line);
+	gitchat_age_identity_free(id);
+	return error;
+}
+
+int gitchat_private_create(char room[26], gitchat_store *store, const gitchat_key *key,
+                           const gitchat_private_create_options *opts)
+{
+	gitchat_private_create_options none = GITCHAT_PRIVATE_CREATE_OPTIONS_INIT;
+	const gitchat_pubkey *me = gitchat_key_public(key);
+	unsigned char nonce[16];
+	char hex[GITCHAT_PUBKEY_HEXSIZE], **headers = NULL;
+	gitchat_member *members = NULL;
+	size_t n = 0, nh = 0, i, j;
+	git_oid id;
+	int error;
+
+	if (!opts)
+		opts = &none;
+	if (opts->version != GITCHAT_PRIVATE_CREATE_OPTIONS_VERSION)
+		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_private_create: unknown options version");
+	if (opts->member_count + 2 > GITCHAT_MEMBERS_MAX_CHANGES)
+		return gitchat_error_set(GITCHAT_EINVALID, "at most %d members at creation",
+		                         GITCHAT_MEMBERS_MAX_CHANGES - 2);
+	if (!(members = calloc(opts->member_count + 2, sizeof(*members))) ||
+	    !(headers = calloc(opts->member_count + 6, sizeof(*headers)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	members[n].key = *me;
+	members[n++].admin = 1;
+	for (i = 0; i < opts->member_count + (opts->dm ? 1 : 0); i++) {
+		const gitchat_pubkey *k = i < opts->member_count ? &opts->members[i] : opts->dm;
+		for (j = 0; j < n && gitchat_pubkey_cmp(&members[j].key, k); j++)
+			;
+		if (j == n)
+			members[n++].key = *k;
+	}
+	randombytes_buf(nonce, sizeof(nonce));
+	gitchat_members_room_name(room, me, nonce);
+	{
+		char nhex[33];
+		sodium_bin2hex(nhex, sizeof(nhex), nonce, sizeof(nonce));
+		gitchat_buf b = GITCHAT_BUF_INIT;
+		if (gitchat_buf_printf(&b, "chat-genesis %s", nhex) < 0)
+			goto oom;
+		headers[nh++] = gitchat_buf_detach(&b);
+	}
+	for (i = 0; i < n; i++) {
+		gitchat_buf b = GITCHAT_BUF_INIT;
+		gitchat_pubkey_hex(hex, &members[i].key);
+		if (gitchat_buf_printf(&b, "chat-member-add %s %s", hex,
+		                       members[i].admin ? "admin" : "member") < 0)
+			goto oom;
+		headers[nh++] = gitchat_buf_detach(&b);
+	}
+	if (opts->dm) {
+		gitchat_buf b = GITCHAT_BUF_INIT;
+		gitchat_pubkey_hex(hex, opts->dm);
+		if (gitchat_buf_printf(&b, "chat-dm %s", hex) < 0)
+			goto oom;
+		headers[nh++] = gitchat_buf_detach(&b);
+	}
+	if ((error = event(&id, store, key, room, NULL, headers, nh, members, n, NULL, NULL,
+	                   NULL)) < 0)
+		goto done;
+	if (opts->title && (error = gitchat_private_title_set(&id, store, key, room, opts->title)) < 0)
+		goto done;
+	error = 0;
+	goto done;
+oom:
+	error = gitchat_error_oom();
+done:
+	for (i = 0; headers && i < nh; i++)
+		free(headers[i]);
+	free(headers);
+	free(members);
+	return error;
+}
+
+static int send_inner(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                      const gitchat_send_options *opts, const char *title)
+{
+	room_state r;
+	gitchat_buf inner = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
+	char epoch[GITCHAT_MEMBERS_MAX_EPOCH + 1], *headers[2] = { NULL, NULL };
+	const char *have;
+	const gitchat_member *cur;
+	size_t ncur;
+	int error;
+
+	if ((error = room_load(&r, store, opts->room, gitchat_key_public(key), 0)) < 0)
+		return error;
+	if ((error = gitchat_inner_build(&inner, opts, title)) < 0)
+		goto done;
+	if (!title && (error = gitchat_text_check(opts->text, opts->text_len,
+	                                                 gitchat_store_limits(store))) < 0)
+		goto done;
+	if ((have = current_epoch(r.m))) {
+		snprintf(epoch, sizeof(epoch), "%s", have);
+	} else {
+		/* Someone was added or removed since the last epoch: open one
+		 * for exactly the members now. */
+		cur = gitchat_members_current(&ncur, r.m);
+		if ((error = event(NULL, store, key, opts->room, opts, headers, 0, cur, ncur, NULL,
+		                   NULL, epoch)) < 0)
+			goto done;
+	}
+	if (gitchat_buf_printf(&line, "chat-epoch %s", epoch) < 0) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	headers[0] = line.ptr;
+	error = commit_sealed(out, store, key, opts, opts->room, (const char *const *)headers, 1,
+	                      NULL, epoch, &inner);
+done:
+	gitchat_buf_dispose_secure(&inner);
+	gitchat_buf_dispose(&line);
+	room_dispose(&r);
+	return error;
+}
+
+int gitchat_private_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                         const gitchat_send_options *opts)
+{
+	if (!opts || opts->version != GITCHAT_SEND_OPTIONS_VERSION || !opts->room)
+		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_private_send: bad options");
+	if (opts->file_count)
+		return gitchat_error_set(GITCHAT_EUNSUPPORTED, "attachments in private rooms are not "
+		                         "written yet (docs/attachments.md has the plan); send the "
+		                         "text alone");
+	return send_inner(out, store, key, opts, NULL);
+}
+
+int gitchat_private_title_set(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                              const char *room, const char *title)
+{
+	gitchat_send_options o = GITCHAT_SEND_OPTIONS_INIT;
+	o.room = room;
+	return send_inner(out, store, key, &o, title);
+}
+
+static int change(git_oid *out, gitchat_store *store, const gitchat_key *key, const char *room,
+                  const gitchat_pubkey *who, int remove, int admin, int history)
+{
+	room_state r;
+	gitchat_epochs epochs = { 0 };
+	gitchat_member *after = NULL;
+	const gitchat_member *cur, *was;
+	gitchat_buf line = GITCHAT_BUF_INIT;
+	char hex[GITCHAT_PUBKEY_HEXSIZE], fp[GITCHAT_FINGERPRINT_SIZE], *headers[2] = { NULL, NULL };
+	size_t ncur, n = 0;
+	int error;
+
+	if ((error = room_load(&r, store, room, gitchat_key_public(key), 1)) < 0)
+		return error;
+	gitchat_pubkey_hex(hex, who);
+	gitchat_pubkey_fingerprint(fp, who);
+	was = gitchat_members_get(r.m, who);
+	if (remove && !was) {
+		error = gitchat_error_set(GITCHAT_EINVALID, "%s is not a member of room '%s'", fp, room);
+		goto done;
+	}
+	if (!remove && was && was->admin == admin) {
+		error = gitchat_error_set(GITCHAT_EINVALID, "%s is already %s of room '%s'", fp,
+		                          admin ? "an admin" : "a member", room);
+		goto done;
+	}
+	cur = gitchat_members_current(&ncur, r.m);
+	if (!(after = calloc(ncur + 1, sizeof(*after)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	for (size_t i = 0; i < ncur; i++)
+		if (gitchat_pubkey_cmp(&cur[i].key, who))
+			after[n++] = cur[i];
+	if (!remove) {
+		after[n].key = *who;
+		after[n++].admin = admin;
+	}
+	if (gitchat_buf_printf(&line, remove ? "chat-member-remove %s" : "chat-member-add %s %s",
+	                       hex, admin ? "admin" : "member") < 0) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	headers[0] = line.ptr;
+	if (history && !remove &&
+	    (error = gitchat_epochs_load(&epochs, store, r.m, key)) < 0)
+		goto done;
+	error = event(out, store, key, room, NULL, headers, 1, after, n, &epochs,
+	              history && !remove ? who : NULL, NULL);
+done:
+	gitchat_epochs_dispose(&epochs);
+	gitchat_buf_dispose(&line);
+	free(after);
+	room_dispose(&r);
+	return error;
+}
+
+int gitchat_private_member_add(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                               const char *room, const gitchat_pubkey *who, int admin,
+                               int history)
+{
+	return change(out, store, key, room, who, 0, admin, history);
+}
+
+int gitchat_private_member_remove(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                                  const char *room, const gitchat_pubkey *who)
+{
+	return change(out, store, key, room, who, 1, 0, 0);
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Benchmark of private rooms (issue 11), each figure against the same room
+# public in the same run:
+#   - send: gitchat_private_send vs gitchat_send (median of K, same room size)
+#   - log: `git chat log -n 50` (index warm) and the full read
+#     (`log --format=json > /dev/null`) of an N-message private room vs the
+#     same messages public
+#   - rekey: a member added to a room of 50 (a new epoch sealed to 51 keys)
+# and the load average (the machine may be shared).
+#
+#   tests/bench/bench_private.sh [-n MESSAGES] [-k SENDS] [-w WORKDIR] BUILD_DIR
+set -eu
+n=100000
+k=20
+work=/tmp/gitchat-bench-private
+while getopts n:k:w: opt; do
+	case $opt in
+	n) n=$OPTARG ;;
+	k) k=$OPTARG ;;
+	w) work=$OPTARG ;;
+	*) echo "usage: $0 [-n MESSAGES] [-k SENDS] [-w WORKDIR] BUILD_DIR" >&2; exit 129 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || { echo "usage: $0 [-n MESSAGES] [-k SENDS] [-w WORKDIR] BUILD_DIR" >&2; exit 129; }
+build=$(cd "$1" && pwd)
+chat=$build/git-chat
+gen=$build/tests/bench_private
+for f in "$chat" "$gen"; do
+	[ -x "$f" ] || { echo "fatal: '$f' is missing; build the tree first" >&2; exit 128; }
+done
+dir=$work/room-$n
+if [ ! -f "$dir/room" ]; then
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	echo "generating $n messages, public and private ..." >&2
+	"$gen" gen "$n" "$dir" > "$dir/room.tmp"
+	mv "$dir/room.tmp" "$dir/room"
+fi
+room=$(cat "$dir/room")
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+ms() { # median of 5 runs of "$@", in ms
+	for i in 1 2 3 4 5; do
+		s=$(date +%s%N)
+		"$@" > /dev/null 2>&1
+		e=$(date +%s%N)
+		echo $(((e - s) / 1000000))
+	done | sort -n | sed -n 3p
+}
+export GIT_CHAT_KEY="$dir/a"
+pub() { GIT_DIR="$dir/pub.git" "$chat" "$@"; }
+priv() { GIT_DIR="$dir/priv.git" "$chat" "$@"; }
+pub log -r general -n 1 > /dev/null 2>&1      # the indexes, warm
+priv log -r "$room" -n 1 > /dev/null 2>&1
+lp=$(ms pub log -r general -n 50)
+lq=$(ms priv log -r "$room" -n 50)
+fp=$(ms pub log -r general --format=json)
+fq=$(ms priv log -r "$room" --format=json)
+echo "log -n 50 (index warm):  public ${lp} ms  private ${lq} ms"
+echo "full read (json):        public ${fp} ms  private ${fq} ms  ratio $(echo "scale=2; $fq / ($fp + 0.0001)" | bc)"
+"$gen" send "$k" "$dir" "$room"
+"$gen" rekey 50
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

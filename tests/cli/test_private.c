@@ -1,0 +1,408 @@
+/*
+ * Private rooms (issue 11, DESIGN.md "Private rooms"): real keys, real
+ * git, stock `age`. Stock tools read what git-chat writes and git-chat
+ * reads what they write; membership (add, remove, re-add, promote,
+ * history, a non-admin's change, concurrent admins, a squatted name); the
+ * reading rules (a non-member, plaintext, an unknown epoch: reported,
+ * never shown); direct messages found again from either side.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <criterion/criterion.h>
+
+#include "testchat.h"
+
+/* git-chat as the owner of KEY in STORE; the command line is trusted
+ * test text. */
+static t_run as(const char *store, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static t_run as(const char *store, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd = NULL;
+	t_run r;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
+	va_end(ap);
+	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
+	free(cmd);
+	return r;
+}
+
+static char *ok(t_run r, const char *what)
+{
+	char *out;
+	cr_assert_eq(r.status, 0, "%s failed (%d):\n%s", what, r.status, r.err);
+	out = t_keep(strdup(r.out));
+	if (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	t_run_free(&r);
+	return out;
+}
+
+static char *create(const char *store, const char *key, const char *members)
+{
+	char *room = ok(as(store, key, "room create --private --title 'Secret plans' %s", members),
+	                "room create");
+	cr_assert_eq(strlen(room), 25, "room name '%s'", room);
+	cr_assert_eq(room[0], '_');
+	return room;
+}
+
+static char *log_of(const char *store, const char *key, const char *room, t_run *full)
+{
+	t_run r = as(store, key, "log -r %s --color=never", room);
+	char *out = t_keep(strdup(r.out));
+	cr_assert_eq(r.status, 0, "log failed: %s", r.err);
+	if (full)
+		*full = r;
+	else
+		t_run_free(&r);
+	return out;
+}
+
+/* The genesis (the root of the founder's log) and its epoch recipient. */
+static char *genesis(const char *store, const char *room, const char *founder)
+{
+	return t_git(store, "rev-list --max-parents=0 '%s'", t_ref(room, founder));
+}
+
+static char *header(const char *store, const char *oid, const char *name)
+{
+	return t_git(store, "cat-file commit %s | sed -n 's/^%s //p' | head -1", oid, name);
+}
+
+typedef struct {
+	char *dir, *store, *a, *b, *c;
+} world;
+
+static world setup(void)
+{
+	world w;
+	w.dir = t_keep(strdup(t_scratch()));
+	t_set_identity("Alice", "alice@example.org");
+	w.store = t_store(w.dir, "s.git");
+	w.a = t_keygen(w.dir, "alice", 1);
+	w.b = t_keygen(w.dir, "bob", 1);
+	w.c = t_keygen(w.dir, "carol", 1);
+	return w;
+}
+
+Test(private, stock_age_reads_what_git_chat_writes)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *m = ok(as(w.store, w.a, "send -r %s -m 'meet at noon'", room), "send");
+	char *g = genesis(w.store, room, w.a), *ek = t_path(w.dir, "epoch.key");
+
+	/* DESIGN.md "With stock tools", as a member: bob's own key file. */
+	ok(t_sh("git --git-dir='%s' show %s:epoch.age | age -d -i '%s' > '%s'", w.store, g, w.b, ek),
+	   "age -d epoch.age");
+	char *inner = ok(t_sh("git --git-dir='%s' log -1 --format=%%B %s | age -d -i '%s'",
+	                      w.store, m, ek), "age -d message");
+	t_assert_contains(inner, "meet at noon");
+	/* The epoch is the one the message names. */
+	char *rec = ok(t_sh("age-keygen -y '%s'", ek), "age-keygen -y");
+	cr_assert_str_eq(rec, header(w.store, m, "chat-epoch"));
+	/* Nothing readable in the commit itself. */
+	cr_assert(!t_contains(t_git(w.store, "cat-file commit %s", m), "noon"));
+	/* carol, no member, cannot open the epoch. */
+	t_run r = t_sh("git --git-dir='%s' show %s:epoch.age | age -d -i '%s'", w.store, g, w.c);
+	cr_assert_neq(r.status, 0);
+	t_run_free(&r);
+}
+
+/* docs/private-rooms.md's worked example, run as written (the room, the
+ * author and the key file put in). */
+Test(private, the_documented_stock_tools_example_runs)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *doc = t_keep(t_read_file(GITCHAT_SOURCE_DIR "/docs/private-rooms.md", NULL));
+	char *at = strstr(doc, "## Reading a private room with `git` and `age` alone");
+	cr_assert(at);
+	char *start = strstr(at, "```\n"), *end;
+	cr_assert(start);
+	start += 4;
+	end = strstr(start, "```");
+	cr_assert(end);
+	char *script = t_strndup(start, (size_t)(end - start));
+	ok(as(w.store, w.a, "send -r %s -m 'read with stock tools'", room), "send");
+	script = t_replace(script, "R=_1bf9b124a29781e54d5e9890", t_fmt("R=%s", room));
+	script = t_replace(script, "<author's 64 hex>", t_key_hex(w.a));
+	script = t_replace(script, "~/.config/git-chat/id_ed25519", w.b);
+	t_write_file(t_path(w.dir, "example.sh"), script, strlen(script));
+	char *out = ok(t_sh("cd '%s' && GIT_DIR='%s' sh -e example.sh", w.dir, w.store), "example");
+	t_assert_contains(out, "\nread with stock tools");
+}
+
+Test(private, git_chat_reads_what_stock_age_and_ssh_keygen_write)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *g = genesis(w.store, room, w.a), *epoch = header(w.store, g, "chat-epoch");
+	char *inner = t_path(w.dir, "inner");
+	char *head = t_git(w.store, "rev-parse %s", t_ref(room, w.a));
+
+	t_write_file(inner, "\nwritten by stock age\n", 22);
+	char *body = ok(t_sh("age -a -r %s '%s'", epoch, inner), "age -a");
+	char *payload = t_fmt("tree " "4b825dc642cb6eb9a060e54bf8d69288fbee4904" "\nparent %s\n"
+	                      "author Bob <bob@example.org> 1764150000 +0000\n"
+	                      "committer Bob <bob@example.org> 1764150000 +0000\n"
+	                      "chat-room %s\nchat-epoch %s\n\n%s\n", head, room, epoch, body);
+	char *sig = t_sign_sshkeygen(w.b, "git", payload, strlen(payload));
+	char *id = t_write_commit(w.store, t_commit_with_signature(payload, sig));
+	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), id);
+	t_assert_contains(log_of(w.store, w.b, room, NULL), "written by stock age");
+	t_assert_contains(log_of(w.store, w.a, room, NULL), "written by stock age");
+}
+
+/* A commit by KEY on PARENT in ROOM with extra headers and a body. */
+static char *forge(const world *w, const char *key, const char *room, const char *parent,
+                   const char *headers, const char *body)
+{
+	char *payload = t_fmt("tree " "4b825dc642cb6eb9a060e54bf8d69288fbee4904" "\nparent %s\n"
+	                      "author X <x@example.org> 1764150000 +0000\n"
+	                      "committer X <x@example.org> 1764150000 +0000\n"
+	                      "chat-room %s\n%s\n%s\n", parent, room, headers, body);
+	return t_write_signed(w->store, key, payload);
+}
+
+static char *sealed(const world *w, const char *epoch, const char *text)
+{
+	char *inner = t_path(w->dir, "inner");
+	char *plain = t_fmt("\n%s\n", text);
+	t_write_file(inner, plain, strlen(plain));
+	return ok(t_sh("age -a -r %s '%s'", epoch, inner), "age -a");
+}
+
+Test(private, planted_messages_are_reported_and_never_shown)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *g = genesis(w.store, room, w.a), *epoch = header(w.store, g, "chat-epoch");
+	char *head = ok(as(w.store, w.b, "send -r %s -m 'a real message'", room), "send");
+	t_run r;
+
+	/* carol is no member: she encrypts to the (public) epoch recipient. */
+	char *n = forge(&w, w.c, room, head, t_fmt("chat-epoch %s\n", epoch),
+	                sealed(&w, epoch, "NONMEMBER-TEXT"));
+	t_git(w.store, "update-ref %s %s", t_ref(room, w.c), n);
+	/* bob, a member, in plaintext, then in an epoch nobody opened. */
+	char *p = forge(&w, w.b, room, head, "", "PLAINTEXT-TEXT");
+	char *u = forge(&w, w.b, room, p,
+	                "chat-epoch age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n",
+	                "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----");
+	/* and one in the right epoch whose body does not decrypt */
+	char *g2 = forge(&w, w.b, room, u, t_fmt("chat-epoch %s\n", epoch),
+	                 "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----");
+	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), g2);
+
+	char *out = log_of(w.store, w.a, room, &r);
+	t_assert_contains(out, "a real message");
+	for (int i = 0; i < 3; i++)
+		cr_assert(!t_contains(out, (const char *[]){ "NONMEMBER", "PLAINTEXT", "age1ql3" }[i]),
+		          "shown:\n%s", out);
+	t_assert_contains(r.err, n);
+	t_assert_contains(r.err, "not a member");
+	t_assert_contains(r.err, p);
+	t_assert_contains(r.err, "plaintext");
+	t_assert_contains(r.err, u);
+	t_assert_contains(r.err, "epoch");
+	t_assert_contains(r.err, g2);
+	t_assert_contains(r.err, "does not decrypt");
+	t_run_free(&r);
+
+	r = as(w.store, w.a, "log -r %s --format=json", room);
+	cr_assert_eq(r.status, 0);
+	t_assert_contains(r.out, "a real message");
+	cr_assert(!t_contains(r.out, "NONMEMBER") && !t_contains(r.out, "PLAINTEXT"));
+	cr_assert_eq(t_count_lines(r.out), 1, "json:\n%s", r.out);
+	t_run_free(&r);
+
+	r = as(w.store, w.a, "export -r %s -o -", room);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.out, "a real message");
+	cr_assert(!t_contains(r.out, "NONMEMBER") && !t_contains(r.out, "PLAINTEXT"));
+	t_assert_contains(r.err, "plaintext");   /* the warning about the page */
+	t_run_free(&r);
+
+	r = as(w.store, w.a, "verify -r %s", room);
+	cr_assert_eq(r.status, 1, "verify: %d\n%s%s", r.status, r.out, r.err);
+	t_assert_contains(r.out, n);
+	t_assert_contains(r.out, p);
+	t_assert_contains(r.out, u);
+	t_assert_contains(r.out, g2);
+	t_run_free(&r);
+}
+
+Test(private, membership_add_remove_readd_promote_history)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, "");
+	char *bhex = t_key_hex(w.b), *chex = t_key_hex(w.c), *ek = t_path(w.dir, "ek");
+	t_run r;
+
+	ok(as(w.store, w.a, "send -r %s -m 'before bob'", room), "send");
+	/* without history: bob reads from his addition on */
+	ok(as(w.store, w.a, "member add -r %s %s", room, bhex), "member add");
+	ok(as(w.store, w.a, "send -r %s -m 'after bob'", room), "send");
+	char *out = log_of(w.store, w.b, room, NULL);
+	t_assert_contains(out, "after bob");
+	cr_assert(!t_contains(out, "before bob"), "%s", out);
+	/* with history: carol reads everything */
+	ok(as(w.store, w.a, "member add -r %s %s.pub --history", room, w.c), "member add --history");
+	out = log_of(w.store, w.c, room, NULL);
+	t_assert_contains(out, "before bob");
+	t_assert_contains(out, "after bob");
+	/* bob is no admin: his change is refused here ... */
+	r = as(w.store, w.b, "member remove -r %s %s", room, chex);
+	cr_assert_eq(r.status, 128);
+	t_assert_contains(r.err, "not an admin");
+	t_run_free(&r);
+	/* ... and, written anyway, ignored and reported */
+	char *bhead = t_git(w.store, "rev-parse %s", t_ref(room, w.a));
+	char *x = forge(&w, w.b, room, bhead, t_fmt("chat-member-remove %s\n", chex),
+	                sealed(&w, header(w.store, genesis(w.store, room, w.a), "chat-epoch"), "x"));
+	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), x);
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	t_assert_contains(out, chex);
+	r = as(w.store, w.a, "log -r %s", room);
+	t_assert_contains(r.err, x);
+	t_assert_contains(r.err, "not an admin");
+	t_run_free(&r);
+	/* promote bob; then he may remove carol */
+	ok(as(w.store, w.a, "member add -r %s %s --admin", room, bhex), "promote");
+	t_assert_contains(ok(as(w.store, w.a, "member list -r %s", room), "list"),
+	                  t_fmt("%s", bhex));
+	ok(as(w.store, w.b, "member remove -r %s %s", room, chex), "remove by a promoted admin");
+	char *after = ok(as(w.store, w.a, "send -r %s -m 'carol is gone'", room), "send");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "list");
+	cr_assert(!t_contains(out, chex), "%s", out);
+	cr_assert(t_contains(out, t_fmt("%s SHA256:", bhex)) && t_contains(out, "admin"));
+	/* carol cannot read what came after, with git-chat or stock age */
+	out = log_of(w.store, w.c, room, NULL);
+	cr_assert(!t_contains(out, "carol is gone"), "%s", out);
+	char *ep = header(w.store, after, "chat-epoch");
+	char *opener = t_git(w.store, "log --format=%%H %s | while read c; do "
+	                     "git --git-dir='%s' cat-file commit $c | grep -q '^chat-epoch %s' && "
+	                     "git --git-dir='%s' ls-tree $c | grep -q epoch.age && echo $c; done | head -1",
+	                     t_ref(room, w.b), w.store, ep, w.store);
+	cr_assert(*opener, "no epoch commit for %s", ep);
+	r = t_sh("git --git-dir='%s' show %s:epoch.age | age -d -i '%s' > '%s'", w.store, opener,
+	         w.c, ek);
+	cr_assert_neq(r.status, 0, "carol opened the epoch after her removal");
+	t_run_free(&r);
+	/* re-added (bob is admin now), carol reads new messages again */
+	ok(as(w.store, w.b, "member add -r %s %s", room, chex), "re-add");
+	ok(as(w.store, w.a, "send -r %s -m 'welcome back'", room), "send");
+	t_assert_contains(log_of(w.store, w.c, room, NULL), "welcome back");
+}
+
+Test(private, a_squatted_room_is_invalid)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, "");
+	char *g = genesis(w.store, room, w.a);
+	char *raw = t_git(w.store, "cat-file commit %s | sed '/^gpgsig/,/END SSH SIGNATURE/d'", g);
+	/* mallory (carol) copies the genesis under her key with other bytes:
+	 * the name does not come from her key and those bytes. */
+	char *nonce = header(w.store, g, "chat-genesis");
+	char *fake = t_replace(t_replace(raw, nonce, "00000000000000000000000000000000"),
+	                       t_key_hex(w.a), t_key_hex(w.c));
+	char *sroom = "_000000000000000000000000";
+	char *sfake = t_replace(fake, room, sroom);
+	char *id = t_write_signed(w.store, w.c, t_fmt("%s\n", sfake));
+	t_git(w.store, "update-ref %s %s", t_ref(sroom, w.c), id);
+	t_run r = as(w.store, w.c, "log -r %s", sroom);
+	t_assert_contains(r.err, "genesis");
+	t_run_free(&r);
+	r = as(w.store, w.c, "send -r %s -m hi", sroom);
+	cr_assert_eq(r.status, 128);
+	t_assert_contains(r.err, "no valid genesis");
+	t_run_free(&r);
+	r = as(w.store, w.c, "member list -r %s", sroom);
+	cr_assert_eq(r.status, 128);
+	t_run_free(&r);
+}
+
+Test(private, edits_reactions_replies_and_titles_inside)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *m = ok(as(w.store, w.a, "send -r %s -m 'first draft'", room), "send");
+	ok(as(w.store, w.a, "edit %s -m 'final text'", m), "edit");
+	ok(as(w.store, w.b, "react %s 'TADA'", m), "react");
+	ok(as(w.store, w.b, "send -r %s --reply %s -m 'a reply'", room, m), "reply");
+	ok(as(w.store, w.a, "room title -r %s 'New title'", room), "title");
+	t_run r;
+	char *out = log_of(w.store, w.b, room, &r);
+	t_assert_contains(out, "final text");
+	cr_assert(!t_contains(out, "first draft"), "%s", out);
+	t_assert_contains(out, "TADA");
+	t_assert_contains(out, "a reply");
+	cr_assert(!t_contains(out, "New title"), "a title is no message:\n%s", out);
+	cr_assert_eq(r.err[0], '\0', "warnings: %s", r.err);
+	t_run_free(&r);
+	t_assert_contains(ok(as(w.store, w.b, "rooms"), "rooms"), "New title");
+	/* nothing of it in the objects */
+	char *all = t_git(w.store, "cat-file --batch-all-objects --batch");
+	cr_assert(!t_contains(all, "final text") && !t_contains(all, "TADA") &&
+	          !t_contains(all, "New title") && !t_contains(all, "Secret plans") &&
+	          !t_contains(all, t_fmt("chat-reply %s", m)));
+}
+
+Test(private, a_dm_is_found_again_from_both_sides)
+{
+	world w = setup();
+	char *other = t_store(w.dir, "b.git");
+	char *bhex = t_key_hex(w.b), *ahex = t_key_hex(w.a);
+	char *room = ok(as(w.store, w.a, "dm %s", bhex), "dm");
+	cr_assert_str_eq(ok(as(w.store, w.a, "dm %s.pub", w.b), "dm again"), room);
+	ok(as(w.store, w.a, "send --dm %s -m 'psst'", bhex), "send --dm");
+	ok(as(other, w.b, "sync '%s'", w.store), "sync");
+	cr_assert_str_eq(ok(as(other, w.b, "dm %s", ahex), "dm from b"), room);
+	/* KEY as a fingerprint of an author seen in the store */
+	cr_assert_str_eq(ok(as(other, w.b, "dm %s", t_fingerprint(w.a)), "dm by fingerprint"), room);
+	t_assert_contains(log_of(other, w.b, room, NULL), "psst");
+	t_assert_contains(ok(as(other, w.b, "rooms"), "rooms"), t_fingerprint(w.a));
+	/* both start one offline: after a sync both pick the same */
+	char *c1 = t_store(w.dir, "c1.git"), *c2 = t_store(w.dir, "c2.git");
+	char *r1 = ok(as(c1, w.a, "dm %s", t_key_hex(w.c)), "dm a->c");
+	char *r2 = ok(as(c2, w.c, "dm %s", ahex), "dm c->a");
+	cr_assert_str_neq(r1, r2);
+	ok(as(c1, w.a, "sync '%s'", c2), "sync");
+	char *pick = strcmp(r1, r2) < 0 ? r1 : r2;
+	cr_assert_str_eq(ok(as(c1, w.a, "dm %s", t_key_hex(w.c)), "dm"), pick);
+	cr_assert_str_eq(ok(as(c2, w.c, "dm %s", ahex), "dm"), pick);
+}
+
+Test(private, concurrent_admins_converge)
+{
+	world w = setup();
+	char *r1 = w.store, *r2 = t_store(w.dir, "two.git");
+	char *room = create(r1, w.a, t_fmt("--member %s.pub", w.b));
+	char *chex = t_key_hex(w.c), *bhex = t_key_hex(w.b);
+
+	ok(as(r1, w.a, "member add -r %s %s --admin", room, bhex), "promote bob");
+	ok(as(r2, w.b, "sync '%s'", r1), "sync");
+	/* offline: alice adds carol, bob removes himself... and alice
+	 * demotes nobody; both send */
+	ok(as(r1, w.a, "member add -r %s %s", room, chex), "add carol");
+	ok(as(r1, w.a, "send -r %s -m 'from alice offline'", room), "send");
+	ok(as(r2, w.b, "member add -r %s %s --admin", room, chex), "add carol as admin");
+	ok(as(r2, w.b, "send -r %s -m 'from bob offline'", room), "send");
+	ok(as(r2, w.b, "sync '%s'", r1), "sync");
+	ok(as(r1, w.a, "sync '%s'", r2), "sync");
+	char *l1 = ok(as(r1, w.a, "member list -r %s", room), "list");
+	char *l2 = ok(as(r2, w.b, "member list -r %s", room), "list");
+	cr_assert_str_eq(l1, l2);
+	char *j1 = ok(as(r1, w.a, "log -r %s --format=json", room), "log");
+	char *j2 = ok(as(r2, w.b, "log -r %s --format=json", room), "log");
+	cr_assert_str_eq(j1, j2);
+	t_assert_contains(j1, "from alice offline");
+	t_assert_contains(j1, "from bob offline");
+}
