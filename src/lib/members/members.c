@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "gitchat/persons.h"
 #include "members/members_internal.h"
 #include "message/commit.h"
 #include "message/objects.h"
@@ -65,6 +66,11 @@ struct gitchat_members {
 	mstate cur;
 	int valid;
 	gitchat_oidmap map;
+	/* The people of the store's `_identity` room, read only when a
+	 * member who is not an admin adds keys (their own devices?). */
+	gitchat_store *store;
+	gitchat_persons *persons;
+	int persons_loaded;
 };
 
 void gitchat_members_room_name(char out[26], const gitchat_pubkey *founder,
@@ -302,15 +308,37 @@ done:
 	return error;
 }
 
-static void count_event(gitchat_members *m, mevent *e, const mstate *causal)
+/* 1 when event e only adds devices linked to its author (never as
+ * admins): what a member may do without being an admin (DESIGN.md,
+ * "Linked devices and profiles"). Links are the store's `_identity` state
+ * now, as for edits (docs/decisions.md). */
+static int own_devices(gitchat_members *m, const mevent *e, const gitchat_pubkey *author)
+{
+	int error;
+
+	if (e->nremoves || !e->nadds || !m->store)
+		return 0;
+	if (!m->persons_loaded) {
+		if ((error = gitchat_persons_load(&m->persons, m->store, NULL)) < 0)
+			return error;
+		m->persons_loaded = 1;
+	}
+	for (size_t k = 0; k < e->nadds; k++)
+		if (e->adds[k].admin || !gitchat_persons_same(m->persons, author, &e->adds[k].key) ||
+		    !gitchat_pubkey_cmp(author, &e->adds[k].key))
+			return 0;
+	return 1;
+}
+
+static int count_event(gitchat_members *m, mevent *e, const mstate *causal)
 {
 	const mnode *nd = &m->nodes[e->node];
 	const gitchat_member *me = state_find(causal, &nd->key);
 	char name[26];
-	int self_admin = 0;
+	int self_admin = 0, own = 0;
 
 	if (e->ignored)
-		return;
+		return 0;
 	if (e->genesis) {
 		for (size_t k = 0; k < e->nadds; k++)
 			if (!gitchat_pubkey_cmp(&e->adds[k].key, &nd->key) && e->adds[k].admin)
@@ -321,22 +349,24 @@ static void count_event(gitchat_members *m, mevent *e, const mstate *causal)
 			             "a squatted room, or a second genesis)";
 		else
 			e->counted = m->valid = 1;
-		return;
+		return 0;
 	}
 	if (e->nadds || e->nremoves) {
-		/* Linked devices (issue 12) land here: a member adding only their
-		 * own devices counts without being admin. */
-		if (!me || !me->admin) {
+		if (me && !me->admin && (own = own_devices(m, e, &nd->key)) < 0)
+			return own;
+		if (!me || (!me->admin && !own)) {
 			e->ignored = "its author is not an admin of the room in the state its "
-			             "ancestors give; its member changes are ignored";
-			return;
+			             "ancestors give, nor adds only their own linked devices; its "
+			             "member changes are ignored";
+			return 0;
 		}
 	} else if (!me) {
 		e->ignored = "its author is not a member of the room in the state its "
 		             "ancestors give; its epoch is ignored";
-		return;
+		return 0;
 	}
 	e->counted = 1;
+	return 0;
 }
 
 /* A message's causal state: the counted events among its ancestors (a
@@ -386,7 +416,8 @@ static int compute(gitchat_members *m)
 			                          (uint32_t)i + 1)) < 0)
 				goto done;
 			nd->member = state_find(&causal, &nd->key) != NULL;
-			count_event(m, e, &causal);
+			if ((error = count_event(m, e, &causal)) < 0)
+				goto done;
 			if (e->counted) {
 				if ((error = state_apply(&causal, e)) < 0 ||
 				    (error = state_copy(&e->after, &e->nafter, &causal)) < 0 ||
@@ -527,6 +558,7 @@ static int load_ordered(gitchat_members **out, gitchat_store *store, const char 
 		error = gitchat_error_oom();
 		goto done;
 	}
+	m->store = store;
 	if ((error = gitchat_objects_open(&objs, repo)) < 0)
 		goto done;
 	objs_open = 1;
@@ -732,5 +764,6 @@ void gitchat_members_free(gitchat_members *m)
 	free(m->parents);
 	free(m->cur.v);
 	gitchat_oidmap_dispose(&m->map);
+	gitchat_persons_free(m->persons);
 	free(m);
 }
