@@ -73,6 +73,21 @@ typedef struct {
 GITCHAT_EXTERN(int) gitchat_members_load(gitchat_members **out, gitchat_store *store,
                                          gitchat_conversation *conv, const char *room);
 
+/* Keeps what it computed in a cache beside the conversation's order index
+ * ($GIT_DIR/chat/index/<room>+members) when there is one: loaded again over
+ * the same tips, it reads nothing else; over tips that moved, it reads the
+ * new commits' headers only. */
+
+/* Only the room's current state (gitchat_members_valid, _current, _get,
+ * _epoch; no commits: gitchat_members_count is 0), from that cache alone,
+ * when every commit the refs reach beyond the tips it was written for is a
+ * message (events would change the state): what a send needs, without
+ * loading the room. GITCHAT_ENOTFOUND when the cache cannot answer (none,
+ * damaged, a ref moved back, an event since, too much since): load the
+ * conversation and use gitchat_members_load then. */
+GITCHAT_EXTERN(int) gitchat_members_load_current(gitchat_members **out, gitchat_store *store,
+                                                 const char *room);
+
 /* The same over every commit reachable from `tips` (which the caller has
  * verified: the hook, after its checks), ordered here. */
 GITCHAT_EXTERN(int) gitchat_members_load_tips(gitchat_members **out, gitchat_store *store,
@@ -91,6 +106,10 @@ GITCHAT_EXTERN(int) gitchat_members_find(size_t *out, const gitchat_members *m,
 /* The room's current members, sorted by key. */
 GITCHAT_EXTERN(const gitchat_member *) gitchat_members_current(size_t *n,
                                                                const gitchat_members *m);
+/* The epoch a message is sent to: the newest counted epoch (in the room's
+ * order) whose recipients are exactly the current members; NULL when there
+ * is none (a member was added or removed since: open one first). */
+GITCHAT_EXTERN(const char *) gitchat_members_epoch(const gitchat_members *m);
 /* The current member `key`, or NULL. */
 GITCHAT_EXTERN(const gitchat_member *) gitchat_members_get(const gitchat_members *m,
                                                            const gitchat_pubkey *key);

@@ -17,55 +17,46 @@
 #include "members/members_internal.h"
 #include "message/commit.h"
 #include "message/objects.h"
+#include "order/index.h"
+#include "order/known.h"
 #include "order/order.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/oidmap.h"
 
-#define NONE UINT32_MAX
+#define NONE GITCHAT_MEMBERS_NONE
 
-typedef struct {
-	git_oid id;
-	gitchat_pubkey key;
-	int64_t time;
-	uint32_t p0, np;        /* into m->parents */
-	uint32_t ev;            /* index into m->ev, or NONE */
-	uint32_t rank;          /* of the key among the room's keys */
-	char *epoch;
-	int member, removed;
-} mnode;
+typedef gitchat_mnode mnode;
+typedef gitchat_mevent mevent;
+typedef gitchat_mstate mstate;
 
-typedef struct {
-	uint32_t node;
-	int genesis, counted, epoch_file, has_dm;
-	unsigned char nonce[16];
-	const char *ignored;
-	gitchat_member *adds;
-	size_t nadds;
-	gitchat_pubkey *removes;
-	size_t nremoves;
-	gitchat_pubkey dm;
-	gitchat_member *after;
-	size_t nafter;
-} mevent;
-
-typedef struct {
-	gitchat_member *v;
-	size_t n, cap;
-} mstate;
-
-struct gitchat_members {
-	char room[26];
-	mnode *nodes;
-	size_t n;
-	uint32_t *parents;
-	size_t nparents, capparents;
-	mevent *ev;
-	size_t nev;
-	mstate cur;
-	int valid;
-	gitchat_oidmap map;
+const char *const gitchat_members_ignored[GITCHAT_MEMBERS_NREASONS] = {
+	NULL,
+	"its membership headers are malformed",
+	"its chat-genesis does not make this room (wrong name: a squatted room, or a second "
+	"genesis)",
+	"its author is not an admin of the room in the state its ancestors give; its member "
+	"changes are ignored",
+	"its author is not a member of the room in the state its ancestors give; its epoch is "
+	"ignored",
 };
+
+char *gitchat_members_keep(gitchat_members *m, char *str)
+{
+	if (!str)
+		return NULL;
+	if (m->nstrs == m->capstrs) {
+		size_t cap = m->capstrs ? 2 * m->capstrs : 8;
+		char **v = realloc(m->strs, cap * sizeof(*v));
+		if (!v) {
+			free(str);
+			return NULL;
+		}
+		m->strs = v;
+		m->capstrs = cap;
+	}
+	return m->strs[m->nstrs++] = str;
+}
 
 void gitchat_members_room_name(char out[26], const gitchat_pubkey *founder,
                                const unsigned char nonce[16])
@@ -197,17 +188,23 @@ static int read_headers(gitchat_members *m, uint32_t i, gitchat_members_hdr *h,
 {
 	mnode *nd = &m->nodes[i];
 	mevent *e, *ev;
-	const char *bad = NULL;
+	unsigned bad = GITCHAT_MEMBERS_OK;
 	int epoch_file;
 
 	if (gitchat_members_hdr_parse(h, raw, len) < 0) {
-		bad = "its membership headers are malformed";
+		bad = GITCHAT_MEMBERS_MALFORMED;
 		gitchat_error_clear();
 	}
 	epoch_file = !bad && h->epoch[0] && !h->nchanges && !h->has_genesis ?
 	             has_epoch_file(repo, &h->tree) : (h->epoch[0] != 0);
-	if (!bad && h->epoch[0] && !(nd->epoch = strdup(h->epoch)))
-		return gitchat_error_oom();
+	if (!bad && h->epoch[0]) {
+		/* Runs of messages share their epoch: one copy per run. */
+		const char *last = m->nstrs ? m->strs[m->nstrs - 1] : NULL;
+		if (last && !strcmp(last, h->epoch))
+			nd->epoch = last;
+		else if (!(nd->epoch = gitchat_members_keep(m, strdup(h->epoch))))
+			return gitchat_error_oom();
+	}
 	if (!bad && !h->has_genesis && !h->nchanges && !epoch_file)
 		return 0;
 	if (!(ev = realloc(m->ev, (m->nev + 1) * sizeof(*ev))))
@@ -238,6 +235,8 @@ static int read_headers(gitchat_members *m, uint32_t i, gitchat_members_hdr *h,
 
 /* ---- the rules ---- */
 
+static int key_ranks(gitchat_members *m);
+
 /* The state of the counted events among the strict ancestors of node x,
  * ordered by the room's algorithm run on that ancestor set alone.
  * `mark`, `sub`, `back` are scratch arrays of m->n entries. */
@@ -251,6 +250,8 @@ static int causal_state(mstate *out, gitchat_members *m, uint32_t x, uint32_t *m
 	int error = 0;
 
 	out->n = 0;
+	if (!m->ranked && (error = key_ranks(m)) < 0)
+		return error;
 	if (!(stack = malloc((m->n + 1) * sizeof(*stack))))
 		return gitchat_error_oom();
 	stack[sp++] = x;
@@ -317,8 +318,7 @@ static void count_event(gitchat_members *m, mevent *e, const mstate *causal)
 				self_admin = 1;
 		gitchat_members_room_name(name, &nd->key, e->nonce);
 		if (nd->np || strcmp(name, m->room) || !self_admin || m->valid)
-			e->ignored = "its chat-genesis does not make this room (wrong name: "
-			             "a squatted room, or a second genesis)";
+			e->ignored = GITCHAT_MEMBERS_BAD_GENESIS;
 		else
 			e->counted = m->valid = 1;
 		return;
@@ -327,13 +327,11 @@ static void count_event(gitchat_members *m, mevent *e, const mstate *causal)
 		/* Linked devices (issue 12) land here: a member adding only their
 		 * own devices counts without being admin. */
 		if (!me || !me->admin) {
-			e->ignored = "its author is not an admin of the room in the state its "
-			             "ancestors give; its member changes are ignored";
+			e->ignored = GITCHAT_MEMBERS_NOT_ADMIN;
 			return;
 		}
 	} else if (!me) {
-		e->ignored = "its author is not a member of the room in the state its "
-		             "ancestors give; its epoch is ignored";
+		e->ignored = GITCHAT_MEMBERS_NOT_MEMBER;
 		return;
 	}
 	e->counted = 1;
@@ -353,14 +351,67 @@ static int bits_state(mstate *out, gitchat_members *m, const uint64_t *bits, siz
 	return 0;
 }
 
+static int same_keys(const gitchat_member *a, size_t na, const gitchat_member *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (gitchat_pubkey_cmp(&a[i].key, &b[i].key))
+			return 0;
+	return 1;
+}
+
+/* What a send uses: the newest counted epoch (in the room's order) whose
+ * recipients are exactly the current members. */
+static const char *send_epoch(const gitchat_members *m)
+{
+	for (size_t i = m->nev; i-- > 0;) {
+		const mevent *e = &m->ev[i];
+		const char *ep = m->nodes[e->node].epoch;
+		if (e->counted && e->epoch_file && ep &&
+		    same_keys(e->after, e->nafter, m->cur.v, m->cur.n))
+			return ep;
+	}
+	return NULL;
+}
+
+/* An event taken from the cache keeps its verdict (member, counted, why
+ * not, the members after it): its causal past fixed them. Not so for a
+ * genesis, whose count depends on which genesis comes first in the room's
+ * order: with more than one, nothing is taken. */
+static void forget_known(gitchat_members *m)
+{
+	size_t genesis = 0;
+
+	for (size_t i = 0; i < m->nev; i++)
+		genesis += m->ev[i].genesis;
+	for (size_t i = 0; i < m->n; i++) {
+		mnode *nd = &m->nodes[i];
+		mevent *e;
+		if (!nd->known || nd->ev == NONE || (genesis <= 1 && !m->ev[nd->ev].genesis))
+			continue;
+		/* Counted again from its headers. */
+		e = &m->ev[nd->ev];
+		nd->known = 0;
+		e->counted = 0;
+		if (e->ignored != GITCHAT_MEMBERS_MALFORMED)
+			e->ignored = GITCHAT_MEMBERS_OK;
+		free(e->after);
+		e->after = NULL;
+		e->nafter = 0;
+	}
+}
+
 static int compute(gitchat_members *m)
 {
 	mstate causal = { 0 }, room = { 0 }, tmp = { 0 };
-	uint32_t *mark = NULL, *sub = NULL, *back = NULL;
+	uint32_t *mark = NULL, *sub = NULL, *back = NULL, prev = NONE;
 	uint64_t *bits = NULL, *last = NULL;
 	size_t words = (m->nev + 63) / 64, i, k;
 	int error = 0, have_last = 0;
 
+	forget_known(m);
+	m->linear = 1;
 	if (!(mark = calloc(m->n + 1, sizeof(*mark))) || !(sub = malloc((m->n + 1) * sizeof(*sub))) ||
 	    !(back = malloc((m->n + 1) * sizeof(*back))) ||
 	    !(bits = calloc(m->n * words + 1, sizeof(*bits))) ||
@@ -382,16 +433,25 @@ static int compute(gitchat_members *m)
 		nd->removed = state_find(&room, &nd->key) == NULL;
 		if (nd->ev != NONE) {
 			mevent *e = &m->ev[nd->ev];
-			if ((error = causal_state(&causal, m, (uint32_t)i, mark, sub, back,
-			                          (uint32_t)i + 1)) < 0)
-				goto done;
-			nd->member = state_find(&causal, &nd->key) != NULL;
-			count_event(m, e, &causal);
-			if (e->counted) {
-				if ((error = state_apply(&causal, e)) < 0 ||
-				    (error = state_copy(&e->after, &e->nafter, &causal)) < 0 ||
-				    (error = state_apply(&room, e)) < 0)
+			if (!nd->known) {
+				if ((error = causal_state(&causal, m, (uint32_t)i, mark, sub, back,
+				                          (uint32_t)i + 1)) < 0)
 					goto done;
+				nd->member = state_find(&causal, &nd->key) != NULL;
+				count_event(m, e, &causal);
+				if (e->counted && ((error = state_apply(&causal, e)) < 0 ||
+				                   (error = state_copy(&e->after, &e->nafter, &causal)) < 0))
+					goto done;
+			}
+			if (e->counted) {
+				if ((error = state_apply(&room, e)) < 0)
+					goto done;
+				/* One chain: each counted event descends from the one
+				 * before, so that any order of the room applies them
+				 * alike (what lets a send trust the cache). */
+				if (prev != NONE && !(b[prev / 64] & (1ull << (prev % 64))))
+					m->linear = 0;
+				prev = nd->ev;
 			}
 			continue;
 		}
@@ -404,8 +464,10 @@ static int compute(gitchat_members *m)
 		}
 		nd->member = state_find(&tmp, &nd->key) != NULL;
 	}
+	free(m->cur.v);
 	m->cur = room;
 	room.v = NULL;
+	m->send_epoch = send_epoch(m);
 done:
 	free(causal.v);
 	free(room.v);
@@ -451,10 +513,11 @@ static int key_ranks(gitchat_members *m)
 		m->nodes[i].rank = (uint32_t)lo;
 	}
 	free(keys);
+	m->ranked = 1;
 	return 0;
 }
 
-static gitchat_members *members_new(const char *room, size_t n)
+gitchat_members *gitchat_members_new(const char *room, size_t n)
 {
 	gitchat_members *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -523,7 +586,7 @@ static int load_ordered(gitchat_members **out, gitchat_store *store, const char 
 	int error, objs_open = 0;
 
 	*out = NULL;
-	if (!(m = members_new(room, n)) || !(h = malloc(sizeof(*h)))) {
+	if (!(m = gitchat_members_new(room, n)) || !(h = malloc(sizeof(*h)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
@@ -535,7 +598,8 @@ static int load_ordered(gitchat_members **out, gitchat_store *store, const char 
 	for (size_t i = 0; i < n; i++)
 		if ((error = read_node(m, &objs, &raw, h, repo, &ids[i], 1)) < 0)
 			goto done;
-	if ((error = key_ranks(m)) < 0 || (error = compute(m)) < 0)
+	m->mapped = 1;
+	if ((error = compute(m)) < 0)
 		goto done;
 	*out = m;
 	m = NULL;
@@ -548,23 +612,338 @@ done:
 	return error;
 }
 
-int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
-                         const char *room)
+/* ---- over a conversation, with the cache beside its index ---- */
+
+static int copy_members(gitchat_member **out, const gitchat_member *v, size_t n)
 {
+	if (!(*out = malloc((n + 1) * sizeof(**out))))
+		return gitchat_error_oom();
+	if (n)
+		memcpy(*out, v, n * sizeof(**out));
+	return 0;
+}
+
+/* Node i's headers and, for an event, its verdict, as the cache had them. */
+static int take_known(gitchat_members *m, uint32_t i, const gitchat_members *old, uint32_t j)
+{
+	const mnode *on = &old->nodes[j];
+	mnode *nd = &m->nodes[i];
+	const char *last = m->nstrs ? m->strs[m->nstrs - 1] : NULL;
+	mevent *e, *ev;
+
+	if (on->epoch) {
+		if (last && !strcmp(last, on->epoch))
+			nd->epoch = last;
+		else if (!(nd->epoch = gitchat_members_keep(m, strdup(on->epoch))))
+			return gitchat_error_oom();
+	}
+	if (on->ev == NONE)
+		return 0;
+	if (!(ev = realloc(m->ev, (m->nev + 1) * sizeof(*ev))))
+		return gitchat_error_oom();
+	m->ev = ev;
+	e = &m->ev[m->nev];
+	*e = old->ev[on->ev];
+	e->node = i;
+	e->adds = e->after = NULL;
+	e->removes = NULL;
+	nd->ev = (uint32_t)m->nev++;
+	nd->member = on->member;
+	nd->known = 1;
+	if (copy_members(&e->adds, old->ev[on->ev].adds, e->nadds) < 0 ||
+	    copy_members(&e->after, old->ev[on->ev].after, e->nafter) < 0 ||
+	    !(e->removes = malloc((e->nremoves + 1) * sizeof(*e->removes))))
+		return gitchat_error_oom();
+	if (e->nremoves)
+		memcpy(e->removes, old->ev[on->ev].removes, e->nremoves * sizeof(*e->removes));
+	return 0;
+}
+
+typedef struct {
+	gitchat_store *store;
+	gitchat_objects objs;
+	int objs_open;
+	gitchat_buf raw;
+	gitchat_members_hdr *h;
+	uint32_t *par;
+	size_t cap;
+} conv_reader;
+
+/* Node i of the conversation: its id, key, time and parents from the
+ * conversation, its headers from the cache `old` (with its map) when it
+ * holds the commit, else from the commit. */
+static int conv_node(gitchat_members *m, gitchat_conversation *conv, uint32_t i,
+                     const gitchat_members *old, const gitchat_oidmap *oldmap, conv_reader *r)
+{
+	git_repository *repo = gitchat_store_repository(r->store);
 	gitchat_conversation_entry e;
+	mnode *nd = &m->nodes[i];
+	gitchat_commit c;
+	size_t np;
+	uint32_t j;
+	int error;
+
+	if ((error = gitchat_conversation_entry_get_raw(&e, conv, i)) < 0)
+		return error;
+	nd->id = *e.id;
+	nd->key = *e.key;
+	nd->time = e.time;
+	nd->ev = NONE;
+	while ((error = gitchat_conversation_parents(r->par, r->cap, &np, conv, i)) ==
+	       GITCHAT_EINVALID && np > r->cap) {
+		uint32_t *v = realloc(r->par, np * sizeof(*v));
+		gitchat_error_clear();
+		if (!v)
+			return gitchat_error_oom();
+		r->par = v;
+		r->cap = np;
+	}
+	if (error < 0)
+		return error;
+	nd->p0 = (uint32_t)m->nparents;
+	for (size_t k = 0; k < np; k++) {
+		if (r->par[k] >= i)
+			return gitchat_error_set(GITCHAT_EINVALID, "a parent comes after its child");
+		if ((error = add_parent(m, r->par[k])) < 0)
+			return error;
+	}
+	nd->np = (uint32_t)np;
+	if (old && gitchat_oidmap_get(oldmap, &nd->id, &j) && j < old->n &&
+	    !gitchat_pubkey_cmp(&old->nodes[j].key, &nd->key))
+		return take_known(m, i, old, j);
+	if (!r->objs_open) {
+		if ((error = gitchat_objects_open(&r->objs, repo)) < 0)
+			return error;
+		r->objs_open = 1;
+	}
+	if (!r->h && !(r->h = malloc(sizeof(*r->h))))
+		return gitchat_error_oom();
+	if ((error = gitchat_objects_read_commit(&r->raw, &r->objs, &nd->id)) < 0)
+		return error;
+	/* Only to check the bytes are a commit: the headers are read below. */
+	if ((error = gitchat_commit_parse(&c, r->raw.ptr, r->raw.size)) < 0)
+		return error;
+	gitchat_commit_dispose(&c);
+	return read_headers(m, i, r->h, r->raw.ptr, r->raw.size, repo);
+}
+
+/* The members of `conv` computed again, taking from `old` (may be NULL)
+ * what it knows. */
+static int load_conv(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
+                     const char *room, const gitchat_members *old)
+{
 	size_t n = gitchat_conversation_count(conv);
-	git_oid *ids = malloc((n + 1) * sizeof(*ids));
+	gitchat_members *m = gitchat_members_new(room, n);
+	gitchat_oidmap oldmap = GITCHAT_OIDMAP_INIT;
+	conv_reader r;
 	int error = 0;
 
 	*out = NULL;
-	if (!ids)
-		return gitchat_error_oom();
+	memset(&r, 0, sizeof(r));
+	r.store = store;
+	if (!m || n >= NONE)
+		return m ? gitchat_error_set(GITCHAT_EUNSUPPORTED, "the room is too large") :
+		           gitchat_error_oom();
+	if (old && (error = gitchat_oidmap_reserve(&oldmap, old->n)) == 0)
+		for (size_t j = 0; j < old->n && !error; j++)
+			error = gitchat_oidmap_set(&oldmap, &old->nodes[j].id, (uint32_t)j);
 	for (size_t i = 0; i < n && !error; i++)
-		if ((error = gitchat_conversation_entry_get_raw(&e, conv, i)) == 0)
-			ids[i] = *e.id;
+		if ((error = conv_node(m, conv, (uint32_t)i, old, &oldmap, &r)) == 0)
+			m->n++;
 	if (!error)
-		error = load_ordered(out, store, room, ids, n);
-	free(ids);
+		error = compute(m);
+	if (!error) {
+		*out = m;
+		m = NULL;
+	}
+	if (r.objs_open)
+		gitchat_objects_close(&r.objs);
+	gitchat_buf_dispose(&r.raw);
+	free(r.h);
+	free(r.par);
+	gitchat_oidmap_dispose(&oldmap);
+	gitchat_members_free(m);
+	return error;
+}
+
+/* The cache of `conv`'s room, whole: NULL when there is none or it is
+ * unusable (then it is only written again). */
+static gitchat_members *cache_read(gitchat_tips *tips, const char *path, const char *room)
+{
+	gitchat_members *m = NULL;
+	gitchat_buf b = GITCHAT_BUF_INIT;
+
+	memset(tips, 0, sizeof(*tips));
+	if (gitchat_index_sidecar_read(&b, path, (size_t)UINT32_MAX * 2 + 128) == 0)
+		gitchat_mcache_decode(&m, tips, b.ptr, b.size, room);
+	gitchat_buf_dispose(&b);
+	gitchat_error_clear();
+	return m;
+}
+
+/* Best effort: a store that cannot be written reads on without it. */
+static void cache_write(const char *path, const gitchat_members *m, gitchat_conversation *conv)
+{
+	gitchat_tips tips = { 0 };
+	gitchat_buf b = GITCHAT_BUF_INIT;
+
+	if (gitchat_conversation_tips(&tips, conv) == 0 && gitchat_mcache_encode(&b, m, &tips) == 0)
+		gitchat_index_sidecar_write(path, b.ptr, b.size);
+	gitchat_buf_dispose(&b);
+	gitchat_tips_dispose(&tips);
+	gitchat_error_clear();
+}
+
+int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
+                         const char *room)
+{
+	const char *ixpath = gitchat_conversation_index_path(conv);
+	gitchat_members *old = NULL;
+	gitchat_tips tips = { 0 };
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	int error;
+
+	*out = NULL;
+	if (ixpath && (error = gitchat_mcache_path(&path, ixpath)) < 0)
+		return error;
+	if (ixpath)
+		old = cache_read(&tips, path.ptr, room);
+	/* Warm: built over exactly this conversation. */
+	if (old && old->n == gitchat_conversation_count(conv) &&
+	    gitchat_conversation_tips_match(conv, &tips) == 1) {
+		*out = old;
+		old = NULL;
+		error = 0;
+		goto done;
+	}
+	gitchat_error_clear();
+	if ((error = load_conv(out, store, conv, room, old)) == 0 && ixpath)
+		cache_write(path.ptr, *out, conv);
+done:
+	gitchat_members_free(old);
+	gitchat_tips_dispose(&tips);
+	gitchat_buf_dispose(&path);
+	return error;
+}
+
+/* ---- what a send needs, from the cache's head ---- */
+
+/* At most this many commits since the cache was written are read for
+ * their headers; past that the room is loaded (and the cache written). */
+#define QUICK_MAX 256
+
+/* 0 when every commit the refs reach beyond the cached tips is a message
+ * (no event: the membership cannot have changed), GITCHAT_ENOTFOUND when
+ * not or when that cannot be told cheaply. */
+static int only_messages_since(git_repository *repo, const gitchat_tips *was,
+                               const gitchat_tips *now, int linear)
+{
+	gitchat_objects objs;
+	gitchat_members_hdr *h = NULL;
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	git_revwalk *walk = NULL;
+	git_oid id;
+	size_t i, j = 0, count = 0;
+	int error = GITCHAT_ENOTFOUND, objs_open = 0, moved = 0;
+
+	/* Every cached ref is still there, at the same commit or ahead. */
+	for (i = 0; i < was->count; i++) {
+		while (j < now->count && strcmp(now->tips[j].refname, was->tips[i].refname) < 0)
+			j++, moved = 1;
+		if (j == now->count || strcmp(now->tips[j].refname, was->tips[i].refname))
+			return GITCHAT_ENOTFOUND;
+		if (!git_oid_equal(&now->tips[j].id, &was->tips[i].id)) {
+			moved = 1;
+			if (git_graph_descendant_of(repo, &now->tips[j].id, &was->tips[i].id) != 1)
+				goto done;
+		}
+		j++;
+	}
+	if (j < now->count)
+		moved = 1;
+	if (!moved)
+		return 0;
+	/* New messages may reorder concurrent events: only a chain is safe. */
+	if (!linear)
+		return GITCHAT_ENOTFOUND;
+	if (git_revwalk_new(&walk, repo) < 0 || !(h = malloc(sizeof(*h))) ||
+	    gitchat_objects_open(&objs, repo) < 0)
+		goto done;
+	objs_open = 1;
+	for (i = 0; i < now->count; i++)
+		if (git_revwalk_push(walk, &now->tips[i].id) < 0)
+			goto done;
+	for (i = 0; i < was->count; i++)
+		if (git_revwalk_hide(walk, &was->tips[i].id) < 0)
+			goto done;
+	while (git_revwalk_next(&id, walk) == 0) {
+		if (++count > QUICK_MAX || gitchat_objects_read_commit(&raw, &objs, &id) < 0 ||
+		    gitchat_members_hdr_parse(h, raw.ptr, raw.size) < 0 || h->has_genesis ||
+		    h->nchanges || (h->epoch[0] && has_epoch_file(repo, &h->tree)))
+			goto done;
+	}
+	error = 0;
+done:
+	if (objs_open)
+		gitchat_objects_close(&objs);
+	git_revwalk_free(walk);
+	gitchat_buf_dispose(&raw);
+	free(h);
+	gitchat_error_clear();
+	return error;
+}
+
+int gitchat_members_load_current(gitchat_members **out, gitchat_store *store, const char *room)
+{
+	git_repository *repo = gitchat_store_repository(store);
+	gitchat_mcache_head h = { 0 };
+	gitchat_members *m = NULL;
+	gitchat_tips now = { 0 };
+	gitchat_buf ix = GITCHAT_BUF_INIT, path = GITCHAT_BUF_INIT, b = GITCHAT_BUF_INIT;
+	size_t need = 0;
+	int error;
+
+	*out = NULL;
+	if ((error = gitchat_index_path(&ix, repo, room)) < 0 ||
+	    (error = gitchat_mcache_path(&path, ix.ptr)) < 0)
+		goto done;
+	if ((error = gitchat_index_sidecar_read(&b, path.ptr, GITCHAT_MCACHE_HEAD_READ)) < 0 ||
+	    ((error = gitchat_mcache_decode_head(&h, &need, b.ptr, b.size, room)) == GITCHAT_EMODIFIED &&
+	     ((error = gitchat_index_sidecar_read(&b, path.ptr, need)) < 0 ||
+	      (error = gitchat_mcache_decode_head(&h, &need, b.ptr, b.size, room)) < 0)) ||
+	    error < 0)
+		goto miss;
+	if ((error = gitchat_tips_list(&now, NULL, repo, room)) < 0)
+		goto done;
+	if (only_messages_since(repo, &h.tips, &now, h.linear) < 0)
+		goto miss;
+	if (!(m = gitchat_members_new(room, 0))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	m->valid = h.valid;
+	m->linear = h.linear;
+	m->cur.v = h.cur;
+	m->cur.n = m->cur.cap = h.ncur;
+	h.cur = NULL;
+	if (h.epoch[0] && !(m->send_epoch = gitchat_members_keep(m, strdup(h.epoch)))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	*out = m;
+	m = NULL;
+	error = 0;
+	goto done;
+miss:
+	error = gitchat_error_set(GITCHAT_ENOTFOUND, "the membership cache of room '%s' does not "
+	                          "answer for its refs", room);
+done:
+	gitchat_members_free(m);
+	gitchat_mcache_head_dispose(&h);
+	gitchat_tips_dispose(&now);
+	gitchat_buf_dispose(&ix);
+	gitchat_buf_dispose(&path);
+	gitchat_buf_dispose(&b);
 	return error;
 }
 
@@ -613,7 +992,7 @@ int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const
 		error = gitchat_error_from_git(error, "cannot walk the room");
 		goto done;
 	}
-	if (!(pre = members_new(room, nids)) || !(h = malloc(sizeof(*h)))) {
+	if (!(pre = gitchat_members_new(room, nids)) || !(h = malloc(sizeof(*h)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
@@ -686,7 +1065,7 @@ int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m
 	out->event = 1;
 	out->genesis = e->genesis && e->counted;
 	out->counted = e->counted;
-	out->ignored = e->ignored;
+	out->ignored = gitchat_members_ignored[e->ignored];
 	out->epoch_file = e->epoch_file;
 	out->after = e->after;
 	out->after_count = e->nafter;
@@ -698,7 +1077,18 @@ int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m
 
 int gitchat_members_find(size_t *out, const gitchat_members *m, const git_oid *id)
 {
+	gitchat_members *w = (gitchat_members *)m;   /* the map is built on first use */
 	uint32_t v;
+	int error = 0;
+
+	if (!m->mapped) {
+		if ((error = gitchat_oidmap_reserve(&w->map, m->n)) == 0)
+			for (size_t i = 0; i < m->n && !error; i++)
+				error = gitchat_oidmap_set(&w->map, &m->nodes[i].id, (uint32_t)i);
+		if (error < 0)
+			return error;
+		w->mapped = 1;
+	}
 	if (!gitchat_oidmap_get(&m->map, id, &v))
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "the commit is not in the room");
 	*out = v;
@@ -711,6 +1101,11 @@ const gitchat_member *gitchat_members_current(size_t *n, const gitchat_members *
 	return m->cur.v;
 }
 
+const char *gitchat_members_epoch(const gitchat_members *m)
+{
+	return m->send_epoch;
+}
+
 const gitchat_member *gitchat_members_get(const gitchat_members *m, const gitchat_pubkey *key)
 {
 	return state_find(&m->cur, key);
@@ -720,8 +1115,9 @@ void gitchat_members_free(gitchat_members *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n; i++)
-		free(m->nodes[i].epoch);
+	for (size_t i = 0; i < m->nstrs; i++)
+		free(m->strs[i]);
+	free(m->strs);
 	for (size_t i = 0; i < m->nev; i++) {
 		free(m->ev[i].adds);
 		free(m->ev[i].removes);
