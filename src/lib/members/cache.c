@@ -29,10 +29,11 @@ static int corrupt(const char *why)
 	return gitchat_error_set(GITCHAT_EINVALID, "the membership cache is unusable: %s", why);
 }
 
-int gitchat_mcache_path(gitchat_buf *out, const char *index_path)
+int gitchat_mcache_path(gitchat_buf *out, const char *index_path, int head)
 {
 	gitchat_buf_clear(out);
-	return gitchat_buf_printf(out, "%s+members", index_path) < 0 ? gitchat_error_oom() : 0;
+	return gitchat_buf_printf(out, "%s+members%s", index_path, head ? "-head" : "") < 0 ?
+	       gitchat_error_oom() : 0;
 }
 
 void gitchat_mcache_head_dispose(gitchat_mcache_head *h)
@@ -70,6 +71,34 @@ static int put_head(gitchat_buf *b, const gitchat_members *m, const gitchat_tips
 		error = gitchat_buf_put_string(b, ep, strlen(ep));
 	if (!error)
 		error = put_members(b, m->cur.v, m->cur.n);
+	return error;
+}
+
+/* magic, the head's and the body's lengths, the head and its sum */
+static int put_framed_head(gitchat_buf *out, const gitchat_buf *head, size_t body)
+{
+	unsigned char sum[SUM];
+
+	if (head->size > UINT32_MAX || body > UINT32_MAX)
+		return gitchat_error_set(GITCHAT_EINVALID, "the membership cache would be too large");
+	if (gitchat_buf_put(out, MAGIC, 8) < 0 || gitchat_buf_put_u32(out, (uint32_t)head->size) < 0 ||
+	    gitchat_buf_put_u32(out, (uint32_t)body) < 0 ||
+	    gitchat_buf_put(out, head->ptr, head->size) < 0)
+		return gitchat_error_oom();
+	crypto_generichash(sum, SUM, (const unsigned char *)out->ptr, out->size, NULL, 0);
+	return gitchat_buf_put(out, sum, SUM) < 0 ? gitchat_error_oom() : 0;
+}
+
+int gitchat_mcache_encode_head(gitchat_buf *out, const gitchat_members *m,
+                               const gitchat_tips *tips)
+{
+	gitchat_buf head = GITCHAT_BUF_INIT;
+	int error;
+
+	gitchat_buf_clear(out);
+	if ((error = put_head(&head, m, tips)) == 0)
+		error = put_framed_head(out, &head, 0);
+	gitchat_buf_dispose(&head);
 	return error;
 }
 
@@ -175,26 +204,16 @@ int gitchat_mcache_encode(gitchat_buf *out, const gitchat_members *m, const gitc
 	int error;
 
 	gitchat_buf_clear(out);
-	if ((error = put_head(&head, m, tips)) < 0 || (error = put_body(&body, m)) < 0)
+	if ((error = put_head(&head, m, tips)) < 0 || (error = put_body(&body, m)) < 0 ||
+	    (error = put_framed_head(out, &head, body.size)) < 0)
 		goto done;
-	if (head.size > UINT32_MAX || body.size > UINT32_MAX) {
-		error = gitchat_error_set(GITCHAT_EINVALID, "the membership cache would be too large");
+	if (gitchat_buf_put(out, body.ptr, body.size) < 0) {
+		error = gitchat_error_oom();
 		goto done;
 	}
-	if (gitchat_buf_put(out, MAGIC, 8) < 0 || gitchat_buf_put_u32(out, (uint32_t)head.size) < 0 ||
-	    gitchat_buf_put_u32(out, (uint32_t)body.size) < 0 ||
-	    gitchat_buf_put(out, head.ptr, head.size) < 0)
-		goto oom;
-	crypto_generichash(sum, SUM, (const unsigned char *)out->ptr, out->size, NULL, 0);
-	if (gitchat_buf_put(out, sum, SUM) < 0 || gitchat_buf_put(out, body.ptr, body.size) < 0)
-		goto oom;
 	crypto_generichash(sum, SUM, (const unsigned char *)body.ptr, body.size, NULL, 0);
 	if (gitchat_buf_put(out, sum, SUM) < 0)
-		goto oom;
-	error = 0;
-	goto done;
-oom:
-	error = gitchat_error_oom();
+		error = gitchat_error_oom();
 done:
 	gitchat_buf_dispose(&head);
 	gitchat_buf_dispose(&body);
@@ -301,7 +320,7 @@ int gitchat_mcache_decode_head(gitchat_mcache_head *out, size_t *need, const voi
                                size_t len, const char *room)
 {
 	const unsigned char *d = data;
-	size_t hl, bl;
+	size_t hl = 0, bl = 0;
 	gitchat_reader r;
 	int error;
 
@@ -442,7 +461,7 @@ int gitchat_mcache_decode(gitchat_members **out, gitchat_tips *tips, const void 
 	gitchat_members *m = NULL;
 	unsigned char sum[SUM];
 	gitchat_reader r;
-	size_t hl, bl, need;
+	size_t hl = 0, bl = 0, need;
 	int error;
 
 	*out = NULL;

@@ -781,14 +781,19 @@ static gitchat_members *cache_read(gitchat_tips *tips, const char *path, const c
 	return m;
 }
 
-/* Best effort: a store that cannot be written reads on without it. */
+/* Best effort: a store that cannot be written reads on without it. The
+ * head file too, so that sends start from here. */
 static void cache_write(const char *path, const gitchat_members *m, gitchat_conversation *conv)
 {
 	gitchat_tips tips = { 0 };
-	gitchat_buf b = GITCHAT_BUF_INIT;
+	gitchat_buf b = GITCHAT_BUF_INIT, hp = GITCHAT_BUF_INIT;
 
-	if (gitchat_conversation_tips(&tips, conv) == 0 && gitchat_mcache_encode(&b, m, &tips) == 0)
-		gitchat_index_sidecar_write(path, b.ptr, b.size);
+	if (gitchat_conversation_tips(&tips, conv) == 0 && gitchat_mcache_encode(&b, m, &tips) == 0 &&
+	    gitchat_index_sidecar_write(path, b.ptr, b.size) == 0 &&
+	    gitchat_mcache_encode_head(&b, m, &tips) == 0 &&
+	    gitchat_buf_printf(&hp, "%s-head", path) == 0)
+		gitchat_index_sidecar_write(hp.ptr, b.ptr, b.size);
+	gitchat_buf_dispose(&hp);
 	gitchat_buf_dispose(&b);
 	gitchat_tips_dispose(&tips);
 	gitchat_error_clear();
@@ -804,7 +809,7 @@ int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_co
 	int error;
 
 	*out = NULL;
-	if (ixpath && (error = gitchat_mcache_path(&path, ixpath)) < 0)
+	if (ixpath && (error = gitchat_mcache_path(&path, ixpath, 0)) < 0)
 		return error;
 	if (ixpath)
 		old = cache_read(&tips, path.ptr, room);
@@ -830,66 +835,137 @@ done:
 
 /* At most this many commits since the cache was written are read for
  * their headers; past that the room is loaded (and the cache written). */
-#define QUICK_MAX 256
+#define QUICK_MAX 64
+
+typedef struct {
+	git_oid id, first;      /* a new commit and its first parent */
+	int has_first;
+} walked;
+
+/* The commits each moved ref gained lead back to its cached tip along
+ * first parents (a log's own head is always its next commit's first
+ * parent): the ref moved forward, not back or aside. */
+static int forward(const walked *w, size_t nw, const git_oid *now, const git_oid *was)
+{
+	git_oid cur = *now;
+
+	for (size_t steps = 0; steps <= nw; steps++) {
+		size_t i;
+		for (i = 0; i < nw && !git_oid_equal(&w[i].id, &cur); i++)
+			;
+		if (i == nw || !w[i].has_first)
+			return 0;
+		if (git_oid_equal(&w[i].first, was))
+			return 1;
+		cur = w[i].first;
+	}
+	return 0;
+}
+
+/* Already walked, waiting, or a cached tip (where walking stops). */
+static int seen(const walked *w, size_t nw, const git_oid *stack, size_t sp,
+                const gitchat_tips *was, const git_oid *id)
+{
+	for (size_t i = 0; i < nw; i++)
+		if (git_oid_equal(&w[i].id, id))
+			return 1;
+	for (size_t i = 0; i < sp; i++)
+		if (git_oid_equal(&stack[i], id))
+			return 1;
+	for (size_t i = 0; i < was->count; i++)
+		if (git_oid_equal(&was->tips[i].id, id))
+			return 1;
+	return 0;
+}
 
 /* 0 when every commit the refs reach beyond the cached tips is a message
- * (no event: the membership cannot have changed), GITCHAT_ENOTFOUND when
- * not or when that cannot be told cheaply. */
-static int only_messages_since(git_repository *repo, const gitchat_tips *was,
+ * (no event: the membership cannot have changed), *moved saying whether
+ * there were any; GITCHAT_ENOTFOUND when not, or when that cannot be told
+ * cheaply. */
+static int only_messages_since(int *moved, git_repository *repo, const gitchat_tips *was,
                                const gitchat_tips *now, int linear)
 {
 	gitchat_objects objs;
 	gitchat_members_hdr *h = NULL;
 	gitchat_buf raw = GITCHAT_BUF_INIT;
-	git_revwalk *walk = NULL;
-	git_oid id;
-	size_t i, j = 0, count = 0;
-	int error = GITCHAT_ENOTFOUND, objs_open = 0, moved = 0;
+	walked w[QUICK_MAX];
+	git_oid stack[QUICK_MAX];
+	gitchat_commit c;
+	size_t i, j = 0, nw = 0, sp = 0;
+	int error = GITCHAT_ENOTFOUND, objs_open = 0;
 
-	/* Every cached ref is still there, at the same commit or ahead. */
-	for (i = 0; i < was->count; i++) {
-		while (j < now->count && strcmp(now->tips[j].refname, was->tips[i].refname) < 0)
-			j++, moved = 1;
-		if (j == now->count || strcmp(now->tips[j].refname, was->tips[i].refname))
-			return GITCHAT_ENOTFOUND;
-		if (!git_oid_equal(&now->tips[j].id, &was->tips[i].id)) {
-			moved = 1;
-			if (git_graph_descendant_of(repo, &now->tips[j].id, &was->tips[i].id) != 1)
-				goto done;
-		}
-		j++;
-	}
-	if (j < now->count)
-		moved = 1;
-	if (!moved)
+	*moved = now->count != was->count;
+	for (i = 0; i < was->count && !*moved; i++)
+		*moved = !git_oid_equal(&now->tips[i].id, &was->tips[i].id) ||
+		         strcmp(now->tips[i].refname, was->tips[i].refname);
+	if (!*moved)
 		return 0;
 	/* New messages may reorder concurrent events: only a chain is safe. */
 	if (!linear)
 		return GITCHAT_ENOTFOUND;
-	if (git_revwalk_new(&walk, repo) < 0 || !(h = malloc(sizeof(*h))) ||
-	    gitchat_objects_open(&objs, repo) < 0)
+	/* Walk back from the refs, stopping at the cached tips: every commit
+	 * the cache does not cover is met (and maybe some it does, through a
+	 * commit that was no tip: counted as new, which only costs). */
+	if (!(h = malloc(sizeof(*h))) || gitchat_objects_open(&objs, repo) < 0)
 		goto done;
 	objs_open = 1;
 	for (i = 0; i < now->count; i++)
-		if (git_revwalk_push(walk, &now->tips[i].id) < 0)
+		if (!seen(w, nw, stack, sp, was, &now->tips[i].id) && sp < QUICK_MAX)
+			stack[sp++] = now->tips[i].id;
+		else if (sp == QUICK_MAX)
 			goto done;
-	for (i = 0; i < was->count; i++)
-		if (git_revwalk_hide(walk, &was->tips[i].id) < 0)
+	while (sp) {
+		int bad;
+		if (nw == QUICK_MAX)
 			goto done;
-	while (git_revwalk_next(&id, walk) == 0) {
-		if (++count > QUICK_MAX || gitchat_objects_read_commit(&raw, &objs, &id) < 0 ||
-		    gitchat_members_hdr_parse(h, raw.ptr, raw.size) < 0 || h->has_genesis ||
+		w[nw].id = stack[--sp];
+		if (gitchat_objects_read_commit(&raw, &objs, &w[nw].id) < 0 ||
+		    gitchat_commit_parse(&c, raw.ptr, raw.size) < 0)
+			goto done;
+		if ((w[nw].has_first = c.parent_count > 0))
+			w[nw].first = c.parents[0];
+		nw++;
+		bad = 0;
+		for (size_t k = 0; k < c.parent_count && !bad; k++)
+			if (!seen(w, nw, stack, sp, was, &c.parents[k]))
+				bad = sp == QUICK_MAX || !(stack[sp++] = c.parents[k], 1);
+		gitchat_commit_dispose(&c);
+		if (bad || gitchat_members_hdr_parse(h, raw.ptr, raw.size) < 0 || h->has_genesis ||
 		    h->nchanges || (h->epoch[0] && has_epoch_file(repo, &h->tree)))
 			goto done;
+	}
+	/* Every cached ref is still there, at its cached commit or ahead. */
+	for (i = 0; i < was->count; i++) {
+		while (j < now->count && strcmp(now->tips[j].refname, was->tips[i].refname) < 0)
+			j++;
+		if (j == now->count || strcmp(now->tips[j].refname, was->tips[i].refname) ||
+		    (!git_oid_equal(&now->tips[j].id, &was->tips[i].id) &&
+		     !forward(w, nw, &now->tips[j].id, &was->tips[i].id)))
+			goto done;
+		j++;
 	}
 	error = 0;
 done:
 	if (objs_open)
 		gitchat_objects_close(&objs);
-	git_revwalk_free(walk);
 	gitchat_buf_dispose(&raw);
 	free(h);
 	gitchat_error_clear();
+	return error;
+}
+
+/* The head of `path` (a head file or a whole cache). */
+static int head_read(gitchat_mcache_head *h, const char *path, const char *room)
+{
+	gitchat_buf b = GITCHAT_BUF_INIT;
+	size_t need = 0;
+	int error;
+
+	if ((error = gitchat_index_sidecar_read(&b, path, GITCHAT_MCACHE_HEAD_READ)) == 0 &&
+	    (error = gitchat_mcache_decode_head(h, &need, b.ptr, b.size, room)) == GITCHAT_EMODIFIED &&
+	    (error = gitchat_index_sidecar_read(&b, path, need)) == 0)
+		error = gitchat_mcache_decode_head(h, &need, b.ptr, b.size, room);
+	gitchat_buf_dispose(&b);
 	return error;
 }
 
@@ -900,23 +976,26 @@ int gitchat_members_load_current(gitchat_members **out, gitchat_store *store, co
 	gitchat_members *m = NULL;
 	gitchat_tips now = { 0 };
 	gitchat_buf ix = GITCHAT_BUF_INIT, path = GITCHAT_BUF_INIT, b = GITCHAT_BUF_INIT;
-	size_t need = 0;
-	int error;
+	int error, moved = 0, head;
 
 	*out = NULL;
 	if ((error = gitchat_index_path(&ix, repo, room)) < 0 ||
-	    (error = gitchat_mcache_path(&path, ix.ptr)) < 0)
+	    (error = gitchat_tips_list(&now, NULL, repo, room)) < 0)
 		goto done;
-	if ((error = gitchat_index_sidecar_read(&b, path.ptr, GITCHAT_MCACHE_HEAD_READ)) < 0 ||
-	    ((error = gitchat_mcache_decode_head(&h, &need, b.ptr, b.size, room)) == GITCHAT_EMODIFIED &&
-	     ((error = gitchat_index_sidecar_read(&b, path.ptr, need)) < 0 ||
-	      (error = gitchat_mcache_decode_head(&h, &need, b.ptr, b.size, room)) < 0)) ||
-	    error < 0)
-		goto miss;
-	if ((error = gitchat_tips_list(&now, NULL, repo, room)) < 0)
+	/* The head file (rewritten by sends), else the whole cache's head. */
+	for (head = 1; head >= 0; head--) {
+		if ((error = gitchat_mcache_path(&path, ix.ptr, head)) < 0)
+			goto done;
+		gitchat_mcache_head_dispose(&h);
+		if (head_read(&h, path.ptr, room) == 0 &&
+		    only_messages_since(&moved, repo, &h.tips, &now, h.linear) == 0)
+			break;
+	}
+	if (head < 0) {
+		error = gitchat_error_set(GITCHAT_ENOTFOUND, "the membership cache of room '%s' does "
+		                          "not answer for its refs", room);
 		goto done;
-	if (only_messages_since(repo, &h.tips, &now, h.linear) < 0)
-		goto miss;
+	}
 	if (!(m = gitchat_members_new(room, 0))) {
 		error = gitchat_error_oom();
 		goto done;
@@ -930,13 +1009,14 @@ int gitchat_members_load_current(gitchat_members **out, gitchat_store *store, co
 		error = gitchat_error_oom();
 		goto done;
 	}
+	/* The same state holds for the refs now: the next send starts here. */
+	if (moved && gitchat_mcache_path(&path, ix.ptr, 1) == 0 &&
+	    gitchat_mcache_encode_head(&b, m, &now) == 0)
+		gitchat_index_sidecar_write(path.ptr, b.ptr, b.size);
+	gitchat_error_clear();
 	*out = m;
 	m = NULL;
 	error = 0;
-	goto done;
-miss:
-	error = gitchat_error_set(GITCHAT_ENOTFOUND, "the membership cache of room '%s' does not "
-	                          "answer for its refs", room);
 done:
 	gitchat_members_free(m);
 	gitchat_mcache_head_dispose(&h);

@@ -101,7 +101,8 @@ char *gitchat_members_keep(gitchat_members *m, char *s);
  * commit's headers (and an event's verdict, which its causal past fixes)
  * from it instead of reading the commit again. Its head (tips, current
  * members, the epoch a send uses, whether the events are one chain) has
- * its own sum, so that a send reads only the head. */
+ * its own sum, so that a send reads only the head. Each file is checked
+ * against the refs on its own: either may be older than the other. */
 
 #define GITCHAT_MCACHE_HEAD_READ 65536
 
@@ -114,9 +115,15 @@ typedef struct {
 } gitchat_mcache_head;
 
 void gitchat_mcache_head_dispose(gitchat_mcache_head *h);
-int gitchat_mcache_path(gitchat_buf *out, const char *index_path);
+/* <index>+members, or with `head` <index>+members-head: a head alone (no
+ * body), which a send rewrites when commits arrived since the head it
+ * read, so that the next one reads only what is newer still. */
+int gitchat_mcache_path(gitchat_buf *out, const char *index_path, int head);
 /* The file's bytes for `m`, computed over a conversation of `tips`. */
 int gitchat_mcache_encode(gitchat_buf *out, const gitchat_members *m, const gitchat_tips *tips);
+/* A head alone: `m`'s state (no commits) valid for `tips`. */
+int gitchat_mcache_encode_head(gitchat_buf *out, const gitchat_members *m,
+                               const gitchat_tips *tips);
 /* The head alone (its sum checked; `len` may stop after it). GITCHAT_EINVALID
  * with the reason when damaged, of another room or version; GITCHAT_EMODIFIED
  * when `len` is too short for the head (*need says how many bytes). */
