@@ -69,7 +69,8 @@ typedef struct {
 } gitchat_members_info;
 
 /* The membership over the room's conversation (valid commits only, in
- * the conversation's order). Reads each commit's headers once. */
+ * the conversation's order). Reads each commit's headers once. The result
+ * may read ids and keys from `conv`: use it only while `conv` lives. */
 GITCHAT_EXTERN(int) gitchat_members_load(gitchat_members **out, gitchat_store *store,
                                          gitchat_conversation *conv, const char *room);
 

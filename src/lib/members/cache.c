@@ -17,7 +17,8 @@
 
 #define MAGIC "GCMEMB01"
 #define SUM 32
-#define PRELUDE 16              /* magic, head length, body length */
+#define PRELUDE GITCHAT_MCACHE_PRELUDE   /* magic, the lengths of head, body, ids */
+#define ROW 12
 #define MAX_NAME 4096
 
 enum { F_VALID = 1, F_LINEAR = 2 };
@@ -75,14 +76,14 @@ static int put_head(gitchat_buf *b, const gitchat_members *m, const gitchat_tips
 }
 
 /* magic, the head's and the body's lengths, the head and its sum */
-static int put_framed_head(gitchat_buf *out, const gitchat_buf *head, size_t body)
+static int put_framed_head(gitchat_buf *out, const gitchat_buf *head, size_t body, size_t ids)
 {
 	unsigned char sum[SUM];
 
-	if (head->size > UINT32_MAX || body > UINT32_MAX)
+	if (head->size > UINT32_MAX || body > UINT32_MAX || ids > UINT32_MAX)
 		return gitchat_error_set(GITCHAT_EINVALID, "the membership cache would be too large");
 	if (gitchat_buf_put(out, MAGIC, 8) < 0 || gitchat_buf_put_u32(out, (uint32_t)head->size) < 0 ||
-	    gitchat_buf_put_u32(out, (uint32_t)body) < 0 ||
+	    gitchat_buf_put_u32(out, (uint32_t)body) < 0 || gitchat_buf_put_u32(out, (uint32_t)ids) < 0 ||
 	    gitchat_buf_put(out, head->ptr, head->size) < 0)
 		return gitchat_error_oom();
 	crypto_generichash(sum, SUM, (const unsigned char *)out->ptr, out->size, NULL, 0);
@@ -97,7 +98,7 @@ int gitchat_mcache_encode_head(gitchat_buf *out, const gitchat_members *m,
 
 	gitchat_buf_clear(out);
 	if ((error = put_head(&head, m, tips)) == 0)
-		error = put_framed_head(out, &head, 0);
+		error = put_framed_head(out, &head, 0, 0);
 	gitchat_buf_dispose(&head);
 	return error;
 }
@@ -125,35 +126,17 @@ static int epoch_number(uint32_t *out, const char ***tab, size_t *n, const char 
 	return 0;
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return gitchat_pubkey_cmp(a, b);
-}
-
 static int put_body(gitchat_buf *b, const gitchat_members *m)
 {
-	gitchat_pubkey *keys = malloc((m->n + 1) * sizeof(*keys));
 	uint32_t *epno = malloc((m->n + 1) * sizeof(*epno));
 	const char **tab = NULL;
-	size_t nk = 0, nt = 0, i;
+	size_t nt = 0, i;
 	int error = 0;
 
-	if (!keys || !epno) {
-		error = gitchat_error_oom();
-		goto done;
-	}
-	for (i = 0; i < m->n; i++)
-		keys[i] = m->nodes[i].key;
-	qsort(keys, m->n, sizeof(*keys), key_cmp);
-	for (i = 0; i < m->n; i++)
-		if (!nk || gitchat_pubkey_cmp(&keys[nk - 1], &keys[i]))
-			keys[nk++] = keys[i];
+	if (!epno)
+		return gitchat_error_oom();
 	for (i = 0; i < m->n && !error; i++)
 		error = epoch_number(&epno[i], &tab, &nt, m->nodes[i].epoch);
-	if (!error)
-		error = gitchat_buf_put_u32(b, (uint32_t)nk);
-	for (i = 0; i < nk && !error; i++)
-		error = gitchat_buf_put(b, keys[i].bytes, GITCHAT_PUBKEY_SIZE);
 	if (!error)
 		error = gitchat_buf_put_u32(b, (uint32_t)nt);
 	for (i = 0; i < nt && !error; i++)
@@ -162,10 +145,7 @@ static int put_body(gitchat_buf *b, const gitchat_members *m)
 		error = gitchat_buf_put_u32(b, (uint32_t)m->n);
 	for (i = 0; i < m->n && !error; i++) {
 		const gitchat_mnode *nd = &m->nodes[i];
-		gitchat_pubkey *k = bsearch(&nd->key, keys, nk, sizeof(*keys), key_cmp);
-		if ((error = gitchat_buf_put(b, nd->id.id, GIT_OID_RAWSZ)) == 0 &&
-		    (error = gitchat_buf_put_u32(b, (uint32_t)(k - keys))) == 0 &&
-		    (error = gitchat_buf_put_u32(b, epno[i])) == 0 &&
+		if ((error = gitchat_buf_put_u32(b, epno[i])) == 0 &&
 		    (error = gitchat_buf_put_u32(b, (nd->member ? N_MEMBER : 0) |
 		                                    (nd->removed ? N_REMOVED : 0))) == 0)
 			error = gitchat_buf_put_u32(b, nd->ev);
@@ -190,8 +170,6 @@ static int put_body(gitchat_buf *b, const gitchat_members *m)
 		if (!error)
 			error = put_members(b, e->after, e->nafter);
 	}
-done:
-	free(keys);
 	free(epno);
 	free(tab);
 	return error < 0 ? gitchat_error_oom() : 0;
@@ -201,19 +179,27 @@ int gitchat_mcache_encode(gitchat_buf *out, const gitchat_members *m, const gitc
 {
 	gitchat_buf head = GITCHAT_BUF_INIT, body = GITCHAT_BUF_INIT;
 	unsigned char sum[SUM];
+	size_t ids = m->n * GIT_OID_RAWSZ, i;
 	int error;
 
 	gitchat_buf_clear(out);
 	if ((error = put_head(&head, m, tips)) < 0 || (error = put_body(&body, m)) < 0 ||
-	    (error = put_framed_head(out, &head, body.size)) < 0)
+	    (error = put_framed_head(out, &head, body.size, ids)) < 0)
 		goto done;
-	if (gitchat_buf_put(out, body.ptr, body.size) < 0) {
-		error = gitchat_error_oom();
-		goto done;
-	}
+	if (gitchat_buf_put(out, body.ptr, body.size) < 0)
+		goto oom;
 	crypto_generichash(sum, SUM, (const unsigned char *)body.ptr, body.size, NULL, 0);
+	if (gitchat_buf_put(out, sum, SUM) < 0 || gitchat_buf_grow(out, ids + SUM) < 0)
+		goto oom;
+	/* The ids last, under their own sum: only an update reads them. */
+	for (i = 0; i < m->n; i++)
+		gitchat_buf_put(out, m->nodes[i].id.id, GIT_OID_RAWSZ);
+	crypto_generichash(sum, SUM, (const unsigned char *)out->ptr + out->size - ids, ids, NULL, 0);
 	if (gitchat_buf_put(out, sum, SUM) < 0)
-		error = gitchat_error_oom();
+		goto oom;
+	goto done;
+oom:
+	error = gitchat_error_oom();
 done:
 	gitchat_buf_dispose(&head);
 	gitchat_buf_dispose(&body);
@@ -294,42 +280,55 @@ static int get_head(gitchat_mcache_head *h, gitchat_reader *r, const char *room)
 	return get_members(r, &h->cur, &h->ncur);
 }
 
-/* The prelude and the head's sum: *head and *body (their lengths). */
-static int frame(size_t *head, size_t *body, size_t *need, const unsigned char *d, size_t len)
+/* The prelude and the head's sum: the lengths of head, body and ids. */
+static int frame(size_t len3[3], size_t *need, const unsigned char *d, size_t len)
 {
 	gitchat_reader r = { d + 8, len < PRELUDE ? 0 : PRELUDE - 8 };
-	uint32_t h, b;
 	unsigned char sum[SUM];
+	uint32_t v;
 
 	if (len < PRELUDE || memcmp(d, MAGIC, 8))
 		return corrupt("it is not a membership cache of this version");
-	gitchat_reader_u32(&r, &h);
-	gitchat_reader_u32(&r, &b);
-	*head = h;
-	*body = b;
-	*need = PRELUDE + (size_t)h + SUM;
+	for (int i = 0; i < 3; i++) {
+		gitchat_reader_u32(&r, &v);
+		len3[i] = v;
+	}
+	*need = PRELUDE + len3[0] + SUM;
 	if (len < *need)
 		return GITCHAT_EMODIFIED;
-	crypto_generichash(sum, SUM, d, PRELUDE + (size_t)h, NULL, 0);
-	if (sodium_memcmp(sum, d + PRELUDE + h, SUM))
+	crypto_generichash(sum, SUM, d, PRELUDE + len3[0], NULL, 0);
+	if (sodium_memcmp(sum, d + PRELUDE + len3[0], SUM))
 		return corrupt("its head does not match its checksum");
 	return 0;
+}
+
+size_t gitchat_mcache_size(const void *data, size_t len, int ids)
+{
+	const unsigned char *d = data;
+	gitchat_reader r = { d + 8, len < PRELUDE ? 0 : PRELUDE - 8 };
+	uint32_t v[3];
+
+	if (len < PRELUDE || memcmp(d, MAGIC, 8))
+		return 0;
+	for (int i = 0; i < 3; i++)
+		gitchat_reader_u32(&r, &v[i]);
+	return PRELUDE + (size_t)v[0] + SUM + v[1] + SUM + (ids ? (size_t)v[2] + SUM : 0);
 }
 
 int gitchat_mcache_decode_head(gitchat_mcache_head *out, size_t *need, const void *data,
                                size_t len, const char *room)
 {
 	const unsigned char *d = data;
-	size_t hl = 0, bl = 0;
+	size_t l3[3] = { 0, 0, 0 };
 	gitchat_reader r;
 	int error;
 
 	memset(out, 0, sizeof(*out));
 	*need = 0;
-	if ((error = frame(&hl, &bl, need, d, len)) < 0)
+	if ((error = frame(l3, need, d, len)) < 0)
 		return error;
 	r.p = d + PRELUDE;
-	r.left = hl;
+	r.left = l3[0];
 	if ((error = get_head(out, &r, room)) == 0 && r.left)
 		error = corrupt("its head has bytes after its end");
 	if (error < 0)
@@ -342,7 +341,12 @@ static int get_event(gitchat_members *m, gitchat_mevent *e, gitchat_reader *r, s
 	const unsigned char *p;
 	uint32_t node, flags, ignored, nrem;
 
-	if (gitchat_reader_u32(r, &node) < 0 || node >= m->n || m->nodes[node].ev != i ||
+	const char *ep;
+	int member, removed;
+	uint32_t ev;
+
+	if (gitchat_reader_u32(r, &node) < 0 || node >= m->n ||
+	    (gitchat_mcache_row(m, node, &ep, &member, &removed, &ev), ev != i) ||
 	    gitchat_reader_u32(r, &flags) < 0 || flags > 15 || gitchat_reader_u32(r, &ignored) < 0 ||
 	    ignored >= GITCHAT_MEMBERS_NREASONS || !(flags & E_COUNTED) == !ignored ||
 	    gitchat_reader_bytes(r, &p, sizeof(e->nonce)) < 0)
@@ -367,140 +371,137 @@ static int get_event(gitchat_members *m, gitchat_mevent *e, gitchat_reader *r, s
 	return get_members(r, &e->after, &e->nafter);
 }
 
+/* Checks every row and reads the epochs and events; the rows stay in
+ * place. */
 static int get_body(gitchat_members *m, gitchat_reader *r)
 {
 	const unsigned char *p;
-	gitchat_pubkey *keys = NULL;
-	uint32_t nk, nt, n, nev, k, ep, flags, ev;
-	size_t base;
+	uint32_t nt, n, nev, k, ep, flags, ev, events = 0;
 	int error = 0;
 
-	if (gitchat_reader_u32(r, &nk) < 0 || nk > r->left / GITCHAT_PUBKEY_SIZE)
-		return corrupt("its keys are truncated");
-	if (!(keys = malloc(((size_t)nk + 1) * sizeof(*keys))))
+	if (gitchat_reader_u32(r, &nt) < 0 || nt > r->left / 5)
+		return corrupt("its epochs are truncated");
+	if (!(m->epochs = calloc((size_t)nt + 1, sizeof(*m->epochs))))
 		return gitchat_error_oom();
-	for (k = 0; k < nk; k++)
-		get_key(r, &keys[k]);
-	if (gitchat_reader_u32(r, &nt) < 0 || nt > r->left / 5) {
-		error = corrupt("its epochs are truncated");
-		goto done;
-	}
-	base = m->nstrs;
 	for (k = 0; k < nt; k++) {
-		char s[GITCHAT_MEMBERS_MAX_EPOCH + 1], *c;
-		if (get_string(r, s, GITCHAT_MEMBERS_MAX_EPOCH) < 0 || !s[0]) {
-			error = corrupt("an epoch is malformed");
-			goto done;
-		}
-		if (!(c = strdup(s)) || !gitchat_members_keep(m, c)) {
-			error = gitchat_error_oom();
-			goto done;
-		}
+		char s[GITCHAT_MEMBERS_MAX_EPOCH + 1];
+		if (get_string(r, s, GITCHAT_MEMBERS_MAX_EPOCH) < 0 || !s[0])
+			return corrupt("an epoch is malformed");
+		if (!(m->epochs[k] = gitchat_members_keep(m, strdup(s))))
+			return gitchat_error_oom();
+		m->nepochs++;
 	}
-	if (gitchat_reader_u32(r, &n) < 0 || n > r->left / 36) {
-		error = corrupt("its commits are truncated");
-		goto done;
+	if (gitchat_reader_u32(r, &n) < 0 || n > r->left / ROW || n == GITCHAT_MEMBERS_NONE)
+		return corrupt("its commits are truncated");
+	gitchat_reader_bytes(r, &p, (size_t)n * ROW);
+	m->rows = p;
+	m->n = n;
+	if (gitchat_reader_u32(r, &nev) < 0 || nev > n || nev > r->left / 60)
+		return corrupt("its events are truncated");
+	for (k = 0; k < n; k++) {
+		gitchat_reader row = { p + (size_t)k * ROW, ROW };
+		gitchat_reader_u32(&row, &ep);
+		gitchat_reader_u32(&row, &flags);
+		gitchat_reader_u32(&row, &ev);
+		if (ep > nt || flags > (N_MEMBER | N_REMOVED) || (ev != GITCHAT_MEMBERS_NONE && ev >= nev))
+			return corrupt("a commit's record is malformed");
+		events += ev != GITCHAT_MEMBERS_NONE;
 	}
-	if (!(m->nodes = calloc((size_t)n + 1, sizeof(*m->nodes)))) {
-		error = gitchat_error_oom();
-		goto done;
-	}
-	for (m->n = 0; m->n < n; m->n++) {
-		gitchat_mnode *nd = &m->nodes[m->n];
-		gitchat_reader_bytes(r, &p, GIT_OID_RAWSZ);
-		git_oid_fromraw(&nd->id, p);
-		gitchat_reader_u32(r, &k);
-		gitchat_reader_u32(r, &ep);
-		gitchat_reader_u32(r, &flags);
-		gitchat_reader_u32(r, &ev);
-		if (k >= nk || ep > nt || flags > (N_MEMBER | N_REMOVED) ||
-		    (ev != GITCHAT_MEMBERS_NONE && ev >= n)) {
-			error = corrupt("a commit's record is malformed");
-			goto done;
-		}
-		nd->key = keys[k];
-		nd->epoch = ep ? m->strs[base + ep - 1] : NULL;
-		nd->member = !!(flags & N_MEMBER);
-		nd->removed = !!(flags & N_REMOVED);
-		nd->ev = ev;
-		nd->known = 1;
-	}
-	if (gitchat_reader_u32(r, &nev) < 0 || nev > n || nev > r->left / 60) {
-		error = corrupt("its events are truncated");
-		goto done;
-	}
-	for (k = 0; k < n; k++)
-		if (m->nodes[k].ev != GITCHAT_MEMBERS_NONE && m->nodes[k].ev >= nev) {
-			error = corrupt("a commit names an event that is not there");
-			goto done;
-		}
-	if (!(m->ev = calloc((size_t)nev + 1, sizeof(*m->ev)))) {
-		error = gitchat_error_oom();
-		goto done;
-	}
+	/* With each event naming a row that names it (get_event), no two
+	 * rows name one event. */
+	if (events != nev)
+		return corrupt("its commits and events do not match");
+	if (!(m->ev = calloc((size_t)nev + 1, sizeof(*m->ev))))
+		return gitchat_error_oom();
 	for (m->nev = 0; m->nev < nev; m->nev++)
 		if ((error = get_event(m, &m->ev[m->nev], r, m->nev)) < 0) {
 			m->nev++;   /* freed with the rest */
-			goto done;
+			return error;
 		}
-	for (k = 0; k < n; k++)
-		if (m->nodes[k].ev != GITCHAT_MEMBERS_NONE && m->ev[m->nodes[k].ev].node != k) {
-			error = corrupt("two commits name one event");
-			goto done;
-		}
-done:
-	free(keys);
-	return error;
+	return 0;
 }
 
-int gitchat_mcache_decode(gitchat_members **out, gitchat_tips *tips, const void *data, size_t len,
-                          const char *room)
+void gitchat_mcache_row(const gitchat_members *m, size_t i, const char **epoch, int *member,
+                        int *removed, uint32_t *ev)
 {
-	const unsigned char *d = data;
+	gitchat_reader row = { m->rows + i * ROW, ROW };
+	uint32_t ep, flags;
+
+	gitchat_reader_u32(&row, &ep);
+	gitchat_reader_u32(&row, &flags);
+	gitchat_reader_u32(&row, ev);
+	*epoch = ep ? m->epochs[ep - 1] : NULL;
+	*member = !!(flags & N_MEMBER);
+	*removed = !!(flags & N_REMOVED);
+}
+
+const git_oid *gitchat_mcache_id(const gitchat_members *m, size_t i)
+{
+	return (const git_oid *)(m->ids + i * GIT_OID_RAWSZ);
+}
+
+int gitchat_mcache_decode(gitchat_members **out, gitchat_tips *tips, gitchat_buf *file,
+                          const char *room, int ids)
+{
+	const unsigned char *d = (const unsigned char *)file->ptr;
+	size_t len = file->size, l3[3] = { 0, 0, 0 }, need = 0, at;
 	gitchat_mcache_head h;
 	gitchat_members *m = NULL;
 	unsigned char sum[SUM];
 	gitchat_reader r;
-	size_t hl = 0, bl = 0, need;
 	int error;
 
 	*out = NULL;
 	memset(tips, 0, sizeof(*tips));
-	if ((error = gitchat_mcache_decode_head(&h, &need, data, len, room)) < 0)
+	if ((error = gitchat_mcache_decode_head(&h, &need, d, len, room)) < 0)
 		return error == GITCHAT_EMODIFIED ? corrupt("it is truncated") : error;
-	frame(&hl, &bl, &need, d, len);
-	if (len - need != bl + SUM) {
+	frame(l3, &need, d, len);
+	if (len != gitchat_mcache_size(d, len, ids)) {
 		error = corrupt("it is truncated or was not written completely");
 		goto done;
 	}
-	crypto_generichash(sum, SUM, d + need, bl, NULL, 0);
-	if (sodium_memcmp(sum, d + need + bl, SUM)) {
+	crypto_generichash(sum, SUM, d + need, l3[1], NULL, 0);
+	if (sodium_memcmp(sum, d + need + l3[1], SUM)) {
 		error = corrupt("its body does not match its checksum");
 		goto done;
+	}
+	at = need + l3[1] + SUM;
+	if (ids) {
+		crypto_generichash(sum, SUM, d + at, l3[2], NULL, 0);
+		if (sodium_memcmp(sum, d + at + l3[2], SUM)) {
+			error = corrupt("its ids do not match their checksum");
+			goto done;
+		}
 	}
 	if (!(m = gitchat_members_new(room, 0))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
+	m->file = *file;               /* the rows point into it */
+	memset(file, 0, sizeof(*file));
 	r.p = d + need;
-	r.left = bl;
+	r.left = l3[1];
 	if ((error = get_body(m, &r)) < 0)
 		goto done;
 	if (r.left) {
 		error = corrupt("its body has bytes after its end");
 		goto done;
 	}
+	if (ids) {
+		if (l3[2] != m->n * GIT_OID_RAWSZ) {
+			error = corrupt("its ids do not match its commits");
+			goto done;
+		}
+		m->ids = d + at;
+	}
 	m->valid = h.valid;
 	m->linear = h.linear;
 	m->cur.v = h.cur;
 	m->cur.n = m->cur.cap = h.ncur;
 	h.cur = NULL;
-	if (h.epoch[0]) {
-		char *c = strdup(h.epoch);
-		if (!c || !(m->send_epoch = gitchat_members_keep(m, c))) {
-			error = gitchat_error_oom();
-			goto done;
-		}
+	if (h.epoch[0] && !(m->send_epoch = gitchat_members_keep(m, strdup(h.epoch)))) {
+		error = gitchat_error_oom();
+		goto done;
 	}
 	*tips = h.tips;
 	h.tips.tips = NULL;

@@ -623,39 +623,44 @@ static int copy_members(gitchat_member **out, const gitchat_member *v, size_t n)
 	return 0;
 }
 
-/* Node i's headers and, for an event, its verdict, as the cache had them. */
+/* Node i's headers and, for an event, its verdict, as the cache had them
+ * for its commit j. */
 static int take_known(gitchat_members *m, uint32_t i, const gitchat_members *old, uint32_t j)
 {
-	const mnode *on = &old->nodes[j];
 	mnode *nd = &m->nodes[i];
-	const char *last = m->nstrs ? m->strs[m->nstrs - 1] : NULL;
+	const char *last = m->nstrs ? m->strs[m->nstrs - 1] : NULL, *epoch;
+	const mevent *oe;
 	mevent *e, *ev;
+	int member, removed;
+	uint32_t oev;
 
-	if (on->epoch) {
-		if (last && !strcmp(last, on->epoch))
+	gitchat_mcache_row(old, j, &epoch, &member, &removed, &oev);
+	if (epoch) {
+		if (last && !strcmp(last, epoch))
 			nd->epoch = last;
-		else if (!(nd->epoch = gitchat_members_keep(m, strdup(on->epoch))))
+		else if (!(nd->epoch = gitchat_members_keep(m, strdup(epoch))))
 			return gitchat_error_oom();
 	}
-	if (on->ev == NONE)
+	if (oev == NONE)
 		return 0;
+	oe = &old->ev[oev];
 	if (!(ev = realloc(m->ev, (m->nev + 1) * sizeof(*ev))))
 		return gitchat_error_oom();
 	m->ev = ev;
 	e = &m->ev[m->nev];
-	*e = old->ev[on->ev];
+	*e = *oe;
 	e->node = i;
 	e->adds = e->after = NULL;
 	e->removes = NULL;
 	nd->ev = (uint32_t)m->nev++;
-	nd->member = on->member;
+	nd->member = member;
 	nd->known = 1;
-	if (copy_members(&e->adds, old->ev[on->ev].adds, e->nadds) < 0 ||
-	    copy_members(&e->after, old->ev[on->ev].after, e->nafter) < 0 ||
+	if (copy_members(&e->adds, oe->adds, e->nadds) < 0 ||
+	    copy_members(&e->after, oe->after, e->nafter) < 0 ||
 	    !(e->removes = malloc((e->nremoves + 1) * sizeof(*e->removes))))
 		return gitchat_error_oom();
 	if (e->nremoves)
-		memcpy(e->removes, old->ev[on->ev].removes, e->nremoves * sizeof(*e->removes));
+		memcpy(e->removes, oe->removes, e->nremoves * sizeof(*e->removes));
 	return 0;
 }
 
@@ -708,8 +713,7 @@ static int conv_node(gitchat_members *m, gitchat_conversation *conv, uint32_t i,
 			return error;
 	}
 	nd->np = (uint32_t)np;
-	if (old && gitchat_oidmap_get(oldmap, &nd->id, &j) && j < old->n &&
-	    !gitchat_pubkey_cmp(&old->nodes[j].key, &nd->key))
+	if (old && gitchat_oidmap_get(oldmap, &nd->id, &j) && j < old->n)
 		return take_known(m, i, old, j);
 	if (!r->objs_open) {
 		if ((error = gitchat_objects_open(&r->objs, repo)) < 0)
@@ -746,7 +750,7 @@ static int load_conv(gitchat_members **out, gitchat_store *store, gitchat_conver
 		           gitchat_error_oom();
 	if (old && (error = gitchat_oidmap_reserve(&oldmap, old->n)) == 0)
 		for (size_t j = 0; j < old->n && !error; j++)
-			error = gitchat_oidmap_set(&oldmap, &old->nodes[j].id, (uint32_t)j);
+			error = gitchat_oidmap_set(&oldmap, gitchat_mcache_id(old, j), (uint32_t)j);
 	for (size_t i = 0; i < n && !error; i++)
 		if ((error = conv_node(m, conv, (uint32_t)i, old, &oldmap, &r)) == 0)
 			m->n++;
@@ -766,16 +770,19 @@ static int load_conv(gitchat_members **out, gitchat_store *store, gitchat_conver
 	return error;
 }
 
-/* The cache of `conv`'s room, whole: NULL when there is none or it is
- * unusable (then it is only written again). */
-static gitchat_members *cache_read(gitchat_tips *tips, const char *path, const char *room)
+/* The cache of the room (with the ids only when `ids`): NULL when there is
+ * none or it is unusable (then it is only written again). */
+static gitchat_members *cache_read(gitchat_tips *tips, const char *path, const char *room, int ids)
 {
 	gitchat_members *m = NULL;
 	gitchat_buf b = GITCHAT_BUF_INIT;
+	size_t size;
 
 	memset(tips, 0, sizeof(*tips));
-	if (gitchat_index_sidecar_read(&b, path, (size_t)UINT32_MAX * 2 + 128) == 0)
-		gitchat_mcache_decode(&m, tips, b.ptr, b.size, room);
+	if (gitchat_index_sidecar_read(&b, path, GITCHAT_MCACHE_PRELUDE) == 0 &&
+	    (size = gitchat_mcache_size(b.ptr, b.size, ids)) &&
+	    gitchat_index_sidecar_read(&b, path, size) == 0)
+		gitchat_mcache_decode(&m, tips, &b, room, ids);
 	gitchat_buf_dispose(&b);
 	gitchat_error_clear();
 	return m;
@@ -812,16 +819,21 @@ int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_co
 	if (ixpath && (error = gitchat_mcache_path(&path, ixpath, 0)) < 0)
 		return error;
 	if (ixpath)
-		old = cache_read(&tips, path.ptr, room);
+		old = cache_read(&tips, path.ptr, room, 0);
 	/* Warm: built over exactly this conversation. */
 	if (old && old->n == gitchat_conversation_count(conv) &&
 	    gitchat_conversation_tips_match(conv, &tips) == 1) {
+		old->conv = conv;
 		*out = old;
 		old = NULL;
 		error = 0;
 		goto done;
 	}
 	gitchat_error_clear();
+	/* Moved: what it knows of each commit, found by id. */
+	gitchat_members_free(old);
+	gitchat_tips_dispose(&tips);
+	old = ixpath ? cache_read(&tips, path.ptr, room, 1) : NULL;
 	if ((error = load_conv(out, store, conv, room, old)) == 0 && ixpath)
 		cache_write(path.ptr, *out, conv);
 done:
@@ -1132,16 +1144,30 @@ int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m
 
 	if (i >= m->n)
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no commit %zu in this room", i);
-	nd = &m->nodes[i];
 	memset(out, 0, sizeof(*out));
-	out->id = &nd->id;
-	out->key = &nd->key;
-	out->member = nd->member;
-	out->removed = nd->removed;
-	out->epoch = nd->epoch;
-	if (nd->ev == NONE)
-		return 0;
-	e = &m->ev[nd->ev];
+	if (m->rows) {
+		gitchat_conversation_entry ce;
+		uint32_t ev;
+		int error;
+		if ((error = gitchat_conversation_entry_get_raw(&ce, m->conv, i)) < 0)
+			return error;
+		out->id = ce.id;
+		out->key = ce.key;
+		gitchat_mcache_row(m, i, &out->epoch, &out->member, &out->removed, &ev);
+		if (ev == NONE)
+			return 0;
+		e = &m->ev[ev];
+	} else {
+		nd = &m->nodes[i];
+		out->id = &nd->id;
+		out->key = &nd->key;
+		out->member = nd->member;
+		out->removed = nd->removed;
+		out->epoch = nd->epoch;
+		if (nd->ev == NONE)
+			return 0;
+		e = &m->ev[nd->ev];
+	}
 	out->event = 1;
 	out->genesis = e->genesis && e->counted;
 	out->counted = e->counted;
@@ -1161,6 +1187,8 @@ int gitchat_members_find(size_t *out, const gitchat_members *m, const git_oid *i
 	uint32_t v;
 	int error = 0;
 
+	if (m->rows)
+		return gitchat_conversation_find(out, m->conv, id);
 	if (!m->mapped) {
 		if ((error = gitchat_oidmap_reserve(&w->map, m->n)) == 0)
 			for (size_t i = 0; i < m->n && !error; i++)
@@ -1205,6 +1233,8 @@ void gitchat_members_free(gitchat_members *m)
 	}
 	free(m->ev);
 	free(m->nodes);
+	free(m->epochs);
+	gitchat_buf_dispose(&m->file);
 	free(m->parents);
 	free(m->cur.v);
 	gitchat_oidmap_dispose(&m->map);

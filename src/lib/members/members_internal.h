@@ -87,6 +87,14 @@ struct gitchat_members {
 	size_t nstrs, capstrs;
 	gitchat_oidmap map;
 	int mapped;             /* map holds every node */
+	/* Loaded from the cache: no nodes, each commit's record read in place
+	 * from the file's bytes (rows; ids only when asked for), its id and
+	 * key from the conversation (which must outlive it). */
+	gitchat_buf file;
+	const unsigned char *rows, *ids;
+	const gitchat_conversation *conv;
+	const char **epochs;    /* the rows' epoch numbers, 1-based */
+	size_t nepochs;
 };
 
 gitchat_members *gitchat_members_new(const char *room, size_t n);
@@ -129,8 +137,19 @@ int gitchat_mcache_encode_head(gitchat_buf *out, const gitchat_members *m,
  * when `len` is too short for the head (*need says how many bytes). */
 int gitchat_mcache_decode_head(gitchat_mcache_head *out, size_t *need, const void *data,
                                size_t len, const char *room);
-/* The whole file (both sums): the members and the tips they were for. */
-int gitchat_mcache_decode(gitchat_members **out, gitchat_tips *tips, const void *data,
-                          size_t len, const char *room);
+/* The file up to its ids (`ids`: and them): the members, in place over
+ * `file` (which it takes), and the tips they were for. */
+int gitchat_mcache_decode(gitchat_members **out, gitchat_tips *tips, gitchat_buf *file,
+                          const char *room, int ids);
+/* How many bytes of the file to read for decode without the ids (the
+ * prelude says; `len` holds at least the prelude), or 0 when it is not one. */
+size_t gitchat_mcache_size(const void *data, size_t len, int ids);
+#define GITCHAT_MCACHE_PRELUDE 20
+
+/* Row i of a cache-loaded `m`: its epoch (NULL: none), flags, event. */
+void gitchat_mcache_row(const gitchat_members *m, size_t i, const char **epoch, int *member,
+                        int *removed, uint32_t *ev);
+/* Its id (only when loaded with ids). */
+const git_oid *gitchat_mcache_id(const gitchat_members *m, size_t i);
 
 #endif
