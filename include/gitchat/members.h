@@ -101,6 +101,11 @@ GITCHAT_EXTERN(int) gitchat_members_valid(const gitchat_members *m);
 GITCHAT_EXTERN(size_t) gitchat_members_count(const gitchat_members *m);
 GITCHAT_EXTERN(int) gitchat_members_info_get(gitchat_members_info *out,
                                              const gitchat_members *m, size_t i);
+/* The same without `id` and `key` (NULL): for walks over every commit,
+ * which then read nothing of the conversation a cache-loaded set takes
+ * them from (a page of a big room touches a few blocks of its index). */
+GITCHAT_EXTERN(int) gitchat_members_info_peek(gitchat_members_info *out,
+                                              const gitchat_members *m, size_t i);
 /* The commit's index, or GITCHAT_ENOTFOUND. */
 GITCHAT_EXTERN(int) gitchat_members_find(size_t *out, const gitchat_members *m,
                                          const git_oid *id);

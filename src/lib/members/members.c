@@ -1137,7 +1137,19 @@ size_t gitchat_members_count(const gitchat_members *m)
 	return m->n;
 }
 
+static int info_fill(gitchat_members_info *out, const gitchat_members *m, size_t i, int ids);
+
 int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m, size_t i)
+{
+	return info_fill(out, m, i, 1);
+}
+
+int gitchat_members_info_peek(gitchat_members_info *out, const gitchat_members *m, size_t i)
+{
+	return info_fill(out, m, i, 0);
+}
+
+static int info_fill(gitchat_members_info *out, const gitchat_members *m, size_t i, int ids)
 {
 	const mnode *nd;
 	const mevent *e;
@@ -1149,10 +1161,12 @@ int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m
 		gitchat_conversation_entry ce;
 		uint32_t ev;
 		int error;
-		if ((error = gitchat_conversation_entry_get_raw(&ce, m->conv, i)) < 0)
-			return error;
-		out->id = ce.id;
-		out->key = ce.key;
+		if (ids) {
+			if ((error = gitchat_conversation_entry_get_raw(&ce, m->conv, i)) < 0)
+				return error;
+			out->id = ce.id;
+			out->key = ce.key;
+		}
 		gitchat_mcache_row(m, i, &out->epoch, &out->member, &out->removed, &ev);
 		if (ev == NONE)
 			return 0;
