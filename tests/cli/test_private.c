@@ -15,21 +15,47 @@
 
 #include "testchat.h"
 
-/* git-chat as the owner of KEY in STORE; the command line is trusted
- * test text. */
+/* git-chat as the owner of KEY in STORE (at DATE, for author and
+ * committer, when not NULL); the command line is trusted test text. */
+static t_run vas(const char *date, const char *store, const char *key, const char *fmt,
+                 va_list ap)
+{
+	char *cmd = NULL;
+	t_run r;
+
+	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
+	if (date)
+		r = t_sh("GIT_AUTHOR_DATE='%s' GIT_COMMITTER_DATE='%s' GIT_DIR='%s' GIT_CHAT_KEY='%s' "
+		         "'%s' %s", date, date, store, key, GITCHAT_BIN, cmd);
+	else
+		r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
+	free(cmd);
+	return r;
+}
+
 static t_run as(const char *store, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static t_run as(const char *store, const char *key, const char *fmt, ...)
 {
 	va_list ap;
-	char *cmd = NULL;
 	t_run r;
 
 	va_start(ap, fmt);
-	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
+	r = vas(NULL, store, key, fmt, ap);
 	va_end(ap);
-	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
-	free(cmd);
+	return r;
+}
+
+static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
+{
+	va_list ap;
+	t_run r;
+
+	va_start(ap, fmt);
+	r = vas(date, store, key, fmt, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -409,23 +435,6 @@ Test(private, concurrent_admins_converge)
 }
 
 /* ---- the membership cache beside the order index ---- */
-
-static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd = NULL;
-	t_run r;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	r = t_sh("GIT_AUTHOR_DATE='%s' GIT_COMMITTER_DATE='%s' GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s",
-	         date, date, store, key, GITCHAT_BIN, cmd);
-	free(cmd);
-	return r;
-}
 
 static char *cache_path(const char *store, const char *room)
 {

@@ -44,6 +44,20 @@ void gitchat_mcache_head_dispose(gitchat_mcache_head *h)
 	memset(h, 0, sizeof(*h));
 }
 
+int gitchat_mcache_head_take(gitchat_members *m, gitchat_mcache_head *h)
+{
+	m->valid = h->valid;
+	m->linear = h->linear;
+	free(m->cur.v);
+	m->cur.v = h->cur;
+	m->cur.n = m->cur.cap = h->ncur;
+	h->cur = NULL;
+	h->ncur = 0;
+	if (h->epoch[0] && !(m->send_epoch = gitchat_members_keep(m, strdup(h->epoch))))
+		return gitchat_error_oom();
+	return 0;
+}
+
 /* ---- writing ---- */
 
 static int put_members(gitchat_buf *b, const gitchat_member *v, size_t n)
@@ -494,15 +508,8 @@ int gitchat_mcache_decode(gitchat_members **out, gitchat_tips *tips, gitchat_buf
 		}
 		m->ids = d + at;
 	}
-	m->valid = h.valid;
-	m->linear = h.linear;
-	m->cur.v = h.cur;
-	m->cur.n = m->cur.cap = h.ncur;
-	h.cur = NULL;
-	if (h.epoch[0] && !(m->send_epoch = gitchat_members_keep(m, strdup(h.epoch)))) {
-		error = gitchat_error_oom();
+	if ((error = gitchat_mcache_head_take(m, &h)) < 0)
 		goto done;
-	}
 	*tips = h.tips;
 	h.tips.tips = NULL;
 	h.tips.count = 0;

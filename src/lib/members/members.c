@@ -1012,15 +1012,8 @@ int gitchat_members_load_current(gitchat_members **out, gitchat_store *store, co
 		error = gitchat_error_oom();
 		goto done;
 	}
-	m->valid = h.valid;
-	m->linear = h.linear;
-	m->cur.v = h.cur;
-	m->cur.n = m->cur.cap = h.ncur;
-	h.cur = NULL;
-	if (h.epoch[0] && !(m->send_epoch = gitchat_members_keep(m, strdup(h.epoch)))) {
-		error = gitchat_error_oom();
+	if ((error = gitchat_mcache_head_take(m, &h)) < 0)
 		goto done;
-	}
 	/* The same state holds for the refs now: the next send starts here. */
 	if (moved && gitchat_mcache_path(&path, ix.ptr, 1) == 0 &&
 	    gitchat_mcache_encode_head(&b, m, &now) == 0)

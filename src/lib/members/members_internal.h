@@ -123,6 +123,8 @@ typedef struct {
 } gitchat_mcache_head;
 
 void gitchat_mcache_head_dispose(gitchat_mcache_head *h);
+/* Moves the head's state (validity, chain, members, send epoch) into m. */
+int gitchat_mcache_head_take(gitchat_members *m, gitchat_mcache_head *h);
 /* <index>+members, or with `head` <index>+members-head: a head alone (no
  * body), which a send rewrites when commits arrived since the head it
  * read, so that the next one reads only what is newer still. */

@@ -287,6 +287,14 @@ static int node_at(gitchat_index_rec *nd, conv_state *s, size_t i)
 	return error;
 }
 
+/* Message i (not an invalid commit's node): GITCHAT_ENOTFOUND past the end. */
+static int message_node(gitchat_index_rec *nd, conv_state *s, size_t i)
+{
+	if (i >= gitchat_index_count(s->ix))
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
+	return node_at(nd, s, i);
+}
+
 typedef struct {
 	gitchat_problem_cb cb;
 	void *payload;
@@ -443,9 +451,7 @@ int gitchat_conversation_entry_get_raw(gitchat_conversation_entry *out,
 	gitchat_index_rec nd = { 0 };
 	int error;
 
-	if (i >= gitchat_index_count(s->ix))
-		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
-	if ((error = node_at(&nd, s, i)) < 0)
+	if ((error = message_node(&nd, s, i)) < 0)
 		return error;
 	out->id = nd.id;
 	out->time = nd.time;
@@ -577,9 +583,7 @@ int gitchat_conversation_parents(uint32_t *out, size_t max, size_t *count,
 	int error;
 
 	*count = 0;
-	if (i >= gitchat_index_count(s->ix))
-		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
-	if ((error = node_at(&nd, s, i)) < 0)
+	if ((error = message_node(&nd, s, i)) < 0)
 		return error;
 	*count = nd.nparents;
 	if (nd.nparents > max)
