@@ -6,7 +6,6 @@
  * conversation's filter. Plaintext stays in memory only (never in the
  * message cache on disk: docs/private-rooms.md) and is wiped when freed.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -38,12 +37,7 @@ struct gitchat_private {
 	gitchat_epochs ep;
 	gitchat_problem_cb cb;
 	void *payload;
-	/* The walk so far: the last entry asked for, its direction, how long. */
-	size_t last, streak;
-	int dir;
 };
-
-#define DECRYPT_BATCH_MAX 64
 
 static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, const git_oid *id,
                   const char *detail)
@@ -65,112 +59,54 @@ static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, cons
 	return r;
 }
 
-/* One message on its way through decryption: its body and its epoch's
- * identity (read on the caller's thread), then the plaintext or why not
- * (on either core), then the inner message (on the caller's thread). */
-typedef struct {
-	size_t i;
-	gitchat_message *msg;
-	const gitchat_age_identity *id;
-	gitchat_buf plain;
-	int ok;
-	char *err;
-} dslot;
-
-/* The first part of decode: 0 with s->id set when the body is to be
- * decrypted, else *why. */
-static int decode_prepare(gitchat_private *p, dslot *s, const gitchat_members_info *in,
-                          const char **why)
+/* Decrypts and parses message i; 0 with *why NULL when it is shown. */
+static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
+                  const gitchat_epochs *ep, gitchat_store *store, const char **why,
+                  gitchat_buf *reason)
 {
+	const gitchat_age_identity *id;
+	gitchat_message *msg = NULL;
+	gitchat_buf plain = GITCHAT_BUF_INIT;
+	gitchat_inner inner;
+	pentry *pe = &p->e[i];
+	size_t t;
+	int error;
+
 	*why = NULL;
 	if (!in->epoch) {
 		*why = "it is plaintext in a private room (no chat-epoch)";
 		return 0;
 	}
-	if (!(s->id = gitchat_epochs_find(&p->ep, in->epoch))) {
+	if (!(id = gitchat_epochs_find(ep, in->epoch))) {
 		*why = "it is in an epoch this key cannot open (unknown epoch, or one sealed "
 		       "before this key was a member)";
 		return 0;
 	}
-	return gitchat_conversation_message_load_raw(&s->msg, p->conv, s->i);
-}
-
-static void decrypt_slot(dslot *s)
-{
-	s->ok = gitchat_age_decrypt(&s->plain, NULL, &s->id, 1, s->msg->text, s->msg->text_len,
-	                            GITCHAT_AGE_ARMOR) == 0;
-	if (!s->ok)
-		s->err = strdup(gitchat_error_last()->message);
-	gitchat_error_clear();
-}
-
-typedef struct {
-	dslot **v;
-	size_t n;
-} dslice;
-
-static void *decrypt_slice(void *arg)
-{
-	dslice *d = arg;
-	for (size_t k = 0; k < d->n; k++)
-		decrypt_slot(d->v[k]);
-	return NULL;
-}
-
-/* Decrypts the slots that have a body and an identity, on both cores when
- * there are several: X25519 is nearly all a read's time, and the slots
- * share nothing but the identities, which are only read. */
-static void decrypt_slots(dslot *v, size_t n)
-{
-	dslot *todo[DECRYPT_BATCH_MAX];
-	dslice mine, other;
-	pthread_t t;
-	size_t m = 0;
-	int threaded;
-
-	for (size_t k = 0; k < n; k++)
-		if (v[k].id && v[k].msg)
-			todo[m++] = &v[k];
-	mine.v = todo;
-	mine.n = m / 2;
-	other.v = todo + m / 2;
-	other.n = m - m / 2;
-	threaded = m >= 2 && pthread_create(&t, NULL, decrypt_slice, &other) == 0;
-	if (!threaded)
-		mine.n = m;
-	decrypt_slice(&mine);
-	if (threaded)
-		pthread_join(t, NULL);
-}
-
-/* The last part: the plaintext parsed into entry s->i; 0 with *why NULL
- * when it is shown. */
-static int decode_finish(gitchat_private *p, dslot *s, const char **why, gitchat_buf *reason)
-{
-	gitchat_inner inner;
-	pentry *pe = &p->e[s->i];
-	size_t t, i = s->i;
-
-	*why = NULL;
-	if (!s->ok) {
-		gitchat_buf_printf(reason, "it does not decrypt: %s", s->err ? s->err : "out of memory");
+	if ((error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
+		return error;
+	if (gitchat_age_decrypt(&plain, NULL, &id, 1, msg->text, msg->text_len,
+	                        GITCHAT_AGE_ARMOR) < 0) {
+		gitchat_buf_printf(reason, "it does not decrypt: %s", gitchat_error_last()->message);
 		*why = reason->ptr;
-		return 0;
+		gitchat_error_clear();
+		goto done;
 	}
-	if (gitchat_inner_parse(&inner, s->plain.ptr, s->plain.size, gitchat_store_limits(p->store)) < 0) {
+	if (gitchat_inner_parse(&inner, plain.ptr, plain.size, gitchat_store_limits(store)) < 0) {
 		gitchat_buf_printf(reason, "%s", gitchat_error_last()->message);
 		*why = reason->ptr;
 		gitchat_error_clear();
-		return 0;
+		goto done;
 	}
 	if (inner.has_title) {
 		if (p->title && p->title_at > i)
-			return 0;   /* a later title is known already */
+			goto done;   /* a later title is known already */
 		p->title_at = i;
 		free(p->title);
-		if (!(p->title = strndup(inner.title, inner.title_len)))
-			return gitchat_error_oom();
-		return 0;   /* a title message: hidden, not refused */
+		if (!(p->title = strndup(inner.title, inner.title_len))) {
+			error = gitchat_error_oom();
+			goto done;
+		}
+		goto done;   /* a title message: hidden, not refused */
 	}
 	pe->kind = inner.kind;
 	if (inner.kind != GITCHAT_MESSAGE_TEXT) {
@@ -178,7 +114,7 @@ static int decode_finish(gitchat_private *p, dslot *s, const char **why, gitchat
 		if (gitchat_conversation_find(&t, p->conv, &inner.target) < 0 || t >= i) {
 			gitchat_error_clear();
 			*why = "its edit, redaction or reaction names no earlier message of this room";
-			return 0;
+			goto done;
 		}
 		pe->target = t;
 	}
@@ -187,81 +123,33 @@ static int decode_finish(gitchat_private *p, dslot *s, const char **why, gitchat
 			pe->reply = t;
 		gitchat_error_clear();
 	}
-	if (!(pe->text = malloc(inner.text_len + 1)))
-		return gitchat_error_oom();
+	if (!(pe->text = malloc(inner.text_len + 1))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
 	memcpy(pe->text, inner.text, inner.text_len);
 	pe->text[inner.text_len] = '\0';
 	pe->len = inner.text_len;
-	return 0;
+done:
+	gitchat_buf_dispose_secure(&plain);
+	gitchat_message_free(msg);
+	return error;
 }
 
-/* Which pending entries to decrypt with i: readers walk a room one way
- * (a page backwards from its end, an export forwards), so after a few
- * steps the same way the next ones are taken along, a batch that grows
- * with the walk (a page of 50 decrypts a few more than it shows). */
-static size_t batch(gitchat_private *p, size_t i, size_t *out)
-{
-	size_t n = 0, want, k, scanned = 0;
-	int dir = 0;
-
-	if (p->last != GITCHAT_NO_INDEX && i + 1 == p->last)
-		dir = -1;
-	else if (p->last != GITCHAT_NO_INDEX && i == p->last + 1)
-		dir = 1;
-	p->streak = dir && dir == p->dir ? p->streak + 1 : 0;
-	p->dir = dir;
-	p->last = i;
-	out[n++] = i;
-	if (!dir || p->streak < 2)
-		return n;
-	want = p->streak < 32 ? 8 : DECRYPT_BATCH_MAX;
-	for (k = i; n < want && scanned++ < 4 * DECRYPT_BATCH_MAX;) {
-		if (dir < 0 ? k == 0 : k + 1 >= p->n)
-			break;
-		k = dir < 0 ? k - 1 : k + 1;
-		if (p->e[k].pending)
-			out[n++] = k;
-	}
-	return n;
-}
-
-/* Decrypts entry i when it is still pending (with the batch the walk
- * suggests); a refusal is reported then. */
+/* Decrypts entry i when it is still pending; a refusal is reported then. */
 static int ensure(gitchat_private *p, size_t i)
 {
 	gitchat_members_info in;
 	gitchat_buf reason = GITCHAT_BUF_INIT;
-	size_t idx[DECRYPT_BATCH_MAX], n, k;
-	dslot v[DECRYPT_BATCH_MAX];
-	const char *why[DECRYPT_BATCH_MAX];
-	int error = 0;
+	const char *why = NULL;
+	int error;
 
-	if (!p->e[i].pending) {
-		p->last = i;
+	if (!p->e[i].pending)
 		return 0;
-	}
-	n = batch(p, i, idx);
-	memset(v, 0, sizeof(v));
-	for (k = 0; k < n; k++) {
-		p->e[idx[k]].pending = 0;
-		v[k].i = idx[k];
-		why[k] = NULL;
-		if (!error && (error = gitchat_members_info_peek(&in, p->m, idx[k])) == 0)
-			error = decode_prepare(p, &v[k], &in, &why[k]);
-	}
-	if (!error)
-		decrypt_slots(v, n);
-	for (k = 0; k < n; k++) {
-		const char *w = NULL;
-		gitchat_buf_clear(&reason);
-		if (!error && !why[k] && v[k].msg && (error = decode_finish(p, &v[k], &w, &reason)) == 0)
-			why[k] = w;
-		if (!error && why[k] && (error = gitchat_members_info_get(&in, p->m, v[k].i)) == 0)
-			error = report(p, p->cb, p->payload, in.id, why[k]);
-		gitchat_buf_dispose_secure(&v[k].plain);
-		gitchat_message_free(v[k].msg);
-		free(v[k].err);
-	}
+	p->e[i].pending = 0;
+	if ((error = gitchat_members_info_get(&in, p->m, i)) == 0 &&
+	    (error = decode(p, i, &in, &p->ep, p->store, &why, &reason)) == 0 && why)
+		error = report(p, p->cb, p->payload, in.id, why);
 	gitchat_buf_dispose(&reason);
 	return error < 0 ? error : 0;
 }
@@ -342,7 +230,6 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 		return gitchat_error_oom();
 	p->conv = conv;
 	p->store = store;
-	p->last = GITCHAT_NO_INDEX;
 	p->cb = cb;
 	p->payload = payload;
 	if ((error = gitchat_members_load(&p->m, store, conv, room)) < 0)
