@@ -59,10 +59,11 @@ pub() { GIT_DIR="$dir/pub.git" "$chat" "$@"; }
 priv() { GIT_DIR="$dir/priv.git" "$chat" "$@"; }
 pub log -r general -n 1 > /dev/null 2>&1      # the indexes, warm
 priv log -r "$room" -n 1 > /dev/null 2>&1
-lp=$(ms pub log -r general -n 50)
-lq=$(ms priv log -r "$room" -n 50)
-fp=$(ms pub log -r general --format=json)
-fq=$(ms priv log -r "$room" --format=json)
+# (through env: /usr/bin/time runs programs, not shell functions)
+lp=$(ms env GIT_DIR="$dir/pub.git" "$chat" log -r general -n 50)
+lq=$(ms env GIT_DIR="$dir/priv.git" "$chat" log -r "$room" -n 50)
+fp=$(ms env GIT_DIR="$dir/pub.git" "$chat" log -r general --format=json)
+fq=$(ms env GIT_DIR="$dir/priv.git" "$chat" log -r "$room" --format=json)
 echo "log -n 50 (index warm):  public $(wall "$lp") ms (cpu $(cpu "$lp"))  private $(wall "$lq") ms (cpu $(cpu "$lq"))"
 echo "full read (json):        public $(wall "$fp") ms (cpu $(cpu "$fp"))  private $(wall "$fq") ms (cpu $(cpu "$fq"))  ratio $(echo "scale=2; $(wall "$fq") / ($(wall "$fp") + 0.0001)" | bc)"
 "$gen" send "$k" "$dir" "$room"

@@ -222,6 +222,13 @@ done:
 
 /* ---- reading ---- */
 
+/* A row's fields: u32 big endian, as gitchat_reader_u32 reads them, in
+ * place (rows are many: a page walks them all). */
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static int get_key(gitchat_reader *r, gitchat_pubkey *out)
 {
 	const unsigned char *p;
@@ -413,10 +420,10 @@ static int get_body(gitchat_members *m, gitchat_reader *r)
 	if (gitchat_reader_u32(r, &nev) < 0 || nev > n || nev > r->left / 60)
 		return corrupt("its events are truncated");
 	for (k = 0; k < n; k++) {
-		gitchat_reader row = { p + (size_t)k * ROW, ROW };
-		gitchat_reader_u32(&row, &ep);
-		gitchat_reader_u32(&row, &flags);
-		gitchat_reader_u32(&row, &ev);
+		const unsigned char *row = p + (size_t)k * ROW;
+		ep = be32(row);
+		flags = be32(row + 4);
+		ev = be32(row + 8);
 		if (ep > nt || flags > (N_MEMBER | N_REMOVED) || (ev != GITCHAT_MEMBERS_NONE && ev >= nev))
 			return corrupt("a commit's record is malformed");
 		events += ev != GITCHAT_MEMBERS_NONE;
@@ -438,12 +445,11 @@ static int get_body(gitchat_members *m, gitchat_reader *r)
 void gitchat_mcache_row(const gitchat_members *m, size_t i, const char **epoch, int *member,
                         int *removed, uint32_t *ev)
 {
-	gitchat_reader row = { m->rows + i * ROW, ROW };
-	uint32_t ep, flags;
+	const unsigned char *row = m->rows + i * ROW;
+	uint32_t ep = be32(row), flags = be32(row + 4);
 
-	gitchat_reader_u32(&row, &ep);
-	gitchat_reader_u32(&row, &flags);
-	gitchat_reader_u32(&row, ev);
+	/* Checked when the file was read (get_body): read in place. */
+	*ev = be32(row + 8);
 	*epoch = ep ? m->epochs[ep - 1] : NULL;
 	*member = !!(flags & N_MEMBER);
 	*removed = !!(flags & N_REMOVED);
