@@ -555,3 +555,74 @@ Test(private, a_damaged_or_foreign_cache_is_never_trusted)
 	j = ok(as(w.store, w.a, "member list -r %s", room), "list");
 	t_assert_contains(j, t_key_hex(w.b));
 }
+
+/* DESIGN.md "Linked devices": a member who is not an admin may add their
+ * own linked devices (linked both ways), never as admins, never someone
+ * else's key or a one-sided claim; such a change written anyway counts
+ * only when the links hold. */
+Test(private, a_member_adds_their_own_linked_device)
+{
+	world w = setup();
+	char *b2 = t_keygen(w.dir, "bob-phone", 1), *b3 = t_keygen(w.dir, "bob-old", 1);
+	char *bhex = t_key_hex(w.b), *b2hex = t_key_hex(b2), *b3hex = t_key_hex(b3);
+	char *chex = t_key_hex(w.c), *room = create(w.store, w.a, "");
+	t_run r;
+
+	ok(as(w.store, w.a, "member add -r %s %s", room, bhex), "member add bob");
+	ok(as(w.store, w.b, "device add %s", b2hex), "bob links his phone");
+	ok(as(w.store, b2, "device add %s", bhex), "the phone links bob");
+	ok(as(w.store, w.b, "device add %s", b3hex), "bob's one-sided claim");
+	/* not an admin: someone else, a one-sided device, a device as admin */
+	r = as(w.store, w.b, "member add -r %s %s", room, chex);
+	cr_assert_eq(r.status, 128, "%s", r.err);
+	t_assert_contains(r.err, "not an admin");
+	t_run_free(&r);
+	r = as(w.store, w.b, "member add -r %s %s", room, b3hex);
+	cr_assert_eq(r.status, 128, "%s", r.err);
+	t_run_free(&r);
+	r = as(w.store, w.b, "member add -r %s %s --admin", room, b2hex);
+	cr_assert_eq(r.status, 128, "%s", r.err);
+	t_run_free(&r);
+	/* his own linked device: counted, and it reads what comes after */
+	ok(as(w.store, w.b, "member add -r %s %s", room, b2hex), "bob adds his phone");
+	char *out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	t_assert_contains(out, b2hex);
+	cr_assert(!t_contains(out, b3hex) && !t_contains(out, chex), "%s", out);
+	ok(as(w.store, w.a, "send -r %s -m 'hello phone'", room), "send");
+	t_assert_contains(log_of(w.store, b2, room, NULL), "hello phone");
+	ok(as(w.store, b2, "send -r %s -m 'from the phone'", room), "the phone sends");
+	t_assert_contains(log_of(w.store, w.a, room, NULL), "from the phone");
+	/* bob's one-sided device, added anyway: ignored and reported */
+	char *bhead = t_git(w.store, "rev-parse %s", t_ref(room, w.b));
+	char *ep = header(w.store, bhead, "chat-epoch");
+	cr_assert(*ep, "no epoch on bob's head");
+	char *x = forge(&w, w.b, room, bhead, t_fmt("chat-member-add %s member\n", b3hex),
+	                sealed(&w, ep, "x"));
+	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), x);
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	cr_assert(!t_contains(out, b3hex), "%s", out);
+	r = as(w.store, w.a, "log -r %s", room);
+	t_assert_contains(r.err, x);
+	t_assert_contains(r.err, "nor adds only their own linked devices");
+	t_run_free(&r);
+}
+
+/* An unlink changes the `_identity` room, not this room's refs: a
+ * membership that read the links is never taken warm from the cache. */
+Test(private, an_unlink_is_seen_through_the_membership_cache)
+{
+	world w = setup();
+	char *b2 = t_keygen(w.dir, "bob-phone", 1), *b2hex = t_key_hex(b2);
+	char *room = create(w.store, w.a, ""), *out;
+
+	ok(as(w.store, w.a, "member add -r %s %s", room, t_key_hex(w.b)), "member add bob");
+	ok(as(w.store, w.b, "device add %s", b2hex), "bob links his phone");
+	ok(as(w.store, b2, "device add %s", t_key_hex(w.b)), "the phone links bob");
+	ok(as(w.store, w.b, "member add -r %s %s", room, b2hex), "bob adds his phone");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	t_assert_contains(out, b2hex);
+	ok(as(w.store, w.a, "log -r %s", room), "log: the cache written");
+	ok(as(w.store, w.b, "device remove %s", b2hex), "bob unlinks the phone");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	cr_assert(!t_contains(out, b2hex), "an unlinked device kept its seat:\n%s", out);
+}

@@ -2,7 +2,7 @@
 # The layer order of docs/architecture.md, checked over every #include:
 #
 #   util -> crypto -> store -> message -> verify -> send|order|sync
-#        -> members -> hook|private -> view -> render -> cli
+#        -> persons -> members -> hook|private -> view -> render -> cli
 #
 # A file under src/lib/<module>/ may include its own module's headers and
 # those of modules on a lower level, nothing else: not a module above, not a
@@ -29,12 +29,13 @@ verify 4
 send 5
 order 5
 sync 5
-members 6
-hook 7
-private 7
-view 8
-render 9
-cli 10'
+persons 6
+members 7
+hook 8
+private 8
+view 9
+render 10
+cli 11'
 public='common util
 key crypto
 sshsig crypto
@@ -50,7 +51,7 @@ hook hook
 members members
 private private
 view view
-persons view
+persons persons
 render render
 gitchat cli'
 
@@ -64,7 +65,7 @@ BEGIN {
 	for (i = 1; i <= n; i++) { split(lines[i], w, " "); level[w[1]] = w[2] }
 	n = split(public, lines, "\n")
 	for (i = 1; i <= n; i++) { split(lines[i], w, " "); owner[w[1]] = w[2] }
-	order = "util -> crypto -> store -> message -> verify -> send|order|sync -> members -> hook|private -> view -> render -> cli"
+	order = "util -> crypto -> store -> message -> verify -> send|order|sync -> persons -> members -> hook|private -> view -> render -> cli"
 	bad = 0
 }
 function complain(msg) { print where ": " msg; bad++ }

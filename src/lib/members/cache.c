@@ -21,9 +21,9 @@
 #define ROW 12
 #define MAX_NAME 4096
 
-enum { F_VALID = 1, F_LINEAR = 2 };
+enum { F_VALID = 1, F_LINEAR = 2, F_PERSONS = 4 };
 enum { N_MEMBER = 1, N_REMOVED = 2 };
-enum { E_GENESIS = 1, E_COUNTED = 2, E_EPOCH_FILE = 4, E_DM = 8 };
+enum { E_GENESIS = 1, E_COUNTED = 2, E_EPOCH_FILE = 4, E_DM = 8, E_PERSONS = 16 };
 
 static int corrupt(const char *why)
 {
@@ -48,6 +48,7 @@ int gitchat_mcache_head_take(gitchat_members *m, gitchat_mcache_head *h)
 {
 	m->valid = h->valid;
 	m->linear = h->linear;
+	m->persons_dep = h->persons;
 	free(m->cur.v);
 	m->cur.v = h->cur;
 	m->cur.n = m->cur.cap = h->ncur;
@@ -81,7 +82,8 @@ static int put_head(gitchat_buf *b, const gitchat_members *m, const gitchat_tips
 		                                    strlen(tips->tips[i].refname))) == 0)
 			error = gitchat_buf_put(b, tips->tips[i].id.id, GIT_OID_RAWSZ);
 	if (!error)
-		error = gitchat_buf_put_u32(b, (m->valid ? F_VALID : 0) | (m->linear ? F_LINEAR : 0));
+		error = gitchat_buf_put_u32(b, (m->valid ? F_VALID : 0) | (m->linear ? F_LINEAR : 0) |
+		                               (m->persons_dep ? F_PERSONS : 0));
 	if (!error)
 		error = gitchat_buf_put_string(b, ep, strlen(ep));
 	if (!error)
@@ -172,7 +174,8 @@ static int put_body(gitchat_buf *b, const gitchat_members *m)
 		    (error = gitchat_buf_put_u32(b, (e->genesis ? E_GENESIS : 0) |
 		                                    (e->counted ? E_COUNTED : 0) |
 		                                    (e->epoch_file ? E_EPOCH_FILE : 0) |
-		                                    (e->has_dm ? E_DM : 0))) < 0 ||
+		                                    (e->has_dm ? E_DM : 0) |
+		                                    (e->persons ? E_PERSONS : 0))) < 0 ||
 		    (error = gitchat_buf_put_u32(b, e->ignored)) < 0 ||
 		    (error = gitchat_buf_put(b, e->nonce, sizeof(e->nonce))) < 0 ||
 		    (error = gitchat_buf_put(b, e->dm.bytes, GITCHAT_PUBKEY_SIZE)) < 0 ||
@@ -293,11 +296,12 @@ static int get_head(gitchat_mcache_head *h, gitchat_reader *r, const char *room)
 		git_oid_fromraw(&t->id, p);
 		h->tips.count++;
 	}
-	if (gitchat_reader_u32(r, &flags) < 0 || flags > (F_VALID | F_LINEAR) ||
+	if (gitchat_reader_u32(r, &flags) < 0 || flags > (F_VALID | F_LINEAR | F_PERSONS) ||
 	    get_string(r, h->epoch, GITCHAT_MEMBERS_MAX_EPOCH) < 0)
 		return corrupt("its head is malformed");
 	h->valid = !!(flags & F_VALID);
 	h->linear = !!(flags & F_LINEAR);
+	h->persons = !!(flags & F_PERSONS);
 	return get_members(r, &h->cur, &h->ncur);
 }
 
@@ -368,7 +372,7 @@ static int get_event(gitchat_members *m, gitchat_mevent *e, gitchat_reader *r, s
 
 	if (gitchat_reader_u32(r, &node) < 0 || node >= m->n ||
 	    (gitchat_mcache_row(m, node, &ep, &member, &removed, &ev), ev != i) ||
-	    gitchat_reader_u32(r, &flags) < 0 || flags > 15 || gitchat_reader_u32(r, &ignored) < 0 ||
+	    gitchat_reader_u32(r, &flags) < 0 || flags > 31 || gitchat_reader_u32(r, &ignored) < 0 ||
 	    ignored >= GITCHAT_MEMBERS_NREASONS || !(flags & E_COUNTED) == !ignored ||
 	    gitchat_reader_bytes(r, &p, sizeof(e->nonce)) < 0)
 		return corrupt("an event is malformed");
@@ -377,6 +381,7 @@ static int get_event(gitchat_members *m, gitchat_mevent *e, gitchat_reader *r, s
 	e->counted = !!(flags & E_COUNTED);
 	e->epoch_file = !!(flags & E_EPOCH_FILE);
 	e->has_dm = !!(flags & E_DM);
+	e->persons = !!(flags & E_PERSONS);
 	e->ignored = ignored;
 	memcpy(e->nonce, p, sizeof(e->nonce));
 	if (get_key(r, &e->dm) < 0)

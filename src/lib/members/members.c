@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "gitchat/persons.h"
 #include "members/members_internal.h"
 #include "message/commit.h"
 #include "message/objects.h"
@@ -35,8 +36,8 @@ const char *const gitchat_members_ignored[GITCHAT_MEMBERS_NREASONS] = {
 	"its membership headers are malformed",
 	"its chat-genesis does not make this room (wrong name: a squatted room, or a second "
 	"genesis)",
-	"its author is not an admin of the room in the state its ancestors give; its member "
-	"changes are ignored",
+	"its author is not an admin of the room in the state its ancestors give, nor adds only "
+	"their own linked devices; its member changes are ignored",
 	"its author is not a member of the room in the state its ancestors give; its epoch is "
 	"ignored",
 };
@@ -303,15 +304,37 @@ done:
 	return error;
 }
 
-static void count_event(gitchat_members *m, mevent *e, const mstate *causal)
+/* 1 when event e only adds devices linked to its author (never as
+ * admins): what a member may do without being an admin (DESIGN.md,
+ * "Linked devices and profiles"). Links are the store's `_identity` state
+ * now, as for edits (docs/decisions.md). */
+static int own_devices(gitchat_members *m, const mevent *e, const gitchat_pubkey *author)
+{
+	int error;
+
+	if (e->nremoves || !e->nadds || !m->store)
+		return 0;
+	if (!m->persons_loaded) {
+		if ((error = gitchat_persons_load(&m->persons, m->store, NULL)) < 0)
+			return error;
+		m->persons_loaded = 1;
+	}
+	for (size_t k = 0; k < e->nadds; k++)
+		if (e->adds[k].admin || !gitchat_persons_same(m->persons, author, &e->adds[k].key) ||
+		    !gitchat_pubkey_cmp(author, &e->adds[k].key))
+			return 0;
+	return 1;
+}
+
+static int count_event(gitchat_members *m, mevent *e, const mstate *causal)
 {
 	const mnode *nd = &m->nodes[e->node];
 	const gitchat_member *me = state_find(causal, &nd->key);
 	char name[26];
-	int self_admin = 0;
+	int self_admin = 0, own = 0;
 
 	if (e->ignored)
-		return;
+		return 0;
 	if (e->genesis) {
 		for (size_t k = 0; k < e->nadds; k++)
 			if (!gitchat_pubkey_cmp(&e->adds[k].key, &nd->key) && e->adds[k].admin)
@@ -321,20 +344,24 @@ static void count_event(gitchat_members *m, mevent *e, const mstate *causal)
 			e->ignored = GITCHAT_MEMBERS_BAD_GENESIS;
 		else
 			e->counted = m->valid = 1;
-		return;
+		return 0;
 	}
 	if (e->nadds || e->nremoves) {
-		/* Linked devices (issue 12) land here: a member adding only their
-		 * own devices counts without being admin. */
-		if (!me || !me->admin) {
+		/* The verdict reads the store's `_identity` room, not only the
+		 * causal past: never taken from the cache. */
+		e->persons = me && !me->admin && e->nadds && !e->nremoves;
+		if (me && !me->admin && (own = own_devices(m, e, &nd->key)) < 0)
+			return own;
+		if (!me || (!me->admin && !own)) {
 			e->ignored = GITCHAT_MEMBERS_NOT_ADMIN;
-			return;
+			return 0;
 		}
 	} else if (!me) {
 		e->ignored = GITCHAT_MEMBERS_NOT_MEMBER;
-		return;
+		return 0;
 	}
 	e->counted = 1;
+	return 0;
 }
 
 /* A message's causal state: the counted events among its ancestors (a
@@ -388,12 +415,13 @@ static void forget_known(gitchat_members *m)
 	for (size_t i = 0; i < m->n; i++) {
 		mnode *nd = &m->nodes[i];
 		mevent *e;
-		if (!nd->known || nd->ev == NONE || (genesis <= 1 && !m->ev[nd->ev].genesis))
+		if (!nd->known || nd->ev == NONE ||
+		    (genesis <= 1 && !m->ev[nd->ev].genesis && !m->ev[nd->ev].persons))
 			continue;
 		/* Counted again from its headers. */
 		e = &m->ev[nd->ev];
 		nd->known = 0;
-		e->counted = 0;
+		e->counted = e->persons = 0;
 		if (e->ignored != GITCHAT_MEMBERS_MALFORMED)
 			e->ignored = GITCHAT_MEMBERS_OK;
 		free(e->after);
@@ -438,7 +466,8 @@ static int compute(gitchat_members *m)
 				                          (uint32_t)i + 1)) < 0)
 					goto done;
 				nd->member = state_find(&causal, &nd->key) != NULL;
-				count_event(m, e, &causal);
+				if ((error = count_event(m, e, &causal)) < 0)
+					goto done;
 				if (e->counted && ((error = state_apply(&causal, e)) < 0 ||
 				                   (error = state_copy(&e->after, &e->nafter, &causal)) < 0))
 					goto done;
@@ -468,6 +497,9 @@ static int compute(gitchat_members *m)
 	m->cur = room;
 	room.v = NULL;
 	m->send_epoch = send_epoch(m);
+	m->persons_dep = 0;
+	for (k = 0; k < m->nev; k++)
+		m->persons_dep |= m->ev[k].persons;
 done:
 	free(causal.v);
 	free(room.v);
@@ -590,6 +622,7 @@ static int load_ordered(gitchat_members **out, gitchat_store *store, const char 
 		error = gitchat_error_oom();
 		goto done;
 	}
+	m->store = store;
 	if ((error = gitchat_objects_open(&objs, repo)) < 0)
 		goto done;
 	objs_open = 1;
@@ -745,6 +778,8 @@ static int load_conv(gitchat_members **out, gitchat_store *store, gitchat_conver
 	*out = NULL;
 	memset(&r, 0, sizeof(r));
 	r.store = store;
+	if (m)
+		m->store = store;
 	if (!m || n >= NONE)
 		return m ? gitchat_error_set(GITCHAT_EUNSUPPORTED, "the room is too large") :
 		           gitchat_error_oom();
@@ -821,7 +856,7 @@ int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_co
 	if (ixpath)
 		old = cache_read(&tips, path.ptr, room, 0);
 	/* Warm: built over exactly this conversation. */
-	if (old && old->n == gitchat_conversation_count(conv) &&
+	if (old && old->n == gitchat_conversation_count(conv) && !old->persons_dep &&
 	    gitchat_conversation_tips_match(conv, &tips) == 1) {
 		old->conv = conv;
 		*out = old;
@@ -999,7 +1034,7 @@ int gitchat_members_load_current(gitchat_members **out, gitchat_store *store, co
 		if ((error = gitchat_mcache_path(&path, ix.ptr, head)) < 0)
 			goto done;
 		gitchat_mcache_head_dispose(&h);
-		if (head_read(&h, path.ptr, room) == 0 &&
+		if (head_read(&h, path.ptr, room) == 0 && !h.persons &&
 		    only_messages_since(&moved, repo, &h.tips, &now, h.linear) == 0)
 			break;
 	}
@@ -1245,5 +1280,6 @@ void gitchat_members_free(gitchat_members *m)
 	free(m->parents);
 	free(m->cur.v);
 	gitchat_oidmap_dispose(&m->map);
+	gitchat_persons_free(m->persons);
 	free(m);
 }

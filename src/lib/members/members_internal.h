@@ -4,6 +4,7 @@
 #define GITCHAT_MEMBERS_INTERNAL_H
 
 #include "gitchat/members.h"
+#include "gitchat/persons.h"
 #include "store/refs.h"
 #include "util/oidmap.h"
 
@@ -56,6 +57,7 @@ typedef struct {
 	int genesis, counted, epoch_file, has_dm;
 	unsigned char nonce[16];
 	unsigned ignored;       /* GITCHAT_MEMBERS_OK or the reason */
+	int persons;            /* its verdict read the store's `_identity` room */
 	gitchat_member *adds;
 	size_t nadds;
 	gitchat_pubkey *removes;
@@ -87,6 +89,12 @@ struct gitchat_members {
 	size_t nstrs, capstrs;
 	gitchat_oidmap map;
 	int mapped;             /* map holds every node */
+	/* The people of the store's `_identity` room, read only when a
+	 * member who is not an admin adds keys (their own devices?). */
+	gitchat_store *store;
+	gitchat_persons *persons;
+	int persons_loaded;
+	int persons_dep;        /* some event's verdict read them: not cached as is */
 	/* Loaded from the cache: no nodes, each commit's record read in place
 	 * from the file's bytes (rows; ids only when asked for), its id and
 	 * key from the conversation (which must outlive it). */
@@ -117,6 +125,7 @@ char *gitchat_members_keep(gitchat_members *m, char *s);
 typedef struct {
 	gitchat_tips tips;
 	int valid, linear;
+	int persons;            /* the state read `_identity`: a send loads the room */
 	char epoch[GITCHAT_MEMBERS_MAX_EPOCH + 1];   /* "" when none */
 	gitchat_member *cur;
 	size_t ncur;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "gitchat/persons.h"
 #include "private/private_internal.h"
 #include "message/commit.h"
 #include "util/buf.h"
@@ -280,6 +281,24 @@ int gitchat_private_title_set(git_oid *out, gitchat_store *store, const gitchat_
 	return send_inner(out, store, key, &o, title);
 }
 
+/* *out = 1 when `who` is another device of `me` (linked both ways in the
+ * `_identity` room): a member who is not an admin may add it. */
+static int own_device(int *out, gitchat_store *store, const gitchat_pubkey *me,
+                      const gitchat_pubkey *who)
+{
+	gitchat_persons *ps = NULL;
+	int error;
+
+	*out = 0;
+	if (!gitchat_pubkey_cmp(me, who))
+		return 0;
+	if ((error = gitchat_persons_load(&ps, store, NULL)) < 0)
+		return error;
+	*out = gitchat_persons_same(ps, me, who);
+	gitchat_persons_free(ps);
+	return 0;
+}
+
 static int change(git_oid *out, gitchat_store *store, const gitchat_key *key, const char *room,
                   const gitchat_pubkey *who, int remove, int admin, int history)
 {
@@ -290,9 +309,12 @@ static int change(git_oid *out, gitchat_store *store, const gitchat_key *key, co
 	gitchat_buf line = GITCHAT_BUF_INIT;
 	char hex[GITCHAT_PUBKEY_HEXSIZE], fp[GITCHAT_FINGERPRINT_SIZE], *headers[2] = { NULL, NULL };
 	size_t ncur, n = 0;
-	int error;
+	int error, mine = 0;
 
-	if ((error = room_load(&r, store, room, gitchat_key_public(key), 1, 0)) < 0)
+	if (!remove && !admin &&
+	    (error = own_device(&mine, store, gitchat_key_public(key), who)) < 0)
+		return error;
+	if ((error = room_load(&r, store, room, gitchat_key_public(key), !mine, 0)) < 0)
 		return error;
 	gitchat_pubkey_hex(hex, who);
 	gitchat_pubkey_fingerprint(fp, who);
