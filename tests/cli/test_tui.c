@@ -395,3 +395,73 @@ Test(tui, attach_and_save_a_file)
 	free(data);
 	t_tmux_stop(t);
 }
+
+/* git-chat as person P with ARGS; the output, trimmed, after exit 0. */
+static char *chat_ok(const t_person *p, const char *const *args)
+{
+	t_run r = t_person_chat(p, args);
+	char *out;
+
+	cr_assert_eq(r.status, 0, "%s failed (%d):\n%s", args[0], r.status, r.err);
+	out = t_keep(strdup(r.out));
+	if (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	t_run_free(&r);
+	return out;
+}
+
+/* A private room (issue 11) in the client: listed by its title with its
+ * unread count, read decrypted with its events and a planted plaintext
+ * left out (and counted), and a message typed there lands encrypted. */
+Test(tui, a_private_room_is_read_decrypted_and_written_encrypted)
+{
+	char *dir = t_scratch_copy(), *room, *head, *raw, *planted;
+	t_person a, b;
+	t_tmux *t;
+
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	b.store = a.store;   /* Bob writes into Alice's store, as a sync would */
+	t_person_send(&a, "general", "hi");
+	room = chat_ok(&a, (const char *[]){ "room", "create", "--private", "--title", "Secret plans",
+	                                     "--member", t_fmt("%s.pub", b.key), NULL });
+	cr_assert_eq(strlen(room), 25, "room name '%s'", room);
+	head = chat_ok(&b, (const char *[]){ "send", "-r", room, "-m", "whispered by bob", NULL });
+	/* Bob, a member, in plaintext: the reading rules refuse it. */
+	planted = t_write_signed(a.store, b.key, t_fmt(
+		"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent %s\n"
+		"author Bob <bob@example.org> 1764150100 +0000\n"
+		"committer Bob <bob@example.org> 1764150100 +0000\n"
+		"chat-room %s\n\nPLANTED-PLAINTEXT\n", head, room));
+	free(t_git(a.store, "update-ref refs/chat/%s/%s %s", room, b.hex, planted));
+
+	t = client(&a, "general", 60);
+	cr_assert(t_tmux_wait(t, " Secret plans (1)", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "Tab");
+	cr_assert(t_tmux_wait(t, "  whispered by bob", WAIT), "%s", t_tmux_screen(t));
+	/* The refusal as log warns it, and the count, on the status line. */
+	cr_assert(t_tmux_wait(t, t_fmt("left out %.8s: it is plaintext in a private room", planted),
+	                      WAIT), "%s", t_tmux_screen(t));
+	t_tmux_resize(t, 180, 30);
+	cr_assert(t_tmux_wait(t, "1 invalid commit left out", WAIT), "%s", t_tmux_screen(t));
+	char *s = t_tmux_screen(t);
+	cr_assert(!t_contains(s, "PLANTED") && !t_contains(s, "BEGIN AGE") &&
+	          !t_contains(s, "age1"), "shown:\n%s", s);
+	free(s);
+
+	t_tmux_type(t, "typed in secret");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "  typed in secret", WAIT), "%s", t_tmux_screen(t));
+	/* In the store: an age file, not the text; `log` decrypts it. */
+	head = t_git(a.store, "rev-parse refs/chat/%s/%s", room, a.hex);
+	raw = t_git(a.store, "cat-file commit %s", head);
+	cr_assert(t_contains(raw, "\n-----BEGIN AGE ENCRYPTED FILE-----\n"), "%s", raw);
+	cr_assert(t_contains(raw, "\nchat-epoch age1"), "%s", raw);
+	cr_assert(!t_contains(raw, "secret"), "%s", raw);
+	char *log = chat_ok(&a, (const char *[]){ "log", "-r", room, "--color=never", NULL });
+	cr_assert(t_contains(log, "typed in secret") && t_contains(log, "whispered by bob"), "%s", log);
+	cr_assert(!t_contains(log, "PLANTED"), "%s", log);
+	t_tmux_stop(t);
+	free(head);
+	free(raw);
+}

@@ -1,5 +1,7 @@
 /* The status line: the last sync, what failed and why, logs a remote
- * keeps from being pushed, forks, commits left out; or the last notice. */
+ * keeps from being pushed, forks, commits left out (in a private room
+ * also what its reading rules refused, and why it cannot be read); or the
+ * last notice. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,16 +35,26 @@ void tui_status_draw(tui *t)
 	WINDOW *w = t->scr.status;
 	gitchat_buf raw = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
 	int wd = getmaxx(w);
+	size_t left;
 
 	werase(w);
 	wbkgdset(w, A_REVERSE);
 	werase(w);
+	left = t->conv.skipped + (t->conv.priv ? gitchat_private_refused(t->conv.priv) : 0);
 	if (t->notice)
 		gitchat_buf_printf(&raw, "%s · ", t->notice);
+	/* What log warns about a private room: the last refusal, and why. */
+	if (left && t->conv.priv && t->problem)
+		gitchat_buf_printf(&raw, "left out %s · ", t->problem);
 	sync_part(t, &raw);
-	if (t->conv.skipped)
+	if (t->conv.priv && !tui_read_key(t))
+		gitchat_buf_printf(&raw, " · private room not readable: %s",
+		                   t->read_error ? t->read_error :
+		                   t->key_error ? t->key_error : "no key");
+	if (left)
 		gitchat_buf_printf(&raw, " · %zu invalid commit%s left out ('git chat verify')",
-		                   t->conv.skipped, t->conv.skipped == 1 ? "" : "s");
+		                   left, left == 1 ? "" : "s");
+
 	gitchat_buf_puts(&raw, " · ? keys");
 	gitchat_text_escape(&line, raw.ptr ? raw.ptr : "", raw.size, (size_t)(wd > 2 ? wd - 2 : 1));
 	mvwaddnstr(w, 0, 1, line.ptr ? line.ptr : "", (int)line.size);
