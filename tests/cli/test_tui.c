@@ -465,3 +465,53 @@ Test(tui, a_private_room_is_read_decrypted_and_written_encrypted)
 	free(head);
 	free(raw);
 }
+
+/* A passphrase-protected key (issue 12: ssh-agent signs with it, but
+ * cannot decrypt) is unlocked before the screen starts, on the terminal
+ * as ssh asks; then the private room reads and a message sent there is
+ * signed and encrypted. When it cannot be unlocked, the client still runs:
+ * public rooms read, the private room's status line says why it cannot. */
+Test(tui, a_passphrase_key_is_unlocked_for_private_rooms)
+{
+	char *dir = t_scratch_copy(), *room, *key = t_fmt("%s/alice-pp", dir);
+	t_person b;
+	t_tmux *t;
+	t_run r;
+
+	r = t_sh("ssh-keygen -q -t ed25519 -N 'correct horse' -C alice -f '%s'", key);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	t_person_init(&b, dir, "Bob");
+	t_person_send(&b, "general", "public hello");
+	room = chat_ok(&b, (const char *[]){ "room", "create", "--private", "--title", "Pact",
+	                                     "--member", t_fmt("%s.pub", key), NULL });
+	chat_ok(&b, (const char *[]){ "send", "-r", room, "-m", "for alice only", NULL });
+
+	const char *args[] = { "tui", "-r", room, "--key", key, "--interval", "60", NULL };
+	t = t_tmux_start(b.store, no_notify, args, 100, 30);
+	cr_assert(t_tmux_wait(t, "Enter passphrase for key", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_type(t, "correct horse");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "  for alice only", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_type(t, "sent with the unlocked key");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "  sent with the unlocked key", WAIT), "%s", t_tmux_screen(t));
+	char *log = chat_ok(&b, (const char *[]){ "log", "-r", room, "--color=never", NULL });
+	cr_assert(t_contains(log, "sent with the unlocked key"), "%s", log);
+	t_tmux_stop(t);
+
+	/* No passphrase to be had: reading public rooms goes on. */
+	const char *env[] = { "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=chat.notify",
+	                      "GIT_CONFIG_VALUE_0=off", "SSH_ASKPASS_REQUIRE=force",
+	                      "SSH_ASKPASS=/bin/false", NULL };
+	t = t_tmux_start(b.store, env, args, 100, 30);
+	cr_assert(t_tmux_wait(t, "private room not readable: no passphrase", WAIT), "%s",
+	          t_tmux_screen(t));
+	char *s = t_tmux_screen(t);
+	cr_assert(!t_contains(s, "for alice only") && !t_contains(s, "BEGIN AGE"), "%s", s);
+	free(s);
+	t_tmux_key(t, "Tab");
+	cr_assert(t_tmux_wait(t, "  public hello", WAIT), "%s", t_tmux_screen(t));
+	cr_assert(t_tmux_wait_gone(t, "not readable", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_stop(t);
+}
