@@ -449,6 +449,19 @@ Test(tui, a_private_room_is_read_decrypted_and_written_encrypted)
 	          !t_contains(s, "age1"), "shown:\n%s", s);
 	free(s);
 
+	/* Files: the library does not write them in a private room yet. */
+	t_write_file(t_fmt("%s/f.txt", dir), "x", 1);
+	t_tmux_type(t, t_fmt("/attach %s/f.txt", dir));
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "1 file attached", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_type(t, "with a file");
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, "not sent: attachments in private rooms", WAIT), "%s",
+	          t_tmux_screen(t));
+	cr_assert(t_tmux_wait(t, "> with a file", WAIT));   /* kept in the composer */
+	t_tmux_key(t, "Escape");
+	cr_assert(t_tmux_wait(t, "attachments dropped", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "C-u");
 	t_tmux_type(t, "typed in secret");
 	t_tmux_key(t, "Enter");
 	cr_assert(t_tmux_wait(t, "  typed in secret", WAIT), "%s", t_tmux_screen(t));
