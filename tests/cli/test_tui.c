@@ -410,6 +410,15 @@ static char *chat_ok(const t_person *p, const char *const *args)
 	return out;
 }
 
+/* Types TEXT, sends it with Enter and waits until the screen shows
+ * WANT. */
+static void type_send(t_tmux *t, const char *text, const char *want)
+{
+	t_tmux_type(t, text);
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, want, WAIT), "%s", t_tmux_screen(t));
+}
+
 /* A private room (issue 11) in the client: listed by its title with its
  * unread count, read decrypted with its events and a planted plaintext
  * left out (and counted), and a message typed there lands encrypted. */
@@ -451,20 +460,13 @@ Test(tui, a_private_room_is_read_decrypted_and_written_encrypted)
 
 	/* Files: the library does not write them in a private room yet. */
 	t_write_file(t_fmt("%s/f.txt", dir), "x", 1);
-	t_tmux_type(t, t_fmt("/attach %s/f.txt", dir));
-	t_tmux_key(t, "Enter");
-	cr_assert(t_tmux_wait(t, "1 file attached", WAIT), "%s", t_tmux_screen(t));
-	t_tmux_type(t, "with a file");
-	t_tmux_key(t, "Enter");
-	cr_assert(t_tmux_wait(t, "not sent: attachments in private rooms", WAIT), "%s",
-	          t_tmux_screen(t));
+	type_send(t, t_fmt("/attach %s/f.txt", dir), "1 file attached");
+	type_send(t, "with a file", "not sent: attachments in private rooms");
 	cr_assert(t_tmux_wait(t, "> with a file", WAIT));   /* kept in the composer */
 	t_tmux_key(t, "Escape");
 	cr_assert(t_tmux_wait(t, "attachments dropped", WAIT), "%s", t_tmux_screen(t));
 	t_tmux_key(t, "C-u");
-	t_tmux_type(t, "typed in secret");
-	t_tmux_key(t, "Enter");
-	cr_assert(t_tmux_wait(t, "  typed in secret", WAIT), "%s", t_tmux_screen(t));
+	type_send(t, "typed in secret", "  typed in secret");
 	/* In the store: an age file, not the text; `log` decrypts it. */
 	head = t_git(a.store, "rev-parse refs/chat/%s/%s", room, a.hex);
 	raw = t_git(a.store, "cat-file commit %s", head);
@@ -503,12 +505,8 @@ Test(tui, a_passphrase_key_is_unlocked_for_private_rooms)
 	const char *args[] = { "tui", "-r", room, "--key", key, "--interval", "60", NULL };
 	t = t_tmux_start(b.store, no_notify, args, 100, 30);
 	cr_assert(t_tmux_wait(t, "Enter passphrase for key", WAIT), "%s", t_tmux_screen(t));
-	t_tmux_type(t, "correct horse");
-	t_tmux_key(t, "Enter");
-	cr_assert(t_tmux_wait(t, "  for alice only", WAIT), "%s", t_tmux_screen(t));
-	t_tmux_type(t, "sent with the unlocked key");
-	t_tmux_key(t, "Enter");
-	cr_assert(t_tmux_wait(t, "  sent with the unlocked key", WAIT), "%s", t_tmux_screen(t));
+	type_send(t, "correct horse", "  for alice only");
+	type_send(t, "sent with the unlocked key", "  sent with the unlocked key");
 	char *log = chat_ok(&b, (const char *[]){ "log", "-r", room, "--color=never", NULL });
 	cr_assert(t_contains(log, "sent with the unlocked key"), "%s", log);
 	t_tmux_stop(t);
