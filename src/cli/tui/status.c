@@ -30,6 +30,19 @@ static void sync_part(tui *t, gitchat_buf *out)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Why the user's key cannot read a private room. */
+static const char *unreadable_why(const tui *t)
+{
+	if (t->read_error)
+		return t->read_error;
+	if (t->key_error)
+		return t->key_error;
+	if (t->key)   /* not unlocked: the store had no private room then */
+		return "the key signs through ssh-agent, which cannot decrypt; restart the "
+		       "client to unlock its file";
+	return "no key";
+}
+
 void tui_status_draw(tui *t)
 {
 	WINDOW *w = t->scr.status;
@@ -48,13 +61,10 @@ void tui_status_draw(tui *t)
 		gitchat_buf_printf(&raw, "left out %s · ", t->problem);
 	sync_part(t, &raw);
 	if (t->conv.priv && !tui_read_key(t))
-		gitchat_buf_printf(&raw, " · private room not readable: %s",
-		                   t->read_error ? t->read_error :
-		                   t->key_error ? t->key_error : "no key");
+		gitchat_buf_printf(&raw, " · private room not readable: %s", unreadable_why(t));
 	if (left)
 		gitchat_buf_printf(&raw, " · %zu invalid commit%s left out ('git chat verify')",
 		                   left, left == 1 ? "" : "s");
-
 	gitchat_buf_puts(&raw, " · ? keys");
 	gitchat_text_escape(&line, raw.ptr ? raw.ptr : "", raw.size, (size_t)(wd > 2 ? wd - 2 : 1));
 	mvwaddnstr(w, 0, 1, line.ptr ? line.ptr : "", (int)line.size);
