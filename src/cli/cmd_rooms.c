@@ -107,7 +107,8 @@ int cmd_rooms(int argc, char **argv)
 		if (strlen(rooms.strings[i]) > namew)
 			namew = strlen(rooms.strings[i]);
 		error = reader_load(&conv, store, rooms.strings[i]);
-		if (!error && reader_private_label(&labels[i], reader_private(conv), has_me ? &me : NULL) < 0)
+		if (!error && reader_private_label(&labels[i], reader_private(conv),
+		                                   has_me ? &me : NULL, 0) < 0)
 			error = GITCHAT_ENOMEM;
 		if (!error && !(error = gitchat_view_new(&view, conv)))
 			error = gitchat_room_stats_get(&stats[i], store, view, rooms.strings[i],

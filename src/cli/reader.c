@@ -271,7 +271,7 @@ int reader_room_load(gitchat_conversation **conv, gitchat_private **priv, gitcha
 	return error;
 }
 
-int reader_private_label(char **out, gitchat_private *p, const gitchat_pubkey *me)
+int reader_private_label(char **out, gitchat_private *p, const gitchat_pubkey *me, int brief)
 {
 	const gitchat_pubkey *peer;
 	char fp[GITCHAT_FINGERPRINT_SIZE];
@@ -282,7 +282,9 @@ int reader_private_label(char **out, gitchat_private *p, const gitchat_pubkey *m
 		return 0;
 	if (me && (peer = gitchat_private_dm_peer(p, me))) {
 		gitchat_pubkey_fingerprint(fp, peer);
-		if (gitchat_buf_printf(&b, "dm with %s", fp) < 0)
+		/* Brief: the 8 characters the renderer shows after a name. */
+		if ((brief ? gitchat_buf_printf(&b, "dm %.8s", fp + strlen("SHA256:"))
+		           : gitchat_buf_printf(&b, "dm with %s", fp)) < 0)
 			return -1;
 	} else if (gitchat_private_title(p)) {
 		/* The title is a member's text: shown without control bytes. */

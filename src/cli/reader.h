@@ -92,9 +92,11 @@ int reader_room_load(gitchat_conversation **conv, gitchat_private **priv, gitcha
                      const gitchat_key *key, gitchat_problem_cb cb, void *payload);
 /* A private room's label, as 'rooms' shows it: its decrypted title, or for
  * a direct message "dm with" the other person's fingerprint (seen from
- * `me`, may be NULL). *out is NULL for a public room (p NULL) or a room
- * with neither; else the caller frees it. -1 when out of memory. */
-int reader_private_label(char **out, gitchat_private *p, const gitchat_pubkey *me);
+ * `me`, may be NULL); `brief` (the client's narrow room list): "dm" and
+ * the fingerprint's first 8 characters, as the renderer shows authors.
+ * *out is NULL for a public room (p NULL) or a room with neither; else
+ * the caller frees it. -1 when out of memory. */
+int reader_private_label(char **out, gitchat_private *p, const gitchat_pubkey *me, int brief);
 
 /* Loads a room for a reader, warning about its first few invalid commits
  * and summing up the rest (a room can hold thousands). */

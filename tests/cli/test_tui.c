@@ -476,6 +476,9 @@ Test(tui, a_private_room_is_read_decrypted_and_written_encrypted)
 	char *log = chat_ok(&a, (const char *[]){ "log", "-r", room, "--color=never", NULL });
 	cr_assert(t_contains(log, "typed in secret") && t_contains(log, "whispered by bob"), "%s", log);
 	cr_assert(!t_contains(log, "PLANTED"), "%s", log);
+	/* A direct message arriving: listed as the other person, unread. */
+	chat_ok(&b, (const char *[]){ "send", "--dm", t_fmt("%s.pub", a.key), "-m", "a word", NULL });
+	cr_assert(t_tmux_wait(t, t_fmt(" dm %.8s (1)", b.fp + 7), WAIT), "%s", t_tmux_screen(t));
 	t_tmux_stop(t);
 	free(head);
 	free(raw);

@@ -121,7 +121,7 @@ static void set_label(tui *t)
 	tui_room *r = &t->rooms[t->cur];
 	char *label = NULL;
 
-	if (reader_private_label(&label, t->conv.priv, t->me) < 0)
+	if (reader_private_label(&label, t->conv.priv, t->me, 1) < 0)
 		return;
 	free(r->label);
 	r->label = label;

@@ -50,7 +50,7 @@ static int count_unread(tui *t, tui_room *r, int notify)
 	 * events left out), and is listed by its title. */
 	if ((error = tui_load(&conv, &priv, &view, &skipped, t, r->name, 0)) < 0 ||
 	    (error = gitchat_room_stats_get(&st, t->store, view, r->name, t->me)) < 0 ||
-	    (error = reader_private_label(&label, priv, t->me)) < 0)
+	    (error = reader_private_label(&label, priv, t->me, 1)) < 0)
 		goto done;
 	free(r->label);
 	r->label = label;
