@@ -10,25 +10,52 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 
 #include "testchat.h"
 
-/* git-chat as the owner of KEY in STORE; the command line is trusted
- * test text. */
+/* git-chat as the owner of KEY in STORE (at DATE, for author and
+ * committer, when not NULL); the command line is trusted test text. */
+static t_run vas(const char *date, const char *store, const char *key, const char *fmt,
+                 va_list ap)
+{
+	char *cmd = NULL;
+	t_run r;
+
+	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
+	if (date)
+		r = t_sh("GIT_AUTHOR_DATE='%s' GIT_COMMITTER_DATE='%s' GIT_DIR='%s' GIT_CHAT_KEY='%s' "
+		         "'%s' %s", date, date, store, key, GITCHAT_BIN, cmd);
+	else
+		r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
+	free(cmd);
+	return r;
+}
+
 static t_run as(const char *store, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static t_run as(const char *store, const char *key, const char *fmt, ...)
 {
 	va_list ap;
-	char *cmd = NULL;
 	t_run r;
 
 	va_start(ap, fmt);
-	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
+	r = vas(NULL, store, key, fmt, ap);
 	va_end(ap);
-	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
-	free(cmd);
+	return r;
+}
+
+static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
+{
+	va_list ap;
+	t_run r;
+
+	va_start(ap, fmt);
+	r = vas(date, store, key, fmt, ap);
+	va_end(ap);
 	return r;
 }
 
@@ -407,6 +434,128 @@ Test(private, concurrent_admins_converge)
 	t_assert_contains(j1, "from bob offline");
 }
 
+/* ---- the membership cache beside the order index ---- */
+
+static char *cache_path(const char *store, const char *room)
+{
+	return t_fmt("%s/chat/index/%s+members", store, room);
+}
+
+static void sh_ok(const char *cmd)
+{
+	t_run r = t_sh("%s", cmd);
+	cr_assert_eq(r.status, 0, "%s: %s", cmd, r.err);
+	t_run_free(&r);
+}
+
+/* What `log` prints (both streams) with the cache as it is, then with the
+ * cache gone (a cold read, which writes it again): they must be equal. */
+static void assert_cold_equal(const char *store, const char *key, const char *room)
+{
+	t_run warm = as(store, key, "log -r %s --format=json", room), cold;
+	char *head = t_fmt("%s-head", cache_path(store, room));
+
+	cr_assert_eq(warm.status, 0, "log: %s", warm.err);
+	cr_assert_eq(access(cache_path(store, room), F_OK), 0, "no membership cache after a log");
+	cr_assert_eq(unlink(cache_path(store, room)), 0);
+	unlink(head);
+	cold = as(store, key, "log -r %s --format=json", room);
+	cr_assert_eq(cold.status, 0, "cold log: %s", cold.err);
+	cr_assert_str_eq(warm.out, cold.out, "the cache changed what log shows");
+	cr_assert_str_eq(warm.err, cold.err, "the cache changed what log reports");
+	t_run_free(&warm);
+	t_run_free(&cold);
+}
+
+Test(private, the_cache_reads_as_a_cold_read_after_an_out_of_order_removal)
+{
+	world w = setup();
+	char *r1 = w.store, *r2 = t_store(w.dir, "bob.git"), *r3 = t_store(w.dir, "carol.git");
+	char *room = create(r1, w.a, t_fmt("--member %s.pub --member %s.pub", w.b, w.c));
+	char *bhex = t_key_hex(w.b), *chex = t_key_hex(w.c), *j;
+
+	ok(as(r1, w.a, "member add -r %s %s --admin", room, bhex), "promote bob");
+	ok(as(r1, w.a, "send -r %s -m 'before anything'", room), "send");
+	ok(as(r2, w.b, "sync '%s'", r1), "bob syncs");
+	ok(as(r3, w.c, "sync '%s'", r1), "carol syncs");
+	/* offline: bob removes carol first, carol speaks later */
+	ok(as_at(r2, w.b, "@2000000000 +0000", "member remove -r %s %s", room, chex), "remove carol");
+	ok(as_at(r3, w.c, "@2000000100 +0000", "send -r %s -m 'carol, not knowing'", room), "send");
+	ok(as(r1, w.a, "sync '%s'", r3), "alice gets carol's message");
+	j = ok(as(r1, w.a, "log -r %s --format=json", room), "log");
+	t_assert_contains(j, "carol, not knowing");
+	/* the removal arrives after, and goes before carol's message */
+	ok(as(r1, w.a, "sync '%s'", r2), "alice gets bob's removal");
+	j = ok(as(r1, w.a, "log -r %s --format=json", room), "log");
+	cr_assert(!strstr(j, "carol, not knowing"), "a removed member's message shown:\n%s", j);
+	assert_cold_equal(r1, w.a, room);
+	/* and an add arriving out of order: carol back, her new word shown */
+	ok(as_at(r2, w.b, "@2000000200 +0000", "member add -r %s %s", room, chex), "re-add");
+	ok(as_at(r1, w.a, "@2000000300 +0000", "send -r %s -m 'alice meanwhile'", room), "send");
+	ok(as(r1, w.a, "log -r %s -n 5", room), "warm the cache");
+	ok(as(r1, w.a, "sync '%s'", r2), "alice gets the re-add");
+	assert_cold_equal(r1, w.a, room);
+	ok(as(r1, w.a, "log -r %s -n 2", room), "log");
+	assert_cold_equal(r1, w.a, room);
+}
+
+Test(private, a_send_takes_the_membership_from_the_cache_not_the_room)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *ix = t_fmt("%s/chat/index/%s", w.store, room), *j;
+
+	ok(as(w.store, w.a, "send -r %s -m one", room), "send");
+	ok(as(w.store, w.a, "log -r %s", room), "log");
+	/* Without the order index, a send that loaded the room would write
+	 * it again: this one reads the cache's head and the new commits. */
+	cr_assert_eq(unlink(ix), 0);
+	ok(as(w.store, w.a, "send -r %s -m two", room), "send");
+	ok(as(w.store, w.a, "send -r %s -m three", room), "send");
+	cr_assert_neq(access(ix, F_OK), 0, "the send loaded the whole room");
+	j = ok(as(w.store, w.b, "log -r %s --format=json", room), "log");
+	t_assert_contains(j, "\"three\"");
+	/* A membership change since (an event): the send loads the room and
+	 * opens the new epoch for exactly the members now. */
+	ok(as(w.store, w.a, "member remove -r %s %s", room, t_key_hex(w.b)), "remove bob");
+	cr_assert_eq(unlink(ix), 0);
+	ok(as(w.store, w.a, "send -r %s -m 'without bob'", room), "send");
+	cr_assert_eq(access(ix, F_OK), 0, "the send after an event did not load the room");
+	j = ok(as(w.store, w.b, "log -r %s --format=json", room), "log");
+	cr_assert(!strstr(j, "without bob"), "a removed member reads what came after:\n%s", j);
+	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	t_assert_contains(j, "without bob");
+}
+
+Test(private, a_damaged_or_foreign_cache_is_never_trusted)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *other = create(w.store, w.a, "");
+	char *cp, *j0, *j;
+
+	ok(as(w.store, w.a, "send -r %s -m hello", room), "send");
+	j0 = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	cp = cache_path(w.store, room);
+	/* torn */
+	cr_assert_eq(truncate(cp, 100), 0);
+	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	cr_assert_str_eq(j, j0);
+	/* a byte flipped in the body */
+	sh_ok(t_fmt("printf 'Z' | dd of='%s' bs=1 seek=300 conv=notrunc 2>/dev/null", cp));
+	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	cr_assert_str_eq(j, j0);
+	/* another room's cache (alice alone there): bob stays a member here */
+	ok(as(w.store, w.a, "log -r %s", other), "log other");
+	sh_ok(t_fmt("cp '%s' '%s' && cp '%s-head' '%s-head'", cache_path(w.store, other), cp,
+	            cache_path(w.store, other), cp));
+	ok(as(w.store, w.a, "send -r %s -m 'still to bob'", room), "send");
+	j = ok(as(w.store, w.b, "log -r %s --format=json", room), "bob reads");
+	t_assert_contains(j, "still to bob");
+	j = ok(as(w.store, w.a, "member list -r %s", room), "list");
+	t_assert_contains(j, t_key_hex(w.b));
+}
+
 /* DESIGN.md "Linked devices": a member who is not an admin may add their
  * own linked devices (linked both ways), never as admins, never someone
  * else's key or a one-sided claim; such a change written anyway counts
@@ -456,4 +605,24 @@ Test(private, a_member_adds_their_own_linked_device)
 	t_assert_contains(r.err, x);
 	t_assert_contains(r.err, "nor adds only their own linked devices");
 	t_run_free(&r);
+}
+
+/* An unlink changes the `_identity` room, not this room's refs: a
+ * membership that read the links is never taken warm from the cache. */
+Test(private, an_unlink_is_seen_through_the_membership_cache)
+{
+	world w = setup();
+	char *b2 = t_keygen(w.dir, "bob-phone", 1), *b2hex = t_key_hex(b2);
+	char *room = create(w.store, w.a, ""), *out;
+
+	ok(as(w.store, w.a, "member add -r %s %s", room, t_key_hex(w.b)), "member add bob");
+	ok(as(w.store, w.b, "device add %s", b2hex), "bob links his phone");
+	ok(as(w.store, b2, "device add %s", t_key_hex(w.b)), "the phone links bob");
+	ok(as(w.store, w.b, "member add -r %s %s", room, b2hex), "bob adds his phone");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	t_assert_contains(out, b2hex);
+	ok(as(w.store, w.a, "log -r %s", room), "log: the cache written");
+	ok(as(w.store, w.b, "device remove %s", b2hex), "bob unlinks the phone");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	cr_assert(!t_contains(out, b2hex), "an unlinked device kept its seat:\n%s", out);
 }
