@@ -158,14 +158,20 @@ int cli_resolve_oid(git_oid *out, git_repository *repo, const char *spec)
 	return 0;
 }
 
+int cli_send_id(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                const gitchat_send_options *o)
+{
+	/* A private room encrypts (gitchat/private.h). */
+	return gitchat_room_type(o->room) == GITCHAT_ROOM_PRIVATE ?
+	       gitchat_private_send(out, store, key, o) : gitchat_send(out, store, key, o);
+}
+
 int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options *o)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid id;
 
-	/* A private room encrypts (gitchat/private.h). */
-	if ((gitchat_room_type(o->room) == GITCHAT_ROOM_PRIVATE ?
-	     gitchat_private_send(&id, store, key, o) : gitchat_send(&id, store, key, o)) < 0)
+	if (cli_send_id(&id, store, key, o) < 0)
 		return cli_fatal_lib();
 	printf("%s\n", git_oid_tostr(hex, sizeof(hex), &id));
 	return 0;

@@ -119,6 +119,10 @@ int cli_write_out(const char *data, size_t len);
 /* Appends the message `o` describes to the user's log and prints its id
  * on stdout (what send, edit, redact and react print). 0 or 128. */
 int cli_send(gitchat_store *store, gitchat_key *key, const gitchat_send_options *o);
+/* The writer cli_send uses, printing nothing: gitchat_private_send in a
+ * private room, else gitchat_send. 0 or the library's error. */
+int cli_send_id(git_oid *out, gitchat_store *store, const gitchat_key *key,
+                const gitchat_send_options *o);
 /* A member's key from KEY as a user gives it (gitchat_pubkey_resolve:
  * hex, an ssh-ed25519 line, a .pub file, a SHA256: fingerprint or a name
  * seen in the store). 0 or 128 (printed). */

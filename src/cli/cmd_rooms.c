@@ -42,34 +42,6 @@ static int digits(size_t n)
 	return d;
 }
 
-/* A private room's label: its decrypted title, or for a direct message
- * "dm with" the other person's fingerprint. NULL for a public room. */
-static int private_label(char **out, gitchat_conversation *conv, const gitchat_pubkey *me)
-{
-	gitchat_private *p = reader_private(conv);
-	const gitchat_pubkey *peer;
-	char fp[GITCHAT_FINGERPRINT_SIZE];
-	gitchat_buf b = GITCHAT_BUF_INIT;
-
-	*out = NULL;
-	if (!p)
-		return 0;
-	if (me && (peer = gitchat_private_dm_peer(p, me))) {
-		gitchat_pubkey_fingerprint(fp, peer);
-		if (gitchat_buf_printf(&b, "dm with %s", fp) < 0)
-			return -1;
-	} else if (gitchat_private_title(p)) {
-		/* The title is a member's text: shown without control bytes. */
-		for (const char *t = gitchat_private_title(p); *t; t++)
-			if (gitchat_buf_put(&b, (unsigned char)*t < 0x20 ? "?" : t, 1) < 0)
-				return -1;
-	} else {
-		return 0;
-	}
-	*out = b.ptr;
-	return 0;
-}
-
 int cmd_rooms(int argc, char **argv)
 {
 	gitchat_store *store = NULL;
@@ -135,7 +107,8 @@ int cmd_rooms(int argc, char **argv)
 		if (strlen(rooms.strings[i]) > namew)
 			namew = strlen(rooms.strings[i]);
 		error = reader_load(&conv, store, rooms.strings[i]);
-		if (!error && private_label(&labels[i], conv, has_me ? &me : NULL) < 0)
+		if (!error && reader_private_label(&labels[i], reader_private(conv),
+		                                   has_me ? &me : NULL, 0) < 0)
 			error = GITCHAT_ENOMEM;
 		if (!error && !(error = gitchat_view_new(&view, conv)))
 			error = gitchat_room_stats_get(&stats[i], store, view, rooms.strings[i],

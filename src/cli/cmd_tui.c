@@ -53,18 +53,41 @@ static void config_interval(double *out, git_repository *repo)
 	git_error_clear();
 }
 
-/* The user's key; none is no error for reading, sending says why. */
+/* Whether the store has a private room (reading one needs the key's
+ * secret half). */
+static int has_private_room(gitchat_store *store)
+{
+	git_strarray rooms = { NULL, 0 };
+	int found = 0;
+
+	if (gitchat_room_list(&rooms, store) == 0)
+		for (size_t i = 0; i < rooms.count && !found; i++)
+			found = gitchat_room_type(rooms.strings[i]) == GITCHAT_ROOM_PRIVATE;
+	git_strarray_dispose(&rooms);
+	gitchat_error_clear();
+	return found;
+}
+
+/* The user's key, as send opens it (a key file, or one ssh-agent signs
+ * with); none is no error for reading, sending says why. A key the agent
+ * holds cannot decrypt: with private rooms in the store its file is
+ * unlocked here, before the screen starts (the terminal or SSH_ASKPASS
+ * asks); when that fails, public rooms work and the status line of a
+ * private room says why it cannot be read. */
 static void load_key(tui *t, const char *given)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
 
 	if (gitchat_key_path_find(&path, gitchat_store_repository(t->store), given) == 0 &&
-	    gitchat_key_load(&t->key, path.ptr) == 0) {
+	    gitchat_key_open(&t->key, path.ptr) == 0) {
 		t->me = gitchat_key_public(t->key);
+		if (gitchat_key_agent_signs(t->key) && has_private_room(t->store) &&
+		    gitchat_key_unlock(t->key, cli_passphrase, NULL) < 0)
+			t->read_error = strdup(gitchat_error_last()->message);
 	} else {
 		t->key_error = strdup(gitchat_error_last()->message);
-		gitchat_error_clear();
 	}
+	gitchat_error_clear();
 	gitchat_buf_dispose(&path);
 }
 
@@ -184,6 +207,7 @@ static void finish(tui *t)
 	gitchat_buf_dispose(&t->conv.sig);
 	for (size_t i = 0; i < t->nrooms; i++) {
 		free(t->rooms[i].name);
+		free(t->rooms[i].label);
 		gitchat_buf_dispose(&t->rooms[i].sig);
 	}
 	free(t->rooms);
@@ -192,6 +216,8 @@ static void finish(tui *t)
 	cli_notify_dispose(&t->notify);
 	gitchat_key_free(t->key);
 	free(t->key_error);
+	free(t->read_error);
+	free(t->problem);
 	free(t->notice);
 	tui_attach_clear(t);
 	gitchat_store_free(t->store);

@@ -234,19 +234,11 @@ const gitchat_key *reader_private_key(gitchat_store *store)
  * first read) are counted here, not in the caller's frame. */
 static size_t private_seen;
 
-static int private_attach(gitchat_conversation *conv, gitchat_store *store, const char *room)
+/* Keeps the room read with `p` until exit, found again by reader_private(). */
+static int private_keep(gitchat_conversation *conv, gitchat_private *p)
 {
-	gitchat_private *p = NULL;
-	const gitchat_key *key = reader_private_key(store);
 	void *v;
-	int error;
 
-	if (!key)
-		cli_warn("no private key found to read private room '%s' (see 'git chat whoami')",
-		         room);
-	if ((error = gitchat_private_open(&p, store, conv, room, key, reader_report_skipped,
-	                                  &private_seen)) < 0)
-		return error;
 	if (!(v = realloc(privates, (nprivates + 1) * sizeof(*privates)))) {
 		gitchat_private_free(p);
 		cli_warn("out of memory");
@@ -260,18 +252,70 @@ static int private_attach(gitchat_conversation *conv, gitchat_store *store, cons
 	return 0;
 }
 
+int reader_room_load(gitchat_conversation **conv, gitchat_private **priv, gitchat_store *store,
+                     const char *room, const gitchat_conversation_options *opts,
+                     const gitchat_key *key, gitchat_problem_cb cb, void *payload)
+{
+	int error;
+
+	*priv = NULL;
+	if ((error = gitchat_conversation_load(conv, store, room, opts)) < 0)
+		return error;
+	/* DESIGN.md's reading rules are the library's filter: decrypted
+	 * texts, events and what the rules refuse hidden. */
+	if (gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE &&
+	    (error = gitchat_private_open(priv, store, *conv, room, key, cb, payload)) < 0) {
+		gitchat_conversation_free(*conv);
+		*conv = NULL;
+	}
+	return error;
+}
+
+int reader_private_label(char **out, gitchat_private *p, const gitchat_pubkey *me, int brief)
+{
+	const gitchat_pubkey *peer;
+	char fp[GITCHAT_FINGERPRINT_SIZE];
+	gitchat_buf b = GITCHAT_BUF_INIT;
+
+	*out = NULL;
+	if (!p)
+		return 0;
+	if (me && (peer = gitchat_private_dm_peer(p, me))) {
+		gitchat_pubkey_fingerprint(fp, peer);
+		/* Brief: the 8 characters the renderer shows after a name. */
+		if ((brief ? gitchat_buf_printf(&b, "dm %.8s", fp + strlen("SHA256:"))
+		           : gitchat_buf_printf(&b, "dm with %s", fp)) < 0)
+			return -1;
+	} else if (gitchat_private_title(p)) {
+		/* The title is a member's text: shown without control bytes. */
+		for (const char *t = gitchat_private_title(p); *t; t++)
+			if (gitchat_buf_put(&b, (unsigned char)*t < 0x20 ? "?" : t, 1) < 0)
+				return -1;
+	} else {
+		return 0;
+	}
+	*out = b.ptr;
+	return 0;
+}
+
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room)
 {
 	gitchat_conversation_stats st;
 	gitchat_conversation_options opts = GITCHAT_CONVERSATION_OPTIONS_INIT;
+	gitchat_private *p = NULL;
+	const gitchat_key *key = NULL;
 	size_t seen = 0;
 	int error;
 
 	opts.problem_cb = reader_report_skipped;
 	opts.payload = &seen;
-	error = gitchat_conversation_load(out, store, room, &opts);
-	if (error == 0 && gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE &&
-	    (error = private_attach(*out, store, room)) < 0) {
+	if (gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE &&
+	    !(key = reader_private_key(store)))
+		cli_warn("no private key found to read private room '%s' (see 'git chat whoami')",
+		         room);
+	error = reader_room_load(out, &p, store, room, &opts, key, reader_report_skipped,
+	                         &private_seen);
+	if (error == 0 && p && (error = private_keep(*out, p)) < 0) {
 		gitchat_conversation_free(*out);
 		*out = NULL;
 	}

@@ -82,6 +82,22 @@ extern const char *reader_private_keypath;
 gitchat_private *reader_private(const gitchat_conversation *conv);
 const gitchat_key *reader_private_key(gitchat_store *store);
 
+/* A room loaded as the readers load it: a private room (*priv, else NULL)
+ * read through gitchat_private_open with `key` (NULL: nothing decrypts),
+ * its refusals reported to `cb` with `payload` (which must live as long
+ * as the conversation: a body that does not decrypt is found when first
+ * used). The caller frees both. */
+int reader_room_load(gitchat_conversation **conv, gitchat_private **priv, gitchat_store *store,
+                     const char *room, const gitchat_conversation_options *opts,
+                     const gitchat_key *key, gitchat_problem_cb cb, void *payload);
+/* A private room's label, as 'rooms' shows it: its decrypted title, or for
+ * a direct message "dm with" the other person's fingerprint (seen from
+ * `me`, may be NULL); `brief` (the client's narrow room list): "dm" and
+ * the fingerprint's first 8 characters, as the renderer shows authors.
+ * *out is NULL for a public room (p NULL) or a room with neither; else
+ * the caller frees it. -1 when out of memory. */
+int reader_private_label(char **out, gitchat_private *p, const gitchat_pubkey *me, int brief);
+
 /* Loads a room for a reader, warning about its first few invalid commits
  * and summing up the rest (a room can hold thousands). */
 int reader_load(gitchat_conversation **out, gitchat_store *store, const char *room);

@@ -395,3 +395,137 @@ Test(tui, attach_and_save_a_file)
 	free(data);
 	t_tmux_stop(t);
 }
+
+/* git-chat as person P with ARGS; the output, trimmed, after exit 0. */
+static char *chat_ok(const t_person *p, const char *const *args)
+{
+	t_run r = t_person_chat(p, args);
+	char *out;
+
+	cr_assert_eq(r.status, 0, "%s failed (%d):\n%s", args[0], r.status, r.err);
+	out = t_keep(strdup(r.out));
+	if (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	t_run_free(&r);
+	return out;
+}
+
+/* Types TEXT, sends it with Enter and waits until the screen shows
+ * WANT. */
+static void type_send(t_tmux *t, const char *text, const char *want)
+{
+	t_tmux_type(t, text);
+	t_tmux_key(t, "Enter");
+	cr_assert(t_tmux_wait(t, want, WAIT), "%s", t_tmux_screen(t));
+}
+
+/* A private room (issue 11) in the client: listed by its title with its
+ * unread count, read decrypted with its events and a planted plaintext
+ * left out (and counted), and a message typed there lands encrypted. */
+Test(tui, a_private_room_is_read_decrypted_and_written_encrypted)
+{
+	char *dir = t_scratch_copy(), *room, *head, *raw, *planted;
+	t_person a, b;
+	t_tmux *t;
+
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	b.store = a.store;   /* Bob writes into Alice's store, as a sync would */
+	t_person_send(&a, "general", "hi");
+	room = chat_ok(&a, (const char *[]){ "room", "create", "--private", "--title", "Secret plans",
+	                                     "--member", t_fmt("%s.pub", b.key), NULL });
+	cr_assert_eq(strlen(room), 25, "room name '%s'", room);
+	head = chat_ok(&b, (const char *[]){ "send", "-r", room, "-m", "whispered by bob", NULL });
+	/* Bob, a member, in plaintext: the reading rules refuse it. */
+	planted = t_write_signed(a.store, b.key, t_fmt(
+		"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent %s\n"
+		"author Bob <bob@example.org> 1764150100 +0000\n"
+		"committer Bob <bob@example.org> 1764150100 +0000\n"
+		"chat-room %s\n\nPLANTED-PLAINTEXT\n", head, room));
+	free(t_git(a.store, "update-ref refs/chat/%s/%s %s", room, b.hex, planted));
+
+	t = client(&a, "general", 60);
+	cr_assert(t_tmux_wait(t, " Secret plans (1)", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "Tab");
+	cr_assert(t_tmux_wait(t, "  whispered by bob", WAIT), "%s", t_tmux_screen(t));
+	/* The refusal as log warns it, and the count, on the status line. */
+	cr_assert(t_tmux_wait(t, t_fmt("left out %.8s: it is plaintext in a private room", planted),
+	                      WAIT), "%s", t_tmux_screen(t));
+	t_tmux_resize(t, 180, 30);
+	cr_assert(t_tmux_wait(t, "1 invalid commit left out", WAIT), "%s", t_tmux_screen(t));
+	char *s = t_tmux_screen(t);
+	cr_assert(!t_contains(s, "PLANTED") && !t_contains(s, "BEGIN AGE") &&
+	          !t_contains(s, "age1"), "shown:\n%s", s);
+	free(s);
+
+	/* Files: the library does not write them in a private room yet. */
+	t_write_file(t_fmt("%s/f.txt", dir), "x", 1);
+	type_send(t, t_fmt("/attach %s/f.txt", dir), "1 file attached");
+	type_send(t, "with a file", "not sent: attachments in private rooms");
+	cr_assert(t_tmux_wait(t, "> with a file", WAIT));   /* kept in the composer */
+	t_tmux_key(t, "Escape");
+	cr_assert(t_tmux_wait(t, "attachments dropped", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_key(t, "C-u");
+	type_send(t, "typed in secret", "  typed in secret");
+	/* In the store: an age file, not the text; `log` decrypts it. */
+	head = t_git(a.store, "rev-parse refs/chat/%s/%s", room, a.hex);
+	raw = t_git(a.store, "cat-file commit %s", head);
+	cr_assert(t_contains(raw, "\n-----BEGIN AGE ENCRYPTED FILE-----\n"), "%s", raw);
+	cr_assert(t_contains(raw, "\nchat-epoch age1"), "%s", raw);
+	cr_assert(!t_contains(raw, "secret"), "%s", raw);
+	char *log = chat_ok(&a, (const char *[]){ "log", "-r", room, "--color=never", NULL });
+	cr_assert(t_contains(log, "typed in secret") && t_contains(log, "whispered by bob"), "%s", log);
+	cr_assert(!t_contains(log, "PLANTED"), "%s", log);
+	/* A direct message arriving: listed as the other person, unread. */
+	chat_ok(&b, (const char *[]){ "send", "--dm", t_fmt("%s.pub", a.key), "-m", "a word", NULL });
+	cr_assert(t_tmux_wait(t, t_fmt(" dm %.8s (1)", b.fp + 7), WAIT), "%s", t_tmux_screen(t));
+	t_tmux_stop(t);
+	free(head);
+	free(raw);
+}
+
+/* A passphrase-protected key (issue 12: ssh-agent signs with it, but
+ * cannot decrypt) is unlocked before the screen starts, on the terminal
+ * as ssh asks; then the private room reads and a message sent there is
+ * signed and encrypted. When it cannot be unlocked, the client still runs:
+ * public rooms read, the private room's status line says why it cannot. */
+Test(tui, a_passphrase_key_is_unlocked_for_private_rooms)
+{
+	char *dir = t_scratch_copy(), *room, *key = t_fmt("%s/alice-pp", dir);
+	t_person b;
+	t_tmux *t;
+	t_run r;
+
+	r = t_sh("ssh-keygen -q -t ed25519 -N 'correct horse' -C alice -f '%s'", key);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	t_person_init(&b, dir, "Bob");
+	t_person_send(&b, "general", "public hello");
+	room = chat_ok(&b, (const char *[]){ "room", "create", "--private", "--title", "Pact",
+	                                     "--member", t_fmt("%s.pub", key), NULL });
+	chat_ok(&b, (const char *[]){ "send", "-r", room, "-m", "for alice only", NULL });
+
+	const char *args[] = { "tui", "-r", room, "--key", key, "--interval", "60", NULL };
+	t = t_tmux_start(b.store, no_notify, args, 100, 30);
+	cr_assert(t_tmux_wait(t, "Enter passphrase for key", WAIT), "%s", t_tmux_screen(t));
+	type_send(t, "correct horse", "  for alice only");
+	type_send(t, "sent with the unlocked key", "  sent with the unlocked key");
+	char *log = chat_ok(&b, (const char *[]){ "log", "-r", room, "--color=never", NULL });
+	cr_assert(t_contains(log, "sent with the unlocked key"), "%s", log);
+	t_tmux_stop(t);
+
+	/* No passphrase to be had: reading public rooms goes on. */
+	const char *env[] = { "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=chat.notify",
+	                      "GIT_CONFIG_VALUE_0=off", "SSH_ASKPASS_REQUIRE=force",
+	                      "SSH_ASKPASS=/bin/false", NULL };
+	t = t_tmux_start(b.store, env, args, 100, 30);
+	cr_assert(t_tmux_wait(t, "private room not readable: no passphrase", WAIT), "%s",
+	          t_tmux_screen(t));
+	char *s = t_tmux_screen(t);
+	cr_assert(!t_contains(s, "for alice only") && !t_contains(s, "BEGIN AGE"), "%s", s);
+	free(s);
+	t_tmux_key(t, "Tab");
+	cr_assert(t_tmux_wait(t, "  public hello", WAIT), "%s", t_tmux_screen(t));
+	cr_assert(t_tmux_wait_gone(t, "not readable", WAIT), "%s", t_tmux_screen(t));
+	t_tmux_stop(t);
+}

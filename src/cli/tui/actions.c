@@ -1,5 +1,6 @@
-/* What Enter does in each mode, through the library's one writer
- * (gitchat_send): a message, a reply, an edit, a reaction, a redaction. */
+/* What Enter does in each mode, through the library's writers (send's
+ * cli_send_id: gitchat_send, gitchat_private_send in a private room): a
+ * message, a reply, an edit, a reaction, a redaction. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,7 @@ static int send_kind(tui *t, gitchat_message_kind kind, const char *text, size_t
 		o.files = t->attach;
 		o.file_count = t->nattach;
 	}
-	if (gitchat_send(&id, t->store, t->key, &o) < 0) {
+	if (cli_send_id(&id, t->store, t->key, &o) < 0) {
 		tui_notice(t, "not sent: %s", gitchat_error_last()->message);
 		return -1;
 	}
@@ -88,7 +89,9 @@ static int send_kind(tui *t, gitchat_message_kind kind, const char *text, size_t
 	 * the screen reloads the room after; a message shows at once. Without
 	 * the thread, the screen orders it itself. */
 	if (tui_sync_alive(t)) {
-		if (kind == GITCHAT_MESSAGE_TEXT)
+		/* A private message is an age file: it shows once read back
+		 * through the room's reading rules, after the load. */
+		if (kind == GITCHAT_MESSAGE_TEXT && !t->conv.priv)
 			tui_conv_pending(t, &id);
 		tui_sync_load(t, o.room);
 	} else if (tui_conv_reload(t) < 0) {

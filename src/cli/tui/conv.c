@@ -2,6 +2,7 @@
  * day separators, replies, edits, reactions, the "new" rule), drawn from
  * the bottom up so that only what fits is loaded, with scrollback and a
  * selected message. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +15,29 @@ static int count_problem(const gitchat_problem *p, void *payload)
 	return 0;
 }
 
-int tui_load(gitchat_conversation **conv, gitchat_view **view, size_t *skipped,
-             gitchat_store *store, const char *room)
+const gitchat_key *tui_read_key(tui *t)
+{
+	return t->key && !gitchat_key_agent_signs(t->key) ? t->key : NULL;
+}
+
+/* A refusal of the reading rules in the room on screen: what log warns,
+ * kept for the status line. */
+static int keep_problem(const gitchat_problem *p, void *payload)
+{
+	tui *t = payload;
+	char hex[9] = "";
+
+	if (p->commit)
+		git_oid_tostr(hex, sizeof(hex), p->commit);
+	free(t->problem);
+	if (asprintf(&t->problem, "%s: %s", hex, p->reason) < 0)
+		t->problem = NULL;
+	t->dirty = 1;
+	return 0;
+}
+
+int tui_load(gitchat_conversation **conv, gitchat_private **priv, gitchat_view **view,
+             size_t *skipped, tui *t, const char *room, int report)
 {
 	gitchat_conversation_options o = GITCHAT_CONVERSATION_OPTIONS_INIT;
 	int error;
@@ -24,11 +46,14 @@ int tui_load(gitchat_conversation **conv, gitchat_view **view, size_t *skipped,
 	*skipped = 0;
 	o.problem_cb = count_problem;
 	o.payload = skipped;
-	if ((error = gitchat_conversation_load(conv, store, room, &o)) < 0)
+	if ((error = reader_room_load(conv, priv, t->store, room, &o, tui_read_key(t),
+	                              report ? keep_problem : NULL, report ? t : NULL)) < 0)
 		return error;
 	if ((error = gitchat_view_new(view, *conv)) < 0) {
 		gitchat_conversation_free(*conv);
+		gitchat_private_free(*priv);
 		*conv = NULL;
+		*priv = NULL;
 	}
 	return error;
 }
@@ -45,8 +70,10 @@ void tui_conv_close(tui_conv *c)
 	pending_clear(c);
 	gitchat_view_free(c->view);
 	gitchat_conversation_free(c->conv);
+	gitchat_private_free(c->priv);
 	c->view = NULL;
 	c->conv = NULL;
+	c->priv = NULL;
 	c->count = 0;
 }
 
@@ -88,6 +115,19 @@ void tui_conv_mark_read(tui *t)
 		git_oid_cpy(&c->marked, e.id);
 }
 
+/* The room on screen's label, from the room as just read. */
+static void set_label(tui *t)
+{
+	tui_room *r = &t->rooms[t->cur];
+	char *label = NULL;
+
+	if (reader_private_label(&label, t->conv.priv, t->me, 1) < 0)
+		return;
+	free(r->label);
+	r->label = label;
+	gitchat_error_clear();
+}
+
 int tui_conv_open(tui *t)
 {
 	tui_conv *c = &t->conv;
@@ -95,8 +135,11 @@ int tui_conv_open(tui *t)
 
 	tui_conv_close(c);
 	memset(&c->marked, 0, sizeof(c->marked));
-	if (tui_load(&c->conv, &c->view, &c->skipped, t->store, room_name(t)) < 0)
+	free(t->problem);
+	t->problem = NULL;
+	if (tui_load(&c->conv, &c->priv, &c->view, &c->skipped, t, room_name(t), 1) < 0)
 		return -1;
+	set_label(t);
 	c->count = gitchat_conversation_count(c->conv);
 	if (gitchat_read_marker_get(&read_upto, t->store, c->conv, room_name(t)) < 0)
 		gitchat_error_clear();
@@ -131,7 +174,7 @@ int tui_conv_reload(tui *t)
 	tui_conv *c = &t->conv, now = *c;
 	size_t i;
 
-	if (tui_load(&now.conv, &now.view, &now.skipped, t->store, room_name(t)) < 0)
+	if (tui_load(&now.conv, &now.priv, &now.view, &now.skipped, t, room_name(t), 1) < 0)
 		return -1;
 	now.count = gitchat_conversation_count(now.conv);
 	now.bottom = now.at_end ? visible_before(&now, now.count)
@@ -150,6 +193,7 @@ int tui_conv_reload(tui *t)
 	gitchat_error_clear();
 	gitchat_view_free(c->view);
 	gitchat_conversation_free(c->conv);
+	gitchat_private_free(c->priv);
 	/* A message sent is no longer pending once the room holds it. */
 	now.npending = 0;
 	for (i = 0; i < c->npending; i++) {
@@ -163,6 +207,7 @@ int tui_conv_reload(tui *t)
 	}
 	gitchat_error_clear();
 	*c = now;
+	set_label(t);
 	cli_refs_signature(&c->sig, gitchat_store_repository(t->store), room_name(t));
 	tui_conv_mark_read(t);
 	t->dirty = 1;
@@ -320,11 +365,18 @@ done:
 static void draw_header(tui *t, WINDOW *w, int wd)
 {
 	gitchat_buf name = GITCHAT_BUF_INIT;
+	const char *label = t->rooms[t->cur].label;
 
-	gitchat_text_escape(&name, room_name(t), strlen(room_name(t)), (size_t)wd / 2);
+	/* A private room: its title (a member's text) and then its name. */
+	if (label)
+		gitchat_text_escape(&name, label, strlen(label), (size_t)wd / 2);
+	else
+		gitchat_text_escape(&name, room_name(t), strlen(room_name(t)), (size_t)wd / 2);
 	wattr_set(w, A_BOLD, 0, NULL);
 	mvwprintw(w, 0, 1, "%s", name.ptr ? name.ptr : "");
 	wattr_set(w, A_DIM, 0, NULL);
+	if (label)
+		wprintw(w, "  %s", room_name(t));
 	wprintw(w, "  %s", t->conv.at_end ? "" : "(scrolled back: End returns)");
 	wattr_set(w, A_NORMAL, 0, NULL);
 	gitchat_buf_dispose(&name);

@@ -14,7 +14,7 @@ int tui_rooms_find(tui *t, const char *name)
 }
 
 /* Tells the user about the last message of a room that is not on screen. */
-static void notify_room(tui *t, const char *room, gitchat_view *view)
+static void notify_room(tui *t, const tui_room *r, gitchat_view *view)
 {
 	gitchat_conversation *conv = gitchat_view_conversation(view);
 	gitchat_view_item *it = NULL;
@@ -29,7 +29,7 @@ static void notify_room(tui *t, const char *room, gitchat_view *view)
 	}
 	if (gitchat_buf_printf(&title, "%s%s in %s", it->name,
 	                       cli_notify_mentions(&t->notify, it->text, it->text_len) ?
-	                       " mentions you" : "", room) == 0)
+	                       " mentions you" : "", r->label ? r->label : r->name) == 0)
 		cli_notify_message(&t->notify, title.ptr, it->text, it->text_len);
 	gitchat_buf_dispose(&title);
 	gitchat_view_item_free(it);
@@ -39,20 +39,28 @@ static void notify_room(tui *t, const char *room, gitchat_view *view)
 static int count_unread(tui *t, tui_room *r, int notify)
 {
 	gitchat_conversation *conv = NULL;
+	gitchat_private *priv = NULL;
 	gitchat_view *view = NULL;
 	gitchat_room_stats st;
 	size_t skipped, before = r->unread;
+	char *label = NULL;
 	int error;
 
-	if ((error = tui_load(&conv, &view, &skipped, t->store, r->name)) < 0 ||
-	    (error = gitchat_room_stats_get(&st, t->store, view, r->name, t->me)) < 0)
+	/* A private room counts what its members can read (decrypted, its
+	 * events left out), and is listed by its title. */
+	if ((error = tui_load(&conv, &priv, &view, &skipped, t, r->name, 0)) < 0 ||
+	    (error = gitchat_room_stats_get(&st, t->store, view, r->name, t->me)) < 0 ||
+	    (error = reader_private_label(&label, priv, t->me, 1)) < 0)
 		goto done;
+	free(r->label);
+	r->label = label;
 	r->unread = st.unread;
 	if (notify && r->unread > before)
-		notify_room(t, r->name, view);
+		notify_room(t, r, view);
 done:
 	gitchat_view_free(view);
 	gitchat_conversation_free(conv);
+	gitchat_private_free(priv);
 	return error;
 }
 
@@ -97,10 +105,13 @@ static int list_rooms(tui *t)
 		if ((k = tui_rooms_find(t, v[i].name)) >= 0) {
 			v[i].unread = t->rooms[k].unread;
 			v[i].sig = t->rooms[k].sig;
+			v[i].label = t->rooms[k].label;
 			memset(&t->rooms[k].sig, 0, sizeof(t->rooms[k].sig));
+			t->rooms[k].label = NULL;
 		}
 	for (i = 0; i < t->nrooms; i++) {
 		free(t->rooms[i].name);
+		free(t->rooms[i].label);
 		gitchat_buf_dispose(&t->rooms[i].sig);
 	}
 	free(t->rooms);
@@ -153,10 +164,11 @@ void tui_rooms_draw(tui *t)
 	for (i = first, y = 1; i < t->nrooms && y < h; i++, y++) {
 		char count[24] = "";
 		const tui_room *r = &t->rooms[i];
+		const char *shown = r->label ? r->label : r->name;
 		if (r->unread && i != t->cur)
 			snprintf(count, sizeof(count), " (%zu)", r->unread);
 		gitchat_buf_clear(&name);
-		gitchat_text_escape(&name, r->name, strlen(r->name),
+		gitchat_text_escape(&name, shown, strlen(shown),
 		                    (size_t)(wd - 3 - (int)strlen(count) > 1 ? wd - 3 - (int)strlen(count) : 1));
 		wattr_set(w, i == t->cur ? A_REVERSE : r->unread ? A_BOLD : A_NORMAL, 0, NULL);
 		mvwprintw(w, y, 0, " %.*s%s", (int)name.size, name.ptr ? name.ptr : "", count);

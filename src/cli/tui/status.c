@@ -1,5 +1,7 @@
 /* The status line: the last sync, what failed and why, logs a remote
- * keeps from being pushed, forks, commits left out; or the last notice. */
+ * keeps from being pushed, forks, commits left out (in a private room
+ * also what its reading rules refused, and why it cannot be read); or the
+ * last notice. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,21 +30,41 @@ static void sync_part(tui *t, gitchat_buf *out)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Why the user's key cannot read a private room. */
+static const char *unreadable_why(const tui *t)
+{
+	if (t->read_error)
+		return t->read_error;
+	if (t->key_error)
+		return t->key_error;
+	if (t->key)   /* not unlocked: the store had no private room then */
+		return "the key signs through ssh-agent, which cannot decrypt; restart the "
+		       "client to unlock its file";
+	return "no key";
+}
+
 void tui_status_draw(tui *t)
 {
 	WINDOW *w = t->scr.status;
 	gitchat_buf raw = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
 	int wd = getmaxx(w);
+	size_t left;
 
 	werase(w);
 	wbkgdset(w, A_REVERSE);
 	werase(w);
+	left = t->conv.skipped + (t->conv.priv ? gitchat_private_refused(t->conv.priv) : 0);
 	if (t->notice)
 		gitchat_buf_printf(&raw, "%s · ", t->notice);
+	/* What log warns about a private room: the last refusal, and why. */
+	if (left && t->conv.priv && t->problem)
+		gitchat_buf_printf(&raw, "left out %s · ", t->problem);
 	sync_part(t, &raw);
-	if (t->conv.skipped)
+	if (t->conv.priv && !tui_read_key(t))
+		gitchat_buf_printf(&raw, " · private room not readable: %s", unreadable_why(t));
+	if (left)
 		gitchat_buf_printf(&raw, " · %zu invalid commit%s left out ('git chat verify')",
-		                   t->conv.skipped, t->conv.skipped == 1 ? "" : "s");
+		                   left, left == 1 ? "" : "s");
 	gitchat_buf_puts(&raw, " · ? keys");
 	gitchat_text_escape(&line, raw.ptr ? raw.ptr : "", raw.size, (size_t)(wd > 2 ? wd - 2 : 1));
 	mvwaddnstr(w, 0, 1, line.ptr ? line.ptr : "", (int)line.size);

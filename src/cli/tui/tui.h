@@ -7,8 +7,10 @@
  * bgsync.c (the sync thread), status.c (the status line).
  *
  * Every rule of DESIGN.md is the library's: the client loads, orders,
- * renders and sends through the API log, follow and send use, and shows
- * untrusted text only through the renderers or gitchat_text_escape.
+ * renders and sends through the API log, follow and send use (a private
+ * room read through gitchat_private_open, written through
+ * gitchat_private_send: reader.c, cli_send_id), and shows untrusted text
+ * only through the renderers or gitchat_text_escape.
  */
 #ifndef GITCHAT_CLI_TUI_H
 #define GITCHAT_CLI_TUI_H
@@ -18,7 +20,7 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "cli.h"
+#include "reader.h"
 #include "notify.h"
 #include "syncloop.h"
 
@@ -49,12 +51,14 @@ typedef struct {
 
 typedef struct {
 	char *name;
+	char *label;        /* a private room's title or "dm with", else NULL */
 	size_t unread;
 	gitchat_buf sig;    /* its refs when counted */
 } tui_room;
 
 typedef struct {
 	gitchat_conversation *conv;
+	gitchat_private *priv;   /* a private room as read (its filter on conv) */
 	gitchat_view *view;
 	size_t count;
 	size_t bottom;      /* the entry at the bottom of the pane */
@@ -102,6 +106,11 @@ typedef struct tui {
 	gitchat_key *key;           /* NULL: reading only, sending says why */
 	const gitchat_pubkey *me;
 	char *key_error;
+	/* Private rooms decrypt with the key when it has its secret half
+	 * (a key file, or one unlocked before the screen started); else why
+	 * they cannot be read. */
+	char *read_error;
+	char *problem;              /* the last refusal in the room on screen */
 	tui_room *rooms;
 	size_t nrooms, cur;
 	tui_conv conv;
@@ -144,9 +153,14 @@ int tui_rooms_find(tui *t, const char *name);
 void tui_rooms_draw(tui *t);
 
 /* conv.c */
-/* A room loaded as log loads it, the commits left out counted. */
-int tui_load(gitchat_conversation **conv, gitchat_view **view, size_t *skipped,
-             gitchat_store *store, const char *room);
+/* A room loaded as log loads it (reader_room_load), the commits left out
+ * counted; a private room read with the user's key, its refusals kept in
+ * t->problem when `report`. */
+int tui_load(gitchat_conversation **conv, gitchat_private **priv, gitchat_view **view,
+             size_t *skipped, tui *t, const char *room, int report);
+/* The key that reads private rooms, NULL when there is none (why: in
+ * t->read_error or t->key_error). */
+const gitchat_key *tui_read_key(tui *t);
 int tui_conv_open(tui *t);
 int tui_conv_reload(tui *t);
 void tui_conv_close(tui_conv *c);
