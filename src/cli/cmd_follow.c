@@ -81,10 +81,10 @@ static void notify_new(follower *f, const gitchat_view_item *it)
 
 	if (!f->notify || !f->fresh || (f->has_me && !gitchat_pubkey_cmp(&f->me, &it->msg->key)))
 		return;
-	if (gitchat_buf_printf(&title, "%s%s in %s", it->msg->author_name,
+	if (gitchat_buf_printf(&title, "%s%s in %s", it->name,
 	                       cli_notify_mentions(f->notify, it->text, it->text_len) ?
 	                       " mentions you" : "", f->room) == 0)
-		cli_notify_message(f->notify, title.ptr, it->text, it->text_len);
+		cli_notify_message(f->notify, f->room, title.ptr, it->text, it->text_len);
 	gitchat_buf_dispose(&title);
 }
 

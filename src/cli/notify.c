@@ -126,8 +126,11 @@ static void run_detached(const char *cmd, const char *title, const char *body)
 	close(null);
 }
 
-void cli_notify_message(const cli_notify *n, const char *title, const char *body, size_t len)
+void cli_notify_message(const cli_notify *n, const char *room, const char *title,
+                        const char *body, size_t len)
 {
+	static const char sealed[] = "a new message in a private room";
+
 	gitchat_buf t = GITCHAT_BUF_INIT, b = GITCHAT_BUF_INIT;
 
 	if (n->bell) {
@@ -138,6 +141,10 @@ void cli_notify_message(const cli_notify *n, const char *title, const char *body
 	}
 	if (!n->desktop || !n->command || !*n->command)
 		return;
+	if (gitchat_room_type(room) == GITCHAT_ROOM_PRIVATE) {
+		body = sealed;
+		len = sizeof(sealed) - 1;
+	}
 	desktop_text(&t, title, strlen(title));
 	desktop_text(&b, body, len);
 	run_detached(n->command, t.ptr ? t.ptr : "git chat", b.ptr ? b.ptr : "");

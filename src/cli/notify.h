@@ -30,9 +30,12 @@ void cli_notify_dispose(cli_notify *n);
  * followed by a letter or digit. */
 int cli_notify_mentions(const cli_notify *n, const char *text, size_t len);
 
-/* Tells the user about a message: the bell, and the desktop notification
- * with `title` and `body` (untrusted: escaped here, cut short). Never
- * waits for the notifier. */
-void cli_notify_message(const cli_notify *n, const char *title, const char *body, size_t len);
+/* Tells the user about a message of `room`: the bell, and the desktop
+ * notification with `title` and `body` (untrusted: escaped here, cut
+ * short). A private room's text never goes to the desktop (its notifier
+ * may log or show it on a locked screen): the body then only says there is
+ * one. Never waits for the notifier. */
+void cli_notify_message(const cli_notify *n, const char *room, const char *title,
+                        const char *body, size_t len);
 
 #endif

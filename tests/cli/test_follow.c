@@ -380,3 +380,44 @@ Test(follow, notify_runs_the_notifier_for_new_messages_of_others)
 	gitchat_buf_dispose(&b.out);
 	free(seen); free(script); free(out); free(store); free(alice); free(bob);
 }
+
+/* A private room's text never reaches the desktop notifier: it is told
+ * that a message came, not what it says. */
+Test(follow, notify_keeps_a_private_rooms_text_off_the_desktop)
+{
+	const char *dir = t_scratch();
+	char *store = t_store_in(dir), *alice = t_keygen(dir, "alice", 1), *bob = t_keygen(dir, "bob", 1);
+	char *script = t_path(dir, "notifier"), *out = t_path(dir, "notifier.out"), *room, *seen;
+	const char *sh = "#!/bin/sh\nprintf '%s|%s\\n' \"$1\" \"$2\" >> \"$0.out\"\n";
+	size_t len = 0;
+	t_run r;
+	bg b;
+
+	t_write_file(script, sh, strlen(sh));
+	chmod(script, 0755);
+	r = t_sh("git --git-dir='%s' config chat.notify desktop && git --git-dir='%s' config "
+	         "chat.notifyCommand '%s' && GIT_DIR='%s' '%s' room create --private --key '%s' "
+	         "--member '%s.pub'", store, store, script, store, GITCHAT_BIN, alice, bob);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	room = t_keep(t_strndup(r.out, 25));
+	t_run_free(&r);
+	const char *args[] = { "follow", "-r", room, "--interval", "0.2", "--notify", "--key", alice,
+	                       "--color=never", "--no-mark-read", NULL };
+	r = t_sh("GIT_DIR='%s' '%s' send -r %s --key '%s' -m 'an old note'", store, GITCHAT_BIN,
+	         room, bob);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	b = bg_start(store, args);
+	cr_assert(bg_wait_for(&b, 0, "an old note", 10), "%s", b.out.ptr);
+	r = t_sh("GIT_DIR='%s' '%s' send -r %s --key '%s' -m 'the secret plan'", store,
+	         GITCHAT_BIN, room, bob);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+	cr_assert(bg_wait_for(&b, 0, "the secret plan", 10), "%s", b.out.ptr);
+	cr_assert(t_file_wait(out, "a new message in a private room", 10));
+	cr_assert_eq(bg_stop(&b, SIGTERM), 0);
+	seen = t_read_file(out, &len);
+	cr_assert(!t_contains(seen, "secret plan"), "%s", seen);
+	gitchat_buf_dispose(&b.out);
+	free(seen); free(script); free(out); free(store);
+}

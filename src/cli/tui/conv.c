@@ -187,7 +187,8 @@ int tui_conv_reload(tui *t)
 			continue;
 		if ((!t->me || gitchat_pubkey_cmp(t->me, &it->msg->key)) &&
 		    cli_notify_mentions(&t->notify, it->text, it->text_len))
-			cli_notify_message(&t->notify, "you are mentioned", it->text, it->text_len);
+			cli_notify_message(&t->notify, room_name(t), "you are mentioned",
+			                   it->text, it->text_len);
 		gitchat_view_item_free(it);
 	}
 	gitchat_error_clear();

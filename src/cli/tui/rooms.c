@@ -30,7 +30,7 @@ static void notify_room(tui *t, const tui_room *r, gitchat_view *view)
 	if (gitchat_buf_printf(&title, "%s%s in %s", it->name,
 	                       cli_notify_mentions(&t->notify, it->text, it->text_len) ?
 	                       " mentions you" : "", r->label ? r->label : r->name) == 0)
-		cli_notify_message(&t->notify, title.ptr, it->text, it->text_len);
+		cli_notify_message(&t->notify, r->name, title.ptr, it->text, it->text_len);
 	gitchat_buf_dispose(&title);
 	gitchat_view_item_free(it);
 }
