@@ -86,4 +86,12 @@ int gitchat_ident_format(gitchat_buf *out, const char *name, const char *email,
 
 #define GITCHAT_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
+/* What sealing a file of `n` bytes to one age recipient may add: a binary
+ * header of at most 1 KiB (one X25519 stanza is about 200 bytes), the
+ * 16-byte nonce and a 16-byte tag per 64 KiB chunk (at least one). The
+ * bound on a private room's files/<n> seen from outside
+ * (docs/attachments.md). */
+#define GITCHAT_SEALED_FILE_OVERHEAD(n) \
+	((uint64_t)1024 + 16 + 16 * ((uint64_t)(n) / 65536 + 1))
+
 #endif
