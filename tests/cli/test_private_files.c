@@ -104,6 +104,18 @@ Test(private_files, a_member_saves_it_byte_for_byte_and_stock_age_opens_the_blob
 	char *json = ok(as(w.store, w.b, "log -r %s --format=json", w.room), "log json");
 	t_assert_contains(json, t_fmt("{\"name\":\"secret-plan.bin\",\"size\":%zu}", len));
 
+	/* export writes it decrypted next to the page and links it. */
+	char *page = t_path(w.dir, "page.html");
+	t_run e = as(w.store, w.b, "export -r %s -o '%s'", w.room, page);
+	cr_assert_eq(e.status, 0, "export: %s", e.err);
+	t_assert_contains(e.err, "private room");
+	t_run_free(&e);
+	char *html = t_keep(t_read_file(page, NULL));
+	char *short_id = t_strndup(m, 12);
+	t_assert_contains(html, t_fmt("page_files/%s/secret-plan.bin", short_id));
+	ok(t_sh("cmp '%s' '%s/page_files/%s/secret-plan.bin'", src, w.dir, short_id),
+	   "cmp exported");
+
 	/* Stock age opens files/1 with the epoch identity. */
 	char *ek = epoch_key(&w), *dec = t_path(w.dir, "dec.bin");
 	ok(t_sh("git --git-dir='%s' show %s:files/1 | age -d -i '%s' > '%s'", w.store, m, ek, dec),
@@ -187,4 +199,50 @@ Test(private_files, over_the_limit_is_refused_before_anything_is_written)
 	/* Under the limit it goes. */
 	t_git(w.store, "config chat.maxFileBytes 40");
 	ok(as(w.store, w.a, "send -r %s -m hi --attach '%s'", w.room, f), "send at the limit");
+}
+
+/* The one tree rule, from outside (what the hook and a non-member see):
+ * a sealed files/<n> over chat.maxFileBytes plus the age overhead makes
+ * the commit invalid. */
+Test(private_files, a_sealed_file_over_the_limit_is_invalid)
+{
+	world w = setup();
+	char *m = ok(as(w.store, w.a, "send -r %s -m hi", w.room), "send");
+	t_git(w.store, "config chat.maxFileBytes 32");
+	/* 32 + 1024 + 16 + 16 bytes of overhead at most: one more is over. */
+	char *blob = ok(t_sh("head -c 1089 /dev/zero | git --git-dir='%s' hash-object -w --stdin",
+	                     w.store), "blob");
+	char *sub = ok(t_sh("printf '100644 blob %s\\t1\\n' | git --git-dir='%s' mktree", blob,
+	                    w.store), "mktree files");
+	char *tree = ok(t_sh("printf '040000 tree %s\\tfiles\\n' | git --git-dir='%s' mktree", sub,
+	                     w.store), "mktree");
+	char *payload = t_commit_payload(w.store, m);
+	payload = t_replace(payload, t_fmt("tree %s", t_git(w.store, "rev-parse %s^{tree}", m)),
+	                    t_fmt("tree %s", tree));
+	payload = t_replace(payload, t_fmt("parent %s", t_git(w.store, "rev-parse %s^", m)),
+	                    t_fmt("parent %s", m));
+	char *big = t_write_signed(w.store, w.a, payload);
+	t_git(w.store, "update-ref '%s' %s", t_ref(w.room, w.a), big);
+	t_run r = as(w.store, w.b, "verify -r %s", w.room);
+	cr_assert_neq(r.status, 0, "an over-limit sealed file verified:\n%s", r.out);
+	t_assert_contains(t_fmt("%s%s", r.out, r.err), "over chat.maxFileBytes");
+	t_run_free(&r);
+	/* One byte less is within the bound: valid, and then the reading
+	 * rule finds that the inner message names no file. */
+	t_git(w.store, "update-ref '%s' %s", t_ref(w.room, w.a), m);
+	blob = ok(t_sh("head -c 1088 /dev/zero | git --git-dir='%s' hash-object -w --stdin",
+	               w.store), "blob");
+	sub = ok(t_sh("printf '100644 blob %s\\t1\\n' | git --git-dir='%s' mktree", blob, w.store),
+	         "mktree files");
+	char *tree2 = ok(t_sh("printf '040000 tree %s\\tfiles\\n' | git --git-dir='%s' mktree",
+	                      sub, w.store), "mktree");
+	char *ok_commit = t_write_signed(w.store, w.a, t_replace(payload, t_fmt("tree %s", tree),
+	                                                         t_fmt("tree %s", tree2)));
+	t_git(w.store, "update-ref '%s' %s", t_ref(w.room, w.a), ok_commit);
+	r = as(w.store, w.b, "verify -r %s", w.room);
+	cr_assert_neq(r.status, 0);
+	char *said = t_fmt("%s%s", r.out, r.err);
+	cr_assert(!t_contains(said, "over chat.maxFileBytes"), "%s", said);
+	t_assert_contains(said, "names other files than its tree holds");
+	t_run_free(&r);
 }
