@@ -71,6 +71,7 @@ void cli_net_load(void);
 /* Small libgit2 pack windows (1) or libgit2's defaults (0), for the whole
  * process (packwin.c says why): set by main for the commands that do not
  * fetch. */
+void cli_object_cache_small(void);
 void cli_pack_windows_small(int small);
 
 /* "error: <message>" and the usage's synopsis on stderr, like git;

@@ -439,11 +439,20 @@ static void print_summary(const gitchat_sync_remote_result *r)
  * now, while the commits are in the page cache, rather than in the first
  * `log` after a big sync (issue 15): an append when the new messages go
  * after the old ones, a rewrite otherwise. The index is a cache: failing
- * to write it costs the next reader the time, and is only noted. */
-static void index_received(gitchat_store *store, const gitchat_sync_result *res)
+ * to write it costs the next reader the time, and is only noted. It reads
+ * through a fresh store object: the sync's keeps the packs it wrote and
+ * read mapped whole (a network command keeps libgit2's large windows),
+ * which would stay resident beside the order's own memory. */
+static void index_received(gitchat_store **store, const gitchat_sync_result *res)
 {
+	gitchat_store *fresh = NULL;
 	size_t i, k;
 
+	if (gitchat_store_open(&fresh, git_repository_path(gitchat_store_repository(*store))) == 0) {
+		gitchat_store_free(*store);
+		*store = fresh;
+	}
+	gitchat_error_clear();
 	cli_pack_windows_small(1);
 	for (i = 0; i < gitchat_sync_result_count(res); i++) {
 		const gitchat_sync_remote_result *r = gitchat_sync_result_get(res, i);
@@ -451,7 +460,7 @@ static void index_received(gitchat_store *store, const gitchat_sync_result *res)
 			gitchat_conversation *conv = NULL;
 			if (!r->rooms[k].count)
 				continue;
-			if (gitchat_conversation_load(&conv, store, r->rooms[k].room, NULL) < 0)
+			if (gitchat_conversation_load(&conv, *store, r->rooms[k].room, NULL) < 0)
 				cli_warn("the order index of room '%s' was not brought up to date: %s; "
 				         "'git chat log' will do it", r->rooms[k].room,
 				         gitchat_error_last()->message);
@@ -569,7 +578,8 @@ int cmd_sync(int argc, char **argv)
 		goto done;
 	}
 	end_progress_line(&ui);
-	index_received(store, res);
+	index_received(&store, res);
+	ui.store = store;
 	if (!ui.quiet)
 		for (i = 0; i < gitchat_sync_result_count(res); i++)
 			print_summary(gitchat_sync_result_get(res, i));

@@ -96,6 +96,7 @@ static int run(const cli_command *c, int argc, char **argv)
 	cli_net_defer_end();
 	if (ret < 0)
 		return cli_fatal_lib();
+	cli_object_cache_small();
 	if (c->network)
 		cli_net_load();
 	else

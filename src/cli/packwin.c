@@ -26,3 +26,14 @@ void cli_pack_windows_small(int small)
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, small ? (size_t)8 << 20 : default_window);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, small ? (size_t)32 << 20 : default_limit);
 }
+
+/* libgit2 keeps every commit and tree it reads (up to 4 KiB each) in a
+ * cache of up to 256 MiB per repository: a sync or a first read of a
+ * room of 100,000 messages held about 80 MB of commits it had already
+ * checked. git-chat reads each commit once per pass and keeps what it
+ * needs itself; a small cache serves the lookups that repeat (trees,
+ * the commits around a head). */
+void cli_object_cache_small(void)
+{
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(8 << 20));
+}

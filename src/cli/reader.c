@@ -212,9 +212,18 @@ const gitchat_key *reader_private_key(gitchat_store *store)
 
 	if (!private_key_tried) {
 		private_key_tried = 1;
+		/* A key the agent signs with (passphrase-protected) is unlocked:
+		 * decrypting needs its secret half, which the agent never gives. */
 		if (gitchat_key_path_find(&path, gitchat_store_repository(store),
-		                          reader_private_keypath) == 0)
-			gitchat_key_load(&private_key, path.ptr);
+		                          reader_private_keypath) == 0 &&
+		    gitchat_key_open(&private_key, path.ptr) == 0 &&
+		    gitchat_key_agent_signs(private_key) &&
+		    gitchat_key_unlock(private_key, cli_passphrase, NULL) < 0) {
+			cli_warn("cannot read private rooms with %s: %s", path.ptr,
+			         gitchat_error_last()->message);
+			gitchat_key_free(private_key);
+			private_key = NULL;
+		}
 		gitchat_buf_dispose(&path);
 		gitchat_error_clear();
 	}

@@ -124,6 +124,10 @@ rm -f "$w/sync-chat/chat/index/$room".text-*
 t "log --format=json, no message cache" -- sh -c "cd '$w/sync-chat' && '$chat' log -r '$room' --format=json >/dev/null"
 t "log -n 50, no message cache" -- sh -c "cd '$w/sync-chat' && '$chat' log -r '$room' -n 50 >/dev/null"
 rm -rf "$w/sync-chat/chat/index" && mv "$w/index.keep" "$w/sync-chat/chat/index"
+# Stock git reading the same fields (id, parents, author, dates, text) in
+# date order, with a commit-graph: what the full JSON must stay ahead of.
+git --git-dir="$w/sync-git" commit-graph write --reachable 2>/dev/null
+t "git log --date-order, same fields, commit-graph" -- sh -c "git -c core.commitGraph=true --git-dir='$w/sync-git' log --date-order --format='%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B' '--glob=refs/chat/$room/*' >/dev/null"
 
 # 4. Local state against the pack.
 pack_kb=$(du -sk "$w/sync-chat/objects/pack" | cut -f1)
@@ -157,6 +161,8 @@ say "| sync 1,000 onto 100,000 | see $w/bench_sync.txt | | $(grep -E 'ratio|x gi
 cw=$(field "log --format=json, message cache" wall); nw2=$(field "log --format=json, no message cache" wall)
 cp=$(field "log -n 50, message cache" wall); np2=$(field "log -n 50, no message cache" wall)
 say "| full JSON / latest page, without the message cache against with it | $(ms "$nw2") / $(ms "$np2") | $(ms "$cw") / $(ms "$cp") (with) | $(r "$nw2" "$cw") / $(r "$np2" "$cp") | decides issue 15's third point |"
+gf=$(field "git log --date-order, same fields, commit-graph" wall)
+say "| full JSON of the synced store with / without the message cache, against git log --date-order of the same fields with a commit-graph | $(ms "$cw") / $(ms "$nw2") | $(ms "$gf") | $(r "$cw" "$gf") / $(r "$nw2" "$gf") | ahead of git (below 1x) |"
 say "| warm latest page | $(ms "$ww") | | | under 20 ms |"
 say "| full JSON, warm, against rev-list --date-order with commit-graph | $(ms "$jw") | $(ms "$jg") | $(r "$jw" "$jg") | ahead of git |"
 say "| peak memory, full JSON | $(mb "$jm") | | $(awk -v kb="$jm" -v n="$n" 'BEGIN { printf "%.0f bytes/message", kb * 1024 / n }') | under 150 |"

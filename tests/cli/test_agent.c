@@ -438,3 +438,44 @@ Test(agent, unlock_asks_the_passphrase_as_ssh_does)
 	t_run_free(&r);
 #undef WHOAMI_UNLOCK
 }
+
+/* Issue 12: a passphrase-protected key in the agent makes and writes a
+ * private room (signing through the agent), and reads it after its file is
+ * unlocked with the passphrase SSH_ASKPASS gives; without the passphrase,
+ * log says why and shows no message. */
+Test(agent, a_protected_key_reads_a_private_room_after_unlocking)
+{
+	const char *dir = t_scratch();
+	char *key = protected_key(), *store = t_store(dir, "a"), *askpass = t_path(dir, "ask.sh");
+	const char *script = "#!/bin/sh\necho '" PASSPHRASE "'\n";
+	agent a;
+	t_run r;
+
+	t_write_file(askpass, script, strlen(script));
+	cr_assert(chmod(askpass, 0700) == 0);
+	git_global("gpg.format", "ssh");
+	git_global("user.signingKey", "~/.ssh/id_ed25519");
+	agent_start(&a, dir, "agent.sock", NULL);
+	agent_add(&a, dir, key, "");
+	const char *create[] = { "room", "create", "--private", NULL };
+	r = chat_env(store, a.sock, create);
+	cr_assert_eq(r.status, 0, "room create: %s", r.err);
+	char *room = t_strndup(r.out, 25);
+	t_run_free(&r);
+	const char *send[] = { "send", "-r", room, "-m", "sealed through the agent", NULL };
+	send_ok(store, a.sock, send);
+#define LOG(ask) \
+	t_sh("GIT_DIR='%s' SSH_AUTH_SOCK='%s' SSH_ASKPASS='%s' SSH_ASKPASS_REQUIRE=%s setsid -w " \
+	     "'%s' log -r %s --color=never </dev/null", store, a.sock, askpass, ask, GITCHAT_BIN, room)
+	r = LOG("force");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.out, "sealed through the agent");
+	t_run_free(&r);
+	r = LOG("never");
+	cr_assert(!t_contains(r.out, "sealed through the agent"), "%s", r.out);
+	t_assert_contains(r.err, "cannot read private rooms with");
+	t_assert_contains(r.err, "no terminal to ask for the passphrase on");
+	t_run_free(&r);
+#undef LOG
+	agent_stop(&a);
+}

@@ -105,6 +105,13 @@ put vcache general < "$GIT_DIR/chat/verified/general"
 for f in "$GIT_DIR"/chat/ancestors/general/*; do
 	put ancestors "$(basename "$f" | cut -c1-16)" < "$f"
 done
+# The tail: one more message after the index was written, read again.
+"$bin" send --key "$tmp/ada" -r general -m 'one more, appended to the tail' >/dev/null
+"$bin" log -r general -n 1 >/dev/null
+if [ -f "$ix+tail" ]; then
+	flagged tail appended 1 "$ix+tail"
+	flagged tail appended-nofix 0 "$ix+tail"
+fi
 
 # ---- pre-receive lines: what git gives the hook for a push --------------
 zero=0000000000000000000000000000000000000000

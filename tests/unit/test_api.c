@@ -94,7 +94,7 @@ static const struct {
 	{ "members.h", " members " },
 	{ "private.h", " private " },
 	{ "view.h", " view " },
-	{ "persons.h", " view " },
+	{ "persons.h", " persons " },
 	{ "render.h", " render " },
 };
 

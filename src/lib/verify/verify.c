@@ -9,12 +9,26 @@
 #include "verify/cache.h"
 #include "verify/verify.h"
 #include "util/oidmap.h"
+#include "verify/pool.h"
+
+/* A walk that has checked this many commits itself hands the rest to a
+ * pool of workers (pool.h): below it, starting threads costs more than
+ * it saves (a send checks one commit). */
+#define VERIFY_POOL_AFTER 32
+/* Commits in flight in the pool: the walk's memory beyond its stack. */
+#define VERIFY_POOL_SLOTS 1024
+
+/* How a frame's commit fared on its own. */
+enum { SELF_OK, SELF_PENDING, SELF_FAILED, SELF_AGAIN };
 
 typedef struct {
 	git_oid id;
 	size_t first_parent;   /* index into parents[] */
 	size_t nparents;
 	int expanded;
+	int self;              /* SELF_*: set when expanded */
+	size_t slot;           /* SELF_PENDING: its slot in the pool */
+	char *reason;          /* SELF_FAILED: why */
 } frame;
 
 typedef struct {
@@ -22,6 +36,9 @@ typedef struct {
 	size_t n, cap;
 	git_oid *parents;
 	size_t np, capp;
+	size_t checked;        /* commits checked by the walk itself */
+	verify_pool *pool;
+	int no_pool;           /* one core, or the pool could not start */
 } walk;
 
 static int walk_push(walk *w, const git_oid *id)
@@ -71,48 +88,177 @@ typedef struct {
 	git_oid first_parent;
 } verify_top;
 
+/* The commit's bytes: the caller's (`top`), else read into `raw`. */
+static int read_self(const char **bytes, size_t *len, gitchat_store *store, const git_oid *id,
+                     gitchat_buf *raw, const verify_top *top)
+{
+	int error;
+
+	if (top && top->bytes) {
+		*bytes = top->bytes;
+		*len = top->len;
+		return 0;
+	}
+	if ((error = gitchat_commit_read_raw(raw, gitchat_store_repository(store), id)) < 0) {
+		if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID)
+			return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+		return error;
+	}
+	*bytes = raw->ptr;
+	*len = raw->size;
+	return 0;
+}
+
+/* gitchat_commit_check with the walk's rule: every failure but memory is
+ * the commit's (GITCHAT_EVERIFY and the reason). Fills `top` when given. */
+static int check_parsed(const gitchat_commit *c, gitchat_store *store, const char *room,
+                        verify_top *top)
+{
+	gitchat_pubkey signer;
+	int error = gitchat_commit_check(&signer, c, gitchat_store_repository(store), room,
+	                                 gitchat_store_limits(store));
+
+	if (error == 0 && top) {
+		top->parsed = 1;
+		top->signer = signer;
+		if ((top->has_parent = c->parent_count > 0))
+			git_oid_cpy(&top->first_parent, &c->parents[0]);
+	} else if (error < 0 && error != GITCHAT_EVERIFY && error != GITCHAT_ENOMEM) {
+		error = gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	}
+	return error;
+}
+
 /* Checks one commit on its own (not its parents). 0, or GITCHAT_EVERIFY
  * with the reason; fills the parent list, and `top` when it is not NULL. */
 static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
                       const git_oid *id, const char *room, gitchat_buf *raw, verify_top *top)
 {
 	gitchat_commit c;
-	gitchat_pubkey signer;
-	const char *bytes;
-	size_t len;
+	const char *bytes = NULL;
+	size_t len = 0;
 	int error;
 
 	*parents = NULL;
 	*nparents = 0;
-	if (top && top->bytes) {
-		bytes = top->bytes;
-		len = top->len;
-	} else if ((error = gitchat_commit_read_raw(raw, gitchat_store_repository(store), id)) < 0) {
-		if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID)
-			return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	if ((error = read_self(&bytes, &len, store, id, raw, top)) < 0)
 		return error;
-	} else {
-		bytes = raw->ptr;
-		len = raw->size;
-	}
 	if ((error = gitchat_commit_parse(&c, bytes, len)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
-	error = gitchat_commit_check(&signer, &c, gitchat_store_repository(store), room,
-	                             gitchat_store_limits(store));
-	if (error == 0) {
-		if (top) {
-			top->parsed = 1;
-			top->signer = signer;
-			if ((top->has_parent = c.parent_count > 0))
-				git_oid_cpy(&top->first_parent, &c.parents[0]);
-		}
+	if ((error = check_parsed(&c, store, room, top)) == 0) {
 		*parents = c.parents;
 		*nparents = c.parent_count;
 		c.parents = NULL;
-	} else if (error != GITCHAT_EVERIFY && error != GITCHAT_ENOMEM) {
-		error = gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
 	}
 	gitchat_commit_dispose(&c);
+	return error;
+}
+
+/* Moves a pool result into its frame. */
+static void frame_take(walk *w, verify_pool_result *res)
+{
+	frame *f = &w->frames[res->tag];
+
+	f->reason = res->reason;
+	f->self = res->status == 0 ? SELF_OK
+	        : res->status == GITCHAT_EVERIFY ? SELF_FAILED : SELF_AGAIN;
+}
+
+/* Does this walk hand its checks to a pool? Started once the walk has
+ * checked VERIFY_POOL_AFTER commits itself; never on one core. */
+static int pool_wanted(walk *w, gitchat_store *store, const char *room)
+{
+	size_t threads;
+
+	if (w->pool)
+		return 1;
+	if (w->no_pool || w->checked < VERIFY_POOL_AFTER)
+		return 0;
+	threads = verify_pool_threads(gitchat_store_repository(store));
+	if (threads < 2 || verify_pool_new(&w->pool, threads, VERIFY_POOL_SLOTS, room,
+	                                    gitchat_store_limits(store)) < 0) {
+		gitchat_error_clear();
+		w->no_pool = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Checks the commit of frame `fi` on its own, now or (pool) later: 0 with
+ * its parents, or check_self's errors. A commit whose tree is not empty
+ * needs the repository (its files) and is checked here. */
+static int expand(git_oid **parents, size_t *nparents, walk *w, size_t fi, gitchat_store *store,
+                  const char *room, gitchat_buf *raw, verify_top *top)
+{
+	frame *f = &w->frames[fi];
+	gitchat_commit c;
+	verify_pool_result res;
+	git_oid empty;
+	const char *bytes = NULL;
+	size_t len = 0, slot;
+	int error, own;
+
+	f->self = SELF_OK;
+	if (top || !pool_wanted(w, store, room)) {
+		w->checked++;
+		return check_self(parents, nparents, store, &f->id, room, raw, top);
+	}
+	*parents = NULL;
+	*nparents = 0;
+	if ((error = read_self(&bytes, &len, store, &f->id, raw, NULL)) < 0)
+		return error;
+	if ((error = gitchat_commit_parse(&c, bytes, len)) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
+	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
+	if ((own = c.file_count || !git_oid_equal(&c.tree, &empty)))
+		error = check_parsed(&c, store, room, NULL);
+	if (error == 0) {
+		*parents = c.parents;
+		*nparents = c.parent_count;
+		c.parents = NULL;
+	}
+	gitchat_commit_dispose(&c);
+	if (error < 0 || own)
+		return error;
+	while (verify_pool_full(w->pool)) {
+		verify_pool_collect(w->pool, verify_pool_oldest(w->pool), &res);
+		frame_take(w, &res);
+	}
+	if ((error = verify_pool_submit(w->pool, fi, raw, &slot)) < 0) {
+		free(*parents);
+		*parents = NULL;
+		return error;
+	}
+	f->self = SELF_PENDING;
+	f->slot = slot;
+	return 0;
+}
+
+/* The frame's own verdict, once its parents are decided: waits for the
+ * pool's, or checks again a commit the pool could not. */
+static int frame_self(walk *w, size_t fi, gitchat_store *store, const char *room,
+                      gitchat_buf *raw)
+{
+	verify_pool_result res;
+	git_oid *parents;
+	size_t np;
+	int error;
+
+	if (w->frames[fi].self == SELF_PENDING) {
+		verify_pool_collect(w->pool, w->frames[fi].slot, &res);
+		frame_take(w, &res);
+	}
+	if (w->frames[fi].self != SELF_AGAIN)
+		return 0;
+	error = check_self(&parents, &np, store, &w->frames[fi].id, room, raw, NULL);
+	free(parents);
+	w->frames[fi].self = SELF_OK;
+	if (error == GITCHAT_EVERIFY) {
+		if (!(w->frames[fi].reason = strdup(gitchat_error_last()->message)))
+			return gitchat_error_oom();
+		w->frames[fi].self = SELF_FAILED;
+		return 0;
+	}
 	return error;
 }
 
@@ -165,8 +311,9 @@ static int verify_walk(gitchat_store *store, const git_oid *id, const char *room
 			git_oid *parents;
 			size_t np;
 			f->expanded = 1;
-			error = check_self(&parents, &np, store, &fid, room, &raw,
-			                   git_oid_equal(&fid, id) ? top : NULL);
+			error = expand(&parents, &np, &w, w.n - 1, store, room, &raw,
+			               git_oid_equal(&fid, id) ? top : NULL);
+			f = &w.frames[w.n - 1];
 			if (error == GITCHAT_EVERIFY) {
 				error = gitchat_verify_cache_set_invalid(cache, room, &fid, &fid,
 				                                         gitchat_error_last()->message);
@@ -190,7 +337,21 @@ static int verify_walk(gitchat_store *store, const git_oid *id, const char *room
 			}
 			continue;
 		}
-		/* All parents decided. */
+		/* All parents decided; its own check first (the serial walk's
+		 * order: a commit bad on its own is invalid for that reason). */
+		if ((error = frame_self(&w, w.n - 1, store, room, &raw)) < 0)
+			goto done;
+		f = &w.frames[w.n - 1];
+		if (f->self == SELF_FAILED) {
+			error = gitchat_verify_cache_set_invalid(cache, room, &fid, &fid, f->reason);
+			free(f->reason);
+			f->reason = NULL;
+			w.np = f->first_parent;
+			w.n--;
+			if (error < 0)
+				goto done;
+			continue;
+		}
 		for (i = 0; i < f->nparents; i++) {
 			const git_oid *p = &w.parents[f->first_parent + i];
 			const char *reason;
@@ -215,6 +376,9 @@ static int verify_walk(gitchat_store *store, const git_oid *id, const char *room
 	else
 		error = report_invalid(cache, room, id, bad);
 done:
+	verify_pool_free(w.pool);
+	for (size_t k = 0; k < w.n; k++)
+		free(w.frames[k].reason);
 	free(w.frames);
 	free(w.parents);
 	gitchat_buf_dispose(&raw);
