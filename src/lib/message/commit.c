@@ -103,7 +103,7 @@ static size_t parse_num(uint64_t *out, const char *p, size_t len, uint64_t max)
 /* `chat-file <n> <size> <name>`: n is the next number (1, 2, ... in
  * order), both numbers as we write them, the name the rest of the line
  * (checked with the tree by gitchat_commit_check). */
-static int parse_file(gitchat_commit *c, const char *val, size_t len)
+int gitchat_commit_file_parse(gitchat_commit *c, const char *val, size_t len)
 {
 	uint64_t n, size;
 	size_t a, b;
@@ -266,7 +266,7 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 			if (parse_oid(&c->target, val, vallen) < 0)
 				{ error = bad("a chat-edit/redact/react header is not an object id"); goto fail; }
 		} else if (key_is(p, keylen, "chat-file")) {
-			if ((error = parse_file(c, val, vallen)) < 0)
+			if ((error = gitchat_commit_file_parse(c, val, vallen)) < 0)
 				goto fail;
 		} else if (key_is(p, keylen, "encoding")) {
 			if (encodings++)
@@ -324,7 +324,7 @@ int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limit
 
 /* The files the chat-file headers name, on their own (docs/attachments.md):
  * valid names, each once, within the limits, on ordinary messages only. */
-static int check_files(const gitchat_commit *c, const gitchat_limits *limits)
+int gitchat_commit_files_check(const gitchat_commit *c, const gitchat_limits *limits)
 {
 	uint64_t total = 0;
 	size_t i, j;
@@ -567,7 +567,7 @@ int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
 	    gitchat_text_check(c->text, c->text_len, limits) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "its text is invalid: %s",
 		                         gitchat_error_last()->message);
-	if ((error = check_files(c, limits)) < 0 ||
+	if ((error = gitchat_commit_files_check(c, limits)) < 0 ||
 	    (repo && (error = check_tree(repo, c, limits)) < 0))
 		return error;
 	return 0;

@@ -56,6 +56,15 @@ typedef struct {
 /* Parses the raw commit; GITCHAT_EINVALID with a reason when malformed.
  * Pointers refer into `raw`, which must outlive the parse. */
 int gitchat_commit_parse(gitchat_commit *out, const char *raw, size_t len);
+
+/* The one reader of `chat-file <n> <size> <name>` (the value after
+ * "chat-file "): appends it to c->files, GITCHAT_EINVALID when it is not
+ * the next number with a size in decimal. A private room's inner message
+ * uses it too. */
+int gitchat_commit_file_parse(gitchat_commit *c, const char *val, size_t len);
+/* The files of c->files on their own: valid names, each once, within the
+ * limits, on ordinary messages only (GITCHAT_EVERIFY with the reason). */
+int gitchat_commit_files_check(const gitchat_commit *c, const gitchat_limits *limits);
 void gitchat_commit_dispose(gitchat_commit *c);
 
 /* Checks a parsed commit on its own: one good SSHSIG signature, the room,

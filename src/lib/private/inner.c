@@ -12,7 +12,6 @@
 #include "message/commit.h"
 #include "util/buf.h"
 #include "util/error.h"
-#include "util/filename.h"
 #include "util/utf8.h"
 
 static const char *kind_names[] = { NULL, "chat-edit", "chat-redact", "chat-react" };
@@ -55,62 +54,30 @@ static int bad(const char *why)
 	return gitchat_error_set(GITCHAT_EINVALID, "its inner message %s", why);
 }
 
-/* A decimal as we write it (no leading zero but "0"), at most `max`:
- * the digits read, 0 when none. */
-static size_t number(uint64_t *out, const char *p, size_t len, uint64_t max)
+/* The chat-file headers, read and checked as a public message's are
+ * (message/commit.c), copied into `out`. */
+static int inner_files(gitchat_inner *out, gitchat_commit *files, const gitchat_limits *limits)
 {
-	size_t i = 0;
-
-	*out = 0;
-	while (i < len && p[i] >= '0' && p[i] <= '9') {
-		if ((i == 1 && p[0] == '0') || *out > (max - (uint64_t)(p[i] - '0')) / 10)
-			return 0;
-		*out = *out * 10 + (uint64_t)(p[i++] - '0');
-	}
-	return i;
-}
-
-/* `chat-file <n> <size> <name>`, as a public message's header: numbered
- * 1, 2, ... in order, a valid name once, within the limits. */
-static int parse_file(gitchat_inner *out, const char *v, size_t vlen,
-                      const gitchat_limits *limits, uint64_t *total)
-{
-	uint64_t n, size;
-	size_t a, b, i;
-	const char *name;
-
-	if (out->file_count >= GITCHAT_MAX_FILES)
-		return bad("names too many files");
-	if (!(a = number(&n, v, vlen, GITCHAT_MAX_FILES)) || a >= vlen || v[a] != ' ' ||
-	    !(b = number(&size, v + a + 1, vlen - a - 1, UINT64_MAX / 2)) ||
-	    a + 1 + b >= vlen || v[a + 1 + b] != ' ')
-		return bad("has a chat-file that is not '<n> <size> <name>' in decimal");
-	if (n != out->file_count + 1)
-		return bad("has chat-file headers not numbered 1, 2, ... in order");
-	name = v + a + b + 2;
-	if (gitchat_filename_check(name, vlen - a - b - 2) < 0)
-		return gitchat_error_set(GITCHAT_EINVALID, "its inner message names file %llu "
-		                         "invalidly: %s", (unsigned long long)n,
+	files->kind = out->kind;
+	if (files->file_count && out->has_title)
+		return bad("carries files on a title");
+	if (gitchat_commit_files_check(files, limits) < 0)
+		return gitchat_error_set(GITCHAT_EINVALID, "its inner message: %s",
 		                         gitchat_error_last()->message);
-	for (i = 0; i < out->file_count; i++)
-		if (out->files[i].name_len == vlen - a - b - 2 &&
-		    !memcmp(out->files[i].name, name, out->files[i].name_len))
-			return bad("names one file twice");
-	if (size > limits->max_file || (*total += size) > limits->max_tree)
-		return bad("names files over chat.maxFileBytes or chat.maxTreeBytes");
-	out->files[i].name = name;
-	out->files[i].name_len = vlen - a - b - 2;
-	out->files[i].size = size;
-	out->file_count++;
+	for (size_t i = 0; i < files->file_count; i++) {
+		out->files[i].name = files->files[i].name;
+		out->files[i].name_len = files->files[i].name_len;
+		out->files[i].size = files->files[i].size;
+	}
+	out->file_count = files->file_count;
 	return 0;
 }
 
-int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
-                        const gitchat_limits *limits)
+static int parse(gitchat_inner *out, gitchat_commit *files, const char *p, size_t len,
+                 const gitchat_limits *limits)
 {
 	const char *end = p + len;
 	size_t nheaders = 0;
-	uint64_t total = 0;
 	int seen_kind = 0, error;
 
 	memset(out, 0, sizeof(*out));
@@ -151,8 +118,9 @@ int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
 			out->title = v;
 			out->title_len = vlen;
 		} else if (klen == 9 && !memcmp(p, "chat-file", 9)) {
-			if ((error = parse_file(out, v, vlen, limits, &total)) < 0)
-				return error;
+			if (gitchat_commit_file_parse(files, v, vlen) < 0)
+				return gitchat_error_set(GITCHAT_EINVALID, "its inner message: %s",
+				                         gitchat_error_last()->message);
 		}
 		p = eol + 1;
 	}
@@ -160,8 +128,8 @@ int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
 		return bad("has no blank line after its headers");
 	out->text = p + 1;
 	out->text_len = (size_t)(end - p - 1);
-	if (out->file_count && (out->kind != GITCHAT_MESSAGE_TEXT || out->has_title))
-		return bad("carries files on an edit, redaction, reaction or title");
+	if ((error = inner_files(out, files, limits)) < 0)
+		return error;
 	/* A message of files alone has no text. */
 	if (out->file_count && out->text_len == 0)
 		return 0;
@@ -172,4 +140,16 @@ int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
 		return gitchat_error_set(GITCHAT_EINVALID, "its inner text is invalid: %s",
 		                         gitchat_error_last()->message);
 	return 0;
+}
+
+int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
+                        const gitchat_limits *limits)
+{
+	gitchat_commit files;
+	int error;
+
+	memset(&files, 0, sizeof(files));
+	error = parse(out, &files, p, len, limits);
+	gitchat_commit_dispose(&files);
+	return error;
 }
