@@ -219,3 +219,28 @@ Test(private_files, a_sealed_file_over_the_limit_is_invalid)
 	t_assert_contains(said, "names other files than its tree holds");
 	t_run_free(&r);
 }
+
+/* Names in plain headers in a private room (a client that leaks them):
+ * valid as a commit, refused by the reading rules, never shown. */
+Test(private_files, plain_chat_file_headers_in_a_private_room_are_refused)
+{
+	world w = setup();
+	char *f = t_path(w.dir, "plan.txt");
+	t_write_file(f, "ten bytes\n", 10);
+	char *m = t_ok(t_chat_as(w.store, w.a, "send -r %s -m one --attach '%s'", w.room, f),
+	               "send");
+	char *size = t_git(w.store, "cat-file -s %s:files/1", m);
+	char *payload = t_commit_payload(w.store, m);
+	payload = t_replace(payload, "\n\n", t_fmt("\nchat-file 1 %s leaked-name.txt\n\n", size));
+	payload = t_replace(payload, t_fmt("parent %s", t_git(w.store, "rev-parse %s^", m)),
+	                    t_fmt("parent %s", m));
+	char *leak = t_write_signed(w.store, w.a, payload);
+	t_git(w.store, "update-ref '%s' %s", t_ref(w.room, w.a), leak);
+	t_run r = t_chat_as(w.store, w.b, "verify -r %s", w.room);
+	cr_assert_neq(r.status, 0);
+	t_assert_contains(t_fmt("%s%s", r.out, r.err), "plain chat-file headers");
+	t_run_free(&r);
+	char *log = t_ok(t_chat_as(w.store, w.b, "log -r %s --color=never", w.room), "log");
+	cr_assert_eq(t_count(log, "plan.txt"), 1, "%s", log);
+	cr_assert(!t_contains(log, "leaked-name"), "%s", log);
+}

@@ -163,6 +163,10 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 	}
 	if ((error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
 		return error;
+	if (msg->file_count) {
+		*why = "it names files in plain chat-file headers in a private room";
+		goto done;
+	}
 	if (gitchat_age_decrypt(&plain, NULL, &id, 1, msg->text, msg->text_len,
 	                        GITCHAT_AGE_ARMOR) < 0) {
 		gitchat_buf_printf(reason, "it does not decrypt: %s", gitchat_error_last()->message);
