@@ -69,9 +69,25 @@ typedef struct {
 } gitchat_members_info;
 
 /* The membership over the room's conversation (valid commits only, in
- * the conversation's order). Reads each commit's headers once. */
+ * the conversation's order). Reads each commit's headers once. The result
+ * may read ids and keys from `conv`: use it only while `conv` lives. */
 GITCHAT_EXTERN(int) gitchat_members_load(gitchat_members **out, gitchat_store *store,
                                          gitchat_conversation *conv, const char *room);
+
+/* Keeps what it computed in a cache beside the conversation's order index
+ * ($GIT_DIR/chat/index/<room>+members) when there is one: loaded again over
+ * the same tips, it reads nothing else; over tips that moved, it reads the
+ * new commits' headers only. */
+
+/* Only the room's current state (gitchat_members_valid, _current, _get,
+ * _epoch; no commits: gitchat_members_count is 0), from that cache alone,
+ * when every commit the refs reach beyond the tips it was written for is a
+ * message (events would change the state): what a send needs, without
+ * loading the room. GITCHAT_ENOTFOUND when the cache cannot answer (none,
+ * damaged, a ref moved back, an event since, too much since): load the
+ * conversation and use gitchat_members_load then. */
+GITCHAT_EXTERN(int) gitchat_members_load_current(gitchat_members **out, gitchat_store *store,
+                                                 const char *room);
 
 /* The same over every commit reachable from `tips` (which the caller has
  * verified: the hook, after its checks), ordered here. */
@@ -85,12 +101,21 @@ GITCHAT_EXTERN(int) gitchat_members_valid(const gitchat_members *m);
 GITCHAT_EXTERN(size_t) gitchat_members_count(const gitchat_members *m);
 GITCHAT_EXTERN(int) gitchat_members_info_get(gitchat_members_info *out,
                                              const gitchat_members *m, size_t i);
+/* The same without `id` and `key` (NULL): for walks over every commit,
+ * which then read nothing of the conversation a cache-loaded set takes
+ * them from (a page of a big room touches a few blocks of its index). */
+GITCHAT_EXTERN(int) gitchat_members_info_peek(gitchat_members_info *out,
+                                              const gitchat_members *m, size_t i);
 /* The commit's index, or GITCHAT_ENOTFOUND. */
 GITCHAT_EXTERN(int) gitchat_members_find(size_t *out, const gitchat_members *m,
                                          const git_oid *id);
 /* The room's current members, sorted by key. */
 GITCHAT_EXTERN(const gitchat_member *) gitchat_members_current(size_t *n,
                                                                const gitchat_members *m);
+/* The epoch a message is sent to: the newest counted epoch (in the room's
+ * order) whose recipients are exactly the current members; NULL when there
+ * is none (a member was added or removed since: open one first). */
+GITCHAT_EXTERN(const char *) gitchat_members_epoch(const gitchat_members *m);
 /* The current member `key`, or NULL. */
 GITCHAT_EXTERN(const gitchat_member *) gitchat_members_get(const gitchat_members *m,
                                                            const gitchat_pubkey *key);

@@ -11,7 +11,12 @@
  *                               private room's name; keys in DIR/a, DIR/b
  *   bench_private send K DIR    K sends with gitchat_send into pub.git and
  *                               K with gitchat_private_send into priv.git,
- *                               alternating; prints the median of each (ms)
+ *                               alternating; prints the median of each (ms,
+ *                               wall and this process's CPU time)
+ *   bench_private prims         what one message costs below the library:
+ *                               an X25519 scalar multiplication (one to
+ *                               read, two to write) and a sodium_malloc
+ *                               with its sodium_free (us, mean of 1000)
  *   bench_private rekey M       a private room of M members, then one
  *                               member added (a new epoch sealed to M+1
  *                               keys); prints the add's time (ms)
@@ -20,13 +25,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include <gitchat.h>
+
+static double clock_ms(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+/* This process's CPU time (the library's work, whatever the load). */
+static double cpu_ms(void)
+{
+	return clock_ms(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void die(const char *what)
@@ -138,7 +155,8 @@ static void send_k(size_t k, const char *dir, const char *room)
 {
 	gitchat_key *a = key_at(dir, "a");
 	gitchat_store *pub = store_at(dir, "pub.git"), *priv = store_at(dir, "priv.git");
-	double *tp = calloc(k, sizeof(double)), *tq = calloc(k, sizeof(double)), t;
+	double *tp = calloc(k, sizeof(double)), *tq = calloc(k, sizeof(double));
+	double *cp = calloc(k, sizeof(double)), *cq = calloc(k, sizeof(double)), t, c;
 	git_oid id;
 
 	for (size_t i = 0; i < k; i++) {
@@ -147,21 +165,30 @@ static void send_k(size_t k, const char *dir, const char *room)
 		o.text_len = 8;
 		o.room = "general";
 		t = now_ms();
+		c = cpu_ms();
 		if (gitchat_send(&id, pub, a, &o) < 0)
 			die("send");
 		tp[i] = now_ms() - t;
+		cp[i] = cpu_ms() - c;
 		o.room = room;
 		t = now_ms();
+		c = cpu_ms();
 		if (gitchat_private_send(&id, priv, a, &o) < 0)
 			die("private send");
 		tq[i] = now_ms() - t;
+		cq[i] = cpu_ms() - c;
 	}
 	qsort(tp, k, sizeof(double), cmp_d);
 	qsort(tq, k, sizeof(double), cmp_d);
-	printf("send public %.2f ms private %.2f ms ratio %.2f\n", tp[k / 2], tq[k / 2],
-	       tq[k / 2] / tp[k / 2]);
+	qsort(cp, k, sizeof(double), cmp_d);
+	qsort(cq, k, sizeof(double), cmp_d);
+	printf("send public %.2f ms (cpu %.2f) private %.2f ms (cpu %.2f) ratio %.2f (cpu %.2f)\n",
+	       tp[k / 2], cp[k / 2], tq[k / 2], cq[k / 2], tq[k / 2] / tp[k / 2],
+	       cq[k / 2] / cp[k / 2]);
 	free(tp);
 	free(tq);
+	free(cp);
+	free(cq);
 	gitchat_store_free(pub);
 	gitchat_store_free(priv);
 	gitchat_key_free(a);
@@ -204,6 +231,28 @@ static void rekey(size_t m)
 		fprintf(stderr, "warning: %s failed\n", cmd);
 }
 
+static void prims(void)
+{
+	unsigned char a[32], b[32], q[32];
+	double t;
+	int bad = 0;
+
+	randombytes_buf(a, sizeof(a));
+	crypto_scalarmult_base(b, a);
+	t = now_ms();
+	for (int i = 0; i < 1000; i++)
+		bad |= crypto_scalarmult(q, a, b);
+	printf("x25519 scalar multiplication: %.1f us", (now_ms() - t));
+	t = now_ms();
+	for (int i = 0; i < 1000; i++) {
+		void *p = sodium_malloc(64);
+		if (!p)
+			die("sodium_malloc");
+		sodium_free(p);
+	}
+	printf("  sodium_malloc + sodium_free: %.1f us%s\n", (now_ms() - t), bad ? " (low order?)" : "");
+}
+
 int main(int argc, char **argv)
 {
 	if (gitchat_init() < 0)
@@ -212,10 +261,12 @@ int main(int argc, char **argv)
 		gen(strtoul(argv[2], NULL, 10), argv[3]);
 	else if (argc == 5 && !strcmp(argv[1], "send"))
 		send_k(strtoul(argv[2], NULL, 10), argv[3], argv[4]);
+	else if (argc == 2 && !strcmp(argv[1], "prims"))
+		prims();
 	else if (argc == 3 && !strcmp(argv[1], "rekey"))
 		rekey(strtoul(argv[2], NULL, 10));
 	else {
-		fprintf(stderr, "usage: bench_private gen N DIR | send K DIR ROOM | rekey M\n");
+		fprintf(stderr, "usage: bench_private gen N DIR | send K DIR ROOM | prims | rekey M\n");
 		return 129;
 	}
 	gitchat_shutdown();

@@ -6,7 +6,9 @@
 #     (`log --format=json > /dev/null`) of an N-message private room vs the
 #     same messages public
 #   - rekey: a member added to a room of 50 (a new epoch sealed to 51 keys)
-# and the load average (the machine may be shared).
+#   - what decryption costs underneath: one X25519, one sodium_malloc
+# and the load average (the machine may be shared); each figure with the CPU
+# time (user + system) of the run it comes from, which load disturbs less.
 #
 #   tests/bench/bench_private.sh [-n MESSAGES] [-k SENDS] [-w WORKDIR] BUILD_DIR
 set -eu
@@ -40,25 +42,31 @@ fi
 room=$(cat "$dir/room")
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-ms() { # median of 5 runs of "$@", in ms
+tf=$work/time.$$
+trap 'rm -f "$tf"' EXIT
+ms() { # median of 5 runs of "$@": wall ms, and that run's CPU ms (user + system)
 	for i in 1 2 3 4 5; do
 		s=$(date +%s%N)
-		"$@" > /dev/null 2>&1
+		/usr/bin/time -f '%U %S' -o "$tf" "$@" > /dev/null 2>&1
 		e=$(date +%s%N)
-		echo $(((e - s) / 1000000))
+		echo "$(((e - s) / 1000000)) $(awk '{ printf "%d", ($1 + $2) * 1000 }' "$tf")"
 	done | sort -n | sed -n 3p
 }
+wall() { echo "${1% *}"; }
+cpu() { echo "${1#* }"; }
 export GIT_CHAT_KEY="$dir/a"
 pub() { GIT_DIR="$dir/pub.git" "$chat" "$@"; }
 priv() { GIT_DIR="$dir/priv.git" "$chat" "$@"; }
 pub log -r general -n 1 > /dev/null 2>&1      # the indexes, warm
 priv log -r "$room" -n 1 > /dev/null 2>&1
-lp=$(ms pub log -r general -n 50)
-lq=$(ms priv log -r "$room" -n 50)
-fp=$(ms pub log -r general --format=json)
-fq=$(ms priv log -r "$room" --format=json)
-echo "log -n 50 (index warm):  public ${lp} ms  private ${lq} ms"
-echo "full read (json):        public ${fp} ms  private ${fq} ms  ratio $(echo "scale=2; $fq / ($fp + 0.0001)" | bc)"
+# (through env: /usr/bin/time runs programs, not shell functions)
+lp=$(ms env GIT_DIR="$dir/pub.git" "$chat" log -r general -n 50)
+lq=$(ms env GIT_DIR="$dir/priv.git" "$chat" log -r "$room" -n 50)
+fp=$(ms env GIT_DIR="$dir/pub.git" "$chat" log -r general --format=json)
+fq=$(ms env GIT_DIR="$dir/priv.git" "$chat" log -r "$room" --format=json)
+echo "log -n 50 (index warm):  public $(wall "$lp") ms (cpu $(cpu "$lp"))  private $(wall "$lq") ms (cpu $(cpu "$lq"))"
+echo "full read (json):        public $(wall "$fp") ms (cpu $(cpu "$fp"))  private $(wall "$fq") ms (cpu $(cpu "$fq"))  ratio $(echo "scale=2; $(wall "$fq") / ($(wall "$fp") + 0.0001)" | bc)"
 "$gen" send "$k" "$dir" "$room"
 "$gen" rekey 50
+"$gen" prims
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

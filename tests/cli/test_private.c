@@ -10,13 +10,69 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 
 #include "testchat.h"
 
+/* git-chat as the owner of KEY in STORE (at DATE, for author and
+ * committer, when not NULL); the command line is trusted test text. */
+static t_run vas(const char *date, const char *store, const char *key, const char *fmt,
+                 va_list ap)
+{
+	char *cmd = NULL;
+	t_run r;
+
+	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
+	if (date)
+		r = t_sh("GIT_AUTHOR_DATE='%s' GIT_COMMITTER_DATE='%s' GIT_DIR='%s' GIT_CHAT_KEY='%s' "
+		         "'%s' %s", date, date, store, key, GITCHAT_BIN, cmd);
+	else
+		r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
+	free(cmd);
+	return r;
+}
+
+static t_run as(const char *store, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static t_run as(const char *store, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	t_run r;
+
+	va_start(ap, fmt);
+	r = vas(NULL, store, key, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static t_run as_at(const char *store, const char *key, const char *date, const char *fmt, ...)
+{
+	va_list ap;
+	t_run r;
+
+	va_start(ap, fmt);
+	r = vas(date, store, key, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static char *ok(t_run r, const char *what)
+{
+	char *out;
+	cr_assert_eq(r.status, 0, "%s failed (%d):\n%s", what, r.status, r.err);
+	out = t_keep(strdup(r.out));
+	if (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	t_run_free(&r);
+	return out;
+}
+
 static char *create(const char *store, const char *key, const char *members)
 {
-	char *room = t_ok(t_chat_as(store, key, "room create --private --title 'Secret plans' %s", members),
+	char *room = ok(as(store, key, "room create --private --title 'Secret plans' %s", members),
 	                "room create");
 	cr_assert_eq(strlen(room), 25, "room name '%s'", room);
 	cr_assert_eq(room[0], '_');
@@ -25,7 +81,7 @@ static char *create(const char *store, const char *key, const char *members)
 
 static char *log_of(const char *store, const char *key, const char *room, t_run *full)
 {
-	t_run r = t_chat_as(store, key, "log -r %s --color=never", room);
+	t_run r = as(store, key, "log -r %s --color=never", room);
 	char *out = t_keep(strdup(r.out));
 	cr_assert_eq(r.status, 0, "log failed: %s", r.err);
 	if (full)
@@ -66,17 +122,17 @@ Test(private, stock_age_reads_what_git_chat_writes)
 {
 	world w = setup();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
-	char *m = t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'meet at noon'", room), "send");
+	char *m = ok(as(w.store, w.a, "send -r %s -m 'meet at noon'", room), "send");
 	char *g = genesis(w.store, room, w.a), *ek = t_path(w.dir, "epoch.key");
 
 	/* DESIGN.md "With stock tools", as a member: bob's own key file. */
-	t_ok(t_sh("git --git-dir='%s' show %s:epoch.age | age -d -i '%s' > '%s'", w.store, g, w.b, ek),
+	ok(t_sh("git --git-dir='%s' show %s:epoch.age | age -d -i '%s' > '%s'", w.store, g, w.b, ek),
 	   "age -d epoch.age");
-	char *inner = t_ok(t_sh("git --git-dir='%s' log -1 --format=%%B %s | age -d -i '%s'",
+	char *inner = ok(t_sh("git --git-dir='%s' log -1 --format=%%B %s | age -d -i '%s'",
 	                      w.store, m, ek), "age -d message");
 	t_assert_contains(inner, "meet at noon");
 	/* The epoch is the one the message names. */
-	char *rec = t_ok(t_sh("age-keygen -y '%s'", ek), "age-keygen -y");
+	char *rec = ok(t_sh("age-keygen -y '%s'", ek), "age-keygen -y");
 	cr_assert_str_eq(rec, header(w.store, m, "chat-epoch"));
 	/* Nothing readable in the commit itself. */
 	cr_assert(!t_contains(t_git(w.store, "cat-file commit %s", m), "noon"));
@@ -101,12 +157,12 @@ Test(private, the_documented_stock_tools_example_runs)
 	end = strstr(start, "```");
 	cr_assert(end);
 	char *script = t_strndup(start, (size_t)(end - start));
-	t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'read with stock tools'", room), "send");
+	ok(as(w.store, w.a, "send -r %s -m 'read with stock tools'", room), "send");
 	script = t_replace(script, "R=_1bf9b124a29781e54d5e9890", t_fmt("R=%s", room));
 	script = t_replace(script, "<author's 64 hex>", t_key_hex(w.a));
 	script = t_replace(script, "~/.config/git-chat/id_ed25519", w.b);
 	t_write_file(t_path(w.dir, "example.sh"), script, strlen(script));
-	char *out = t_ok(t_sh("cd '%s' && GIT_DIR='%s' sh -e example.sh", w.dir, w.store), "example");
+	char *out = ok(t_sh("cd '%s' && GIT_DIR='%s' sh -e example.sh", w.dir, w.store), "example");
 	t_assert_contains(out, "\nread with stock tools");
 }
 
@@ -119,7 +175,7 @@ Test(private, git_chat_reads_what_stock_age_and_ssh_keygen_write)
 	char *head = t_git(w.store, "rev-parse %s", t_ref(room, w.a));
 
 	t_write_file(inner, "\nwritten by stock age\n", 22);
-	char *body = t_ok(t_sh("age -a -r %s '%s'", epoch, inner), "age -a");
+	char *body = ok(t_sh("age -a -r %s '%s'", epoch, inner), "age -a");
 	char *payload = t_fmt("tree " "4b825dc642cb6eb9a060e54bf8d69288fbee4904" "\nparent %s\n"
 	                      "author Bob <bob@example.org> 1764150000 +0000\n"
 	                      "committer Bob <bob@example.org> 1764150000 +0000\n"
@@ -147,7 +203,7 @@ static char *sealed(const world *w, const char *epoch, const char *text)
 	char *inner = t_path(w->dir, "inner");
 	char *plain = t_fmt("\n%s\n", text);
 	t_write_file(inner, plain, strlen(plain));
-	return t_ok(t_sh("age -a -r %s '%s'", epoch, inner), "age -a");
+	return ok(t_sh("age -a -r %s '%s'", epoch, inner), "age -a");
 }
 
 Test(private, planted_messages_are_reported_and_never_shown)
@@ -155,7 +211,7 @@ Test(private, planted_messages_are_reported_and_never_shown)
 	world w = setup();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *g = genesis(w.store, room, w.a), *epoch = header(w.store, g, "chat-epoch");
-	char *head = t_ok(t_chat_as(w.store, w.b, "send -r %s -m 'a real message'", room), "send");
+	char *head = ok(as(w.store, w.b, "send -r %s -m 'a real message'", room), "send");
 	t_run r;
 
 	/* carol is no member: she encrypts to the (public) epoch recipient. */
@@ -187,21 +243,21 @@ Test(private, planted_messages_are_reported_and_never_shown)
 	t_assert_contains(r.err, "does not decrypt");
 	t_run_free(&r);
 
-	r = t_chat_as(w.store, w.a, "log -r %s --format=json", room);
+	r = as(w.store, w.a, "log -r %s --format=json", room);
 	cr_assert_eq(r.status, 0);
 	t_assert_contains(r.out, "a real message");
 	cr_assert(!t_contains(r.out, "NONMEMBER") && !t_contains(r.out, "PLAINTEXT"));
 	cr_assert_eq(t_count_lines(r.out), 1, "json:\n%s", r.out);
 	t_run_free(&r);
 
-	r = t_chat_as(w.store, w.a, "export -r %s -o -", room);
+	r = as(w.store, w.a, "export -r %s -o -", room);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	t_assert_contains(r.out, "a real message");
 	cr_assert(!t_contains(r.out, "NONMEMBER") && !t_contains(r.out, "PLAINTEXT"));
 	t_assert_contains(r.err, "plaintext");   /* the warning about the page */
 	t_run_free(&r);
 
-	r = t_chat_as(w.store, w.a, "verify -r %s", room);
+	r = as(w.store, w.a, "verify -r %s", room);
 	cr_assert_eq(r.status, 1, "verify: %d\n%s%s", r.status, r.out, r.err);
 	t_assert_contains(r.out, n);
 	t_assert_contains(r.out, p);
@@ -217,20 +273,20 @@ Test(private, membership_add_remove_readd_promote_history)
 	char *bhex = t_key_hex(w.b), *chex = t_key_hex(w.c), *ek = t_path(w.dir, "ek");
 	t_run r;
 
-	t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'before bob'", room), "send");
+	ok(as(w.store, w.a, "send -r %s -m 'before bob'", room), "send");
 	/* without history: bob reads from his addition on */
-	t_ok(t_chat_as(w.store, w.a, "member add -r %s %s", room, bhex), "member add");
-	t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'after bob'", room), "send");
+	ok(as(w.store, w.a, "member add -r %s %s", room, bhex), "member add");
+	ok(as(w.store, w.a, "send -r %s -m 'after bob'", room), "send");
 	char *out = log_of(w.store, w.b, room, NULL);
 	t_assert_contains(out, "after bob");
 	cr_assert(!t_contains(out, "before bob"), "%s", out);
 	/* with history: carol reads everything */
-	t_ok(t_chat_as(w.store, w.a, "member add -r %s %s.pub --history", room, w.c), "member add --history");
+	ok(as(w.store, w.a, "member add -r %s %s.pub --history", room, w.c), "member add --history");
 	out = log_of(w.store, w.c, room, NULL);
 	t_assert_contains(out, "before bob");
 	t_assert_contains(out, "after bob");
 	/* bob is no admin: his change is refused here ... */
-	r = t_chat_as(w.store, w.b, "member remove -r %s %s", room, chex);
+	r = as(w.store, w.b, "member remove -r %s %s", room, chex);
 	cr_assert_eq(r.status, 128);
 	t_assert_contains(r.err, "not an admin");
 	t_run_free(&r);
@@ -239,19 +295,19 @@ Test(private, membership_add_remove_readd_promote_history)
 	char *x = forge(&w, w.b, room, bhead, t_fmt("chat-member-remove %s\n", chex),
 	                sealed(&w, header(w.store, genesis(w.store, room, w.a), "chat-epoch"), "x"));
 	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), x);
-	out = t_ok(t_chat_as(w.store, w.a, "member list -r %s", room), "member list");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
 	t_assert_contains(out, chex);
-	r = t_chat_as(w.store, w.a, "log -r %s", room);
+	r = as(w.store, w.a, "log -r %s", room);
 	t_assert_contains(r.err, x);
 	t_assert_contains(r.err, "not an admin");
 	t_run_free(&r);
 	/* promote bob; then he may remove carol */
-	t_ok(t_chat_as(w.store, w.a, "member add -r %s %s --admin", room, bhex), "promote");
-	t_assert_contains(t_ok(t_chat_as(w.store, w.a, "member list -r %s", room), "list"),
+	ok(as(w.store, w.a, "member add -r %s %s --admin", room, bhex), "promote");
+	t_assert_contains(ok(as(w.store, w.a, "member list -r %s", room), "list"),
 	                  t_fmt("%s", bhex));
-	t_ok(t_chat_as(w.store, w.b, "member remove -r %s %s", room, chex), "remove by a promoted admin");
-	char *after = t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'carol is gone'", room), "send");
-	out = t_ok(t_chat_as(w.store, w.a, "member list -r %s", room), "list");
+	ok(as(w.store, w.b, "member remove -r %s %s", room, chex), "remove by a promoted admin");
+	char *after = ok(as(w.store, w.a, "send -r %s -m 'carol is gone'", room), "send");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "list");
 	cr_assert(!t_contains(out, chex), "%s", out);
 	cr_assert(t_contains(out, t_fmt("%s SHA256:", bhex)) && t_contains(out, "admin"));
 	/* carol cannot read what came after, with git-chat or stock age */
@@ -268,8 +324,8 @@ Test(private, membership_add_remove_readd_promote_history)
 	cr_assert_neq(r.status, 0, "carol opened the epoch after her removal");
 	t_run_free(&r);
 	/* re-added (bob is admin now), carol reads new messages again */
-	t_ok(t_chat_as(w.store, w.b, "member add -r %s %s", room, chex), "re-add");
-	t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'welcome back'", room), "send");
+	ok(as(w.store, w.b, "member add -r %s %s", room, chex), "re-add");
+	ok(as(w.store, w.a, "send -r %s -m 'welcome back'", room), "send");
 	t_assert_contains(log_of(w.store, w.c, room, NULL), "welcome back");
 }
 
@@ -288,14 +344,14 @@ Test(private, a_squatted_room_is_invalid)
 	char *sfake = t_replace(fake, room, sroom);
 	char *id = t_write_signed(w.store, w.c, t_fmt("%s\n", sfake));
 	t_git(w.store, "update-ref %s %s", t_ref(sroom, w.c), id);
-	t_run r = t_chat_as(w.store, w.c, "log -r %s", sroom);
+	t_run r = as(w.store, w.c, "log -r %s", sroom);
 	t_assert_contains(r.err, "genesis");
 	t_run_free(&r);
-	r = t_chat_as(w.store, w.c, "send -r %s -m hi", sroom);
+	r = as(w.store, w.c, "send -r %s -m hi", sroom);
 	cr_assert_eq(r.status, 128);
 	t_assert_contains(r.err, "no valid genesis");
 	t_run_free(&r);
-	r = t_chat_as(w.store, w.c, "member list -r %s", sroom);
+	r = as(w.store, w.c, "member list -r %s", sroom);
 	cr_assert_eq(r.status, 128);
 	t_run_free(&r);
 }
@@ -304,11 +360,11 @@ Test(private, edits_reactions_replies_and_titles_inside)
 {
 	world w = setup();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
-	char *m = t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'first draft'", room), "send");
-	t_ok(t_chat_as(w.store, w.a, "edit %s -m 'final text'", m), "edit");
-	t_ok(t_chat_as(w.store, w.b, "react %s 'TADA'", m), "react");
-	t_ok(t_chat_as(w.store, w.b, "send -r %s --reply %s -m 'a reply'", room, m), "reply");
-	t_ok(t_chat_as(w.store, w.a, "room title -r %s 'New title'", room), "title");
+	char *m = ok(as(w.store, w.a, "send -r %s -m 'first draft'", room), "send");
+	ok(as(w.store, w.a, "edit %s -m 'final text'", m), "edit");
+	ok(as(w.store, w.b, "react %s 'TADA'", m), "react");
+	ok(as(w.store, w.b, "send -r %s --reply %s -m 'a reply'", room, m), "reply");
+	ok(as(w.store, w.a, "room title -r %s 'New title'", room), "title");
 	t_run r;
 	char *out = log_of(w.store, w.b, room, &r);
 	t_assert_contains(out, "final text");
@@ -318,7 +374,7 @@ Test(private, edits_reactions_replies_and_titles_inside)
 	cr_assert(!t_contains(out, "New title"), "a title is no message:\n%s", out);
 	cr_assert_eq(r.err[0], '\0', "warnings: %s", r.err);
 	t_run_free(&r);
-	t_assert_contains(t_ok(t_chat_as(w.store, w.b, "rooms"), "rooms"), "New title");
+	t_assert_contains(ok(as(w.store, w.b, "rooms"), "rooms"), "New title");
 	/* nothing of it in the objects */
 	char *all = t_git(w.store, "cat-file --batch-all-objects --batch");
 	cr_assert(!t_contains(all, "final text") && !t_contains(all, "TADA") &&
@@ -331,24 +387,24 @@ Test(private, a_dm_is_found_again_from_both_sides)
 	world w = setup();
 	char *other = t_store(w.dir, "b.git");
 	char *bhex = t_key_hex(w.b), *ahex = t_key_hex(w.a);
-	char *room = t_ok(t_chat_as(w.store, w.a, "dm %s", bhex), "dm");
-	cr_assert_str_eq(t_ok(t_chat_as(w.store, w.a, "dm %s.pub", w.b), "dm again"), room);
-	t_ok(t_chat_as(w.store, w.a, "send --dm %s -m 'psst'", bhex), "send --dm");
-	t_ok(t_chat_as(other, w.b, "sync '%s'", w.store), "sync");
-	cr_assert_str_eq(t_ok(t_chat_as(other, w.b, "dm %s", ahex), "dm from b"), room);
+	char *room = ok(as(w.store, w.a, "dm %s", bhex), "dm");
+	cr_assert_str_eq(ok(as(w.store, w.a, "dm %s.pub", w.b), "dm again"), room);
+	ok(as(w.store, w.a, "send --dm %s -m 'psst'", bhex), "send --dm");
+	ok(as(other, w.b, "sync '%s'", w.store), "sync");
+	cr_assert_str_eq(ok(as(other, w.b, "dm %s", ahex), "dm from b"), room);
 	/* KEY as a fingerprint of an author seen in the store */
-	cr_assert_str_eq(t_ok(t_chat_as(other, w.b, "dm %s", t_fingerprint(w.a)), "dm by fingerprint"), room);
+	cr_assert_str_eq(ok(as(other, w.b, "dm %s", t_fingerprint(w.a)), "dm by fingerprint"), room);
 	t_assert_contains(log_of(other, w.b, room, NULL), "psst");
-	t_assert_contains(t_ok(t_chat_as(other, w.b, "rooms"), "rooms"), t_fingerprint(w.a));
+	t_assert_contains(ok(as(other, w.b, "rooms"), "rooms"), t_fingerprint(w.a));
 	/* both start one offline: after a sync both pick the same */
 	char *c1 = t_store(w.dir, "c1.git"), *c2 = t_store(w.dir, "c2.git");
-	char *r1 = t_ok(t_chat_as(c1, w.a, "dm %s", t_key_hex(w.c)), "dm a->c");
-	char *r2 = t_ok(t_chat_as(c2, w.c, "dm %s", ahex), "dm c->a");
+	char *r1 = ok(as(c1, w.a, "dm %s", t_key_hex(w.c)), "dm a->c");
+	char *r2 = ok(as(c2, w.c, "dm %s", ahex), "dm c->a");
 	cr_assert_str_neq(r1, r2);
-	t_ok(t_chat_as(c1, w.a, "sync '%s'", c2), "sync");
+	ok(as(c1, w.a, "sync '%s'", c2), "sync");
 	char *pick = strcmp(r1, r2) < 0 ? r1 : r2;
-	cr_assert_str_eq(t_ok(t_chat_as(c1, w.a, "dm %s", t_key_hex(w.c)), "dm"), pick);
-	cr_assert_str_eq(t_ok(t_chat_as(c2, w.c, "dm %s", ahex), "dm"), pick);
+	cr_assert_str_eq(ok(as(c1, w.a, "dm %s", t_key_hex(w.c)), "dm"), pick);
+	cr_assert_str_eq(ok(as(c2, w.c, "dm %s", ahex), "dm"), pick);
 }
 
 Test(private, concurrent_admins_converge)
@@ -358,24 +414,146 @@ Test(private, concurrent_admins_converge)
 	char *room = create(r1, w.a, t_fmt("--member %s.pub", w.b));
 	char *chex = t_key_hex(w.c), *bhex = t_key_hex(w.b);
 
-	t_ok(t_chat_as(r1, w.a, "member add -r %s %s --admin", room, bhex), "promote bob");
-	t_ok(t_chat_as(r2, w.b, "sync '%s'", r1), "sync");
+	ok(as(r1, w.a, "member add -r %s %s --admin", room, bhex), "promote bob");
+	ok(as(r2, w.b, "sync '%s'", r1), "sync");
 	/* offline: alice adds carol, bob removes himself... and alice
 	 * demotes nobody; both send */
-	t_ok(t_chat_as(r1, w.a, "member add -r %s %s", room, chex), "add carol");
-	t_ok(t_chat_as(r1, w.a, "send -r %s -m 'from alice offline'", room), "send");
-	t_ok(t_chat_as(r2, w.b, "member add -r %s %s --admin", room, chex), "add carol as admin");
-	t_ok(t_chat_as(r2, w.b, "send -r %s -m 'from bob offline'", room), "send");
-	t_ok(t_chat_as(r2, w.b, "sync '%s'", r1), "sync");
-	t_ok(t_chat_as(r1, w.a, "sync '%s'", r2), "sync");
-	char *l1 = t_ok(t_chat_as(r1, w.a, "member list -r %s", room), "list");
-	char *l2 = t_ok(t_chat_as(r2, w.b, "member list -r %s", room), "list");
+	ok(as(r1, w.a, "member add -r %s %s", room, chex), "add carol");
+	ok(as(r1, w.a, "send -r %s -m 'from alice offline'", room), "send");
+	ok(as(r2, w.b, "member add -r %s %s --admin", room, chex), "add carol as admin");
+	ok(as(r2, w.b, "send -r %s -m 'from bob offline'", room), "send");
+	ok(as(r2, w.b, "sync '%s'", r1), "sync");
+	ok(as(r1, w.a, "sync '%s'", r2), "sync");
+	char *l1 = ok(as(r1, w.a, "member list -r %s", room), "list");
+	char *l2 = ok(as(r2, w.b, "member list -r %s", room), "list");
 	cr_assert_str_eq(l1, l2);
-	char *j1 = t_ok(t_chat_as(r1, w.a, "log -r %s --format=json", room), "log");
-	char *j2 = t_ok(t_chat_as(r2, w.b, "log -r %s --format=json", room), "log");
+	char *j1 = ok(as(r1, w.a, "log -r %s --format=json", room), "log");
+	char *j2 = ok(as(r2, w.b, "log -r %s --format=json", room), "log");
 	cr_assert_str_eq(j1, j2);
 	t_assert_contains(j1, "from alice offline");
 	t_assert_contains(j1, "from bob offline");
+}
+
+/* ---- the membership cache beside the order index ---- */
+
+static char *cache_path(const char *store, const char *room)
+{
+	return t_fmt("%s/chat/index/%s+members", store, room);
+}
+
+static void sh_ok(const char *cmd)
+{
+	t_run r = t_sh("%s", cmd);
+	cr_assert_eq(r.status, 0, "%s: %s", cmd, r.err);
+	t_run_free(&r);
+}
+
+/* What `log` prints (both streams) with the cache as it is, then with the
+ * cache gone (a cold read, which writes it again): they must be equal. */
+static void assert_cold_equal(const char *store, const char *key, const char *room)
+{
+	t_run warm = as(store, key, "log -r %s --format=json", room), cold;
+	char *head = t_fmt("%s-head", cache_path(store, room));
+
+	cr_assert_eq(warm.status, 0, "log: %s", warm.err);
+	cr_assert_eq(access(cache_path(store, room), F_OK), 0, "no membership cache after a log");
+	cr_assert_eq(unlink(cache_path(store, room)), 0);
+	unlink(head);
+	cold = as(store, key, "log -r %s --format=json", room);
+	cr_assert_eq(cold.status, 0, "cold log: %s", cold.err);
+	cr_assert_str_eq(warm.out, cold.out, "the cache changed what log shows");
+	cr_assert_str_eq(warm.err, cold.err, "the cache changed what log reports");
+	t_run_free(&warm);
+	t_run_free(&cold);
+}
+
+Test(private, the_cache_reads_as_a_cold_read_after_an_out_of_order_removal)
+{
+	world w = setup();
+	char *r1 = w.store, *r2 = t_store(w.dir, "bob.git"), *r3 = t_store(w.dir, "carol.git");
+	char *room = create(r1, w.a, t_fmt("--member %s.pub --member %s.pub", w.b, w.c));
+	char *bhex = t_key_hex(w.b), *chex = t_key_hex(w.c), *j;
+
+	ok(as(r1, w.a, "member add -r %s %s --admin", room, bhex), "promote bob");
+	ok(as(r1, w.a, "send -r %s -m 'before anything'", room), "send");
+	ok(as(r2, w.b, "sync '%s'", r1), "bob syncs");
+	ok(as(r3, w.c, "sync '%s'", r1), "carol syncs");
+	/* offline: bob removes carol first, carol speaks later */
+	ok(as_at(r2, w.b, "@2000000000 +0000", "member remove -r %s %s", room, chex), "remove carol");
+	ok(as_at(r3, w.c, "@2000000100 +0000", "send -r %s -m 'carol, not knowing'", room), "send");
+	ok(as(r1, w.a, "sync '%s'", r3), "alice gets carol's message");
+	j = ok(as(r1, w.a, "log -r %s --format=json", room), "log");
+	t_assert_contains(j, "carol, not knowing");
+	/* the removal arrives after, and goes before carol's message */
+	ok(as(r1, w.a, "sync '%s'", r2), "alice gets bob's removal");
+	j = ok(as(r1, w.a, "log -r %s --format=json", room), "log");
+	cr_assert(!strstr(j, "carol, not knowing"), "a removed member's message shown:\n%s", j);
+	assert_cold_equal(r1, w.a, room);
+	/* and an add arriving out of order: carol back, her new word shown */
+	ok(as_at(r2, w.b, "@2000000200 +0000", "member add -r %s %s", room, chex), "re-add");
+	ok(as_at(r1, w.a, "@2000000300 +0000", "send -r %s -m 'alice meanwhile'", room), "send");
+	ok(as(r1, w.a, "log -r %s -n 5", room), "warm the cache");
+	ok(as(r1, w.a, "sync '%s'", r2), "alice gets the re-add");
+	assert_cold_equal(r1, w.a, room);
+	ok(as(r1, w.a, "log -r %s -n 2", room), "log");
+	assert_cold_equal(r1, w.a, room);
+}
+
+Test(private, a_send_takes_the_membership_from_the_cache_not_the_room)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *ix = t_fmt("%s/chat/index/%s", w.store, room), *j;
+
+	ok(as(w.store, w.a, "send -r %s -m one", room), "send");
+	ok(as(w.store, w.a, "log -r %s", room), "log");
+	/* Without the order index, a send that loaded the room would write
+	 * it again: this one reads the cache's head and the new commits. */
+	cr_assert_eq(unlink(ix), 0);
+	ok(as(w.store, w.a, "send -r %s -m two", room), "send");
+	ok(as(w.store, w.a, "send -r %s -m three", room), "send");
+	cr_assert_neq(access(ix, F_OK), 0, "the send loaded the whole room");
+	j = ok(as(w.store, w.b, "log -r %s --format=json", room), "log");
+	t_assert_contains(j, "\"three\"");
+	/* A membership change since (an event): the send loads the room and
+	 * opens the new epoch for exactly the members now. */
+	ok(as(w.store, w.a, "member remove -r %s %s", room, t_key_hex(w.b)), "remove bob");
+	cr_assert_eq(unlink(ix), 0);
+	ok(as(w.store, w.a, "send -r %s -m 'without bob'", room), "send");
+	cr_assert_eq(access(ix, F_OK), 0, "the send after an event did not load the room");
+	j = ok(as(w.store, w.b, "log -r %s --format=json", room), "log");
+	cr_assert(!strstr(j, "without bob"), "a removed member reads what came after:\n%s", j);
+	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	t_assert_contains(j, "without bob");
+}
+
+Test(private, a_damaged_or_foreign_cache_is_never_trusted)
+{
+	world w = setup();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
+	char *other = create(w.store, w.a, "");
+	char *cp, *j0, *j;
+
+	ok(as(w.store, w.a, "send -r %s -m hello", room), "send");
+	j0 = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	cp = cache_path(w.store, room);
+	/* torn */
+	cr_assert_eq(truncate(cp, 100), 0);
+	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	cr_assert_str_eq(j, j0);
+	/* a byte flipped in the body */
+	sh_ok(t_fmt("printf 'Z' | dd of='%s' bs=1 seek=300 conv=notrunc 2>/dev/null", cp));
+	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
+	cr_assert_str_eq(j, j0);
+	/* another room's cache (alice alone there): bob stays a member here */
+	ok(as(w.store, w.a, "log -r %s", other), "log other");
+	sh_ok(t_fmt("cp '%s' '%s' && cp '%s-head' '%s-head'", cache_path(w.store, other), cp,
+	            cache_path(w.store, other), cp));
+	ok(as(w.store, w.a, "send -r %s -m 'still to bob'", room), "send");
+	j = ok(as(w.store, w.b, "log -r %s --format=json", room), "bob reads");
+	t_assert_contains(j, "still to bob");
+	j = ok(as(w.store, w.a, "member list -r %s", room), "list");
+	t_assert_contains(j, t_key_hex(w.b));
 }
 
 /* DESIGN.md "Linked devices": a member who is not an admin may add their
@@ -390,29 +568,29 @@ Test(private, a_member_adds_their_own_linked_device)
 	char *chex = t_key_hex(w.c), *room = create(w.store, w.a, "");
 	t_run r;
 
-	t_ok(t_chat_as(w.store, w.a, "member add -r %s %s", room, bhex), "member add bob");
-	t_ok(t_chat_as(w.store, w.b, "device add %s", b2hex), "bob links his phone");
-	t_ok(t_chat_as(w.store, b2, "device add %s", bhex), "the phone links bob");
-	t_ok(t_chat_as(w.store, w.b, "device add %s", b3hex), "bob's one-sided claim");
+	ok(as(w.store, w.a, "member add -r %s %s", room, bhex), "member add bob");
+	ok(as(w.store, w.b, "device add %s", b2hex), "bob links his phone");
+	ok(as(w.store, b2, "device add %s", bhex), "the phone links bob");
+	ok(as(w.store, w.b, "device add %s", b3hex), "bob's one-sided claim");
 	/* not an admin: someone else, a one-sided device, a device as admin */
-	r = t_chat_as(w.store, w.b, "member add -r %s %s", room, chex);
+	r = as(w.store, w.b, "member add -r %s %s", room, chex);
 	cr_assert_eq(r.status, 128, "%s", r.err);
 	t_assert_contains(r.err, "not an admin");
 	t_run_free(&r);
-	r = t_chat_as(w.store, w.b, "member add -r %s %s", room, b3hex);
+	r = as(w.store, w.b, "member add -r %s %s", room, b3hex);
 	cr_assert_eq(r.status, 128, "%s", r.err);
 	t_run_free(&r);
-	r = t_chat_as(w.store, w.b, "member add -r %s %s --admin", room, b2hex);
+	r = as(w.store, w.b, "member add -r %s %s --admin", room, b2hex);
 	cr_assert_eq(r.status, 128, "%s", r.err);
 	t_run_free(&r);
 	/* his own linked device: counted, and it reads what comes after */
-	t_ok(t_chat_as(w.store, w.b, "member add -r %s %s", room, b2hex), "bob adds his phone");
-	char *out = t_ok(t_chat_as(w.store, w.a, "member list -r %s", room), "member list");
+	ok(as(w.store, w.b, "member add -r %s %s", room, b2hex), "bob adds his phone");
+	char *out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
 	t_assert_contains(out, b2hex);
 	cr_assert(!t_contains(out, b3hex) && !t_contains(out, chex), "%s", out);
-	t_ok(t_chat_as(w.store, w.a, "send -r %s -m 'hello phone'", room), "send");
+	ok(as(w.store, w.a, "send -r %s -m 'hello phone'", room), "send");
 	t_assert_contains(log_of(w.store, b2, room, NULL), "hello phone");
-	t_ok(t_chat_as(w.store, b2, "send -r %s -m 'from the phone'", room), "the phone sends");
+	ok(as(w.store, b2, "send -r %s -m 'from the phone'", room), "the phone sends");
 	t_assert_contains(log_of(w.store, w.a, room, NULL), "from the phone");
 	/* bob's one-sided device, added anyway: ignored and reported */
 	char *bhead = t_git(w.store, "rev-parse %s", t_ref(room, w.b));
@@ -421,10 +599,30 @@ Test(private, a_member_adds_their_own_linked_device)
 	char *x = forge(&w, w.b, room, bhead, t_fmt("chat-member-add %s member\n", b3hex),
 	                sealed(&w, ep, "x"));
 	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), x);
-	out = t_ok(t_chat_as(w.store, w.a, "member list -r %s", room), "member list");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
 	cr_assert(!t_contains(out, b3hex), "%s", out);
-	r = t_chat_as(w.store, w.a, "log -r %s", room);
+	r = as(w.store, w.a, "log -r %s", room);
 	t_assert_contains(r.err, x);
 	t_assert_contains(r.err, "nor adds only their own linked devices");
 	t_run_free(&r);
+}
+
+/* An unlink changes the `_identity` room, not this room's refs: a
+ * membership that read the links is never taken warm from the cache. */
+Test(private, an_unlink_is_seen_through_the_membership_cache)
+{
+	world w = setup();
+	char *b2 = t_keygen(w.dir, "bob-phone", 1), *b2hex = t_key_hex(b2);
+	char *room = create(w.store, w.a, ""), *out;
+
+	ok(as(w.store, w.a, "member add -r %s %s", room, t_key_hex(w.b)), "member add bob");
+	ok(as(w.store, w.b, "device add %s", b2hex), "bob links his phone");
+	ok(as(w.store, b2, "device add %s", t_key_hex(w.b)), "the phone links bob");
+	ok(as(w.store, w.b, "member add -r %s %s", room, b2hex), "bob adds his phone");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	t_assert_contains(out, b2hex);
+	ok(as(w.store, w.a, "log -r %s", room), "log: the cache written");
+	ok(as(w.store, w.b, "device remove %s", b2hex), "bob unlinks the phone");
+	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
+	cr_assert(!t_contains(out, b2hex), "an unlinked device kept its seat:\n%s", out);
 }

@@ -102,6 +102,16 @@ for f in "$GIT_DIR"/chat/index/general.text-*; do
 	flagged textcache general 1 "$f"
 done
 put vcache general < "$GIT_DIR/chat/verified/general"
+# a private room of ada and bob (bob removed): its membership cache, and
+# the head file a send rewrites
+priv=$(GIT_CHAT_KEY="$tmp/ada" "$bin" room create --private --title 'Plans' --member "$tmp/bob.pub")
+GIT_CHAT_KEY="$tmp/ada" "$bin" send -r "$priv" -m 'inside' >/dev/null
+GIT_CHAT_KEY="$tmp/ada" "$bin" member remove -r "$priv" "$tmp/bob.pub" >/dev/null
+GIT_CHAT_KEY="$tmp/ada" "$bin" log -r "$priv" >/dev/null
+flagged members_cache private 1 "$GIT_DIR/chat/index/$priv+members"
+flagged members_cache private-nofix 0 "$GIT_DIR/chat/index/$priv+members"
+GIT_CHAT_KEY="$tmp/ada" "$bin" send -r "$priv" -m 'after' >/dev/null
+flagged members_cache head 1 "$GIT_DIR/chat/index/$priv+members-head"
 for f in "$GIT_DIR"/chat/ancestors/general/*; do
 	put ancestors "$(basename "$f" | cut -c1-16)" < "$f"
 done

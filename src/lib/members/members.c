@@ -18,60 +18,46 @@
 #include "members/members_internal.h"
 #include "message/commit.h"
 #include "message/objects.h"
+#include "order/index.h"
+#include "order/known.h"
 #include "order/order.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/oidmap.h"
 
-#define NONE UINT32_MAX
+#define NONE GITCHAT_MEMBERS_NONE
 
-typedef struct {
-	git_oid id;
-	gitchat_pubkey key;
-	int64_t time;
-	uint32_t p0, np;        /* into m->parents */
-	uint32_t ev;            /* index into m->ev, or NONE */
-	uint32_t rank;          /* of the key among the room's keys */
-	char *epoch;
-	int member, removed;
-} mnode;
+typedef gitchat_mnode mnode;
+typedef gitchat_mevent mevent;
+typedef gitchat_mstate mstate;
 
-typedef struct {
-	uint32_t node;
-	int genesis, counted, epoch_file, has_dm;
-	unsigned char nonce[16];
-	const char *ignored;
-	gitchat_member *adds;
-	size_t nadds;
-	gitchat_pubkey *removes;
-	size_t nremoves;
-	gitchat_pubkey dm;
-	gitchat_member *after;
-	size_t nafter;
-} mevent;
-
-typedef struct {
-	gitchat_member *v;
-	size_t n, cap;
-} mstate;
-
-struct gitchat_members {
-	char room[26];
-	mnode *nodes;
-	size_t n;
-	uint32_t *parents;
-	size_t nparents, capparents;
-	mevent *ev;
-	size_t nev;
-	mstate cur;
-	int valid;
-	gitchat_oidmap map;
-	/* The people of the store's `_identity` room, read only when a
-	 * member who is not an admin adds keys (their own devices?). */
-	gitchat_store *store;
-	gitchat_persons *persons;
-	int persons_loaded;
+const char *const gitchat_members_ignored[GITCHAT_MEMBERS_NREASONS] = {
+	NULL,
+	"its membership headers are malformed",
+	"its chat-genesis does not make this room (wrong name: a squatted room, or a second "
+	"genesis)",
+	"its author is not an admin of the room in the state its ancestors give, nor adds only "
+	"their own linked devices; its member changes are ignored",
+	"its author is not a member of the room in the state its ancestors give; its epoch is "
+	"ignored",
 };
+
+char *gitchat_members_keep(gitchat_members *m, char *str)
+{
+	if (!str)
+		return NULL;
+	if (m->nstrs == m->capstrs) {
+		size_t cap = m->capstrs ? 2 * m->capstrs : 8;
+		char **v = realloc(m->strs, cap * sizeof(*v));
+		if (!v) {
+			free(str);
+			return NULL;
+		}
+		m->strs = v;
+		m->capstrs = cap;
+	}
+	return m->strs[m->nstrs++] = str;
+}
 
 void gitchat_members_room_name(char out[26], const gitchat_pubkey *founder,
                                const unsigned char nonce[16])
@@ -203,17 +189,23 @@ static int read_headers(gitchat_members *m, uint32_t i, gitchat_members_hdr *h,
 {
 	mnode *nd = &m->nodes[i];
 	mevent *e, *ev;
-	const char *bad = NULL;
+	unsigned bad = GITCHAT_MEMBERS_OK;
 	int epoch_file;
 
 	if (gitchat_members_hdr_parse(h, raw, len) < 0) {
-		bad = "its membership headers are malformed";
+		bad = GITCHAT_MEMBERS_MALFORMED;
 		gitchat_error_clear();
 	}
 	epoch_file = !bad && h->epoch[0] && !h->nchanges && !h->has_genesis ?
 	             has_epoch_file(repo, &h->tree) : (h->epoch[0] != 0);
-	if (!bad && h->epoch[0] && !(nd->epoch = strdup(h->epoch)))
-		return gitchat_error_oom();
+	if (!bad && h->epoch[0]) {
+		/* Runs of messages share their epoch: one copy per run. */
+		const char *last = m->nstrs ? m->strs[m->nstrs - 1] : NULL;
+		if (last && !strcmp(last, h->epoch))
+			nd->epoch = last;
+		else if (!(nd->epoch = gitchat_members_keep(m, strdup(h->epoch))))
+			return gitchat_error_oom();
+	}
 	if (!bad && !h->has_genesis && !h->nchanges && !epoch_file)
 		return 0;
 	if (!(ev = realloc(m->ev, (m->nev + 1) * sizeof(*ev))))
@@ -244,6 +236,8 @@ static int read_headers(gitchat_members *m, uint32_t i, gitchat_members_hdr *h,
 
 /* ---- the rules ---- */
 
+static int key_ranks(gitchat_members *m);
+
 /* The state of the counted events among the strict ancestors of node x,
  * ordered by the room's algorithm run on that ancestor set alone.
  * `mark`, `sub`, `back` are scratch arrays of m->n entries. */
@@ -257,6 +251,8 @@ static int causal_state(mstate *out, gitchat_members *m, uint32_t x, uint32_t *m
 	int error = 0;
 
 	out->n = 0;
+	if (!m->ranked && (error = key_ranks(m)) < 0)
+		return error;
 	if (!(stack = malloc((m->n + 1) * sizeof(*stack))))
 		return gitchat_error_oom();
 	stack[sp++] = x;
@@ -345,24 +341,23 @@ static int count_event(gitchat_members *m, mevent *e, const mstate *causal)
 				self_admin = 1;
 		gitchat_members_room_name(name, &nd->key, e->nonce);
 		if (nd->np || strcmp(name, m->room) || !self_admin || m->valid)
-			e->ignored = "its chat-genesis does not make this room (wrong name: "
-			             "a squatted room, or a second genesis)";
+			e->ignored = GITCHAT_MEMBERS_BAD_GENESIS;
 		else
 			e->counted = m->valid = 1;
 		return 0;
 	}
 	if (e->nadds || e->nremoves) {
+		/* The verdict reads the store's `_identity` room, not only the
+		 * causal past: never taken from the cache. */
+		e->persons = me && !me->admin && e->nadds && !e->nremoves;
 		if (me && !me->admin && (own = own_devices(m, e, &nd->key)) < 0)
 			return own;
 		if (!me || (!me->admin && !own)) {
-			e->ignored = "its author is not an admin of the room in the state its "
-			             "ancestors give, nor adds only their own linked devices; its "
-			             "member changes are ignored";
+			e->ignored = GITCHAT_MEMBERS_NOT_ADMIN;
 			return 0;
 		}
 	} else if (!me) {
-		e->ignored = "its author is not a member of the room in the state its "
-		             "ancestors give; its epoch is ignored";
+		e->ignored = GITCHAT_MEMBERS_NOT_MEMBER;
 		return 0;
 	}
 	e->counted = 1;
@@ -383,14 +378,68 @@ static int bits_state(mstate *out, gitchat_members *m, const uint64_t *bits, siz
 	return 0;
 }
 
+static int same_keys(const gitchat_member *a, size_t na, const gitchat_member *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (gitchat_pubkey_cmp(&a[i].key, &b[i].key))
+			return 0;
+	return 1;
+}
+
+/* What a send uses: the newest counted epoch (in the room's order) whose
+ * recipients are exactly the current members. */
+static const char *send_epoch(const gitchat_members *m)
+{
+	for (size_t i = m->nev; i-- > 0;) {
+		const mevent *e = &m->ev[i];
+		const char *ep = m->nodes[e->node].epoch;
+		if (e->counted && e->epoch_file && ep &&
+		    same_keys(e->after, e->nafter, m->cur.v, m->cur.n))
+			return ep;
+	}
+	return NULL;
+}
+
+/* An event taken from the cache keeps its verdict (member, counted, why
+ * not, the members after it): its causal past fixed them. Not so for a
+ * genesis, whose count depends on which genesis comes first in the room's
+ * order: with more than one, nothing is taken. */
+static void forget_known(gitchat_members *m)
+{
+	size_t genesis = 0;
+
+	for (size_t i = 0; i < m->nev; i++)
+		genesis += m->ev[i].genesis;
+	for (size_t i = 0; i < m->n; i++) {
+		mnode *nd = &m->nodes[i];
+		mevent *e;
+		if (!nd->known || nd->ev == NONE ||
+		    (genesis <= 1 && !m->ev[nd->ev].genesis && !m->ev[nd->ev].persons))
+			continue;
+		/* Counted again from its headers. */
+		e = &m->ev[nd->ev];
+		nd->known = 0;
+		e->counted = e->persons = 0;
+		if (e->ignored != GITCHAT_MEMBERS_MALFORMED)
+			e->ignored = GITCHAT_MEMBERS_OK;
+		free(e->after);
+		e->after = NULL;
+		e->nafter = 0;
+	}
+}
+
 static int compute(gitchat_members *m)
 {
 	mstate causal = { 0 }, room = { 0 }, tmp = { 0 };
-	uint32_t *mark = NULL, *sub = NULL, *back = NULL;
+	uint32_t *mark = NULL, *sub = NULL, *back = NULL, prev = NONE;
 	uint64_t *bits = NULL, *last = NULL;
 	size_t words = (m->nev + 63) / 64, i, k;
 	int error = 0, have_last = 0;
 
+	forget_known(m);
+	m->linear = 1;
 	if (!(mark = calloc(m->n + 1, sizeof(*mark))) || !(sub = malloc((m->n + 1) * sizeof(*sub))) ||
 	    !(back = malloc((m->n + 1) * sizeof(*back))) ||
 	    !(bits = calloc(m->n * words + 1, sizeof(*bits))) ||
@@ -412,17 +461,26 @@ static int compute(gitchat_members *m)
 		nd->removed = state_find(&room, &nd->key) == NULL;
 		if (nd->ev != NONE) {
 			mevent *e = &m->ev[nd->ev];
-			if ((error = causal_state(&causal, m, (uint32_t)i, mark, sub, back,
-			                          (uint32_t)i + 1)) < 0)
-				goto done;
-			nd->member = state_find(&causal, &nd->key) != NULL;
-			if ((error = count_event(m, e, &causal)) < 0)
-				goto done;
-			if (e->counted) {
-				if ((error = state_apply(&causal, e)) < 0 ||
-				    (error = state_copy(&e->after, &e->nafter, &causal)) < 0 ||
-				    (error = state_apply(&room, e)) < 0)
+			if (!nd->known) {
+				if ((error = causal_state(&causal, m, (uint32_t)i, mark, sub, back,
+				                          (uint32_t)i + 1)) < 0)
 					goto done;
+				nd->member = state_find(&causal, &nd->key) != NULL;
+				if ((error = count_event(m, e, &causal)) < 0)
+					goto done;
+				if (e->counted && ((error = state_apply(&causal, e)) < 0 ||
+				                   (error = state_copy(&e->after, &e->nafter, &causal)) < 0))
+					goto done;
+			}
+			if (e->counted) {
+				if ((error = state_apply(&room, e)) < 0)
+					goto done;
+				/* One chain: each counted event descends from the one
+				 * before, so that any order of the room applies them
+				 * alike (what lets a send trust the cache). */
+				if (prev != NONE && !(b[prev / 64] & (1ull << (prev % 64))))
+					m->linear = 0;
+				prev = nd->ev;
 			}
 			continue;
 		}
@@ -435,8 +493,13 @@ static int compute(gitchat_members *m)
 		}
 		nd->member = state_find(&tmp, &nd->key) != NULL;
 	}
+	free(m->cur.v);
 	m->cur = room;
 	room.v = NULL;
+	m->send_epoch = send_epoch(m);
+	m->persons_dep = 0;
+	for (k = 0; k < m->nev; k++)
+		m->persons_dep |= m->ev[k].persons;
 done:
 	free(causal.v);
 	free(room.v);
@@ -482,10 +545,11 @@ static int key_ranks(gitchat_members *m)
 		m->nodes[i].rank = (uint32_t)lo;
 	}
 	free(keys);
+	m->ranked = 1;
 	return 0;
 }
 
-static gitchat_members *members_new(const char *room, size_t n)
+gitchat_members *gitchat_members_new(const char *room, size_t n)
 {
 	gitchat_members *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -554,7 +618,7 @@ static int load_ordered(gitchat_members **out, gitchat_store *store, const char 
 	int error, objs_open = 0;
 
 	*out = NULL;
-	if (!(m = members_new(room, n)) || !(h = malloc(sizeof(*h)))) {
+	if (!(m = gitchat_members_new(room, n)) || !(h = malloc(sizeof(*h)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
@@ -567,7 +631,8 @@ static int load_ordered(gitchat_members **out, gitchat_store *store, const char 
 	for (size_t i = 0; i < n; i++)
 		if ((error = read_node(m, &objs, &raw, h, repo, &ids[i], 1)) < 0)
 			goto done;
-	if ((error = key_ranks(m)) < 0 || (error = compute(m)) < 0)
+	m->mapped = 1;
+	if ((error = compute(m)) < 0)
 		goto done;
 	*out = m;
 	m = NULL;
@@ -580,23 +645,425 @@ done:
 	return error;
 }
 
-int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
-                         const char *room)
+/* ---- over a conversation, with the cache beside its index ---- */
+
+static int copy_members(gitchat_member **out, const gitchat_member *v, size_t n)
 {
+	if (!(*out = malloc((n + 1) * sizeof(**out))))
+		return gitchat_error_oom();
+	if (n)
+		memcpy(*out, v, n * sizeof(**out));
+	return 0;
+}
+
+/* Node i's headers and, for an event, its verdict, as the cache had them
+ * for its commit j. */
+static int take_known(gitchat_members *m, uint32_t i, const gitchat_members *old, uint32_t j)
+{
+	mnode *nd = &m->nodes[i];
+	const char *last = m->nstrs ? m->strs[m->nstrs - 1] : NULL, *epoch;
+	const mevent *oe;
+	mevent *e, *ev;
+	int member, removed;
+	uint32_t oev;
+
+	gitchat_mcache_row(old, j, &epoch, &member, &removed, &oev);
+	if (epoch) {
+		if (last && !strcmp(last, epoch))
+			nd->epoch = last;
+		else if (!(nd->epoch = gitchat_members_keep(m, strdup(epoch))))
+			return gitchat_error_oom();
+	}
+	if (oev == NONE)
+		return 0;
+	oe = &old->ev[oev];
+	if (!(ev = realloc(m->ev, (m->nev + 1) * sizeof(*ev))))
+		return gitchat_error_oom();
+	m->ev = ev;
+	e = &m->ev[m->nev];
+	*e = *oe;
+	e->node = i;
+	e->adds = e->after = NULL;
+	e->removes = NULL;
+	nd->ev = (uint32_t)m->nev++;
+	nd->member = member;
+	nd->known = 1;
+	if (copy_members(&e->adds, oe->adds, e->nadds) < 0 ||
+	    copy_members(&e->after, oe->after, e->nafter) < 0 ||
+	    !(e->removes = malloc((e->nremoves + 1) * sizeof(*e->removes))))
+		return gitchat_error_oom();
+	if (e->nremoves)
+		memcpy(e->removes, oe->removes, e->nremoves * sizeof(*e->removes));
+	return 0;
+}
+
+typedef struct {
+	gitchat_store *store;
+	gitchat_objects objs;
+	int objs_open;
+	gitchat_buf raw;
+	gitchat_members_hdr *h;
+	uint32_t *par;
+	size_t cap;
+} conv_reader;
+
+/* Node i of the conversation: its id, key, time and parents from the
+ * conversation, its headers from the cache `old` (with its map) when it
+ * holds the commit, else from the commit. */
+static int conv_node(gitchat_members *m, gitchat_conversation *conv, uint32_t i,
+                     const gitchat_members *old, const gitchat_oidmap *oldmap, conv_reader *r)
+{
+	git_repository *repo = gitchat_store_repository(r->store);
 	gitchat_conversation_entry e;
+	mnode *nd = &m->nodes[i];
+	gitchat_commit c;
+	size_t np;
+	uint32_t j;
+	int error;
+
+	if ((error = gitchat_conversation_entry_get_raw(&e, conv, i)) < 0)
+		return error;
+	nd->id = *e.id;
+	nd->key = *e.key;
+	nd->time = e.time;
+	nd->ev = NONE;
+	while ((error = gitchat_conversation_parents(r->par, r->cap, &np, conv, i)) ==
+	       GITCHAT_EINVALID && np > r->cap) {
+		uint32_t *v = realloc(r->par, np * sizeof(*v));
+		gitchat_error_clear();
+		if (!v)
+			return gitchat_error_oom();
+		r->par = v;
+		r->cap = np;
+	}
+	if (error < 0)
+		return error;
+	nd->p0 = (uint32_t)m->nparents;
+	for (size_t k = 0; k < np; k++) {
+		if (r->par[k] >= i)
+			return gitchat_error_set(GITCHAT_EINVALID, "a parent comes after its child");
+		if ((error = add_parent(m, r->par[k])) < 0)
+			return error;
+	}
+	nd->np = (uint32_t)np;
+	if (old && gitchat_oidmap_get(oldmap, &nd->id, &j) && j < old->n)
+		return take_known(m, i, old, j);
+	if (!r->objs_open) {
+		if ((error = gitchat_objects_open(&r->objs, repo)) < 0)
+			return error;
+		r->objs_open = 1;
+	}
+	if (!r->h && !(r->h = malloc(sizeof(*r->h))))
+		return gitchat_error_oom();
+	if ((error = gitchat_objects_read_commit(&r->raw, &r->objs, &nd->id)) < 0)
+		return error;
+	/* Only to check the bytes are a commit: the headers are read below. */
+	if ((error = gitchat_commit_parse(&c, r->raw.ptr, r->raw.size)) < 0)
+		return error;
+	gitchat_commit_dispose(&c);
+	return read_headers(m, i, r->h, r->raw.ptr, r->raw.size, repo);
+}
+
+/* The members of `conv` computed again, taking from `old` (may be NULL)
+ * what it knows. */
+static int load_conv(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
+                     const char *room, const gitchat_members *old)
+{
 	size_t n = gitchat_conversation_count(conv);
-	git_oid *ids = malloc((n + 1) * sizeof(*ids));
+	gitchat_members *m = gitchat_members_new(room, n);
+	gitchat_oidmap oldmap = GITCHAT_OIDMAP_INIT;
+	conv_reader r;
 	int error = 0;
 
 	*out = NULL;
-	if (!ids)
-		return gitchat_error_oom();
+	memset(&r, 0, sizeof(r));
+	r.store = store;
+	if (m)
+		m->store = store;
+	if (!m || n >= NONE)
+		return m ? gitchat_error_set(GITCHAT_EUNSUPPORTED, "the room is too large") :
+		           gitchat_error_oom();
+	if (old && (error = gitchat_oidmap_reserve(&oldmap, old->n)) == 0)
+		for (size_t j = 0; j < old->n && !error; j++)
+			error = gitchat_oidmap_set(&oldmap, gitchat_mcache_id(old, j), (uint32_t)j);
 	for (size_t i = 0; i < n && !error; i++)
-		if ((error = gitchat_conversation_entry_get_raw(&e, conv, i)) == 0)
-			ids[i] = *e.id;
+		if ((error = conv_node(m, conv, (uint32_t)i, old, &oldmap, &r)) == 0)
+			m->n++;
 	if (!error)
-		error = load_ordered(out, store, room, ids, n);
-	free(ids);
+		error = compute(m);
+	if (!error) {
+		*out = m;
+		m = NULL;
+	}
+	if (r.objs_open)
+		gitchat_objects_close(&r.objs);
+	gitchat_buf_dispose(&r.raw);
+	free(r.h);
+	free(r.par);
+	gitchat_oidmap_dispose(&oldmap);
+	gitchat_members_free(m);
+	return error;
+}
+
+/* The cache of the room (with the ids only when `ids`): NULL when there is
+ * none or it is unusable (then it is only written again). */
+static gitchat_members *cache_read(gitchat_tips *tips, const char *path, const char *room, int ids)
+{
+	gitchat_members *m = NULL;
+	gitchat_buf b = GITCHAT_BUF_INIT;
+	size_t size;
+
+	memset(tips, 0, sizeof(*tips));
+	if (gitchat_index_sidecar_read(&b, path, GITCHAT_MCACHE_PRELUDE) == 0 &&
+	    (size = gitchat_mcache_size(b.ptr, b.size, ids)) &&
+	    gitchat_index_sidecar_read(&b, path, size) == 0)
+		gitchat_mcache_decode(&m, tips, &b, room, ids);
+	gitchat_buf_dispose(&b);
+	gitchat_error_clear();
+	return m;
+}
+
+/* Best effort: a store that cannot be written reads on without it. The
+ * head file too, so that sends start from here. */
+static void cache_write(const char *path, const gitchat_members *m, gitchat_conversation *conv)
+{
+	gitchat_tips tips = { 0 };
+	gitchat_buf b = GITCHAT_BUF_INIT, hp = GITCHAT_BUF_INIT;
+
+	if (gitchat_conversation_tips(&tips, conv) == 0 && gitchat_mcache_encode(&b, m, &tips) == 0 &&
+	    gitchat_index_sidecar_write(path, b.ptr, b.size) == 0 &&
+	    gitchat_mcache_encode_head(&b, m, &tips) == 0 &&
+	    gitchat_buf_printf(&hp, "%s-head", path) == 0)
+		gitchat_index_sidecar_write(hp.ptr, b.ptr, b.size);
+	gitchat_buf_dispose(&hp);
+	gitchat_buf_dispose(&b);
+	gitchat_tips_dispose(&tips);
+	gitchat_error_clear();
+}
+
+int gitchat_members_load(gitchat_members **out, gitchat_store *store, gitchat_conversation *conv,
+                         const char *room)
+{
+	const char *ixpath = gitchat_conversation_index_path(conv);
+	gitchat_members *old = NULL;
+	gitchat_tips tips = { 0 };
+	gitchat_buf path = GITCHAT_BUF_INIT;
+	int error;
+
+	*out = NULL;
+	if (ixpath && (error = gitchat_mcache_path(&path, ixpath, 0)) < 0)
+		return error;
+	if (ixpath)
+		old = cache_read(&tips, path.ptr, room, 0);
+	/* Warm: built over exactly this conversation. */
+	if (old && old->n == gitchat_conversation_count(conv) && !old->persons_dep &&
+	    gitchat_conversation_tips_match(conv, &tips) == 1) {
+		old->conv = conv;
+		*out = old;
+		old = NULL;
+		error = 0;
+		goto done;
+	}
+	gitchat_error_clear();
+	/* Moved: what it knows of each commit, found by id. */
+	gitchat_members_free(old);
+	gitchat_tips_dispose(&tips);
+	old = ixpath ? cache_read(&tips, path.ptr, room, 1) : NULL;
+	if ((error = load_conv(out, store, conv, room, old)) == 0 && ixpath)
+		cache_write(path.ptr, *out, conv);
+done:
+	gitchat_members_free(old);
+	gitchat_tips_dispose(&tips);
+	gitchat_buf_dispose(&path);
+	return error;
+}
+
+/* ---- what a send needs, from the cache's head ---- */
+
+/* At most this many commits since the cache was written are read for
+ * their headers; past that the room is loaded (and the cache written). */
+#define QUICK_MAX 64
+
+typedef struct {
+	git_oid id, first;      /* a new commit and its first parent */
+	int has_first;
+} walked;
+
+/* The commits each moved ref gained lead back to its cached tip along
+ * first parents (a log's own head is always its next commit's first
+ * parent): the ref moved forward, not back or aside. */
+static int forward(const walked *w, size_t nw, const git_oid *now, const git_oid *was)
+{
+	git_oid cur = *now;
+
+	for (size_t steps = 0; steps <= nw; steps++) {
+		size_t i;
+		for (i = 0; i < nw && !git_oid_equal(&w[i].id, &cur); i++)
+			;
+		if (i == nw || !w[i].has_first)
+			return 0;
+		if (git_oid_equal(&w[i].first, was))
+			return 1;
+		cur = w[i].first;
+	}
+	return 0;
+}
+
+/* Already walked, waiting, or a cached tip (where walking stops). */
+static int seen(const walked *w, size_t nw, const git_oid *stack, size_t sp,
+                const gitchat_tips *was, const git_oid *id)
+{
+	for (size_t i = 0; i < nw; i++)
+		if (git_oid_equal(&w[i].id, id))
+			return 1;
+	for (size_t i = 0; i < sp; i++)
+		if (git_oid_equal(&stack[i], id))
+			return 1;
+	for (size_t i = 0; i < was->count; i++)
+		if (git_oid_equal(&was->tips[i].id, id))
+			return 1;
+	return 0;
+}
+
+/* 0 when every commit the refs reach beyond the cached tips is a message
+ * (no event: the membership cannot have changed), *moved saying whether
+ * there were any; GITCHAT_ENOTFOUND when not, or when that cannot be told
+ * cheaply. */
+static int only_messages_since(int *moved, git_repository *repo, const gitchat_tips *was,
+                               const gitchat_tips *now, int linear)
+{
+	gitchat_objects objs;
+	gitchat_members_hdr *h = NULL;
+	gitchat_buf raw = GITCHAT_BUF_INIT;
+	walked w[QUICK_MAX];
+	git_oid stack[QUICK_MAX];
+	gitchat_commit c;
+	size_t i, j = 0, nw = 0, sp = 0;
+	int error = GITCHAT_ENOTFOUND, objs_open = 0;
+
+	*moved = now->count != was->count;
+	for (i = 0; i < was->count && !*moved; i++)
+		*moved = !git_oid_equal(&now->tips[i].id, &was->tips[i].id) ||
+		         strcmp(now->tips[i].refname, was->tips[i].refname);
+	if (!*moved)
+		return 0;
+	/* New messages may reorder concurrent events: only a chain is safe. */
+	if (!linear)
+		return GITCHAT_ENOTFOUND;
+	/* Walk back from the refs, stopping at the cached tips: every commit
+	 * the cache does not cover is met (and maybe some it does, through a
+	 * commit that was no tip: counted as new, which only costs). */
+	if (!(h = malloc(sizeof(*h))) || gitchat_objects_open(&objs, repo) < 0)
+		goto done;
+	objs_open = 1;
+	for (i = 0; i < now->count; i++)
+		if (!seen(w, nw, stack, sp, was, &now->tips[i].id) && sp < QUICK_MAX)
+			stack[sp++] = now->tips[i].id;
+		else if (sp == QUICK_MAX)
+			goto done;
+	while (sp) {
+		int bad;
+		if (nw == QUICK_MAX)
+			goto done;
+		w[nw].id = stack[--sp];
+		if (gitchat_objects_read_commit(&raw, &objs, &w[nw].id) < 0 ||
+		    gitchat_commit_parse(&c, raw.ptr, raw.size) < 0)
+			goto done;
+		if ((w[nw].has_first = c.parent_count > 0))
+			w[nw].first = c.parents[0];
+		nw++;
+		bad = 0;
+		for (size_t k = 0; k < c.parent_count && !bad; k++)
+			if (!seen(w, nw, stack, sp, was, &c.parents[k]))
+				bad = sp == QUICK_MAX || !(stack[sp++] = c.parents[k], 1);
+		gitchat_commit_dispose(&c);
+		if (bad || gitchat_members_hdr_parse(h, raw.ptr, raw.size) < 0 || h->has_genesis ||
+		    h->nchanges || (h->epoch[0] && has_epoch_file(repo, &h->tree)))
+			goto done;
+	}
+	/* Every cached ref is still there, at its cached commit or ahead. */
+	for (i = 0; i < was->count; i++) {
+		while (j < now->count && strcmp(now->tips[j].refname, was->tips[i].refname) < 0)
+			j++;
+		if (j == now->count || strcmp(now->tips[j].refname, was->tips[i].refname) ||
+		    (!git_oid_equal(&now->tips[j].id, &was->tips[i].id) &&
+		     !forward(w, nw, &now->tips[j].id, &was->tips[i].id)))
+			goto done;
+		j++;
+	}
+	error = 0;
+done:
+	if (objs_open)
+		gitchat_objects_close(&objs);
+	gitchat_buf_dispose(&raw);
+	free(h);
+	gitchat_error_clear();
+	return error;
+}
+
+/* The head of `path` (a head file or a whole cache). */
+static int head_read(gitchat_mcache_head *h, const char *path, const char *room)
+{
+	gitchat_buf b = GITCHAT_BUF_INIT;
+	size_t need = 0;
+	int error;
+
+	if ((error = gitchat_index_sidecar_read(&b, path, GITCHAT_MCACHE_HEAD_READ)) == 0 &&
+	    (error = gitchat_mcache_decode_head(h, &need, b.ptr, b.size, room)) == GITCHAT_EMODIFIED &&
+	    (error = gitchat_index_sidecar_read(&b, path, need)) == 0)
+		error = gitchat_mcache_decode_head(h, &need, b.ptr, b.size, room);
+	gitchat_buf_dispose(&b);
+	return error;
+}
+
+int gitchat_members_load_current(gitchat_members **out, gitchat_store *store, const char *room)
+{
+	git_repository *repo = gitchat_store_repository(store);
+	gitchat_mcache_head h = { 0 };
+	gitchat_members *m = NULL;
+	gitchat_tips now = { 0 };
+	gitchat_buf ix = GITCHAT_BUF_INIT, path = GITCHAT_BUF_INIT, b = GITCHAT_BUF_INIT;
+	int error, moved = 0, head;
+
+	*out = NULL;
+	if ((error = gitchat_index_path(&ix, repo, room)) < 0 ||
+	    (error = gitchat_tips_list(&now, NULL, repo, room)) < 0)
+		goto done;
+	/* The head file (rewritten by sends), else the whole cache's head. */
+	for (head = 1; head >= 0; head--) {
+		if ((error = gitchat_mcache_path(&path, ix.ptr, head)) < 0)
+			goto done;
+		gitchat_mcache_head_dispose(&h);
+		if (head_read(&h, path.ptr, room) == 0 && !h.persons &&
+		    only_messages_since(&moved, repo, &h.tips, &now, h.linear) == 0)
+			break;
+	}
+	if (head < 0) {
+		error = gitchat_error_set(GITCHAT_ENOTFOUND, "the membership cache of room '%s' does "
+		                          "not answer for its refs", room);
+		goto done;
+	}
+	if (!(m = gitchat_members_new(room, 0))) {
+		error = gitchat_error_oom();
+		goto done;
+	}
+	if ((error = gitchat_mcache_head_take(m, &h)) < 0)
+		goto done;
+	/* The same state holds for the refs now: the next send starts here. */
+	if (moved && gitchat_mcache_path(&path, ix.ptr, 1) == 0 &&
+	    gitchat_mcache_encode_head(&b, m, &now) == 0)
+		gitchat_index_sidecar_write(path.ptr, b.ptr, b.size);
+	gitchat_error_clear();
+	*out = m;
+	m = NULL;
+	error = 0;
+done:
+	gitchat_members_free(m);
+	gitchat_mcache_head_dispose(&h);
+	gitchat_tips_dispose(&now);
+	gitchat_buf_dispose(&ix);
+	gitchat_buf_dispose(&path);
+	gitchat_buf_dispose(&b);
 	return error;
 }
 
@@ -645,7 +1112,7 @@ int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const
 		error = gitchat_error_from_git(error, "cannot walk the room");
 		goto done;
 	}
-	if (!(pre = members_new(room, nids)) || !(h = malloc(sizeof(*h)))) {
+	if (!(pre = gitchat_members_new(room, nids)) || !(h = malloc(sizeof(*h)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
@@ -698,27 +1165,55 @@ size_t gitchat_members_count(const gitchat_members *m)
 	return m->n;
 }
 
+static int info_fill(gitchat_members_info *out, const gitchat_members *m, size_t i, int ids);
+
 int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m, size_t i)
+{
+	return info_fill(out, m, i, 1);
+}
+
+int gitchat_members_info_peek(gitchat_members_info *out, const gitchat_members *m, size_t i)
+{
+	return info_fill(out, m, i, 0);
+}
+
+static int info_fill(gitchat_members_info *out, const gitchat_members *m, size_t i, int ids)
 {
 	const mnode *nd;
 	const mevent *e;
 
 	if (i >= m->n)
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no commit %zu in this room", i);
-	nd = &m->nodes[i];
 	memset(out, 0, sizeof(*out));
-	out->id = &nd->id;
-	out->key = &nd->key;
-	out->member = nd->member;
-	out->removed = nd->removed;
-	out->epoch = nd->epoch;
-	if (nd->ev == NONE)
-		return 0;
-	e = &m->ev[nd->ev];
+	if (m->rows) {
+		gitchat_conversation_entry ce;
+		uint32_t ev;
+		int error;
+		if (ids) {
+			if ((error = gitchat_conversation_entry_get_raw(&ce, m->conv, i)) < 0)
+				return error;
+			out->id = ce.id;
+			out->key = ce.key;
+		}
+		gitchat_mcache_row(m, i, &out->epoch, &out->member, &out->removed, &ev);
+		if (ev == NONE)
+			return 0;
+		e = &m->ev[ev];
+	} else {
+		nd = &m->nodes[i];
+		out->id = &nd->id;
+		out->key = &nd->key;
+		out->member = nd->member;
+		out->removed = nd->removed;
+		out->epoch = nd->epoch;
+		if (nd->ev == NONE)
+			return 0;
+		e = &m->ev[nd->ev];
+	}
 	out->event = 1;
 	out->genesis = e->genesis && e->counted;
 	out->counted = e->counted;
-	out->ignored = e->ignored;
+	out->ignored = gitchat_members_ignored[e->ignored];
 	out->epoch_file = e->epoch_file;
 	out->after = e->after;
 	out->after_count = e->nafter;
@@ -730,7 +1225,20 @@ int gitchat_members_info_get(gitchat_members_info *out, const gitchat_members *m
 
 int gitchat_members_find(size_t *out, const gitchat_members *m, const git_oid *id)
 {
+	gitchat_members *w = (gitchat_members *)m;   /* the map is built on first use */
 	uint32_t v;
+	int error = 0;
+
+	if (m->rows)
+		return gitchat_conversation_find(out, m->conv, id);
+	if (!m->mapped) {
+		if ((error = gitchat_oidmap_reserve(&w->map, m->n)) == 0)
+			for (size_t i = 0; i < m->n && !error; i++)
+				error = gitchat_oidmap_set(&w->map, &m->nodes[i].id, (uint32_t)i);
+		if (error < 0)
+			return error;
+		w->mapped = 1;
+	}
 	if (!gitchat_oidmap_get(&m->map, id, &v))
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "the commit is not in the room");
 	*out = v;
@@ -743,6 +1251,11 @@ const gitchat_member *gitchat_members_current(size_t *n, const gitchat_members *
 	return m->cur.v;
 }
 
+const char *gitchat_members_epoch(const gitchat_members *m)
+{
+	return m->send_epoch;
+}
+
 const gitchat_member *gitchat_members_get(const gitchat_members *m, const gitchat_pubkey *key)
 {
 	return state_find(&m->cur, key);
@@ -752,8 +1265,9 @@ void gitchat_members_free(gitchat_members *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n; i++)
-		free(m->nodes[i].epoch);
+	for (size_t i = 0; i < m->nstrs; i++)
+		free(m->strs[i]);
+	free(m->strs);
 	for (size_t i = 0; i < m->nev; i++) {
 		free(m->ev[i].adds);
 		free(m->ev[i].removes);
@@ -761,6 +1275,8 @@ void gitchat_members_free(gitchat_members *m)
 	}
 	free(m->ev);
 	free(m->nodes);
+	free(m->epochs);
+	gitchat_buf_dispose(&m->file);
 	free(m->parents);
 	free(m->cur.v);
 	gitchat_oidmap_dispose(&m->map);

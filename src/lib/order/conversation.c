@@ -20,6 +20,7 @@
 #include "order/append.h"
 #include "order/graph.h"
 #include "order/index.h"
+#include "order/known.h"
 #include "message/objects.h"
 #include "order/order.h"
 #include "order/text.h"
@@ -286,6 +287,14 @@ static int node_at(gitchat_index_rec *nd, conv_state *s, size_t i)
 	return error;
 }
 
+/* Message i (not an invalid commit's node): GITCHAT_ENOTFOUND past the end. */
+static int message_node(gitchat_index_rec *nd, conv_state *s, size_t i)
+{
+	if (i >= gitchat_index_count(s->ix))
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
+	return node_at(nd, s, i);
+}
+
 typedef struct {
 	gitchat_problem_cb cb;
 	void *payload;
@@ -442,9 +451,7 @@ int gitchat_conversation_entry_get_raw(gitchat_conversation_entry *out,
 	gitchat_index_rec nd = { 0 };
 	int error;
 
-	if (i >= gitchat_index_count(s->ix))
-		return gitchat_error_set(GITCHAT_ENOTFOUND, "no message %zu in this conversation", i);
-	if ((error = node_at(&nd, s, i)) < 0)
+	if ((error = message_node(&nd, s, i)) < 0)
 		return error;
 	out->id = nd.id;
 	out->time = nd.time;
@@ -564,6 +571,44 @@ int gitchat_conversation_related_get(size_t *total, const gitchat_conversation *
 	if (error == GITCHAT_EINVALID && (error = repair(s)) == 0)
 		error = gitchat_index_related(total, s->ix, i, out, max);
 	return error;
+}
+
+/* ---- order/known.h ---- */
+
+int gitchat_conversation_parents(uint32_t *out, size_t max, size_t *count,
+                                 const gitchat_conversation *conv, size_t i)
+{
+	conv_state *s = conv->s;
+	gitchat_index_rec nd = { 0 };
+	int error;
+
+	*count = 0;
+	if ((error = message_node(&nd, s, i)) < 0)
+		return error;
+	*count = nd.nparents;
+	if (nd.nparents > max)
+		return gitchat_error_set(GITCHAT_EINVALID, "message %zu has %u parents", i,
+		                         (unsigned)nd.nparents);
+	error = gitchat_index_parent_positions(out, s->ix, &nd);
+	if (error == GITCHAT_EINVALID && (error = repair(s)) == 0 &&
+	    (error = node_at(&nd, s, i)) == 0)
+		error = gitchat_index_parent_positions(out, s->ix, &nd);
+	return error;
+}
+
+int gitchat_conversation_tips_match(const gitchat_conversation *conv, const gitchat_tips *tips)
+{
+	return gitchat_index_tips_match(conv->s->ix, tips);
+}
+
+int gitchat_conversation_tips(gitchat_tips *out, const gitchat_conversation *conv)
+{
+	return gitchat_index_tips(out, conv->s->ix);
+}
+
+const char *gitchat_conversation_index_path(const gitchat_conversation *conv)
+{
+	return conv->s->path;
 }
 
 int gitchat_conversation_find(size_t *out, const gitchat_conversation *conv, const git_oid *id)

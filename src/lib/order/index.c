@@ -396,10 +396,9 @@ const unsigned char *gitchat_index_text_id(const gitchat_index *ix)
 	return ix->text_id;
 }
 
-int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_rec *nd)
+int gitchat_index_parent_positions(uint32_t *out, gitchat_index *ix, const gitchat_index_rec *nd)
 {
 	const unsigned char *parents = ix->data + ix->off[S_PARENTS];
-	gitchat_index_rec p = { 0 };
 	int tail = ix->tail && nd->first_parent >= ix->c.nparents;
 	uint32_t k;
 	int error;
@@ -412,11 +411,29 @@ int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_r
 		                    : gitchat_le32(parents + 4 * ((size_t)nd->first_parent + k));
 		if (pos >= gitchat_index_count(ix))
 			return corrupt(ix, "a parent is out of range");
-		if ((error = gitchat_index_node(&p, ix, pos)) < 0)
-			return error;
-		git_oid_cpy(&out[k], p.id);
+		out[k] = pos;
 	}
 	return 0;
+}
+
+int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_rec *nd)
+{
+	gitchat_index_rec p = { 0 };
+	uint32_t *pos = malloc(((size_t)nd->nparents + 1) * sizeof(*pos));
+	int error;
+
+	if (!pos)
+		return gitchat_error_oom();
+	if ((error = gitchat_index_parent_positions(pos, ix, nd)) < 0)
+		goto done;
+	for (uint32_t k = 0; k < nd->nparents; k++) {
+		if ((error = gitchat_index_node(&p, ix, pos[k])) < 0)
+			goto done;
+		git_oid_cpy(&out[k], p.id);
+	}
+done:
+	free(pos);
+	return error;
 }
 
 size_t gitchat_index_invalid(const gitchat_index *ix)
@@ -922,6 +939,70 @@ static int temp_open(int *fd, gitchat_buf *tmp, const char *path)
 	if ((*fd = open(tmp->ptr, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
 		return gitchat_error_set(GITCHAT_EIO, "cannot create '%s': %s", tmp->ptr, strerror(errno));
 	return 0;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return gitchat_error_set(GITCHAT_EIO, "cannot create '%s': %s", path, strerror(errno));
+	if (gitchat_fs_write_all(fd, data, len) < 0 || close(fd) < 0) {
+		int e = errno;
+		unlink(path);
+		return gitchat_error_set(GITCHAT_EIO, "cannot write '%s': %s", path, strerror(e));
+	}
+	return 0;
+}
+
+int gitchat_index_sidecar_write(const char *path, const void *data, size_t len)
+{
+	gitchat_buf tmp = GITCHAT_BUF_INIT;
+	unsigned char rnd[6];
+	char hex[13];
+	const char *plus = strrchr(path, '+');
+	int error;
+
+	/* <index>.tmp-<hex>, the index's own pattern: swept if we die. */
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	if (!plus || gitchat_buf_put(&tmp, path, (size_t)(plus - path)) < 0 ||
+	    gitchat_buf_printf(&tmp, ".tmp-%s", hex) < 0) {
+		gitchat_buf_dispose(&tmp);
+		return plus ? gitchat_error_oom()
+		            : gitchat_error_set(GITCHAT_EINVALID, "'%s' is not beside an index", path);
+	}
+	/* No fsync, as for the index: a file torn by a crash fails its sum. */
+	if ((error = write_file(tmp.ptr, data, len)) == 0 && rename(tmp.ptr, path) < 0) {
+		error = gitchat_error_set(GITCHAT_EIO, "cannot replace '%s': %s", path, strerror(errno));
+		unlink(tmp.ptr);
+	}
+	gitchat_buf_dispose(&tmp);
+	return error;
+}
+
+int gitchat_index_sidecar_read(gitchat_buf *out, const char *path, size_t max)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, error;
+
+	gitchat_buf_clear(out);
+	if ((error = gitchat_fs_open_regular(&fd, &st, path, O_RDONLY | O_NOFOLLOW, 0)) < 0)
+		return error;
+	if ((uint64_t)st.st_size < max)
+		max = (size_t)st.st_size;
+	if ((error = gitchat_buf_grow(out, max + 1)) == 0) {
+		while ((n = pread(fd, out->ptr + out->size, max - out->size, (off_t)out->size)) > 0 ||
+		       (n < 0 && errno == EINTR))
+			if (n > 0 && (out->size += (size_t)n) == max)
+				break;
+		if (n < 0)
+			error = gitchat_error_set(GITCHAT_EIO, "cannot read '%s': %s", path, strerror(errno));
+		out->ptr[out->size] = '\0';
+	}
+	close(fd);
+	return error;
 }
 
 int gitchat_index_write(gitchat_index **out, const char *path, const gitchat_graph *g,

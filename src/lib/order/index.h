@@ -96,6 +96,18 @@ const unsigned char *gitchat_index_text_id(const gitchat_index *ix);
 
 /* The ids of a message's parents, in commit order, into out (nparents). */
 int gitchat_index_parents(git_oid *out, gitchat_index *ix, const gitchat_index_rec *nd);
+/* The same as positions (nparents). */
+int gitchat_index_parent_positions(uint32_t *out, gitchat_index *ix, const gitchat_index_rec *nd);
+
+/* Files beside the index, <index>+<what> (its tail, the membership
+ * cache of members/), are written as the index is: to a temporary file
+ * <index>.tmp-<hex> (swept like the index's) renamed into place, so that
+ * readers keep what they opened and never meet half a file; no fsync (a
+ * file torn by a crash must fail its own sum). */
+int gitchat_index_sidecar_write(const char *path, const void *data, size_t len);
+/* Reads the first `max` bytes (fewer when the file is shorter) of such a
+ * file: a regular file only, never through a symbolic link. */
+int gitchat_index_sidecar_read(gitchat_buf *out, const char *path, size_t max);
 
 void gitchat_index_free(gitchat_index *ix);
 

@@ -381,34 +381,9 @@ static int t_fill(gitchat_buf *b, const gitchat_tail_data *d)
 	return 0;
 }
 
-static int write_file(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	size_t done = 0;
-
-	if (fd < 0)
-		return gitchat_error_set(GITCHAT_EIO, "cannot create '%s': %s", path, strerror(errno));
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
-	if (close(fd) < 0 || done < len) {
-		unlink(path);
-		return gitchat_error_set(GITCHAT_EIO, "cannot write '%s': %s", path, strerror(errno));
-	}
-	return 0;
-}
-
 int gitchat_tail_write(const char *path, const gitchat_tail_data *d)
 {
-	gitchat_buf b = GITCHAT_BUF_INIT, tmp = GITCHAT_BUF_INIT;
-	unsigned char rnd[6];
-	char hex[13];
-	const char *plus = strrchr(path, '+');
+	gitchat_buf b = GITCHAT_BUF_INIT;
 	int error;
 
 	if (d->count > GITCHAT_TAIL_MAX)
@@ -416,23 +391,8 @@ int gitchat_tail_write(const char *path, const gitchat_tail_data *d)
 		                         GITCHAT_TAIL_MAX);
 	if ((error = t_fill(&b, d)) < 0)
 		goto done;
-	/* <index>.tmp-<hex>, the index's own pattern: swept if we die. */
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	if (!plus || gitchat_buf_put(&tmp, path, (size_t)(plus - path)) < 0 ||
-	    gitchat_buf_printf(&tmp, ".tmp-%s", hex) < 0) {
-		error = gitchat_error_oom();
-		goto done;
-	}
-	/* No fsync, as for the index: a tail torn by a crash fails its sum. */
-	if ((error = write_file(tmp.ptr, b.ptr, b.size)) < 0)
-		goto done;
-	if (rename(tmp.ptr, path) < 0) {
-		error = gitchat_error_set(GITCHAT_EIO, "cannot replace '%s': %s", path, strerror(errno));
-		unlink(tmp.ptr);
-	}
+	error = gitchat_index_sidecar_write(path, b.ptr, b.size);
 done:
 	gitchat_buf_dispose(&b);
-	gitchat_buf_dispose(&tmp);
 	return error;
 }

@@ -146,10 +146,12 @@ int gitchat_epochs_load(gitchat_epochs *out, gitchat_store *store, const gitchat
 	if ((error = gitchat_age_identity_from_key(&mine, reader)) < 0)
 		return error;
 	for (size_t i = 0; i < gitchat_members_count(m); i++) {
-		if ((error = gitchat_members_info_get(&in, m, i)) < 0)
+		if ((error = gitchat_members_info_peek(&in, m, i)) < 0)
 			goto done;
 		if (!in.event || !in.counted)
 			continue;
+		if ((error = gitchat_members_info_get(&in, m, i)) < 0)
+			goto done;
 		/* A damaged epoch file is the room's problem, not the reader's:
 		 * messages in that epoch are then reported as undecryptable. */
 		if (in.epoch_file && in.epoch && member_of(in.after, in.after_count, me) &&

@@ -350,7 +350,7 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	valid = gitchat_members_valid(p->m);
 	for (size_t i = 0; i < p->n; i++) {
 		p->e[i].target = p->e[i].reply = GITCHAT_NO_INDEX;
-		if ((error = gitchat_members_info_get(&in, p->m, i)) < 0)
+		if ((error = gitchat_members_info_peek(&in, p->m, i)) < 0)
 			goto done;
 		why = NULL;
 		gitchat_buf_clear(&reason);
@@ -358,6 +358,8 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 			why = "the room has no genesis that gives its name (a squatted or "
 			      "incomplete private room): nothing in it is shown";
 		else if (in.event) {
+			if (in.genesis && (error = gitchat_members_info_get(&in, p->m, i)) < 0)
+				goto done;
 			if (in.genesis) {
 				p->founder = *in.key;
 				if (in.dm) {
@@ -381,7 +383,8 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 			      "before this key was a member)";
 		else
 			p->e[i].pending = 1;
-		if (why && (error = report(p, cb, payload, in.id, why)) != 0)
+		if (why && ((error = gitchat_members_info_get(&in, p->m, i)) < 0 ||
+		            (error = report(p, cb, payload, in.id, why)) != 0))
 			goto done;
 	}
 	f.entry = filter_entry;

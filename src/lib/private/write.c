@@ -33,35 +33,46 @@ static void room_dispose(room_state *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int room_load(room_state *r, gitchat_store *store, const char *room,
-                     const gitchat_pubkey *me, int need_admin)
+/* The loaded room's checks: a valid room, of which `me` is a member (an
+ * admin when `need_admin`). */
+static int room_check(const gitchat_members *m, const char *room, const gitchat_pubkey *me,
+                      int need_admin)
 {
 	const gitchat_member *mine;
+
+	if (!gitchat_members_valid(m))
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "there is no private room '%s' here "
+		                         "(no valid genesis); sync with its members first", room);
+	if (!(mine = gitchat_members_get(m, me)))
+		return gitchat_error_set(GITCHAT_EINVALID, "you are not a member of room '%s'; "
+		                         "an admin of the room can add you", room);
+	if (need_admin && !mine->admin)
+		return gitchat_error_set(GITCHAT_EINVALID, "you are not an admin of room '%s'; "
+		                         "ask one of its admins ('git chat member list -r %s')",
+		                         room, room);
+	return 0;
+}
+
+/* `current`: only the current state is needed (a send), which the
+ * membership cache may give without loading the room. */
+static int room_load(room_state *r, gitchat_store *store, const char *room,
+                     const gitchat_pubkey *me, int need_admin, int current)
+{
 	int error;
 
 	memset(r, 0, sizeof(*r));
 	if (gitchat_room_type(room) != GITCHAT_ROOM_PRIVATE)
 		return gitchat_error_set(GITCHAT_EINVALID, "'%s' is not a private room name", room);
+	if (current && (error = gitchat_members_load_current(&r->m, store, room)) != GITCHAT_ENOTFOUND) {
+		if (error == 0 && (error = room_check(r->m, room, me, need_admin)) == 0)
+			return 0;
+		goto fail;
+	}
+	gitchat_error_clear();
 	if ((error = gitchat_conversation_load(&r->conv, store, room, NULL)) < 0 ||
-	    (error = gitchat_members_load(&r->m, store, r->conv, room)) < 0)
+	    (error = gitchat_members_load(&r->m, store, r->conv, room)) < 0 ||
+	    (error = room_check(r->m, room, me, need_admin)) < 0)
 		goto fail;
-	if (!gitchat_members_valid(r->m)) {
-		error = gitchat_error_set(GITCHAT_ENOTFOUND, "there is no private room '%s' here "
-		                          "(no valid genesis); sync with its members first", room);
-		goto fail;
-	}
-	mine = gitchat_members_get(r->m, me);
-	if (!mine) {
-		error = gitchat_error_set(GITCHAT_EINVALID, "you are not a member of room '%s'; "
-		                          "an admin of the room can add you", room);
-		goto fail;
-	}
-	if (need_admin && !mine->admin) {
-		error = gitchat_error_set(GITCHAT_EINVALID, "you are not an admin of room '%s'; "
-		                          "ask one of its admins ('git chat member list -r %s')",
-		                          room, room);
-		goto fail;
-	}
 	return 0;
 fail:
 	room_dispose(r);
@@ -102,35 +113,6 @@ done:
 /* The events' body: an empty inner message, so that every body in a
  * private room is an age file (the headers carry the event). */
 static const gitchat_buf empty_inner = { (char *)"\n", 1, 0 };
-
-static int same_members(const gitchat_member *a, size_t na, const gitchat_member *b, size_t nb)
-{
-	if (na != nb)
-		return 0;
-	for (size_t i = 0; i < na; i++)
-		if (gitchat_pubkey_cmp(&a[i].key, &b[i].key))
-			return 0;
-	return 1;
-}
-
-/* The newest counted epoch whose recipients are exactly the current
- * members; NULL when there is none. */
-static const char *current_epoch(const gitchat_members *m)
-{
-	gitchat_members_info in;
-	const gitchat_member *cur;
-	size_t ncur;
-
-	cur = gitchat_members_current(&ncur, m);
-	for (size_t i = gitchat_members_count(m); i-- > 0;) {
-		if (gitchat_members_info_get(&in, m, i) < 0)
-			return NULL;
-		if (in.event && in.counted && in.epoch_file && in.epoch &&
-		    same_members(in.after, in.after_count, cur, ncur))
-			return in.epoch;
-	}
-	return NULL;
-}
 
 /* An event commit: `headers` (chat-member-* lines or none) and a new
  * epoch sealed to `after`. */
@@ -279,7 +261,7 @@ static int send_inner(git_oid *out, gitchat_store *store, const gitchat_key *key
 	size_t ncur;
 	int error;
 
-	if ((error = room_load(&r, store, opts->room, gitchat_key_public(key), 0)) < 0)
+	if ((error = room_load(&r, store, opts->room, gitchat_key_public(key), 0, 1)) < 0)
 		return error;
 	plain.text_len = text_len_of(opts);
 	/* Everything is checked before anything (a new epoch) is written. */
@@ -295,7 +277,7 @@ static int send_inner(git_oid *out, gitchat_store *store, const gitchat_key *key
 	if (opts->file_count && (error = gitchat_send_files_check(store, opts->files,
 	                                                          opts->file_count)) < 0)
 		goto done;
-	if ((have = current_epoch(r.m))) {
+	if ((have = gitchat_members_epoch(r.m))) {
 		snprintf(epoch, sizeof(epoch), "%s", have);
 	} else {
 		/* Someone was added or removed since the last epoch: open one
@@ -380,7 +362,7 @@ static int change(git_oid *out, gitchat_store *store, const gitchat_key *key, co
 	if (!remove && !admin &&
 	    (error = own_device(&mine, store, gitchat_key_public(key), who)) < 0)
 		return error;
-	if ((error = room_load(&r, store, room, gitchat_key_public(key), !mine)) < 0)
+	if ((error = room_load(&r, store, room, gitchat_key_public(key), !mine, 0)) < 0)
 		return error;
 	gitchat_pubkey_hex(hex, who);
 	gitchat_pubkey_fingerprint(fp, who);
