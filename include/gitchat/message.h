@@ -30,10 +30,24 @@ typedef enum {
  * shown, and use gitchat_file_save to write it, never the name as a path. */
 typedef struct {
 	char *name;            /* UTF-8, 1..255 bytes, no '/', no control characters */
-	uint64_t size;         /* bytes, equal to the blob's */
+	uint64_t size;         /* bytes, equal to the blob's (in a private room,
+	                        * to the decrypted blob's) */
 } gitchat_file;
 
+struct gitchat_message;
+
+/* Where a message's files come from when its blobs are not the files
+ * themselves: a private room's reader (gitchat/private.h) sets it on the
+ * messages it decrypts, `decode` turning the blob files/<index+1> (an age
+ * file) into the file's bytes in `out` (a buffer wiped when disposed).
+ * It lives as long as that reader. NULL for a public message. */
 typedef struct {
+	int (*decode)(gitchat_buf *out, const struct gitchat_message *msg, size_t index,
+	              const void *blob, size_t blob_len, void *payload);
+	void *payload;
+} gitchat_file_source;
+
+typedef struct gitchat_message {
 	git_oid id;
 	git_oid tree;
 	git_oid *parents;
@@ -53,6 +67,7 @@ typedef struct {
 	size_t text_len;
 	gitchat_file *files;   /* files[i] is files/<i+1> of the tree */
 	size_t file_count;
+	const gitchat_file_source *file_source;   /* NULL: the blobs are the files */
 } gitchat_message;
 
 /* Reads commit `id`, checks its own validity (signature, chat-room `room`
@@ -86,8 +101,9 @@ GITCHAT_EXTERN(int) gitchat_file_safe_name(gitchat_buf *out, const char *name, u
  * the current directory), never outside it and never over anything: the
  * file is created with O_EXCL|O_NOFOLLOW under gitchat_file_safe_name of
  * its name, or the first free variant of it. Appends the path written to
- * `path` (dir/name). The blob is read from the store and its size checked
- * against the header. A partly written file is removed on error. */
+ * `path` (dir/name). The blob is read from the store (through
+ * msg->file_source when set) and its size checked against the header
+ * before anything is created. A partly written file is removed on error. */
 GITCHAT_EXTERN(int) gitchat_file_save(gitchat_buf *path, struct gitchat_store *store,
                                       const gitchat_message *msg, size_t index,
                                       const char *dir);

@@ -11,6 +11,7 @@
  *
  *   chat-reply <oid>            chat-edit|chat-redact|chat-react <oid>
  *   chat-title <title>          (a title message: the room's new title)
+ *   chat-file <n> <size> <name> (files/<n> of the tree, sealed to the epoch)
  *
  * It is hostile input from a member: bounded (GITCHAT_PRIVATE_MAX_INNER_*),
  * checked like a public message's text, anything else reported.
@@ -29,7 +30,7 @@
 extern "C" {
 #endif
 
-#define GITCHAT_PRIVATE_MAX_INNER_HEADERS 16
+#define GITCHAT_PRIVATE_MAX_INNER_HEADERS (16 + GITCHAT_MAX_FILES)
 #define GITCHAT_PRIVATE_MAX_INNER_LINE 1024
 #define GITCHAT_PRIVATE_MAX_TITLE 256
 

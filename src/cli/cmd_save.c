@@ -62,11 +62,40 @@ static int save_all(gitchat_store *store, const gitchat_message *m, const char *
 	return ret;
 }
 
+/* A private room's message as its members read it (the names and sizes
+ * of its files are in the encrypted inner message): through the room's
+ * decrypting reader, which then decrypts each file as it is saved. */
+static int private_message(gitchat_message **m, gitchat_conversation **conv,
+                           gitchat_store *store)
+{
+	gitchat_message *dec = NULL;
+	git_oid id = (*m)->id;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+
+	git_oid_tostr(hex, 9, &id);
+	if (reader_load(conv, store, (*m)->room) < 0)
+		return cli_fatal_lib();
+	if (gitchat_conversation_find(&i, *conv, &id) < 0 ||
+	    gitchat_conversation_message_load(&dec, *conv, i) < 0)
+		return cli_fatal("message %s is not shown in its room: %s", hex,
+		                 gitchat_error_last()->message);
+	if (dec->kind == GITCHAT_MESSAGE_HIDDEN) {
+		gitchat_message_free(dec);
+		return cli_fatal("message %s cannot be read with your key (see the warnings above)",
+		                 hex);
+	}
+	gitchat_message_free(*m);
+	*m = dec;
+	return 0;
+}
+
 int cmd_save(int argc, char **argv)
 {
 	reader_opts o = READER_OPTS_INIT;
 	gitchat_store *store = NULL;
 	gitchat_message *m = NULL;
+	gitchat_conversation *conv = NULL;
 	const char *dir = ".";
 	char hex[GIT_OID_HEXSZ + 1];
 	cli_parser p;
@@ -94,7 +123,9 @@ int cmd_save(int argc, char **argv)
 		ret = cli_fatal_lib();
 		goto done;
 	}
-	if ((ret = reader_target(&m, store, p.args[0], o.room_arg)) != 0)
+	if ((ret = reader_target(&m, store, p.args[0], o.room_arg)) != 0 ||
+	    (gitchat_room_type(m->room) == GITCHAT_ROOM_PRIVATE &&
+	     (ret = private_message(&m, &conv, store)) != 0))
 		goto done;
 	git_oid_tostr(hex, 9, &m->id);
 	if (m->kind != GITCHAT_MESSAGE_TEXT || !m->file_count) {
@@ -105,6 +136,7 @@ int cmd_save(int argc, char **argv)
 		ret = save_all(store, m, dir);
 done:
 	gitchat_message_free(m);
+	gitchat_conversation_free(conv);
 	gitchat_store_free(store);
 	return ret;
 }

@@ -16,8 +16,8 @@ const cli_usage usage_send = {
 	"With --attach the text is optional (stdin is then not read): the message\n"
 	"carries the files, each under its own name, at most chat.maxFileBytes\n"
 	"(8 MiB) each and chat.maxTreeBytes (16 MiB) in all; 'git chat save ID'\n"
-	"writes them out again. In a private room (and with --dm) the text is\n"
-	"encrypted to its members.\n",
+	"writes them out again. In a private room (and with --dm) the text, the\n"
+	"files and their names are encrypted to its members.\n",
 	(const cli_option[]){
 		{ 'r', 'r', "room", "ROOM",
 		  "the room (default: git config chat.room, else general)", "@room" },

@@ -14,33 +14,6 @@
 #include "servers.h"
 #include "testforge.h"
 
-static t_run as(const char *store, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static t_run as(const char *store, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd = NULL;
-	t_run r;
-
-	va_start(ap, fmt);
-	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
-	va_end(ap);
-	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
-	free(cmd);
-	return r;
-}
-
-static char *ok(t_run r, const char *what)
-{
-	char *out;
-	cr_assert_eq(r.status, 0, "%s failed (%d):\n%s", what, r.status, r.err);
-	out = t_keep(strdup(r.out));
-	if (*out && out[strlen(out) - 1] == '\n')
-		out[strlen(out) - 1] = '\0';
-	t_run_free(&r);
-	return out;
-}
-
 static const char *secrets[] = { "the launch code is 4711", "Operation Nightjar",
 	                         "reply to the launch code", "EMOJI-PARTY", "edited: 4712" };
 
@@ -76,33 +49,33 @@ Test(private_server, members_chat_through_a_hooked_daemon_and_nothing_leaks, .ti
 	sc = t_store(dir, "c.git");
 	sd = t_store(dir, "d.git");
 
-	room = ok(as(sa, a, "room create --private --title '%s' --member %s.pub --member %s.pub",
+	room = t_ok(t_chat_as(sa, a, "room create --private --title '%s' --member %s.pub --member %s.pub",
 	             secrets[1], b, c), "room create");
-	m1 = ok(as(sa, a, "send -r %s -m '%s'", room, secrets[0]), "send");
-	ok(as(sa, a, "sync %s", url), "sync a");
-	ok(as(sb, b, "sync %s", url), "sync b");
-	ok(as(sb, b, "send -r %s --reply %s -m '%s'", room, m1, secrets[2]), "reply");
-	ok(as(sb, b, "sync %s", url), "sync b");
-	ok(as(sc, c, "sync %s", url), "sync c");
-	ok(as(sc, c, "react %s %s", m1, secrets[3]), "react");
-	ok(as(sc, c, "sync %s", url), "sync c");
-	ok(as(sa, a, "sync %s", url), "sync a");
-	ok(as(sa, a, "edit %s -m '%s'", m1, secrets[4]), "edit");
-	ok(as(sa, a, "sync %s", url), "sync a");
-	ok(as(sb, b, "sync %s", url), "sync b");
-	ok(as(sc, c, "sync %s", url), "sync c");
+	m1 = t_ok(t_chat_as(sa, a, "send -r %s -m '%s'", room, secrets[0]), "send");
+	t_ok(t_chat_as(sa, a, "sync %s", url), "sync a");
+	t_ok(t_chat_as(sb, b, "sync %s", url), "sync b");
+	t_ok(t_chat_as(sb, b, "send -r %s --reply %s -m '%s'", room, m1, secrets[2]), "reply");
+	t_ok(t_chat_as(sb, b, "sync %s", url), "sync b");
+	t_ok(t_chat_as(sc, c, "sync %s", url), "sync c");
+	t_ok(t_chat_as(sc, c, "react %s %s", m1, secrets[3]), "react");
+	t_ok(t_chat_as(sc, c, "sync %s", url), "sync c");
+	t_ok(t_chat_as(sa, a, "sync %s", url), "sync a");
+	t_ok(t_chat_as(sa, a, "edit %s -m '%s'", m1, secrets[4]), "edit");
+	t_ok(t_chat_as(sa, a, "sync %s", url), "sync a");
+	t_ok(t_chat_as(sb, b, "sync %s", url), "sync b");
+	t_ok(t_chat_as(sc, c, "sync %s", url), "sync c");
 
 	/* every member sees the same conversation */
-	char *jb = ok(as(sb, b, "log -r %s --format=json", room), "log b");
-	char *jc = ok(as(sc, c, "log -r %s --format=json", room), "log c");
+	char *jb = t_ok(t_chat_as(sb, b, "log -r %s --format=json", room), "log b");
+	char *jc = t_ok(t_chat_as(sc, c, "log -r %s --format=json", room), "log c");
 	cr_assert_str_eq(jb, jc);
 	t_assert_contains(jb, secrets[4]);
 	t_assert_contains(jb, secrets[2]);
 	t_assert_contains(jb, secrets[3]);
-	t_assert_contains(ok(as(sc, c, "rooms"), "rooms"), secrets[1]);
+	t_assert_contains(t_ok(t_chat_as(sc, c, "rooms"), "rooms"), secrets[1]);
 
 	/* the server and a non-member's full replica hold none of it */
-	ok(as(sd, d, "sync %s", url), "sync d");
+	t_ok(t_chat_as(sd, d, "sync %s", url), "sync d");
 	cr_assert_str_eq(t_git(sd, "for-each-ref --format='%%(objectname)' refs/chat | sort"),
 	                 t_git(repo, "for-each-ref --format='%%(objectname)' refs/chat | sort"));
 	holds_none(repo, "the server");
@@ -120,7 +93,7 @@ Test(private_server, members_chat_through_a_hooked_daemon_and_nothing_leaks, .ti
 	t_assert_contains(r.err, "is not a member of private room");
 	t_run_free(&r);
 	/* a member's push still lands */
-	ok(as(sb, b, "send -r %s -m 'still here'", room), "send");
-	ok(as(sb, b, "sync %s", url), "sync b");
+	t_ok(t_chat_as(sb, b, "send -r %s -m 'still here'", room), "send");
+	t_ok(t_chat_as(sb, b, "sync %s", url), "sync b");
 	t_server_stop(srv);
 }

@@ -524,3 +524,28 @@ char *t_chat_pty(const char *store, const char *const *env, const char *const *a
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return out.ptr ? out.ptr : strdup("");
 }
+
+t_run t_chat_as(const char *store, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd = NULL;
+	t_run r;
+
+	va_start(ap, fmt);
+	cr_assert(vasprintf(&cmd, fmt, ap) > 0);
+	va_end(ap);
+	r = t_sh("GIT_DIR='%s' GIT_CHAT_KEY='%s' '%s' %s", store, key, GITCHAT_BIN, cmd);
+	free(cmd);
+	return r;
+}
+
+char *t_ok(t_run r, const char *what)
+{
+	char *out;
+	cr_assert_eq(r.status, 0, "%s failed (%d):\n%s", what, r.status, r.err);
+	out = t_keep(strdup(r.out));
+	if (*out && out[strlen(out) - 1] == '\n')
+		out[strlen(out) - 1] = '\0';
+	t_run_free(&r);
+	return out;
+}

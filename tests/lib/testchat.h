@@ -92,6 +92,14 @@ char *t_replace(const char *s, const char *from, const char *to);
 char *t_chat_pty(const char *store, const char *const *env, const char *const *args,
                  int *status);
 
+/* git-chat as the owner of KEY in STORE (GIT_DIR, GIT_CHAT_KEY); the
+ * command line is trusted test text, run by sh. */
+t_run t_chat_as(const char *store, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Asserts that `r` exited 0 (saying `what` and its stderr when not);
+ * returns its stdout without the final newline, kept, and frees r. */
+char *t_ok(t_run r, const char *what);
+
 /* Asserts that s contains needle, printing both when not. */
 #define t_assert_contains(s, needle) \
 	cr_assert(strstr((s), (needle)) != NULL, "expected '%s' in:\n%s", (needle), (s))

@@ -103,7 +103,7 @@ static size_t parse_num(uint64_t *out, const char *p, size_t len, uint64_t max)
 /* `chat-file <n> <size> <name>`: n is the next number (1, 2, ... in
  * order), both numbers as we write them, the name the rest of the line
  * (checked with the tree by gitchat_commit_check). */
-static int parse_file(gitchat_commit *c, const char *val, size_t len)
+int gitchat_commit_file_parse(gitchat_commit *c, const char *val, size_t len)
 {
 	uint64_t n, size;
 	size_t a, b;
@@ -266,7 +266,7 @@ int gitchat_commit_parse(gitchat_commit *c, const char *raw, size_t len)
 			if (parse_oid(&c->target, val, vallen) < 0)
 				{ error = bad("a chat-edit/redact/react header is not an object id"); goto fail; }
 		} else if (key_is(p, keylen, "chat-file")) {
-			if ((error = parse_file(c, val, vallen)) < 0)
+			if ((error = gitchat_commit_file_parse(c, val, vallen)) < 0)
 				goto fail;
 		} else if (key_is(p, keylen, "encoding")) {
 			if (encodings++)
@@ -324,7 +324,7 @@ int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limit
 
 /* The files the chat-file headers name, on their own (docs/attachments.md):
  * valid names, each once, within the limits, on ordinary messages only. */
-static int check_files(const gitchat_commit *c, const gitchat_limits *limits)
+int gitchat_commit_files_check(const gitchat_commit *c, const gitchat_limits *limits)
 {
 	uint64_t total = 0;
 	size_t i, j;
@@ -397,48 +397,38 @@ static int check_epoch_tree(git_repository *repo, git_tree *tree, const gitchat_
 	return error;
 }
 
-/* The one tree a message may have: the empty tree without files; with
- * files, exactly `files/` holding `1`..`N`, each a plain blob (100644) of
- * the size its chat-file header says, and nothing else. */
-static int check_tree(git_repository *repo, const gitchat_commit *c,
-                      const gitchat_limits *limits)
+/* The folder `files` holding exactly `1`..`count`, each a plain blob
+ * (100644); for a public message (`c`) each of the size its chat-file
+ * header says; for a private one's sealed files (`c` NULL) each within
+ * chat.maxFileBytes plus the age overhead, all within chat.maxTreeBytes
+ * plus theirs. */
+static int check_files_dir(git_repository *repo, git_tree *tree, size_t count,
+                           const gitchat_commit *c, const gitchat_limits *limits)
 {
-	git_oid empty;
-	git_tree *tree = NULL, *sub = NULL;
+	git_tree *sub = NULL;
 	git_odb *odb = NULL;
 	const git_tree_entry *e;
+	uint64_t total = 0, over = 0;
 	size_t i, n;
 	int error;
 
-	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
-	if (git_oid_equal(&c->tree, &empty))
-		return c->file_count ? gitchat_error_set(GITCHAT_EVERIFY,
-			"its chat-file headers name %zu files but its tree is empty", c->file_count) : 0;
-	if (git_tree_lookup(&tree, repo, &c->tree) < 0)
-		return gitchat_error_set(GITCHAT_EVERIFY, "its tree is missing or not a tree");
-	if (!c->file_count && c->room_len == 25 && c->room[0] == '_') {
-		error = check_epoch_tree(repo, tree, limits);
-		goto done;
-	}
-	if (!c->file_count) {
-		error = gitchat_error_set(GITCHAT_EVERIFY,
-			"its tree is not empty but no chat-file header names a file");
-		goto done;
-	}
 	if (git_tree_entrycount(tree) != 1 || strcmp(git_tree_entry_name(e = git_tree_entry_byindex(tree, 0)), "files") ||
-	    git_tree_entry_filemode(e) != GIT_FILEMODE_TREE) {
-		error = gitchat_error_set(GITCHAT_EVERIFY,
+	    git_tree_entry_filemode(e) != GIT_FILEMODE_TREE)
+		return gitchat_error_set(GITCHAT_EVERIFY,
 			"its tree holds something other than the one folder 'files'");
+	if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "its folder 'files' is missing or not a tree");
+	if (!c)
+		count = git_tree_entrycount(sub);
+	if (!c && (count < 1 || count > GITCHAT_MAX_FILES)) {
+		error = gitchat_error_set(GITCHAT_EVERIFY,
+			"its folder 'files' holds %zu entries, not 1 to %d", count, GITCHAT_MAX_FILES);
 		goto done;
 	}
-	if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
-		error = gitchat_error_set(GITCHAT_EVERIFY, "its folder 'files' is missing or not a tree");
-		goto done;
-	}
-	if (git_tree_entrycount(sub) != c->file_count) {
+	if (git_tree_entrycount(sub) != count) {
 		error = gitchat_error_set(GITCHAT_EVERIFY,
 			"its folder 'files' holds %zu entries, its chat-file headers name %zu files",
-			git_tree_entrycount(sub), c->file_count);
+			git_tree_entrycount(sub), count);
 		goto done;
 	}
 	if ((error = git_repository_odb(&odb, repo)) < 0) {
@@ -446,13 +436,13 @@ static int check_tree(git_repository *repo, const gitchat_commit *c,
 		goto done;
 	}
 	/* N entries, each a distinct number in 1..N: exactly 1..N. */
-	for (i = 0; i < c->file_count; i++) {
+	for (i = 0; i < count; i++) {
 		size_t size;
 		git_object_t type;
 		e = git_tree_entry_byindex(sub, i);
-		if (!(n = entry_number(git_tree_entry_name(e), c->file_count))) {
+		if (!(n = entry_number(git_tree_entry_name(e), count))) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
-				"its folder 'files' holds an entry not named 1 to %zu", c->file_count);
+				"its folder 'files' holds an entry not named 1 to %zu", count);
 			goto done;
 		}
 		/* Git's tree order (byte order for files), each name once, as
@@ -470,10 +460,19 @@ static int check_tree(git_repository *repo, const gitchat_commit *c,
 				"its files/%zu is missing or not a plain file (mode 100644)", n);
 			goto done;
 		}
-		if ((uint64_t)size != c->files[n - 1].size) {
+		if (c && (uint64_t)size != c->files[n - 1].size) {
 			error = gitchat_error_set(GITCHAT_EVERIFY,
 				"its files/%zu is %zu bytes, its chat-file header says %llu", n, size,
 				(unsigned long long)c->files[n - 1].size);
+			goto done;
+		}
+		if (!c && ((uint64_t)size > limits->max_file +
+		           GITCHAT_SEALED_FILE_OVERHEAD(limits->max_file) ||
+		           (total += size) > limits->max_tree +
+		           (over += GITCHAT_SEALED_FILE_OVERHEAD(size)))) {
+			error = gitchat_error_set(GITCHAT_EVERIFY,
+				"its sealed files/%zu is %zu bytes: over chat.maxFileBytes or "
+				"chat.maxTreeBytes (with the age overhead)", n, size);
 			goto done;
 		}
 	}
@@ -481,6 +480,37 @@ static int check_tree(git_repository *repo, const gitchat_commit *c,
 done:
 	git_odb_free(odb);
 	git_tree_free(sub);
+	return error;
+}
+
+/* The one tree a message may have: the empty tree without files; with
+ * files, exactly `files/` holding `1`..`N` of the sizes the chat-file
+ * headers say. In a private room, without chat-file headers (DESIGN.md
+ * "Private rooms"): an epoch's tree, or `files/1`..`N` sealed (age files
+ * whose names and sizes are in the encrypted inner message), bounded by
+ * the limits as far as they can be seen from outside. */
+static int check_tree(git_repository *repo, const gitchat_commit *c,
+                      const gitchat_limits *limits)
+{
+	git_oid empty;
+	git_tree *tree = NULL;
+	int error, private_room = c->room_len == 25 && c->room[0] == '_';
+
+	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
+	if (git_oid_equal(&c->tree, &empty))
+		return c->file_count ? gitchat_error_set(GITCHAT_EVERIFY,
+			"its chat-file headers name %zu files but its tree is empty", c->file_count) : 0;
+	if (git_tree_lookup(&tree, repo, &c->tree) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "its tree is missing or not a tree");
+	if (c->file_count)
+		error = check_files_dir(repo, tree, c->file_count, c, limits);
+	else if (!private_room)
+		error = gitchat_error_set(GITCHAT_EVERIFY,
+			"its tree is not empty but no chat-file header names a file");
+	else if (git_tree_entry_byname(tree, "files"))
+		error = check_files_dir(repo, tree, 0, NULL, limits);
+	else
+		error = check_epoch_tree(repo, tree, limits);
 	git_tree_free(tree);
 	return error;
 }
@@ -537,7 +567,7 @@ int gitchat_commit_check(gitchat_pubkey *signer, const gitchat_commit *c,
 	    gitchat_text_check(c->text, c->text_len, limits) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "its text is invalid: %s",
 		                         gitchat_error_last()->message);
-	if ((error = check_files(c, limits)) < 0 ||
+	if ((error = gitchat_commit_files_check(c, limits)) < 0 ||
 	    (repo && (error = check_tree(repo, c, limits)) < 0))
 		return error;
 	return 0;

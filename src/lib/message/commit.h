@@ -56,6 +56,15 @@ typedef struct {
 /* Parses the raw commit; GITCHAT_EINVALID with a reason when malformed.
  * Pointers refer into `raw`, which must outlive the parse. */
 int gitchat_commit_parse(gitchat_commit *out, const char *raw, size_t len);
+
+/* The one reader of `chat-file <n> <size> <name>` (the value after
+ * "chat-file "): appends it to c->files, GITCHAT_EINVALID when it is not
+ * the next number with a size in decimal. A private room's inner message
+ * uses it too. */
+int gitchat_commit_file_parse(gitchat_commit *c, const char *val, size_t len);
+/* The files of c->files on their own: valid names, each once, within the
+ * limits, on ordinary messages only (GITCHAT_EVERIFY with the reason). */
+int gitchat_commit_files_check(const gitchat_commit *c, const gitchat_limits *limits);
 void gitchat_commit_dispose(gitchat_commit *c);
 
 /* Checks a parsed commit on its own: one good SSHSIG signature, the room,
@@ -85,5 +94,13 @@ int gitchat_ident_format(gitchat_buf *out, const char *name, const char *email,
                          int64_t time, int tz);
 
 #define GITCHAT_EMPTY_TREE "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+/* What sealing a file of `n` bytes to one age recipient may add: a binary
+ * header of at most 1 KiB (one X25519 stanza is about 200 bytes), the
+ * 16-byte nonce and a 16-byte tag per 64 KiB chunk (at least one). The
+ * bound on a private room's files/<n> seen from outside
+ * (docs/attachments.md). */
+#define GITCHAT_SEALED_FILE_OVERHEAD(n) \
+	((uint64_t)1024 + 16 + 16 * ((uint64_t)(n) / 65536 + 1))
 
 #endif

@@ -34,7 +34,9 @@ int gitchat_file_safe_name(gitchat_buf *out, const char *name, unsigned k)
 	return gitchat_filename_safe(out, name, strlen(name), k);
 }
 
-/* The blob of files/<index+1>, its size checked against the header. */
+/* The blob of files/<index+1>, its size checked against the header (for
+ * a public message: a private one's blob is an age file, checked once
+ * decoded). */
 static int file_blob(git_blob **out, git_repository *repo, const gitchat_message *msg,
                      size_t index)
 {
@@ -51,7 +53,8 @@ static int file_blob(git_blob **out, git_repository *repo, const gitchat_message
 	    git_blob_lookup(out, repo, git_tree_entry_id(e)) < 0)
 		error = gitchat_error_set(GITCHAT_ENOTFOUND,
 			"the store does not hold %s of this message; run 'git chat sync'", path);
-	else if ((uint64_t)git_blob_rawsize(*out) != msg->files[index].size)
+	else if (!msg->file_source &&
+	         (uint64_t)git_blob_rawsize(*out) != msg->files[index].size)
 		error = gitchat_error_set(GITCHAT_EVERIFY,
 			"%s is not the size its chat-file header says", path);
 	else
@@ -63,6 +66,31 @@ static int file_blob(git_blob **out, git_repository *repo, const gitchat_message
 	git_tree_entry_free(e);
 	git_tree_free(tree);
 	return error;
+}
+
+/* The bytes of file `index`: the blob's, or what msg->file_source makes
+ * of it, whole and of the size the message says, before anything is
+ * created (a file that lies is reported, not saved). */
+static int file_bytes(const void **data, size_t *len, gitchat_buf *decoded, git_blob *blob,
+                      const gitchat_message *msg, size_t index)
+{
+	const gitchat_file_source *src = msg->file_source;
+
+	*data = git_blob_rawcontent(blob);
+	*len = (size_t)git_blob_rawsize(blob);
+	if (!src)
+		return 0;
+	if (src->decode(decoded, msg, index, *data, *len, src->payload) < 0)
+		return gitchat_error_set(GITCHAT_EVERIFY, "files/%zu of this message does not "
+		                         "decrypt: %s", index + 1, gitchat_error_last()->message);
+	if ((uint64_t)decoded->size != msg->files[index].size)
+		return gitchat_error_set(GITCHAT_EVERIFY, "files/%zu of this message is %zu bytes "
+		                         "decrypted, its chat-file header says %llu; nothing saved",
+		                         index + 1, decoded->size,
+		                         (unsigned long long)msg->files[index].size);
+	*data = decoded->ptr;
+	*len = decoded->size;
+	return 0;
 }
 
 /* Creates the first free name among the safe name and its variants in
@@ -92,15 +120,18 @@ static int create_free(int *fd, gitchat_buf *name, int dirfd, const char *want,
 int gitchat_file_save(gitchat_buf *path, gitchat_store *store, const gitchat_message *msg,
                       size_t index, const char *dir)
 {
-	gitchat_buf name = GITCHAT_BUF_INIT;
+	gitchat_buf name = GITCHAT_BUF_INIT, decoded = GITCHAT_BUF_INIT;
 	git_blob *blob = NULL;
+	const void *data;
+	size_t len;
 	int dirfd = -1, fd = -1, error;
 
 	if (!dir)
 		dir = ".";
 	if (!msg || index >= msg->file_count)
 		return gitchat_error_set(GITCHAT_EINVALID, "the message has no file %zu", index + 1);
-	if ((error = file_blob(&blob, gitchat_store_repository(store), msg, index)) < 0)
+	if ((error = file_blob(&blob, gitchat_store_repository(store), msg, index)) < 0 ||
+	    (error = file_bytes(&data, &len, &decoded, blob, msg, index)) < 0)
 		goto done;
 	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		error = gitchat_error_set(errno == ENOENT ? GITCHAT_ENOTFOUND : GITCHAT_EIO,
@@ -109,7 +140,7 @@ int gitchat_file_save(gitchat_buf *path, gitchat_store *store, const gitchat_mes
 	}
 	if ((error = create_free(&fd, &name, dirfd, msg->files[index].name, dir)) < 0)
 		goto done;
-	if (gitchat_fs_write_all(fd, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0 ||
+	if (gitchat_fs_write_all(fd, data, len) < 0 ||
 	    close(fd) < 0) {
 		error = gitchat_error_set(GITCHAT_EIO, "cannot write '%s/%s': %s", dir, name.ptr,
 		                          strerror(errno));
@@ -127,6 +158,7 @@ done:
 	if (dirfd >= 0)
 		close(dirfd);
 	git_blob_free(blob);
+	gitchat_buf_dispose_secure(&decoded);
 	gitchat_buf_dispose(&name);
 	return error;
 }

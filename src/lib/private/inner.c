@@ -16,7 +16,8 @@
 
 static const char *kind_names[] = { NULL, "chat-edit", "chat-redact", "chat-react" };
 
-int gitchat_inner_build(gitchat_buf *out, const gitchat_send_options *o, const char *title)
+int gitchat_inner_build(gitchat_buf *out, const gitchat_send_options *o, const char *title,
+                        const gitchat_buf *files)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	int error = 0;
@@ -39,6 +40,8 @@ int gitchat_inner_build(gitchat_buf *out, const gitchat_send_options *o, const c
 			                         "1 to %d bytes", GITCHAT_PRIVATE_MAX_TITLE);
 		error = gitchat_buf_printf(out, "chat-title %s\n", title);
 	}
+	if (!error && files && files->size)
+		error = gitchat_buf_put(out, files->ptr, files->size);
 	if (!error)
 		error = gitchat_buf_putc(out, '\n');
 	if (!error && o->text)
@@ -51,12 +54,31 @@ static int bad(const char *why)
 	return gitchat_error_set(GITCHAT_EINVALID, "its inner message %s", why);
 }
 
-int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
-                        const gitchat_limits *limits)
+/* The chat-file headers, read and checked as a public message's are
+ * (message/commit.c), copied into `out`. */
+static int inner_files(gitchat_inner *out, gitchat_commit *files, const gitchat_limits *limits)
+{
+	files->kind = out->kind;
+	if (files->file_count && out->has_title)
+		return bad("carries files on a title");
+	if (gitchat_commit_files_check(files, limits) < 0)
+		return gitchat_error_set(GITCHAT_EINVALID, "its inner message: %s",
+		                         gitchat_error_last()->message);
+	for (size_t i = 0; i < files->file_count; i++) {
+		out->files[i].name = files->files[i].name;
+		out->files[i].name_len = files->files[i].name_len;
+		out->files[i].size = files->files[i].size;
+	}
+	out->file_count = files->file_count;
+	return 0;
+}
+
+static int parse(gitchat_inner *out, gitchat_commit *files, const char *p, size_t len,
+                 const gitchat_limits *limits)
 {
 	const char *end = p + len;
 	size_t nheaders = 0;
-	int seen_kind = 0;
+	int seen_kind = 0, error;
 
 	memset(out, 0, sizeof(*out));
 	if (len > limits->max_text + GITCHAT_PRIVATE_MAX_INNER_HEADERS *
@@ -95,6 +117,10 @@ int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
 				return bad("has a bad or repeated chat-title");
 			out->title = v;
 			out->title_len = vlen;
+		} else if (klen == 9 && !memcmp(p, "chat-file", 9)) {
+			if (gitchat_commit_file_parse(files, v, vlen) < 0)
+				return gitchat_error_set(GITCHAT_EINVALID, "its inner message: %s",
+				                         gitchat_error_last()->message);
 		}
 		p = eol + 1;
 	}
@@ -102,6 +128,11 @@ int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
 		return bad("has no blank line after its headers");
 	out->text = p + 1;
 	out->text_len = (size_t)(end - p - 1);
+	if ((error = inner_files(out, files, limits)) < 0)
+		return error;
+	/* A message of files alone has no text. */
+	if (out->file_count && out->text_len == 0)
+		return 0;
 	/* A title message may have no text; a message must have a valid one. */
 	if (out->has_title && out->text_len == 0)
 		return 0;
@@ -109,4 +140,16 @@ int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
 		return gitchat_error_set(GITCHAT_EINVALID, "its inner text is invalid: %s",
 		                         gitchat_error_last()->message);
 	return 0;
+}
+
+int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
+                        const gitchat_limits *limits)
+{
+	gitchat_commit files;
+	int error;
+
+	memset(&files, 0, sizeof(files));
+	error = parse(out, &files, p, len, limits);
+	gitchat_commit_dispose(&files);
+	return error;
 }

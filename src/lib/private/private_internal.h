@@ -14,10 +14,15 @@ typedef struct {
 	int has_title;
 	const char *title; size_t title_len;
 	const char *text; size_t text_len;
+	/* chat-file <n> <size> <name>: the sealed files/<n> of the tree */
+	struct { const char *name; size_t name_len; uint64_t size; } files[GITCHAT_MAX_FILES];
+	size_t file_count;
 } gitchat_inner;
 
-/* Appends the inner message of `o` (and `title`, may be NULL) to `out`. */
-int gitchat_inner_build(gitchat_buf *out, const gitchat_send_options *o, const char *title);
+/* Appends the inner message of `o` (and `title`, may be NULL; `files`, the
+ * chat-file header lines, may be NULL) to `out`. */
+int gitchat_inner_build(gitchat_buf *out, const gitchat_send_options *o, const char *title,
+                        const gitchat_buf *files);
 /* Parses a decrypted inner message: GITCHAT_EINVALID with the reason. */
 int gitchat_inner_parse(gitchat_inner *out, const char *p, size_t len,
                         const gitchat_limits *limits);

@@ -20,6 +20,8 @@ typedef struct {
 	char *text;             /* NULL: hidden */
 	size_t len;
 	int pending;            /* passed the rules that need no key: decrypt on use */
+	gitchat_file *files;    /* from the inner chat-file headers */
+	size_t file_count;
 } pentry;
 
 struct gitchat_private {
@@ -37,6 +39,7 @@ struct gitchat_private {
 	gitchat_epochs ep;
 	gitchat_problem_cb cb;
 	void *payload;
+	gitchat_file_source files;   /* decrypts files/<n> for gitchat_file_save */
 };
 
 static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, const git_oid *id,
@@ -57,6 +60,82 @@ static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, cons
 	r = cb(&pr, payload);
 	gitchat_buf_dispose(&why);
 	return r;
+}
+
+/* The sealed files/<n> entries of `tree`: 0 for the empty tree. */
+static int sealed_count(size_t *n, gitchat_store *store, const git_oid *tree)
+{
+	git_tree *t = NULL, *sub = NULL;
+	const git_tree_entry *e;
+	int error = 0;
+
+	*n = 0;
+	if (git_tree_lookup(&t, gitchat_store_repository(store), tree) < 0)
+		return gitchat_error_from_git(-1, "cannot read the tree of a message");
+	if ((e = git_tree_entry_byname(t, "files"))) {
+		if (git_tree_lookup(&sub, gitchat_store_repository(store), git_tree_entry_id(e)) < 0)
+			error = gitchat_error_from_git(-1, "cannot read the files of a message");
+		else
+			*n = git_tree_entrycount(sub);
+	}
+	git_tree_free(sub);
+	git_tree_free(t);
+	return error;
+}
+
+/* The files the inner message names, as many as its tree seals. */
+static int inner_files(gitchat_private *p, pentry *pe, const gitchat_inner *inner,
+                       const gitchat_message *msg, const char **why)
+{
+	size_t n, i;
+	int error;
+
+	if ((error = sealed_count(&n, p->store, &msg->tree)) < 0)
+		return error;
+	if (n != inner->file_count) {
+		*why = "its inner message names other files than its tree holds";
+		return 0;
+	}
+	if (n && !(pe->files = calloc(n, sizeof(*pe->files))))
+		return gitchat_error_oom();
+	for (i = 0; i < n; i++) {
+		if (!(pe->files[i].name = strndup(inner->files[i].name, inner->files[i].name_len)))
+			return gitchat_error_oom();
+		pe->files[i].size = inner->files[i].size;
+		pe->file_count = i + 1;
+	}
+	return 0;
+}
+
+static void files_free(pentry *pe)
+{
+	for (size_t i = 0; i < pe->file_count; i++) {
+		sodium_memzero(pe->files[i].name, strlen(pe->files[i].name));
+		free(pe->files[i].name);
+	}
+	free(pe->files);
+	pe->files = NULL;
+	pe->file_count = 0;
+}
+
+/* gitchat_file_source.decode: files/<index+1> of `msg`, an age file
+ * sealed to the message's epoch. */
+static int file_decode(gitchat_buf *out, const gitchat_message *msg, size_t index,
+                       const void *blob, size_t blob_len, void *payload)
+{
+	gitchat_private *p = payload;
+	gitchat_members_info in;
+	const gitchat_age_identity *id;
+	size_t i;
+	int error;
+
+	(void)index;
+	if ((error = gitchat_conversation_find(&i, p->conv, &msg->id)) < 0 ||
+	    (error = gitchat_members_info_get(&in, p->m, i)) < 0)
+		return error;
+	if (!in.epoch || !(id = gitchat_epochs_find(&p->ep, in.epoch)))
+		return gitchat_error_set(GITCHAT_ENOTFOUND, "it is in an epoch this key cannot open");
+	return gitchat_age_decrypt(out, NULL, &id, 1, blob, blob_len, 0);
 }
 
 /* Decrypts and parses message i; 0 with *why NULL when it is shown. */
@@ -84,6 +163,10 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 	}
 	if ((error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
 		return error;
+	if (msg->file_count) {
+		*why = "it names files in plain chat-file headers in a private room";
+		goto done;
+	}
 	if (gitchat_age_decrypt(&plain, NULL, &id, 1, msg->text, msg->text_len,
 	                        GITCHAT_AGE_ARMOR) < 0) {
 		gitchat_buf_printf(reason, "it does not decrypt: %s", gitchat_error_last()->message);
@@ -130,6 +213,10 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 	memcpy(pe->text, inner.text, inner.text_len);
 	pe->text[inner.text_len] = '\0';
 	pe->len = inner.text_len;
+	if ((error = inner_files(p, pe, &inner, msg, why)) < 0 || *why) {
+		free(pe->text);
+		pe->text = NULL;
+	}
 done:
 	gitchat_buf_dispose_secure(&plain);
 	gitchat_message_free(msg);
@@ -203,6 +290,23 @@ static int filter_message(gitchat_message **msg, size_t i, void *payload)
 	m->text_len = pe->text ? pe->len : 0;
 	m->kind = pe->text ? pe->kind : GITCHAT_MESSAGE_HIDDEN;
 	m->has_reply = 0;
+	if (pe->text && pe->file_count) {
+		gitchat_file *f = calloc(pe->file_count, sizeof(*f));
+		if (!f)
+			return gitchat_error_oom();
+		for (size_t k = 0; k < m->file_count; k++)
+			free(m->files[k].name);
+		free(m->files);
+		m->files = f;
+		m->file_count = 0;
+		for (size_t k = 0; k < pe->file_count; k++) {
+			if (!(f[k].name = strdup(pe->files[k].name)))
+				return gitchat_error_oom();
+			f[k].size = pe->files[k].size;
+			m->file_count = k + 1;
+		}
+		m->file_source = &p->files;
+	}
 	if (pe->text && pe->kind != GITCHAT_MESSAGE_TEXT &&
 	    gitchat_conversation_entry_get_raw(&e, p->conv, pe->target) == 0)
 		m->target = *e.id;
@@ -232,6 +336,8 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	p->store = store;
 	p->cb = cb;
 	p->payload = payload;
+	p->files.decode = file_decode;
+	p->files.payload = p;
 	if ((error = gitchat_members_load(&p->m, store, conv, room)) < 0)
 		goto done;
 	p->n = gitchat_members_count(p->m);
@@ -328,11 +434,13 @@ void gitchat_private_free(gitchat_private *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; p->e && i < p->n; i++)
+	for (size_t i = 0; p->e && i < p->n; i++) {
 		if (p->e[i].text) {
 			sodium_memzero(p->e[i].text, p->e[i].len);
 			free(p->e[i].text);
 		}
+		files_free(&p->e[i]);
+	}
 	free(p->e);
 	free(p->title);
 	gitchat_epochs_dispose(&p->ep);

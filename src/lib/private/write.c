@@ -11,6 +11,7 @@
 #include "gitchat/persons.h"
 #include "private/private_internal.h"
 #include "message/commit.h"
+#include "send/files.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/options.h"
@@ -219,23 +220,62 @@ done:
 	return error;
 }
 
+/* Each attachment sealed to the epoch, as stock age writes it (binary):
+ * `age -d -i EPOCH` opens files/<n>. */
+static int seal_file(gitchat_buf *out, const void *plain, size_t len, void *payload)
+{
+	gitchat_age_recipient *r = NULL;
+	const char *epoch = payload;
+	int error;
+
+	if ((error = gitchat_age_recipient_parse(&r, epoch, strlen(epoch))) == 0)
+		error = gitchat_age_encrypt(out, (const gitchat_age_recipient *const *)&r, 1, plain,
+		                            len, 0);
+	gitchat_age_recipient_free(r);
+	return error;
+}
+
+/* With files, text of white space alone is a message of files alone. */
+static size_t text_len_of(const gitchat_send_options *o)
+{
+	size_t i;
+
+	if (!o->file_count || !o->text)
+		return o->text_len;
+	for (i = 0; i < o->text_len && (o->text[i] == ' ' || o->text[i] == '\t' ||
+	                                o->text[i] == '\r' || o->text[i] == '\n'); i++)
+		;
+	return i == o->text_len ? 0 : o->text_len;
+}
+
 static int send_inner(git_oid *out, gitchat_store *store, const gitchat_key *key,
                       const gitchat_send_options *opts, const char *title)
 {
 	room_state r;
-	gitchat_buf inner = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT;
+	gitchat_send_options plain = *opts;
+	gitchat_buf inner = GITCHAT_BUF_INIT, line = GITCHAT_BUF_INIT, files = GITCHAT_BUF_INIT;
 	char epoch[GITCHAT_MEMBERS_MAX_EPOCH + 1], *headers[2] = { NULL, NULL };
 	const char *have;
 	const gitchat_member *cur;
+	git_oid tree, *treep = NULL;
 	size_t ncur;
 	int error;
 
 	if ((error = room_load(&r, store, opts->room, gitchat_key_public(key), 0, 1)) < 0)
 		return error;
-	if ((error = gitchat_inner_build(&inner, opts, title)) < 0)
+	plain.text_len = text_len_of(opts);
+	/* Everything is checked before anything (a new epoch) is written. */
+	if (!title && (plain.text_len || !opts->file_count) &&
+	    (error = gitchat_text_check(opts->text, opts->text_len,
+	                                gitchat_store_limits(store))) < 0)
 		goto done;
-	if (!title && (error = gitchat_text_check(opts->text, opts->text_len,
-	                                                 gitchat_store_limits(store))) < 0)
+	if (opts->file_count && opts->kind != GITCHAT_MESSAGE_TEXT) {
+		error = gitchat_error_set(GITCHAT_EINVALID, "only a message carries files, not an "
+		                          "edit, redaction or reaction");
+		goto done;
+	}
+	if (opts->file_count && (error = gitchat_send_files_check(store, opts->files,
+	                                                          opts->file_count)) < 0)
 		goto done;
 	if ((have = gitchat_members_epoch(r.m))) {
 		snprintf(epoch, sizeof(epoch), "%s", have);
@@ -247,15 +287,26 @@ static int send_inner(git_oid *out, gitchat_store *store, const gitchat_key *key
 		                   NULL, epoch)) < 0)
 			goto done;
 	}
+	/* The files sealed into files/<n>, their names and sizes (the
+	 * chat-file lines) into the inner message only. */
+	if (opts->file_count) {
+		if ((error = gitchat_send_files_sealed(&tree, &files, store, opts->files,
+		                                       opts->file_count, seal_file, epoch)) < 0)
+			goto done;
+		treep = &tree;
+	}
+	if ((error = gitchat_inner_build(&inner, &plain, title, &files)) < 0)
+		goto done;
 	if (gitchat_buf_printf(&line, "chat-epoch %s", epoch) < 0) {
 		error = gitchat_error_oom();
 		goto done;
 	}
 	headers[0] = line.ptr;
 	error = commit_sealed(out, store, key, opts, opts->room, (const char *const *)headers, 1,
-	                      NULL, epoch, &inner);
+	                      treep, epoch, &inner);
 done:
 	gitchat_buf_dispose_secure(&inner);
+	gitchat_buf_dispose_secure(&files);
 	gitchat_buf_dispose(&line);
 	room_dispose(&r);
 	return error;
@@ -264,12 +315,9 @@ done:
 int gitchat_private_send(git_oid *out, gitchat_store *store, const gitchat_key *key,
                          const gitchat_send_options *opts)
 {
-	if (!opts || opts->version != GITCHAT_SEND_OPTIONS_VERSION || !opts->room)
+	if (!opts || opts->version != GITCHAT_SEND_OPTIONS_VERSION || !opts->room ||
+	    (opts->file_count && !opts->files))
 		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_private_send: bad options");
-	if (opts->file_count)
-		return gitchat_error_set(GITCHAT_EUNSUPPORTED, "attachments in private rooms are not "
-		                         "written yet (docs/attachments.md has the plan); send the "
-		                         "text alone");
 	return send_inner(out, store, key, opts, NULL);
 }
 

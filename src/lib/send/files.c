@@ -125,6 +125,53 @@ done:
 	return error;
 }
 
+/* Reads the whole file, of exactly the size checked, into `plain`. */
+static int read_whole(gitchat_buf *plain, send_file *f)
+{
+	size_t left = (size_t)f->size;
+	ssize_t n;
+	char byte;
+
+	if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK) < 0 ||
+	    gitchat_buf_grow(plain, left + 1) < 0)
+		return gitchat_error_set(GITCHAT_EIO, "cannot read '%s'", f->shown.ptr);
+	while (left) {
+		n = read(f->fd, plain->ptr + plain->size, left < CHUNK ? left : CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return gitchat_error_set(GITCHAT_EIO, n < 0 ? "cannot read '%s': %s"
+			                         : "'%s' became shorter while it was read%s", f->shown.ptr,
+			                         n < 0 ? strerror(errno) : "; send it again");
+		plain->size += (size_t)n;
+		left -= (size_t)n;
+	}
+	while ((n = read(f->fd, &byte, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 0)
+		return gitchat_error_set(GITCHAT_EIO, "'%s' changed while it was read; send it again",
+		                         f->shown.ptr);
+	return 0;
+}
+
+/* The blob of the file sealed by `seal` (a private room's age file). The
+ * plaintext is read whole (within chat.maxFileBytes) and wiped. */
+static int write_sealed(send_file *f, git_odb *odb, gitchat_send_seal_cb seal, void *payload)
+{
+	gitchat_buf plain = GITCHAT_BUF_INIT, sealed = GITCHAT_BUF_INIT;
+	int error;
+
+	if ((error = read_whole(&plain, f)) < 0 ||
+	    (error = seal(&sealed, plain.ptr, plain.size, payload)) < 0)
+		goto done;
+	if ((error = git_odb_write(&f->blob, odb, sealed.ptr, sealed.size, GIT_OBJECT_BLOB)) < 0)
+		error = gitchat_error_from_git(error, "cannot store '%s'", f->shown.ptr);
+done:
+	gitchat_buf_dispose_secure(&plain);
+	gitchat_buf_dispose(&sealed);
+	return error;
+}
+
 /* files/1..N, then the root tree holding only `files`. */
 static int write_trees(git_oid *tree, git_repository *repo, const send_file *f, size_t count)
 {
@@ -157,6 +204,18 @@ done:
 int gitchat_send_files(git_oid *tree, gitchat_buf *headers, gitchat_store *store,
                        const gitchat_attachment *files, size_t count)
 {
+	return gitchat_send_files_sealed(tree, headers, store, files, count, NULL, NULL);
+}
+
+int gitchat_send_files_check(gitchat_store *store, const gitchat_attachment *files, size_t count)
+{
+	return gitchat_send_files_sealed(NULL, NULL, store, files, count, NULL, NULL);
+}
+
+int gitchat_send_files_sealed(git_oid *tree, gitchat_buf *headers, gitchat_store *store,
+                              const gitchat_attachment *files, size_t count,
+                              gitchat_send_seal_cb seal, void *payload)
+{
 	send_file *f;
 	git_odb *odb = NULL;
 	size_t i;
@@ -170,14 +229,15 @@ int gitchat_send_files(git_oid *tree, gitchat_buf *headers, gitchat_store *store
 		return gitchat_error_oom();
 	for (i = 0; i < count; i++)
 		f[i].fd = -1;
-	if ((error = open_all(f, files, count, gitchat_store_limits(store))) < 0)
+	if ((error = open_all(f, files, count, gitchat_store_limits(store))) < 0 || !tree)
 		goto done;
 	if ((error = git_repository_odb(&odb, gitchat_store_repository(store))) < 0) {
 		error = gitchat_error_from_git(error, "cannot open the object database");
 		goto done;
 	}
 	for (i = 0; i < count; i++)
-		if ((error = write_blob(&f[i], odb)) < 0)
+		if ((error = seal ? write_sealed(&f[i], odb, seal, payload)
+		                  : write_blob(&f[i], odb)) < 0)
 			goto done;
 	if ((error = write_trees(tree, gitchat_store_repository(store), f, count)) < 0)
 		goto done;
