@@ -458,14 +458,15 @@ Test(tui, a_private_room_is_read_decrypted_and_written_encrypted)
 	          !t_contains(s, "age1"), "shown:\n%s", s);
 	free(s);
 
-	/* Files: the library does not write them in a private room yet. */
-	t_write_file(t_fmt("%s/f.txt", dir), "x", 1);
-	type_send(t, t_fmt("/attach %s/f.txt", dir), "1 file attached");
-	type_send(t, "with a file", "not sent: attachments in private rooms");
-	cr_assert(t_tmux_wait(t, "> with a file", WAIT));   /* kept in the composer */
-	t_tmux_key(t, "Escape");
-	cr_assert(t_tmux_wait(t, "attachments dropped", WAIT), "%s", t_tmux_screen(t));
-	t_tmux_key(t, "C-u");
+	/* A file sent from the client: sealed, its name only inside. */
+	t_write_file(t_fmt("%s/plan-b.txt", dir), "x", 1);
+	type_send(t, t_fmt("/attach %s/plan-b.txt", dir), "1 file attached");
+	type_send(t, "with a file", "  with a file");
+	head = t_git(a.store, "rev-parse refs/chat/%s/%s", room, a.hex);
+	raw = t_git(a.store, "cat-file commit %s", head);
+	cr_assert(!t_contains(raw, "plan-b") && !t_contains(raw, "chat-file"), "%s", raw);
+	raw = t_git(a.store, "show %s:files/1 | head -c 21", head);
+	cr_assert_str_eq(raw, "age-encryption.org/v1");
 	type_send(t, "typed in secret", "  typed in secret");
 	/* In the store: an age file, not the text; `log` decrypts it. */
 	head = t_git(a.store, "rev-parse refs/chat/%s/%s", room, a.hex);
