@@ -8,19 +8,6 @@
  */
 #include "testsync.h"
 
-typedef struct {
-	t_server *srv;
-	char *url;
-} server;
-
-static server hooked_server(const char *dir)
-{
-	server s;
-
-	s.url = t_daemon_hooked(&s.srv, dir, "chat.git");
-	return s;
-}
-
 /* git-chat as p, asserting exit 0 and no fork warning; stdout. */
 #define ok(p, ...) run_ok((p), (const char *[]){ __VA_ARGS__, NULL })
 static char *run_ok(const t_person *p, const char **args)
@@ -46,7 +33,7 @@ static char *short_fp(const t_person *p)
 
 /* Each of `people` syncs in turn: the last has everything, the first
  * what the ones before it had. */
-static void sync_each(const server *s, t_person *const *people, size_t n)
+static void sync_each(const t_hooked *s, t_person *const *people, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		ok(people[i], "sync", s->url);
@@ -57,7 +44,7 @@ Test(devices, two_devices_one_person_through_a_hooked_daemon)
 	char *dir = t_scratch_copy(), *m_laptop, *m_phone, *m_bob, *log, *out, *v;
 	t_person laptop, phone, bob, eve;
 	t_person *all[] = { &laptop, &phone, &eve, &bob, &laptop, &phone };
-	server s = hooked_server(dir);
+	t_hooked s = t_hooked_server(dir);
 
 	t_person_init(&laptop, dir, "Alice");
 	t_mkdir(t_path(dir, "phone"));
@@ -164,7 +151,7 @@ Test(devices, sync_of_one_room_brings_the_identity_room)
 {
 	char *dir = t_scratch_copy(), *log;
 	t_person laptop, phone, bob;
-	server s = hooked_server(dir);
+	t_hooked s = t_hooked_server(dir);
 
 	t_person_init(&laptop, dir, "Alice");
 	t_mkdir(t_path(dir, "phone"));

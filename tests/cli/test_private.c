@@ -94,25 +94,10 @@ static char *header(const char *store, const char *oid, const char *name)
 	return t_git(store, "cat-file commit %s | sed -n 's/^%s //p' | head -1", oid, name);
 }
 
-typedef struct {
-	char *dir, *store, *a, *b, *c;
-} world;
-
-static world setup(void)
-{
-	world w;
-	w.dir = t_keep(strdup(t_scratch()));
-	t_set_identity("Alice", "alice@example.org");
-	w.store = t_store(w.dir, "s.git");
-	w.a = t_keygen(w.dir, "alice", 1);
-	w.b = t_keygen(w.dir, "bob", 1);
-	w.c = t_keygen(w.dir, "carol", 1);
-	return w;
-}
 
 Test(private, stock_age_reads_what_git_chat_writes)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *m = ok(as(w.store, w.a, "send -r %s -m 'meet at noon'", room), "send");
 	char *g = genesis(w.store, room, w.a), *ek = t_path(w.dir, "epoch.key");
@@ -138,7 +123,7 @@ Test(private, stock_age_reads_what_git_chat_writes)
  * author and the key file put in). */
 Test(private, the_documented_stock_tools_example_runs)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *doc = t_keep(t_read_file(GITCHAT_SOURCE_DIR "/docs/private-rooms.md", NULL));
 	char *at = strstr(doc, "## Reading a private room with `git` and `age` alone");
@@ -160,7 +145,7 @@ Test(private, the_documented_stock_tools_example_runs)
 
 Test(private, git_chat_reads_what_stock_age_and_ssh_keygen_write)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *g = genesis(w.store, room, w.a), *epoch = header(w.store, g, "chat-epoch");
 	char *inner = t_path(w.dir, "inner");
@@ -180,7 +165,7 @@ Test(private, git_chat_reads_what_stock_age_and_ssh_keygen_write)
 }
 
 /* A commit by KEY on PARENT in ROOM with extra headers and a body. */
-static char *forge(const world *w, const char *key, const char *room, const char *parent,
+static char *forge(const t_trio *w, const char *key, const char *room, const char *parent,
                    const char *headers, const char *body)
 {
 	char *payload = t_fmt("tree " "4b825dc642cb6eb9a060e54bf8d69288fbee4904" "\nparent %s\n"
@@ -190,7 +175,7 @@ static char *forge(const world *w, const char *key, const char *room, const char
 	return t_write_signed(w->store, key, payload);
 }
 
-static char *sealed(const world *w, const char *epoch, const char *text)
+static char *sealed(const t_trio *w, const char *epoch, const char *text)
 {
 	char *inner = t_path(w->dir, "inner");
 	char *plain = t_fmt("\n%s\n", text);
@@ -200,7 +185,7 @@ static char *sealed(const world *w, const char *epoch, const char *text)
 
 Test(private, planted_messages_are_reported_and_never_shown)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *g = genesis(w.store, room, w.a), *epoch = header(w.store, g, "chat-epoch");
 	char *head = ok(as(w.store, w.b, "send -r %s -m 'a real message'", room), "send");
@@ -260,7 +245,7 @@ Test(private, planted_messages_are_reported_and_never_shown)
 
 Test(private, membership_add_remove_readd_promote_history)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, "");
 	char *bhex = t_key_hex(w.b), *chex = t_key_hex(w.c), *ek = t_path(w.dir, "ek");
 	t_run r;
@@ -323,7 +308,7 @@ Test(private, membership_add_remove_readd_promote_history)
 
 Test(private, a_squatted_room_is_invalid)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, "");
 	char *g = genesis(w.store, room, w.a);
 	char *raw = t_git(w.store, "cat-file commit %s | sed '/^gpgsig/,/END SSH SIGNATURE/d'", g);
@@ -350,7 +335,7 @@ Test(private, a_squatted_room_is_invalid)
 
 Test(private, edits_reactions_replies_and_titles_inside)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *m = ok(as(w.store, w.a, "send -r %s -m 'first draft'", room), "send");
 	ok(as(w.store, w.a, "edit %s -m 'final text'", m), "edit");
@@ -376,7 +361,7 @@ Test(private, edits_reactions_replies_and_titles_inside)
 
 Test(private, a_dm_is_found_again_from_both_sides)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *other = t_store(w.dir, "b.git");
 	char *bhex = t_key_hex(w.b), *ahex = t_key_hex(w.a);
 	char *room = ok(as(w.store, w.a, "dm %s", bhex), "dm");
@@ -401,7 +386,7 @@ Test(private, a_dm_is_found_again_from_both_sides)
 
 Test(private, concurrent_admins_converge)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *r1 = w.store, *r2 = t_store(w.dir, "two.git");
 	char *room = create(r1, w.a, t_fmt("--member %s.pub", w.b));
 	char *chex = t_key_hex(w.c), *bhex = t_key_hex(w.b);
@@ -461,7 +446,7 @@ static void assert_cold_equal(const char *store, const char *key, const char *ro
 
 Test(private, the_cache_reads_as_a_cold_read_after_an_out_of_order_removal)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *r1 = w.store, *r2 = t_store(w.dir, "bob.git"), *r3 = t_store(w.dir, "carol.git");
 	char *room = create(r1, w.a, t_fmt("--member %s.pub --member %s.pub", w.b, w.c));
 	char *bhex = t_key_hex(w.b), *chex = t_key_hex(w.c), *j;
@@ -493,7 +478,7 @@ Test(private, the_cache_reads_as_a_cold_read_after_an_out_of_order_removal)
 
 Test(private, a_send_takes_the_membership_from_the_cache_not_the_room)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *ix = t_fmt("%s/chat/index/%s", w.store, room), *j;
 
@@ -521,7 +506,7 @@ Test(private, a_send_takes_the_membership_from_the_cache_not_the_room)
 
 Test(private, a_damaged_or_foreign_cache_is_never_trusted)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *room = create(w.store, w.a, t_fmt("--member %s.pub", w.b));
 	char *other = create(w.store, w.a, "");
 	char *cp, *j0, *j;
@@ -554,7 +539,7 @@ Test(private, a_damaged_or_foreign_cache_is_never_trusted)
  * only when the links hold. */
 Test(private, a_member_adds_their_own_linked_device)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *b2 = t_keygen(w.dir, "bob-phone", 1), *b3 = t_keygen(w.dir, "bob-old", 1);
 	char *bhex = t_key_hex(w.b), *b2hex = t_key_hex(b2), *b3hex = t_key_hex(b3);
 	char *chex = t_key_hex(w.c), *room = create(w.store, w.a, "");
@@ -603,7 +588,7 @@ Test(private, a_member_adds_their_own_linked_device)
  * membership that read the links is never taken warm from the cache. */
 Test(private, an_unlink_is_seen_through_the_membership_cache)
 {
-	world w = setup();
+	t_trio w = t_trio_new();
 	char *b2 = t_keygen(w.dir, "bob-phone", 1), *b2hex = t_key_hex(b2);
 	char *room = create(w.store, w.a, ""), *out;
 

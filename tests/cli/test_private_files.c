@@ -15,18 +15,21 @@
 
 #include "testchat.h"
 
+/* Alice, Bob (and Carol) with a private room of Alice and Bob. */
 typedef struct {
+	t_trio p;
 	char *dir, *store, *a, *b, *room;
 } world;
 
 static world setup(void)
 {
 	world w;
-	w.dir = t_keep(strdup(t_scratch()));
-	t_set_identity("Alice", "alice@example.org");
-	w.store = t_store(w.dir, "s.git");
-	w.a = t_keygen(w.dir, "alice", 1);
-	w.b = t_keygen(w.dir, "bob", 1);
+
+	w.p = t_trio_new();
+	w.dir = w.p.dir;
+	w.store = w.p.store;
+	w.a = w.p.a;
+	w.b = w.p.b;
 	w.room = t_ok(t_chat_as(w.store, w.a, "room create --private --member %s.pub", w.b), "room create");
 	return w;
 }

@@ -8,19 +8,6 @@
  */
 #include "testsync.h"
 
-typedef struct {
-	t_server *srv;
-	char *url;
-} server;
-
-static server hooked_server(const char *dir)
-{
-	server s;
-
-	s.url = t_daemon_hooked(&s.srv, dir, "chat.git");
-	return s;
-}
-
 #define ok(p, ...) t_person_ok((p), __VA_ARGS__)
 
 /* The line of `log` that holds message `id` (text shows 8 digits). */
@@ -54,7 +41,7 @@ Test(profile, shown_replaced_and_a_shared_name_told_apart)
 {
 	char *dir = t_scratch_copy(), *m_alice, *m_carol, *m_bob, *log, *out, *json;
 	t_person alice, bob, carol;
-	server s = hooked_server(dir);
+	t_hooked s = t_hooked_server(dir);
 
 	t_person_init(&alice, dir, "Alice");
 	t_person_init(&bob, dir, "Bob");
@@ -119,7 +106,7 @@ Test(profile, hostile_names_are_refused_or_shown_inert)
 	};
 	char *dir = t_scratch_copy(), *snap, *m_eve, *log, *v;
 	t_person eve, bob;
-	server s = hooked_server(dir);
+	t_hooked s = t_hooked_server(dir);
 	size_t i;
 
 	t_person_init(&eve, dir, "Eve");

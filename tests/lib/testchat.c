@@ -549,3 +549,16 @@ char *t_ok(t_run r, const char *what)
 	t_run_free(&r);
 	return out;
 }
+
+t_trio t_trio_new(void)
+{
+	t_trio w;
+
+	w.dir = t_keep(strdup(t_scratch()));
+	t_set_identity("Alice", "alice@example.org");
+	w.store = t_store(w.dir, "s.git");
+	w.a = t_keygen(w.dir, "alice", 1);
+	w.b = t_keygen(w.dir, "bob", 1);
+	w.c = t_keygen(w.dir, "carol", 1);
+	return w;
+}

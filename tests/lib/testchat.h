@@ -99,6 +99,12 @@ t_run t_chat_as(const char *store, const char *key, const char *fmt, ...)
 /* Asserts that `r` exited 0 (saying `what` and its stderr when not);
  * returns its stdout without the final newline, kept, and frees r. */
 char *t_ok(t_run r, const char *what);
+/* Three people with keys in one scratch store "s.git" (the private-room
+ * tests): Alice (a), Bob (b) and Carol (c); git's identity is Alice's. */
+typedef struct {
+	char *dir, *store, *a, *b, *c;
+} t_trio;
+t_trio t_trio_new(void);
 
 /* Asserts that s contains needle, printing both when not. */
 #define t_assert_contains(s, needle) \

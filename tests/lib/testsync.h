@@ -58,6 +58,20 @@ T_FN char *t_daemon_hooked(t_server **daemon, const char *dir, const char *name)
 	return t_keep(t_server_url(*daemon, name));
 }
 
+/* A hooked git daemon and the URL of its "chat.git". */
+typedef struct {
+	t_server *srv;
+	char *url;
+} t_hooked;
+
+T_FN t_hooked t_hooked_server(const char *dir)
+{
+	t_hooked h;
+
+	h.url = t_daemon_hooked(&h.srv, dir, "chat.git");
+	return h;
+}
+
 typedef struct {
 	char *name;       /* "Alice" */
 	char *email;

@@ -257,8 +257,7 @@ void gitchat_index_free(gitchat_index *ix)
 static int open_fd(gitchat_index **out, int fd, const char *path, const gitchat_limits *limits)
 {
 	gitchat_index *ix = calloc(1, sizeof(*ix));
-	struct stat st;
-	void *p;
+	const unsigned char *p;
 	int error;
 
 	*out = NULL;
@@ -266,17 +265,9 @@ static int open_fd(gitchat_index **out, int fd, const char *path, const gitchat_
 		free(ix);
 		return gitchat_error_oom();
 	}
-	if (fstat(fd, &st) < 0) {
-		error = gitchat_error_set(GITCHAT_EIO, "cannot read '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	ix->size = (size_t)st.st_size;
-	if (ix->size < IX_HEADER) {
-		error = corrupt(ix, "it is truncated");
-		goto fail;
-	}
-	if ((p = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-		error = gitchat_error_set(GITCHAT_EIO, "cannot map '%s': %s", path, strerror(errno));
+	if ((error = gitchat_fs_map(&p, &ix->size, fd, IX_HEADER, path)) != 0) {
+		if (error > 0)
+			error = corrupt(ix, "it is truncated");
 		goto fail;
 	}
 	ix->data = p;

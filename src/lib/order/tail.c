@@ -156,28 +156,18 @@ void gitchat_tail_free(gitchat_tail *t)
 int gitchat_tail_open(gitchat_tail **out, const char *path, const gitchat_tail_base *base)
 {
 	gitchat_tail *t = NULL;
-	struct stat st;
-	void *p;
 	int fd = -1, error;
 
 	*out = NULL;
-	if ((error = gitchat_fs_open_regular(&fd, &st, path, O_RDONLY | O_NOFOLLOW, 0)) < 0)
+	if ((error = gitchat_fs_open_regular(&fd, NULL, path, O_RDONLY | O_NOFOLLOW, 0)) < 0)
 		return error;
 	if (!(t = calloc(1, sizeof(*t)))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
-	t->size = (size_t)st.st_size;
-	if (t->size < T_HEADER) {
+	if ((error = gitchat_fs_map(&t->data, &t->size, fd, T_HEADER, path)) > 0)
 		error = t_bad(path, "it is truncated");
-		goto done;
-	}
-	if ((p = mmap(NULL, t->size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
-		error = gitchat_error_set(GITCHAT_EIO, "cannot map '%s': %s", path, strerror(errno));
-		goto done;
-	}
-	t->data = p;
-	if ((error = t_parse(t, path, base)) < 0)
+	if (error < 0 || (error = t_parse(t, path, base)) < 0)
 		goto done;
 	*out = t;
 	t = NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -157,5 +158,24 @@ int gitchat_fs_mkdir_p(const char *path, mode_t mode)
 			                         buf, strerror(errno));
 		buf[i] = path[i];
 	}
+	return 0;
+}
+
+int gitchat_fs_map(const unsigned char **data, size_t *size, int fd, size_t min,
+                   const char *path)
+{
+	struct stat st;
+	void *p;
+
+	*data = NULL;
+	*size = 0;
+	if (fstat(fd, &st) < 0)
+		return gitchat_error_set(GITCHAT_EIO, "cannot read '%s': %s", path, strerror(errno));
+	if ((uint64_t)st.st_size < min || st.st_size == 0)
+		return 1;
+	if ((p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		return gitchat_error_set(GITCHAT_EIO, "cannot map '%s': %s", path, strerror(errno));
+	*data = p;
+	*size = (size_t)st.st_size;
 	return 0;
 }

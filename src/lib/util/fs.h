@@ -16,6 +16,13 @@
  * regular file (or, with O_NOFOLLOW, a symbolic link); GITCHAT_EIO. */
 int gitchat_fs_open_regular(int *fd, struct stat *st, const char *path, int flags, mode_t mode);
 
+/* Maps the whole file open on `fd` read-only (the caches' readers): 0 with
+ * *data and *size set (munmap them); 1, nothing mapped, when the file is
+ * shorter than `min` bytes (the caller says how that is damage);
+ * GITCHAT_EIO naming `path`. */
+int gitchat_fs_map(const unsigned char **data, size_t *size, int fd, size_t min,
+                   const char *path);
+
 /* Reads a whole regular file of at most `max` bytes (GITCHAT_EINVALID
  * beyond, or when it is not a regular file). Follows a symbolic link: keys
  * and known_hosts are often links into a dotfiles directory. */
