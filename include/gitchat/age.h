@@ -54,6 +54,14 @@ GITCHAT_EXTERN(int) gitchat_age_identity_format(gitchat_buf *out,
 GITCHAT_EXTERN(int) gitchat_age_identity_recipient(gitchat_age_recipient **out,
                                                    const gitchat_age_identity *id);
 GITCHAT_EXTERN(gitchat_age_type) gitchat_age_identity_type(const gitchat_age_identity *id);
+/* A key for local state that only this identity's holder may open (a
+ * private room's sealed cache: docs/private-rooms.md): BLAKE2b keyed with
+ * the identity's secret over `domain`, a NUL, and `context`. `out_len` is
+ * 16 to 64; `out` should be sodium_malloc memory. */
+GITCHAT_EXTERN(int) gitchat_age_identity_subkey(unsigned char *out, size_t out_len,
+                                                const gitchat_age_identity *id,
+                                                const char *domain, const void *context,
+                                                size_t context_len);
 GITCHAT_EXTERN(void) gitchat_age_identity_free(gitchat_age_identity *id);
 
 /* Parses `age1...` (lower case) or an `ssh-ed25519 AAAA...[ comment]` line.

@@ -154,6 +154,27 @@ gitchat_age_type gitchat_age_identity_type(const gitchat_age_identity *id)
 	return id->type;
 }
 
+int gitchat_age_identity_subkey(unsigned char *out, size_t out_len, const gitchat_age_identity *id,
+                                const char *domain, const void *context, size_t context_len)
+{
+	crypto_generichash_state st;
+	static const unsigned char nul;
+
+	if (!out || !id || !domain || (!context && context_len) ||
+	    out_len < crypto_generichash_BYTES_MIN || out_len > crypto_generichash_BYTES_MAX)
+		return gitchat_error_set(GITCHAT_EINVALID, "gitchat_age_identity_subkey: invalid arguments");
+	/* Keyed BLAKE2b is a PRF: the domain keeps this key apart from every
+	 * other use of the secret (age's X25519 never hashes it this way). */
+	crypto_generichash_init(&st, id->secret, AGE_KEY_SIZE, out_len);
+	crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain));
+	crypto_generichash_update(&st, &nul, 1);
+	if (context_len)
+		crypto_generichash_update(&st, context, context_len);
+	crypto_generichash_final(&st, out, out_len);
+	sodium_memzero(&st, sizeof(st));
+	return 0;
+}
+
 int gitchat_age_identity_recipient(gitchat_age_recipient **out, const gitchat_age_identity *id)
 {
 	gitchat_pubkey pk;

@@ -932,9 +932,9 @@ static int temp_open(int *fd, gitchat_buf *tmp, const char *path)
 	return 0;
 }
 
-static int write_file(const char *path, const char *data, size_t len)
+static int write_file(const char *path, const char *data, size_t len, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
 	if (fd < 0)
 		return gitchat_error_set(GITCHAT_EIO, "cannot create '%s': %s", path, strerror(errno));
@@ -947,6 +947,11 @@ static int write_file(const char *path, const char *data, size_t len)
 }
 
 int gitchat_index_sidecar_write(const char *path, const void *data, size_t len)
+{
+	return gitchat_index_sidecar_write_mode(path, data, len, 0644);
+}
+
+int gitchat_index_sidecar_write_mode(const char *path, const void *data, size_t len, mode_t mode)
 {
 	gitchat_buf tmp = GITCHAT_BUF_INIT;
 	unsigned char rnd[6];
@@ -964,7 +969,7 @@ int gitchat_index_sidecar_write(const char *path, const void *data, size_t len)
 		            : gitchat_error_set(GITCHAT_EINVALID, "'%s' is not beside an index", path);
 	}
 	/* No fsync, as for the index: a file torn by a crash fails its sum. */
-	if ((error = write_file(tmp.ptr, data, len)) == 0 && rename(tmp.ptr, path) < 0) {
+	if ((error = write_file(tmp.ptr, data, len, mode)) == 0 && rename(tmp.ptr, path) < 0) {
 		error = gitchat_error_set(GITCHAT_EIO, "cannot replace '%s': %s", path, strerror(errno));
 		unlink(tmp.ptr);
 	}

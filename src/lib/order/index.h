@@ -35,6 +35,7 @@
 #ifndef GITCHAT_ORDER_INDEX_H
 #define GITCHAT_ORDER_INDEX_H
 
+#include <sys/types.h>
 #include "gitchat/common.h"
 #include "gitchat/key.h"
 #include "gitchat/store.h"
@@ -105,6 +106,8 @@ int gitchat_index_parent_positions(uint32_t *out, gitchat_index *ix, const gitch
  * readers keep what they opened and never meet half a file; no fsync (a
  * file torn by a crash must fail its own sum). */
 int gitchat_index_sidecar_write(const char *path, const void *data, size_t len);
+/* The same with the file's `mode` (0600 for a reader's own state). */
+int gitchat_index_sidecar_write_mode(const char *path, const void *data, size_t len, mode_t mode);
 /* Reads the first `max` bytes (fewer when the file is shorter) of such a
  * file: a regular file only, never through a symbolic link. */
 int gitchat_index_sidecar_read(gitchat_buf *out, const char *path, size_t max);

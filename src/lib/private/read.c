@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "order/known.h"
+#include "private/keycache.h"
 #include "private/private_internal.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -40,6 +42,7 @@ struct gitchat_private {
 	gitchat_problem_cb cb;
 	void *payload;
 	gitchat_file_source files;   /* decrypts files/<n> for gitchat_file_save */
+	gitchat_keycache *kc;        /* the reader's sealed cache: keycache.h */
 };
 
 static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, const git_oid *id,
@@ -84,14 +87,10 @@ static int sealed_count(size_t *n, gitchat_store *store, const git_oid *tree)
 }
 
 /* The files the inner message names, as many as its tree seals. */
-static int inner_files(gitchat_private *p, pentry *pe, const gitchat_inner *inner,
-                       const gitchat_message *msg, const char **why)
+static int inner_files(pentry *pe, const gitchat_inner *inner, uint32_t sealed, const char **why)
 {
-	size_t n, i;
-	int error;
+	size_t n = sealed, i;
 
-	if ((error = sealed_count(&n, p->store, &msg->tree)) < 0)
-		return error;
 	if (n != inner->file_count) {
 		*why = "its inner message names other files than its tree holds";
 		return 0;
@@ -138,17 +137,61 @@ static int file_decode(gitchat_buf *out, const gitchat_message *msg, size_t inde
 	return gitchat_age_decrypt(out, NULL, &id, 1, blob, blob_len, 0);
 }
 
+/* The inner plaintext of message i (commit `id`, in the epoch `id` opens)
+ * and the count of files its tree seals: from the reader's sealed cache,
+ * or decrypted, and then kept there. *why when it does not decrypt. */
+static int plaintext(const unsigned char **plain, size_t *len, uint32_t *sealed,
+                     gitchat_buf *buf, gitchat_private *p, size_t i,
+                     const gitchat_members_info *in, const gitchat_age_identity *id,
+                     const char **why, gitchat_buf *reason)
+{
+	gitchat_message *msg = NULL;
+	gitchat_inner inner;
+	size_t n;
+	int error;
+
+	if (p->kc && (error = gitchat_keycache_get(plain, len, sealed, p->kc, in->id, in->epoch, id)))
+		return error < 0 ? error : 0;
+	if ((error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
+		return error;
+	if (msg->file_count) {
+		*why = "it names files in plain chat-file headers in a private room";
+		goto done;
+	}
+	if (gitchat_age_decrypt(buf, NULL, &id, 1, msg->text, msg->text_len,
+	                        GITCHAT_AGE_ARMOR) < 0) {
+		gitchat_buf_printf(reason, "it does not decrypt: %s", gitchat_error_last()->message);
+		*why = reason->ptr;
+		gitchat_error_clear();
+		goto done;
+	}
+	if ((error = sealed_count(&n, p->store, &msg->tree)) < 0)
+		goto done;
+	*plain = (const unsigned char *)buf->ptr;
+	*len = buf->size;
+	*sealed = (uint32_t)n;
+	/* Kept only when it is a whole inner message (decode parses it again). */
+	if (p->kc && n <= UINT32_MAX &&
+	    gitchat_inner_parse(&inner, buf->ptr, buf->size, gitchat_store_limits(p->store)) == 0)
+		error = gitchat_keycache_add(p->kc, in->id, in->epoch, id, *sealed, buf->ptr, buf->size);
+	gitchat_error_clear();
+done:
+	gitchat_message_free(msg);
+	return error;
+}
+
 /* Decrypts and parses message i; 0 with *why NULL when it is shown. */
 static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
                   const gitchat_epochs *ep, gitchat_store *store, const char **why,
                   gitchat_buf *reason)
 {
 	const gitchat_age_identity *id;
-	gitchat_message *msg = NULL;
+	const unsigned char *src = NULL;
 	gitchat_buf plain = GITCHAT_BUF_INIT;
 	gitchat_inner inner;
 	pentry *pe = &p->e[i];
-	size_t t;
+	size_t t, len = 0;
+	uint32_t sealed = 0;
 	int error;
 
 	*why = NULL;
@@ -161,20 +204,9 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 		       "before this key was a member)";
 		return 0;
 	}
-	if ((error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
-		return error;
-	if (msg->file_count) {
-		*why = "it names files in plain chat-file headers in a private room";
+	if ((error = plaintext(&src, &len, &sealed, &plain, p, i, in, id, why, reason)) < 0 || *why)
 		goto done;
-	}
-	if (gitchat_age_decrypt(&plain, NULL, &id, 1, msg->text, msg->text_len,
-	                        GITCHAT_AGE_ARMOR) < 0) {
-		gitchat_buf_printf(reason, "it does not decrypt: %s", gitchat_error_last()->message);
-		*why = reason->ptr;
-		gitchat_error_clear();
-		goto done;
-	}
-	if (gitchat_inner_parse(&inner, plain.ptr, plain.size, gitchat_store_limits(store)) < 0) {
+	if (gitchat_inner_parse(&inner, (const char *)src, len, gitchat_store_limits(store)) < 0) {
 		gitchat_buf_printf(reason, "%s", gitchat_error_last()->message);
 		*why = reason->ptr;
 		gitchat_error_clear();
@@ -213,13 +245,12 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 	memcpy(pe->text, inner.text, inner.text_len);
 	pe->text[inner.text_len] = '\0';
 	pe->len = inner.text_len;
-	if ((error = inner_files(p, pe, &inner, msg, why)) < 0 || *why) {
+	if ((error = inner_files(pe, &inner, sealed, why)) < 0 || *why) {
 		free(pe->text);
 		pe->text = NULL;
 	}
 done:
 	gitchat_buf_dispose_secure(&plain);
-	gitchat_message_free(msg);
 	return error;
 }
 
@@ -345,7 +376,10 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 		error = gitchat_error_oom();
 		goto done;
 	}
-	if (reader && (error = gitchat_epochs_load(&p->ep, store, p->m, reader)) < 0)
+	if (reader && ((error = gitchat_epochs_load(&p->ep, store, p->m, reader)) < 0 ||
+	               (gitchat_conversation_index_path(conv) &&
+	                (error = gitchat_keycache_open(&p->kc, gitchat_conversation_index_path(conv),
+	                                               room, gitchat_key_public(reader))) < 0)))
 		goto done;
 	valid = gitchat_members_valid(p->m);
 	for (size_t i = 0; i < p->n; i++) {
@@ -443,6 +477,7 @@ void gitchat_private_free(gitchat_private *p)
 	}
 	free(p->e);
 	free(p->title);
+	gitchat_keycache_free(p->kc);
 	gitchat_epochs_dispose(&p->ep);
 	gitchat_members_free(p->m);
 	free(p);
