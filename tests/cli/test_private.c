@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <criterion/criterion.h>
 
 #include "testchat.h"
@@ -602,4 +603,165 @@ Test(private, an_unlink_is_seen_through_the_membership_cache)
 	ok(as(w.store, w.b, "device remove %s", b2hex), "bob unlinks the phone");
 	out = ok(as(w.store, w.a, "member list -r %s", room), "member list");
 	cr_assert(!t_contains(out, b2hex), "an unlinked device kept its seat:\n%s", out);
+}
+
+/* ---- the reader's sealed cache of decrypted messages (keycache.h) ---- */
+
+static char *sealed_path(const char *store, const char *room, const char *key)
+{
+	return t_fmt("%s/chat/index/%s+sealed-%.16s", store, room, t_key_hex(key));
+}
+
+/* The file's bytes (it must be there), kept. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	cr_assert(f, "no sealed cache at %s", path);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	b = t_keep(malloc((size_t)n + 1));
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	b[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/* `log` (text) and `log --format=json`, both streams, as one string. */
+static char *both_logs(const char *store, const char *key, const char *room)
+{
+	t_run t = as(store, key, "log -r %s --color=never", room);
+	t_run j = as(store, key, "log -r %s --format=json", room);
+	char *all;
+
+	cr_assert_eq(t.status, 0, "log: %s", t.err);
+	cr_assert_eq(j.status, 0, "log --format=json: %s", j.err);
+	all = t_fmt("%s\n--stderr--\n%s\n--json--\n%s\n--stderr--\n%s", t.out, t.err, j.out, j.err);
+	t_run_free(&t);
+	t_run_free(&j);
+	return all;
+}
+
+/* A room with every kind of inner message: edits, reactions, replies, a
+ * title, a file. */
+static char *busy_room(const t_trio *w)
+{
+	char *room = create(w->store, w->a, t_fmt("--member %s.pub --member %s.pub", w->b, w->c));
+	char *f = t_fmt("%s/plans.txt", w->dir), *m;
+
+	sh_ok(t_fmt("printf 'the file inside' > '%s'", f));
+	m = ok(as(w->store, w->a, "send -r %s -m 'first draft'", room), "send");
+	ok(as(w->store, w->a, "edit %s -m 'final text'", m), "edit");
+	ok(as(w->store, w->b, "react %s 'TADA'", m), "react");
+	ok(as(w->store, w->b, "send -r %s --reply %s -m 'a reply'", room, m), "reply");
+	ok(as(w->store, w->a, "room title -r %s 'New title'", room), "title");
+	ok(as(w->store, w->c, "send -r %s -m 'with a file' --attach '%s'", room, f), "attach");
+	return room;
+}
+
+Test(private, a_warm_read_from_the_sealed_cache_shows_what_a_cold_read_does)
+{
+	t_trio w = t_trio_new();
+	char *room = busy_room(&w), *sp = sealed_path(w.store, room, w.b), *cold, *warm, *bytes;
+	const char *texts[] = { "final text", "first draft", "TADA", "a reply", "New title",
+	                        "plans.txt", "with a file", "Secret plans" };
+	size_t len;
+	struct stat st;
+
+	unlink(sp);
+	cold = both_logs(w.store, w.b, room);
+	t_assert_contains(cold, "final text");
+	t_assert_contains(cold, "plans.txt");
+	/* the cold read kept what it decrypted, sealed: no text, the reader's alone */
+	bytes = slurp(sp, &len);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++)
+		cr_assert(!memmem(bytes, len, texts[i], strlen(texts[i])),
+		          "'%s' in the clear in the sealed cache", texts[i]);
+	cr_assert_eq(stat(sp, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600, "the sealed cache is mode %o", st.st_mode & 0777);
+	warm = both_logs(w.store, w.b, room);
+	cr_assert_str_eq(warm, cold, "the sealed cache changed what log shows");
+	t_assert_contains(ok(as(w.store, w.b, "rooms"), "rooms"), "New title");
+	/* a message since is decrypted, the rest read from the cache */
+	ok(as(w.store, w.a, "send -r %s -m 'one more'", room), "send");
+	warm = both_logs(w.store, w.b, room);
+	unlink(sp);
+	cold = both_logs(w.store, w.b, room);
+	cr_assert_str_eq(warm, cold, "a cache missing the newest message reads otherwise");
+	t_assert_contains(warm, "one more");
+}
+
+/* Damage of the sealed cache at `at` (-1: cut it to `cut` bytes): the
+ * same output as cold, and the file written again (then left alone). */
+static void damage_and_read(const t_trio *w, const char *room, const char *sp, const char *cold,
+                            long at, long cut)
+{
+	size_t len, len2, len3;
+	char *bad, *after, *again;
+
+	if (at >= 0)
+		sh_ok(t_fmt("printf '\\377' | dd of='%s' bs=1 seek=%ld conv=notrunc 2>/dev/null", sp, at));
+	else
+		cr_assert_eq(truncate(sp, cut), 0);
+	bad = slurp(sp, &len);
+	cr_assert_str_eq(both_logs(w->store, w->b, room), cold, "damage at %ld changed the output", at);
+	after = slurp(sp, &len2);
+	cr_assert(len2 != len || memcmp(bad, after, len), "damage at %ld: not written again", at);
+	cr_assert_str_eq(both_logs(w->store, w->b, room), cold);
+	again = slurp(sp, &len3);
+	cr_assert(len3 == len2 && !memcmp(after, again, len2),
+	          "damage at %ld: the file written again was not whole", at);
+}
+
+Test(private, a_damaged_sealed_cache_reads_as_cold_and_is_written_again)
+{
+	t_trio w = t_trio_new();
+	char *room = busy_room(&w), *sp = sealed_path(w.store, room, w.b), *cold;
+	size_t len;
+
+	cold = both_logs(w.store, w.b, room);
+	slurp(sp, &len);
+	cr_assert_gt(len, 32 + 112 + 28);
+	damage_and_read(&w, room, sp, cold, 8, 0);                /* the version */
+	damage_and_read(&w, room, sp, cold, 32 + 100, 0);         /* a block's offset */
+	damage_and_read(&w, room, sp, cold, (long)len - 5, 0);    /* sealed bytes */
+	slurp(sp, &len);
+	damage_and_read(&w, room, sp, cold, -1, (long)len / 2);   /* torn */
+	damage_and_read(&w, room, sp, cold, -1, 3);
+	/* another reader's cache in its place: opens nothing, written again */
+	both_logs(w.store, w.c, room);
+	sh_ok(t_fmt("cp '%s' '%s'", sealed_path(w.store, room, w.c), sp));
+	cr_assert_str_eq(both_logs(w.store, w.b, room), cold);
+	cr_assert_str_eq(both_logs(w.store, w.b, room), cold);
+}
+
+Test(private, a_sealed_cache_opens_nothing_its_reader_has_no_epoch_for)
+{
+	t_trio w = t_trio_new();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub --member %s.pub", w.b, w.c));
+	char *cs = sealed_path(w.store, room, w.c), *as_ = sealed_path(w.store, room, w.a);
+	char *before, *cold, *out;
+
+	ok(as(w.store, w.a, "send -r %s -m 'while carol was in'", room), "send");
+	before = both_logs(w.store, w.c, room);
+	t_assert_contains(before, "while carol was in");
+	ok(as(w.store, w.a, "member remove -r %s %s", room, t_key_hex(w.c)), "remove carol");
+	ok(as(w.store, w.a, "send -r %s -m 'after carol left'", room), "send");
+	t_assert_contains(both_logs(w.store, w.a, room), "after carol left");
+	/* carol's own cache, from before: nothing new */
+	out = both_logs(w.store, w.c, room);
+	cr_assert(!strstr(out, "after carol left"), "%s", out);
+	unlink(cs);
+	cold = both_logs(w.store, w.c, room);
+	cr_assert_str_eq(out, cold);
+	/* alice's cache (it holds the new epoch) as carol's: nothing new either */
+	sh_ok(t_fmt("cp '%s' '%s'", as_, cs));
+	cr_assert_str_eq(both_logs(w.store, w.c, room), cold);
+	sh_ok(t_fmt("cp '%s' '%s'", as_, cs));
+	out = ok(as(w.store, w.c, "log -r %s --format=json", room), "log");
+	cr_assert(!strstr(out, "after carol left"), "%s", out);
 }
