@@ -118,6 +118,21 @@ GITCHAT_EXTERN(int) gitchat_age_decrypt(gitchat_buf *out, gitchat_age_failure *f
                                         size_t n, const void *in, size_t len,
                                         unsigned int flags);
 
+/* Where a run of decryptions keeps each file's secrets (file key, MAC and
+ * payload keys, the X25519 scratch): one sodium_malloc block, wiped after
+ * every file and when freed, instead of one sodium_malloc per file (which
+ * costs several system calls; a private room's full read decrypts one
+ * file per message). */
+typedef struct gitchat_age_scratch gitchat_age_scratch;
+GITCHAT_EXTERN(int) gitchat_age_scratch_new(gitchat_age_scratch **out);
+GITCHAT_EXTERN(void) gitchat_age_scratch_free(gitchat_age_scratch *s);
+/* gitchat_age_decrypt with its secrets in `scratch`. */
+GITCHAT_EXTERN(int) gitchat_age_decrypt_with(gitchat_buf *out, gitchat_age_failure *failure,
+                                             gitchat_age_scratch *scratch,
+                                             const gitchat_age_identity *const *identities,
+                                             size_t n, const void *in, size_t len,
+                                             unsigned int flags);
+
 /* Key material through age without leaving sodium_malloc memory: encrypts
  * the identities, one `AGE-SECRET-KEY-1...` line each, and decrypts such a
  * file back into identities (*out: an array of *nout, free with

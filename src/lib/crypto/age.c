@@ -13,7 +13,12 @@ typedef struct {
 	gitchat_buf *buf;
 	unsigned char *secret;
 	size_t len;
+	age_secrets *scratch;   /* the caller's, or NULL: one of our own */
 } age_sink;
+
+struct gitchat_age_scratch {
+	age_secrets *k;
+};
 
 static int write_file(gitchat_buf *out, const gitchat_age_recipient *const *recipients,
                       size_t n, const unsigned char *plain, size_t len)
@@ -151,7 +156,7 @@ static int decrypt_binary(age_sink *sink, gitchat_age_failure *failure,
 		error = fail(failure, GITCHAT_AGE_FAIL_HEADER, error);
 		goto done;
 	}
-	if (!(k = sodium_malloc(sizeof(*k)))) {
+	if (!(k = sink->scratch) && !(k = sodium_malloc(sizeof(*k)))) {
 		error = fail(failure, GITCHAT_AGE_FAIL_OTHER, gitchat_error_oom());
 		goto done;
 	}
@@ -165,7 +170,10 @@ static int decrypt_binary(age_sink *sink, gitchat_age_failure *failure,
 	}
 	error = payload_into(sink, failure, k, in + h.len, len - h.len, flags);
 done:
-	sodium_free(k);
+	if (k && k == sink->scratch)
+		sodium_memzero(k, sizeof(*k));
+	else
+		sodium_free(k);
 	age_header_dispose(&h);
 	return error;
 }
@@ -203,7 +211,36 @@ int gitchat_age_decrypt(gitchat_buf *out, gitchat_age_failure *failure,
                         const gitchat_age_identity *const *identities, size_t n,
                         const void *in, size_t len, unsigned int flags)
 {
-	age_sink sink = { out, NULL, 0 };
+	return gitchat_age_decrypt_with(out, failure, NULL, identities, n, in, len, flags);
+}
+
+int gitchat_age_scratch_new(gitchat_age_scratch **out)
+{
+	gitchat_age_scratch *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s || !(s->k = sodium_malloc(sizeof(*s->k)))) {
+		free(s);
+		return gitchat_error_oom();
+	}
+	*out = s;
+	return 0;
+}
+
+void gitchat_age_scratch_free(gitchat_age_scratch *s)
+{
+	if (!s)
+		return;
+	sodium_free(s->k);
+	free(s);
+}
+
+int gitchat_age_decrypt_with(gitchat_buf *out, gitchat_age_failure *failure,
+                             gitchat_age_scratch *scratch,
+                             const gitchat_age_identity *const *identities, size_t n,
+                             const void *in, size_t len, unsigned int flags)
+{
+	age_sink sink = { out, NULL, 0, scratch ? scratch->k : NULL };
 
 	if (!out)
 		return fail(failure, GITCHAT_AGE_FAIL_OTHER,
@@ -215,7 +252,7 @@ int age_decrypt_secret(unsigned char **plain, size_t *plain_len,
                        const gitchat_age_identity *const *identities, size_t n,
                        const void *in, size_t len, unsigned int flags)
 {
-	age_sink sink = { NULL, NULL, 0 };
+	age_sink sink = { NULL, NULL, 0, NULL };
 	int error = decrypt_any(&sink, NULL, identities, n, in, len,
 	                        flags & ~GITCHAT_AGE_KEEP_PARTIAL);
 

@@ -43,6 +43,7 @@ struct gitchat_private {
 	void *payload;
 	gitchat_file_source files;   /* decrypts files/<n> for gitchat_file_save */
 	gitchat_keycache *kc;        /* the reader's sealed cache: keycache.h */
+	gitchat_age_scratch *scratch;   /* age's secrets, one block per read */
 };
 
 static int report(gitchat_private *p, gitchat_problem_cb cb, void *payload, const git_oid *id,
@@ -152,14 +153,15 @@ static int plaintext(const unsigned char **plain, size_t *len, uint32_t *sealed,
 
 	if (p->kc && (error = gitchat_keycache_get(plain, len, sealed, p->kc, in->id, in->epoch, id)))
 		return error < 0 ? error : 0;
-	if ((error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
+	if ((!p->scratch && (error = gitchat_age_scratch_new(&p->scratch)) < 0) ||
+	    (error = gitchat_conversation_message_load_raw(&msg, p->conv, i)) < 0)
 		return error;
 	if (msg->file_count) {
 		*why = "it names files in plain chat-file headers in a private room";
 		goto done;
 	}
-	if (gitchat_age_decrypt(buf, NULL, &id, 1, msg->text, msg->text_len,
-	                        GITCHAT_AGE_ARMOR) < 0) {
+	if (gitchat_age_decrypt_with(buf, NULL, p->scratch, &id, 1, msg->text, msg->text_len,
+	                             GITCHAT_AGE_ARMOR) < 0) {
 		gitchat_buf_printf(reason, "it does not decrypt: %s", gitchat_error_last()->message);
 		*why = reason->ptr;
 		gitchat_error_clear();
@@ -478,6 +480,7 @@ void gitchat_private_free(gitchat_private *p)
 	free(p->e);
 	free(p->title);
 	gitchat_keycache_free(p->kc);
+	gitchat_age_scratch_free(p->scratch);
 	gitchat_epochs_dispose(&p->ep);
 	gitchat_members_free(p->m);
 	free(p);
