@@ -1184,7 +1184,7 @@ static int info_fill(gitchat_members_info *out, const gitchat_members *m, size_t
 
 	if (i >= m->n)
 		return gitchat_error_set(GITCHAT_ENOTFOUND, "no commit %zu in this room", i);
-	memset(out, 0, sizeof(*out));
+	*out = (gitchat_members_info){ 0 };
 	if (m->rows) {
 		gitchat_conversation_entry ce;
 		uint32_t ev;
