@@ -16,7 +16,10 @@
  *   bench_private prims         what one message costs below the library:
  *                               an X25519 scalar multiplication (one to
  *                               read, two to write) and a sodium_malloc
- *                               with its sodium_free (us, mean of 1000)
+ *                               with its sodium_free (us, mean of 1000);
+ *                               then what the sealed cache's choices
+ *                               cost (a whole age decryption, an HMAC,
+ *                               a sealed block's share per message)
  *   bench_private rekey M       a private room of M members, then one
  *                               member added (a new epoch sealed to M+1
  *                               keys); prints the add's time (ms)
@@ -231,6 +234,60 @@ static void rekey(size_t m)
 		fprintf(stderr, "warning: %s failed\n", cmd);
 }
 
+/* What each choice of the sealed cache (private-rooms.md "Performance")
+ * would still cost per message: a whole age decryption of a message-sized
+ * file (X25519 included), one HMAC-SHA-256 (a file-key cache still pays
+ * about five: header HKDF and MAC, payload HKDF), and the sealed cache's
+ * own share of one XChaCha20-Poly1305 block of 256 such messages. CPU
+ * time, which the load disturbs less than the wall. */
+static void cache_prims(void)
+{
+	gitchat_age_identity *id;
+	gitchat_age_recipient *r;
+	gitchat_age_scratch *sc;
+	gitchat_buf file = GITCHAT_BUF_INIT, out = GITCHAT_BUF_INIT;
+	unsigned char text[100], mac[32], key[32], nonce[24], *blk, *ct;
+	size_t blen = 256 * (28 + sizeof(text));
+	double t;
+
+	memset(text, 'x', sizeof(text));
+	if (gitchat_age_identity_generate(&id) < 0 || gitchat_age_identity_recipient(&r, id) < 0 ||
+	    gitchat_age_encrypt(&file, (const gitchat_age_recipient *const *)&r, 1, text, sizeof(text),
+	                        GITCHAT_AGE_ARMOR) < 0 || gitchat_age_scratch_new(&sc) < 0)
+		die("age");
+	t = cpu_ms();
+	for (int i = 0; i < 1000; i++) {
+		gitchat_buf_clear(&out);
+		if (gitchat_age_decrypt_with(&out, NULL, sc, (const gitchat_age_identity *const *)&id, 1,
+		                             file.ptr, file.size, GITCHAT_AGE_ARMOR) < 0)
+			die("age decrypt");
+	}
+	printf("cpu: age decrypt, 100-byte armored file (x25519 included): %.1f us", cpu_ms() - t);
+	randombytes_buf(key, sizeof(key));
+	t = cpu_ms();
+	for (int i = 0; i < 1000; i++)
+		crypto_auth_hmacsha256(mac, text, 32, key);
+	printf("  hmac-sha256: %.2f us", cpu_ms() - t);
+	if (!(blk = malloc(blen)) || !(ct = malloc(blen + 16)))
+		die("malloc");
+	randombytes_buf(blk, blen);
+	randombytes_buf(nonce, sizeof(nonce));
+	crypto_aead_xchacha20poly1305_ietf_encrypt(ct, NULL, blk, blen, NULL, 0, NULL, nonce, key);
+	t = cpu_ms();
+	for (int i = 0; i < 100; i++)
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(blk, NULL, NULL, ct, blen + 16, NULL, 0,
+		                                               nonce, key) != 0)
+			die("xchacha");
+	printf("  sealed block, per message: %.2f us\n", (cpu_ms() - t) * 10.0 / 256);
+	free(blk);
+	free(ct);
+	gitchat_age_scratch_free(sc);
+	gitchat_buf_dispose(&file);
+	gitchat_buf_dispose(&out);
+	gitchat_age_recipient_free(r);
+	gitchat_age_identity_free(id);
+}
+
 static void prims(void)
 {
 	unsigned char a[32], b[32], q[32];
@@ -251,6 +308,7 @@ static void prims(void)
 		sodium_free(p);
 	}
 	printf("  sodium_malloc + sodium_free: %.1f us%s\n", (now_ms() - t), bad ? " (low order?)" : "");
+	cache_prims();
 }
 
 int main(int argc, char **argv)

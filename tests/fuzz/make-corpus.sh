@@ -112,6 +112,48 @@ flagged members_cache private 1 "$GIT_DIR/chat/index/$priv+members"
 flagged members_cache private-nofix 0 "$GIT_DIR/chat/index/$priv+members"
 GIT_CHAT_KEY="$tmp/ada" "$bin" send -r "$priv" -m 'after' >/dev/null
 flagged members_cache head 1 "$GIT_DIR/chat/index/$priv+members-head"
+# the reader's sealed cache: a real one (its blocks under ada's epoch key,
+# so the harness's key opens none: checks and AEAD), and one the harness
+# seals itself (flag 1: each block's bytes are its plaintext and 16 bytes
+# for the tag) and records it writes (flag 2)
+for f in "$GIT_DIR/chat/index/$priv+sealed-"*; do
+	flagged keycache real-nofix 0 "$f"
+done
+python3 - > "$tmp/sealed" <<'PY'
+import struct, sys
+def block(items):
+    head, body = struct.pack('<I', len(items)), b''
+    for oid, sealed, text in items:
+        head += oid + struct.pack('<II', sealed, len(text))
+        body += text
+    return head + body + b'\0' * 16
+epochs = [b'age1kw0vu6nu3tjhqrh4ycu80clchsksl7fdrgm83kyj72l6qkcql5pqjsv5s5', b'age1second']
+msgs = [(bytes([0x10] * 20), 0, 0, b'chat-kind text\n\nhello, inside\n'),
+        (bytes([0x20] * 20), 0, 1, b'chat-file 1 5 a.txt\n\nwith a file\n'),
+        (bytes([0x05] * 20), 1, 0, b'chat-title Plans\n\n'),
+        (bytes([0x30] * 20), 1, 0, b'')]
+groups = {}
+for oid, ep, sealed, text in msgs:
+    groups.setdefault(ep, []).append((oid, sealed, text))
+bl = [(ep, block(items), items) for ep, items in sorted(groups.items())]
+recs = sorted((oid, b, slot) for b, (_, _, items) in enumerate(bl)
+              for slot, (oid, _, _) in enumerate(items))
+start = 32 + 112 * len(bl) + 28 * len(recs)
+out = b'GCSEAL1\n' + struct.pack('<IIIIQ', 1, len(bl), len(recs), 0,
+                                 start + sum(len(d) for _, d, _ in bl))
+off = start
+for ep, data, items in bl:
+    out += epochs[ep].ljust(64, b'\0') + bytes(range(24))
+    out += struct.pack('<IIQQ', len(items), len(data), off, 0)
+    off += len(data)
+for oid, b, slot in recs:
+    out += oid + struct.pack('<II', b, slot)
+sys.stdout.buffer.write(out + b''.join(d for _, d, _ in bl))
+PY
+flagged keycache resealed 1 "$tmp/sealed"
+flagged keycache resealed-nofix 0 "$tmp/sealed"
+{ printf '\002'; printf 'AAAAAAAAAAAAAAAAAAAA\000\005hello'; printf 'BBBBBBBBBBBBBBBBBBBB\004\003abc'
+  printf 'CCCCCCCCCCCCCCCCCCCC\002\000'; } | put keycache records
 for f in "$GIT_DIR"/chat/ancestors/general/*; do
 	put ancestors "$(basename "$f" | cut -c1-16)" < "$f"
 done

@@ -3,8 +3,9 @@
  * can open, then each message through DESIGN.md's reading rules. What a
  * rule refuses is reported once and becomes a hidden entry; the rest is
  * the decrypted inner message, handed to the view through the
- * conversation's filter. Plaintext stays in memory only (never in the
- * message cache on disk: docs/private-rooms.md) and is wiped when freed.
+ * conversation's filter. Plaintext stays in memory (never in the message
+ * cache on disk) and is wiped when freed; on disk only sealed, in the
+ * reader's cache of what it decrypted (keycache.h, docs/private-rooms.md).
  */
 #include <stdlib.h>
 #include <string.h>
