@@ -154,6 +154,8 @@ int gitchat_keycache_load(gitchat_keycache *c)
 {
 	int fd, error;
 
+	if (c->loaded)
+		return 0;
 	c->loaded = 1;
 	if (!c->path)
 		return adopt(c);

@@ -80,7 +80,8 @@ static int plan_new(kc_plan *pl, gitchat_keycache *c)
 	for (size_t i = 0; i < c->nfresh; i++)
 		pl->order[i] = i;
 	sort_cache = c;
-	qsort(pl->order, c->nfresh, sizeof(*pl->order), by_epoch);
+	if (c->nfresh)   /* qsort wants an array, even of none */
+		qsort(pl->order, c->nfresh, sizeof(*pl->order), by_epoch);
 	for (size_t i = 0; i < c->nfresh; i++) {
 		const kc_fresh *f = &c->fresh[pl->order[i]];
 		size_t need = KC_ITEM + f->len;
@@ -106,7 +107,8 @@ static void plan_sort(kc_plan *pl)
 {
 	size_t n = 0;
 
-	qsort(pl->recs, pl->nrecs, sizeof(*pl->recs), by_id);
+	if (pl->nrecs)
+		qsort(pl->recs, pl->nrecs, sizeof(*pl->recs), by_id);
 	for (size_t i = 0; i < pl->nrecs; i++)
 		if (!n || memcmp(pl->recs[n - 1].id, pl->recs[i].id, GIT_OID_RAWSZ))
 			pl->recs[n++] = pl->recs[i];
