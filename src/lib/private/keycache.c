@@ -267,7 +267,8 @@ int gitchat_keycache_get(const unsigned char **plain, size_t *len, uint32_t *sea
 		return 0;
 	item = k->plain + 4 + (size_t)slot * KC_ITEM;
 	if (memcmp(item, id->id, GIT_OID_RAWSZ)) {
-		k->state = -1;   /* the records lie about this block: drop it */
+		/* The clear records lie (the block itself opened): a miss, and
+		 * the file is written again without that record. */
 		c->damaged = 1;
 		return 0;
 	}
