@@ -249,10 +249,24 @@ int gitchat_keycache_get(const unsigned char **plain, size_t *len, uint32_t *sea
 
 	if (!c->loaded && (error = gitchat_keycache_load(c)) < 0)
 		return error;
-	if (!c->map || !(r = record_find(c, id)))
+	if (!c->map)
 		return 0;
-	b = gitchat_le32(r + 20);
-	slot = gitchat_le32(r + 24);
+	/* A read asks in the room's order, which is how blocks were filled:
+	 * the message after the last one found is tried before the search. The
+	 * id inside the opened block decides either way, the records are only
+	 * a way to it. */
+	if (c->hint < c->nblocks && c->blocks[c->hint].state == 1 &&
+	    c->hint_slot + 1 < c->blocks[c->hint].count &&
+	    !memcmp(c->blocks[c->hint].plain + 4 + (size_t)(c->hint_slot + 1) * KC_ITEM, id->id,
+	            GIT_OID_RAWSZ)) {
+		b = c->hint;
+		slot = c->hint_slot + 1;
+	} else if ((r = record_find(c, id))) {
+		b = gitchat_le32(r + 20);
+		slot = gitchat_le32(r + 24);
+	} else {
+		return 0;
+	}
 	k = &c->blocks[b];
 	/* A message is only read from a block of the epoch its commit names. */
 	if (strncmp((const char *)c->map + KC_HEAD + (size_t)b * KC_BLOCK, epoch, KC_EPOCH))
@@ -275,6 +289,8 @@ int gitchat_keycache_get(const unsigned char **plain, size_t *len, uint32_t *sea
 	*sealed = gitchat_le32(item + 20);
 	*len = gitchat_le32(item + 24);
 	*plain = k->plain + k->at[slot];
+	c->hint = b;
+	c->hint_slot = slot;
 	return 1;
 }
 
@@ -316,6 +332,7 @@ static gitchat_keycache *kc_new(const char *room, const gitchat_pubkey *reader)
 		return NULL;
 	memcpy(c->room, room, 26);
 	c->reader = *reader;
+	c->hint = UINT32_MAX;
 	return c;
 }
 

@@ -58,6 +58,7 @@ struct gitchat_keycache {
 	uint32_t nblocks, nrecords;
 	const unsigned char *recs;
 	kc_block *blocks;
+	uint32_t hint, hint_slot;   /* the last message found */
 	kc_seg *segs;
 	size_t nsegs;
 	kc_key *keys;
