@@ -9,7 +9,8 @@
  * derives; local state like the order index: damage or another version is
  * a miss, and the file is written again.
  *
- * Layout (little-endian), every byte covered by a check:
+ * Layout (little-endian); every field is checked when mapped, the sealed
+ * bytes by the AEAD, a record's id against the block's when used:
  *   header  32: "GCSEAL1\n", u32 version 1, u32 blocks, u32 records,
  *               u32 0, u64 file size
  *   blocks 112 each: epoch recipient (64, NUL-padded), nonce (24),
