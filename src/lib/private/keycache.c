@@ -28,7 +28,9 @@ static unsigned char *arena_alloc(gitchat_keycache *c, size_t len)
 	if (len > SIZE_MAX / 2)
 		return NULL;
 	if (!s || s->cap - s->used < len) {
-		cap = len > KC_SEGMENT ? len : KC_SEGMENT;
+		/* 64 KiB first (a page opens a block or two), doubling to 1 MiB. */
+		cap = c->nsegs < 4 ? (size_t)KC_SEGMENT >> (4 - c->nsegs) : KC_SEGMENT;
+		cap = len > cap ? len : cap;
 		if (!(grown = realloc(c->segs, (c->nsegs + 1) * sizeof(*grown))))
 			return NULL;
 		c->segs = grown;
