@@ -143,19 +143,20 @@ static int file_decode(gitchat_buf *out, const gitchat_message *msg, size_t inde
 	return gitchat_age_decrypt(out, NULL, &id, 1, blob, blob_len, 0);
 }
 
-/* The inner plaintext of message i (commit `id`, in the epoch `id` opens)
- * and the count of files its tree seals: from the reader's sealed cache,
- * or decrypted, and then kept there. *why when it does not decrypt. */
-static int plaintext(const unsigned char **plain, size_t *len, uint32_t *sealed,
+/* The inner plaintext of message i (commit in->id, in the epoch that `id`
+ * opens) and the count of files its tree seals: from the reader's sealed
+ * cache, or decrypted (*fresh: decode keeps it once it parses). *why when
+ * it does not decrypt. */
+static int plaintext(const unsigned char **plain, size_t *len, uint32_t *sealed, int *fresh,
                      gitchat_buf *buf, gitchat_private *p, size_t i,
                      const gitchat_members_info *in, const gitchat_age_identity *id,
                      const char **why, gitchat_buf *reason)
 {
 	gitchat_message *msg = NULL;
-	gitchat_inner inner;
 	size_t n;
 	int error;
 
+	*fresh = 0;
 	if (p->kc && (error = gitchat_keycache_get(plain, len, sealed, p->kc, in->id, in->epoch, id)))
 		return error < 0 ? error : 0;
 	if ((!p->scratch && (error = gitchat_age_scratch_new(&p->scratch)) < 0) ||
@@ -176,12 +177,8 @@ static int plaintext(const unsigned char **plain, size_t *len, uint32_t *sealed,
 		goto done;
 	*plain = (const unsigned char *)buf->ptr;
 	*len = buf->size;
-	*sealed = (uint32_t)n;
-	/* Kept only when it is a whole inner message (decode parses it again). */
-	if (p->kc && n <= UINT32_MAX &&
-	    gitchat_inner_parse(&inner, buf->ptr, buf->size, gitchat_store_limits(p->store)) == 0)
-		error = gitchat_keycache_add(p->kc, in->id, in->epoch, id, *sealed, buf->ptr, buf->size);
-	gitchat_error_clear();
+	*sealed = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	*fresh = n <= UINT32_MAX;
 done:
 	gitchat_message_free(msg);
 	return error;
@@ -199,7 +196,7 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 	pentry *pe = &p->e[i];
 	size_t t, len = 0;
 	uint32_t sealed = 0;
-	int error;
+	int error, fresh = 0;
 
 	*why = NULL;
 	pe->target = pe->reply = GITCHAT_NO_INDEX;
@@ -212,7 +209,8 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 		       "before this key was a member)";
 		return 0;
 	}
-	if ((error = plaintext(&src, &len, &sealed, &plain, p, i, in, id, why, reason)) < 0 || *why)
+	if ((error = plaintext(&src, &len, &sealed, &fresh, &plain, p, i, in, id, why, reason)) < 0 ||
+	    *why)
 		goto done;
 	if (gitchat_inner_parse(&inner, (const char *)src, len, gitchat_store_limits(store)) < 0) {
 		gitchat_buf_printf(reason, "%s", gitchat_error_last()->message);
@@ -220,6 +218,10 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 		gitchat_error_clear();
 		goto done;
 	}
+	/* Kept after a full, verified decryption to a whole inner message. */
+	if (fresh && p->kc &&
+	    (error = gitchat_keycache_add(p->kc, in->id, in->epoch, id, sealed, src, len)) < 0)
+		goto done;
 	if (inner.has_title) {
 		if (p->title && p->title_at > i)
 			goto done;   /* a later title is known already */
