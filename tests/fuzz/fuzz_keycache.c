@@ -1,7 +1,8 @@
 /* The reader's sealed cache of a private room (private/keycache.c): the
  * file's reader over bytes, every record looked up as a read would, then
  * the file written again and read back, which must give every message the
- * first reading gave, byte for byte. Input: a flags byte, then
+ * first reading gave, byte for byte, and none of them under another
+ * identity (a reader without that epoch). Input: a flags byte, then
  *   flags & 3 == 0: the file as it is (damage must be caught by the
  *                   checks and the AEAD);
  *   flags & 3 == 1: the file with each block's bytes taken as plaintext
@@ -20,7 +21,7 @@
 
 #define ROOM "_000000000000000000000000"
 
-static gitchat_age_identity *fz_id;
+static gitchat_age_identity *fz_id, *fz_other;
 static gitchat_pubkey fz_reader;
 
 static void setup(void)
@@ -28,7 +29,8 @@ static void setup(void)
 	if (fz_id)
 		return;
 	fz_init();
-	if (gitchat_age_identity_parse(&fz_id, FZ_AGE_X25519, strlen(FZ_AGE_X25519)) < 0)
+	if (gitchat_age_identity_parse(&fz_id, FZ_AGE_X25519, strlen(FZ_AGE_X25519)) < 0 ||
+	    gitchat_age_identity_generate(&fz_other) < 0)
 		abort();
 	memset(fz_reader.bytes, 7, sizeof(fz_reader.bytes));
 }
@@ -119,6 +121,14 @@ static void round_trip(gitchat_keycache *c, const seen *s, size_t n)
 			        b.ptr, b.size, 0);
 	if (gitchat_keycache_load(d) < 0 || !d->map)
 		fz_fail("the file written does not check out", b.ptr, b.size, 0);
+	/* Another epoch's identity (a reader without this epoch) opens none. */
+	gitchat_keycache_free(d);
+	d = NULL;
+	if (gitchat_keycache_from_bytes(&d, (const unsigned char *)b.ptr, b.size, ROOM, &fz_reader) < 0)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (gitchat_keycache_get(&plain, &len, &sealed, d, &s[i].id, s[i].epoch, fz_other) != 0)
+			fz_fail("a message opened under another epoch's key", b.ptr, b.size, 0);
 done:
 	gitchat_keycache_free(d);
 	gitchat_buf_dispose(&b);
