@@ -27,12 +27,10 @@ typedef struct {
 static int known(const git_oid *id, void *payload)
 {
 	size_t pos;
-	int error = gitchat_index_find(&pos, payload, id);
+	int error = gitchat_index_lookup(&pos, payload, id);
 
-	if (error == GITCHAT_ENOTFOUND) {
-		gitchat_error_clear();
+	if (error == GITCHAT_ENOTFOUND)
 		return 0;
-	}
 	return error == 0 ? 1 : error;
 }
 
@@ -256,16 +254,12 @@ static int link_target(uint32_t *out, app *a, const gitchat_graph_link *l)
 		*out = a->pos[l->resolved];
 		return 0;
 	}
-	if ((error = gitchat_index_find(&pos, a->ix, &l->id)) == 0) {
+	if ((error = gitchat_index_lookup(&pos, a->ix, &l->id)) == 0) {
 		*out = (uint32_t)pos;
 		return 0;
 	}
 	*out = NONE;
-	if (error == GITCHAT_ENOTFOUND) {
-		gitchat_error_clear();
-		return 0;
-	}
-	return error;
+	return error == GITCHAT_ENOTFOUND ? 0 : error;
 }
 
 /* The new messages' records, parents, links, related pairs and open

@@ -553,12 +553,11 @@ int gitchat_index_problems(gitchat_index *ix, gitchat_index_problem_cb cb, void 
 	return 0;
 }
 
-int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
+int gitchat_index_lookup(size_t *out, gitchat_index *ix, const git_oid *id)
 {
 	const unsigned char *fan = ix->data + ix->off[S_LOOKUP];
 	const unsigned char *pos = fan + FANOUT * 4;
 	uint32_t lo, hi, first = id->id[0];
-	char hex[GIT_OID_HEXSZ + 1];
 	gitchat_index_rec nd = { 0 };
 	int error;
 
@@ -592,6 +591,16 @@ int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
 		else
 			hi = mid;
 	}
+	return GITCHAT_ENOTFOUND;
+}
+
+int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	int error = gitchat_index_lookup(out, ix, id);
+
+	if (error != GITCHAT_ENOTFOUND)
+		return error;
 	return gitchat_error_set(GITCHAT_ENOTFOUND, "message %s is not in this conversation",
 	                         git_oid_tostr(hex, sizeof(hex), id));
 }

@@ -132,6 +132,11 @@ int gitchat_index_problems(gitchat_index *ix, gitchat_index_problem_cb cb, void 
 
 /* Position of message `id`: 0, or GITCHAT_ENOTFOUND, or GITCHAT_EINVALID. */
 int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id);
+/* The same without a message for GITCHAT_ENOTFOUND (a damaged index still
+ * sets one): for the callers that ask about every new commit, most of
+ * which are not there (order/append.c), where formatting and clearing an
+ * error each time cost more than the lookup. */
+int gitchat_index_lookup(size_t *out, gitchat_index *ix, const git_oid *id);
 
 /* Positions of the edits, redactions and reactions of message `target`,
  * in order: up to `max` into out; *total says how many there are. */
