@@ -12,6 +12,10 @@
 #        tree, say main's) in the same rounds, on a copy of its own, and
 #        prints new/old: how a change moves sync, with the load of the
 #        moment shared by both.
+#        DATA=DIR keeps the prepared room and receiver in DIR and reuses
+#        them on the next run with the same BASE and NEW (preparing 100,000
+#        messages takes a while); the receiver's verify cache is then the
+#        one the first run's build wrote.
 #
 # Each run copies the prepared receiver twice (outside the timing) and times
 # `git --git-dir=R fetch -q URL '+refs/chat/*:refs/chat/*'` on one copy and
@@ -44,28 +48,37 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME" "$WORK/keys" "$WORK/srv"
+PREP=${DATA:-$WORK}
+case $PREP in /*) ;; *) PREP=$(pwd)/$PREP ;; esac
+mkdir -p "$HOME" "$PREP"
 unset GIT_DIR
 
 now_ms() { date +%s%N | cut -c1-13; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
                                                else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "preparing: a room of $BASE messages (4 authors), then $NEW more..." >&2
-t0=$(now_ms)
-SENDER=$WORK/srv/room.git
-git init -q --bare "$SENDER"
-"$GEN" "$SENDER" general "$BASE" 4 "$WORK/keys" >/dev/null
-RECV=$WORK/receiver.git
-cp -a "$SENDER" "$RECV"
-GIT_DIR=$RECV "$CHAT" verify >/dev/null 2>&1      # warm the verify cache, as any used store
-"$GEN" "$SENDER" general "$NEW" 4 "$WORK/keys" >/dev/null
-touch "$SENDER/git-daemon-export-ok"
-echo "prepared in $(( $(now_ms) - t0 )) ms" >&2
+SENDER=$PREP/srv/room.git
+RECV=$PREP/receiver.git
+if [ -n "${DATA:-}" ] && [ "$(cat "$PREP/prepared" 2>/dev/null)" = "$BASE $NEW" ]; then
+	echo "reusing the room prepared in $PREP" >&2
+else
+	echo "preparing: a room of $BASE messages (4 authors), then $NEW more..." >&2
+	t0=$(now_ms)
+	rm -rf "$PREP/srv" "$RECV" "$PREP/keys" "$PREP/prepared"
+	mkdir -p "$PREP/keys" "$PREP/srv"
+	git init -q --bare "$SENDER"
+	"$GEN" "$SENDER" general "$BASE" 4 "$PREP/keys" >/dev/null
+	cp -a "$SENDER" "$RECV"
+	GIT_DIR=$RECV "$CHAT" verify >/dev/null 2>&1      # warm the verify cache, as any used store
+	"$GEN" "$SENDER" general "$NEW" 4 "$PREP/keys" >/dev/null
+	touch "$SENDER/git-daemon-export-ok"
+	echo "$BASE $NEW" >"$PREP/prepared"
+	echo "prepared in $(( $(now_ms) - t0 )) ms" >&2
+fi
 
 PORT=$(( 20000 + $$ % 20000 ))
 "$(git --exec-path)/git-daemon" --reuseaddr --listen=127.0.0.1 --port=$PORT \
-	--base-path="$WORK/srv" --export-all "$WORK/srv" >"$WORK/daemon.log" 2>&1 &
+	--base-path="$PREP/srv" --export-all "$PREP/srv" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 i=0
 until git ls-remote "git://127.0.0.1:$PORT/room.git" >/dev/null 2>&1; do

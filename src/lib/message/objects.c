@@ -113,23 +113,28 @@ int gitchat_objects_exists(gitchat_objects *o, const git_oid *id)
 
 int gitchat_commit_read_raw(gitchat_buf *raw, git_repository *repo, const git_oid *id)
 {
+	gitchat_objects o;
+	int error;
+
+	/* Not through libgit2's object cache either: what `send` reads back
+	 * must be what is stored now, not what was a moment ago. */
+	if ((error = gitchat_objects_open(&o, repo)) < 0)
+		return error;
+	o.check_hash = 1;
+	error = gitchat_objects_read_commit(raw, &o, id);
+	gitchat_objects_close(&o);
+	return error;
+}
+
+int gitchat_commit_read_cached(gitchat_buf *raw, git_repository *repo, const git_oid *id)
+{
 	git_odb *odb = NULL;
 	int error;
 
-	/* Through libgit2's object database and its cache, on purpose: the
-	 * verification walk reads each new commit here, and libgit2's own walks
-	 * over the same commits right after (sync's ancestry checks and its
-	 * count of what is new, git_graph_* and git_revwalk) then find them in
-	 * that cache instead of inflating and hashing each again (issue 15).
-	 * An id names one content, so a cached copy is what is stored; the hash
-	 * is checked here as well, also when a process turned libgit2's check
-	 * off (the hook). The cache is bounded (the command keeps it small:
-	 * src/cli/packwin.c); the merger's bulk reads of a whole room go to the
-	 * backends instead (gitchat_objects_read_commit). */
 	if ((error = git_repository_odb(&odb, repo)) < 0)
 		return gitchat_error_from_git(error, "cannot open the object database");
 	if ((error = odb_read_commit(raw, odb, id)) == 0)
-		error = check_hash(id, raw->ptr, raw->size);
+		error = check_hash(id, raw->ptr, raw->size);   /* also where libgit2's is off */
 	git_odb_free(odb);
 	return error;
 }
