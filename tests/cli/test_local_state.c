@@ -305,3 +305,63 @@ Test(local_state, many_invalid_commits_are_summarised)
 	cr_assert_neq(r.status, 0);
 	t_run_free(&r);
 }
+
+/* The message cache is a copy: `log` gives the same bytes with it, without
+ * it (every message read from git) and with it made again; replies,
+ * reactions and attachments included. */
+Test(local_state, the_message_cache_changes_no_byte_of_the_output)
+{
+	const char *dir = t_scratch();
+	char *store = t_store_in(dir), *key = t_golden_key(dir, "alice");
+	char *att = t_path(dir, "notes.txt"), *first, *cache;
+	const char *formats[] = { "--format=json", "--format=text", NULL };
+	char *with[2], *without[2];
+	int i;
+
+	t_write_file(att, "attached bytes\n", 15);
+	t_set_time(T_GOLDEN_T0);
+	first = t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m",
+	                      "first words, **bold** and \xc3\xa9", NULL).out;
+	first[strcspn(first, "\n")] = '\0';
+	t_set_time(T_GOLDEN_T0 + 60);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "--reply", first, "-m",
+	                   "second words\n\nin two paragraphs", "--attach", att, NULL).out);
+	t_set_time(T_GOLDEN_T0 + 120);
+	free(t_chat_expect(store, 0, NULL, "react", "-r", ROOM, "--key", key, first, "+1", NULL).out);
+	for (i = 0; formats[i]; i++)
+		with[i] = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--key", key, formats[i],
+		                        NULL).out;
+	cache = message_cache(store);
+	cr_assert_eq(unlink(cache), 0);
+	for (i = 0; formats[i]; i++) {
+		without[i] = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--key", key, formats[i],
+		                           NULL).out;
+		cr_assert_str_eq(without[i], with[i], "%s without the cache", formats[i]);
+		free(without[i]);
+	}
+	/* the next update makes the cache again, for every message: the same
+	 * bytes with it and without it */
+	t_set_time(T_GOLDEN_T0 + 180);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "third", NULL).out);
+	for (i = 0; formats[i]; i++) {
+		free(with[i]);
+		with[i] = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--key", key, formats[i],
+		                        NULL).out;
+		t_assert_contains(with[i], "third");
+	}
+	free(cache);
+	cache = message_cache(store);
+	cr_assert_eq(unlink(cache), 0);
+	for (i = 0; formats[i]; i++) {
+		without[i] = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--key", key, formats[i],
+		                           NULL).out;
+		cr_assert_str_eq(without[i], with[i], "%s without the cache made again", formats[i]);
+		free(without[i]);
+		free(with[i]);
+	}
+	free(cache);
+	free(first);
+	free(att);
+	free(key);
+	free(store);
+}
