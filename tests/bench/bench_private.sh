@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmark of private rooms (issue 11), each figure against the same room
 # public in the same run:
-#   - send: gitchat_private_send vs gitchat_send (median of K, same room size)
+#   - send: the `git chat send` command, private vs public (median of K
+#     runs, each a fresh process, bench_timeit), and underneath it
+#     gitchat_private_send vs gitchat_send in one process (median of K)
 #   - log: `git chat log -n 50` (index warm) and the full read
 #     (`log --format=json > /dev/null`) of an N-message private room vs the
 #     same messages public
@@ -28,7 +30,8 @@ shift $((OPTIND - 1))
 build=$(cd "$1" && pwd)
 chat=$build/git-chat
 gen=$build/tests/bench_private
-for f in "$chat" "$gen"; do
+timeit=$build/tests/bench_timeit
+for f in "$chat" "$gen" "$timeit"; do
 	[ -x "$f" ] || { echo "fatal: '$f' is missing; build the tree first" >&2; exit 128; }
 done
 dir=$work/room-$n
@@ -66,6 +69,15 @@ fp=$(ms env GIT_DIR="$dir/pub.git" "$chat" log -r general --format=json)
 fq=$(ms env GIT_DIR="$dir/priv.git" "$chat" log -r "$room" --format=json)
 echo "log -n 50 (index warm):  public $(wall "$lp") ms (cpu $(cpu "$lp"))  private $(wall "$lq") ms (cpu $(cpu "$lq"))"
 echo "full read (json):        public $(wall "$fp") ms (cpu $(cpu "$fp"))  private $(wall "$fq") ms (cpu $(cpu "$fq"))  ratio $(echo "scale=2; $(wall "$fq") / ($(wall "$fp") + 0.0001)" | bc)"
+# The command as a user runs it: a fresh process per send, the index and
+# the membership head brought up to date as sends do.
+sp=$("$timeit" -n "$k" -l "send command, public " -- env GIT_DIR="$dir/pub.git" "$chat" send -r general -m "bench send" 2>/dev/null | tail -n 1)
+sq=$("$timeit" -n "$k" -l "send command, private" -- env GIT_DIR="$dir/priv.git" "$chat" send -r "$room" -m "bench send" 2>/dev/null | tail -n 1)
+echo "$sp"
+echo "$sq"
+med() { echo "$1" | sed 's/.*wall median *\([0-9.]*\).*/\1/'; }
+cmed() { echo "$1" | sed 's/.*cpu median *\([0-9.]*\).*/\1/'; }
+echo "send command ratio: wall $(echo "scale=2; $(med "$sq") / $(med "$sp")" | bc), cpu $(echo "scale=2; $(cmed "$sq") / $(cmed "$sp")" | bc)"
 "$gen" send "$k" "$dir" "$room"
 "$gen" rekey 50
 "$gen" prims

@@ -14,12 +14,13 @@
 #include "util/buf.h"
 #include "util/error.h"
 
+enum { S_HIDDEN, S_PENDING /* passed the rules that need no key */, S_DECODED };
+
 typedef struct {
 	gitchat_message_kind kind;
 	size_t target, reply;
 	char *text;             /* NULL: hidden */
 	size_t len;
-	int pending;            /* passed the rules that need no key: decrypt on use */
 	gitchat_file *files;    /* from the inner chat-file headers */
 	size_t file_count;
 } pentry;
@@ -27,7 +28,10 @@ typedef struct {
 struct gitchat_private {
 	gitchat_conversation *conv;
 	gitchat_members *m;
+	/* Entries are written only when decoded: a page of a big room
+	 * touches (and faults in) only its own; `state` says which. */
 	pentry *e;
+	unsigned char *state;   /* per entry: S_HIDDEN, S_PENDING or S_DECODED */
 	size_t n, refused;
 	char *title;
 	size_t title_at;        /* the title's entry */
@@ -152,6 +156,7 @@ static int decode(gitchat_private *p, size_t i, const gitchat_members_info *in,
 	int error;
 
 	*why = NULL;
+	pe->target = pe->reply = GITCHAT_NO_INDEX;
 	if (!in->epoch) {
 		*why = "it is plaintext in a private room (no chat-epoch)";
 		return 0;
@@ -231,9 +236,9 @@ static int ensure(gitchat_private *p, size_t i)
 	const char *why = NULL;
 	int error;
 
-	if (!p->e[i].pending)
+	if (p->state[i] != S_PENDING)
 		return 0;
-	p->e[i].pending = 0;
+	p->state[i] = S_DECODED;
 	if ((error = gitchat_members_info_get(&in, p->m, i)) == 0 &&
 	    (error = decode(p, i, &in, &p->ep, p->store, &why, &reason)) == 0 && why)
 		error = report(p, p->cb, p->payload, in.id, why);
@@ -318,6 +323,23 @@ static int filter_message(gitchat_message **msg, size_t i, void *payload)
 	return 0;
 }
 
+/* Whether the reader holds `epoch`: asked for every message, and a run of
+ * messages names the same string of the membership, so the last answer is
+ * kept. */
+typedef struct {
+	const char *epoch;
+	int found;
+} epoch_memo;
+
+static int epoch_known(epoch_memo *memo, const gitchat_epochs *ep, const char *epoch)
+{
+	if (epoch != memo->epoch) {
+		memo->epoch = epoch;
+		memo->found = gitchat_epochs_find(ep, epoch) != NULL;
+	}
+	return memo->found;
+}
+
 int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_conversation *conv,
                          const char *room, const gitchat_key *reader, gitchat_problem_cb cb,
                          void *payload)
@@ -326,6 +348,7 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	gitchat_members_info in;
 	gitchat_buf reason = GITCHAT_BUF_INIT;
 	gitchat_conversation_filter f;
+	epoch_memo known = { NULL, 0 };
 	const char *why;
 	int error, valid;
 
@@ -341,7 +364,7 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	if ((error = gitchat_members_load(&p->m, store, conv, room)) < 0)
 		goto done;
 	p->n = gitchat_members_count(p->m);
-	if (!(p->e = calloc(p->n + 1, sizeof(*p->e)))) {
+	if (!(p->e = calloc(p->n + 1, sizeof(*p->e))) || !(p->state = calloc(p->n + 1, 1))) {
 		error = gitchat_error_oom();
 		goto done;
 	}
@@ -349,7 +372,6 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 		goto done;
 	valid = gitchat_members_valid(p->m);
 	for (size_t i = 0; i < p->n; i++) {
-		p->e[i].target = p->e[i].reply = GITCHAT_NO_INDEX;
 		if ((error = gitchat_members_info_peek(&in, p->m, i)) < 0)
 			goto done;
 		why = NULL;
@@ -378,11 +400,11 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 			;   /* hidden: the reader's lack, not the room's problem */
 		else if (!in.epoch)
 			why = "it is plaintext in a private room (no chat-epoch)";
-		else if (!gitchat_epochs_find(&p->ep, in.epoch))
+		else if (!epoch_known(&known, &p->ep, in.epoch))
 			why = "it is in an epoch this key cannot open (unknown epoch, or one sealed "
 			      "before this key was a member)";
 		else
-			p->e[i].pending = 1;
+			p->state[i] = S_PENDING;
 		if (why && ((error = gitchat_members_info_get(&in, p->m, i)) < 0 ||
 		            (error = report(p, cb, payload, in.id, why)) != 0))
 			goto done;
@@ -434,7 +456,9 @@ void gitchat_private_free(gitchat_private *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; p->e && i < p->n; i++) {
+	for (size_t i = 0; p->state && i < p->n; i++) {
+		if (p->state[i] != S_DECODED)
+			continue;
 		if (p->e[i].text) {
 			sodium_memzero(p->e[i].text, p->e[i].len);
 			free(p->e[i].text);
@@ -442,6 +466,7 @@ void gitchat_private_free(gitchat_private *p)
 		files_free(&p->e[i]);
 	}
 	free(p->e);
+	free(p->state);
 	free(p->title);
 	gitchat_epochs_dispose(&p->ep);
 	gitchat_members_free(p->m);
