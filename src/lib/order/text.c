@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -27,7 +26,6 @@
 #define ID_CHECK 4             /* bytes of the commit id a record starts with */
 #define LEVEL 6                /* zlib: 2.5x the size of level 1's gain, still fast */
 #define FLUSH_AT (1u << 20)
-#define RELEASE_AT (16u << 20)
 #define F_REPLY 1
 #define F_TREE 2
 #define F_TARGET 4
@@ -506,8 +504,8 @@ void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
                        const unsigned char id[GITCHAT_TEXT_ID_SIZE])
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
+	unsigned char h[TEXT_HEADER];
 	struct stat st;
-	void *p;
 	int fd;
 
 	memset(r, 0, sizeof(*r));
@@ -521,12 +519,12 @@ void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && st.st_size >= TEXT_HEADER &&
-	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
-		gitchat_text_open_bytes(r, p, (size_t)st.st_size, id);
-		if (r->data)
-			r->mapped = 1;
-		else
-			munmap(p, (size_t)st.st_size);
+	    pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && memcmp(h, TEXT_MAGIC, 8) == 0 &&
+	    memcmp(h + 8, id, GITCHAT_TEXT_ID_SIZE) == 0) {
+		r->fd = fd;
+		r->has_fd = r->open = 1;
+		r->size = (size_t)st.st_size;
+		return;
 	}
 	close(fd);
 }
@@ -539,13 +537,14 @@ void gitchat_text_open_bytes(gitchat_text_reader *r, const void *data, size_t si
 	    memcmp((const unsigned char *)data + 8, id, GITCHAT_TEXT_ID_SIZE) == 0) {
 		r->data = data;
 		r->size = size;
+		r->open = 1;
 	}
 }
 
 void gitchat_text_close(gitchat_text_reader *r)
 {
-	if (r->data && r->mapped)
-		munmap((void *)r->data, r->size);
+	if (r->has_fd)
+		close(r->fd);
 	free(r->blocks);
 	free(r->z);
 	for (size_t k = 0; k < GITCHAT_TEXT_KEEP; k++) {
@@ -553,6 +552,26 @@ void gitchat_text_close(gitchat_text_reader *r)
 		free(r->kept[k].recs);
 	}
 	memset(r, 0, sizeof(*r));
+}
+
+/* n bytes at off (within r->size) into buf. */
+static int read_at(gitchat_text_reader *r, uint64_t off, unsigned char *buf, size_t n)
+{
+	size_t done = 0;
+
+	if (!r->has_fd) {
+		memcpy(buf, r->data + off, n);
+		return 0;
+	}
+	while (done < n) {
+		ssize_t got = pread(r->fd, buf + done, n - done, (off_t)(off + done));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;   /* cut short since opened */
+		done += (size_t)got;
+	}
+	return 0;
 }
 
 /* Lists the blocks (headers only) up to the first that does not follow. */
@@ -564,8 +583,10 @@ static int scan(gitchat_text_reader *r)
 	gitchat_text_block b;
 
 	r->scanned = 1;
-	while (off + BLOCK_HEADER <= r->size &&
-	       block_ok(&b, r->data + off, off, r->size, next) == 0) {
+	unsigned char bh[BLOCK_HEADER];
+
+	while (off + BLOCK_HEADER <= r->size && read_at(r, off, bh, sizeof(bh)) == 0 &&
+	       block_ok(&b, bh, off, r->size, next) == 0) {
 		if (r->nblocks == cap) {
 			size_t ncap = cap ? 2 * cap : 64;
 			gitchat_text_block *nb = realloc(r->blocks, ncap * sizeof(*nb));
@@ -597,7 +618,8 @@ static int grow(void *pp, size_t *cap, size_t need, size_t each)
 
 /* Inflates block `i` into entry `e` of r->kept and lists its records; a
  * block that fails a check is marked and its messages read from git. The
- * block is copied first: a writer may be rewriting the last block in place. */
+ * block is read into a copy first: a writer may be rewriting the last block
+ * in place. */
 static int load(gitchat_text_reader *r, gitchat_text_inflated *e, size_t i)
 {
 	gitchat_text_block *b = &r->blocks[i], now;
@@ -610,8 +632,7 @@ static int load(gitchat_text_reader *r, gitchat_text_inflated *e, size_t i)
 	if (grow(&r->z, &r->zcap, n, 1) < 0 || grow(&e->raw, &e->rawcap, b->rawlen, 1) < 0 ||
 	    grow(&e->recs, &e->recscap, (size_t)b->count + 1, sizeof(uint32_t)) < 0)
 		return gitchat_error_oom();
-	memcpy(r->z, r->data + b->off, n);
-	if (block_ok(&now, r->z, b->off, r->size, b->first) < 0 || now.zlen != b->zlen ||
+	if (read_at(r, b->off, r->z, n) < 0 || block_ok(&now, r->z, b->off, r->size, b->first) < 0 || now.zlen != b->zlen ||
 	    now.rawlen != b->rawlen || now.count != b->count)
 		goto bad;
 	block_digest(sum, r->z, b->zlen);
@@ -631,12 +652,6 @@ static int load(gitchat_text_reader *r, gitchat_text_inflated *e, size_t i)
 		goto bad;
 	e->recs[b->count] = (uint32_t)rawlen;
 	e->block = i;
-	/* Sequential reads of a large room would keep the whole file resident:
-	 * give the pages back now and then (they stay in the page cache). */
-	if (r->mapped && (r->touched += n) >= RELEASE_AT) {
-		madvise((void *)r->data, r->size, MADV_DONTNEED);
-		r->touched = 0;
-	}
 	return 0;
 bad:
 	b->bad = 1;
@@ -673,7 +688,7 @@ static int find(rec *x, gitchat_text_reader *r, uint32_t slot)
 	size_t lo = 0, hi;
 	int error;
 
-	if (!r->data || !slot)
+	if (!r->open || !slot)
 		return GITCHAT_ENOTFOUND;
 	if (!r->scanned && (error = scan(r)) < 0)
 		return error;

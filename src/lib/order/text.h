@@ -111,10 +111,11 @@ typedef struct {
 } gitchat_text_inflated;
 
 typedef struct {
-	const unsigned char *data;
+	const unsigned char *data; /* the caller's bytes, or NULL: read `fd` */
+	int fd, has_fd;            /* the file, read with pread: its pages stay out
+	                              of the process (a block is copied anyway) */
+	int open;                  /* a cache of this id is there */
 	size_t size;
-	size_t touched;            /* bytes read since the pages were last given back */
-	int mapped;                /* data is the file, mapped (else the caller's) */
 	int scanned;               /* blocks listed (on the first message asked for) */
 	gitchat_text_block *blocks;
 	size_t nblocks;
@@ -125,7 +126,7 @@ typedef struct {
 	uint64_t clock;
 } gitchat_text_reader;
 
-/* Maps the cache `id` if it is there and carries it; otherwise leaves the
+/* Opens the cache `id` if it is there and carries it; otherwise leaves the
  * reader empty (every message then comes from git). */
 void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
                        const unsigned char id[GITCHAT_TEXT_ID_SIZE]);
