@@ -56,13 +56,14 @@ static void ask(gitchat_text_reader *r, uint32_t slot, const gitchat_pubkey *key
 {
 	gitchat_message *m;
 	git_oid oid;
-	const gitchat_text_inflated *e = &r->kept[r->last];
+	const gitchat_text_inflated *e;
 
 	memset(&oid, 0x11, sizeof(oid));
 	if (gitchat_text_message(&m, r, slot, &oid, 1700000000, key, "fuzz", parents, nparents) == 0) {
 		gitchat_message_free(m);
 		return;
 	}
+	e = &r->kept[r->last];   /* the block the reader looked in */
 	if (!r->scanned || e->block >= r->nblocks || slot < r->blocks[e->block].first ||
 	    slot - r->blocks[e->block].first >= r->blocks[e->block].count)
 		return;

@@ -24,7 +24,7 @@
 #define RAW_MAX (BLOCK_RAW + REC_MAX)
 #define REC_MIN 11             /* id prefix, flags, kind and five one-byte varints */
 #define ID_CHECK 4             /* bytes of the commit id a record starts with */
-#define LEVEL 6                /* zlib: 2.5x the size of level 1's gain, still fast */
+#define LEVEL 6                /* zlib: 17% smaller than level 1 here, inflates as fast */
 #define FLUSH_AT (1u << 20)
 #define F_REPLY 1
 #define F_TREE 2
@@ -430,7 +430,7 @@ int gitchat_text_append(gitchat_text_writer *w, const char *prefix,
 		return error;
 	}
 	memcpy(w->id, id, GITCHAT_TEXT_ID_SIZE);
-	w->off = off;
+	w->end = w->off = off;
 	w->next = w->first = next;
 	if (last.count)
 		reopen_last(w, &last);
@@ -472,7 +472,19 @@ int gitchat_text_finish(gitchat_text_writer *w)
 {
 	int error = 0;
 
-	if (w->fd >= 0 && (!w->added || (error = seal(w)) == 0) && (error = flush(w)) == 0 && w->tmp) {
+	if (w->fd < 0) {
+		gitchat_text_abort(w);
+		return 0;
+	}
+	if (w->added)
+		error = seal(w);
+	if (error == 0)
+		error = flush(w);   /* a created file's header at least */
+	/* the last block written again came out shorter: nothing after it */
+	if (error == 0 && w->added && w->off < w->end && ftruncate(w->fd, (off_t)w->off) < 0)
+		error = gitchat_error_set(GITCHAT_EIO, "cannot truncate '%s': %s", w->path,
+		                          strerror(errno));
+	if (error == 0 && w->tmp) {
 		if (rename(w->tmp, w->path) < 0)
 			error = gitchat_error_set(GITCHAT_EIO, "cannot replace '%s': %s", w->path,
 			                          strerror(errno));

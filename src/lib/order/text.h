@@ -54,6 +54,8 @@ typedef struct {
 	int fd;
 	char *path, *tmp;
 	uint64_t off;              /* file offset where `buf` goes */
+	uint64_t end;              /* an append's file size: a last block written
+	                              again shorter leaves no bytes behind it */
 	gitchat_buf buf;           /* blocks not yet written */
 	gitchat_buf raw;           /* records of the block being filled */
 	uint32_t next;             /* slot of the next record */
