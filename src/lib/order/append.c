@@ -380,9 +380,12 @@ static int walk_new(app *a, gitchat_store *store, const char *room, const gitcha
 	a->g.known_payload = a->ix;
 	a->g.max_new = room_left;
 	if (memcmp(text, none, sizeof(none)) != 0) {
-		if (gitchat_text_append(&a->tw, path, text) == 0)
+		if ((error = gitchat_text_append(&a->tw, path, text)) == 0)
 			a->tw_open = 1;
 		gitchat_error_clear();
+		/* gone or damaged: the rewrite makes it again */
+		if (error == GITCHAT_EINVALID || error == GITCHAT_ENOTFOUND)
+			return NO_APPEND;
 	}
 	if ((error = gitchat_graph_update(&a->g, store, room, tips, a->tw_open ? &a->tw : NULL)) != 0)
 		return error;

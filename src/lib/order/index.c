@@ -19,8 +19,9 @@
  * with every change of the rules of validity (02: identities as git fsck
  * takes them, times within 1970..9999; 03: attachments' tree rule) or of
  * the layout (04: the ids that links name and the room lacks, for the
- * append condition, order/tail.h). */
-#define IX_MAGIC "GCORDX04"
+ * append condition, order/tail.h; 05: a node's message cache slot is a
+ * record number of the compressed cache, order/text.h). */
+#define IX_MAGIC "GCORDX05"
 #define IX_HEADER 192
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16
