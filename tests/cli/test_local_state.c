@@ -305,3 +305,61 @@ Test(local_state, many_invalid_commits_are_summarised)
 	cr_assert_neq(r.status, 0);
 	t_run_free(&r);
 }
+
+/* `log` in the two formats whose bytes the message cache must not change. */
+static const char *const cache_formats[] = { "--format=json", "--format=text" };
+
+static void logs(char *out[2], const char *store, const char *key)
+{
+	for (int i = 0; i < 2; i++)
+		out[i] = t_chat_expect(store, 0, NULL, "log", "-r", ROOM, "--key", key, cache_formats[i],
+		                       NULL).out;
+}
+
+/* Removes the cache, then `log` must give `with` again, from git. */
+static void same_without_cache(char *with[2], const char *store, const char *key, const char *what)
+{
+	char *cache = message_cache(store), *without[2];
+
+	cr_assert_eq(unlink(cache), 0);
+	free(cache);
+	logs(without, store, key);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_str_eq(without[i], with[i], "%s: %s without the cache", what, cache_formats[i]);
+		free(without[i]);
+		free(with[i]);
+	}
+}
+
+/* The message cache is a copy: `log` gives the same bytes with it, without
+ * it (every message read from git) and with it made again; replies,
+ * reactions and attachments included. */
+Test(local_state, the_message_cache_changes_no_byte_of_the_output)
+{
+	const char *dir = t_scratch();
+	char *store = t_store_in(dir), *key = t_golden_key(dir, "alice");
+	char *att = t_path(dir, "notes.txt"), *first, *with[2];
+
+	t_write_file(att, "attached bytes\n", 15);
+	t_set_time(T_GOLDEN_T0);
+	first = t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m",
+	                      "first words, **bold** and \xc3\xa9", NULL).out;
+	first[strcspn(first, "\n")] = '\0';
+	t_set_time(T_GOLDEN_T0 + 60);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "--reply", first, "-m",
+	                   "second words\n\nin two paragraphs", "--attach", att, NULL).out);
+	t_set_time(T_GOLDEN_T0 + 120);
+	free(t_chat_expect(store, 0, NULL, "react", "-r", ROOM, "--key", key, first, "+1", NULL).out);
+	logs(with, store, key);
+	same_without_cache(with, store, key, "first");
+	/* the next update makes the cache again, for every message */
+	t_set_time(T_GOLDEN_T0 + 180);
+	free(t_chat_expect(store, 0, NULL, "send", "-r", ROOM, "--key", key, "-m", "third", NULL).out);
+	logs(with, store, key);
+	t_assert_contains(with[0], "third");
+	same_without_cache(with, store, key, "made again");
+	free(first);
+	free(att);
+	free(key);
+	free(store);
+}

@@ -202,3 +202,52 @@ Test(sync_bad, each_bad_log_rejected_others_accepted_nothing_relayed, .timeout =
 	gitchat_store_free(store);
 	free(big);
 }
+
+/* A received log whose ancestor our store holds damaged (the object's file
+ * does not hash to its id: disk damage) is rejected with that reason, like
+ * any invalid commit, and the other logs are still accepted: the sync does
+ * not fail. Sync's verification reads through libgit2's object cache
+ * (issue 15), whose own hash check must end in the same verdict. */
+Test(sync_bad, a_damaged_ancestor_in_our_store_rejects_only_its_log, .timeout = 60)
+{
+	char *dir = t_scratch_copy(), *srv = t_path(dir, "srv.git");
+	t_person a, b, c;
+	char *m1, *c1, *other;
+	t_run r;
+
+	free(t_git_out(dir, "init -q --bare '%s'", srv));
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	t_person_init(&c, dir, "Carol");
+	m1 = t_person_send(&a, "general", "one");
+	t_person_send(&a, "general", "two");   /* received: its parent is the damaged one */
+	c1 = t_person_send(&c, "general", "carol");
+	t_person_sync_ok(&a, srv);
+	t_person_sync_ok(&c, srv);
+	/* Bob's store holds m1, damaged: another commit's bytes under its name. */
+	r = t_sh("git --git-dir='%s' cat-file commit %s | sed 's/^one$/ONE/' | "
+	         "git --git-dir='%s' hash-object -t commit -w --stdin", a.store, m1, b.store);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	other = t_keep(strndup(r.out, 40));
+	t_run_free(&r);
+	cr_assert_str_neq(other, m1);
+	t_mkdir(t_fmt("%s/objects/%.2s", b.store, m1));
+	r = t_sh("cp '%s/objects/%.2s/%s' '%s/objects/%.2s/%s'", b.store, other, other + 2,
+	         b.store, m1, m1 + 2);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_run_free(&r);
+
+	r = t_person_sync(&b, srv, NULL);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(t_contains(r.err, t_fmt("rejected %s at %s", t_person_ref(&a, "general"), m1)),
+	          "%s", r.err);
+	cr_assert(t_contains(r.err, "does not hash to its id"), "%s", r.err);
+	cr_assert(t_contains(r.out, "1 log rejected"), "%s", r.out);
+	cr_assert(!t_contains(r.out, "failed"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert_str_eq(t_ref_value(b.store, t_person_ref(&c, "general")), c1);
+	r = t_sh("git --git-dir='%s' rev-parse -q --verify '%s'", b.store,
+	         t_person_ref(&a, "general"));
+	cr_assert_neq(r.status, 0, "the log over the damaged commit was stored at %s", r.out);
+	t_run_free(&r);
+}

@@ -542,35 +542,45 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 	cr_assert_eq(st.messages_cached, 14, "all from the cache: %zu cached, %zu read", st.messages_cached, st.messages_read);
 	cr_assert_eq(st.messages_read, 0);
 
-	/* A damaged record: that message comes from git, the same. */
+	r.heads[0] = a;
+	r.heads[1] = b;
+
+	/* A damaged block: its messages come from git, the same. */
 	file = text_file(&r);
 	free(t_read_file(file, &len));
-	flip(file, len - 3);                 /* in the last record's text */
+	flip(file, 32 + 24 + 4);             /* in the first block's compressed bytes */
 	st = compare_messages(&r);
-	cr_assert_eq(st.messages_read, 1);
-	cr_assert_eq(st.messages_cached, 13);
+	cr_assert_eq(st.messages_read, 14);
+	cr_assert_eq(st.messages_cached, 0);
 
-	/* Cut short: what is missing comes from git. */
+	/* Cut short (torn by a crash): read from git, and the next update
+	 * makes the cache again, for every message. */
 	cr_assert_eq(truncate(file, (off_t)(len / 2)), 0);
 	st = compare_messages(&r);
-	cr_assert(st.messages_read > 1 && st.messages_cached > 1, "%zu %zu", st.messages_read,
-	          st.messages_cached);
+	cr_assert_eq(st.messages_read, 14);
+	room_send(&r, 2);
+	st = compare_messages(&r);
+	cr_assert_eq(st.messages_cached, 16, "%zu cached, %zu read", st.messages_cached,
+	             st.messages_read);
+	cr_assert_eq(st.messages_read, 0);
+	free(text_file(&r));                 /* one cache: the torn one went */
 
-	/* Gone: everything from git; new messages start a new cache. */
+	/* Gone: everything from git; the next update makes it again. */
+	free(file);
+	file = text_file(&r);
 	unlink(file);
 	free(file);
 	st = compare_messages(&r);
-	cr_assert_eq(st.messages_read, 14);
-	r.heads[0] = a;
-	r.heads[1] = b;
+	cr_assert_eq(st.messages_read, 16);
 	room_send(&r, 4);
 	st = compare_messages(&r);
-	cr_assert_eq(st.messages_cached, 4, "the new ones");
-	cr_assert_eq(st.messages_read, 14);
-	/* An update appends to the cache in use. */
+	cr_assert_eq(st.messages_cached, 20);
+	cr_assert_eq(st.messages_read, 0);
+	/* An update appends to the cache in use (its last block written again
+	 * with the new records). */
 	room_send(&r, 3);
 	st = compare_messages(&r);
-	cr_assert_eq(st.messages_cached, 7);
+	cr_assert_eq(st.messages_cached, 23);
 	free(text_file(&r));
 	/* Another writer holds the cache: this update goes without it, and
 	 * the old copies stay good. */
@@ -580,19 +590,79 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 		cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0);
 		room_send(&r, 2);
 		st = compare_messages(&r);
-		cr_assert_eq(st.messages_cached, 7);
-		cr_assert_eq(st.messages_read, 16);
+		cr_assert_eq(st.messages_cached, 23);
+		cr_assert_eq(st.messages_read, 2);
 		close(fd);
 		free(f);
 		room_send(&r, 1);
 		st = compare_messages(&r);
-		cr_assert_eq(st.messages_cached, 8);
+		cr_assert_eq(st.messages_cached, 24);
 	}
 		/* A rebuild copies every message again, into a new cache; the old one goes. */
 	load_check(&r, GITCHAT_CONVERSATION_REBUILD, "rebuild");
 	st = compare_messages(&r);
-	cr_assert_eq(st.messages_cached, 24);
+	cr_assert_eq(st.messages_cached, 26);
 	free(text_file(&r));
+	room_free(&r);
+}
+
+/* Messages of about 20 KB: a block holds three or four. Appends add
+ * blocks; a damaged block costs only its own messages; one torn at the
+ * end makes the next update write the cache again. */
+Test(order_index, the_message_cache_in_blocks)
+{
+	room r;
+	gitchat_conversation_stats st;
+	char *big = malloc(20001), *file;
+	unsigned char *d;
+	size_t len, off = 32, nblocks = 0, i;
+
+	cr_assert(big != NULL);
+	room_new(&r);
+	for (i = 0; i < 20000; i++)
+		big[i] = (char)('a' + (i * 7919 + i / 13) % 26);   /* not too compressible */
+	big[20000] = '\0';
+	for (int round = 0; round < 3; round++) {
+		for (i = 0; i < 5; i++) {
+			t_order_extra x = { 0 };
+			int au = (int)(i % 3);
+			x.text = big;
+			big[i] = (char)('A' + round);
+			r.clock += 1;
+			r.heads[au] = t_order_commit(r.repo, &r.au[au], ROOM, r.has_head[au] ? &r.heads[au] : NULL,
+			                             r.has_head[au], r.clock, &x);
+			r.has_head[au] = 1;
+		}
+		for (int au = 0; au < 3; au++)
+			t_order_ref(r.repo, NULL, ROOM, r.au[au].key, &r.heads[au]);
+		st = compare_messages(&r);
+		cr_assert_eq(st.messages_cached, 5 * (size_t)(round + 1), "round %d: %zu cached, %zu read",
+		             round, st.messages_cached, st.messages_read);
+	}
+	file = text_file(&r);
+	d = (unsigned char *)t_read_file(file, &len);
+	while (off + 24 <= len) {
+		off += (24 + le64(d + off + 8) % (1ull << 32) + 7) & ~(size_t)7;
+		nblocks++;
+	}
+	cr_assert_eq(off, len, "the blocks fill the file");
+	cr_assert(nblocks >= 4, "%zu blocks", nblocks);
+	/* the second block's compressed bytes */
+	off = 32 + ((24 + (le64(d + 32 + 8) & 0xffffffff) + 7) & ~(size_t)7);
+	flip(file, off + 24 + 10);
+	st = compare_messages(&r);
+	cr_assert(st.messages_read >= 1 && st.messages_read <= 5, "%zu read", st.messages_read);
+	cr_assert_eq(st.messages_cached + st.messages_read, 15);
+	/* torn at the end */
+	cr_assert_eq(truncate(file, (off_t)(len - 100)), 0);
+	room_send(&r, 1);
+	st = compare_messages(&r);
+	cr_assert_eq(st.messages_cached, 16, "%zu cached, %zu read", st.messages_cached,
+	             st.messages_read);
+	free(text_file(&r));
+	free(d);
+	free(file);
+	free(big);
 	room_free(&r);
 }
 

@@ -162,6 +162,37 @@ Test(order_vcache, a_long_tail_is_merged_and_the_file_rewritten_sorted)
 	teardown(&f);
 }
 
+/* The process whose appends make the tail long sorts the file itself
+ * (issue 15: a `verify` of a whole room, then every sync after it, paid
+ * for that sort at each load). Invalid verdicts, kept only in memory,
+ * survive the rewrite. */
+Test(order_vcache, a_flush_that_makes_the_tail_long_writes_the_file_sorted)
+{
+	fixture f;
+	size_t len, i;
+	unsigned char *d;
+	const char *reason;
+
+	setup(&f);
+	write_cache(&f, "GCVRFY04", 65536, 100, 4095, NULL, 0, 0);
+	cr_assert_eq(verify(&f, &f.bad, ROOM), GITCHAT_EVERIFY);
+	cr_assert_eq(verify(&f, &f.good, ROOM), 0, "the 4,096th record after the sorted part");
+	d = (unsigned char *)t_read_file(f.file, &len);
+	cr_assert_eq(len, 32 + 4196 * 20, "every valid id once");
+	cr_assert_eq((uint32_t)d[20] << 24 | (uint32_t)d[21] << 16 | (uint32_t)d[22] << 8 | d[23],
+	             4196, "all of it in the sorted part");
+	for (i = 1; i < 4196; i++)
+		cr_assert(memcmp(d + 32 + (i - 1) * 20, d + 32 + i * 20, 20) < 0, "sorted at %zu", i);
+	free(d);
+	cr_assert_eq(verify(&f, &f.bad, ROOM), GITCHAT_EVERIFY, "the invalid verdict is kept");
+	reason = gitchat_error_last()->message;
+	cr_assert(strstr(reason, "signature") != NULL, "the reason is kept: %s", reason);
+	reset(&f);
+	cr_assert_eq(verify(&f, &f.good, ROOM), 0, "found in the rewritten file");
+	cr_assert_eq(verify(&f, &f.bad, ROOM), GITCHAT_EVERIFY);
+	teardown(&f);
+}
+
 /* A verdict is only as good as the rules it was reached under: files of
  * earlier versions (whose rules took what is now invalid) are not trusted,
  * and rebuilt in the current format. */

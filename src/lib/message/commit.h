@@ -84,6 +84,8 @@ int gitchat_text_check(const char *text, size_t len, const gitchat_limits *limit
 /* Reads the raw commit object `id` into `raw` (GITCHAT_EINVALID if it is
  * not a commit). */
 int gitchat_commit_read_raw(gitchat_buf *raw, git_repository *repo, const git_oid *id);
+/* The same through libgit2's object cache (message/objects.h says when). */
+int gitchat_commit_read_cached(gitchat_buf *raw, git_repository *repo, const git_oid *id);
 
 /* Builds a gitchat_message from a checked commit. */
 int gitchat_message_from_commit(gitchat_message **out, const git_oid *id,

@@ -5,7 +5,11 @@
  * every message once to print it, from commits verified before: for them,
  * going to the object database's backends directly skips libgit2's object
  * cache, which would otherwise keep up to 256 MiB of commits nobody reads
- * twice. Both end in the same type check.
+ * twice. gitchat_commit_read_cached is the third way, for a batch that
+ * libgit2's own walks read too (sync: its ancestry checks and its count
+ * of the new commits, git_graph_* and git_revwalk): through libgit2's
+ * object cache, so that each new commit is inflated once; the hash is
+ * checked there as well. All end in the same type check.
  */
 #ifndef GITCHAT_MESSAGE_OBJECTS_H
 #define GITCHAT_MESSAGE_OBJECTS_H

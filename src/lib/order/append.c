@@ -27,12 +27,10 @@ typedef struct {
 static int known(const git_oid *id, void *payload)
 {
 	size_t pos;
-	int error = gitchat_index_find(&pos, payload, id);
+	int error = gitchat_index_lookup(&pos, payload, id);
 
-	if (error == GITCHAT_ENOTFOUND) {
-		gitchat_error_clear();
+	if (error == GITCHAT_ENOTFOUND)
 		return 0;
-	}
 	return error == 0 ? 1 : error;
 }
 
@@ -256,16 +254,12 @@ static int link_target(uint32_t *out, app *a, const gitchat_graph_link *l)
 		*out = a->pos[l->resolved];
 		return 0;
 	}
-	if ((error = gitchat_index_find(&pos, a->ix, &l->id)) == 0) {
+	if ((error = gitchat_index_lookup(&pos, a->ix, &l->id)) == 0) {
 		*out = (uint32_t)pos;
 		return 0;
 	}
 	*out = NONE;
-	if (error == GITCHAT_ENOTFOUND) {
-		gitchat_error_clear();
-		return 0;
-	}
-	return error;
+	return error == GITCHAT_ENOTFOUND ? 0 : error;
 }
 
 /* The new messages' records, parents, links, related pairs and open
@@ -386,9 +380,12 @@ static int walk_new(app *a, gitchat_store *store, const char *room, const gitcha
 	a->g.known_payload = a->ix;
 	a->g.max_new = room_left;
 	if (memcmp(text, none, sizeof(none)) != 0) {
-		if (gitchat_text_append(&a->tw, path, text) == 0)
+		if ((error = gitchat_text_append(&a->tw, path, text)) == 0)
 			a->tw_open = 1;
 		gitchat_error_clear();
+		/* gone or damaged: the rewrite makes it again */
+		if (error == GITCHAT_EINVALID || error == GITCHAT_ENOTFOUND)
+			return NO_APPEND;
 	}
 	if ((error = gitchat_graph_update(&a->g, store, room, tips, a->tw_open ? &a->tw : NULL)) != 0)
 		return error;

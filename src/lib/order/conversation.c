@@ -98,9 +98,10 @@ static const unsigned char no_text[GITCHAT_TEXT_ID_SIZE];
 #define SWEEP_AGE (10 * 60)
 
 /* Where the messages of new commits are copied: appended to the cache the
- * old index uses, or a new cache (then the old nodes' copies are gone).
- * NULL: no copies this time; *keep says whether the old cache still holds
- * for the old nodes. */
+ * old index uses, or a new cache when there was none. NULL: no copies this
+ * time; *keep says whether the old cache still holds for the old nodes, and
+ * is -1 when it is gone or damaged (then the room is built afresh, so that
+ * every message gets its copy again). */
 static gitchat_text_writer *text_start(gitchat_text_writer *tw, int *keep, conv_state *s,
                                        gitchat_graph *g, gitchat_index *old)
 {
@@ -113,9 +114,13 @@ static gitchat_text_writer *text_start(gitchat_text_writer *tw, int *keep, conv_
 	if (id && memcmp(id, no_text, sizeof(no_text)) != 0) {
 		if ((error = gitchat_text_append(tw, s->path, id)) == 0)
 			return tw;
+		gitchat_error_clear();
 		if (error == GITCHAT_EMODIFIED) {
-			gitchat_error_clear();
 			*keep = 1;
+			return NULL;
+		}
+		if (g->n) {
+			*keep = -1;
 			return NULL;
 		}
 	}
@@ -154,6 +159,11 @@ static int build(gitchat_index **out, conv_state *s, const gitchat_tips *tips,
 	}
 	gitchat_error_clear();
 	tw = text_start(&twbuf, &keep_text, s, &g, old);
+	if (keep_text < 0) {
+		gitchat_graph_dispose(&g);
+		s->stats.index = GITCHAT_CONVERSATION_INDEX_REBUILT;
+		return build(out, s, tips, NULL, prev_text);
+	}
 	if (keep_text)
 		memcpy(text_id, gitchat_index_text_id(old), sizeof(text_id));
 	if ((error = gitchat_graph_update(&g, s->store, s->room, tips, tw)) < 0)

@@ -19,8 +19,9 @@
  * with every change of the rules of validity (02: identities as git fsck
  * takes them, times within 1970..9999; 03: attachments' tree rule) or of
  * the layout (04: the ids that links name and the room lacks, for the
- * append condition, order/tail.h). */
-#define IX_MAGIC "GCORDX04"
+ * append condition, order/tail.h; 05: a node's message cache slot is a
+ * record number of the compressed cache, order/text.h). */
+#define IX_MAGIC "GCORDX05"
 #define IX_HEADER 192
 #define IX_BLOCK 65536u
 #define IX_BLOCK_SUM 16
@@ -553,12 +554,11 @@ int gitchat_index_problems(gitchat_index *ix, gitchat_index_problem_cb cb, void 
 	return 0;
 }
 
-int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
+int gitchat_index_lookup(size_t *out, gitchat_index *ix, const git_oid *id)
 {
 	const unsigned char *fan = ix->data + ix->off[S_LOOKUP];
 	const unsigned char *pos = fan + FANOUT * 4;
 	uint32_t lo, hi, first = id->id[0];
-	char hex[GIT_OID_HEXSZ + 1];
 	gitchat_index_rec nd = { 0 };
 	int error;
 
@@ -592,6 +592,16 @@ int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
 		else
 			hi = mid;
 	}
+	return GITCHAT_ENOTFOUND;
+}
+
+int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	int error = gitchat_index_lookup(out, ix, id);
+
+	if (error != GITCHAT_ENOTFOUND)
+		return error;
 	return gitchat_error_set(GITCHAT_ENOTFOUND, "message %s is not in this conversation",
 	                         git_oid_tostr(hex, sizeof(hex), id));
 }

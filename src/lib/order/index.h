@@ -13,7 +13,7 @@
  *
  * Layout, integers little endian:
  *
- *   header (192 bytes): magic "GCORDX04", block size, block count, file
+ *   header (192 bytes): magic "GCORDX05", block size, block count, file
  *     size, the verification limits it was built under, counts, the body
  *     offset, the offsets of the ten sections, the message cache's id
  *   block sums: BLAKE2b-128 of each block of the body (64 KiB)
@@ -135,6 +135,11 @@ int gitchat_index_problems(gitchat_index *ix, gitchat_index_problem_cb cb, void 
 
 /* Position of message `id`: 0, or GITCHAT_ENOTFOUND, or GITCHAT_EINVALID. */
 int gitchat_index_find(size_t *out, gitchat_index *ix, const git_oid *id);
+/* The same without a message for GITCHAT_ENOTFOUND (a damaged index still
+ * sets one): for the callers that ask about every new commit, most of
+ * which are not there (order/append.c), where formatting and clearing an
+ * error each time cost more than the lookup. */
+int gitchat_index_lookup(size_t *out, gitchat_index *ix, const git_oid *id);
 
 /* Positions of the edits, redactions and reactions of message `target`,
  * in order: up to `max` into out; *total says how many there are. */

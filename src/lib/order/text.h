@@ -7,15 +7,27 @@
  * what git would give lies in this file: written while the commits are
  * parsed for the index anyway, appended to when messages arrive.
  *
- * Layout: a 32-byte header ("GCTEXT02", a 16-byte random id the index
- * records, 8 zero bytes), then records at 8-byte boundaries, little endian:
+ * Layout (GCTEXT03): a 32-byte header ("GCTEXT03", a 16-byte random id the
+ * index records, 8 zero bytes), then blocks at 8-byte boundaries, little
+ * endian: u64 SipHash of the rest of the block (a check against damage),
+ * u32 compressed length, u32 raw length, u32 first record, u32 record
+ * count, then the records compressed (zlib), zero-padded to 8 bytes. A
+ * record's slot is its number (from 1), counted through the blocks. A raw
+ * record holds what rendering needs and the index does not:
  *
- *   u32 length, u32 0, u64 SipHash of the bytes after it, oid[20],
- *   i64 committer time, i32 author time zone (minutes), u8 flags (1: reply,
- *   2: non-empty tree, 4: target, 8: files), u8 kind, u16 name length, u16
- *   email length, u16 0, u32 text length, u16 file count, u16 0, [reply
- *   oid] [tree oid] [target oid], name, email, text, then per file (the
- *   chat-file headers) u64 size, u16 name length, name
+ *   the first 4 bytes of the commit id (the index names the commit: this
+ *   only checks that the slot and the record agree), u8 flags (1: reply,
+ *   2: non-empty tree, 4: target, 8: files), u8 kind,
+ *   varints: author time zone (minutes, zigzag), committer time minus
+ *   author time (zigzag), name, email and text lengths, [file count];
+ *   [reply oid] [tree oid] [target oid], name, email, text, then per file
+ *   (the chat-file headers) varint size, varint name length, name
+ *
+ * Records are compressed in blocks of about 64 KiB: a latest page inflates
+ * the last block or two, a full read each block once. An append rewrites
+ * the last block in place while it is not full (readers check the header
+ * and sum of what they copied), so that one message a send does not leave
+ * a block a message.
  *
  * The id is random, named in the file name and its header and recorded by
  * the index: each index finds exactly its cache, even when two processes
@@ -23,9 +35,9 @@
  * indexes keep using it, and removed when an index with another replaces
  * the one that used it.
  *
- * The author time, key, room and parents come from the index. A record that
- * does not check out (outside the file, damaged, another commit's) is not
- * used: the message is read from git instead. Like the index, the file is
+ * The commit id, author time, key, room and parents come from the index. A
+ * record that does not check out (outside the file, in a damaged block) is
+ * not used: the message is read from git instead. Like the index, the file is
  * local state; it only holds copies of commits that were verified.
  */
 #ifndef GITCHAT_ORDER_TEXT_H
@@ -41,8 +53,14 @@ typedef struct {
 	unsigned char id[GITCHAT_TEXT_ID_SIZE];
 	int fd;
 	char *path, *tmp;
-	uint64_t pos;              /* file offset of the next record */
-	gitchat_buf buf;           /* records not yet written */
+	uint64_t off;              /* file offset where `buf` goes */
+	uint64_t end;              /* an append's file size: a last block written
+	                              again shorter leaves no bytes behind it */
+	gitchat_buf buf;           /* blocks not yet written */
+	gitchat_buf raw;           /* records of the block being filled */
+	uint32_t next;             /* slot of the next record */
+	uint32_t first, count;     /* the block being filled */
+	int added;                 /* records added since opened */
 	int failed;                /* stop adding (and slots of 0) after any failure */
 } gitchat_text_writer;
 
@@ -66,7 +84,7 @@ void gitchat_text_remove(const char *prefix, const unsigned char id[GITCHAT_TEXT
 void gitchat_text_sweep(const char *prefix, const unsigned char keep[GITCHAT_TEXT_ID_SIZE],
                         int64_t older_than);
 
-/* Adds the message of a parsed commit; returns its slot (offset / 8), or
+/* Adds the message of a parsed commit; returns its slot (record number), or
  * 0 when it could not be added (the message will be read from git). */
 uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitchat_commit *c);
 
@@ -75,13 +93,42 @@ int gitchat_text_finish(gitchat_text_writer *w);
 void gitchat_text_abort(gitchat_text_writer *w);
 
 typedef struct {
-	const unsigned char *data;
+	uint64_t off;
+	uint32_t first, count, zlen, rawlen;
+	int bad;                   /* failed its checks once: read from git */
+} gitchat_text_block;
+
+/* Blocks kept inflated: the cache's records are in the order the index
+ * build parsed the commits (breadth first from the tips), which follows
+ * the conversation's order only within some blocks. */
+#define GITCHAT_TEXT_KEEP 16
+
+typedef struct {
+	size_t block;              /* which (nblocks: none) */
+	uint64_t used;             /* when last asked for */
+	unsigned char *raw;        /* its records */
+	size_t rawcap;
+	uint32_t *recs;            /* offsets of its records in raw, and their end */
+	size_t recscap;
+} gitchat_text_inflated;
+
+typedef struct {
+	const unsigned char *data; /* the caller's bytes, or NULL: read `fd` */
+	int fd, has_fd;            /* the file, read with pread: its pages stay out
+	                              of the process (a block is copied anyway) */
+	int open;                  /* a cache of this id is there */
 	size_t size;
-	size_t touched;            /* bytes read since the pages were last given back */
-	int mapped;                /* data is the file, mapped (else the caller's) */
+	int scanned;               /* blocks listed (on the first message asked for) */
+	gitchat_text_block *blocks;
+	size_t nblocks;
+	unsigned char *z;          /* a copy of the block being inflated */
+	size_t zcap;
+	gitchat_text_inflated kept[GITCHAT_TEXT_KEEP];
+	size_t last;               /* the entry of kept last used */
+	uint64_t clock;
 } gitchat_text_reader;
 
-/* Maps the cache `id` if it is there and carries it; otherwise leaves the
+/* Opens the cache `id` if it is there and carries it; otherwise leaves the
  * reader empty (every message then comes from git). */
 void gitchat_text_open(gitchat_text_reader *r, const char *prefix,
                        const unsigned char id[GITCHAT_TEXT_ID_SIZE]);

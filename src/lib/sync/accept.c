@@ -15,6 +15,7 @@
 #include "store/refs.h"
 #include "gitchat/verify.h"
 #include "message/commit.h"
+#include "verify/verify.h"
 #include "util/error.h"
 
 #define ACCEPT_RETRIES 8
@@ -252,7 +253,7 @@ static int accept_one(sync_job *r, const candidate *c, oid_list *tips)
 		if (has && git_oid_equal(&local, n))
 			return 0;
 		git_oid_cpy(&bad, n);
-		error = gitchat_verify_ref_update(r->store, c->head->refname, NULL, n, &bad);
+		error = gitchat_verify_ref_update_cached(r->store, c->head->refname, NULL, n, &bad);
 		if (error == GITCHAT_EVERIFY)
 			return reject(r, c->head->refname, c->room, &c->ref.key, &bad,
 			              gitchat_error_last()->message);
@@ -291,14 +292,15 @@ static int cand_cmp(const void *a, const void *b)
 }
 
 /* Adds the kind of the (verified) commit `id` to kinds[]; one that does
- * not parse is left out, so the kinds then add up to less than the count. */
+ * not parse is left out, so the kinds then add up to less than the count.
+ * The revision walk just read it: from libgit2's object cache. */
 static void count_kind(size_t kinds[4], git_repository *repo, const git_oid *id,
                        gitchat_buf *raw)
 {
 	gitchat_commit c;
 
 	gitchat_buf_clear(raw);
-	if (gitchat_commit_read_raw(raw, repo, id) == 0 &&
+	if (gitchat_commit_read_cached(raw, repo, id) == 0 &&
 	    gitchat_commit_parse(&c, raw->ptr, raw->size) == 0) {
 		if ((unsigned)c.kind < 4)
 			kinds[c.kind]++;

@@ -31,6 +31,7 @@ typedef struct {
 	void *map;                     /* the file, mapped */
 	size_t maplen;
 	unsigned char *owned;          /* sorted ids merged in memory */
+	size_t ntail;                  /* records after the sorted part of the file */
 	gitchat_oidmap mem;            /* the file's tail and this process's results */
 	gitchat_buf pending;           /* valid ids not yet appended to the file */
 } cache_room;
@@ -140,6 +141,24 @@ static int room_path(gitchat_buf *out, gitchat_verify_cache *c, const cache_room
 	return gitchat_buf_printf(out, "%s/%s", c->dir, r->name);
 }
 
+/* What stays in memory once the valid ids are all in the sorted part:
+ * the invalid verdicts (never written to the file). */
+static int keep_invalid(cache_room *r)
+{
+	gitchat_oidmap kept = GITCHAT_OIDMAP_INIT;
+	size_t i;
+
+	for (i = 0; i < r->mem.cap; i++)
+		if (r->mem.used[i] && (r->mem.values[i] & INVALID_BIT) &&
+		    gitchat_oidmap_set(&kept, &r->mem.keys[i], r->mem.values[i]) < 0) {
+			gitchat_oidmap_dispose(&kept);
+			return GITCHAT_ENOMEM;
+		}
+	gitchat_oidmap_dispose(&r->mem);
+	r->mem = kept;
+	return 0;
+}
+
 /* Merges the sorted part and the tail into one sorted array and rewrites
  * the file with it. Failing to write only means doing this again later. */
 static int compact(gitchat_verify_cache *c, cache_room *r, const unsigned char *tail, size_t ntail)
@@ -148,8 +167,10 @@ static int compact(gitchat_verify_cache *c, cache_room *r, const unsigned char *
 	gitchat_buf path = GITCHAT_BUF_INIT, data = GITCHAT_BUF_INIT;
 	size_t i = 0, j = 0, n = 0;
 
-	if (!t)
+	if (!t || keep_invalid(r) < 0) {
+		free(t);
 		return gitchat_error_oom();
+	}
 	memcpy(t, tail, ntail * REC);
 	if (sort_ids(t, ntail) < 0 || !(all = malloc((r->nsorted + ntail) * REC + 1))) {
 		free(t);
@@ -173,7 +194,7 @@ static int compact(gitchat_verify_cache *c, cache_room *r, const unsigned char *
 	r->owned = all;
 	r->sorted = all;
 	r->nsorted = n;
-	gitchat_oidmap_dispose(&r->mem);   /* the tail is in `all` now */
+	r->ntail = 0;                      /* the tail is in `all` now */
 
 	header(h, &c->limits, CACHE_MAGIC, (uint32_t)n);
 	if (c->dir && n < UINT32_MAX && room_path(&path, c, r) == 0 &&
@@ -211,6 +232,7 @@ static int room_parse(gitchat_verify_cache *c, cache_room *r, void *map, size_t 
 	r->nsorted = nsorted;
 	if (nrec - nsorted >= COMPACT_AT)
 		return compact(c, r, d + CACHE_HEADER + nsorted * REC, nrec - nsorted);
+	r->ntail = nrec - nsorted;
 	for (i = nsorted; i < nrec; i++) {
 		git_oid id;
 		git_oid_fromraw(&id, d + CACHE_HEADER + i * REC);
@@ -379,6 +401,32 @@ int gitchat_verify_cache_set_invalid(gitchat_verify_cache *c, const char *room,
 	return gitchat_oidmap_set(&r->mem, id, INVALID_BIT | (uint32_t)c->nfailures++);
 }
 
+/* A flush that would leave COMPACT_AT records or more after the sorted
+ * part rewrites the file sorted instead, so that the process that wrote
+ * them pays for the sort, not every reader after it (`verify` of a whole
+ * room, or a first sync, leaves a sorted file). The file's tail, mapped,
+ * and the pending ids are merged; a failure leaves the appending to
+ * room_flush. 1 when done. */
+static int flush_sorted(gitchat_verify_cache *c, cache_room *r)
+{
+	size_t npending = r->pending.size / REC, i;
+	unsigned char *tail;
+	int error;
+
+	if (!c->dir || r->ntail + npending < COMPACT_AT || (r->ntail && !r->map) ||
+	    !(tail = malloc((r->ntail + npending) * REC + 1)))
+		return 0;
+	if (r->ntail)
+		memcpy(tail, r->sorted + r->nsorted * REC, r->ntail * REC);
+	for (i = 0; i < npending; i++)
+		memcpy(tail + (r->ntail + i) * REC, r->pending.ptr + i * REC, REC);
+	(void)gitchat_fs_mkdir_p(c->dir, 0755);
+	error = compact(c, r, tail, r->ntail + npending);
+	free(tail);
+	gitchat_error_clear();
+	return error == 0;
+}
+
 static void room_flush(gitchat_verify_cache *c, cache_room *r)
 {
 	gitchat_buf path = GITCHAT_BUF_INIT;
@@ -387,7 +435,7 @@ static void room_flush(gitchat_verify_cache *c, cache_room *r)
 
 	if (!r->pending.size)
 		return;
-	if (!c->dir || room_path(&path, c, r) < 0)
+	if (!c->dir || flush_sorted(c, r) || room_path(&path, c, r) < 0)
 		goto done;
 	error = gitchat_fs_open_regular(&fd, NULL, path.ptr, O_WRONLY | O_APPEND | O_NOFOLLOW, 0);
 	if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID) {

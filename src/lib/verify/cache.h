@@ -12,7 +12,9 @@
  * room of a million messages costs nothing until asked; only the appended
  * tail is loaded, and once it is long the file is rewritten sorted (to a
  * temporary file renamed over it: an append racing with that is lost, which
- * only costs a check later). A file whose header names other limits or
+ * only costs a check later): by the process whose flush makes it long (a
+ * `verify` of a whole room leaves a sorted file), else by the next one that
+ * loads it. A file whose header names other limits or
  * another format (earlier ones hold verdicts of earlier rules) is ignored
  * and rewritten; a torn last record is ignored. The file is
  * local state, like the refs themselves: whoever can write it can also

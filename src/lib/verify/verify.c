@@ -39,6 +39,7 @@ typedef struct {
 	size_t checked;        /* commits checked by the walk itself */
 	verify_pool *pool;
 	int no_pool;           /* one core, or the pool could not start */
+	int cached;            /* read through libgit2's object cache (sync) */
 } walk;
 
 static int walk_push(walk *w, const git_oid *id)
@@ -88,9 +89,19 @@ typedef struct {
 	git_oid first_parent;
 } verify_top;
 
+/* Reads a commit: through libgit2's object cache when `cached` (sync's
+ * walks, message/objects.h), else past it. */
+static int read_commit(gitchat_buf *raw, gitchat_store *store, const git_oid *id, int cached)
+{
+	git_repository *repo = gitchat_store_repository(store);
+
+	return cached ? gitchat_commit_read_cached(raw, repo, id)
+	              : gitchat_commit_read_raw(raw, repo, id);
+}
+
 /* The commit's bytes: the caller's (`top`), else read into `raw`. */
 static int read_self(const char **bytes, size_t *len, gitchat_store *store, const git_oid *id,
-                     gitchat_buf *raw, const verify_top *top)
+                     gitchat_buf *raw, const verify_top *top, int cached)
 {
 	int error;
 
@@ -99,7 +110,7 @@ static int read_self(const char **bytes, size_t *len, gitchat_store *store, cons
 		*len = top->len;
 		return 0;
 	}
-	if ((error = gitchat_commit_read_raw(raw, gitchat_store_repository(store), id)) < 0) {
+	if ((error = read_commit(raw, store, id, cached)) < 0) {
 		if (error == GITCHAT_ENOTFOUND || error == GITCHAT_EINVALID)
 			return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
 		return error;
@@ -132,7 +143,8 @@ static int check_parsed(const gitchat_commit *c, gitchat_store *store, const cha
 /* Checks one commit on its own (not its parents). 0, or GITCHAT_EVERIFY
  * with the reason; fills the parent list, and `top` when it is not NULL. */
 static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
-                      const git_oid *id, const char *room, gitchat_buf *raw, verify_top *top)
+                      const git_oid *id, const char *room, gitchat_buf *raw, verify_top *top,
+                      int cached)
 {
 	gitchat_commit c;
 	const char *bytes = NULL;
@@ -141,7 +153,7 @@ static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
 
 	*parents = NULL;
 	*nparents = 0;
-	if ((error = read_self(&bytes, &len, store, id, raw, top)) < 0)
+	if ((error = read_self(&bytes, &len, store, id, raw, top, cached)) < 0)
 		return error;
 	if ((error = gitchat_commit_parse(&c, bytes, len)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
@@ -201,11 +213,11 @@ static int expand(git_oid **parents, size_t *nparents, walk *w, size_t fi, gitch
 	f->self = SELF_OK;
 	if (top || !pool_wanted(w, store, room)) {
 		w->checked++;
-		return check_self(parents, nparents, store, &f->id, room, raw, top);
+		return check_self(parents, nparents, store, &f->id, room, raw, top, w->cached);
 	}
 	*parents = NULL;
 	*nparents = 0;
-	if ((error = read_self(&bytes, &len, store, &f->id, raw, NULL)) < 0)
+	if ((error = read_self(&bytes, &len, store, &f->id, raw, NULL, w->cached)) < 0)
 		return error;
 	if ((error = gitchat_commit_parse(&c, bytes, len)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
@@ -250,7 +262,7 @@ static int frame_self(walk *w, size_t fi, gitchat_store *store, const char *room
 	}
 	if (w->frames[fi].self != SELF_AGAIN)
 		return 0;
-	error = check_self(&parents, &np, store, &w->frames[fi].id, room, raw, NULL);
+	error = check_self(&parents, &np, store, &w->frames[fi].id, room, raw, NULL, w->cached);
 	free(parents);
 	w->frames[fi].self = SELF_OK;
 	if (error == GITCHAT_EVERIFY) {
@@ -279,9 +291,10 @@ static int report_invalid(gitchat_verify_cache *cache, const char *room, const g
 }
 
 /* The walk behind gitchat_verify_commit. `flush`: write the cache's new
- * records now (the public functions) or leave them to the caller's batches. */
+ * records now (the public functions) or leave them to the caller's batches;
+ * `cached`: read_commit's. */
 static int verify_walk(gitchat_store *store, const git_oid *id, const char *room, git_oid *bad,
-                       verify_top *top, int flush)
+                       verify_top *top, int flush, int cached)
 {
 	gitchat_verify_cache *cache;
 	walk w = { 0 };
@@ -295,6 +308,7 @@ static int verify_walk(gitchat_store *store, const git_oid *id, const char *room
 	case GITCHAT_VSTATE_INVALID: return report_invalid(cache, room, id, bad);
 	default: break;
 	}
+	w.cached = cached;
 	if ((error = walk_push(&w, id)) < 0)
 		goto done;
 	/* Depth-first, iterative: a log can be millions of commits deep. */
@@ -387,19 +401,19 @@ done:
 
 int gitchat_verify_commit(gitchat_store *store, const git_oid *id, const char *room, git_oid *bad)
 {
-	return verify_walk(store, id, room, bad, NULL, 1);
+	return verify_walk(store, id, room, bad, NULL, 1, 0);
 }
 
 /* The signer and first parent of a commit the walk did not parse (it was
  * decided before): read (unless at hand) and parsed once. */
-static int top_parse(verify_top *top, gitchat_store *store, const git_oid *id)
+static int top_parse(verify_top *top, gitchat_store *store, const git_oid *id, int cached)
 {
 	gitchat_buf raw = GITCHAT_BUF_INIT;
 	gitchat_commit c;
 	int error;
 
 	if (!top->bytes) {
-		if ((error = gitchat_commit_read_raw(&raw, gitchat_store_repository(store), id)) < 0)
+		if ((error = read_commit(&raw, store, id, cached)) < 0)
 			return error;
 		top->bytes = raw.ptr;
 		top->len = raw.size;
@@ -438,9 +452,9 @@ static int fast_forward(gitchat_store *store, const verify_top *top, const git_o
 	return 0;
 }
 
-int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
-                                    const git_oid *old, const git_oid *new_id,
-                                    const char *bytes, size_t len, git_oid *bad, int flush)
+static int ref_update(gitchat_store *store, const char *refname, const git_oid *old,
+                      const git_oid *new_id, const char *bytes, size_t len, git_oid *bad,
+                      int flush, int cached)
 {
 	verify_top top = { 0 };
 	gitchat_chatref ref;
@@ -464,9 +478,9 @@ int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
 		top.bytes = bytes;
 		top.len = len;
 	}
-	if ((error = verify_walk(store, new_id, ref.room, bad, &top, flush)) < 0)
+	if ((error = verify_walk(store, new_id, ref.room, bad, &top, flush, cached)) < 0)
 		return error;
-	if (!top.parsed && (error = top_parse(&top, store, new_id)) < 0)
+	if (!top.parsed && (error = top_parse(&top, store, new_id, cached)) < 0)
 		return error;
 	if (gitchat_pubkey_cmp(&top.signer, &ref.key) != 0) {
 		gitchat_pubkey_fingerprint(want, &ref.key);
@@ -477,10 +491,23 @@ int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
 	return fast_forward(store, &top, old, new_id);
 }
 
+int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
+                                    const git_oid *old, const git_oid *new_id,
+                                    const char *bytes, size_t len, git_oid *bad, int flush)
+{
+	return ref_update(store, refname, old, new_id, bytes, len, bad, flush, 0);
+}
+
+int gitchat_verify_ref_update_cached(gitchat_store *store, const char *refname,
+                                     const git_oid *old, const git_oid *new_id, git_oid *bad)
+{
+	return ref_update(store, refname, old, new_id, NULL, 0, bad, 1, 1);
+}
+
 int gitchat_verify_ref_update(gitchat_store *store, const char *refname, const git_oid *old,
                               const git_oid *new_id, git_oid *bad)
 {
-	return gitchat_verify_ref_update_bytes(store, refname, old, new_id, NULL, 0, bad, 1);
+	return ref_update(store, refname, old, new_id, NULL, 0, bad, 1, 0);
 }
 
 int gitchat_verify_store(gitchat_store *store, const char *room, gitchat_problem_cb cb,

@@ -15,4 +15,11 @@ int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
                                     const git_oid *old, const git_oid *new_id,
                                     const char *bytes, size_t len, git_oid *bad, int flush);
 
+/* gitchat_verify_ref_update for sync, which walks the same new commits
+ * with libgit2 right after (its ancestry checks and its count): they are
+ * read through libgit2's object cache (gitchat_commit_read_cached,
+ * message/objects.h), so each is inflated once. The checks are the same. */
+int gitchat_verify_ref_update_cached(gitchat_store *store, const char *refname,
+                                     const git_oid *old, const git_oid *new_id, git_oid *bad);
+
 #endif
