@@ -790,3 +790,68 @@ Test(order_index, damage_under_right_sums_is_rebuilt_from_the_refs)
 	resummed_and_expect(&r, S_PROBLEMS, 4, 0xfffffff0u, 4, "problem node");
 	room_free(&r);
 }
+
+/* What the filter of a private room is handed: the text as loaded. */
+static int seen_text(gitchat_message **msg, size_t i, void *payload)
+{
+	size_t *total = payload;
+	(void)i;
+	*total += (*msg)->text_len;
+	return 0;
+}
+
+/* A private room's bodies are age files that only the private layer opens:
+ * the message cache keeps the rest of each message and not the body, so a
+ * read through the private filter inflates no ciphertext, while a caller
+ * that asks for the body (the private layer, before it decrypts) gets it
+ * from git, as the commit has it. */
+Test(order_index, a_private_rooms_bodies_stay_out_of_the_message_cache)
+{
+	static const char priv[] = "_0123456789abcdef01234567";
+	t_order_author au[1];
+	gitchat_store *store = NULL, *st;
+	gitchat_conversation *conv;
+	gitchat_conversation_filter f = { NULL, seen_text, NULL };
+	gitchat_conversation_stats stats;
+	git_oid head;
+	size_t total = 0;
+	char *path = t_path(t_scratch(), "store");
+
+	cr_assert_eq(gitchat_init(), 0);
+	cr_assert_eq(gitchat_store_init(&store, path), 0, "%s", gitchat_error_last()->message);
+	t_order_authors(au, 1);
+	for (int k = 0; k < 5; k++) {
+		t_order_extra x = { 0, NULL, NULL, "-----BEGIN AGE ENCRYPTED FILE-----", 0, NULL, NULL, NULL };
+		head = t_order_commit(gitchat_store_repository(store), &au[0], priv, k ? &head : NULL,
+		                      k ? 1 : 0, 1000 + k, &x);
+	}
+	t_order_ref(gitchat_store_repository(store), NULL, priv, au[0].key, &head);
+	gitchat_conversation_free(t_order_load(store, priv, 0, NULL));   /* writes the cache */
+
+	cr_assert_eq(gitchat_store_open(&st, path), 0);
+	conv = t_order_load(st, priv, 0, NULL);
+	f.payload = &total;
+	gitchat_conversation_filter_set(conv, &f);
+	for (size_t i = 0; i < 5; i++) {
+		gitchat_message *m = NULL;
+		cr_assert_eq(gitchat_conversation_message_load(&m, conv, i), 0);
+		gitchat_message_free(m);
+	}
+	gitchat_conversation_stats_get(&stats, conv);
+	cr_assert_eq(stats.messages_cached, 5, "%zu cached, %zu read", stats.messages_cached,
+	             stats.messages_read);
+	cr_assert_eq(total, 0, "the filter was handed %zu bytes of bodies from the cache", total);
+	for (size_t i = 0; i < 5; i++) {
+		gitchat_message *m = NULL;
+		cr_assert_eq(gitchat_conversation_message_load_raw(&m, conv, i), 0);
+		cr_assert_str_eq(m->text, "-----BEGIN AGE ENCRYPTED FILE-----");
+		gitchat_message_free(m);
+	}
+	gitchat_conversation_stats_get(&stats, conv);
+	cr_assert_eq(stats.messages_read, 5, "the bodies come from git");
+	gitchat_conversation_free(conv);
+	gitchat_store_free(st);
+	t_order_authors_free(au, 1);
+	gitchat_store_free(store);
+	free(path);
+}

@@ -472,12 +472,14 @@ int gitchat_conversation_entry_get_raw(gitchat_conversation_entry *out,
 	return 0;
 }
 
-static int message_at(gitchat_message **out, conv_state *s, size_t i);
+static int message_at(gitchat_message **out, conv_state *s, size_t i, int body);
+static int message_load(gitchat_message **out, conv_state *s, size_t i, int body);
 
 int gitchat_conversation_message_load(gitchat_message **out, gitchat_conversation *conv, size_t i)
 {
 	conv_state *s = conv->s;
-	int error = gitchat_conversation_message_load_raw(out, conv, i);
+	/* A filter that gives the text (a private room's) needs no body. */
+	int error = message_load(out, s, i, !(s->filtered && s->filter.message));
 
 	if (error == 0 && s->filtered && s->filter.message &&
 	    (error = s->filter.message(out, i, s->filter.payload)) < 0) {
@@ -490,18 +492,24 @@ int gitchat_conversation_message_load(gitchat_message **out, gitchat_conversatio
 int gitchat_conversation_message_load_raw(gitchat_message **out, gitchat_conversation *conv,
                                           size_t i)
 {
-	conv_state *s = conv->s;
-	int error = message_at(out, s, i);
+	return message_load(out, conv->s, i, 1);
+}
+
+static int message_load(gitchat_message **out, conv_state *s, size_t i, int body)
+{
+	int error = message_at(out, s, i, body);
 
 	/* A record naming a missing commit, or one that is not what it says
 	 * (right sums over wrong records): rebuild, then read again. */
 	if ((error == GITCHAT_EINVALID || error == GITCHAT_ENOTFOUND) &&
 	    i < gitchat_index_count(s->ix) && (error = repair(s)) == 0)
-		error = message_at(out, s, i);
+		error = message_at(out, s, i, body);
 	return error;
 }
 
-static int message_at(gitchat_message **out, conv_state *s, size_t i)
+/* Message i; `body`: with its text as the commit has it, which the
+ * message cache lacks for a private room (gitchat_text_keeps_body). */
+static int message_at(gitchat_message **out, conv_state *s, size_t i, int body)
 {
 	gitchat_index_rec nd = { 0 };
 	gitchat_commit c;
@@ -515,7 +523,8 @@ static int message_at(gitchat_message **out, conv_state *s, size_t i)
 	if ((error = node_at(&nd, s, i)) < 0)
 		return error;
 	/* From the message cache when it has a sound copy... */
-	if (nd.text && nd.nparents <= sizeof(parents) / sizeof(*parents) &&
+	if (nd.text && (!body || gitchat_text_keeps_body(s->room, strlen(s->room))) &&
+	    nd.nparents <= sizeof(parents) / sizeof(*parents) &&
 	    gitchat_index_parents(parents, s->ix, &nd) == 0) {
 		error = gitchat_text_message(out, &s->text, nd.text, nd.id, nd.time,
 		                             gitchat_index_key(s->ix, nd.key), s->room, parents,

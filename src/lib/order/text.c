@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <zlib.h>
 
+#include "gitchat/store.h"
 #include "order/text.h"
 #include "util/buf.h"
 #include "util/bytes.h"
@@ -437,9 +438,29 @@ int gitchat_text_append(gitchat_text_writer *w, const char *prefix,
 	return 0;
 }
 
-uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitchat_commit *c)
+int gitchat_text_keeps_body(const char *room, size_t len)
+{
+	char name[32];   /* a private room's name is 25 bytes */
+
+	if (!len || room[0] != '_' || len >= sizeof(name))
+		return 1;
+	memcpy(name, room, len);
+	name[len] = '\0';
+	return gitchat_room_type(name) != GITCHAT_ROOM_PRIVATE;
+}
+
+uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitchat_commit *full)
 {
 	size_t i, start = w->raw.size;
+	gitchat_commit bodiless;
+	const gitchat_commit *c = full;
+
+	if (!gitchat_text_keeps_body(full->room, full->room_len)) {
+		bodiless = *full;
+		bodiless.text = "";
+		bodiless.text_len = bodiless.body_len = 0;
+		c = &bodiless;
+	}
 
 	if (w->failed || w->fd < 0 || w->next == UINT32_MAX)
 		return 0;

@@ -84,6 +84,13 @@ void gitchat_text_remove(const char *prefix, const unsigned char id[GITCHAT_TEXT
 void gitchat_text_sweep(const char *prefix, const unsigned char keep[GITCHAT_TEXT_ID_SIZE],
                         int64_t older_than);
 
+/* Whether the cache keeps the bodies of `room`'s messages. A private
+ * room's bodies are age files that only the private layer opens (and keeps
+ * opened in its sealed cache): a copy here would only be inflated to be
+ * replaced. Its records keep everything else, with an empty text; a reader
+ * that needs the body reads it from git. */
+int gitchat_text_keeps_body(const char *room, size_t len);
+
 /* Adds the message of a parsed commit; returns its slot (record number), or
  * 0 when it could not be added (the message will be read from git). */
 uint32_t gitchat_text_add(gitchat_text_writer *w, const git_oid *id, const gitchat_commit *c);
