@@ -106,6 +106,17 @@ GITCHAT_EXTERN(int) gitchat_members_info_get(gitchat_members_info *out,
  * them from (a page of a big room touches a few blocks of its index). */
 GITCHAT_EXTERN(int) gitchat_members_info_peek(gitchat_members_info *out,
                                               const gitchat_members *m, size_t i);
+/* 1 when every commit that is not an event is by a member in its causal
+ * past, not removed, and names an epoch; then *epochs lists the epochs
+ * those commits name (*n of them, valid while `m` lives). 0 when some
+ * commit is not, or when it is not known without a walk (a set computed
+ * afresh rather than read from its cache): walk with _info_peek then. */
+GITCHAT_EXTERN(int) gitchat_members_messages_clean(const char *const **epochs, size_t *n,
+                                                   const gitchat_members *m);
+/* The events (genesis, member changes, epoch openings): how many, and the
+ * commit index of event k, in the room's order. */
+GITCHAT_EXTERN(size_t) gitchat_members_event_count(const gitchat_members *m);
+GITCHAT_EXTERN(size_t) gitchat_members_event_commit(const gitchat_members *m, size_t k);
 /* The commit's index, or GITCHAT_ENOTFOUND. */
 GITCHAT_EXTERN(int) gitchat_members_find(size_t *out, const gitchat_members *m,
                                          const git_oid *id);

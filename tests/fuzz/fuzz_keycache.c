@@ -86,8 +86,12 @@ static size_t read_all(seen **out, gitchat_keycache *c)
 	s = calloc(c->nrecords + 1, sizeof(*s));
 	for (uint32_t r = 0; s && r < c->nrecords; r++) {
 		const unsigned char *e = c->recs + (size_t)r * KC_REC, *plain;
-		const char *ep = (const char *)c->map + KC_HEAD + (size_t)gitchat_le32(e + 20) * KC_BLOCK;
+		const char *ep;
 		seen *x = &s[n];
+		/* records are checked where used: one that lies is skipped */
+		if (!gitchat_keycache_record_ok(c, gitchat_le32(e + 20), gitchat_le32(e + 24)))
+			continue;
+		ep = (const char *)c->map + KC_HEAD + (size_t)gitchat_le32(e + 20) * KC_BLOCK;
 		memcpy(x->id.id, e, GIT_OID_RAWSZ);
 		memcpy(x->epoch, ep, KC_EPOCH);
 		if (gitchat_keycache_get(&plain, &x->len, &x->sealed, c, &x->id, x->epoch, fz_id) == 1) {

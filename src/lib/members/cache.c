@@ -403,6 +403,7 @@ static int get_body(gitchat_members *m, gitchat_reader *r)
 {
 	const unsigned char *p;
 	uint32_t nt, n, nev, k, ep, flags, ev, events = 0;
+	unsigned char *used;
 	int error = 0;
 
 	if (gitchat_reader_u32(r, &nt) < 0 || nt > r->left / 5)
@@ -424,15 +425,31 @@ static int get_body(gitchat_members *m, gitchat_reader *r)
 	m->n = n;
 	if (gitchat_reader_u32(r, &nev) < 0 || nev > n || nev > r->left / 60)
 		return corrupt("its events are truncated");
+	if (!(used = calloc((size_t)nt + 1, 1)) ||
+	    !(m->used = calloc((size_t)nt + 1, sizeof(*m->used)))) {
+		free(used);
+		return gitchat_error_oom();
+	}
+	m->clean = 1;
 	for (k = 0; k < n; k++) {
 		const unsigned char *row = p + (size_t)k * ROW;
 		ep = be32(row);
 		flags = be32(row + 4);
 		ev = be32(row + 8);
-		if (ep > nt || flags > (N_MEMBER | N_REMOVED) || (ev != GITCHAT_MEMBERS_NONE && ev >= nev))
+		if (ep > nt || flags > (N_MEMBER | N_REMOVED) || (ev != GITCHAT_MEMBERS_NONE && ev >= nev)) {
+			free(used);
 			return corrupt("a commit's record is malformed");
+		}
 		events += ev != GITCHAT_MEMBERS_NONE;
+		if (ev == GITCHAT_MEMBERS_NONE) {
+			m->clean &= ep && flags == N_MEMBER;
+			used[ep] = 1;
+		}
 	}
+	for (k = 1; k <= nt; k++)
+		if (used[k])
+			m->used[m->nused++] = m->epochs[k - 1];
+	free(used);
 	/* With each event naming a row that names it (get_event), no two
 	 * rows name one event. */
 	if (events != nev)

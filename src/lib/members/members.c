@@ -1231,6 +1231,28 @@ static int info_fill(gitchat_members_info *out, const gitchat_members *m, size_t
 	return 0;
 }
 
+int gitchat_members_messages_clean(const char *const **epochs, size_t *n,
+                                   const gitchat_members *m)
+{
+	*epochs = NULL;
+	*n = 0;
+	if (!m->rows || !m->clean)
+		return 0;
+	*epochs = m->used;
+	*n = m->nused;
+	return 1;
+}
+
+size_t gitchat_members_event_count(const gitchat_members *m)
+{
+	return m->nev;
+}
+
+size_t gitchat_members_event_commit(const gitchat_members *m, size_t k)
+{
+	return m->ev[k].node;
+}
+
 int gitchat_members_find(size_t *out, const gitchat_members *m, const git_oid *id)
 {
 	gitchat_members *w = (gitchat_members *)m;   /* the map is built on first use */
@@ -1284,6 +1306,7 @@ void gitchat_members_free(gitchat_members *m)
 	free(m->ev);
 	free(m->nodes);
 	free(m->epochs);
+	free(m->used);
 	gitchat_buf_dispose(&m->file);
 	free(m->parents);
 	free(m->cur.v);

@@ -103,6 +103,12 @@ struct gitchat_members {
 	const gitchat_conversation *conv;
 	const char **epochs;    /* the rows' epoch numbers, 1-based */
 	size_t nepochs;
+	/* Found while the rows are checked (gitchat_members_messages_clean):
+	 * every row that is no event is a member's, not removed, with an
+	 * epoch; and the epochs such rows name. */
+	int clean;
+	const char **used;
+	size_t nused;
 };
 
 gitchat_members *gitchat_members_new(const char *room, size_t n);

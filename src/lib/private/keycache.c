@@ -96,20 +96,6 @@ static int blocks_ok(gitchat_keycache *c, size_t data_start)
 	return end == c->size;   /* the blocks tile the data exactly */
 }
 
-static int records_ok(gitchat_keycache *c)
-{
-	for (uint32_t r = 0; r < c->nrecords; r++) {
-		const unsigned char *e = c->recs + (size_t)r * KC_REC;
-		uint32_t b = gitchat_le32(e + 20);
-
-		if (b >= c->nblocks || gitchat_le32(e + 24) >= gitchat_le32(c->map + KC_HEAD +
-		                                                 (size_t)b * KC_BLOCK + 88) ||
-		    (r && memcmp(e - KC_REC, e, GIT_OID_RAWSZ) >= 0))
-			return 0;
-	}
-	return 1;
-}
-
 /* 1 when the bytes are a whole file of this version. */
 static int file_ok(gitchat_keycache *c)
 {
@@ -126,7 +112,10 @@ static int file_ok(gitchat_keycache *c)
 	c->nblocks = (uint32_t)nb;
 	c->nrecords = (uint32_t)nr;
 	c->recs = c->map + KC_HEAD + nb * KC_BLOCK;
-	return blocks_ok(c, (size_t)start) && records_ok(c);
+	/* The records are not walked here (2.8 MB at 100,000 messages, for a
+	 * page that uses 50): each is checked where it is used, and one out of
+	 * order is only a miss of the search. */
+	return blocks_ok(c, (size_t)start);
 }
 
 static void unmap(gitchat_keycache *c)
@@ -223,6 +212,12 @@ damaged:
 	return 0;
 }
 
+int gitchat_keycache_record_ok(const gitchat_keycache *c, uint32_t b, uint32_t slot)
+{
+	return b < c->nblocks &&
+	       slot < gitchat_le32(c->map + KC_HEAD + (size_t)b * KC_BLOCK + 88);
+}
+
 static const unsigned char *record_find(const gitchat_keycache *c, const git_oid *id)
 {
 	size_t lo = 0, hi = c->nrecords;
@@ -266,6 +261,10 @@ int gitchat_keycache_get(const unsigned char **plain, size_t *len, uint32_t *sea
 	} else if ((r = record_find(c, id))) {
 		b = gitchat_le32(r + 20);
 		slot = gitchat_le32(r + 24);
+		if (!gitchat_keycache_record_ok(c, b, slot)) {
+			c->damaged = 1;
+			return 0;
+		}
 	} else {
 		return 0;
 	}

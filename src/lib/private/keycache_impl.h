@@ -69,6 +69,9 @@ struct gitchat_keycache {
 
 /* Maps and checks the file (once; a damaged one is dropped). */
 int gitchat_keycache_load(gitchat_keycache *c);
+/* Whether a record's block and slot are in the file (records are checked
+ * where they are used, not when the file is mapped). */
+int gitchat_keycache_record_ok(const gitchat_keycache *c, uint32_t b, uint32_t slot);
 /* Writes the file when worth it (keycache_write.c). */
 void gitchat_keycache_save(gitchat_keycache *c);
 

@@ -58,8 +58,11 @@ static int plan_old(kc_plan *pl, const gitchat_keycache *c)
 	for (uint32_t r = 0; r < c->nrecords; r++) {
 		const unsigned char *e = c->recs + (size_t)r * KC_REC;
 		uint32_t b = gitchat_le32(e + 20), slot = gitchat_le32(e + 24);
-		const kc_block *k = &c->blocks[b];
+		const kc_block *k;
 
+		if (!gitchat_keycache_record_ok(c, b, slot))
+			continue;   /* a record that lies: dropped */
+		k = &c->blocks[b];
 		if (pl->kept[b] == UINT32_MAX ||
 		    (k->state == 1 && memcmp(k->plain + 4 + (size_t)slot * KC_ITEM, e, GIT_OID_RAWSZ)))
 			continue;

@@ -376,17 +376,76 @@ static int epoch_known(epoch_memo *memo, const gitchat_epochs *ep, const char *e
 	return memo->found;
 }
 
+/* DESIGN.md's reading rules for commit i: what needs no key. A commit
+ * they refuse is reported and stays hidden; one that passes is pending
+ * (decrypted when used). */
+static int judge(gitchat_private *p, size_t i, int valid, int reader, epoch_memo *known)
+{
+	gitchat_members_info in;
+	const char *why = NULL;
+	int error;
+
+	if ((error = gitchat_members_info_peek(&in, p->m, i)) < 0)
+		return error;
+	if (!valid)
+		why = "the room has no genesis that gives its name (a squatted or "
+		      "incomplete private room): nothing in it is shown";
+	else if (in.event) {
+		if (in.genesis && (error = gitchat_members_info_get(&in, p->m, i)) < 0)
+			return error;
+		if (in.genesis) {
+			p->founder = *in.key;
+			if (in.dm) {
+				p->peer = *in.dm;
+				p->dm_founder = &p->founder;
+				p->dm_peer = &p->peer;
+			}
+		}
+		if (!in.counted)
+			why = in.ignored;
+	} else if (!in.member)
+		why = "its author is not a member of the room in its causal past";
+	else if (in.removed)
+		why = "its author was removed before it in the room's order";
+	else if (!reader)
+		;   /* hidden: the reader's lack, not the room's problem */
+	else if (!in.epoch)
+		why = "it is plaintext in a private room (no chat-epoch)";
+	else if (!epoch_known(known, &p->ep, in.epoch))
+		why = "it is in an epoch this key cannot open (unknown epoch, or one sealed "
+		      "before this key was a member)";
+	else
+		p->state[i] = S_PENDING;
+	if (why && ((error = gitchat_members_info_get(&in, p->m, i)) < 0 ||
+	            (error = report(p, p->cb, p->payload, in.id, why)) != 0))
+		return error;
+	return 0;
+}
+
+/* 1 when the membership already says that every commit but the events
+ * passes the rules above for this reader: then only the events are
+ * judged (a page of a big room walks none of its messages). */
+static int messages_pass(const gitchat_private *p, int valid, int reader)
+{
+	const char *const *epochs;
+	size_t n;
+
+	if (!valid || !gitchat_members_messages_clean(&epochs, &n, p->m))
+		return 0;
+	for (size_t k = 0; reader && k < n; k++)
+		if (!gitchat_epochs_find(&p->ep, epochs[k]))
+			return 0;
+	return 1;
+}
+
 int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_conversation *conv,
                          const char *room, const gitchat_key *reader, gitchat_problem_cb cb,
                          void *payload)
 {
 	gitchat_private *p = calloc(1, sizeof(*p));
-	gitchat_members_info in;
-	gitchat_buf reason = GITCHAT_BUF_INIT;
 	gitchat_conversation_filter f;
 	epoch_memo known = { NULL, 0 };
-	const char *why;
-	int error, valid;
+	int error = 0, valid;
 
 	*out = NULL;
 	if (!p)
@@ -410,44 +469,21 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	                                               room, gitchat_key_public(reader))) < 0)))
 		goto done;
 	valid = gitchat_members_valid(p->m);
-	for (size_t i = 0; i < p->n; i++) {
-		if ((error = gitchat_members_info_peek(&in, p->m, i)) < 0)
-			goto done;
-		why = NULL;
-		gitchat_buf_clear(&reason);
-		if (!valid)
-			why = "the room has no genesis that gives its name (a squatted or "
-			      "incomplete private room): nothing in it is shown";
-		else if (in.event) {
-			if (in.genesis && (error = gitchat_members_info_get(&in, p->m, i)) < 0)
-				goto done;
-			if (in.genesis) {
-				p->founder = *in.key;
-				if (in.dm) {
-					p->peer = *in.dm;
-					p->dm_founder = &p->founder;
-					p->dm_peer = &p->peer;
-				}
-			}
-			if (!in.counted)
-				why = in.ignored;
-		} else if (!in.member)
-			why = "its author is not a member of the room in its causal past";
-		else if (in.removed)
-			why = "its author was removed before it in the room's order";
-		else if (!reader)
-			;   /* hidden: the reader's lack, not the room's problem */
-		else if (!in.epoch)
-			why = "it is plaintext in a private room (no chat-epoch)";
-		else if (!epoch_known(&known, &p->ep, in.epoch))
-			why = "it is in an epoch this key cannot open (unknown epoch, or one sealed "
-			      "before this key was a member)";
-		else
-			p->state[i] = S_PENDING;
-		if (why && ((error = gitchat_members_info_get(&in, p->m, i)) < 0 ||
-		            (error = report(p, cb, payload, in.id, why)) != 0))
-			goto done;
+	if (messages_pass(p, valid, reader != NULL)) {
+		size_t nev = gitchat_members_event_count(p->m);
+		if (reader)
+			memset(p->state, S_PENDING, p->n);
+		for (size_t k = 0; k < nev && !error; k++) {
+			size_t i = gitchat_members_event_commit(p->m, k);
+			p->state[i] = S_HIDDEN;
+			error = judge(p, i, valid, reader != NULL, &known);
+		}
+	} else {
+		for (size_t i = 0; i < p->n && !error; i++)
+			error = judge(p, i, valid, reader != NULL, &known);
 	}
+	if (error)
+		goto done;
 	f.entry = filter_entry;
 	f.message = filter_message;
 	f.payload = p;
@@ -455,7 +491,6 @@ int gitchat_private_open(gitchat_private **out, gitchat_store *store, gitchat_co
 	*out = p;
 	p = NULL;
 done:
-	gitchat_buf_dispose(&reason);
 	gitchat_private_free(p);
 	return error;
 }
