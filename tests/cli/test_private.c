@@ -477,6 +477,33 @@ Test(private, the_cache_reads_as_a_cold_read_after_an_out_of_order_removal)
 	assert_cold_equal(r1, w.a, room);
 }
 
+/* A warm page of a room whose messages all pass the rules judges only
+ * its events (gitchat_members_messages_clean): a non-admin's change among
+ * them is still reported, the same as a cold read that walks everything. */
+Test(private, a_warm_read_reports_an_ignored_event_as_a_cold_read_does)
+{
+	t_trio w = t_trio_new();
+	char *room = create(w.store, w.a, t_fmt("--member %s.pub --member %s.pub", w.b, w.c));
+	char *chex = t_key_hex(w.c), *bhead, *x;
+	t_run r;
+
+	ok(as(w.store, w.a, "send -r %s -m 'one'", room), "send");
+	ok(as(w.store, w.b, "send -r %s -m 'two'", room), "send");
+	bhead = t_git(w.store, "rev-parse %s", t_ref(room, w.b));
+	x = forge(&w, w.b, room, bhead, t_fmt("chat-member-remove %s\n", chex),
+	          sealed(&w, header(w.store, genesis(w.store, room, w.a), "chat-epoch"), "x"));
+	t_git(w.store, "update-ref %s %s", t_ref(room, w.b), x);
+	ok(as(w.store, w.a, "send -r %s -m 'three'", room), "send");
+	ok(as(w.store, w.a, "log -r %s", room), "log (writes the cache)");
+	r = as(w.store, w.a, "log -r %s -n 1", room);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	t_assert_contains(r.out, "three");
+	t_assert_contains(r.err, x);
+	t_assert_contains(r.err, "not an admin");
+	t_run_free(&r);
+	assert_cold_equal(w.store, w.a, room);
+}
+
 Test(private, a_send_takes_the_membership_from_the_cache_not_the_room)
 {
 	t_trio w = t_trio_new();
