@@ -64,8 +64,8 @@ cpu() { echo "${1#* }"; }
 export GIT_CHAT_KEY="$dir/a"
 pub() { GIT_DIR="$dir/pub.git" "$chat" "$@"; }
 priv() { GIT_DIR="$dir/priv.git" "$chat" "$@"; }
-pub log -r general -n 1 > /dev/null 2>&1      # the indexes, warm
-priv log -r "$room" -n 1 > /dev/null 2>&1
+pub log -r general -n 50 > /dev/null 2>&1     # the indexes, warm
+priv log -r "$room" -n 50 > /dev/null 2>&1   # and the sealed cache, for the page
 # (through env: /usr/bin/time runs programs, not shell functions)
 # The first full read of the private room is cold: no sealed cache of
 # decrypted messages (private-rooms.md "Performance"); it fills it, and the
