@@ -427,19 +427,6 @@ static void sh_ok(const char *cmd)
 	t_run_free(&r);
 }
 
-/* Damages byte `at` of `path`: flipped, not overwritten (a byte that
- * already was the value written would be no damage at all). */
-static void flip_byte(const char *path, long at)
-{
-	unsigned char byte;
-	int fd = open(path, O_RDWR);
-
-	cr_assert(fd >= 0 && pread(fd, &byte, 1, at) == 1, "cannot read byte %ld of %s", at, path);
-	byte ^= 0xff;
-	cr_assert_eq(pwrite(fd, &byte, 1, at), 1);
-	close(fd);
-}
-
 /* What `log` prints (both streams) with the cache as it is, then with the
  * cache gone (a cold read, which writes it again): they must be equal. */
 static void assert_cold_equal(const char *store, const char *key, const char *room)
@@ -561,7 +548,7 @@ Test(private, a_damaged_or_foreign_cache_is_never_trusted)
 	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
 	cr_assert_str_eq(j, j0);
 	/* a byte flipped in the body */
-	flip_byte(cp, 300);
+	t_flip_byte(cp, 300);
 	j = ok(as(w.store, w.a, "log -r %s --format=json", room), "log");
 	cr_assert_str_eq(j, j0);
 	/* another room's cache (alice alone there): bob stays a member here */
@@ -745,7 +732,7 @@ static void damage_and_read(const t_trio *w, const char *room, const char *sp, c
 	char *bad, *after, *again;
 
 	if (at >= 0)
-		flip_byte(sp, at);
+		t_flip_byte(sp, (size_t)at);
 	else
 		cr_assert_eq(truncate(sp, cut), 0);
 	bad = slurp(sp, &len);

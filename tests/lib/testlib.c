@@ -80,6 +80,18 @@ void t_write_file(const char *path, const char *data, size_t len)
 	fclose(f);
 }
 
+void t_flip_byte(const char *path, size_t off)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char c;
+
+	cr_assert(fd >= 0, "open %s: %s", path, strerror(errno));
+	cr_assert_eq(pread(fd, &c, 1, (off_t)off), 1, "no byte %zu in %s", off, path);
+	c ^= 0x40;
+	cr_assert_eq(pwrite(fd, &c, 1, (off_t)off), 1);
+	close(fd);
+}
+
 char *t_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");

@@ -33,6 +33,9 @@ char *t_path(const char *dir, const char *name);
 void t_mkdir(const char *path);
 void t_write_file(const char *path, const char *data, size_t len);
 char *t_read_file(const char *path, size_t *len);
+/* Damages byte `off` of `path` by flipping bits: never a write of the value
+ * already there (which a test of damage would then wait for in vain). */
+void t_flip_byte(const char *path, size_t off);
 
 /* Runs argv with optional stdin text and extra "NAME=value" env entries
  * (NULL-terminated; may be NULL). cwd may be NULL. */

@@ -108,17 +108,6 @@ static unsigned char *slurp(const char *path, size_t *len)
 	return d;
 }
 
-static void flip(const char *path, size_t off)
-{
-	int fd = open(path, O_RDWR);
-	unsigned char c;
-	cr_assert(fd >= 0);
-	cr_assert_eq(pread(fd, &c, 1, (off_t)off), 1);
-	c ^= 0x40;
-	cr_assert_eq(pwrite(fd, &c, 1, (off_t)off), 1);
-	close(fd);
-}
-
 static uint64_t le64(const unsigned char *p)
 {
 	uint64_t v = 0;
@@ -210,7 +199,7 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 	d = slurp(r.index, &len);
 	nodes = le64(d + 88);
 	free(d);
-	flip(r.index, nodes + 10 * 52 + 8 + 3);   /* an id byte of message 10 */
+	t_flip_byte(r.index, nodes + 10 * 52 + 8 + 3);   /* an id byte of message 10 */
 
 	h = reopen(&r);
 	conv = t_order_load(h, ROOM, 0, &st);
@@ -247,7 +236,7 @@ Test(order_index, a_damaged_block_found_late_is_repaired_in_place)
 	gitchat_store_free(h);
 
 	/* The same damage found by find(). */
-	flip(r.index, nodes + 20 * 52 + 8 + 5);
+	t_flip_byte(r.index, nodes + 20 * 52 + 8 + 5);
 	h = reopen(&r);
 	ref = t_order_load(h, ROOM, 0, NULL);
 	cr_assert_eq(gitchat_conversation_find(&i, ref, &want[20]), 0, "%s",
@@ -274,16 +263,16 @@ static void damage_and_expect(room *r, void (*damage)(const char *path),
 	cr_assert_eq(st.index, GITCHAT_CONVERSATION_INDEX_WARM, "%s: then warm", what);
 }
 
-static void damage_header(const char *p) { flip(p, 37); }          /* a count */
-static void damage_sums(const char *p) { flip(p, 192 + 3); }       /* block sum 0 */
-static void damage_magic(const char *p) { flip(p, 1); }
-static void damage_version(const char *p) { flip(p, 7); }
+static void damage_header(const char *p) { t_flip_byte(p, 37); }          /* a count */
+static void damage_sums(const char *p) { t_flip_byte(p, 192 + 3); }       /* block sum 0 */
+static void damage_magic(const char *p) { t_flip_byte(p, 1); }
+static void damage_version(const char *p) { t_flip_byte(p, 7); }
 static void damage_tail(const char *p)
 {
 	/* the last block holds the tips, problems and strings */
 	size_t len;
 	free(slurp(p, &len));
-	flip(p, len - 2);
+	t_flip_byte(p, len - 2);
 }
 static void damage_truncate(const char *p)
 {
@@ -548,7 +537,7 @@ Test(order_index, the_message_cache_gives_what_git_gives)
 	/* A damaged block: its messages come from git, the same. */
 	file = text_file(&r);
 	free(t_read_file(file, &len));
-	flip(file, 32 + 24 + 4);             /* in the first block's compressed bytes */
+	t_flip_byte(file, 32 + 24 + 4);             /* in the first block's compressed bytes */
 	st = compare_messages(&r);
 	cr_assert_eq(st.messages_read, 14);
 	cr_assert_eq(st.messages_cached, 0);
@@ -649,7 +638,7 @@ Test(order_index, the_message_cache_in_blocks)
 	cr_assert(nblocks >= 4, "%zu blocks", nblocks);
 	/* the second block's compressed bytes */
 	off = 32 + ((24 + (le64(d + 32 + 8) & 0xffffffff) + 7) & ~(size_t)7);
-	flip(file, off + 24 + 10);
+	t_flip_byte(file, off + 24 + 10);
 	st = compare_messages(&r);
 	cr_assert(st.messages_read >= 1 && st.messages_read <= 5, "%zu read", st.messages_read);
 	cr_assert_eq(st.messages_cached + st.messages_read, 15);
