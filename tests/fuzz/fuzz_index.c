@@ -11,7 +11,7 @@
 #include "util/bytes.h"
 
 #define HEADER 192
-#define BLOCK 65536u
+#define BLOCK 4096u   /* order/index.c IX_BLOCK: an index of another block size is stale */
 
 static void fix_sums(unsigned char *d, size_t size)
 {

@@ -668,11 +668,13 @@ static void resum(const char *path)
 	unsigned char *d = slurp(path, &len);
 	uint32_t nblocks = (uint32_t)d[12] | (uint32_t)d[13] << 8 | (uint32_t)d[14] << 16 |
 	                   (uint32_t)d[15] << 24;
+	uint64_t block = (uint32_t)d[8] | (uint32_t)d[9] << 8 | (uint32_t)d[10] << 16 |
+	                 (uint32_t)d[11] << 24;
 	uint64_t body = le64(d + 80);
 
 	for (uint32_t b = 0; b < nblocks; b++) {
-		uint64_t start = body + (uint64_t)b * 65536, n = len - start;
-		crypto_generichash(d + 192 + 16 * b, 16, d + start, n > 65536 ? 65536 : n, NULL, 0);
+		uint64_t start = body + (uint64_t)b * block, n = len - start;
+		crypto_generichash(d + 192 + 16 * b, 16, d + start, n > block ? block : n, NULL, 0);
 	}
 	crypto_generichash(d + 192 + 16 * (size_t)nblocks, 32, d, 192 + 16 * (size_t)nblocks,
 	                   NULL, 0);

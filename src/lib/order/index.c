@@ -20,10 +20,12 @@
  * takes them, times within 1970..9999; 03: attachments' tree rule) or of
  * the layout (04: the ids that links name and the room lacks, for the
  * append condition, order/tail.h; 05: a node's message cache slot is a
- * record number of the compressed cache, order/text.h). */
-#define IX_MAGIC "GCORDX05"
+ * record number of the compressed cache, order/text.h; 06: 4 KiB blocks,
+ * not 64 KiB, because a new message with a hundred parents touched a
+ * hundred blocks and hashed 6 MB to check them). */
+#define IX_MAGIC "GCORDX06"
 #define IX_HEADER 192
-#define IX_BLOCK 65536u
+#define IX_BLOCK 4096u
 #define IX_BLOCK_SUM 16
 #define IX_META_SUM 32
 #define NODE_SIZE GITCHAT_INDEX_NODE_SIZE

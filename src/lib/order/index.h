@@ -13,10 +13,10 @@
  *
  * Layout, integers little endian:
  *
- *   header (192 bytes): magic "GCORDX05", block size, block count, file
+ *   header (192 bytes): magic "GCORDX06", block size, block count, file
  *     size, the verification limits it was built under, counts, the body
  *     offset, the offsets of the ten sections, the message cache's id
- *   block sums: BLAKE2b-128 of each block of the body (64 KiB)
+ *   block sums: BLAKE2b-128 of each block of the body (4 KiB)
  *   meta sum: BLAKE2b-256 of the header and the block sums
  *   body, 8-aligned: NODES PARENTS KEYS TIPS LINKS PROBLEMS RELATED LOOKUP UNRESOLVED
  *     STRINGS, each 8-aligned, in that order
