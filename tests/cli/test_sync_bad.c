@@ -251,3 +251,45 @@ Test(sync_bad, a_damaged_ancestor_in_our_store_rejects_only_its_log, .timeout = 
 	cr_assert_neq(r.status, 0, "the log over the damaged commit was stored at %s", r.out);
 	t_run_free(&r);
 }
+
+/* The count of new messages (issue 15: taken from the commits the
+ * verification found valid, no longer from a second walk) counts a valid
+ * commit of a rejected log when an accepted log reaches it, and not when
+ * only the rejected log does. */
+Test(sync_bad, a_rejected_logs_valid_commits_count_only_when_an_accepted_log_reaches_them,
+     .timeout = 60)
+{
+	char *dir = t_scratch_copy(), *evil = t_path(dir, "evil.git");
+	t_person a, d, v, w;
+	const char *parents[2] = { NULL, NULL };
+	char *v1, *v2, *w1, *w2, *d1;
+	t_run r;
+
+	free(t_git_out(dir, "init -q --bare '%s'", evil));
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&d, dir, "Dave");
+	t_person_init(&v, dir, "Victor");
+	t_person_init(&w, dir, "Wendy");
+	v1 = t_craft(evil, v.key, "general", NULL, "victor, valid", 0);
+	parents[0] = v1;
+	v2 = t_craft(evil, NULL, "general", parents, "victor, unsigned", 0);
+	w1 = t_craft(evil, w.key, "general", NULL, "wendy, valid", 0);
+	parents[0] = w1;
+	w2 = t_craft(evil, NULL, "general", parents, "wendy, unsigned", 0);
+	parents[0] = v1;
+	d1 = t_craft(evil, d.key, "general", parents, "dave answers victor", 0);
+	free(t_git_out(evil, "update-ref '%s' %s", t_person_ref(&v, "general"), v2));
+	free(t_git_out(evil, "update-ref '%s' %s", t_person_ref(&w, "general"), w2));
+	free(t_git_out(evil, "update-ref '%s' %s", t_person_ref(&d, "general"), d1));
+
+	r = t_person_sync(&a, evil, NULL);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(t_contains(r.err, t_fmt("rejected %s at %s", t_person_ref(&v, "general"), v2)),
+	          "%s", r.err);
+	cr_assert(t_contains(r.err, t_fmt("rejected %s at %s", t_person_ref(&w, "general"), w2)),
+	          "%s", r.err);
+	/* d1 and v1; not w1, which only Wendy's rejected log reaches. */
+	cr_assert(t_contains(r.out, "received 2 new messages (general: 2)"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert_str_eq(t_ref_value(a.store, t_person_ref(&d, "general")), d1);
+}

@@ -17,6 +17,7 @@
 #include "message/commit.h"
 #include "verify/verify.h"
 #include "util/error.h"
+#include "util/oidmap.h"
 
 #define ACCEPT_RETRIES 8
 
@@ -241,7 +242,8 @@ static int create_ref(sync_job *r, const char *name, const git_oid *id, const gi
 
 /* One verified-or-rejected log. `tips` collects the new heads (for
  * counting the new messages). */
-static int accept_one(sync_job *r, const candidate *c, oid_list *tips)
+static int accept_one(sync_job *r, const candidate *c, oid_list *tips,
+                      const gitchat_verify_seen *seen)
 {
 	const git_oid *n = &c->head->id;
 	git_reference *ref = NULL;
@@ -253,7 +255,7 @@ static int accept_one(sync_job *r, const candidate *c, oid_list *tips)
 		if (has && git_oid_equal(&local, n))
 			return 0;
 		git_oid_cpy(&bad, n);
-		error = gitchat_verify_ref_update_cached(r->store, c->head->refname, NULL, n, &bad);
+		error = gitchat_verify_ref_update_cached(r->store, c->head->refname, NULL, n, &bad, seen);
 		if (error == GITCHAT_EVERIFY)
 			return reject(r, c->head->refname, c->room, &c->ref.key, &bad,
 			              gitchat_error_last()->message);
@@ -291,72 +293,109 @@ static int cand_cmp(const void *a, const void *b)
 	return d ? d : strcmp(x->head->refname, y->head->refname);
 }
 
-/* Adds the kind of the (verified) commit `id` to kinds[]; one that does
- * not parse is left out, so the kinds then add up to less than the count.
- * The revision walk just read it: from libgit2's object cache. */
-static void count_kind(size_t kinds[4], git_repository *repo, const git_oid *id,
-                       gitchat_buf *raw)
-{
-	gitchat_commit c;
+/* The commits this sync found valid in one room (gitchat_verify_seen),
+ * numbered in the order the walks decided them, parents first, with their
+ * parents among them and their kinds: the new messages are counted over
+ * these instead of being read again (a revision walk of a whole room held
+ * about 550 bytes a commit and inflated each once more). A parent that
+ * was valid before this sync is not kept: it is not new. */
+typedef struct {
+	gitchat_oidmap number;   /* id -> number */
+	uint32_t *first;         /* n + 1 offsets into parents */
+	uint32_t *parents;       /* numbers */
+	uint8_t *kind;
+	size_t n, cap, np, capp;
+} fresh_set;
 
-	gitchat_buf_clear(raw);
-	if (gitchat_commit_read_cached(raw, repo, id) == 0 &&
-	    gitchat_commit_parse(&c, raw->ptr, raw->size) == 0) {
-		if ((unsigned)c.kind < 4)
-			kinds[c.kind]++;
-		gitchat_commit_dispose(&c);
-	}
-	gitchat_error_clear();
+static void fresh_dispose(fresh_set *f)
+{
+	gitchat_oidmap_dispose(&f->number);
+	free(f->first);
+	free(f->parents);
+	free(f->kind);
 }
 
-/* New messages in `room`: commits the new heads reach that none of the old
- * heads of the room (both namespaces) did; kinds[] tells what they are
- * (read here, where each is met anyway, so callers need not walk again). */
-static int count_new(size_t *out, size_t kinds[4], sync_job *r, const char *room,
-                     const git_oid *before_ids, size_t nbefore, const oid_list *tips)
+static int fresh_grow(fresh_set *f, size_t nparents)
 {
-	gitchat_buf raw = GITCHAT_BUF_INIT;
-	git_revwalk *walk = NULL;
-	git_oid id;
-	size_t i;
-	int error;
-
-	*out = 0;
-	if ((error = git_revwalk_new(&walk, r->repo)) < 0)
-		return gitchat_error_from_git(error, "cannot count the new messages of '%s'", room);
-	for (i = 0; i < tips->n; i++)
-		if (git_revwalk_push(walk, &tips->v[i]) < 0)
-			git_error_clear();
-	for (i = 0; i < nbefore; i++)
-		if (git_revwalk_hide(walk, &before_ids[i]) < 0)
-			git_error_clear();
-	while ((error = git_revwalk_next(&id, walk)) == 0) {
-		(*out)++;
-		count_kind(kinds, r->repo, &id, &raw);
+	if (f->n + 2 > f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 1024;
+		uint32_t *nf = realloc(f->first, cap * sizeof(*nf));
+		uint8_t *nk = nf ? realloc(f->kind, cap) : NULL;
+		if (nf)
+			f->first = nf;
+		if (!nk)
+			return gitchat_error_oom();
+		f->kind = nk;
+		f->cap = cap;
 	}
-	gitchat_buf_dispose(&raw);
-	git_revwalk_free(walk);
-	git_error_clear();
+	while (f->np + nparents > f->capp) {
+		size_t cap = f->capp ? f->capp * 2 : 1024;
+		uint32_t *np = realloc(f->parents, cap * sizeof(*np));
+		if (!np)
+			return gitchat_error_oom();
+		f->parents = np;
+		f->capp = cap;
+	}
 	return 0;
 }
 
-static int old_tips(git_oid **out, size_t *n, git_repository *repo, const char *room)
+static int fresh_add(const git_oid *id, const git_oid *parents, size_t nparents,
+                     unsigned kind, void *payload)
 {
-	gitchat_tips tips;
+	fresh_set *f = payload;
+	uint32_t v;
+	size_t i;
 	int error;
 
-	*out = NULL;
-	*n = 0;
-	if ((error = gitchat_tips_list(&tips, NULL, repo, room)) < 0)
+	if (f->n >= UINT32_MAX - 1)
+		return gitchat_error_oom();
+	if ((error = fresh_grow(f, nparents)) < 0)
 		return error;
-	if (tips.count && !(*out = malloc(tips.count * sizeof(git_oid)))) {
-		gitchat_tips_dispose(&tips);
+	f->first[f->n] = (uint32_t)f->np;
+	for (i = 0; i < nparents; i++)
+		if (gitchat_oidmap_get(&f->number, &parents[i], &v))
+			f->parents[f->np++] = v;
+	f->kind[f->n] = (uint8_t)(kind < 4 ? kind : 255);
+	if ((error = gitchat_oidmap_set(&f->number, id, (uint32_t)f->n)) < 0)
+		return error;
+	f->first[++f->n] = (uint32_t)f->np;
+	return 0;
+}
+
+/* New messages in the room: the commits this sync found valid that the
+ * new heads reach (a log that was rejected shares its valid commits with
+ * the others only where they reach them), and what they are. */
+static int count_new(size_t *out, size_t kinds[4], const fresh_set *f, const oid_list *tips)
+{
+	uint8_t *seen = calloc(f->n + 1, 1);
+	uint32_t *stack = malloc((f->n + 1) * sizeof(uint32_t));
+	size_t sp = 0, i;
+	uint32_t v;
+
+	*out = 0;
+	if (!seen || !stack) {
+		free(seen);
+		free(stack);
 		return gitchat_error_oom();
 	}
-	for (size_t i = 0; i < tips.count; i++)
-		(*out)[i] = tips.tips[i].id;
-	*n = tips.count;
-	gitchat_tips_dispose(&tips);
+	for (i = 0; i < tips->n; i++)
+		if (gitchat_oidmap_get(&f->number, &tips->v[i], &v) && !seen[v]) {
+			seen[v] = 1;
+			stack[sp++] = v;
+		}
+	while (sp) {
+		v = stack[--sp];
+		(*out)++;
+		if (f->kind[v] < 4)
+			kinds[f->kind[v]]++;
+		for (i = f->first[v]; i < f->first[v + 1]; i++)
+			if (!seen[f->parents[i]]) {
+				seen[f->parents[i]] = 1;
+				stack[sp++] = f->parents[i];
+			}
+	}
+	free(seen);
+	free(stack);
 	return 0;
 }
 
@@ -364,17 +403,17 @@ static int old_tips(git_oid **out, size_t *n, git_repository *repo, const char *
 static int accept_room(sync_job *r, candidate *c, size_t n)
 {
 	oid_list tips = { 0 };
-	git_oid *before = NULL;
-	size_t nbefore = 0, i, count = 0, kinds[4] = { 0 };
-	int error;
+	fresh_set fresh;
+	gitchat_verify_seen seen = { fresh_add, &fresh };
+	size_t i, count = 0, kinds[4] = { 0 };
+	int error = 0;
 
-	if ((error = old_tips(&before, &nbefore, r->repo, c[0].room)) < 0)
-		return error;
+	memset(&fresh, 0, sizeof(fresh));
 	for (i = 0; i < n && !r->report->cancelled; i++)
-		if ((error = accept_one(r, &c[i], &tips)) < 0)
+		if ((error = accept_one(r, &c[i], &tips, &seen)) < 0)
 			goto done;
 	if (tips.n) {
-		if ((error = count_new(&count, kinds, r, c[0].room, before, nbefore, &tips)) < 0)
+		if ((error = count_new(&count, kinds, &fresh, &tips)) < 0)
 			goto done;
 		if (count) {
 			gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_RECEIVED };
@@ -386,7 +425,7 @@ static int accept_room(sync_job *r, candidate *c, size_t n)
 		}
 	}
 done:
-	free(before);
+	fresh_dispose(&fresh);
 	free(tips.v);
 	return error;
 }

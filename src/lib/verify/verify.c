@@ -29,6 +29,7 @@ typedef struct {
 	int self;              /* SELF_*: set when expanded */
 	size_t slot;           /* SELF_PENDING: its slot in the pool */
 	char *reason;          /* SELF_FAILED: why */
+	unsigned kind;         /* gitchat_message_kind: set when expanded */
 } frame;
 
 typedef struct {
@@ -40,6 +41,7 @@ typedef struct {
 	verify_pool *pool;
 	int no_pool;           /* one core, or the pool could not start */
 	int cached;            /* read through libgit2's object cache (sync) */
+	const gitchat_verify_seen *seen;   /* told of each commit found valid */
 } walk;
 
 static int walk_push(walk *w, const git_oid *id)
@@ -142,9 +144,9 @@ static int check_parsed(const gitchat_commit *c, gitchat_store *store, const cha
 
 /* Checks one commit on its own (not its parents). 0, or GITCHAT_EVERIFY
  * with the reason; fills the parent list, and `top` when it is not NULL. */
-static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
-                      const git_oid *id, const char *room, gitchat_buf *raw, verify_top *top,
-                      int cached)
+static int check_self(git_oid **parents, size_t *nparents, unsigned *kind,
+                      gitchat_store *store, const git_oid *id, const char *room,
+                      gitchat_buf *raw, verify_top *top, int cached)
 {
 	gitchat_commit c;
 	const char *bytes = NULL;
@@ -160,6 +162,7 @@ static int check_self(git_oid **parents, size_t *nparents, gitchat_store *store,
 	if ((error = check_parsed(&c, store, room, top)) == 0) {
 		*parents = c.parents;
 		*nparents = c.parent_count;
+		*kind = (unsigned)c.kind;
 		c.parents = NULL;
 	}
 	gitchat_commit_dispose(&c);
@@ -213,7 +216,8 @@ static int expand(git_oid **parents, size_t *nparents, walk *w, size_t fi, gitch
 	f->self = SELF_OK;
 	if (top || !pool_wanted(w, store, room)) {
 		w->checked++;
-		return check_self(parents, nparents, store, &f->id, room, raw, top, w->cached);
+		return check_self(parents, nparents, &f->kind, store, &f->id, room, raw, top,
+		                  w->cached);
 	}
 	*parents = NULL;
 	*nparents = 0;
@@ -227,6 +231,7 @@ static int expand(git_oid **parents, size_t *nparents, walk *w, size_t fi, gitch
 	if (error == 0) {
 		*parents = c.parents;
 		*nparents = c.parent_count;
+		f->kind = (unsigned)c.kind;
 		c.parents = NULL;
 	}
 	gitchat_commit_dispose(&c);
@@ -262,7 +267,8 @@ static int frame_self(walk *w, size_t fi, gitchat_store *store, const char *room
 	}
 	if (w->frames[fi].self != SELF_AGAIN)
 		return 0;
-	error = check_self(&parents, &np, store, &w->frames[fi].id, room, raw, NULL, w->cached);
+	error = check_self(&parents, &np, &w->frames[fi].kind, store, &w->frames[fi].id, room, raw,
+	                   NULL, w->cached);
 	free(parents);
 	w->frames[fi].self = SELF_OK;
 	if (error == GITCHAT_EVERIFY) {
@@ -294,7 +300,7 @@ static int report_invalid(gitchat_verify_cache *cache, const char *room, const g
  * records now (the public functions) or leave them to the caller's batches;
  * `cached`: read_commit's. */
 static int verify_walk(gitchat_store *store, const git_oid *id, const char *room, git_oid *bad,
-                       verify_top *top, int flush, int cached)
+                       verify_top *top, int flush, int cached, const gitchat_verify_seen *seen)
 {
 	gitchat_verify_cache *cache;
 	walk w = { 0 };
@@ -309,6 +315,7 @@ static int verify_walk(gitchat_store *store, const git_oid *id, const char *room
 	default: break;
 	}
 	w.cached = cached;
+	w.seen = seen;
 	if ((error = walk_push(&w, id)) < 0)
 		goto done;
 	/* Depth-first, iterative: a log can be millions of commits deep. */
@@ -375,8 +382,10 @@ static int verify_walk(gitchat_store *store, const git_oid *id, const char *room
 				break;
 			}
 		}
-		if (i == f->nparents)
-			error = gitchat_verify_cache_set_valid(cache, room, &fid);
+		if (i == f->nparents &&
+		    (error = gitchat_verify_cache_set_valid(cache, room, &fid)) == 0 && w.seen)
+			error = w.seen->cb(&fid, &w.parents[f->first_parent], f->nparents, f->kind,
+			                   w.seen->payload);
 		/* Parent lists are a stack too: drop this frame's. */
 		w.np = f->first_parent;
 		w.n--;
@@ -401,7 +410,7 @@ done:
 
 int gitchat_verify_commit(gitchat_store *store, const git_oid *id, const char *room, git_oid *bad)
 {
-	return verify_walk(store, id, room, bad, NULL, 1, 0);
+	return verify_walk(store, id, room, bad, NULL, 1, 0, NULL);
 }
 
 /* The signer and first parent of a commit the walk did not parse (it was
@@ -454,7 +463,7 @@ static int fast_forward(gitchat_store *store, const verify_top *top, const git_o
 
 static int ref_update(gitchat_store *store, const char *refname, const git_oid *old,
                       const git_oid *new_id, const char *bytes, size_t len, git_oid *bad,
-                      int flush, int cached)
+                      int flush, int cached, const gitchat_verify_seen *seen)
 {
 	verify_top top = { 0 };
 	gitchat_chatref ref;
@@ -478,7 +487,7 @@ static int ref_update(gitchat_store *store, const char *refname, const git_oid *
 		top.bytes = bytes;
 		top.len = len;
 	}
-	if ((error = verify_walk(store, new_id, ref.room, bad, &top, flush, cached)) < 0)
+	if ((error = verify_walk(store, new_id, ref.room, bad, &top, flush, cached, seen)) < 0)
 		return error;
 	if (!top.parsed && (error = top_parse(&top, store, new_id, cached)) < 0)
 		return error;
@@ -495,19 +504,20 @@ int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
                                     const git_oid *old, const git_oid *new_id,
                                     const char *bytes, size_t len, git_oid *bad, int flush)
 {
-	return ref_update(store, refname, old, new_id, bytes, len, bad, flush, 0);
+	return ref_update(store, refname, old, new_id, bytes, len, bad, flush, 0, NULL);
 }
 
 int gitchat_verify_ref_update_cached(gitchat_store *store, const char *refname,
-                                     const git_oid *old, const git_oid *new_id, git_oid *bad)
+                                     const git_oid *old, const git_oid *new_id, git_oid *bad,
+                                     const gitchat_verify_seen *seen)
 {
-	return ref_update(store, refname, old, new_id, NULL, 0, bad, 1, 1);
+	return ref_update(store, refname, old, new_id, NULL, 0, bad, 1, 1, seen);
 }
 
 int gitchat_verify_ref_update(gitchat_store *store, const char *refname, const git_oid *old,
                               const git_oid *new_id, git_oid *bad)
 {
-	return ref_update(store, refname, old, new_id, NULL, 0, bad, 1, 0);
+	return ref_update(store, refname, old, new_id, NULL, 0, bad, 1, 0, NULL);
 }
 
 int gitchat_verify_store(gitchat_store *store, const char *room, gitchat_problem_cb cb,
