@@ -443,3 +443,46 @@ Test(sync_local, packs_written_by_path_syncs_pass_git_verify_pack, .timeout = 12
 	t_store_sound(a.store);
 	t_store_sound(b.store);
 }
+
+/* The path copy reads objects while a writer thread deflates and writes
+ * the ones before (issue 15): an object missing on the other side fails
+ * the copy with its name, after the writer has stopped, and leaves no
+ * temporary pack and no ref behind; the next sync, once the object is
+ * back, goes through. */
+Test(sync_local, a_missing_object_fails_the_copy_and_leaves_nothing_behind, .timeout = 60)
+{
+	char *dir = scratch_copy();
+	t_person a, b;
+	char *first = NULL, *loose, *saved;
+	t_run r;
+	int i;
+
+	t_person_init(&a, dir, "Alice");
+	t_person_init(&b, dir, "Bob");
+	for (i = 0; i < 300; i++) {
+		char *id = t_person_send(&a, "general", t_fmt("message %d", i));
+		if (i == 10)
+			first = id;
+	}
+	loose = t_fmt("%s/objects/%.2s/%s", a.store, first, first + 2);
+	saved = t_path(dir, "saved-object");
+	cr_assert_eq(rename(loose, saved), 0, "%s: not a loose object", loose);
+
+	r = t_person_sync(&b, a.store, NULL);
+	cr_assert_neq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(t_contains(r.err, t_fmt("object %s is missing", first)), "%s", r.err);
+	t_run_free(&r);
+	r = t_sh("ls '%s/objects/pack' | grep -c tmp_pack || true", b.store);
+	cr_assert_eq(atoi(r.out), 0, "a temporary pack was left: %s", r.out);
+	t_run_free(&r);
+	r = t_sh("git --git-dir='%s' for-each-ref refs/chat | wc -l", b.store);
+	cr_assert_eq(atoi(r.out), 0, "refs stored from a failed copy: %s", r.out);
+	t_run_free(&r);
+
+	cr_assert_eq(rename(saved, loose), 0);
+	r = t_person_sync(&b, a.store, NULL);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(t_contains(r.out, "received 300 new messages"), "%s", r.out);
+	t_run_free(&r);
+	cr_assert_geq(packs_verified(b.store), 1);
+}
