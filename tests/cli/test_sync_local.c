@@ -444,11 +444,9 @@ Test(sync_local, packs_written_by_path_syncs_pass_git_verify_pack, .timeout = 12
 	t_store_sound(b.store);
 }
 
-/* The path copy reads objects while a writer thread deflates and writes
- * the ones before (issue 15): an object missing on the other side fails
- * the copy with its name, after the writer has stopped, and leaves no
- * temporary pack and no ref behind; the next sync, once the object is
- * back, goes through. */
+/* An object missing on the other side of a path sync fails the copy with
+ * its name and leaves no temporary pack and no ref behind; the next sync,
+ * once the object is back, goes through. */
 Test(sync_local, a_missing_object_fails_the_copy_and_leaves_nothing_behind, .timeout = 60)
 {
 	char *dir = scratch_copy();

@@ -24,8 +24,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,23 +44,6 @@ typedef struct {
 	uint64_t offset;
 } pack_entry;
 
-/* An object read, waiting to be deflated and written. */
-typedef struct {
-	git_oid id;
-	git_object_t type;
-	gitchat_buf data;
-} pack_job;
-
-/* Objects in flight between the reader and the writer; a slot keeps its
- * buffer between objects up to this size. */
-#define PACK_QUEUE 64
-#define PACK_SLOT_KEEP (256 * 1024)
-
-/* The walk reads each object (inflate, hash) while a writer thread
- * deflates and writes the ones before it: the two halves of a copy take
- * about the same time, so on two cores it takes about half (issue 15).
- * Everything the writer touches (the file, zlib, the entries) is its own
- * until it is joined; the walk touches the stack and `seen`. */
 typedef struct {
 	const sync_pack_how *how;
 	git_odb *from, *to;
@@ -77,17 +58,6 @@ typedef struct {
 	z_stream z;
 	int z_ready;
 	gitchat_buf out;
-	/* the queue between the walk and the writer */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pack_job jobs[PACK_QUEUE];
-	size_t head, count;        /* the writer takes jobs[head] */
-	int ended, threaded;
-	int werror;                /* the writer's first error, its message below */
-	char *wmessage;
-	size_t queued;             /* objects handed to the writer (the walk's count) */
-	atomic_ullong written;     /* pack bytes written (the writer's, for progress) */
-	pthread_t writer;
 } packer;
 
 static int pack_fail(packer *p, const char *what)
@@ -227,133 +197,22 @@ static int write_object(packer *p, const git_oid *id, git_object_t type, const v
 	p->entries[p->n].offset = p->offset;
 	p->n++;
 	p->offset += p->out.size;
-	atomic_store(&p->written, p->offset);
 	return 0;
-}
-
-/* The writer: deflates and writes the queue's objects in order until the
- * walk ends it; its first error stops it (the walk then stops too). */
-static void *writer_main(void *arg)
-{
-	packer *p = arg;
-	int error = 0;
-
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		pack_job *j;
-		while (!p->count && !p->ended)
-			pthread_cond_wait(&p->cond, &p->lock);
-		if (!p->count)
-			break;
-		j = &p->jobs[p->head];
-		pthread_mutex_unlock(&p->lock);
-		error = write_object(p, &j->id, j->type, j->data.ptr, j->data.size);
-		if (j->data.asize > PACK_SLOT_KEEP)
-			gitchat_buf_dispose(&j->data);   /* a large file: not kept 64 times */
-		pthread_mutex_lock(&p->lock);
-		if (error < 0) {
-			p->werror = error;
-			p->wmessage = strdup(gitchat_error_last()->message);
-			pthread_cond_broadcast(&p->cond);
-			break;
-		}
-		p->head = (p->head + 1) % PACK_QUEUE;
-		p->count--;
-		pthread_cond_broadcast(&p->cond);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
-/* The writer's error, as this thread's. */
-static int writer_error(packer *p)
-{
-	if (!p->werror)
-		return 0;
-	if (p->werror == GITCHAT_ENOMEM || !p->wmessage)
-		return gitchat_error_oom();
-	return gitchat_error_set(p->werror, "%s", p->wmessage);
-}
-
-/* Hands an object to the writer (waits while the queue is full), or
- * writes it here when there is no writer thread. */
-static int queue_object(packer *p, const git_oid *id, git_object_t type, const void *data,
-                        size_t len)
-{
-	pack_job *j;
-
-	p->queued++;
-	if (!p->threaded)
-		return write_object(p, id, type, data, len);
-	pthread_mutex_lock(&p->lock);
-	while (p->count == PACK_QUEUE && !p->werror)
-		pthread_cond_wait(&p->cond, &p->lock);
-	if (p->werror) {
-		pthread_mutex_unlock(&p->lock);
-		return writer_error(p);
-	}
-	j = &p->jobs[(p->head + p->count) % PACK_QUEUE];
-	pthread_mutex_unlock(&p->lock);
-	/* The slot is the walk's until counted in. */
-	j->id = *id;
-	j->type = type;
-	gitchat_buf_clear(&j->data);
-	if (gitchat_buf_put(&j->data, data, len) < 0)
-		return gitchat_error_oom();
-	pthread_mutex_lock(&p->lock);
-	p->count++;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	return 0;
-}
-
-static void writer_start(packer *p)
-{
-	if (pthread_mutex_init(&p->lock, NULL) != 0)
-		return;
-	if (pthread_cond_init(&p->cond, NULL) != 0) {
-		pthread_mutex_destroy(&p->lock);
-		return;
-	}
-	/* No thread (resources): the walk writes itself, as on one core. */
-	if (pthread_create(&p->writer, NULL, writer_main, p) != 0) {
-		pthread_cond_destroy(&p->cond);
-		pthread_mutex_destroy(&p->lock);
-		return;
-	}
-	p->threaded = 1;
-}
-
-/* Ends the writer once it has written everything queued; its error if
- * it had one. */
-static int writer_join(packer *p)
-{
-	if (!p->threaded)
-		return 0;
-	pthread_mutex_lock(&p->lock);
-	p->ended = 1;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	pthread_join(p->writer, NULL);
-	pthread_cond_destroy(&p->cond);
-	pthread_mutex_destroy(&p->lock);
-	p->threaded = 0;
-	return writer_error(p);
 }
 
 static int progress(packer *p, int done)
 {
 	gitchat_sync_progress pr = { 0 };
 
-	if (!done && p->queued % 256)
+	if (!done && p->n % 256)
 		return 0;
 	if (!p->how->progress_cb)
 		return 0;
 	pr.direction = p->how->dir;
-	pr.objects = p->queued;
-	pr.indexed_objects = p->queued;
-	pr.total_objects = done ? p->queued : 0;
-	pr.bytes = atomic_load(&p->written);
+	pr.objects = p->n;
+	pr.indexed_objects = p->n;
+	pr.total_objects = done ? p->n : 0;
+	pr.bytes = p->offset;
 	pr.done = done;
 	if (p->how->progress_cb(&pr, p->how->payload) != 0)
 		return gitchat_error_set(GITCHAT_ERROR, "cancelled by the caller");
@@ -375,7 +234,7 @@ static int collect(packer *p)
 			return gitchat_error_from_git(error, "object %s is missing in '%s'",
 			                              git_oid_tostr(hex, sizeof(hex), &id), p->how->where);
 		}
-		error = queue_object(p, &id, git_odb_object_type(obj), git_odb_object_data(obj),
+		error = write_object(p, &id, git_odb_object_type(obj), git_odb_object_data(obj),
 		                     git_odb_object_size(obj));
 		if (error == 0)
 			error = push_links(p, git_odb_object_type(obj), git_odb_object_data(obj),
@@ -544,10 +403,9 @@ int sync_pack_copy(git_repository *from, git_repository *to, const git_oid *tips
 	packer p;
 	unsigned char zero[12] = { 0 };
 	size_t i;
-	int error, ret;
+	int error;
 
 	memset(&p, 0, sizeof(p));
-	atomic_init(&p.written, 0);
 	p.how = how;
 	p.fd = -1;
 	if ((error = git_repository_odb(&p.from, from)) < 0 ||
@@ -577,11 +435,7 @@ int sync_pack_copy(git_repository *from, git_repository *to, const git_oid *tips
 		goto done;
 	}
 	p.offset = 12;
-	writer_start(&p);
-	error = collect(&p);
-	if ((ret = writer_join(&p)) < 0 && error >= 0)
-		error = ret;
-	if (error < 0)
+	if ((error = collect(&p)) < 0)
 		goto done;
 	if (p.n == 0)
 		goto done;     /* nothing missing: no pack */
@@ -600,9 +454,6 @@ done:
 	gitchat_buf_dispose(&p.path);
 	gitchat_buf_dispose(&p.out);
 	gitchat_oidmap_dispose(&p.seen);
-	for (i = 0; i < PACK_QUEUE; i++)
-		gitchat_buf_dispose(&p.jobs[i].data);
-	free(p.wmessage);
 	free(p.entries);
 	free(p.stack);
 	return error;
