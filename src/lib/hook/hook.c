@@ -27,6 +27,7 @@
 #include "gitchat/hook.h"
 #include "gitchat/members.h"
 #include "store/refs.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/oidmap.h"
 #include "verify/cache.h"
@@ -124,15 +125,11 @@ int gitchat_hook_add(gitchat_hook *hook, const git_oid *old, const git_oid *new_
                      const char *refname)
 {
 	hook_update *u;
+	int error;
 
-	if (hook->n == hook->cap) {
-		size_t cap = hook->cap ? hook->cap * 2 : 16;
-		hook_update *nu = realloc(hook->updates, cap * sizeof(*nu));
-		if (!nu)
-			return gitchat_error_oom();
-		hook->updates = nu;
-		hook->cap = cap;
-	}
+	if ((error = gitchat_array_grow(&hook->updates, &hook->cap, hook->n + 1,
+	                                sizeof(*hook->updates), 16)) < 0)
+		return error;
 	u = &hook->updates[hook->n];
 	memset(u, 0, sizeof(*u));
 	if (old)
@@ -207,24 +204,13 @@ static int graph_add(hook_graph *g, const git_oid *id, git_commit *c)
 {
 	unsigned int i, np = git_commit_parentcount(c);
 
-	if (g->nnodes == g->capnodes) {
-		size_t cap = g->capnodes ? g->capnodes * 2 : 256;
-		void *nn = realloc(g->nodes, cap * sizeof(*g->nodes));
-		if (!nn)
-			return gitchat_error_oom();
-		g->nodes = nn;
-		g->capnodes = cap;
-	}
-	if (g->nparents + np > g->capparents) {
-		size_t cap = g->capparents ? g->capparents * 2 : 512;
-		git_oid *np2;
-		while (cap < g->nparents + np)
-			cap *= 2;
-		if (!(np2 = realloc(g->parents, cap * sizeof(*np2))))
-			return gitchat_error_oom();
-		g->parents = np2;
-		g->capparents = cap;
-	}
+	int error;
+
+	if ((error = gitchat_array_grow(&g->nodes, &g->capnodes, g->nnodes + 1,
+	                                sizeof(*g->nodes), 256)) < 0 ||
+	    (error = gitchat_array_grow(&g->parents, &g->capparents, g->nparents + np,
+	                                sizeof(*g->parents), 512)) < 0)
+		return error;
 	g->nodes[g->nnodes].first = g->nparents;
 	g->nodes[g->nnodes].n = np;
 	for (i = 0; i < np; i++)
@@ -246,9 +232,8 @@ static int proven_fast_forward(hook_graph *g, const git_oid *new_id, const git_o
 		return 1;
 	if (!gitchat_oidmap_get(&g->index, new_id, &node))
 		return 0;
-	if (!(stack = malloc(64 * sizeof(*stack))))
-		return gitchat_error_oom();
-	cap = 64;
+	if ((error = gitchat_array_grow(&stack, &cap, 1, sizeof(*stack), 64)) < 0)
+		return error;
 	stack[n++] = *new_id;
 	while (n && !found) {
 		git_oid id = stack[--n];
@@ -264,15 +249,8 @@ static int proven_fast_forward(hook_graph *g, const git_oid *new_id, const git_o
 				continue;
 			if ((error = gitchat_oidmap_set(&seen, p, 1)) < 0)
 				goto done;
-			if (n == cap) {
-				git_oid *ns = realloc(stack, cap * 2 * sizeof(*ns));
-				if (!ns) {
-					error = gitchat_error_oom();
-					goto done;
-				}
-				stack = ns;
-				cap *= 2;
-			}
+			if ((error = gitchat_array_grow(&stack, &cap, n + 1, sizeof(*stack), 64)) < 0)
+				goto done;
 			stack[n++] = *p;
 		}
 	}
@@ -321,16 +299,8 @@ static int seed_room(gitchat_hook *hook, const char *room)
 			git_error_clear();
 	}
 	while ((error = git_revwalk_next(&id, walk)) == 0) {
-		if (nlist == caplist) {
-			size_t cap = caplist ? caplist * 2 : 256;
-			git_oid *nl = realloc(list, cap * sizeof(*nl));
-			if (!nl) {
-				error = gitchat_error_oom();
-				goto done;
-			}
-			list = nl;
-			caplist = cap;
-		}
+		if ((error = gitchat_array_grow(&list, &caplist, nlist + 1, sizeof(*list), 256)) < 0)
+			goto done;
 		list[nlist++] = id;
 		if ((error = gitchat_oidmap_set(&fresh, &id, 1)) < 0)
 			goto done;
@@ -417,15 +387,13 @@ typedef struct {
 
 static int oid_push(oid_list *l, const git_oid *id)
 {
+	int error;
+
 	for (size_t i = 0; i < l->n; i++)
 		if (git_oid_equal(&l->v[i], id))
 			return 0;
-	if (l->n == l->cap) {
-		git_oid *v = realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 16) * sizeof(*v));
-		if (!v)
-			return gitchat_error_oom();
-		l->v = v;
-	}
+	if ((error = gitchat_array_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 16)) < 0)
+		return error;
 	l->v[l->n++] = *id;
 	return 0;
 }

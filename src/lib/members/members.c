@@ -22,6 +22,7 @@
 #include "order/known.h"
 #include "order/order.h"
 #include "util/buf.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/oidmap.h"
 
@@ -46,15 +47,9 @@ char *gitchat_members_keep(gitchat_members *m, char *str)
 {
 	if (!str)
 		return NULL;
-	if (m->nstrs == m->capstrs) {
-		size_t cap = m->capstrs ? 2 * m->capstrs : 8;
-		char **v = realloc(m->strs, cap * sizeof(*v));
-		if (!v) {
-			free(str);
-			return NULL;
-		}
-		m->strs = v;
-		m->capstrs = cap;
+	if (gitchat_array_grow(&m->strs, &m->capstrs, m->nstrs + 1, sizeof(*m->strs), 8) < 0) {
+		free(str);
+		return NULL;
 	}
 	return m->strs[m->nstrs++] = str;
 }
@@ -107,14 +102,8 @@ static int state_set(mstate *s, const gitchat_member *m)
 		f->admin = m->admin;
 		return 0;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		gitchat_member *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return gitchat_error_oom();
-		s->v = v;
-		s->cap = cap;
-	}
+	if (gitchat_array_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v), 8) < 0)
+		return GITCHAT_ENOMEM;
 	for (i = s->n; i > 0 && gitchat_pubkey_cmp(&s->v[i - 1].key, &m->key) > 0; i--)
 		s->v[i] = s->v[i - 1];
 	s->v[i] = *m;
@@ -155,14 +144,9 @@ static int state_copy(gitchat_member **out, size_t *n, const mstate *s)
 
 static int add_parent(gitchat_members *m, uint32_t p)
 {
-	if (m->nparents == m->capparents) {
-		size_t cap = m->capparents ? 2 * m->capparents : 64;
-		uint32_t *v = realloc(m->parents, cap * sizeof(*v));
-		if (!v)
-			return gitchat_error_oom();
-		m->parents = v;
-		m->capparents = cap;
-	}
+	if (gitchat_array_grow(&m->parents, &m->capparents, m->nparents + 1, sizeof(*m->parents),
+	                       64) < 0)
+		return GITCHAT_ENOMEM;
 	m->parents[m->nparents++] = p;
 	return 0;
 }
@@ -1098,14 +1082,8 @@ int gitchat_members_load_tips(gitchat_members **out, gitchat_store *store, const
 			goto done;
 		}
 	while ((error = git_revwalk_next(&id, walk)) == 0) {
-		if (nids == cap) {
-			git_oid *v = realloc(ids, (cap = cap ? 2 * cap : 256) * sizeof(*v));
-			if (!v) {
-				error = gitchat_error_oom();
-				goto done;
-			}
-			ids = v;
-		}
+		if ((error = gitchat_array_grow(&ids, &cap, nids + 1, sizeof(*ids), 256)) < 0)
+			goto done;
 		ids[nids++] = id;
 	}
 	if (error != GIT_ITEROVER) {

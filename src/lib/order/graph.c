@@ -6,6 +6,7 @@
 #include "order/graph.h"
 #include "message/objects.h"
 #include "util/buf.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "verify/cache.h"
 
@@ -32,22 +33,6 @@ void gitchat_graph_dispose(gitchat_graph *g)
 	memset(g, 0, sizeof(*g));
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 64;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(np = realloc(*p, c * size)))
-		return gitchat_error_oom();
-	*p = np;
-	*cap = c;
-	return 0;
-}
-
 static int nodes_grow(gitchat_graph *g, size_t need)
 {
 	size_t cap = g->cap;
@@ -58,7 +43,7 @@ static int nodes_grow(gitchat_graph *g, size_t need)
 		return 0;
 	if (need >= NONE)
 		return gitchat_error_set(GITCHAT_EINVALID, "the room has more than 2^32 commits");
-	if (grow((void **)&g->nodes, &cap, need, sizeof(*g->nodes)) < 0)
+	if (gitchat_array_grow(&g->nodes, &cap, need, sizeof(*g->nodes), 64) < 0)
 		return GITCHAT_ENOMEM;
 	if (!(k = realloc(g->kind, cap)) || (g->kind = k, !(s = realloc(g->state, cap))) ||
 	    (g->state = s, !(t = realloc(g->text, cap * sizeof(uint32_t)))))
@@ -75,7 +60,7 @@ int gitchat_graph_reserve(gitchat_graph *g, size_t nodes, size_t parents)
 	if (nodes_grow(g, nodes) < 0 ||
 	    ((nodes + 1) * 4 > g->nslots * 3 && slots_rebuild(g, nodes + nodes / 4 + 1) < 0))
 		return GITCHAT_ENOMEM;
-	return grow((void **)&g->parents, &g->capp, parents, sizeof(uint32_t));
+	return gitchat_array_grow(&g->parents, &g->capp, parents, sizeof(uint32_t), 64);
 }
 
 /* Oids are SHA-1 output: their bytes are already good hashes. The slot
@@ -190,7 +175,8 @@ int gitchat_graph_push(gitchat_graph *g, const git_oid *id, int64_t time, uint32
 	int error;
 
 	if ((error = node_add(&v, g, id)) < 0 ||
-	    (error = grow((void **)&g->parents, &g->capp, g->np + nparents, sizeof(uint32_t))) < 0)
+	    (error = gitchat_array_grow(&g->parents, &g->capp, g->np + nparents,
+	                                sizeof(uint32_t), 64)) < 0)
 		return error;
 	if (nparents)
 		memcpy(g->parents + g->np, parents, nparents * sizeof(uint32_t));
@@ -244,7 +230,7 @@ int gitchat_graph_key(uint32_t *out, gitchat_graph *g, const gitchat_pubkey *key
 				*out = g->keyslots[j] - 1;
 				return 0;
 			}
-	if (grow((void **)&g->keys, &g->capkeys, g->nkeys + 1, sizeof(*g->keys)) < 0)
+	if (gitchat_array_grow(&g->keys, &g->capkeys, g->nkeys + 1, sizeof(*g->keys), 64) < 0)
 		return GITCHAT_ENOMEM;
 	g->keys[g->nkeys] = *key;
 	*out = (uint32_t)g->nkeys++;
@@ -260,7 +246,7 @@ int gitchat_graph_link_add(gitchat_graph *g, uint32_t node, uint32_t which, cons
 {
 	gitchat_graph_link *l;
 
-	if (grow((void **)&g->links, &g->caplinks, g->nlinks + 1, sizeof(*g->links)) < 0)
+	if (gitchat_array_grow(&g->links, &g->caplinks, g->nlinks + 1, sizeof(*g->links), 64) < 0)
 		return GITCHAT_ENOMEM;
 	l = &g->links[g->nlinks++];
 	l->node = node;
@@ -274,7 +260,8 @@ int gitchat_graph_fail(gitchat_graph *g, uint32_t node, const char *reason)
 {
 	gitchat_graph_failure *f;
 
-	if (grow((void **)&g->failures, &g->capfailures, g->nfailures + 1, sizeof(*f)) < 0)
+	if (gitchat_array_grow(&g->failures, &g->capfailures, g->nfailures + 1, sizeof(*f),
+	                       64) < 0)
 		return GITCHAT_ENOMEM;
 	f = &g->failures[g->nfailures++];
 	f->node = node;
@@ -319,8 +306,8 @@ static int parse_new(gitchat_graph *g, uint32_t v, gitchat_objects *objs, gitcha
 	if (c.has_reply && (error = gitchat_graph_link_add(g, v, GITCHAT_LINK_REPLY, &c.reply_to)) < 0)
 		goto done;
 	/* Parents are appended in node order: v's list starts where it is. */
-	if ((error = grow((void **)&g->parents, &g->capp, g->np + c.parent_count,
-	                  sizeof(uint32_t))) < 0)
+	if ((error = gitchat_array_grow(&g->parents, &g->capp, g->np + c.parent_count,
+	                                sizeof(uint32_t), 64)) < 0)
 		goto done;
 	g->nodes[v].first_parent = (uint32_t)g->np;
 	for (i = 0; i < c.parent_count; i++) {
@@ -341,7 +328,7 @@ static int propagate_valid(gitchat_graph *g, uint32_t from, uint32_t **stack, si
 	size_t n = 0, k;
 
 	g->state[from] |= GITCHAT_GRAPH_VALID;
-	if (grow((void **)stack, cap, 1, sizeof(uint32_t)) < 0)
+	if (gitchat_array_grow(stack, cap, 1, sizeof(uint32_t), 64) < 0)
 		return GITCHAT_ENOMEM;
 	(*stack)[n++] = from;
 	while (n) {
@@ -353,7 +340,7 @@ static int propagate_valid(gitchat_graph *g, uint32_t from, uint32_t **stack, si
 			    GITCHAT_GRAPH_NEW)
 				continue;
 			g->state[p] |= GITCHAT_GRAPH_VALID;
-			if (grow((void **)stack, cap, n + 1, sizeof(uint32_t)) < 0)
+			if (gitchat_array_grow(stack, cap, n + 1, sizeof(uint32_t), 64) < 0)
 				return GITCHAT_ENOMEM;
 			(*stack)[n++] = p;
 		}
@@ -432,7 +419,7 @@ static int mark_reachable(size_t *unreached, gitchat_graph *g, const gitchat_tip
 			continue;
 		g->state[v] |= GITCHAT_GRAPH_MARK;
 		marked++;
-		if (grow((void **)&stack, &cap, n + 1, sizeof(uint32_t)) < 0)
+		if (gitchat_array_grow(&stack, &cap, n + 1, sizeof(uint32_t), 64) < 0)
 			goto oom;
 		stack[n++] = v;
 		while (n) {
@@ -443,7 +430,7 @@ static int mark_reachable(size_t *unreached, gitchat_graph *g, const gitchat_tip
 					continue;
 				g->state[p] |= GITCHAT_GRAPH_MARK;
 				marked++;
-				if (grow((void **)&stack, &cap, n + 1, sizeof(uint32_t)) < 0)
+				if (gitchat_array_grow(&stack, &cap, n + 1, sizeof(uint32_t), 64) < 0)
 					goto oom;
 				stack[n++] = p;
 			}

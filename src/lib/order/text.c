@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/bytes.h"
 #include "util/date.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -620,14 +621,8 @@ static int scan(gitchat_text_reader *r)
 
 	while (off + BLOCK_HEADER <= r->size && read_at(r, off, bh, sizeof(bh)) == 0 &&
 	       block_ok(&b, bh, off, r->size, next) == 0) {
-		if (r->nblocks == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			gitchat_text_block *nb = realloc(r->blocks, ncap * sizeof(*nb));
-			if (!nb)
-				return gitchat_error_oom();
-			r->blocks = nb;
-			cap = ncap;
-		}
+		if (gitchat_array_grow(&r->blocks, &cap, r->nblocks + 1, sizeof(*r->blocks), 64) < 0)
+			return GITCHAT_ENOMEM;
 		r->blocks[r->nblocks++] = b;
 		next = b.first + b.count;
 		off = block_end(&b);

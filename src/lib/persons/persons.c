@@ -19,6 +19,7 @@
 #include "message/objects.h"
 #include "store/refs.h"
 #include "util/buf.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/oidmap.h"
 #include "util/options.h"
@@ -111,13 +112,8 @@ static int add_statement(gitchat_persons *ps, const gitchat_pubkey *from,
 {
 	statement *s;
 
-	if (ps->nst == ps->capst) {
-		size_t cap = ps->capst ? 2 * ps->capst : 16;
-		if (!(s = realloc(ps->st, cap * sizeof(*s))))
-			return gitchat_error_oom();
-		ps->st = s;
-		ps->capst = cap;
-	}
+	if (gitchat_array_grow(&ps->st, &ps->capst, ps->nst + 1, sizeof(*ps->st), 16) < 0)
+		return GITCHAT_ENOMEM;
 	s = &ps->st[ps->nst++];
 	s->from = *from;
 	s->to = *to;
@@ -132,13 +128,8 @@ static int add_name(gitchat_persons *ps, const gitchat_pubkey *key, const char *
 {
 	name_claim *n;
 
-	if (ps->nnames == ps->capnames) {
-		size_t cap = ps->capnames ? 2 * ps->capnames : 16;
-		if (!(n = realloc(ps->names, cap * sizeof(*n))))
-			return gitchat_error_oom();
-		ps->names = n;
-		ps->capnames = cap;
-	}
+	if (gitchat_array_grow(&ps->names, &ps->capnames, ps->nnames + 1, sizeof(*ps->names), 16) < 0)
+		return GITCHAT_ENOMEM;
 	n = &ps->names[ps->nnames];
 	if (!(n->name = gitchat_memdup_str(v, len)))
 		return gitchat_error_oom();

@@ -15,6 +15,7 @@
 
 #include "private/keycache_impl.h"
 #include "util/bytes.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -304,13 +305,8 @@ int gitchat_keycache_add(gitchat_keycache *c, const git_oid *id, const char *epo
 
 	if (len > KC_MAX_TEXT || strlen(epoch) >= KC_EPOCH)
 		return 0;   /* not kept: read the slow way */
-	if (c->nfresh == c->capfresh) {
-		size_t cap = c->capfresh ? 2 * c->capfresh : 256;
-		if (!(f = realloc(c->fresh, cap * sizeof(*f))))
-			return gitchat_error_oom();
-		c->fresh = f;
-		c->capfresh = cap;
-	}
+	if (gitchat_array_grow(&c->fresh, &c->capfresh, c->nfresh + 1, sizeof(*c->fresh), 256) < 0)
+		return GITCHAT_ENOMEM;
 	f = &c->fresh[c->nfresh];
 	if (!key_for(c, epoch, eid, &key) || !(f->plain = arena_alloc(c, len ? len : 1)))
 		return gitchat_error_oom();

@@ -16,6 +16,7 @@
 #include "gitchat/verify.h"
 #include "message/commit.h"
 #include "verify/verify.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/oidmap.h"
 
@@ -34,14 +35,10 @@ typedef struct {
 
 static int oid_list_add(oid_list *l, const git_oid *id)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		git_oid *nv = realloc(l->v, cap * sizeof(*nv));
-		if (!nv)
-			return gitchat_error_oom();
-		l->v = nv;
-		l->cap = cap;
-	}
+	int error = gitchat_array_grow(&l->v, &l->cap, l->n + 1, sizeof(*l->v), 16);
+
+	if (error < 0)
+		return error;
 	l->v[l->n++] = *id;
 	return 0;
 }
@@ -304,7 +301,7 @@ typedef struct {
 	uint32_t *first;         /* n + 1 offsets into parents */
 	uint32_t *parents;       /* numbers */
 	uint8_t *kind;
-	size_t n, cap, np, capp;
+	size_t n, capf, capk, np, capp;
 } fresh_set;
 
 static void fresh_dispose(fresh_set *f)
@@ -317,26 +314,13 @@ static void fresh_dispose(fresh_set *f)
 
 static int fresh_grow(fresh_set *f, size_t nparents)
 {
-	if (f->n + 2 > f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 1024;
-		uint32_t *nf = realloc(f->first, cap * sizeof(*nf));
-		uint8_t *nk = nf ? realloc(f->kind, cap) : NULL;
-		if (nf)
-			f->first = nf;
-		if (!nk)
-			return gitchat_error_oom();
-		f->kind = nk;
-		f->cap = cap;
-	}
-	while (f->np + nparents > f->capp) {
-		size_t cap = f->capp ? f->capp * 2 : 1024;
-		uint32_t *np = realloc(f->parents, cap * sizeof(*np));
-		if (!np)
-			return gitchat_error_oom();
-		f->parents = np;
-		f->capp = cap;
-	}
-	return 0;
+	int error;
+
+	if ((error = gitchat_array_grow(&f->first, &f->capf, f->n + 2, sizeof(*f->first), 1024)) < 0 ||
+	    (error = gitchat_array_grow(&f->kind, &f->capk, f->n + 1, 1, 1024)) < 0)
+		return error;
+	return gitchat_array_grow(&f->parents, &f->capp, f->np + nparents, sizeof(*f->parents),
+	                          1024);
 }
 
 static int fresh_add(const git_oid *id, const git_oid *parents, size_t nparents,

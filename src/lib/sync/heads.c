@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "sync/heads.h"
+#include "util/array.h"
 #include "util/error.h"
 
 static int head_cmp(const void *a, const void *b)
@@ -11,14 +12,10 @@ static int head_cmp(const void *a, const void *b)
 
 int sync_heads_add(sync_heads *h, const char *refname, const git_oid *id)
 {
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 16;
-		sync_head *nv = realloc(h->v, cap * sizeof(*nv));
-		if (!nv)
-			return gitchat_error_oom();
-		h->v = nv;
-		h->cap = cap;
-	}
+	int error = gitchat_array_grow(&h->v, &h->cap, h->n + 1, sizeof(*h->v), 16);
+
+	if (error < 0)
+		return error;
 	if (!(h->v[h->n].refname = strdup(refname)))
 		return gitchat_error_oom();
 	git_oid_cpy(&h->v[h->n++].id, id);

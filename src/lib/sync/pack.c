@@ -34,6 +34,7 @@
 
 #include "sync/pack.h"
 #include "util/buf.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/bytes.h"
 #include "util/oidmap.h"
@@ -86,16 +87,13 @@ static int push_id(packer *p, const git_oid *id)
 {
 	if (gitchat_oidmap_get(&p->seen, id, NULL))
 		return 0;
+	int error;
+
 	if (gitchat_oidmap_set(&p->seen, id, 0) < 0)
 		return GITCHAT_ENOMEM;
-	if (p->depth == p->stack_cap) {
-		size_t cap = p->stack_cap ? p->stack_cap * 2 : 256;
-		git_oid *ns = realloc(p->stack, cap * sizeof(*ns));
-		if (!ns)
-			return gitchat_error_oom();
-		p->stack = ns;
-		p->stack_cap = cap;
-	}
+	if ((error = gitchat_array_grow(&p->stack, &p->stack_cap, p->depth + 1,
+	                                sizeof(*p->stack), 256)) < 0)
+		return error;
 	p->stack[p->depth++] = *id;
 	return 0;
 }
@@ -157,14 +155,8 @@ static int write_object(packer *p, const git_oid *id, git_object_t type, const v
 	uint32_t crc;
 	int zr;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		pack_entry *ne = realloc(p->entries, cap * sizeof(*ne));
-		if (!ne)
-			return gitchat_error_oom();
-		p->entries = ne;
-		p->cap = cap;
-	}
+	if (gitchat_array_grow(&p->entries, &p->cap, p->n + 1, sizeof(*p->entries), 256) < 0)
+		return GITCHAT_ENOMEM;
 	hdr[n] = (unsigned char)(((unsigned)type << 4) | (size & 15));
 	size >>= 4;
 	while (size) {

@@ -8,6 +8,7 @@
 
 #include "verify/cache.h"
 #include "util/buf.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "util/bytes.h"
 #include "util/fs.h"
@@ -387,13 +388,10 @@ int gitchat_verify_cache_set_invalid(gitchat_verify_cache *c, const char *room,
 
 	if ((error = room_get(&r, c, room)) < 0)
 		return error;
-	if (c->nfailures == c->cfailures) {
-		size_t cap = c->cfailures ? c->cfailures * 2 : 64;
-		if (c->nfailures >= INVALID_BIT - 1 || !(nf = realloc(c->failures, cap * sizeof(*nf))))
-			return gitchat_error_oom();
-		c->failures = nf;
-		c->cfailures = cap;
-	}
+	if (c->nfailures >= INVALID_BIT - 1 ||
+	    gitchat_array_grow(&c->failures, &c->cfailures, c->nfailures + 1, sizeof(*c->failures),
+	                       64) < 0)
+		return gitchat_error_oom();
 	nf = c->failures;
 	nf[c->nfailures].cause = *cause;
 	if (!(nf[c->nfailures].reason = strdup(reason)))

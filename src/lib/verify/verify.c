@@ -5,6 +5,7 @@
 #include "message/commit.h"
 #include "store/refs.h"
 #include "util/buf.h"
+#include "util/array.h"
 #include "util/error.h"
 #include "verify/cache.h"
 #include "verify/verify.h"
@@ -46,14 +47,10 @@ typedef struct {
 
 static int walk_push(walk *w, const git_oid *id)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		frame *f = realloc(w->frames, cap * sizeof(*f));
-		if (!f)
-			return gitchat_error_oom();
-		w->frames = f;
-		w->cap = cap;
-	}
+	int error = gitchat_array_grow(&w->frames, &w->cap, w->n + 1, sizeof(*w->frames), 64);
+
+	if (error < 0)
+		return error;
 	memset(&w->frames[w->n], 0, sizeof(frame));
 	git_oid_cpy(&w->frames[w->n++].id, id);
 	return 0;
@@ -61,16 +58,10 @@ static int walk_push(walk *w, const git_oid *id)
 
 static int walk_save_parents(walk *w, frame *f, const git_oid *parents, size_t n)
 {
-	if (w->np + n > w->capp) {
-		size_t cap = w->capp ? w->capp * 2 : 256;
-		git_oid *p;
-		while (cap < w->np + n)
-			cap *= 2;
-		if (!(p = realloc(w->parents, cap * sizeof(*p))))
-			return gitchat_error_oom();
-		w->parents = p;
-		w->capp = cap;
-	}
+	int error = gitchat_array_grow(&w->parents, &w->capp, w->np + n, sizeof(*w->parents), 256);
+
+	if (error < 0)
+		return error;
 	f->first_parent = w->np;
 	f->nparents = n;
 	if (n)   /* a root commit: both pointers may be NULL */
