@@ -13,7 +13,7 @@
  *
  * Layout, integers little endian:
  *
- *   header (192 bytes): magic "GCORDX06", block size, block count, file
+ *   header (192 bytes): magic "GCORDX07", block size, block count, file
  *     size, the verification limits it was built under, counts, the body
  *     offset, the offsets of the ten sections, the message cache's id
  *   block sums: BLAKE2b-128 of each block of the body (4 KiB)
