@@ -28,7 +28,13 @@ typedef enum {
 	 * memory (what a replica computes from scratch). */
 	GITCHAT_CONVERSATION_NO_INDEX = 1u << 0,
 	/* Ignore the index and write a new one. */
-	GITCHAT_CONVERSATION_REBUILD = 1u << 1
+	GITCHAT_CONVERSATION_REBUILD = 1u << 1,
+	/* The new commits were just read through this store (a sync verified
+	 * them): when they are appended to the index, read them through
+	 * libgit2's object cache, where they still are, instead of inflating
+	 * them from the packs again. A rebuild still reads past the cache, as
+	 * without the flag: it reads every commit of the room once. */
+	GITCHAT_CONVERSATION_NEW_CACHED = 1u << 2
 } gitchat_conversation_flags;
 
 typedef struct {

@@ -81,6 +81,8 @@ int gitchat_objects_read_commit(gitchat_buf *out, gitchat_objects *o, const git_
 	int error;
 
 	gitchat_buf_clear(out);
+	if (o->cached)
+		return odb_read_commit(out, o->odb, id);
 	for (i = 0; i < o->nbackends; i++) {
 		void *data = NULL;
 		size_t len = 0;

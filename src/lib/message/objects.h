@@ -22,6 +22,9 @@ typedef struct {
 	git_odb_backend *backends[16];
 	size_t nbackends;
 	int check_hash;   /* hash what a backend returns (gitchat_commit_read_raw does) */
+	/* Through libgit2's object cache first (git_odb_read, which hashes
+	 * what it inflates): for commits this process has just read. */
+	int cached;
 } gitchat_objects;
 
 int gitchat_objects_open(gitchat_objects *o, git_repository *repo);

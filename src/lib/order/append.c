@@ -409,7 +409,7 @@ static int walk_new(app *a, gitchat_store *store, const char *room, const gitcha
 
 int gitchat_order_append(gitchat_index **out, size_t *parsed, gitchat_index *ix,
                          const char *path, gitchat_store *store, const char *room,
-                         const gitchat_tips *tips)
+                         const gitchat_tips *tips, int read_cached)
 {
 	app a;
 	int error;
@@ -422,6 +422,7 @@ int gitchat_order_append(gitchat_index **out, size_t *parsed, gitchat_index *ix,
 	a.ix = ix;
 	a.count = gitchat_index_count(ix);
 	gitchat_graph_init(&a.g);
+	a.g.read_cached = read_cached;
 	if ((error = walk_new(&a, store, room, tips, path)) != 0 ||
 	    (error = order_new(&a)) != 0 ||
 	    (error = write_tail(&a, path, tips)) != 0)

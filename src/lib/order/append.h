@@ -27,6 +27,6 @@
  * code. `*parsed` counts the commits read. */
 int gitchat_order_append(gitchat_index **out, size_t *parsed, gitchat_index *ix,
                          const char *path, gitchat_store *store, const char *room,
-                         const gitchat_tips *tips);
+                         const gitchat_tips *tips, int read_cached);
 
 #endif

@@ -43,6 +43,7 @@ typedef struct {
 	gitchat_conversation_stats stats;
 	gitchat_conversation_filter filter;
 	int filtered;
+	int new_cached;                /* GITCHAT_CONVERSATION_NEW_CACHED */
 } conv_state;
 
 struct gitchat_conversation {
@@ -235,7 +236,8 @@ done:
 static int append(conv_state *s, gitchat_index *old, const gitchat_tips *tips)
 {
 	size_t parsed = 0;
-	int error = gitchat_order_append(&s->ix, &parsed, old, s->path, s->store, s->room, tips);
+	int error = gitchat_order_append(&s->ix, &parsed, old, s->path, s->store, s->room, tips,
+	                                 s->new_cached);
 
 	s->stats.commits_read += parsed;
 	if (error == 0) {
@@ -355,6 +357,7 @@ int gitchat_conversation_load(gitchat_conversation **out, gitchat_store *store,
 	if (opts) {
 		rc.cb = opts->problem_cb;
 		rc.payload = opts->payload;
+		s->new_cached = !!(opts->flags & GITCHAT_CONVERSATION_NEW_CACHED);
 	}
 	if ((error = gitchat_tips_list(&tips, NULL, gitchat_store_repository(store), room)) < 0)
 		goto done;

@@ -616,6 +616,7 @@ int gitchat_graph_update(gitchat_graph *g, gitchat_store *store, const char *roo
 		return error;
 	if ((error = gitchat_objects_open(&objs, gitchat_store_repository(store))) < 0)
 		return error;
+	objs.cached = g->read_cached;
 	for (i = 0; i < tips->count; i++)
 		if ((error = node_for(&v, g, &tips->tips[i].id)) < 0)
 			goto done;

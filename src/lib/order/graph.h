@@ -73,6 +73,9 @@ typedef struct {
 	int (*known)(const git_oid *id, void *payload);
 	void *known_payload;
 	size_t max_new;
+	/* Read the new commits through libgit2's object cache (where a sync
+	 * left them) rather than past it. */
+	int read_cached;
 } gitchat_graph;
 
 void gitchat_graph_init(gitchat_graph *g);
