@@ -106,7 +106,13 @@ typedef enum {
 	/* `url` is a local path whose repository has a pre-receive hook
 	 * (`reason`: its path): syncing by path writes the repository directly
 	 * and runs no hook. Told when something is pushed there. */
-	GITCHAT_SYNC_EVENT_HOOK_NOT_RUN
+	GITCHAT_SYNC_EVENT_HOOK_NOT_RUN,
+	/* About to open a connection to `url` (the URL libgit2 will use, after
+	 * url.<base>.insteadOf), to fetch or to push. Not told for local
+	 * paths, which open no connection. A
+	 * program that sets up its network libraries lazily (the CA
+	 * certificates for https, libssh2 for ssh) can do it here. */
+	GITCHAT_SYNC_EVENT_CONNECTING
 } gitchat_sync_event_type;
 
 /* What the remote's copy of a log that could not be pushed is. */

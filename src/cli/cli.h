@@ -65,8 +65,12 @@ extern const cli_usage usage_init, usage_keygen, usage_whoami, usage_send, usage
  * gitchat_init, then load on demand. */
 void cli_net_defer_begin(void);
 void cli_net_defer_end(void);
-/* A bundle that cannot be loaded is a warning: only https needs it. */
+/* What every network command needs at once: timeouts on its connections. */
 void cli_net_load(void);
+/* What a connection to `url` needs, the first time it needs it: the CA
+ * certificates for http(s) (a bundle that cannot be loaded is a warning:
+ * only https needs it), libssh2 for ssh. Any thread. */
+void cli_net_prepare(const char *url);
 
 /* Small libgit2 pack windows (1) or libgit2's defaults (0), for the whole
  * process (packwin.c says why): set by main for the commands that do not

@@ -294,6 +294,10 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 	sync_ui *ui = payload;
 	char a[12], b[12], fp[GITCHAT_FINGERPRINT_SIZE] = "";
 
+	if (e->type == GITCHAT_SYNC_EVENT_CONNECTING) {
+		cli_net_prepare(e->url);
+		return 0;
+	}
 	end_progress_line(ui);
 	short_oid(a, e->commit);
 	short_oid(b, e->old);
@@ -344,6 +348,8 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 	case GITCHAT_SYNC_EVENT_CREATED:
 		if (!ui->quiet)
 			fprintf(stderr, "created a new bare repository at '%s'\n", e->url);
+		break;
+	case GITCHAT_SYNC_EVENT_CONNECTING:   /* handled above */
 		break;
 	case GITCHAT_SYNC_EVENT_RECEIVED:
 		if (ui->verbose) {

@@ -185,6 +185,10 @@ static int start(tui *t, const char *room, double interval)
 		return cli_fatal_lib();
 	t->cur = (size_t)tui_rooms_find(t, room);
 	cli_refs_signature(&t->all_sig, gitchat_store_repository(t->store), NULL);
+	/* Every network library now, while a warning can still reach the
+	 * terminal: once the screen is ours, one would land in the middle. */
+	cli_net_prepare("https://");
+	cli_net_prepare("ssh://");
 	if (tui_screen_start(&t->scr) < 0)
 		return cli_fatal("cannot start the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
 	tui_screen_layout(t);

@@ -137,6 +137,9 @@ static int on_event(const gitchat_sync_event *e, void *payload)
 	np_round *round = payload;
 	gitchat_buf key = GITCHAT_BUF_INIT, said = GITCHAT_BUF_INIT;
 
+	if (e->type == GITCHAT_SYNC_EVENT_CONNECTING)
+		cli_net_prepare(e->url);
+
 	if (!(e->type == GITCHAT_SYNC_EVENT_NOT_PUSHED ||
 	      (e->type == GITCHAT_SYNC_EVENT_REMOTE_MESSAGE && e->refname)))
 		return 0;

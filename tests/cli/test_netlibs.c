@@ -1,7 +1,8 @@
 /*
- * The CA bundle is read by the commands that talk to remotes, and only by
- * them (src/cli/netlibs.c): `log` and friends skip the ~8 ms libgit2 would
- * spend parsing it, `sync` and `follow` still get every certificate.
+ * The CA bundle is read when a connection over http(s) is about to be
+ * made, and only then (src/cli/netlibs.c): `log` and friends, and syncs
+ * over a path or git://, skip the ~5-8 ms libgit2 would spend parsing it;
+ * a sync over https still gets every certificate.
  * Watched with strace: which files the real binary opens.
  */
 #include <unistd.h>
@@ -69,7 +70,7 @@ Test(netlibs, reading_commands_never_parse_the_bundle)
 	cr_assert_eq(bundle_opens(store, t_fmt("send --key '%s' -m again", key), 0), 0);
 }
 
-Test(netlibs, sync_parses_the_bundle_once)
+Test(netlibs, sync_parses_the_bundle_only_to_connect_over_https)
 {
 	const char *dir;
 	char *store, *key, *remote;
@@ -82,18 +83,24 @@ Test(netlibs, sync_parses_the_bundle_once)
 	t_set_identity("Alice", "alice@example.org");
 	t_send(store, key, "general", "hello");
 
-	/* A local path: no TLS is used, but the command is one that may
-	 * connect, so the certificates are ready before any remote is read. */
-	cr_assert_eq(bundle_opens(store, t_fmt("sync '%s'", remote), 0), 1);
-	cr_assert_eq(bundle_opens(store, t_fmt("sync '%s'", remote), 0), 1);
+	/* A local path, and git:// (nobody listens on port 1: the connection
+	 * is tried, and fails): no TLS, no bundle. */
+	cr_assert_eq(bundle_opens(store, t_fmt("sync '%s'", remote), 0), 0);
+	cr_assert_eq(bundle_opens(store, t_fmt("sync '%s'", remote), 0), 0);
+	cr_assert_eq(bundle_opens(store, "sync git://127.0.0.1:1/room.git", 1), 0);
 	/* And the message really went: the deferral changed nothing else. */
 	cr_assert_str_eq(t_git(remote, "for-each-ref --format='%%(refname)' refs/chat"),
 	                 t_ref("general", key));
+	/* https (and http, which may be redirected to it): the certificates are
+	 * there before the connection is. */
+	cr_assert_geq(bundle_opens(store, "sync https://127.0.0.1:1/room.git", 1), 1);
+	cr_assert_geq(bundle_opens(store, "sync http://127.0.0.1:1/room.git", 1), 1);
 }
 
 /* A CA bundle that cannot be parsed costs https remotes only, as it did
- * when libgit2 loaded it at init: a path sync still works (warned once).
- * The bundle is replaced in a private mount namespace. */
+ * when libgit2 loaded it at init: a path sync still works, and says
+ * nothing of it; a sync over https is warned. The bundle is replaced in a
+ * private mount namespace. */
 Test(netlibs, a_broken_bundle_only_warns)
 {
 	const char *dir;
@@ -119,6 +126,11 @@ Test(netlibs, a_broken_bundle_only_warns)
 	r = t_sh("unshare -m sh -c \"mount --bind '%s' " BUNDLE " && GIT_DIR='%s' '%s' sync '%s'\"",
 	         empty, store, GITCHAT_BIN, remote);
 	cr_assert_eq(r.status, 0, "a path sync failed over the CA bundle: %s", r.err);
+	cr_assert(!strstr(r.err, "CA certificates"), "a path sync read the bundle: %s", r.err);
+	t_run_free(&r);
+	r = t_sh("unshare -m sh -c \"mount --bind '%s' " BUNDLE " && GIT_DIR='%s' '%s' sync "
+	         "https://127.0.0.1:1/room.git\"", empty, store, GITCHAT_BIN);
+	cr_assert_neq(r.status, 0);
 	t_assert_contains(r.err, "cannot load the CA certificates '" BUNDLE "'");
 	t_assert_contains(r.err, "https remotes will not be trusted");
 	t_run_free(&r);

@@ -12,7 +12,8 @@ int sync_report_cancelled_error(void)
 int sync_report_emit(sync_report *rep, gitchat_sync_event *ev)
 {
 	ev->remote = rep->remote;
-	ev->url = rep->url;
+	if (!ev->url)   /* CONNECTING names the URL after insteadOf */
+		ev->url = rep->url;
 	if (!rep->cancelled && rep->opts->event_cb &&
 	    rep->opts->event_cb(ev, rep->opts->payload) != 0)
 		rep->cancelled = 1;

@@ -25,6 +25,17 @@ typedef struct {
 	void *push_ctx;                /* statuses of the running push */
 } net_conn;
 
+/* Tells the program which URL is about to be connected to: it may set up
+ * what that scheme needs (cmd_sync.c loads the CA certificates for https
+ * only, netlibs.c). */
+static int connecting_event(net_conn *r, const char *url)
+{
+	gitchat_sync_event ev = { GITCHAT_SYNC_EVENT_CONNECTING };
+
+	ev.url = url;
+	return sync_report_emit(r->report, &ev);
+}
+
 /* Keeps the refs/chat/ part of an advertisement, sorted. */
 static int heads_from_ls(sync_heads *out, const git_remote_head **refs, size_t n)
 {
@@ -165,7 +176,8 @@ static int net_connect(sync_conn *c, int direction)
 	 * url.<base>.insteadOf by now (and connects only below). */
 	if (git_remote_url(r->remote))
 		url = git_remote_url(r->remote);
-	if ((error = sync_tls_prepare(&r->tls, r->repo, url)) < 0 ||
+	if ((error = connecting_event(r, url)) < 0 ||
+	    (error = sync_tls_prepare(&r->tls, r->repo, url)) < 0 ||
 	    (error = sync_stream_limits_read(&r->limits, r->repo, url)) < 0)
 		return error;
 	callbacks_init(&cb, r);
