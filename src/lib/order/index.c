@@ -574,6 +574,28 @@ int gitchat_index_problems(gitchat_index *ix, gitchat_index_problem_cb cb, void 
 	return 0;
 }
 
+/* The first entry of [lo, hi) whose key is not below `want` (above it
+ * when `above`). */
+static int key_bound(uint32_t *out, gitchat_index *ix, const unsigned char *keys, uint32_t lo,
+                     uint32_t hi, unsigned want, int above)
+{
+	int error;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		unsigned k;
+		if ((error = check(ix, (uint64_t)(keys + 2 * mid - ix->data), 2)) < 0)
+			return error;
+		k = gitchat_le16(keys + 2 * mid);
+		if (k < want || (above && k == want))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*out = lo;
+	return 0;
+}
+
 int gitchat_index_lookup(size_t *out, gitchat_index *ix, const git_oid *id)
 {
 	const unsigned char *fan = ix->data + ix->off[S_LOOKUP];
@@ -595,32 +617,31 @@ int gitchat_index_lookup(size_t *out, gitchat_index *ix, const git_oid *id)
 	if (lo > hi || hi > ix->c.nvalid)
 		return corrupt(ix, "its lookup table is damaged");
 	end = hi;
-	while (lo < hi) {   /* the first key not below ours */
-		uint32_t mid = lo + (hi - lo) / 2;
-		if ((error = check(ix, (uint64_t)(keys + 2 * mid - ix->data), 2)) < 0)
+	/* The keys equal to ours: [lo, hi). */
+	if ((error = key_bound(&lo, ix, keys, lo, end, want, 0)) < 0 ||
+	    (error = key_bound(&hi, ix, keys, lo, end, want, 1)) < 0)
+		return error;
+	/* Among them, by the whole oid (they are in oid order): crafted ids
+	 * sharing three bytes cost a bisection, not a scan. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2, p;
+		int c;
+		if ((error = check(ix, (uint64_t)(pos + 4 * mid - ix->data), 4)) < 0)
 			return error;
-		if (gitchat_le16(keys + 2 * mid) < want)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < end; lo++) {
-		uint32_t p;
-		if ((error = check(ix, (uint64_t)(keys + 2 * lo - ix->data), 2)) < 0)
-			return error;
-		if (gitchat_le16(keys + 2 * lo) != want)
-			break;
-		if ((error = check(ix, (uint64_t)(pos + 4 * lo - ix->data), 4)) < 0)
-			return error;
-		p = gitchat_le32(pos + 4 * lo);
+		p = gitchat_le32(pos + 4 * mid);
 		if (p >= ix->c.nvalid)
 			return corrupt(ix, "its lookup table is damaged");
 		if ((error = gitchat_index_node(&nd, ix, p)) < 0)
 			return error;
-		if (git_oid_equal(nd.id, id)) {
+		c = git_oid_cmp(nd.id, id);
+		if (c == 0) {
 			*out = p;
 			return 0;
 		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return GITCHAT_ENOTFOUND;
 }
