@@ -91,6 +91,33 @@ int gitchat_oidmap_get(const gitchat_oidmap *map, const git_oid *key, uint32_t *
 	return 0;
 }
 
+/* Linear probing's deletion without tombstones: each later entry of the
+ * run moves back into the hole unless its home slot lies cyclically in
+ * (hole, entry], where a lookup would no longer pass the hole to find it. */
+int gitchat_oidmap_remove(gitchat_oidmap *map, const git_oid *key)
+{
+	size_t mask = map->cap - 1, hole, j, home;
+
+	if (!map->cap)
+		return 0;
+	for (hole = slot_of(key, map->cap); map->used[hole]; hole = (hole + 1) & mask)
+		if (key_equal(&map->keys[hole], key))
+			break;
+	if (!map->used[hole])
+		return 0;
+	for (j = (hole + 1) & mask; map->used[j]; j = (j + 1) & mask) {
+		home = slot_of(&map->keys[j], map->cap);
+		if (((j - home) & mask) < ((j - hole) & mask))
+			continue;   /* home in (hole, j]: it stays */
+		map->keys[hole] = map->keys[j];
+		map->values[hole] = map->values[j];
+		hole = j;
+	}
+	map->used[hole] = 0;
+	map->size--;
+	return 1;
+}
+
 void gitchat_oidmap_dispose(gitchat_oidmap *map)
 {
 	free(map->keys);

@@ -24,6 +24,8 @@ int gitchat_oidmap_set(gitchat_oidmap *map, const git_oid *key, uint32_t value);
 int gitchat_oidmap_reserve(gitchat_oidmap *map, size_t entries);
 /* 1 and *value when present, 0 when absent. */
 int gitchat_oidmap_get(const gitchat_oidmap *map, const git_oid *key, uint32_t *value);
+/* 1 when it was present (and is now gone), 0 when absent. */
+int gitchat_oidmap_remove(gitchat_oidmap *map, const git_oid *key);
 void gitchat_oidmap_dispose(gitchat_oidmap *map);
 
 #endif

@@ -5,8 +5,10 @@
  * hands its bytes here; worker threads check it on its own (signature,
  * times, room, text: gitchat_commit_check without a repository, so only
  * commits whose tree is empty come here) while the walk reads on. The walk
- * collects each result where the serial walk would have checked, so the
- * verdicts, the reasons and the cache records are the serial walk's.
+ * decides each commit after its parents, with the rule of the serial walk
+ * (its own check first), so the verdicts, the reasons and the cache
+ * records are the serial walk's; it collects a result when it is ready,
+ * and waits only when nothing else is left to do.
  *
  * No libgit2 object crosses threads: workers see bytes only. At most
  * `slots` commits are in flight (the memory of a batch, not of the room);
@@ -41,6 +43,14 @@ int verify_pool_full(const verify_pool *p);
 /* Queues the commit in `bytes` (taken: the buffer is left empty) under
  * `tag`; *slot names it for verify_pool_collect. The pool must not be full. */
 int verify_pool_submit(verify_pool *p, size_t tag, gitchat_buf *bytes, size_t *slot);
+/* 1 when the slot's check is done (verify_pool_collect would not wait). */
+int verify_pool_ready(verify_pool *p, size_t slot);
+/* 1 when the slot's check had not started and now will not (its result
+ * is then GITCHAT_ERROR); 0 when it has started or is done. The slot must
+ * still be collected. */
+int verify_pool_cancel(verify_pool *p, size_t slot);
+/* Gives the slot's result another tag: the walk moved what it belongs to. */
+void verify_pool_retag(verify_pool *p, size_t slot, size_t tag);
 /* The slot submitted longest ago and not collected yet. The pool must hold one. */
 size_t verify_pool_oldest(const verify_pool *p);
 /* Waits for the slot's check and frees the slot. */
