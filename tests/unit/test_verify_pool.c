@@ -6,10 +6,6 @@
  * with 4 workers gives every commit the same verdict, the same reason and
  * the same culprit as a store that checks on one thread (chat.verifyThreads
  * = 1: the serial walk). Each store has its own verification cache.
- * The same holds when every commit went through a precheck first
- * (verify/precheck.h, what a sync over a path does while it copies):
- * some checks done, some cancelled by the walk, passes taken only for the
- * walk's own room.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +14,6 @@
 
 #include "testforge.h"
 #include "rng.h"
-#include "verify/precheck.h"
-#include "verify/verify.h"
 
 #define ROOM "general"
 #define N 160
@@ -123,75 +117,6 @@ static void same_verdicts(uint64_t seed)
 	cr_assert(nbad > 0, "seed %llu forged no bad commit: pick another", (unsigned long long)seed);
 	gitchat_store_free(serial);
 	gitchat_store_free(pooled);
-}
-
-/* Hands every commit of the DAG to a precheck, then walks from the head
- * with it (the ref names another key: the walk records every verdict, and
- * only the owner check after it fails). */
-static void precheck_walk(gitchat_store *s, char **ids)
-{
-	git_odb *odb = NULL;
-	verify_precheck *pre = NULL;
-	gitchat_verify_sync how = { NULL, NULL };
-	git_oid id, bad;
-	const char *ref = "refs/chat/" ROOM "/"
-	                  "0000000000000000000000000000000000000000000000000000000000000001";
-	size_t i;
-	int rc;
-
-	cr_assert_eq(git_repository_odb(&odb, gitchat_store_repository(s)), 0);
-	cr_assert_eq(verify_precheck_new(&pre, s), 0);
-	for (i = N; i-- > 0;) {
-		git_odb_object *obj = NULL;
-		git_oid_fromstr(&id, ids[i]);
-		cr_assert_eq(git_odb_read(&obj, odb, &id), 0);
-		cr_assert_eq(verify_precheck_add(pre, &id, git_odb_object_data(obj),
-		                                 git_odb_object_size(obj)), 0);
-		git_odb_object_free(obj);
-	}
-	how.precheck = pre;
-	git_oid_fromstr(&id, ids[N - 1]);
-	rc = gitchat_verify_ref_update_cached(s, ref, NULL, &id, &bad, &how);
-	cr_assert_eq(rc, GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
-	verify_precheck_free(pre);
-	git_odb_free(odb);
-}
-
-static void same_verdicts_prechecked(uint64_t seed)
-{
-	const char *dir = t_scratch();
-	char *one = t_store(dir, "one"), *key = t_keygen(dir, "k", 1), *ids[N];
-	char *many = t_path(dir, "many");
-	gitchat_store *serial, *pre;
-	int bad[N];
-	t_run r;
-	size_t i;
-
-	t_lib_init();
-	forge_dag(one, key, seed, ids, bad);
-	r = t_sh("cp -a '%s' '%s'", one, many);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	t_run_free(&r);
-	serial = open_with_threads(one, "1");
-	pre = open_with_threads(many, "3");
-	precheck_walk(pre, ids);
-	for (i = N; i-- > 0;) {
-		verdict a = verify_one(serial, ids[i]), b = verify_one(pre, ids[i]);
-		cr_assert_eq(a.rc, b.rc, "seed %llu, commit %zu: %d serially, %d prechecked (%s)",
-		             (unsigned long long)seed, i, a.rc, b.rc, b.reason);
-		cr_assert_str_eq(a.reason, b.reason, "seed %llu, commit %zu",
-		                 (unsigned long long)seed, i);
-		cr_assert(git_oid_equal(&a.bad, &b.bad), "seed %llu, commit %zu: another culprit",
-		          (unsigned long long)seed, i);
-	}
-	gitchat_store_free(serial);
-	gitchat_store_free(pre);
-}
-
-Test(verify_pool, prechecked_walk_gives_the_serial_verdicts, .timeout = 120)
-{
-	same_verdicts_prechecked(5);
-	same_verdicts_prechecked(20261204);
 }
 
 Test(verify_pool, same_verdicts_as_serial_over_random_dags, .timeout = 120)

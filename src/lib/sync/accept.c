@@ -358,7 +358,6 @@ static int is_ancestor(git_repository *repo, const git_oid *a, const git_oid *d,
 static int accept_one(sync_job *r, const candidate *c, oid_list *tips,
                       const gitchat_verify_seen *seen)
 {
-	gitchat_verify_sync how = { seen, r->conn->precheck };
 	const git_oid *n = &c->head->id;
 	git_reference *ref = NULL;
 	git_oid local, bad;
@@ -369,7 +368,7 @@ static int accept_one(sync_job *r, const candidate *c, oid_list *tips,
 		if (has && git_oid_equal(&local, n))
 			return 0;
 		git_oid_cpy(&bad, n);
-		error = gitchat_verify_ref_update_cached(r->store, c->head->refname, NULL, n, &bad, &how);
+		error = gitchat_verify_ref_update_cached(r->store, c->head->refname, NULL, n, &bad, seen);
 		if (error == GITCHAT_EVERIFY)
 			return reject(r, c->head->refname, c->room, &c->ref.key, &bad,
 			              gitchat_error_last()->message);
@@ -605,9 +604,7 @@ int sync_accept_fetch(sync_job *r)
 	quarantine_drop(r);
 	if ((error = r->conn->ops->connect(r->conn, GIT_DIRECTION_FETCH)) < 0)
 		goto done;
-	if ((error = classify(&c, &n, r)) < 0 ||
-	    (error = verify_precheck_new(&r->conn->precheck, r->store)) < 0 ||
-	    (error = fetch_missing(r, c, n)) < 0)
+	if ((error = classify(&c, &n, r)) < 0 || (error = fetch_missing(r, c, n)) < 0)
 		goto done;
 	r->conn->ops->close(r->conn);
 	/* Quarantine: what arrived is held by refs outside refs/chat/ until
@@ -648,8 +645,6 @@ int sync_accept_fetch(sync_job *r)
 	error = r->report->cancelled ? sync_report_cancelled_error() : 0;
 done:
 	r->conn->ops->close(r->conn);
-	verify_precheck_free(r->conn->precheck);
-	r->conn->precheck = NULL;
 	quarantine_drop(r);
 	free(c);
 	gitchat_buf_dispose(&qname);

@@ -11,7 +11,6 @@
 #include <git2.h>
 #include "sync/heads.h"
 #include "util/buf.h"
-#include "verify/precheck.h"
 
 #define SYNC_QUARANTINE_PREFIX "refs/chat-quarantine/"
 
@@ -48,9 +47,6 @@ struct sync_conn {
 	sync_heads heads;        /* what the remote advertised (refs/chat/ only) */
 	gitchat_buf sideband;    /* the server's text during the last push */
 	int created;             /* a new repository was made there (local) */
-	/* Set by the fetch half: a fetch that has each commit's bytes in hand
-	 * (local.c) hands them to it, so that their checks start at once. */
-	verify_precheck *precheck;
 };
 
 /* The shared part, for the implementations. */

@@ -135,21 +135,10 @@ static int pack_progress(const gitchat_sync_progress *p, void *payload)
 	return sync_report_progress(payload, &copy);
 }
 
-static int precheck(const git_oid *id, const char *data, size_t len, void *payload)
-{
-	return verify_precheck_add(payload, id, data, len);
-}
-
-/* Receiving, each commit's checks start as it is copied (precheck.h). */
 static int copy_objects(local_conn *r, git_repository *from, git_repository *to,
                         const git_oid *ids, size_t n, gitchat_sync_direction dir)
 {
-	sync_pack_how how = { dir, r->url, pack_progress, r->report, NULL, NULL };
-
-	if (dir == GITCHAT_SYNC_RECEIVING && r->base.precheck) {
-		how.commit_cb = precheck;
-		how.commit_payload = r->base.precheck;
-	}
+	sync_pack_how how = { dir, r->url, pack_progress, r->report };
 	return sync_pack_copy(from, to, ids, n, &how);
 }
 

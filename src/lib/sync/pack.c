@@ -228,9 +228,6 @@ static int collect(packer *p)
 		}
 		error = write_object(p, &id, git_odb_object_type(obj), git_odb_object_data(obj),
 		                     git_odb_object_size(obj));
-		if (error == 0 && p->how->commit_cb && git_odb_object_type(obj) == GIT_OBJECT_COMMIT)
-			error = p->how->commit_cb(&id, git_odb_object_data(obj), git_odb_object_size(obj),
-			                          p->how->commit_payload);
 		if (error == 0)
 			error = push_links(p, git_odb_object_type(obj), git_odb_object_data(obj),
 			                   git_odb_object_size(obj));

@@ -18,10 +18,6 @@ typedef struct {
 	const char *where;              /* the other repository, for errors */
 	sync_pack_progress_fn progress_cb;
 	void *payload;
-	/* Each commit copied (its id and bytes), when not NULL; a negative
-	 * return stops the copy. */
-	int (*commit_cb)(const git_oid *id, const char *data, size_t len, void *payload);
-	void *commit_payload;
 } sync_pack_how;
 
 /* Copies into `to` the objects of `tips` (and their history) that `to`

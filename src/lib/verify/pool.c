@@ -18,7 +18,6 @@ typedef struct {
 	gitchat_buf bytes;
 	verify_pool_result res;
 	int state;
-	int cancelled;           /* skipped when its turn comes */
 	size_t prev, next;       /* submission order, for verify_pool_oldest */
 } pool_job;
 
@@ -80,13 +79,6 @@ static void *worker(void *arg)
 		j = &p->jobs[p->queue[p->qhead]];
 		p->qhead = (p->qhead + 1) % p->njobs;
 		p->qlen--;
-		if (j->cancelled) {
-			j->res.status = GITCHAT_ERROR;
-			j->res.reason = NULL;
-			j->state = JOB_DONE;
-			pthread_cond_broadcast(&p->done);
-			continue;
-		}
 		j->state = JOB_RUNNING;
 		pthread_mutex_unlock(&p->lock);
 		check_job(p, j);
@@ -187,7 +179,6 @@ int verify_pool_submit(verify_pool *p, size_t tag, gitchat_buf *bytes, size_t *s
 	p->last = s;
 	pthread_mutex_lock(&p->lock);
 	j->state = JOB_QUEUED;
-	j->cancelled = 0;
 	p->queue[(p->qhead + p->qlen) % p->njobs] = s;
 	p->qlen++;
 	pthread_cond_signal(&p->work);
@@ -204,17 +195,6 @@ int verify_pool_ready(verify_pool *p, size_t slot)
 	ready = p->jobs[slot].state == JOB_DONE;
 	pthread_mutex_unlock(&p->lock);
 	return ready;
-}
-
-int verify_pool_cancel(verify_pool *p, size_t slot)
-{
-	int cancelled;
-
-	pthread_mutex_lock(&p->lock);
-	if ((cancelled = p->jobs[slot].state == JOB_QUEUED))
-		p->jobs[slot].cancelled = 1;
-	pthread_mutex_unlock(&p->lock);
-	return cancelled;
 }
 
 void verify_pool_retag(verify_pool *p, size_t slot, size_t tag)

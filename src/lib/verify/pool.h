@@ -45,10 +45,6 @@ int verify_pool_full(const verify_pool *p);
 int verify_pool_submit(verify_pool *p, size_t tag, gitchat_buf *bytes, size_t *slot);
 /* 1 when the slot's check is done (verify_pool_collect would not wait). */
 int verify_pool_ready(verify_pool *p, size_t slot);
-/* 1 when the slot's check had not started and now will not (its result
- * is then GITCHAT_ERROR); 0 when it has started or is done. The slot must
- * still be collected. */
-int verify_pool_cancel(verify_pool *p, size_t slot);
 /* Gives the slot's result another tag: the walk moved what it belongs to. */
 void verify_pool_retag(verify_pool *p, size_t slot, size_t tag);
 /* The slot submitted longest ago and not collected yet. The pool must hold one. */

@@ -11,7 +11,7 @@
 
 int gitchat_verify_commit(gitchat_store *store, const git_oid *id, const char *room, git_oid *bad)
 {
-	verify_walk_opts o = { 1, 0, NULL, NULL };
+	verify_walk_opts o = { 1, 0, NULL };
 
 	return verify_walk(store, id, room, bad, NULL, &o);
 }
@@ -107,16 +107,16 @@ int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
                                     const git_oid *old, const git_oid *new_id,
                                     const char *bytes, size_t len, git_oid *bad, int flush)
 {
-	verify_walk_opts o = { flush, 0, NULL, NULL };
+	verify_walk_opts o = { flush, 0, NULL };
 
 	return ref_update(store, refname, old, new_id, bytes, len, bad, &o);
 }
 
 int gitchat_verify_ref_update_cached(gitchat_store *store, const char *refname,
                                      const git_oid *old, const git_oid *new_id, git_oid *bad,
-                                     const gitchat_verify_sync *how)
+                                     const gitchat_verify_seen *seen)
 {
-	verify_walk_opts o = { 1, 1, how ? how->seen : NULL, how ? how->precheck : NULL };
+	verify_walk_opts o = { 1, 1, seen };
 
 	return ref_update(store, refname, old, new_id, NULL, 0, bad, &o);
 }
@@ -124,7 +124,7 @@ int gitchat_verify_ref_update_cached(gitchat_store *store, const char *refname,
 int gitchat_verify_ref_update(gitchat_store *store, const char *refname, const git_oid *old,
                               const git_oid *new_id, git_oid *bad)
 {
-	verify_walk_opts o = { 1, 0, NULL, NULL };
+	verify_walk_opts o = { 1, 0, NULL };
 
 	return ref_update(store, refname, old, new_id, NULL, 0, bad, &o);
 }

@@ -10,7 +10,6 @@
 #define GITCHAT_VERIFY_VERIFY_H
 
 #include "gitchat/verify.h"
-#include "verify/precheck.h"
 
 int gitchat_verify_ref_update_bytes(gitchat_store *store, const char *refname,
                                     const git_oid *old, const git_oid *new_id,
@@ -27,18 +26,12 @@ typedef struct {
 	void *payload;
 } gitchat_verify_seen;
 
-/* What a sync adds to the walk; each may be NULL. */
-typedef struct {
-	const gitchat_verify_seen *seen;
-	verify_precheck *precheck;    /* the checks made while the commits came */
-} gitchat_verify_sync;
-
 /* gitchat_verify_ref_update for sync, which walks the same new commits
  * with libgit2 right after (its ancestry checks): they are read through
  * libgit2's object cache (gitchat_commit_read_cached, message/objects.h),
- * so each is inflated once. The checks are the same. `how` may be NULL. */
+ * so each is inflated once. The checks are the same. `seen` may be NULL. */
 int gitchat_verify_ref_update_cached(gitchat_store *store, const char *refname,
                                      const git_oid *old, const git_oid *new_id, git_oid *bad,
-                                     const gitchat_verify_sync *how);
+                                     const gitchat_verify_seen *seen);
 
 #endif

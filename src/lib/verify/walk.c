@@ -1,7 +1,7 @@
 /*
  * The verification walk (walk.h): depth-first from a commit over the
- * ancestors the cache does not know, each checked on its own (here, in
- * the pool, or by a precheck) and decided after its parents.
+ * ancestors the cache does not know, each checked on its own (here, or
+ * in the pool) and decided after its parents.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +37,9 @@ typedef struct {
 
 typedef struct {
 	git_oid id;
-	git_oid *parents;      /* set when expanded */
-	size_t nparents;
+	size_t first_parent;   /* on the stack: its parents in walk.pstack */
+	git_oid *parents;      /* in the ring: its own copy of them */
+	size_t nparents;       /* set when expanded */
 	int expanded;
 	self_verdict v;        /* set when expanded */
 	unsigned kind;         /* gitchat_message_kind: set when expanded */
@@ -58,6 +59,11 @@ typedef struct {
 typedef struct {
 	frame *frames;
 	size_t n, cap;
+	/* The parents of the frames on the stack, a stack too: a walk down a
+	 * long log holds many frames, and one array costs less than one
+	 * allocation each. */
+	git_oid *pstack;
+	size_t np, capp;
 	ready_ring ready;
 	/* The ring's commits: walked, not decided. Only those can be met again
 	 * before they are decided: a commit met while its frame is on the
@@ -68,7 +74,6 @@ typedef struct {
 	int no_pool;           /* one core, or the pool could not start */
 	int cached;            /* read through libgit2's object cache (sync) */
 	const gitchat_verify_seen *seen;   /* told of each commit found valid */
-	verify_precheck *pre;  /* checks made before the walk, or NULL */
 } walk;
 
 static int walk_push(walk *w, const git_oid *id)
@@ -80,6 +85,23 @@ static int walk_push(walk *w, const git_oid *id)
 	memset(&w->frames[w->n], 0, sizeof(frame));
 	git_oid_cpy(&w->frames[w->n++].id, id);
 	return 0;
+}
+
+/* Keeps the parents of frame `f` (of `n`, malloc'd by the parser, freed
+ * here) on the parents' stack. */
+static int save_parents(walk *w, frame *f, git_oid *parents, size_t n)
+{
+	int error = gitchat_array_grow(&w->pstack, &w->capp, w->np + n, sizeof(*w->pstack), 256);
+
+	if (error == 0) {
+		f->first_parent = w->np;
+		f->nparents = n;
+		if (n)   /* a root commit: both pointers may be NULL */
+			memcpy(w->pstack + w->np, parents, n * sizeof(git_oid));
+		w->np += n;
+	}
+	free(parents);
+	return error;
 }
 
 static void frame_dispose(frame *f)
@@ -196,17 +218,9 @@ static int pool_wanted(walk *w, gitchat_store *store, const char *room)
 	return 1;
 }
 
-/* 1 when the commit's room is `room`. */
-static int of_room(const gitchat_commit *c, const char *room)
-{
-	return c->room_count == 1 && c->room_len == strlen(room) &&
-	       memcmp(c->room, room, c->room_len) == 0;
-}
-
 /* Checks the commit of frame `fi` on its own, now or (pool) later, and
  * fills its parents; check_self's errors. A commit whose tree is not
- * empty needs the repository (its files) and is checked here; one that
- * passed its precheck (precheck.h) is not checked again. */
+ * empty needs the repository (its files) and is checked here. */
 static int expand(walk *w, size_t fi, gitchat_store *store, const char *room, gitchat_buf *raw,
                   verify_top *top)
 {
@@ -216,36 +230,36 @@ static int expand(walk *w, size_t fi, gitchat_store *store, const char *room, gi
 	git_oid empty;
 	const char *bytes = NULL;
 	size_t len = 0, slot;
-	enum { CHECK_HERE, CHECK_DONE, CHECK_POOL } how;
-	int error;
+	int error, here;
 
 	f->v.self = SELF_OK;
-	if (top)
-		return check_self(&f->parents, &f->nparents, &f->kind, store, &f->id, room, raw, top,
-		                  w->cached);
+	if (top) {
+		git_oid *parents;
+		size_t np;
+		if ((error = check_self(&parents, &np, &f->kind, store, &f->id, room, raw, top,
+		                        w->cached)) < 0)
+			return error;
+		return save_parents(w, f, parents, np);
+	}
 	if ((error = read_self(&bytes, &len, store, &f->id, raw, NULL, w->cached)) < 0)
 		return error;
 	if ((error = gitchat_commit_parse(&c, bytes, len)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
 	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
-	if (c.file_count || !git_oid_equal(&c.tree, &empty))
-		how = CHECK_HERE;
-	else if (of_room(&c, room) && verify_precheck_take(w->pre, &f->id))
-		how = CHECK_DONE;
-	else if (!pool_wanted(w, store, room))
-		how = CHECK_HERE, w->checked++;
-	else
-		how = CHECK_POOL;
-	if (how == CHECK_HERE)
+	here = c.file_count || !git_oid_equal(&c.tree, &empty);
+	if (!here && !pool_wanted(w, store, room)) {
+		here = 1;
+		w->checked++;
+	}
+	if (here)
 		error = check_parsed(&c, store, room, NULL);
 	if (error == 0) {
-		f->parents = c.parents;
-		f->nparents = c.parent_count;
 		f->kind = (unsigned)c.kind;
+		error = save_parents(w, f, c.parents, c.parent_count);
 		c.parents = NULL;
 	}
 	gitchat_commit_dispose(&c);
-	if (error < 0 || how != CHECK_POOL)
+	if (error < 0 || here)
 		return error;
 	while (verify_pool_full(w->pool)) {
 		verify_pool_collect(w->pool, verify_pool_oldest(w->pool), &res);
@@ -293,8 +307,8 @@ static int self_verdict_of(walk *w, frame *f, gitchat_store *store, const char *
 /* Decides a frame whose parents are decided: its own check first (the
  * serial walk's order: a commit bad on its own is invalid for that
  * reason), then its parents'. */
-static int decide(walk *w, frame *f, gitchat_verify_cache *cache, gitchat_store *store,
-                  const char *room, gitchat_buf *raw)
+static int decide(walk *w, frame *f, const git_oid *parents, gitchat_verify_cache *cache,
+                  gitchat_store *store, const char *room, gitchat_buf *raw)
 {
 	const char *reason;
 	git_oid cause;
@@ -306,11 +320,11 @@ static int decide(walk *w, frame *f, gitchat_verify_cache *cache, gitchat_store 
 	if (f->v.self == SELF_FAILED)
 		return gitchat_verify_cache_set_invalid(cache, room, &f->id, &f->id, f->v.reason);
 	for (i = 0; i < f->nparents; i++)
-		if (gitchat_verify_cache_get(cache, room, &f->parents[i], &reason, &cause) ==
+		if (gitchat_verify_cache_get(cache, room, &parents[i], &reason, &cause) ==
 		    GITCHAT_VSTATE_INVALID)
 			return gitchat_verify_cache_set_invalid(cache, room, &f->id, &cause, reason);
 	if ((error = gitchat_verify_cache_set_valid(cache, room, &f->id)) == 0 && w->seen)
-		error = w->seen->cb(&f->id, f->parents, f->nparents, f->kind, w->seen->payload);
+		error = w->seen->cb(&f->id, parents, f->nparents, f->kind, w->seen->payload);
 	return error;
 }
 
@@ -326,7 +340,7 @@ static int ready_drain(walk *w, size_t most, gitchat_verify_cache *cache, gitcha
 		frame *f = &r->v[r->head];
 		if (r->n <= most && f->v.self == SELF_PENDING && !verify_pool_ready(w->pool, f->v.slot))
 			break;
-		error = decide(w, f, cache, store, room, raw);
+		error = decide(w, f, f->parents, cache, store, room, raw);
 		gitchat_oidmap_remove(&w->waiting, &f->id);
 		frame_dispose(f);
 		r->head = (r->head + 1) % VERIFY_READY_CAP;
@@ -344,11 +358,13 @@ static int frame_done(walk *w, gitchat_verify_cache *cache, gitchat_store *store
 {
 	ready_ring *r = &w->ready;
 	frame *f = &w->frames[w->n - 1];
+	git_oid *parents = NULL;
 	size_t at;
 	int error = 0;
 
 	if (!r->n && f->v.self != SELF_PENDING) {
-		error = decide(w, f, cache, store, room, raw);
+		error = decide(w, f, w->pstack + f->first_parent, cache, store, room, raw);
+		w->np = f->first_parent;
 		frame_dispose(f);
 		w->n--;
 		return error;
@@ -358,8 +374,14 @@ static int frame_done(walk *w, gitchat_verify_cache *cache, gitchat_store *store
 	if ((error = ready_drain(w, VERIFY_READY_CAP - 1, cache, store, room, raw)) < 0 ||
 	    (error = gitchat_oidmap_set(&w->waiting, &f->id, 0)) < 0)
 		return error;
+	if (f->nparents && !(parents = malloc(f->nparents * sizeof(git_oid))))
+		return gitchat_error_oom();
+	if (parents)
+		memcpy(parents, w->pstack + f->first_parent, f->nparents * sizeof(git_oid));
+	w->np = f->first_parent;
 	at = (r->head + r->n++) % VERIFY_READY_CAP;
 	r->v[at] = *f;
+	r->v[at].parents = parents;
 	if (f->v.self == SELF_PENDING)
 		verify_pool_retag(w->pool, f->v.slot, TAG_READY | at);
 	memset(f, 0, sizeof(*f));
@@ -410,7 +432,7 @@ static int frame_expand(walk *w, gitchat_verify_cache *cache, gitchat_store *sto
 	if (error < 0)
 		return error;
 	for (i = 0; i < w->frames[fi].nparents; i++) {
-		git_oid p = w->frames[fi].parents[i];   /* walk_push may move the frames */
+		git_oid p = w->pstack[w->frames[fi].first_parent + i];
 		if (!known(w, cache, room, &p) && (error = walk_push(w, &p)) < 0)
 			return error;
 	}
@@ -427,6 +449,7 @@ static void walk_dispose(walk *w)
 	for (k = 0; k < w->ready.n; k++)
 		frame_dispose(&w->ready.v[(w->ready.head + k) % VERIFY_READY_CAP]);
 	free(w->frames);
+	free(w->pstack);
 	free(w->ready.v);
 	gitchat_oidmap_dispose(&w->waiting);
 }
@@ -448,7 +471,6 @@ int verify_walk(gitchat_store *store, const git_oid *id, const char *room, git_o
 	}
 	w.cached = o->cached;
 	w.seen = o->seen;
-	w.pre = o->pre;
 	if ((error = walk_push(&w, id)) < 0)
 		goto done;
 	/* Depth-first, iterative: a log can be millions of commits deep. */

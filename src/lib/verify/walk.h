@@ -25,12 +25,11 @@ typedef struct {
 
 /* How a walk goes. `flush`: write the cache's new records now (the
  * public functions) or leave them to the caller's batches; `cached`:
- * verify_read_commit's; `seen` and `pre`: sync's (verify.h). */
+ * verify_read_commit's; `seen`: sync's (verify.h). */
 typedef struct {
 	int flush;
 	int cached;
 	const gitchat_verify_seen *seen;
-	verify_precheck *pre;
 } verify_walk_opts;
 
 /* Reads a commit: through libgit2's object cache when `cached` (sync's
