@@ -38,7 +38,7 @@ struct verify_pool {
 	const gitchat_limits *limits;
 };
 
-/* One commit on its own, as check_self in verify.c does it. */
+/* One commit on its own, as check_self in walk.c does it. */
 static void check_job(verify_pool *p, pool_job *j)
 {
 	gitchat_commit c;
@@ -154,7 +154,8 @@ int verify_pool_full(const verify_pool *p)
 	return p->nfree == 0;
 }
 
-int verify_pool_submit(verify_pool *p, size_t tag, gitchat_buf *bytes, size_t *slot)
+int verify_pool_submit(verify_pool *p, size_t tag, const git_oid *id, gitchat_buf *bytes,
+                       size_t *slot)
 {
 	pool_job *j;
 	gitchat_buf spare;
@@ -170,6 +171,7 @@ int verify_pool_submit(verify_pool *p, size_t tag, gitchat_buf *bytes, size_t *s
 	gitchat_buf_clear(&spare);
 	*bytes = spare;
 	j->res.tag = tag;
+	j->res.id = *id;
 	j->prev = p->last;
 	j->next = NIL;
 	if (p->last != NIL)
@@ -199,7 +201,8 @@ int verify_pool_ready(verify_pool *p, size_t slot)
 
 void verify_pool_retag(verify_pool *p, size_t slot, size_t tag)
 {
-	/* Workers never touch the tag; only the walk's thread reads it. */
+	/* Workers write only the result's status and reason, other members
+	 * than the tag; only the walk's thread reads or writes the tag. */
 	p->jobs[slot].res.tag = tag;
 }
 

@@ -1,7 +1,7 @@
 /*
  * Internal: the signature checks of a verification walk on every core.
  *
- * The walk (verify.c) reads each commit, parses it for its parents and
+ * The walk (walk.c) reads each commit, parses it for its parents and
  * hands its bytes here; worker threads check it on its own (signature,
  * times, room, text: gitchat_commit_check without a repository, so only
  * commits whose tree is empty come here) while the walk reads on. The walk
@@ -27,6 +27,7 @@ typedef struct verify_pool verify_pool;
  * check it (out of memory), and the walk checks it itself. */
 typedef struct {
 	size_t tag;
+	git_oid id;              /* the commit's, as submitted */
 	int status;
 	char *reason;
 } verify_pool_result;
@@ -40,9 +41,11 @@ int verify_pool_new(verify_pool **out, size_t threads, size_t slots, const char 
 size_t verify_pool_threads(git_repository *repo);
 /* 1 when every slot holds a commit not yet collected. */
 int verify_pool_full(const verify_pool *p);
-/* Queues the commit in `bytes` (taken: the buffer is left empty) under
- * `tag`; *slot names it for verify_pool_collect. The pool must not be full. */
-int verify_pool_submit(verify_pool *p, size_t tag, gitchat_buf *bytes, size_t *slot);
+/* Queues commit `id` in `bytes` (taken: the buffer is left empty) under
+ * `tag`; *slot names it for verify_pool_collect. The pool must not be full.
+ * The result carries `id` back, for the walk to check where it lands. */
+int verify_pool_submit(verify_pool *p, size_t tag, const git_oid *id, gitchat_buf *bytes,
+                       size_t *slot);
 /* 1 when the slot's check is done (verify_pool_collect would not wait). */
 int verify_pool_ready(verify_pool *p, size_t slot);
 /* Gives the slot's result another tag: the walk moved what it belongs to. */

@@ -18,9 +18,12 @@
  * pool of workers (pool.h): below it, starting threads costs more than
  * it saves (a send checks one commit). */
 #define VERIFY_POOL_AFTER 32
-/* Commits in flight in the pool: the walk's memory beyond its stack. */
+/* Commits in flight in the pool: the walk's memory beyond its stack.
+ * (A test builds the walk with a handful, to fill the pool and the ring.) */
+#ifndef VERIFY_POOL_SLOTS
 #define VERIFY_POOL_SLOTS 1024
-/* Commits whose parents are decided, waiting for their own verdict. */
+#endif
+/* Commits whose parents are all walked, waiting in pop order to be decided. */
 #define VERIFY_READY_CAP (2 * VERIFY_POOL_SLOTS)
 /* A pool tag with this bit names a slot of the ready ring, else a frame. */
 #define TAG_READY ((size_t)1 << (sizeof(size_t) * 8 - 1))
@@ -65,9 +68,10 @@ typedef struct {
 	git_oid *pstack;
 	size_t np, capp;
 	ready_ring ready;
-	/* The ring's commits: walked, not decided. Only those can be met again
-	 * before they are decided: a commit met while its frame is on the
-	 * stack would be its own ancestor (each frame's parents go above it). */
+	/* The ring's commits: walked, not decided. An expanded frame on the
+	 * stack cannot be met again (it would be its own ancestor: each
+	 * frame's parents go above it); a second, unexpanded frame of a
+	 * commit is dropped when it reaches the top (`known`). */
 	gitchat_oidmap waiting;
 	size_t checked;        /* commits checked by the walk itself */
 	verify_pool *pool;
@@ -188,14 +192,28 @@ static int check_self(git_oid **parents, size_t *nparents, unsigned *kind,
 	return error;
 }
 
-/* Where a pool result goes: a frame on the stack, or one in the ring. */
-static void take_result(walk *w, verify_pool_result *res)
+/* A pool result into its frame, which must be the commit's: a result that
+ * lands elsewhere is a bug of the walk, and an error, never a verdict. */
+static int result_into(frame *f, verify_pool_result *res)
 {
-	frame *f = res->tag & TAG_READY ? &w->ready.v[res->tag & ~TAG_READY] : &w->frames[res->tag];
-
+	if (!git_oid_equal(&res->id, &f->id)) {
+		free(res->reason);
+		return gitchat_error_set(GITCHAT_ERROR, "internal: a check's result reached "
+		                         "another commit's place in the verification walk");
+	}
 	f->v.reason = res->reason;
 	f->v.self = res->status == 0 ? SELF_OK
 	          : res->status == GITCHAT_EVERIFY ? SELF_FAILED : SELF_AGAIN;
+	return 0;
+}
+
+/* Where a pool result goes: its tag names a frame on the stack, or one in
+ * the ring. */
+static int take_result(walk *w, verify_pool_result *res)
+{
+	frame *f = res->tag & TAG_READY ? &w->ready.v[res->tag & ~TAG_READY] : &w->frames[res->tag];
+
+	return result_into(f, res);
 }
 
 /* Does this walk hand its checks to a pool? Started once the walk has
@@ -236,6 +254,7 @@ static int expand(walk *w, size_t fi, gitchat_store *store, const char *room, gi
 	if (top) {
 		git_oid *parents;
 		size_t np;
+		w->checked++;
 		if ((error = check_self(&parents, &np, &f->kind, store, &f->id, room, raw, top,
 		                        w->cached)) < 0)
 			return error;
@@ -246,13 +265,11 @@ static int expand(walk *w, size_t fi, gitchat_store *store, const char *room, gi
 	if ((error = gitchat_commit_parse(&c, bytes, len)) < 0)
 		return gitchat_error_set(GITCHAT_EVERIFY, "%s", gitchat_error_last()->message);
 	git_oid_fromstr(&empty, GITCHAT_EMPTY_TREE);
-	here = c.file_count || !git_oid_equal(&c.tree, &empty);
-	if (!here && !pool_wanted(w, store, room)) {
-		here = 1;
+	here = c.file_count || !git_oid_equal(&c.tree, &empty) || !pool_wanted(w, store, room);
+	if (here) {
 		w->checked++;
-	}
-	if (here)
 		error = check_parsed(&c, store, room, NULL);
+	}
 	if (error == 0) {
 		f->kind = (unsigned)c.kind;
 		error = save_parents(w, f, c.parents, c.parent_count);
@@ -263,9 +280,10 @@ static int expand(walk *w, size_t fi, gitchat_store *store, const char *room, gi
 		return error;
 	while (verify_pool_full(w->pool)) {
 		verify_pool_collect(w->pool, verify_pool_oldest(w->pool), &res);
-		take_result(w, &res);
+		if ((error = take_result(w, &res)) < 0)
+			return error;
 	}
-	if ((error = verify_pool_submit(w->pool, fi, raw, &slot)) < 0)
+	if ((error = verify_pool_submit(w->pool, fi, &f->id, raw, &slot)) < 0)
 		return error;
 	f->v.self = SELF_PENDING;
 	f->v.slot = slot;
@@ -284,17 +302,17 @@ static int self_verdict_of(walk *w, frame *f, gitchat_store *store, const char *
 	int error;
 
 	if (f->v.self == SELF_PENDING) {
-		verify_pool_collect(w->pool, f->v.slot, &res);
 		/* Its tag names where the frame was; `f` is where it is. */
-		f->v.reason = res.reason;
-		f->v.self = res.status == 0 ? SELF_OK
-		          : res.status == GITCHAT_EVERIFY ? SELF_FAILED : SELF_AGAIN;
+		verify_pool_collect(w->pool, f->v.slot, &res);
+		if ((error = result_into(f, &res)) < 0)
+			return error;
 	}
 	if (f->v.self != SELF_AGAIN)
 		return 0;
 	error = check_self(&parents, &np, &kind, store, &f->id, room, raw, NULL, w->cached);
 	free(parents);
-	f->v.self = SELF_OK;
+	if (error == 0)
+		f->v.self = SELF_OK;
 	if (error == GITCHAT_EVERIFY) {
 		if (!(f->v.reason = strdup(gitchat_error_last()->message)))
 			return gitchat_error_oom();
@@ -319,10 +337,17 @@ static int decide(walk *w, frame *f, const git_oid *parents, gitchat_verify_cach
 		return error;
 	if (f->v.self == SELF_FAILED)
 		return gitchat_verify_cache_set_invalid(cache, room, &f->id, &f->id, f->v.reason);
-	for (i = 0; i < f->nparents; i++)
-		if (gitchat_verify_cache_get(cache, room, &parents[i], &reason, &cause) ==
-		    GITCHAT_VSTATE_INVALID)
+	for (i = 0; i < f->nparents; i++) {
+		switch (gitchat_verify_cache_get(cache, room, &parents[i], &reason, &cause)) {
+		case GITCHAT_VSTATE_INVALID:
 			return gitchat_verify_cache_set_invalid(cache, room, &f->id, &cause, reason);
+		case GITCHAT_VSTATE_VALID:
+			break;
+		default:   /* fail closed: a commit is never decided before a parent */
+			return gitchat_error_set(GITCHAT_ERROR, "internal: the verification walk "
+			                         "reached a commit before one of its parents");
+		}
+	}
 	if ((error = gitchat_verify_cache_set_valid(cache, room, &f->id)) == 0 && w->seen)
 		error = w->seen->cb(&f->id, parents, f->nparents, f->kind, w->seen->payload);
 	return error;
@@ -362,6 +387,8 @@ static int frame_done(walk *w, gitchat_verify_cache *cache, gitchat_store *store
 	size_t at;
 	int error = 0;
 
+	if ((error = ready_drain(w, VERIFY_READY_CAP, cache, store, room, raw)) < 0)
+		return error;
 	if (!r->n && f->v.self != SELF_PENDING) {
 		error = decide(w, f, w->pstack + f->first_parent, cache, store, room, raw);
 		w->np = f->first_parent;
